@@ -1,0 +1,31 @@
+"""Forgiving text matching shared by headers, vocabularies and company names.
+
+`fold` is for *matching only*: the value people typed is never rewritten with it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def strip_diacritics(text: str) -> str:
+    """'Skåne Ö' -> 'Skane O' (NFKD, combining marks dropped)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(value: object) -> str:
+    """Case, spaces, punctuation and diacritics folded away: 'E-post ' -> 'epost'."""
+    if value is None:
+        return ""
+    return _NOT_ALNUM.sub("", strip_diacritics(str(value)).lower())
+
+
+def fold_words(value: object) -> str:
+    """Like `fold` but keeps word boundaries as single spaces: 'Inget  svar!' -> 'inget svar'."""
+    if value is None:
+        return ""
+    return " ".join(_NOT_ALNUM.split(strip_diacritics(str(value)).lower())).strip()
