@@ -1,0 +1,272 @@
+"""The programme calendar: phases, sprints, deadlines and company goals (pure, no I/O).
+
+A cohort is named by the year Y whose April starts its LIA search. Its default calendar,
+from the seeds (see crm-schema.md, "Default calendar"):
+
+    Fas 1                      1 Sep Y-1 .. the day before Big Bang Day
+    Fas 1, efter Big Bang Day  Big Bang Day .. 31 Dec Y-1
+    Fas 2                      1 Jan Y .. 31 Mar Y
+    Sprint 1..5                April; May-June; July; August-September; October
+
+Decisions where the seeds are silent (documented here and in the README):
+- Fas 1 ends with the autumn term, 31 December Y-1: groups are set in September, adjusted in
+  November "inför nästa fas", and Big Bang Day falls "mot slutet av Fas 1".
+- The default Big Bang Day is 1 December Y-1; a group's own date (the register's
+  `Big Bang Day`) replaces it. A Big Bang Day after 31 December moves the end of Fas 1 to it.
+- A day belongs to the cohort whose calendar is still running: 1 Sep-31 Oct Y is cohort Y
+  (Sprints 4-5), from 1 November Y it is cohort Y+1 (Fas 1). The Fas 1 of a new cohort that
+  overlaps the old cohort's last sprints needs a `Kalender` tab or an explicit cohort year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
+
+from chas_sheets.errors import InvalidInput
+from chas_sheets.text import fold, fold_words
+
+DEFAULT_BIG_BANG = (12, 1)  # (month, day) in the autumn of Y-1
+INDIVIDUAL_GOAL = 50  # distinct companies in an individual CRM by 30 April
+GROUP_GOAL_BEFORE_BIG_BANG = 30  # leads in the group CRM before Big Bang Day
+
+# How far past `today` a yearless `d/m` may lie and still be this year: a date logged a few
+# days ahead is a typo or a planned call, one months ahead is last year's.
+YEARLESS_MARGIN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    start: dt.date
+    end: dt.date  # inclusive
+    focus: str = ""
+    goal: str = ""
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+class Deadline(NamedTuple):
+    name: str
+    date: dt.date
+    days_left: int
+
+
+# --------------------------------------------------------------------------- dates in cells
+
+_MONTHS = {
+    "jan": 1, "januari": 1, "feb": 2, "februari": 2, "mar": 3, "mars": 3, "apr": 4, "april": 4,
+    "maj": 5, "jun": 6, "juni": 6, "jul": 7, "juli": 7, "aug": 8, "augusti": 8,
+    "sep": 9, "sept": 9, "september": 9, "okt": 10, "oktober": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+# 3/5, 3/5/2025, 3/5-25, 3/5 2025 (Swedish day/month order)
+_DAY_MONTH = re.compile(r"(\d{1,2})/(\d{1,2})(?:\s*[/ -]\s*(\d{2}|\d{4}))?")
+_DAY_MONTHNAME = re.compile(r"(\d{1,2})\s+([a-z]+)(?:\s+(\d{2}|\d{4}))?")
+# Spreadsheet serial days (Excel and Google share the 1899-12-30 epoch): 2000-01-01 .. 2099.
+_SERIAL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL_RANGE = (36526, 73050)
+
+
+def parse_date(value: object, today: dt.date | None = None) -> dt.date | None:
+    """A cell's date, or None when it is blank or not a date.
+
+    Accepts date/datetime objects, spreadsheet serial numbers (an unformatted Google read),
+    ISO text ('2025-05-03', with or without a time), Swedish 'd/m/yyyy', 'd/m-yy',
+    'd maj 2025' and, only when `today` is given, yearless 'd/m' / 'd maj': the most recent
+    such date not after today + YEARLESS_MARGIN_DAYS.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value == value and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+            return _SERIAL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if match := _ISO.fullmatch(text):
+        return _checked(int(match[1]), int(match[2]), int(match[3]))
+    if match := _DAY_MONTH.fullmatch(text):
+        return _day_month(int(match[1]), int(match[2]), match[3], today)
+    if (match := _DAY_MONTHNAME.fullmatch(fold_words(text))) and match[2] in _MONTHS:
+        return _day_month(int(match[1]), _MONTHS[match[2]], match[3], today)
+    return None
+
+
+def _checked(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _day_month(day: int, month: int, year_text: str | None, today: dt.date | None) -> dt.date | None:
+    if year_text:
+        year = int(year_text)
+        return _checked(year + 2000 if year < 100 else year, month, day)
+    if today is None:
+        return None
+    latest = today + dt.timedelta(days=YEARLESS_MARGIN_DAYS)
+    for year in range(latest.year, latest.year - 8, -1):  # 29/2 may need a few years back
+        candidate = _checked(year, month, day)
+        if candidate is not None and candidate <= latest:
+            return candidate
+    return None
+
+
+def format_day(day: dt.date) -> str:
+    """'3/5': how Swedish students write a date in a log."""
+    return f"{day.day}/{day.month}"
+
+
+# --------------------------------------------------------------------------- calendars
+
+def cohort_year_for(today: dt.date) -> int:
+    """The cohort `today` falls in: its calendar runs 1 Sep Y-1 .. 31 Oct Y (see module doc)."""
+    return today.year if today.month <= 10 else today.year + 1
+
+
+def default_big_bang_day(cohort_year: int) -> dt.date:
+    return dt.date(cohort_year - 1, *DEFAULT_BIG_BANG)
+
+
+def default_calendar(cohort_year: int, big_bang_day: dt.date | None = None) -> list[Period]:
+    """The seeds' calendar for the cohort whose LIA search starts in April `cohort_year`."""
+    y = cohort_year
+    fas1_start, fas2_end = dt.date(y - 1, 9, 1), dt.date(y, 3, 31)
+    bbd = big_bang_day or default_big_bang_day(y)
+    if not fas1_start < bbd < fas2_end:
+        raise InvalidInput(
+            f"Big Bang Day {bbd.isoformat()} is outside Fas 1-2 of the {y} cohort "
+            f"({fas1_start.isoformat()} .. {fas2_end.isoformat()})"
+        )
+    fas1_end = max(dt.date(y - 1, 12, 31), bbd)
+    day = dt.timedelta(days=1)
+    return [
+        Period("Fas 1", fas1_start, bbd - day, "Research, gruppens CRM",
+               f"Minst {GROUP_GOAL_BEFORE_BIG_BANG} leads i gruppens CRM före Big Bang Day"),
+        Period("Fas 1, efter Big Bang Day", bbd, fas1_end, "Research",
+               "Gruppens eget delmål"),
+        Period("Fas 2", fas1_end + day, fas2_end,
+               "Roller; balans mellan input (nya leads) och output (bearbetade leads)", ""),
+        Period("Sprint 1", dt.date(y, 4, 1), dt.date(y, 4, 30),
+               "Research: skörd, individuellt CRM, företag med långa rekryteringsprocesser",
+               f"Minst {INDIVIDUAL_GOAL} företag i ditt CRM, varma leads inräknade"),
+        Period("Sprint 2", dt.date(y, 5, 1), dt.date(y, 6, 30),
+               "Reachout: varma leads och företag med långa rekryteringsprocesser",
+               "LIA registrerad senast 30 juni (soft deadline)"),
+        Period("Sprint 3", dt.date(y, 7, 1), dt.date(y, 7, 31),
+               "Research: små och medelstora företag, startups, scaleups, stora IT-avdelningar", ""),
+        Period("Sprint 4", dt.date(y, 8, 1), dt.date(y, 9, 30), "Reachout i högre tempo",
+               "LIA registrerad senast 30 september (hard deadline)"),
+        Period("Sprint 5", dt.date(y, 10, 1), dt.date(y, 10, 31),
+               "Last push; backoffice placerar studerande utan LIA", ""),
+    ]
+
+
+def period_on(today: dt.date, calendar: Iterable[Period]) -> Period | None:
+    """The period `today` falls in; where periods overlap, the one that started last wins."""
+    current = [period for period in calendar if today in period]
+    return max(current, key=lambda period: period.start, default=None)
+
+
+_KALENDER_COLUMNS = {"period": "Period", "start": "Start", "slut": "Slut", "fokus": "Fokus", "mal": "Mål"}
+_REQUIRED = ("Period", "Start", "Slut")
+
+
+def calendar_from_rows(rows: Sequence[Mapping[str, object]]) -> list[Period]:
+    """Periods from a `Kalender` tab's rows (header names matched the forgiving way).
+
+    Rows are numbered as in the sheet (header = row 1) in error messages. Blank rows are
+    skipped; a row missing a name or a date, or ending before it starts, is an error.
+    """
+    periods = []
+    for number, row in enumerate(rows, start=2):
+        cells = {_KALENDER_COLUMNS[fold(key)]: value for key, value in row.items() if fold(key) in _KALENDER_COLUMNS}
+        if all(_is_blank(value) for value in cells.values()):
+            continue
+        for column in _REQUIRED:
+            if _is_blank(cells.get(column)):
+                raise InvalidInput(f"Kalender row {number}: '{column}' is empty")
+        name = str(cells["Period"]).strip()
+        start, end = (_required_date(cells[column], column, number, name) for column in ("Start", "Slut"))
+        if end < start:
+            raise InvalidInput(
+                f"Kalender row {number} ({name}): Slut {end.isoformat()} is before Start {start.isoformat()}"
+            )
+        periods.append(Period(name, start, end, _text(cells.get("Fokus")), _text(cells.get("Mål"))))
+    if not periods:
+        raise InvalidInput("Kalender has no periods")
+    return periods
+
+
+def _required_date(value: object, column: str, number: int, name: str) -> dt.date:
+    parsed = parse_date(value)
+    if parsed is None:
+        raise InvalidInput(f"Kalender row {number} ({name}): {column} {value!r} is not a date (use 2025-04-01 or 1/4/2025)")
+    return parsed
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or value != value or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: object) -> str:
+    return "" if _is_blank(value) else str(value).strip()
+
+
+# --------------------------------------------------------------------------- deadlines, goals
+
+_DEADLINES = (
+    ((4, 30), f"Mål: {INDIVIDUAL_GOAL} företag"),
+    ((6, 30), "Soft deadline: LIA registrerad"),
+    ((9, 30), "Hard deadline: LIA registrerad"),
+)
+
+
+def next_deadline(today: dt.date) -> Deadline:
+    """The first of 30 April (goal), 30 June (soft), 30 September (hard) on or after today."""
+    for year in (today.year, today.year + 1):
+        for (month, day), name in _DEADLINES:
+            when = dt.date(year, month, day)
+            if when >= today:
+                return Deadline(name, when, (when - today).days)
+    raise AssertionError("unreachable: next year's 30 April is always ahead")
+
+
+def company_goal(
+    kind: Literal["individual", "group"],
+    today: dt.date,
+    big_bang_day: dt.date | None = None,
+    delmal: object = None,
+) -> int:
+    """How many companies (leads, for a group) the CRM should hold in today's phase.
+
+    Individual: 50 (by 30 April). Group: 30 before its Big Bang Day (default: the cohort's),
+    from that day its `Delmål` (the group's own total goal); with no Delmål set, 30 still holds.
+    """
+    if kind == "individual":
+        return INDIVIDUAL_GOAL
+    if kind != "group":
+        raise InvalidInput(f"unknown CRM kind {kind!r} (expected 'individual' or 'group')")
+    bbd = big_bang_day or default_big_bang_day(cohort_year_for(today))
+    if today < bbd:
+        return GROUP_GOAL_BEFORE_BIG_BANG
+    return _delmal(delmal) or GROUP_GOAL_BEFORE_BIG_BANG
+
+
+def _delmal(value: object) -> int | None:
+    if _is_blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() and value > 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    raise InvalidInput(f"Delmål {value!r} is not a positive whole number")

@@ -1,0 +1,214 @@
+import datetime as dt
+
+import pytest
+
+from chas_sheets.calendar import (
+    Period,
+    calendar_from_rows,
+    cohort_year_for,
+    company_goal,
+    default_calendar,
+    next_deadline,
+    parse_date,
+    period_on,
+)
+from chas_sheets.errors import InvalidInput
+
+D = dt.date
+CAL_2026 = default_calendar(2026)
+
+
+def name_on(day, calendar=CAL_2026):
+    period = period_on(day, calendar)
+    return period.name if period else None
+
+
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        (D(2025, 8, 31), None),
+        (D(2025, 9, 1), "Fas 1"),
+        (D(2025, 11, 30), "Fas 1"),
+        (D(2025, 12, 1), "Fas 1, efter Big Bang Day"),
+        (D(2025, 12, 31), "Fas 1, efter Big Bang Day"),
+        (D(2026, 1, 1), "Fas 2"),
+        (D(2026, 3, 31), "Fas 2"),
+        (D(2026, 4, 1), "Sprint 1"),
+        (D(2026, 4, 30), "Sprint 1"),
+        (D(2026, 5, 1), "Sprint 2"),
+        (D(2026, 6, 30), "Sprint 2"),
+        (D(2026, 7, 1), "Sprint 3"),
+        (D(2026, 7, 31), "Sprint 3"),
+        (D(2026, 8, 1), "Sprint 4"),
+        (D(2026, 9, 30), "Sprint 4"),
+        (D(2026, 10, 1), "Sprint 5"),
+        (D(2026, 10, 31), "Sprint 5"),
+        (D(2026, 11, 1), None),
+    ],
+)
+def test_default_calendar_boundaries(day, expected):
+    assert name_on(day) == expected
+
+
+def test_default_calendar_has_no_gaps_or_overlaps():
+    for before, after in zip(CAL_2026, CAL_2026[1:]):
+        assert after.start == before.end + dt.timedelta(days=1), (before.name, after.name)
+
+
+def test_group_big_bang_day_moves_the_fas_1_split():
+    cal = default_calendar(2026, big_bang_day=D(2025, 11, 14))
+    assert name_on(D(2025, 11, 13), cal) == "Fas 1"
+    assert name_on(D(2025, 11, 14), cal) == "Fas 1, efter Big Bang Day"
+    assert name_on(D(2026, 1, 1), cal) == "Fas 2"
+
+
+def test_big_bang_day_in_january_extends_fas_1():
+    cal = default_calendar(2026, big_bang_day=D(2026, 1, 16))
+    assert name_on(D(2026, 1, 15), cal) == "Fas 1"
+    assert name_on(D(2026, 1, 16), cal) == "Fas 1, efter Big Bang Day"
+    assert name_on(D(2026, 1, 17), cal) == "Fas 2"
+
+
+@pytest.mark.parametrize("bbd", [D(2025, 9, 1), D(2026, 3, 31), D(2026, 5, 1)])
+def test_big_bang_day_outside_the_phases_is_refused(bbd):
+    with pytest.raises(InvalidInput, match="Big Bang Day"):
+        default_calendar(2026, big_bang_day=bbd)
+
+
+@pytest.mark.parametrize(
+    "day, cohort",
+    [(D(2025, 8, 31), 2025), (D(2025, 9, 30), 2025), (D(2025, 10, 31), 2025),
+     (D(2025, 11, 1), 2026), (D(2025, 12, 31), 2026), (D(2026, 1, 1), 2026), (D(2026, 4, 1), 2026)],
+)
+def test_cohort_year_for(day, cohort):
+    assert cohort_year_for(day) == cohort
+    assert period_on(day, default_calendar(cohort)) is not None  # the day lies in that cohort's calendar
+
+
+@pytest.mark.parametrize(
+    "day, name, when, days",
+    [
+        (D(2026, 1, 10), "Mål: 50 företag", D(2026, 4, 30), 110),
+        (D(2026, 4, 30), "Mål: 50 företag", D(2026, 4, 30), 0),
+        (D(2026, 5, 1), "Soft deadline: LIA registrerad", D(2026, 6, 30), 60),
+        (D(2026, 6, 30), "Soft deadline: LIA registrerad", D(2026, 6, 30), 0),
+        (D(2026, 7, 1), "Hard deadline: LIA registrerad", D(2026, 9, 30), 91),
+        (D(2026, 9, 30), "Hard deadline: LIA registrerad", D(2026, 9, 30), 0),
+        (D(2026, 10, 1), "Mål: 50 företag", D(2027, 4, 30), 211),
+    ],
+)
+def test_next_deadline(day, name, when, days):
+    deadline = next_deadline(day)
+    assert (deadline.name, deadline.date, deadline.days_left) == (name, when, days)
+    assert deadline.days_left == (deadline.date - day).days
+
+
+def test_individual_goal_is_50_companies():
+    assert company_goal("individual", D(2026, 4, 15)) == 50
+
+
+def test_group_goal_before_and_after_its_big_bang_day():
+    bbd = D(2025, 11, 20)
+    assert company_goal("group", D(2025, 11, 19), big_bang_day=bbd, delmal=45) == 30
+    assert company_goal("group", D(2025, 11, 20), big_bang_day=bbd, delmal=45) == 45
+    assert company_goal("group", D(2025, 11, 21), big_bang_day=bbd, delmal="60") == 60
+    assert company_goal("group", D(2025, 11, 21), big_bang_day=bbd, delmal=None) == 30
+
+
+def test_group_goal_uses_the_cohort_default_big_bang_day():
+    assert company_goal("group", D(2025, 11, 30), delmal=40) == 30
+    assert company_goal("group", D(2025, 12, 1), delmal=40) == 40
+
+
+@pytest.mark.parametrize("bad", ["många", -5, 2.5, True])
+def test_group_goal_rejects_a_bad_delmal(bad):
+    with pytest.raises(InvalidInput, match="Delmål"):
+        company_goal("group", D(2025, 12, 5), big_bang_day=D(2025, 12, 1), delmal=bad)
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(InvalidInput, match="kind"):
+        company_goal("klass", D(2025, 12, 5))
+
+
+def test_calendar_from_rows_accepts_date_objects_iso_and_swedish_text():
+    rows = [
+        {"Period": "Sprint 1", "Start": D(2026, 4, 1), "Slut": "2026-04-30", "Fokus": "Research", "Mål": "50 företag"},
+        {" period ": "Sprint 2", "START": dt.datetime(2026, 5, 1), "slut": "30/6/2026", "Fokus": None, "Mal": ""},
+        {"Period": "", "Start": "", "Slut": None},  # a blank row
+        {"Period": "Sprint 3", "Start": "1/7-26", "Slut": "31 juli 2026", "Övrigt": "kept out"},
+    ]
+    assert calendar_from_rows(rows) == [
+        Period("Sprint 1", D(2026, 4, 1), D(2026, 4, 30), "Research", "50 företag"),
+        Period("Sprint 2", D(2026, 5, 1), D(2026, 6, 30), "", ""),
+        Period("Sprint 3", D(2026, 7, 1), D(2026, 7, 31), "", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({"Period": "Sprint 1", "Start": "1/4/2026", "Slut": "32/4/2026"}, r"row 3 \(Sprint 1\): Slut '32/4/2026' is not a date"),
+        ({"Period": "Sprint 1", "Start": "1/4", "Slut": "30/4/2026"}, r"row 3 \(Sprint 1\): Start '1/4' is not a date"),
+        ({"Period": "", "Start": "1/4/2026", "Slut": "30/4/2026"}, r"row 3: 'Period' is empty"),
+        ({"Period": "Sprint 1", "Start": "1/4/2026"}, r"row 3: 'Slut' is empty"),
+        ({"Period": "Sprint 1", "Start": "30/4/2026", "Slut": "1/4/2026"}, r"row 3 \(Sprint 1\): Slut 2026-04-01 is before Start"),
+    ],
+)
+def test_calendar_from_rows_names_the_bad_row(row, message):
+    good = {"Period": "Fas 2", "Start": "2026-01-01", "Slut": "2026-03-31"}
+    with pytest.raises(InvalidInput, match=message):
+        calendar_from_rows([good, row])
+
+
+def test_calendar_from_rows_needs_a_period():
+    with pytest.raises(InvalidInput, match="no periods"):
+        calendar_from_rows([{"Period": None, "Start": None, "Slut": None}])
+
+
+def test_period_on_prefers_the_most_specific_overlapping_period():
+    cal = [Period("Sprint 2", D(2026, 5, 1), D(2026, 6, 30)), Period("Workshopvecka", D(2026, 5, 4), D(2026, 5, 8))]
+    assert period_on(D(2026, 5, 5), cal).name == "Workshopvecka"
+    assert period_on(D(2026, 5, 9), cal).name == "Sprint 2"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (D(2025, 5, 3), D(2025, 5, 3)),
+        (dt.datetime(2025, 5, 3, 14, 30), D(2025, 5, 3)),
+        (45780, D(2025, 5, 3)),  # a spreadsheet serial day
+        (45780.6, D(2025, 5, 3)),
+        ("2025-05-03", D(2025, 5, 3)),
+        ("2025-05-03 14:30", D(2025, 5, 3)),
+        ("3/5/2025", D(2025, 5, 3)),
+        ("3/5-25", D(2025, 5, 3)),
+        ("3 maj 2025", D(2025, 5, 3)),
+        ("3/5", None),  # no year and no today
+        ("31/2/2025", None),
+        ("2025-13-01", None),
+        ("imorgon", None),
+        ("", None),
+        (None, None),
+        (12, None),  # too small to be a serial day
+        (float("nan"), None),
+        (True, None),
+    ],
+)
+def test_parse_date(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    "text, today, expected",
+    [
+        ("3/5", D(2025, 5, 10), D(2025, 5, 3)),
+        ("15/5", D(2025, 5, 10), D(2025, 5, 15)),  # within the 7-day margin
+        ("20/5", D(2025, 5, 10), D(2024, 5, 20)),  # beyond it: last year
+        ("28/12", D(2026, 1, 5), D(2025, 12, 28)),
+        ("3 jan", D(2025, 12, 28), D(2026, 1, 3)),  # across New Year, inside the margin
+        ("29/2", D(2025, 3, 10), D(2024, 2, 29)),
+    ],
+)
+def test_parse_date_yearless_takes_the_most_recent_year(text, today, expected):
+    assert parse_date(text, today) == expected
