@@ -1,0 +1,57 @@
+"""The one interface both backends implement; domain code never knows which it talks to."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ..changes import ChangeSet
+from ..tables import RawWorkbook
+from ..writeplan import RunInfo, WritePlan
+
+
+@dataclass
+class ApplyResult:
+    """What a write did: the resolved plan (applied items, skipped warnings) and requests made."""
+
+    plan: WritePlan
+    written: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[str]:
+        return self.plan.skipped
+
+    @property
+    def applied(self) -> list:
+        return self.plan.applied
+
+
+class Backend(abc.ABC):
+    """A spreadsheet: read tabs in one go, apply a change set in one go."""
+
+    target: str
+
+    @property
+    def display_name(self) -> str:
+        return self.target
+
+    @abc.abstractmethod
+    def exists(self) -> bool: ...
+
+    @abc.abstractmethod
+    def read(self, tabs: Sequence[str] | None = None) -> RawWorkbook:
+        """Titles of every tab, and the grids of the contract tabs named (all when None)."""
+
+    @abc.abstractmethod
+    def apply(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
+        """Re-read what is touched, resolve (compare-and-set), write once, log every change."""
+
+    @abc.abstractmethod
+    def create(self, kind: str) -> None:
+        """Create the spreadsheet from the template of `kind` (group, student, register)."""
+
+    def resolve_relative(self, reference: str) -> str:
+        """A CRM reference found inside this spreadsheet (path or URL), made absolute."""
+        return reference

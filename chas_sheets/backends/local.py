@@ -1,0 +1,262 @@
+"""The local backend: an .xlsx workbook through openpyxl.
+
+Reads every needed tab in one load; applies a change set under a lock file, re-reading the
+workbook first (compare-and-set), and saves atomically (temporary file in the same folder,
+then rename), so a crash never leaves a half-written workbook.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Sequence
+from xml.etree import ElementTree
+
+import filelock
+import openpyxl
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..changes import ChangeSet
+from ..errors import CorruptSpreadsheet, SpreadsheetLocked, SpreadsheetNotFound, UnsafeWrite
+from ..layout import TEMPLATE_ROWS, Layout, TabLayout, layout_for
+from ..schema import contract
+from ..tables import RawWorkbook
+from ..writeplan import Formula, RunInfo, TabWrites, resolve
+from .base import ApplyResult, Backend
+
+LOCK_TIMEOUT_SECONDS = 30
+_DRAWING_PARTS = ("xl/drawings/", "xl/charts/", "xl/media/", "xl/diagrams/")
+
+
+def drawings_by_sheet(path: Path) -> dict[str, list[str]]:
+    """Sheet title -> drawing parts (charts, images, shapes) openpyxl would drop on save."""
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if not any(n.startswith(_DRAWING_PARTS) for n in names):
+            return found
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels.findall("p:Relationship", ns)}
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        for sheet in book.iter(f"{{{ns['m']}}}sheet"):
+            target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
+            part = posixpath.normpath(posixpath.join("xl", target.lstrip("/").removeprefix("xl/")))
+            sheet_rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+            if sheet_rels not in names:
+                continue
+            for rel in ElementTree.fromstring(archive.read(sheet_rels)).findall("p:Relationship", ns):
+                kind = rel.get("Type", "").rsplit("/", 1)[-1]
+                if kind in ("drawing", "vmlDrawing", "chart", "image"):
+                    found.setdefault(sheet.get("name"), []).append(kind)
+        if not found:  # drawing parts not tied to a sheet we can name: still refuse
+            found["(workbook)"] = ["drawing"]
+    return found
+
+
+def _grid(ws, formulas: bool) -> list[list[Any]]:
+    rows = []
+    for row in ws.iter_rows(values_only=not formulas):
+        if formulas:
+            rows.append([Formula(c.value) if c.data_type == "f" else c.value for c in row])
+        else:
+            rows.append(list(row))
+    return rows
+
+
+def _set_cell(ws, row: int, col: int, value: Any) -> None:
+    """Write one value; text is always stored as text, never as a formula."""
+    cell = ws.cell(row=row, column=col + 1)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would store '=...' as a formula otherwise
+    elif hasattr(value, "isoformat") and not cell.is_date:
+        cell.number_format = "yyyy-mm-dd"
+
+
+class LocalWorkbook(Backend):
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.target = str(path)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def resolve_relative(self, reference: str) -> str:
+        from . import is_google_reference
+
+        if is_google_reference(reference):
+            return reference
+        ref = Path(reference).expanduser()
+        return str(ref if ref.is_absolute() else self.path.parent / ref)
+
+    def _load(self, **kwargs):
+        if not self.path.exists():
+            raise SpreadsheetNotFound(f"{self.path}: no such file (create one with `chas-sheets init`)")
+        if self.path.is_dir():
+            raise SpreadsheetNotFound(f"{self.path} is a folder, not a workbook (.xlsx)")
+        try:
+            return openpyxl.load_workbook(self.path, **kwargs)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, ElementTree.ParseError) as exc:
+            raise CorruptSpreadsheet(f"{self.path}: not a readable .xlsx workbook ({type(exc).__name__}); "
+                                     "open it in a spreadsheet program and save it as .xlsx") from exc
+        except Exception as exc:  # openpyxl raises many kinds on damaged files
+            raise CorruptSpreadsheet(f"{self.path}: not a readable .xlsx workbook ({exc})") from exc
+
+    def _wanted_titles(self, titles: list[str], tabs: Sequence[str] | None) -> list[str]:
+        if tabs is None:
+            return titles
+        wanted = []
+        for name in tabs:
+            title = contract().find_tab_title(name, titles) if name in contract().tabs else (name if name in titles else None)
+            if title is not None:
+                wanted.append(title)
+        return wanted
+
+    def read(self, tabs: Sequence[str] | None = None) -> RawWorkbook:
+        wb = self._load(read_only=True, data_only=True)
+        try:
+            titles = list(wb.sheetnames)
+            grids = {t: _grid(wb[t], formulas=False) for t in self._wanted_titles(titles, tabs)}
+        finally:
+            wb.close()
+        return RawWorkbook(titles, grids, self.target)
+
+    def _lock(self) -> filelock.FileLock:
+        return filelock.FileLock(str(self.path.with_name(f".{self.path.name}.lock")), timeout=LOCK_TIMEOUT_SECONDS)
+
+    def apply(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
+        try:
+            with self._lock():
+                return self._apply_locked(changes, run)
+        except filelock.Timeout as exc:
+            raise SpreadsheetLocked(f"{self.path} is being written by another chas-sheets run; "
+                                    f"try again when it has finished") from exc
+
+    def _apply_locked(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
+        wb = self._load()
+        titles = list(wb.sheetnames)
+        touched = self._wanted_titles(titles, [*sorted(changes.tabs), "Ändringslogg"])
+        fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
+        plan = resolve(changes, fresh, run)
+        if not plan:
+            return ApplyResult(plan, written=False)
+        replaced = {w.title for w in plan.tabs.values() if w.replace is not None}
+        lost = {s: kinds for s, kinds in drawings_by_sheet(self.path).items() if s not in replaced}
+        if lost:
+            where = ", ".join(f"{s} ({', '.join(sorted(set(k)))})" for s, k in lost.items())
+            raise UnsafeWrite(f"{self.path} has charts, images or shapes ({where}) that saving with chas-sheets "
+                              "would lose; nothing was written. Move them to another workbook, or run on a copy.")
+        for writes in plan.tabs.values():
+            _execute(wb, writes)
+        self._save_atomically(wb)
+        return ApplyResult(plan, written=True)
+
+    def _save_atomically(self, wb) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".xlsx.tmp", dir=self.path.parent)
+        os.close(fd)
+        try:
+            wb.save(tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            if self.path.exists():
+                os.chmod(tmp, self.path.stat().st_mode & 0o777)
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def create(self, kind: str) -> None:
+        if self.path.exists():
+            raise SpreadsheetNotFound(f"{self.path} already exists; init never overwrites a workbook")
+        if self.path.suffix.lower() != ".xlsx":
+            raise SpreadsheetNotFound(f"{self.path}: a local spreadsheet must end in .xlsx")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        wb = build_workbook(layout_for(kind))
+        self._save_atomically(wb)
+
+
+def _execute(wb, writes: TabWrites) -> None:
+    if writes.replace is not None:
+        headers, rows = writes.replace
+        if writes.title in wb.sheetnames:
+            ws = wb[writes.title]
+            ws.delete_rows(1, ws.max_row)
+            ws._charts = []
+        else:
+            ws = wb.create_sheet(writes.title)
+        _header(ws, headers)
+        for r, values in enumerate(rows, start=2):
+            for c, value in enumerate(values):
+                if value is not None:
+                    _set_cell(ws, r, c, value)
+        if writes.chart:
+            from .xlsx_chart import add_chart
+
+            add_chart(ws, writes.chart, len(rows))
+        return
+    if writes.create_headers:
+        ws = wb.create_sheet(writes.title)
+        _header(ws, writes.create_headers)
+    ws = wb[writes.title]
+    for col, text in writes.header_cells.items():
+        _set_cell(ws, writes.header_row, col, text)
+        ws.cell(row=writes.header_row, column=col + 1).font = Font(bold=True)
+    for (row, col), value in writes.cells.items():
+        _set_cell(ws, row, col, value)
+    for offset, values in enumerate(writes.appends):
+        for col, value in enumerate(values):
+            if value is not None:
+                _set_cell(ws, writes.first_append_row + offset, col, value)
+    for row in sorted(writes.deletes, reverse=True):
+        ws.delete_rows(row)
+
+
+def _header(ws, headers: list[str]) -> None:
+    for col, text in enumerate(headers):
+        _set_cell(ws, 1, col, text)
+        ws.cell(row=1, column=col + 1).font = Font(bold=True)
+    ws.freeze_panes = "A2"
+
+
+def build_workbook(layout: Layout):
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    wb.properties.title = layout.title
+    for tab in layout.tabs:
+        _format_tab(wb.create_sheet(tab.title), tab)
+    return wb
+
+
+def _format_tab(ws, tab: TabLayout) -> None:
+    _header(ws, tab.headers)
+    owned_fill = PatternFill("solid", fgColor="E0E0E0")
+    for index, (header, width) in enumerate(zip(tab.headers, tab.widths)):
+        letter = get_column_letter(index + 1)
+        ws.column_dimensions[letter].width = width
+        if header in tab.tool_owned:
+            ws.cell(row=1, column=index + 1).fill = owned_fill
+    last = TEMPLATE_ROWS + 1
+    for header, words in tab.dropdowns.items():
+        letter = get_column_letter(tab.index(header) + 1)
+        dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True,
+                            showErrorMessage=False)  # a warning, not a wall: odd values are reported
+        dv.add(f"{letter}2:{letter}{last}")
+        ws.add_data_validation(dv)
+    end = get_column_letter(len(tab.headers))
+    for colour in tab.colours:
+        letter = get_column_letter(tab.index(colour.column) + 1)
+        test = f'${letter}2<>""' if colour.equals is None else f'${letter}2="{colour.equals}"'
+        ws.conditional_formatting.add(
+            f"A2:{end}{last}", FormulaRule(formula=[test], fill=PatternFill("solid", fgColor=colour.fill, bgColor=colour.fill))
+        )

@@ -1,0 +1,108 @@
+"""Change sets: what a plan wants written, addressed by tab, row ID and column name.
+
+Planners build a ChangeSet; backends resolve it against a fresh read (compare-and-set) and
+write it in one go. Nothing in here knows about positions, files or HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """Set one cell: tab, row ID, column (canonical name, or header as typed), old -> new."""
+
+    tab: str
+    row_id: str
+    column: str
+    old: Any
+    new: Any
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class IdAssignment:
+    """Give a row without a usable ID (blank or a copied duplicate) a new one.
+
+    The row has no ID to be found by, so it is found by its position at read time and
+    checked by a fingerprint of its other cells; if people moved it, it is searched for.
+    """
+
+    tab: str
+    sheet_row: int
+    fingerprint: str
+    old: Any
+    new: str
+
+
+@dataclass(frozen=True)
+class RowAppend:
+    tab: str
+    values: Mapping[str, Any]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RowRemoval:
+    """Remove a row; `values` is the whole row as read, logged so nothing is lost."""
+
+    tab: str
+    row_id: str
+    values: Mapping[str, Any]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TabReplacement:
+    """Rewrite a tab the tool owns (Dashboard, ...) whole: never a tab people edit."""
+
+    tab: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    chart: Mapping[str, Any] | None = None
+
+
+@dataclass
+class ChangeSet:
+    ids: list[IdAssignment] = field(default_factory=list)
+    cells: list[CellChange] = field(default_factory=list)
+    appends: list[RowAppend] = field(default_factory=list)
+    removals: list[RowRemoval] = field(default_factory=list)
+    replacements: list[TabReplacement] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.ids or self.cells or self.appends or self.removals or self.replacements)
+
+    def __len__(self) -> int:
+        return len(self.ids) + len(self.cells) + len(self.appends) + len(self.removals) + len(self.replacements)
+
+    def extend(self, other: "ChangeSet") -> "ChangeSet":
+        self.ids.extend(other.ids)
+        self.cells.extend(other.cells)
+        self.appends.extend(other.appends)
+        self.removals.extend(other.removals)
+        self.replacements.extend(other.replacements)
+        return self
+
+    def set_cell(self, tab: str, row_id: str, column: str, old: Any, new: Any, reason: str = "") -> None:
+        self.cells.append(CellChange(tab, row_id, column, old, new, reason))
+
+    @property
+    def tabs(self) -> set[str]:
+        items: Iterable = (*self.ids, *self.cells, *self.appends, *self.removals, *self.replacements)
+        return {item.tab for item in items}
+
+    def summary(self) -> str:
+        parts = []
+        for label, items in (
+            ("new IDs", self.ids),
+            ("cells", self.cells),
+            ("new rows", self.appends),
+            ("removed rows", self.removals),
+            ("rewritten tabs", self.replacements),
+        ):
+            if items:
+                parts.append(f"{len(items)} {label}")
+        return ", ".join(parts) or "no changes"

@@ -1,0 +1,275 @@
+"""Resolve a ChangeSet against a fresh read of the spreadsheet: compare-and-set, positions, log.
+
+Pure and shared by both backends. Just before writing, a backend re-reads the tabs it will
+touch and hands them here. Every planned cell whose current value differs from what the
+plan read is dropped with a warning: a person's edit made while the command ran always wins.
+Rows are found by ID, columns by header name, so sorting, filtering, inserting rows or
+moving columns in the meantime does no harm. What survives becomes positional writes plus
+one Ändringslogg row per change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from .changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval, TabReplacement
+from .errors import ChasSheetsError
+from .schema import HeaderMatch, contract, find_header
+from .tables import RawWorkbook, row_fingerprint
+from .values import as_text, is_blank, row_to_json, values_equal
+
+LOG_TAB = "Ändringslogg"
+
+
+class Formula(str):
+    """A cell holding a formula (as read for writing): people's work, never overwritten."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    command: str
+    started: dt.datetime
+
+    @classmethod
+    def new(cls, command: str, now: dt.datetime | None = None) -> "RunInfo":
+        now = now or dt.datetime.now().replace(microsecond=0)
+        return cls(f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", command, now)
+
+
+@dataclass
+class TabWrites:
+    """Positional writes to one tab (rows 1-based, columns 0-based)."""
+
+    title: str
+    create_headers: list[str] | None = None
+    header_row: int = 1
+    header_cells: dict[int, str] = field(default_factory=dict)
+    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
+    first_append_row: int = 2
+    appends: list[list[Any]] = field(default_factory=list)
+    deletes: list[int] = field(default_factory=list)
+    replace: tuple[list[str], list[list[Any]]] | None = None
+    chart: Any = None
+
+    def __bool__(self) -> bool:
+        return bool(self.create_headers or self.header_cells or self.cells or self.appends or self.deletes or self.replace)
+
+
+@dataclass
+class WritePlan:
+    run: RunInfo
+    tabs: dict[str, TabWrites] = field(default_factory=dict)
+    applied: list[Any] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(self.tabs.values())
+
+
+def _last_used_row(grid: list[list[Any]]) -> int:
+    for index in range(len(grid), 0, -1):
+        if any(not is_blank(c) for c in grid[index - 1]):
+            return index
+    return 0
+
+
+class _TabState:
+    """One tab of the fresh read: header, where each row ID stands, what is written."""
+
+    def __init__(self, name: str, title: str | None, grid: list[list[Any]], writes: TabWrites):
+        self.name = name
+        self.title = title
+        self.grid = grid
+        self.writes = writes
+        self.spec = contract().tabs.get(name)
+        self.header: HeaderMatch | None = None
+        self.rows_by_key: dict[str, int] = {}
+        self.next_row = _last_used_row(grid) + 1
+        if self.spec is not None and title is not None and grid:
+            self.header = find_header(self.spec, grid, title)
+            key = self.spec.key_column
+            index = self.header.positions.get(key) if key else None
+            if index is not None:
+                for number in range(self.header.row + 1, len(grid) + 1):
+                    cells = grid[number - 1]
+                    value = as_text(cells[index]) if index < len(cells) else ""
+                    if value:
+                        self.rows_by_key.setdefault(value, number)
+        writes.first_append_row = max(self.next_row, (self.header.row + 1) if self.header else 2)
+        self.next_row = writes.first_append_row
+
+    def cell(self, row: int, col: int) -> Any:
+        cells = self.grid[row - 1] if row - 1 < len(self.grid) else []
+        return cells[col] if col < len(cells) else None
+
+    def column(self, label: str) -> int:
+        """Position of a column by header name; a missing column is added at the end."""
+        assert self.header is not None
+        if label in self.header.positions:
+            return self.header.positions[label]
+        used = max((i for i, h in enumerate(self.header.headers) if h), default=-1)
+        used = max([used, *self.writes.header_cells])
+        index = used + 1
+        self.writes.header_cells[index] = label
+        self.header.positions[label] = index
+        self.writes.header_row = self.header.row
+        return index
+
+    def key_index(self) -> int | None:
+        key = self.spec.key_column if self.spec else None
+        return self.header.positions.get(key) if (self.header and key) else None
+
+
+def _log_row(run: RunInfo, tab: str, row_id: str, column: str, before: Any, after: Any) -> list[Any]:
+    return [run.run_id, run.started.strftime("%Y-%m-%d %H:%M:%S"), run.command, tab, row_id, column,
+            "" if before is None else before, "" if after is None else after]
+
+
+def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
+    plan = WritePlan(run)
+    states: dict[str, _TabState] = {}
+    log: list[list[Any]] = []
+
+    def state(name: str) -> _TabState:
+        if name not in states:
+            title = contract().find_tab_title(name, fresh.grids.keys()) if name in contract().tabs else (
+                name if name in fresh.grids else None)
+            grid = fresh.grids.get(title, []) if title else []
+            writes = plan.tabs.setdefault(title or name, TabWrites(title or name))
+            states[name] = _TabState(name, title, grid, writes)
+        return states[name]
+
+    def skip(message: str) -> None:
+        plan.skipped.append(message)
+
+    for item in changes.ids:
+        _resolve_id(state(item.tab), item, plan, log, skip)
+    for item in changes.cells:
+        _resolve_cell(state(item.tab), item, plan, log, skip)
+    for item in changes.removals:
+        _resolve_removal(state(item.tab), item, plan, log, skip)
+    for item in changes.appends:
+        _resolve_append(state(item.tab), item, plan, log, skip)
+    for item in changes.replacements:
+        st = state(item.tab)
+        st.writes.replace = (list(item.headers), [list(r) for r in item.rows])
+        st.writes.chart = item.chart
+        plan.applied.append(item)
+        log.append(_log_row(run, item.tab, "", "(flik ersatt)", "", f"{len(item.rows)} rader"))
+
+    if log:
+        log_state = state(LOG_TAB)
+        spec = contract().tab(LOG_TAB)
+        if log_state.title is None:
+            log_state.writes.create_headers = spec.headers
+            log_state.writes.first_append_row = 2
+        else:
+            positions = [log_state.column(h) for h in spec.headers]
+            width = max(positions) + 1
+            log = [_place(dict(zip(positions, row)), width) for row in log]
+        log_state.writes.appends.extend(log)
+    plan.tabs = {title: w for title, w in plan.tabs.items() if w}
+    return plan
+
+
+def _place(by_index: dict[int, Any], width: int) -> list[Any]:
+    row: list[Any] = [None] * width
+    for index, value in by_index.items():
+        row[index] = value
+    return row
+
+
+def _missing_tab(st: _TabState, what: str, skip) -> bool:
+    if st.header is None:
+        skip(f"{st.name}: tab not found any more; {what} not written")
+        return True
+    return False
+
+
+def _resolve_id(st: _TabState, item: IdAssignment, plan: WritePlan, log, skip) -> None:
+    if _missing_tab(st, f"new ID {item.new}", skip):
+        return
+    key_index = st.key_index()
+    candidates = [item.sheet_row] + [r for r in range(st.header.row + 1, len(st.grid) + 1) if r != item.sheet_row]
+    for row in candidates:
+        if row > len(st.grid):
+            continue
+        cells = st.grid[row - 1]
+        current = cells[key_index] if key_index is not None and key_index < len(cells) else None
+        if values_equal(current, item.old) and row_fingerprint(cells, key_index) == item.fingerprint:
+            if item.old and st.rows_by_key.get(as_text(item.old)) == row:
+                continue  # this is the row that rightly keeps the duplicated ID
+            st.writes.cells[(row, st.column("ID"))] = item.new
+            st.rows_by_key[item.new] = row
+            plan.applied.append(item)
+            log.append(_log_row(plan.run, item.tab, item.new, "ID", item.old, item.new))
+            return
+    skip(f"{st.name}: row {item.sheet_row} changed since it was read; no ID given to it this time")
+
+
+def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip) -> None:
+    if _missing_tab(st, f"{item.column} of {item.row_id}", skip):
+        return
+    row = st.rows_by_key.get(item.row_id)
+    if row is None:
+        skip(f"{st.name}: row {item.row_id} not found (removed or its ID changed); {item.column} not written")
+        return
+    col = st.column(item.column)
+    current = st.cell(row, col)
+    if isinstance(current, Formula):
+        skip(f"{st.name} row {row} ({item.row_id}), {item.column}: holds a formula; left as it is")
+        return
+    if not values_equal(current, item.old):
+        skip(f"{st.name} row {row} ({item.row_id}), {item.column}: changed by someone since it was read "
+             f"({as_text(item.old)!r} -> {as_text(current)!r}); their edit kept")
+        return
+    if values_equal(current, item.new):
+        return
+    st.writes.cells[(row, col)] = item.new
+    plan.applied.append(item)
+    log.append(_log_row(plan.run, item.tab, item.row_id, item.column, item.old, item.new))
+
+
+def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip) -> None:
+    if _missing_tab(st, f"removal of {item.row_id}", skip):
+        return
+    row = st.rows_by_key.get(item.row_id)
+    if row is None:
+        skip(f"{st.name}: row {item.row_id} already gone")
+        return
+    for label, value in item.values.items():
+        index = st.header.positions.get(label)
+        if index is not None and not values_equal(st.cell(row, index), value):
+            skip(f"{st.name} row {row} ({item.row_id}): changed since it was read; not removed")
+            return
+    st.writes.deletes.append(row)
+    del st.rows_by_key[item.row_id]
+    plan.applied.append(item)
+    log.append(_log_row(plan.run, item.tab, item.row_id, "(rad borttagen)", row_to_json(item.values), ""))
+
+
+def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip) -> None:
+    spec = contract().tabs.get(item.tab)
+    if st.header is None:
+        if spec is None:
+            raise ChasSheetsError(f"cannot append to unknown tab '{item.tab}'")
+        st.writes.create_headers = spec.headers + [k for k in item.values if k not in spec.headers]
+        st.header = find_header(spec, [st.writes.create_headers], item.tab)
+        st.writes.first_append_row = st.next_row = 2
+    key = spec.key_column if spec else None
+    row_id = as_text(item.values.get(key)) if key else ""
+    if row_id and row_id in st.rows_by_key:
+        skip(f"{st.name}: row {row_id} is already there; not added again")
+        return
+    by_index = {st.column(label): value for label, value in item.values.items() if not is_blank(value)}
+    width = max(by_index, default=-1) + 1
+    st.writes.appends.append(_place(by_index, width))
+    if row_id:
+        st.rows_by_key[row_id] = st.next_row
+    st.next_row += 1
+    plan.applied.append(item)
+    log.append(_log_row(plan.run, item.tab, row_id, "(ny rad)", "", row_to_json(item.values)))
