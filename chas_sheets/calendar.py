@@ -27,6 +27,7 @@ from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
 
 from chas_sheets.errors import InvalidInput
 from chas_sheets.text import fold, fold_words
+from chas_sheets.values import as_text, is_blank
 
 DEFAULT_BIG_BANG = (12, 1)  # (month, day) in the autumn of Y-1
 INDIVIDUAL_GOAL = 50  # distinct companies in an individual CRM by 30 April
@@ -80,12 +81,14 @@ def parse_date(value: object, today: dt.date | None = None) -> dt.date | None:
     'd maj 2025' and, only when `today` is given, yearless 'd/m' / 'd maj': the most recent
     such date not after today + YEARLESS_MARGIN_DAYS.
     """
+    if is_blank(value):  # also NaN / NaT from pandas
+        return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value == value and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+        if _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
             return _SERIAL_EPOCH + dt.timedelta(days=int(value))
         return None
     if not isinstance(value, str):
@@ -190,10 +193,10 @@ def calendar_from_rows(rows: Sequence[Mapping[str, object]]) -> list[Period]:
     periods = []
     for number, row in enumerate(rows, start=2):
         cells = {_KALENDER_COLUMNS[fold(key)]: value for key, value in row.items() if fold(key) in _KALENDER_COLUMNS}
-        if all(_is_blank(value) for value in cells.values()):
+        if all(is_blank(value) for value in cells.values()):
             continue
         for column in _REQUIRED:
-            if _is_blank(cells.get(column)):
+            if is_blank(cells.get(column)):
                 raise InvalidInput(f"Kalender row {number}: '{column}' is empty")
         name = str(cells["Period"]).strip()
         start, end = (_required_date(cells[column], column, number, name) for column in ("Start", "Slut"))
@@ -201,7 +204,7 @@ def calendar_from_rows(rows: Sequence[Mapping[str, object]]) -> list[Period]:
             raise InvalidInput(
                 f"Kalender row {number} ({name}): Slut {end.isoformat()} is before Start {start.isoformat()}"
             )
-        periods.append(Period(name, start, end, _text(cells.get("Fokus")), _text(cells.get("Mål"))))
+        periods.append(Period(name, start, end, as_text(cells.get("Fokus")), as_text(cells.get("Mål"))))
     if not periods:
         raise InvalidInput("Kalender has no periods")
     return periods
@@ -212,14 +215,6 @@ def _required_date(value: object, column: str, number: int, name: str) -> dt.dat
     if parsed is None:
         raise InvalidInput(f"Kalender row {number} ({name}): {column} {value!r} is not a date (use 2025-04-01 or 1/4/2025)")
     return parsed
-
-
-def _is_blank(value: object) -> bool:
-    return value is None or value != value or (isinstance(value, str) and not value.strip())
-
-
-def _text(value: object) -> str:
-    return "" if _is_blank(value) else str(value).strip()
 
 
 # --------------------------------------------------------------------------- deadlines, goals
@@ -263,7 +258,7 @@ def company_goal(
 
 
 def _delmal(value: object) -> int | None:
-    if _is_blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() and value > 0:
         return int(value)

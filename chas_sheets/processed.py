@@ -20,6 +20,7 @@ from typing import Iterable, Sequence
 
 from chas_sheets.calendar import format_day, parse_date
 from chas_sheets.text import fold
+from chas_sheets.values import is_blank
 
 # Outcomes (Utfall)
 INGET_SVAR, SVAR, JA, NEJ = "Inget svar", "Svar", "Ja", "Nej"
@@ -106,7 +107,7 @@ def parse_attempt(
     or unknown: counting a guess could close a lead. An unknown `Kanal` is only a warning.
     A wholly blank row is None with no warning.
     """
-    if not any(fold(value) for value in (date_value, channel_value, outcome_value)):
+    if all(is_blank(value) for value in (date_value, channel_value, outcome_value)):
         return None, []
     where = f"row {source_row}"
     warnings = []
@@ -115,11 +116,11 @@ def parse_attempt(
         warnings.append(f"{where}: Datum {date_value!r} is not a date; the row is not counted")
     outcome = parse_outcome(outcome_value)
     if outcome is None:
-        what = "is empty" if not fold(outcome_value) else f"{outcome_value!r} is not one of {', '.join(OUTCOME_ALIASES)}"
+        what = "is empty" if is_blank(outcome_value) else f"{outcome_value!r} is not one of {', '.join(OUTCOME_ALIASES)}"
         warnings.append(f"{where}: Utfall {what}; the row is not counted")
     channel = parse_channel(channel_value)
     if channel is None:
-        what = "is empty" if not fold(channel_value) else f"{channel_value!r} is not one of {', '.join(CHANNEL_ALIASES)}"
+        what = "is empty" if is_blank(channel_value) else f"{channel_value!r} is not one of {', '.join(CHANNEL_ALIASES)}"
         warnings.append(f"{where}: Kanal {what}")
     if date is None or outcome is None:
         return None, warnings
@@ -149,7 +150,7 @@ def decide(attempts: Iterable[Attempt], hand_status: object = None) -> Decision:
     """Apply the processed rule. Give attempts in sheet order: ties on a date keep it."""
     ordered = sorted(attempts, key=lambda attempt: attempt.date)  # stable: ties keep sheet order
     if not ordered:
-        status = None if not fold(hand_status) else parse_status(hand_status) or str(hand_status).strip()
+        status = None if is_blank(hand_status) else parse_status(hand_status) or str(hand_status).strip()
         return Decision(status, None, "no log rows: the hand-set status stands", from_log=False)
     answers = [attempt for attempt in ordered if attempt.outcome in (JA, NEJ)]
     if answers:

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from chas_sheets.calendar import (
@@ -192,6 +193,8 @@ def test_period_on_prefers_the_most_specific_overlapping_period():
         (None, None),
         (12, None),  # too small to be a serial day
         (float("nan"), None),
+        (pd.NaT, None),
+        (pd.Timestamp("2025-05-03 08:00"), D(2025, 5, 3)),
         (True, None),
     ],
 )

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -160,6 +161,10 @@ def test_unparseable_date_is_a_warning_and_not_counted():
 def test_empty_outcome_is_not_counted_and_blank_rows_are_silent():
     assert parse_attempt("3/5", "Mejl", "", 6, TODAY) == (None, ["row 6: Utfall is empty; the row is not counted"])
     assert parse_attempt(None, "", "  ", 8, TODAY) == (None, [])
+    # blanks as pandas hands them over
+    assert parse_attempt(pd.NaT, float("nan"), None, 9, TODAY) == (None, [])
+    assert parse_attempt("3/5", float("nan"), "Svar", 10, TODAY) == (
+        Attempt(D(2026, 5, 3), None, "Svar", 10), ["row 10: Kanal is empty"])
 
 
 @pytest.mark.parametrize(
