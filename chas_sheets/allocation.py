@@ -163,7 +163,7 @@ class Move:
 
 @dataclass(frozen=True)
 class Envy:
-    "An EF1 violation: `member` wanted `wanted_of_other` of `other`'s companies but holds only `own`."
+    "Not EF1: `member` wanted `wanted_of_other` of `other`'s companies, 2+ more than its `own`."
 
     member: str
     other: str
@@ -335,6 +335,9 @@ def _even_out(
         for company in bundle & contested:
             holders[company].add(member)
 
+    def richest_first(member: str) -> tuple[int, int]:
+        return (-len(bundles[member]), priority[member])
+
     def chain_from(receiver: str) -> list[tuple[str, str, str]] | None:
         """Breadth-first: the shortest chain to a member with |A_i| + 2 companies or more.
 
@@ -349,8 +352,7 @@ def _even_out(
             taker = queue.popleft()
             lacking = (wishes[taker].keys() & contested) - bundles[taker]
             for company in sorted(lacking, key=preference[taker]):
-                givers = sorted(holders[company] - seen, key=lambda g: (-len(bundles[g]), priority[g]))
-                for giver in givers:
+                for giver in sorted(holders[company] - seen, key=richest_first):
                     seen.add(giver)
                     came_from[giver] = (taker, company)
                     if len(bundles[giver]) >= target:
@@ -450,8 +452,11 @@ def _validated(wishes: Wishes) -> dict[str, dict[str, Rank]]:
         normal[member] = {}
         for company, rank in wanted.items():
             if not isinstance(company, str) or not company:
-                raise InvalidInput(f"{member}: företagsnyckeln {company!r} är tom eller inte text")
-            if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 1):
-                raise InvalidInput(f"{member}: rangordningen {rank!r} för {company} är inte 1, 2, 3 …")
+                raise InvalidInput(f"{member}: företagsnyckeln {company!r} är tom eller ej text")
+            is_rank = isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1
+            if rank is not None and not is_rank:
+                raise InvalidInput(
+                    f"{member}: rangordningen {rank!r} för {company} är inte 1, 2, 3 …"
+                )
             normal[member][company] = rank
     return normal
