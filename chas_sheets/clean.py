@@ -1,0 +1,382 @@
+"""Clean CRM comments down to facts: keep what happened, drop guesses and chatter.
+
+Pure text in, text out. The word lists and patterns live in `templates/clean_rules.toml`
+so that backoffice can tune them without code; `load_rules` compiles them once.
+
+A comment is split into lines (a bullet marker stays with its line), sentences and clauses.
+Each clause is kept or dropped, and the decision names the rule that made it. What is kept
+is copied from the input (whitespace trimmed, doubled punctuation collapsed, laughter and
+emoji removed), in the original order, so cleaning never adds text and is idempotent.
+Hedge words are never cut out of a kept clause: that would make a guess read like a fact.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from chas_sheets.errors import InvalidInput
+
+# Rule names for decisions that come from the code rather than from the rules file.
+NO_SPECULATION = "ingen_spekulation"
+BARE_QUESTION_MARK = "bara_frågetecken"
+QUESTION = "fråga_utan_fakta"
+FOLLOWS_DROPPED = "fortsätter_släppt_sats"
+
+_BULLET = re.compile(r"^\s*(?:[-*•–·]|\d{1,2}[.)])\s+")
+# Sentence ends: . ! ? … before whitespace or the end; ! and ? anywhere. Clause ends: , ; and
+# a free-standing dash. URLs and e-mail addresses are protected from both (see `atomic`).
+_DELIMITER = re.compile(
+    r"(?P<end>[.!?…]+(?=\s|$)|[!?]+)|(?P<mid>[,;]+(?=\s|$)|;+|(?<=\s)[-–—]+(?=\s))"
+)
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t]")
+
+
+@dataclass(frozen=True)
+class Rule:
+    "One named group of the rules file, compiled into one regex."
+
+    name: str
+    regex: re.Pattern[str]
+    strength: str = ""  # facts: "hard" survives a hedge, "soft" only when it comes first
+    strip: bool = False  # drops: also cut out of kept clauses (laughter, emoji)
+    atomic: bool = False  # facts: never split inside a match (URLs, e-mail)
+    verbatim: bool = False  # facts: whitespace inside a match kept as typed (phone numbers)
+
+
+@dataclass(frozen=True)
+class CleanRules:
+    "Compiled rules: build once with `load_rules`, share across every comment."
+
+    facts: tuple[Rule, ...]
+    drops: tuple[Rule, ...]
+    abbreviations: frozenset[str]
+    conjunction_split: re.Pattern[str]
+    continuing: re.Pattern[str]
+    leading_conjunction: re.Pattern[str]
+    atomic: re.Pattern[str] | None
+    verbatim: re.Pattern[str] | None
+    strip: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    "Why one clause was kept or dropped (for `--explain`)."
+
+    clause: str
+    keep: bool
+    rule: str
+    match: str = ""
+    overruled: str = ""  # a drop rule that matched but lost to a fact
+
+    def __str__(self) -> str:
+        verdict = "behåll" if self.keep else "släpp "
+        why = f"{self.rule}: {self.match!r}" if self.match else self.rule
+        if self.overruled:
+            why += f" (väger tyngre än {self.overruled})"
+        return f"{verdict} {self.clause!r}  [{why}]"
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    original: object
+    text: object
+    decisions: tuple[Decision, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def _words_pattern(words: Iterable[str]) -> str:
+    # Longest first so "tror att" wins over "tror"; spaces match any whitespace.
+    alternatives = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    escaped = [r"\s+".join(re.escape(part) for part in w.split()) for w in alternatives]
+    return r"(?<![\w-])(?:" + "|".join(escaped) + r")(?![\w-])"
+
+
+def _compile_group(group: dict, kind: str, source: str) -> Rule:
+    name = group.get("name")
+    if not name:
+        raise InvalidInput(f"{source}: a [[{kind}]] group has no name")
+    parts = list(group.get("patterns", []))
+    if group.get("words"):
+        parts.append(_words_pattern(group["words"]))
+    if not parts:
+        raise InvalidInput(f"{source}: [[{kind}]] {name!r} has neither words nor patterns")
+    flags = 0 if group.get("case_sensitive") else re.IGNORECASE
+    try:
+        regex = re.compile("|".join(f"(?:{p})" for p in parts), flags)
+    except re.error as error:
+        raise InvalidInput(f"{source}: [[{kind}]] {name!r} has a bad pattern: {error}") from None
+    strength = group.get("strength", "hard" if kind == "fact" else "")
+    if kind == "fact" and strength not in ("hard", "soft"):
+        raise InvalidInput(f"{source}: [[fact]] {name!r}: strength must be 'hard' or 'soft'")
+    return Rule(
+        name=name,
+        regex=regex,
+        strength=strength,
+        strip=bool(group.get("strip")),
+        atomic=bool(group.get("atomic")),
+        verbatim=bool(group.get("verbatim")),
+    )
+
+
+def _union(rules: Iterable[Rule]) -> re.Pattern[str] | None:
+    patterns = [r.regex for r in rules]
+    if not patterns:
+        return None
+    # Each group keeps its own flags by inlining them as a scoped group.
+    return re.compile(
+        "|".join(
+            f"(?{'i' if p.flags & re.IGNORECASE else '-i'}:{p.pattern})" for p in patterns
+        )
+    )
+
+
+def _conjunctions(words: Iterable[str]) -> str:
+    return "|".join(r"\s+".join(map(re.escape, w.split())) for w in words)
+
+
+def load_rules(path: str | Path | None = None) -> CleanRules:
+    """Read and compile the rules file (the packaged `clean_rules.toml` by default)."""
+    if path is None:
+        resource = resources.files("chas_sheets.templates") / "clean_rules.toml"
+        source, raw = "clean_rules.toml", resource.read_text(encoding="utf-8")
+    else:
+        source = str(path)
+        try:
+            raw = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput(f"cannot read rules file {source}: {error.strerror}") from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInput(f"{source}: not valid TOML: {error}") from None
+
+    facts = tuple(_compile_group(g, "fact", source) for g in data.get("fact", []))
+    all_drops = tuple(_compile_group(g, "drop", source) for g in data.get("drop", []))
+    split = data.get("split", {})
+    contrasting = split.get("contrasting", [])
+    continuing = split.get("continuing", [])
+    conjunctions = _conjunctions([*contrasting, *continuing]) or r"(?!)"
+    single_words = [w for w in [*contrasting, *continuing] if " " not in w.strip()]
+    return CleanRules(
+        facts=facts,
+        drops=tuple(r for r in all_drops if not r.strip),
+        abbreviations=frozenset(a.lower().rstrip(".") for a in split.get("abbreviations", [])),
+        conjunction_split=re.compile(rf"\s+(?=(?:{conjunctions})\s)", re.IGNORECASE),
+        continuing=re.compile(rf"^(?:{_conjunctions(continuing) or '(?!)'})\s", re.IGNORECASE),
+        leading_conjunction=re.compile(
+            rf"^(?:{_conjunctions(single_words) or '(?!)'})\s+", re.IGNORECASE
+        ),
+        atomic=_union(r for r in facts if r.atomic),
+        verbatim=_union(r for r in facts if r.verbatim),
+        strip=tuple(r for r in all_drops if r.strip),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def default_rules() -> CleanRules:
+    "The packaged rules, compiled once per process."
+    return load_rules()
+
+
+# --- splitting -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    clauses: tuple[tuple[str, str], ...]  # (clause text, the delimiter after it)
+    terminator: str
+
+
+def _spans(pattern: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)] if pattern else []
+
+
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def _is_abbreviation(body: str, dot: int, rules: CleanRules) -> bool:
+    word = _WORD_BEFORE.search(body[:dot])
+    if not word:
+        return False
+    token = word.group(1).lower()
+    return token in rules.abbreviations or (len(token) == 1 and token.isalpha())
+
+
+def split_sentences(body: str, rules: CleanRules) -> list[_Sentence]:
+    """One line into sentences of clauses; delimiters inside URLs and e-mails do not count."""
+    protected = _spans(rules.atomic, body)
+    sentences: list[_Sentence] = []
+    clauses: list[tuple[str, str]] = []
+    start = 0
+    for m in _DELIMITER.finditer(body):
+        if _inside(m.start(), protected):
+            continue
+        if m.group("end"):
+            if m.group() == "." and _is_abbreviation(body, m.start(), rules):
+                continue
+            clauses.append((body[start : m.start()], ""))
+            sentences.append(_Sentence(tuple(clauses), m.group()))
+            clauses = []
+        else:
+            clauses.append((body[start : m.start()], m.group()))
+        start = m.end()
+    if body[start:].strip() or clauses:
+        clauses.append((body[start:], ""))
+        sentences.append(_Sentence(tuple(clauses), ""))
+    return sentences
+
+
+def _squeeze(text: str, rules: CleanRules) -> str:
+    "Trim and collapse runs of spaces, except inside phone numbers (kept as typed)."
+    keep = _spans(rules.verbatim, text)
+    out, last = [], 0
+    for start, end in keep:
+        out.append(_SPACES.sub(" ", text[last:start]))
+        out.append(text[start:end])
+        last = end
+    out.append(_SPACES.sub(" ", text[last:]))
+    return "".join(out).strip()
+
+
+# --- judging ---------------------------------------------------------------------------------
+
+
+def _first(rules: Iterable[Rule], text: str) -> tuple[Rule, re.Match[str]] | None:
+    "The earliest match among the rules (ties: the first rule in the file)."
+    best = None
+    for rule in rules:
+        m = rule.regex.search(text)
+        if m and (best is None or m.start() < best[1].start()):
+            best = (rule, m)
+    return best
+
+
+def _judge(part: str, rules: CleanRules, is_question: bool, follows_dropped: bool) -> Decision:
+    drop = _first(rules.drops, part)
+    hard = _first((r for r in rules.facts if r.strength == "hard"), part)
+    soft = _first((r for r in rules.facts if r.strength == "soft"), part)
+    fact = hard or soft
+    if hard and drop:
+        return Decision(part, True, hard[0].name, hard[1].group(), overruled=drop[0].name)
+    if hard:
+        return Decision(part, True, hard[0].name, hard[1].group())
+    if follows_dropped and rules.continuing.match(part):
+        return Decision(part, False, FOLLOWS_DROPPED)
+    if drop and soft and soft[1].start() < drop[1].start():
+        return Decision(part, True, soft[0].name, soft[1].group(), overruled=drop[0].name)
+    if drop:
+        return Decision(part, False, drop[0].name, drop[1].group())
+    if fact:
+        return Decision(part, True, fact[0].name, fact[1].group())
+    if is_question:
+        return Decision(part + "?", False, QUESTION)
+    return Decision(part, True, NO_SPECULATION)
+
+
+def _strip_tokens(text: str, rules: CleanRules) -> tuple[str, list[Decision]]:
+    removed: list[Decision] = []
+    for rule in rules.strip:
+        found = rule.regex.findall(text)
+        if found:
+            removed.append(Decision(" ".join(found), False, rule.name))
+            text = rule.regex.sub(" ", text)
+    return text, removed
+
+
+def _judge_clause(
+    text: str, rules: CleanRules, is_question: bool
+) -> tuple[list[tuple[str, bool]], list[Decision]]:
+    """A clause into parts (kept?) and decisions; mixed clauses split at conjunctions."""
+    text, stripped = _strip_tokens(text, rules)
+    text = _squeeze(text, rules)
+    if not text:
+        return [], stripped
+    whole = _judge(text, rules, is_question, follows_dropped=False)
+    parts = rules.conjunction_split.split(text) if whole.overruled or not whole.keep else [text]
+    if len(parts) == 1:
+        return [(text, whole.keep)], [whole, *stripped]
+    judged: list[tuple[str, bool]] = []
+    decisions: list[Decision] = []
+    follows_dropped = False
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        decision = _judge(part, rules, is_question and last, follows_dropped)
+        decisions.append(decision)
+        judged.append((part, decision.keep))
+        follows_dropped = not decision.keep
+    return judged, decisions + stripped
+
+
+def _join_delimiter(delimiter: str) -> str:
+    mark = delimiter.strip()[:1]
+    return f" {mark} " if mark in "-–—" else f"{mark} "
+
+
+def _clean_sentence(sentence: _Sentence, rules: CleanRules) -> tuple[str, list[Decision]]:
+    terminator = sentence.terminator.strip()[:1]
+    decisions: list[Decision] = []
+    # Fragments: (text, kept, separator to the next kept fragment).
+    fragments: list[tuple[str, bool, str]] = []
+    for index, (clause, delimiter) in enumerate(sentence.clauses):
+        is_question = terminator == "?" and index == len(sentence.clauses) - 1
+        parts, clause_decisions = _judge_clause(clause, rules, is_question)
+        decisions += clause_decisions
+        for number, (part, kept) in enumerate(parts):
+            last_part = number == len(parts) - 1
+            fragments.append((part, kept, _join_delimiter(delimiter) if last_part else " "))
+    if not fragments and terminator == "?":
+        decisions.append(Decision(sentence.terminator, False, BARE_QUESTION_MARK))
+    kept = [(i, f) for i, f in enumerate(fragments) if f[1]]
+    if not kept:
+        return "", decisions
+    pieces = []
+    for order, (index, (text, _, separator)) in enumerate(kept):
+        if order == 0 and index > 0:
+            text = rules.leading_conjunction.sub("", text)
+        pieces.append(text)
+        if order < len(kept) - 1:
+            pieces.append(separator)
+    if kept[-1][0] == len(fragments) - 1:
+        pieces.append(terminator)
+    elif terminator == ".":
+        pieces.append(".")
+    return "".join(pieces).strip(), decisions
+
+
+def clean_comment(text: object, rules: CleanRules | None = None) -> CleanResult:
+    """Keep the facts of a comment, drop speculation and chatter; see the module docstring.
+
+    Anything that is not a string (None, numbers) passes through unchanged.
+    """
+    if not isinstance(text, str):
+        return CleanResult(text, text)
+    rules = rules or default_rules()
+    decisions: list[Decision] = []
+    lines = []
+    for line in text.splitlines():
+        bullet = _BULLET.match(line)
+        prefix = bullet.group().strip() + " " if bullet else ""
+        body = line[bullet.end() :] if bullet else line
+        sentences = []
+        for sentence in split_sentences(body, rules):
+            cleaned, sentence_decisions = _clean_sentence(sentence, rules)
+            decisions += sentence_decisions
+            if cleaned:
+                sentences.append(cleaned)
+        if sentences:
+            lines.append(prefix + " ".join(sentences))
+    return CleanResult(text, "\n".join(lines), tuple(decisions))
