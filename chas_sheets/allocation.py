@@ -21,12 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import secrets
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from chas_sheets.errors import InvalidInput
+from chas_sheets.values import is_blank
 
 ALGORITHM_VERSION = "dra-och-jämna-ut/1 (draw, then even out; SHA-256 lottery)"
 
@@ -68,15 +70,13 @@ def parse_wish(cell: object) -> Wish | None:
 
     Anything else raises InvalidInput naming the value; the caller adds tab, row and column.
     """
-    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+    if is_blank(cell):
         return None
     if isinstance(cell, bool):  # a checkbox would be ambiguous (is FALSE blank?): say so
         raise _bad_wish(cell)
-    if isinstance(cell, (int, float)):
+    if isinstance(cell, numbers.Real):  # also numpy's numbers, from a DataFrame
         return Wish(_rank_from_number(cell))
     text = str(cell).strip()
-    if not text:
-        return None
     if text.lower() == "x":
         return Wish(None)
     try:
@@ -89,7 +89,7 @@ def parse_wish(cell: object) -> Wish | None:
         raise _bad_wish(cell) from None
 
 
-def _rank_from_number(number: int | float) -> int:
+def _rank_from_number(number: numbers.Real) -> int:
     if not math.isfinite(number) or number != int(number) or number < 1:
         raise _bad_wish(number)
     return int(number)

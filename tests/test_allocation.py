@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,6 +93,7 @@ def snake_draft(wishes, order, cap=3):
         ("3,0", Wish(3)),
         (4, Wish(4)),
         (2.0, Wish(2)),
+        (numpy.int64(3), Wish(3)),
         ("", None),
         ("   ", None),
         (None, None),
