@@ -1,0 +1,34 @@
+"""`chas-sheets check TARGET`."""
+
+import click
+
+from ..check import check_workbook, render
+from .common import AppContext, echo_json, json_option, pass_app
+
+
+@click.command()
+@click.argument("target")
+@click.option("--kind", type=click.Choice(["group", "student", "register"]),
+              help="What the spreadsheet is (default: guessed from its tabs).")
+@json_option
+@pass_app
+def check(app: AppContext, target: str, kind: str | None, as_json: bool):
+    """Report a CRM's structure, data quality and volume against the calendar's goal.
+
+    Structure: tabs and headers found, aliases used, unknown columns (kept untouched).
+    Quality: rows without a company, organisation numbers failing the check digit,
+    malformed e-mail, unknown dropdown values, leads with no way to contact them.
+    Volume: distinct companies against the goal for --today.
+
+    Exit 0 when the sheet is usable (even with warnings), 1 when it cannot be used.
+    Reads only; never writes.
+    """
+    backend = app.open(target)
+    report = check_workbook(backend.read(), app.today, kind)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        for line in render(report):
+            click.echo(line)
+    if not report.usable:
+        raise click.exceptions.Exit(1)

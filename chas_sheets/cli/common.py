@@ -1,0 +1,82 @@
+"""What every command shares: the context, --apply/--json, and the dry-run/apply flow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import click
+
+from ..backends import Backend, open_spreadsheet
+from ..changes import ChangeSet
+from ..runner import Outcome, execute
+
+
+@dataclass
+class AppContext:
+    today: dt.date
+    credentials: str | None = None
+    verbose: bool = False
+
+    def open(self, target: str) -> Backend:
+        return open_spreadsheet(target, credentials=self.credentials)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+apply_option = click.option(
+    "--apply", "apply_", is_flag=True, help="Write the changes (default: a dry run that only shows them)."
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return str(value)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+
+
+def info(message: str) -> None:
+    """Chatter and progress go to stderr; stdout is for data."""
+    click.echo(message, err=True)
+
+
+def progress(items: Iterable, label: str, length: int | None = None):
+    """A progress bar on stderr when it is a terminal; silent otherwise (cron, CI, tests)."""
+    if not sys.stderr.isatty():
+        return _NullBar(items)
+    return click.progressbar(items, label=label, length=length, file=sys.stderr)
+
+
+class _NullBar:
+    def __init__(self, items):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *exc):
+        return False
+
+
+def finish(backend: Backend, changes: ChangeSet, command: str, apply_: bool,
+           describe: Callable[[ChangeSet], list[str]] | None = None) -> Outcome:
+    """Show the plan, write it with --apply, and end with one summary line on stderr."""
+    for line in (describe(changes) if describe else []):
+        click.echo(line)
+    outcome = execute(backend, changes, command, apply_)
+    for warning in outcome.skipped:
+        info(f"skipped: {warning}")
+    info(outcome.summary_line(backend.display_name))
+    return outcome

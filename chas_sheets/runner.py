@@ -1,0 +1,56 @@
+"""Read once, plan, write once: the flow every command shares (no Click here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .backends import ApplyResult, Backend
+from .changes import ChangeSet
+from .tables import Tables, load_tables
+from .writeplan import RunInfo
+
+
+def read_tables(backend: Backend, required: Sequence[str], optional: Sequence[str] = ()) -> Tables:
+    """One read of the tabs a command needs (Ändringslogg too, so new IDs never reuse old ones)."""
+    raw = backend.read([*required, *optional, "Ändringslogg"])
+    return load_tables(raw, required, optional)
+
+
+@dataclass
+class Outcome:
+    changes: ChangeSet
+    applied: bool
+    run: RunInfo | None = None
+    result: ApplyResult | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def written(self) -> int:
+        return len(self.result.applied) if self.result else 0
+
+    def summary_line(self, target: str) -> str:
+        if not self.changes:
+            return f"{target}: nothing to change"
+        if not self.applied:
+            return f"{target}: would make {self.changes.summary()} (dry run; add --apply to write)"
+        note = f", {len(self.skipped)} skipped" if self.skipped else ""
+        return f"{target}: wrote {self.written} changes as run {self.run.run_id}{note} (logged in Ändringslogg)"
+
+    def to_dict(self) -> dict:
+        return {
+            "applied": self.applied,
+            "run_id": self.run.run_id if self.run else None,
+            "planned": len(self.changes),
+            "written": self.written,
+            "skipped": self.skipped,
+        }
+
+
+def execute(backend: Backend, changes: ChangeSet, command: str, apply: bool) -> Outcome:
+    """Write `changes` when asked to; a dry run touches nothing."""
+    if not apply or not changes:
+        return Outcome(changes, applied=False)
+    run = RunInfo.new(command)
+    result = backend.apply(changes, run)
+    return Outcome(changes, applied=True, run=run, result=result, skipped=list(result.skipped))
