@@ -1,0 +1,30 @@
+"""`chas-sheets demo DIR`."""
+
+from pathlib import Path
+
+import click
+
+from ..demo import build_demo
+from .common import AppContext, info, pass_app
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@pass_app
+def demo(app: AppContext, folder: Path):
+    """Build a realistic local workspace in FOLDER to try every command on.
+
+    A backoffice register (register.xlsx) with 3 career groups and 20 students, each
+    group's CRM in grupper/ and each student's individual CRM in studerande/, dated
+    around --today. The data is messy like real sheets: aliased headers, a title row,
+    one company spelled three ways, speculative comments, unanswered calls.
+    FOLDER must be new or empty: nothing is overwritten.
+    """
+    paths = build_demo(folder, app.today)
+    groups = sorted(p.name for p in paths["groups"].glob("*.xlsx"))
+    students = sorted(paths["students"].glob("*.xlsx")) if paths["students"].exists() else []
+    click.echo(f"{paths['register']}")
+    for name in groups:
+        click.echo(f"{paths['groups'] / name}")
+    info(f"demo workspace for {app.today}: register, {len(groups)} group CRMs, {len(students)} individual CRMs in {folder}")
+    info(f"try: chas-sheets --today {app.today} check {paths['groups'] / groups[0]}")
