@@ -1,0 +1,218 @@
+"""The evidence a company row carries: organisation number, registrable domain, matching name.
+
+Pure functions, no network. The word lists (legal forms, filler words, places, shared domains)
+live in `templates/company_words.toml` so backoffice can tune them. Every function here is for
+*matching only*: the values people typed are never rewritten with them.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import re
+import tomllib
+from importlib import resources
+
+import tldextract
+from stdnum.se import orgnr as _se_orgnr
+
+from chas_sheets.text import strip_diacritics
+
+# Letters NFKD does not decompose; ø is Nordic ö, so it folds like ö.
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "ł": "l", "đ": "d", "ð": "d",
+                          "þ": "th", "œ": "oe", "ı": "i"})
+_APOSTROPHES = re.compile(r"['’`´]")
+_AMPERSAND_IN_WORD = re.compile(r"(?<=[0-9a-z])&(?=[0-9a-z])")  # H&M, AT&T: one word
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_CONJUNCTIONS = frozenset({"och", "and", "und"})  # '&' is punctuation and already gone
+# A name typed as a web address ("Hemnet.se", "www.klarna.com"): keep only the name part.
+_NAME_AS_DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?([0-9a-z][0-9a-z.\-]*?)"
+                             r"\.(?:se|com|nu|io|net|org|eu|ai|app|dk|no|fi|tech)/?")
+# Compound legal forms at an end of the name: Telefonaktiebolaget, Försäkringsaktiebolaget ...
+_COMPOUND_LEGAL_FORM = re.compile(r"[a-z]*(?:aktiebolag|aktiebolaget|bostadsrattsforening"
+                                  r"|bostadsrattsforeningen)")
+_ORGNR_SEPARATORS = re.compile(r"[\s\-.+/]")
+
+
+def _folded(text: str) -> str:
+    return strip_diacritics(text.lower().translate(_LETTERS))
+
+
+def _as_text(value: object) -> str:
+    """A cell value as stripped text; None, NaN and pandas' NA are blank."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():  # a number read from a sheet: 5560743089.0
+            return str(int(value))
+    return str(value).strip()
+
+
+def _phrases(words: list[str]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(_NOT_ALNUM.split(_folded(word).strip())) for word in words)
+
+
+@functools.cache
+def _words() -> dict[str, frozenset]:
+    data = tomllib.loads(
+        resources.files("chas_sheets.templates").joinpath("company_words.toml").read_text("utf-8"))
+    places = _phrases(data["places"])
+    legal_forms = _phrases(data["legal_forms"])
+    return {
+        "legal_forms": legal_forms,
+        "strip": legal_forms | _phrases(data["filler_words"]),
+        "places": places | {(*place[:-1], place[-1] + "s") for place in places},
+        "shared_domains": frozenset(domain.strip().lower() for domain in data["shared_domains"]),
+    }
+
+
+# ---------------------------------------------------------------- organisation numbers
+
+def parse_orgnr(value: object) -> str | None:
+    """Canonical `NNNNNN-NNNN` for a valid Swedish organisation number, else None.
+
+    Accepts `5560743089`, `556074-3089`, `556074 3089`, the 12-digit `16`/`19`/`20` forms and
+    the VAT form `SE556074308901`. Valid means 10 digits passing the Luhn check
+    (python-stdnum `se.orgnr`); a sole trader's personnummer is their organisation number.
+    """
+    text = _ORGNR_SEPARATORS.sub("", _as_text(value)).upper()
+    if text.startswith("SE") and len(text) == 14 and text.endswith("01"):
+        text = text[2:12]
+    if len(text) == 12 and text[:2] in ("16", "19", "20"):
+        text = text[2:]
+    if len(text) != 10 or not text.isdigit() or not _se_orgnr.is_valid(text):
+        return None
+    return f"{text[:6]}-{text[6:]}"
+
+
+# ---------------------------------------------------------------- domains
+
+# The Public Suffix List snapshot bundled with tldextract: no URL to fetch, no cache on disk.
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+_EMAIL_DOMAIN = re.compile(r"@([^\s<>()\[\]@,;:/?#\"']+)")
+_HOST = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://)?(?:[^@/\s]*@)?([^/\s?#:]+)")
+
+
+def registrable_domain(url_or_email: object) -> str | None:
+    """The registrable domain of a web address or e-mail address, else None.
+
+    `https://www.volvocars.com/se/` -> `volvocars.com`, `anna@volvocars.se` -> `volvocars.se`.
+    Shared domains (free mail, social networks, site builders, directories) say nothing about
+    the company and give None. Internationalised domains come back in Unicode (`åhlens.se`).
+    """
+    text = _as_text(url_or_email).lower()
+    return _registrable_domain(text) if text else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _registrable_domain(text: str) -> str | None:
+    email = _EMAIL_DOMAIN.search(text) if "://" not in text else None
+    host_match = _HOST.match(email.group(1) if email else text.split()[0])
+    if not host_match:
+        return None
+    host = host_match.group(1).strip(".")
+    parts = _EXTRACT(host)
+    if not parts.suffix or not parts.domain or parts.ipv4 or parts.ipv6:
+        return None
+    domain = parts.top_domain_under_public_suffix
+    try:
+        domain = domain.encode("ascii").decode("idna")  # xn--hlens-gra.se -> åhlens.se
+    except UnicodeError:
+        pass
+    return None if domain in _words()["shared_domains"] else domain
+
+
+def domain_label(domain: str) -> str:
+    """`volvocars.com` -> `volvocars`: the name part, the same under .se and .com."""
+    return domain.split(".", 1)[0]
+
+
+# ---------------------------------------------------------------- names
+
+@functools.lru_cache(maxsize=1 << 17)
+def name_tokens(name: str) -> tuple[str, ...]:
+    """The words of a name in matching form; see `normalise_name`."""
+    text = _folded(name.strip())
+    as_domain = _NAME_AS_DOMAIN.fullmatch(text)
+    if as_domain:
+        text = as_domain.group(1)
+    text = _AMPERSAND_IN_WORD.sub("", _APOSTROPHES.sub("", text))
+    tokens = [token for token in _NOT_ALNUM.split(text) if token and token not in _CONJUNCTIONS]
+    # Legal forms first, so "Group AB" keeps "group" rather than "ab".
+    words = _words()
+    return tuple(_strip_ends(_strip_ends(tokens, words["legal_forms"]), words["strip"]))
+
+
+def _strip_ends(tokens: list[str], strip: frozenset[tuple[str, ...]]) -> list[str]:
+    """Drop the given phrases at both ends, but never the last word."""
+    changed = True
+    while changed and len(tokens) > 1:
+        changed = False
+        for size in range(min(4, len(tokens) - 1), 0, -1):
+            if tuple(tokens[:size]) in strip or (size == 1 and _is_compound_legal(tokens[0])):
+                tokens, changed = tokens[size:], True
+                break
+            if tuple(tokens[-size:]) in strip or (size == 1 and _is_compound_legal(tokens[-1])):
+                tokens, changed = tokens[:-size], True
+                break
+    return tokens
+
+
+def _is_compound_legal(token: str) -> bool:
+    return _COMPOUND_LEGAL_FORM.fullmatch(token) is not None
+
+
+def normalise_name(name: object) -> str:
+    """The matching form of a company name.
+
+    Lowercase, diacritics folded, `&`/`och`/`and` unified (dropped between words, kept inside
+    `H&M` as `hm`), punctuation read as spaces, legal forms and filler words stripped at both
+    ends: `Volvo Personvagnar AB` -> `volvo personvagnar`, `AB Volvo (publ)` -> `volvo`,
+    `Telefonaktiebolaget LM Ericsson` -> `lm ericsson`, `Tele2 Sverige AB` -> `tele2`.
+    """
+    return " ".join(name_tokens(_as_text(name)))
+
+
+def name_fingerprint(name: object) -> str:
+    """OpenRefine's fingerprint of the normalised name: its sorted unique words."""
+    return " ".join(sorted(set(name_tokens(_as_text(name)))))
+
+
+def ngram_fingerprint(name: object, size: int = 2) -> str:
+    """OpenRefine's n-gram fingerprint: sorted unique character n-grams, spaces removed.
+
+    Not used for automatic merges: on short names it collides (`Anna AB` / `Nanna AB`).
+    """
+    compact = company_key(name)
+    return "".join(sorted({compact[i:i + size] for i in range(len(compact) - size + 1)}))
+
+
+def company_key(name: object) -> str:
+    """A quick forgiving key to match a company by name alone: the normalised name without
+    spaces (`Tieto Evry` = `TietoEVRY` = `Tietoevry AB` -> `tietoevry`)."""
+    return "".join(name_tokens(_as_text(name)))
+
+
+def places_in(tokens: tuple[str, ...]) -> frozenset[str]:
+    """The place names among a name's words (one- and two-word places)."""
+    places = _words()["places"]
+    found = {" ".join(words) for size in (1, 2) for words in _windows(tokens, size)
+             if words in places}
+    return frozenset(found)
+
+
+def _windows(tokens: tuple[str, ...], size: int):
+    return (tokens[i:i + size] for i in range(len(tokens) - size + 1))
+
+
+def contained_names(tokens: tuple[str, ...], most_words: int = 5):
+    """Fingerprints of the proper sub-names of a name (its word subsets), for review lookups."""
+    words = sorted(set(tokens))
+    if len(words) > most_words:
+        return
+    for size in range(1, len(words)):
+        for subset in itertools.combinations(words, size):
+            yield " ".join(subset)
