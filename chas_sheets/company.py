@@ -15,7 +15,8 @@ the names and domains say; two clusters whose domains have nothing in common (`v
 companies whatever the names say. When one name or domain points at several conflicting
 companies it joins none of them: its rows become *review* pairs. Fuzzy name matches
 (rapidfuzz, inside blocks, so cost stays near-linear) are only ever review pairs; a user
-confirms them with `confirmed=`.
+confirms them with `confirmed=` (a person may overrule different domains, never two
+organisation numbers, which are also never offered for review).
 
 Rows of a pandas table become refs like this (the ref is whatever identifies the row)::
 
@@ -163,7 +164,7 @@ class _Forest:
 
     def add_review(self, a: int, b: int, score: int, reason: str) -> None:
         a, b = self.find(a), self.find(b)
-        if a == b or self.conflict(a, b):
+        if a == b or self.conflict(a, b, domains_too=False):  # two orgnrs: never one company
             return
         pair = (min(a, b), max(a, b))
         if pair not in self.review or self.review[pair][0] < score:
@@ -272,9 +273,9 @@ def _confirm(forest: _Forest, rows: list[_Row], index: dict, a: Hashable, b: Has
     if missing:
         raise InvalidInput(f"no such row to merge: {missing[0]!r}")
     ra, rb = forest.find(index[a]), forest.find(index[b])
-    if forest.conflict(ra, rb):
-        raise InvalidInput(f"cannot merge {a!r} and {b!r}: their organisation numbers or "
-                           f"domains say they are different companies")
+    if forest.conflict(ra, rb, domains_too=False):  # a person may overrule domains, not orgnrs
+        raise InvalidInput(f"cannot merge {a!r} and {b!r}: they have different organisation "
+                           f"numbers ({forest.orgnr[ra]}, {forest.orgnr[rb]})")
     forest.evidence[forest.union(ra, rb)].add(f"confirmed {a!r} = {b!r}")
 
 

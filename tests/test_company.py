@@ -1,0 +1,330 @@
+"""Company identity: evidence parsers, clustering rules and their invariants."""
+
+import socket
+
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+from chas_sheets.company import (
+    CompanyRef, cluster_companies, company_key, name_fingerprint, ngram_fingerprint,
+    normalise_name, parse_orgnr, registrable_domain,
+)
+from chas_sheets.errors import InvalidInput
+
+VOLVO_CARS = "556074-3089"   # Volvo Personvagnar AB
+AB_VOLVO = "556012-5790"     # AB Volvo
+LM_ERICSSON = "556016-0680"  # Telefonaktiebolaget LM Ericsson
+
+
+def together(clusters, a, b):
+    return clusters.key_of(a) == clusters.key_of(b)
+
+
+def cluster(*refs, **kwargs):
+    return cluster_companies(list(refs), **kwargs)
+
+
+# ---------------------------------------------------------------- organisation numbers
+
+@pytest.mark.parametrize("typed", [
+    "5560743089", "556074-3089", " 556074 3089 ", "556074.3089", "16556074-3089",
+    "SE556074308901", 5560743089, 5560743089.0,
+])
+def test_orgnr_forms_are_one_number(typed):
+    assert parse_orgnr(typed) == VOLVO_CARS
+
+
+@pytest.mark.parametrize("typed", [
+    "556074-3088", "55607430", "556074-30899", "", None, float("nan"), "Volvo", "556074-3089 AB",
+])
+def test_invalid_orgnr_is_no_evidence(typed):
+    assert parse_orgnr(typed) is None
+
+
+# ---------------------------------------------------------------- domains
+
+@pytest.mark.parametrize("typed, domain", [
+    ("https://www.volvocars.com/se/", "volvocars.com"),
+    ("www.volvocars.com", "volvocars.com"),
+    ("VOLVOCARS.COM", "volvocars.com"),
+    ("anna@volvocars.se", "volvocars.se"),
+    ("Anna Svensson <anna.svensson@volvocars.se>", "volvocars.se"),
+    ("mailto:info@ey.com", "ey.com"),
+    ("https://shop.example.co.uk/a?b=c", "example.co.uk"),
+    ("www.åhlens.se", "åhlens.se"),
+])
+def test_registrable_domain(typed, domain):
+    assert registrable_domain(typed) == domain
+
+
+@pytest.mark.parametrize("typed", [
+    "anna@gmail.com", "anna@hotmail.com", "x@outlook.com", "x@live.se", "x@yahoo.com",
+    "x@icloud.com", "https://se.linkedin.com/company/volvo-cars", "facebook.com/volvo",
+    "https://www.instagram.com/volvocars", "https://www.allabolag.se/5560743089",
+    "", None, "finns ej", "volvocars", "192.168.0.1", "localhost",
+])
+def test_shared_or_no_domain_is_no_evidence(typed):
+    assert registrable_domain(typed) is None
+
+
+def test_domains_never_touch_the_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    assert registrable_domain("https://www.unseen-before-xyz.nu/page") == "unseen-before-xyz.nu"
+
+
+# ---------------------------------------------------------------- names
+
+@pytest.mark.parametrize("typed, normal", [
+    ("Volvo Personvagnar AB", "volvo personvagnar"),
+    ("VOLVO PERSONVAGNAR AB", "volvo personvagnar"),
+    ("AB Volvo (publ)", "volvo"),
+    ("Klarna Bank AB (publ)", "klarna bank"),
+    ("Sandvik Aktiebolag", "sandvik"),
+    ("Bröderna Svensson Handelsbolag", "broderna svensson"),
+    ("Telefonaktiebolaget LM Ericsson (publ)", "lm ericsson"),
+    ("Försäkringsaktiebolaget Skandia", "skandia"),
+    ("Ek. för. Konsum Värmland", "konsum varmland"),
+    ("Coop Sverige AB", "coop"),
+    ("Volvo Group Sverige AB", "volvo"),
+    ("Maersk A/S", "maersk"),
+    ("Siemens GmbH", "siemens"),
+    ("Söderberg & Partners", "soderberg partners"),
+    ("Söderberg och Partners", "soderberg partners"),
+    ("H&M Hennes & Mauritz AB", "hm hennes mauritz"),
+    ("McDonald's Sverige AB", "mcdonalds"),
+    ("Hemnet.se", "hemnet"),
+    ("Group AB", "group"),
+    ("Region Skåne", "region skane"),
+])
+def test_normalise_name(typed, normal):
+    assert normalise_name(typed) == normal
+
+
+def test_fingerprints_and_key():
+    assert name_fingerprint("Personvagnar Volvo AB") == name_fingerprint("Volvo Personvagnar")
+    assert company_key("Tieto Evry") == company_key("TietoEVRY") == company_key("Tietoevry AB")
+    assert ngram_fingerprint("Tieto Evry") == ngram_fingerprint("Tietoevry")
+    # Why the n-gram fingerprint is not used for automatic merges: it collides on short names.
+    assert ngram_fingerprint("Anna AB") == ngram_fingerprint("Nanna AB")
+    assert company_key("Anna AB") != company_key("Nanna AB")
+    assert normalise_name(None) == company_key(float("nan")) == ""
+
+
+# ---------------------------------------------------------------- clustering: the examples
+
+def test_volvo_personvagnar_spellings_are_one_company():
+    clusters = cluster(
+        CompanyRef(1, "Volvo Personvagnar AB"),
+        CompanyRef(2, "VOLVO PERSONVAGNAR AB"),
+        CompanyRef(3, "Volvo Personvagnar", website="https://www.volvocars.com/se/"),
+        CompanyRef(4, "Volvo Cars", email="anna@volvocars.com"),
+    )
+    assert len(clusters) == 1
+    only = clusters.clusters[0]
+    assert only.name == "Volvo Personvagnar AB"
+    assert only.key == "volvocars.com"
+    assert "domain volvocars.com" in only.evidence
+    assert any(e.startswith("name ") for e in only.evidence)
+
+
+def test_ab_volvo_is_not_volvo_personvagnar():
+    clusters = cluster(CompanyRef(1, "AB Volvo"), CompanyRef(2, "Volvo Personvagnar AB"))
+    assert not together(clusters, 1, 2)
+
+
+def test_different_orgnrs_win_over_equal_names_and_domains():
+    clusters = cluster(
+        CompanyRef(1, "Volvo", orgnr=AB_VOLVO, website="volvo.com"),
+        CompanyRef(2, "Volvo", orgnr=VOLVO_CARS, website="volvo.com"),
+        CompanyRef(3, "Volvo", orgnr=AB_VOLVO),
+    )
+    assert not together(clusters, 1, 2)
+    assert together(clusters, 1, 3)
+    assert clusters.key_of(1) == AB_VOLVO and clusters.key_of(2) == VOLVO_CARS
+
+
+def test_same_orgnr_joins_whatever_the_names_say():
+    clusters = cluster(CompanyRef("a", "Volvo Cars", orgnr="5560743089"),
+                       CompanyRef("b", "Volvo Personvagnar AB", orgnr="556074-3089"))
+    assert together(clusters, "a", "b")
+    assert clusters.cluster_of("a").evidence == (f"orgnr {VOLVO_CARS}",)
+
+
+def test_different_domains_win_over_equal_names():
+    clusters = cluster(CompanyRef(1, "Nordic Bygg AB", website="nordicbygg.se"),
+                       CompanyRef(2, "Nordic Bygg AB", website="nordic-bygg.com"))
+    assert not together(clusters, 1, 2)
+    assert {(p.a, p.b) for p in clusters.review} == {("nordic-bygg.com", "nordicbygg.se")}
+
+
+def test_a_name_pointing_at_two_companies_joins_neither():
+    clusters = cluster(
+        CompanyRef(1, "Volvo", orgnr=AB_VOLVO),
+        CompanyRef(2, "Volvo", orgnr=VOLVO_CARS),
+        CompanyRef(3, "Volvo"),
+        CompanyRef(4, "VOLVO"),
+    )
+    assert together(clusters, 3, 4)
+    assert not together(clusters, 1, 3) and not together(clusters, 2, 3)
+    reviewed = {frozenset((p.a, p.b)) for p in clusters.review}
+    assert frozenset((AB_VOLVO, clusters.key_of(3))) in reviewed
+    assert frozenset((VOLVO_CARS, clusters.key_of(3))) in reviewed
+    assert frozenset((AB_VOLVO, VOLVO_CARS)) not in reviewed  # conflicting: never reviewed
+
+
+def test_short_name_does_not_join_an_orgnr_to_an_unrelated_domain():
+    # A student's "Volvo" with volvocars.com is not proven to be AB Volvo's "Volvo".
+    clusters = cluster(CompanyRef(1, "AB Volvo", orgnr=AB_VOLVO),
+                       CompanyRef(2, "Volvo", website="volvocars.com"))
+    assert not together(clusters, 1, 2)
+    assert len(clusters.review) == 1
+
+
+def test_sigma_technology_is_not_sigma_it():
+    clusters = cluster(CompanyRef(1, "Sigma Technology"), CompanyRef(2, "Sigma IT AB"),
+                       CompanyRef(3, "Sigma IT Consulting"))
+    assert not together(clusters, 1, 2)
+    assert together(clusters, 2, 3)
+    assert not clusters.review
+
+
+def test_regions_stay_apart_even_in_review():
+    clusters = cluster(CompanyRef(1, "Region Stockholm"), CompanyRef(2, "Region Skåne"),
+                       CompanyRef(3, "Region Stockholms"), CompanyRef(4, "Regoin Stockholm"))
+    assert not together(clusters, 1, 2)
+    assert not together(clusters, 1, 4)
+    reviewed = {frozenset((p.a, p.b)) for p in clusters.review}
+    assert frozenset(("region stockholm", "regoin stockholm")) in reviewed
+    assert not any("region skane" in pair for pair in reviewed)
+
+
+def test_short_names_never_match_fuzzily():
+    clusters = cluster(CompanyRef(1, "Bravo AB"), CompanyRef(2, "Brava AB"))
+    assert not together(clusters, 1, 2)
+    assert not clusters.review
+
+
+def test_typos_are_review_candidates_not_merges():
+    clusters = cluster(CompanyRef(1, "Skanska Sverige AB"), CompanyRef(2, "Skansak AB"),
+                       CompanyRef(3, "Handelsbanken"), CompanyRef(4, "Handelsbankne"))
+    assert not together(clusters, 1, 2) and not together(clusters, 3, 4)
+    reviewed = {frozenset((p.a, p.b)) for p in clusters.review}
+    assert reviewed == {frozenset(("skanska", "skansak")),
+                        frozenset(("handelsbanken", "handelsbankne"))}
+
+
+def test_tieto_evry_is_tietoevry():
+    clusters = cluster(CompanyRef(1, "Tieto Evry"), CompanyRef(2, "TietoEVRY Sweden AB"),
+                       CompanyRef(3, "Tieto-Evry"))
+    assert len(clusters) == 1
+    assert "name 'tieto evry' = 'tietoevry'" in clusters.clusters[0].evidence
+
+
+def test_free_mail_is_not_evidence():
+    clusters = cluster(CompanyRef(1, "Anderssons Bygg", email="anna@gmail.com"),
+                       CompanyRef(2, "Berglunds Måleri", email="bertil@gmail.com"))
+    assert not together(clusters, 1, 2)
+    assert all(not c.domains for c in clusters.clusters)
+
+
+def test_lm_ericsson_and_ericsson_ab_are_reviewed_not_merged():
+    # Decision: Ericsson AB (556056-6258) is a subsidiary of Telefonaktiebolaget LM Ericsson
+    # (556016-0680), a separate legal entity, like AB Volvo and Volvo Personvagnar AB. By
+    # name alone the two are a review pair; the same orgnr or domain joins them.
+    clusters = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson"), CompanyRef(2, "Ericsson AB"))
+    assert not together(clusters, 1, 2)
+    assert [(p.a, p.b) for p in clusters.review] == [("ericsson", "ericsson lm")]
+    joined = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson", website="ericsson.com"),
+                     CompanyRef(2, "Ericsson AB", email="x@ericsson.com"))
+    assert together(joined, 1, 2)
+
+
+def test_confirmed_review_pair_is_merged_and_conflicts_refused():
+    refs = [CompanyRef(1, "Skanska AB"), CompanyRef(2, "Skansak"),
+            CompanyRef(3, "AB Volvo", orgnr=AB_VOLVO), CompanyRef(4, "Volvo Cars", orgnr=VOLVO_CARS)]
+    merged = cluster_companies(refs, confirmed=[(1, 2)])
+    assert together(merged, 1, 2)
+    assert not merged.review
+    with pytest.raises(InvalidInput, match="different organisation numbers"):
+        cluster_companies(refs, confirmed=[(3, 4)])
+    with pytest.raises(InvalidInput):
+        cluster_companies(refs, confirmed=[(1, 99)])
+
+
+def test_duplicate_refs_are_refused():
+    with pytest.raises(InvalidInput):
+        cluster(CompanyRef(1, "A"), CompanyRef(1, "B"))
+
+
+def test_blank_rows_are_their_own_clusters():
+    clusters = cluster(CompanyRef(1, ""), CompanyRef(2, None), CompanyRef(3, float("nan")))
+    assert len(clusters) == 3
+    assert len({c.key for c in clusters.clusters}) == 3
+
+
+# ---------------------------------------------------------------- invariants
+
+ORGNRS = [VOLVO_CARS, AB_VOLVO, LM_ERICSSON, "556056-6258", ""]
+NAMES = ["Volvo", "AB Volvo", "Volvo Personvagnar AB", "VOLVO PERSONVAGNAR", "Volvo Cars",
+         "Ericsson", "Ericsson AB", "LM Ericsson", "Tieto Evry", "Tietoevry", "Sigma IT",
+         "Region Skåne", ""]
+SITES = ["", "volvo.com", "volvocars.com", "volvocars.se", "ericsson.com", "anna@gmail.com"]
+
+refs_strategy = st.lists(
+    st.tuples(st.sampled_from(NAMES), st.sampled_from(ORGNRS), st.sampled_from(SITES),
+              st.sampled_from(SITES)),
+    max_size=14,
+).map(lambda rows: [CompanyRef(i, *row) for i, row in enumerate(rows)])
+
+
+def partition(clusters):
+    return {frozenset(c.members) for c in clusters.clusters}
+
+
+@settings(max_examples=150, deadline=None)
+@given(refs_strategy)
+def test_never_merges_two_different_valid_orgnrs(refs):
+    clusters = cluster_companies(refs)
+    for c in clusters.clusters:
+        orgnrs = {parse_orgnr(r.orgnr) for r in refs if r.ref in c.members} - {None}
+        assert len(orgnrs) <= 1
+        assert c.orgnr == (orgnrs.pop() if orgnrs else "")
+
+
+@settings(max_examples=150, deadline=None)
+@given(refs_strategy, st.randoms(use_true_random=False))
+def test_result_does_not_depend_on_input_order(refs, rnd):
+    shuffled = list(refs)
+    rnd.shuffle(shuffled)
+    first, second = cluster_companies(refs), cluster_companies(shuffled)
+    assert first.clusters == second.clusters
+    assert first.review == second.review
+
+
+@settings(max_examples=150, deadline=None)
+@given(refs_strategy)
+def test_clustering_is_idempotent(refs):
+    # Unifying each row's name to its cluster's display name (what dedupe writes) and
+    # clustering again gives the same companies.
+    # Known limit: a name kept apart because it pointed at two conflicting companies may
+    # point at one only after the other's rows were renamed; such names are review pairs.
+    clusters = cluster_companies(refs)
+    assume(not any("other evidence differs" in pair.reason for pair in clusters.review))
+    unified = [CompanyRef(r.ref, clusters.cluster_of(r.ref).name, r.orgnr, r.website, r.email)
+               for r in refs]
+    assert partition(cluster_companies(unified)) == partition(clusters)
+
+
+@settings(max_examples=100, deadline=None)
+@given(refs_strategy)
+def test_every_row_in_exactly_one_cluster(refs):
+    clusters = cluster_companies(refs)
+    members = [m for c in clusters.clusters for m in c.members]
+    assert sorted(members) == sorted(r.ref for r in refs)
+    keys = {c.key for c in clusters.clusters}
+    assert all(p.a in keys and p.b in keys and p.a < p.b for p in clusters.review)
