@@ -1,0 +1,24 @@
+"""A Google Sheets API v4 + Drive v3 emulator: Google's paths and JSON shapes, in memory.
+
+Point a client at it by replacing only scheme and host (e.g. CHAS_SHEETS_API_URL). It counts
+requests (`/_emulator/stats`), enforces per-minute quotas with 429s, and injects faults.
+"""
+
+from __future__ import annotations
+
+from .app import Emulator
+from .client import emulator_session, gspread_client_for
+from .control import ManualClock, SystemClock
+from .server import make_emulator_server, serve
+
+
+def make_app(state_file=None, read_quota_per_minute=None, write_quota_per_minute=None, **options) -> Emulator:
+    "A fresh emulator (WSGI app); `state_file` persists spreadsheets as JSON across restarts."
+    return Emulator(state_file=state_file, read_quota_per_minute=read_quota_per_minute,
+                    write_quota_per_minute=write_quota_per_minute, **options)
+
+
+__all__ = [
+    "Emulator", "ManualClock", "SystemClock", "emulator_session", "gspread_client_for",
+    "make_app", "make_emulator_server", "serve",
+]

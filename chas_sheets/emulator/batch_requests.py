@@ -1,0 +1,602 @@
+"""spreadsheets.batchUpdate: the request kinds, applied in order, all or nothing.
+
+Each handler takes (book, request body) and returns its reply ({} when Google's is empty);
+it raises RequestError for what Google rejects as `Invalid requests[i].kind: ...`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+
+from . import a1, fieldmask, grid
+from .errors import ApiError, bad_request
+from .model import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, Spreadsheet
+
+
+_IDS: contextvars.ContextVar = contextvars.ContextVar("ids")
+
+
+class RequestError(Exception):
+    "A sub-request Google would reject; the message follows `Invalid requests[i].kind: `."
+
+
+# --- helpers -------------------------------------------------------------------------
+
+def merge_masked(target: dict, source: dict, mask: str) -> None:
+    """Copy the fields named by a field mask (`title,gridProperties.rowCount`, `*`) from
+    source to target; a named field absent from source is cleared."""
+    if mask.strip() == "*":
+        target.clear()
+        target.update(copy.deepcopy(source))
+        return
+    _merge_tree(target, source, fieldmask.parse(mask))
+
+
+def _merge_tree(target: dict, source: dict, tree: dict) -> None:
+    for name, sub in tree.items():
+        if not sub:
+            if source.get(name) is not None:
+                target[name] = copy.deepcopy(source[name])
+            else:
+                target.pop(name, None)
+            continue
+        child = target.setdefault(name, {})
+        _merge_tree(child, source.get(name) or {}, sub)
+        if not child:
+            target.pop(name)
+
+
+def prune_grid_range(grid_range: dict) -> dict:
+    "Google leaves out sheetId 0 (proto3 default) when it echoes a GridRange."
+    pruned = {k: v for k, v in grid_range.items() if v is not None}
+    if pruned.get("sheetId") == 0:
+        pruned.pop("sheetId")
+    return pruned
+
+
+def _span_of(book: Spreadsheet, grid_range: dict) -> tuple[Sheet, a1.Span]:
+    sheet, span = book.grid_range_span(grid_range or {})
+    return sheet, span.clamp(sheet.row_count, sheet.col_count)
+
+
+def _cells_in(span: a1.Span):
+    for r in range(span.start_row, span.end_row):
+        for c in range(span.start_col, span.end_col):
+            yield r, c
+
+
+def _apply_cell(sheet: Sheet, key: tuple, data: dict, mask: str) -> None:
+    cell = sheet.cells.get(key, {})
+    merge_masked(cell, _stored_cell(data), mask)
+    if cell:
+        sheet.cells[key] = cell
+    else:
+        sheet.cells.pop(key, None)
+
+
+def _stored_cell(data: dict) -> dict:
+    "What a client sends as CellData, minus the read-only computed fields."
+    return {k: v for k, v in (data or {}).items() if k not in ("effectiveValue", "formattedValue", "effectiveFormat")}
+
+
+def _write_rows(sheet: Sheet, start_row: int, start_col: int, rows: list, mask: str, span: a1.Span | None = None) -> None:
+    height = len(rows)
+    width = max((len((r or {}).get("values") or []) for r in rows), default=0)
+    if span is None:
+        sheet.grow_to(start_row + height, start_col + width)
+        span = a1.Span(start_row, start_row + height, start_col, start_col + width)
+    for r, c in _cells_in(span):
+        i, j = r - start_row, c - start_col
+        values = (rows[i] or {}).get("values") or [] if i < height else []
+        _apply_cell(sheet, (r, c), values[j] if j < len(values) else {}, mask)
+
+
+def _sheet_properties(book: Spreadsheet, given: dict) -> dict:
+    properties = copy.deepcopy(given or {})
+    taken = {s.sheet_id for s in book.sheets}
+    if properties.get("sheetId") is None:
+        properties["sheetId"] = book_random(book).new_int_id(taken)
+    elif properties["sheetId"] in taken:
+        raise RequestError(f"A sheet with id {properties['sheetId']} already exists.")
+    if not properties.get("title"):
+        n = len(book.sheets) + 1
+        while book.sheet_by_title(f"Sheet{n}"):
+            n += 1
+        properties["title"] = f"Sheet{n}"
+    elif book.sheet_by_title(properties["title"]):
+        raise RequestError(
+            f'A sheet with the name "{properties["title"]}" already exists. Please enter another name.'
+        )
+    properties["sheetType"] = properties.get("sheetType") or "GRID"
+    grid_props = properties.setdefault("gridProperties", {})
+    grid_props.setdefault("rowCount", DEFAULT_ROWS)
+    grid_props.setdefault("columnCount", DEFAULT_COLUMNS)
+    return properties
+
+
+def book_random(book: Spreadsheet):
+    "The store's id generator, for the batch now running."
+    return _IDS.get()
+
+
+def _place(book: Spreadsheet, sheet: Sheet, index: int | None) -> None:
+    "Put a sheet at an index counted before the move, as Google does."
+    others = [s for s in book.sheets if s is not sheet]
+    if index is None:
+        index = len(others)
+    old = book.sheets.index(sheet) if sheet in book.sheets else None
+    if old is not None and index > old:
+        index -= 1
+    index = max(0, min(index, len(others)))
+    others.insert(index, sheet)
+    book.sheets = others
+    for i, s in enumerate(book.sheets):
+        s.properties["index"] = i
+
+
+# --- sheets ----------------------------------------------------------------------------
+
+def add_sheet(book, body):
+    properties = _sheet_properties(book, body.get("properties"))
+    index = properties.pop("index", None)
+    sheet = Sheet(properties=properties)
+    _place(book, sheet, index)
+    return {"addSheet": {"properties": copy.deepcopy(sheet.properties)}}
+
+
+def delete_sheet(book, body):
+    sheet = book.sheet_by_id(body.get("sheetId"))
+    if len(book.sheets) == 1:
+        raise RequestError("You can't remove all the sheets in a document.")
+    book.sheets.remove(sheet)
+    for i, s in enumerate(book.sheets):
+        s.properties["index"] = i
+    book.named_ranges = [n for n in book.named_ranges if n["range"].get("sheetId", 0) != sheet.sheet_id]
+    return {}
+
+
+def duplicate_sheet(book, body):
+    source = book.sheet_by_id(body.get("sourceSheetId"))
+    duplicate = copy.deepcopy(source)
+    wanted = {"sheetId": body.get("newSheetId"), "title": body.get("newSheetName") or f"Copy of {source.title}"}
+    properties = _sheet_properties(book, {**source.properties, **wanted})
+    duplicate.properties = properties
+    _place(book, duplicate, body.get("insertSheetIndex"))
+    return {"duplicateSheet": {"properties": copy.deepcopy(duplicate.properties)}}
+
+
+def update_sheet_properties(book, body):
+    given = body.get("properties") or {}
+    sheet = book.sheet_by_id(given.get("sheetId"))
+    mask = body.get("fields") or ""
+    if not mask:
+        raise RequestError("At least one field must be updated, but 'fields' is empty.")
+    new = copy.deepcopy(sheet.properties)
+    merge_masked(new, given, mask)
+    new["sheetId"] = sheet.sheet_id
+    new.setdefault("title", sheet.title)
+    new.setdefault("sheetType", "GRID")
+    if new["title"] != sheet.title and book.sheet_by_title(new["title"]) not in (None, sheet):
+        raise RequestError(f'A sheet with the name "{new["title"]}" already exists. Please enter another name.')
+    if new.get("hidden") and all(s.properties.get("hidden") for s in book.sheets if s is not sheet):
+        raise RequestError("You can't hide all the sheets in a document.")
+    if not new.get("hidden"):
+        new.pop("hidden", None)
+    index = new.pop("index", sheet.properties["index"])
+    old_grid = dict(sheet.grid)
+    sheet.properties = new
+    new_grid = new.setdefault("gridProperties", {})
+    for key in ("rowCount", "columnCount"):
+        new_grid.setdefault(key, old_grid.get(key, 0))
+    _drop_outside(sheet)
+    new["index"] = sheet.properties.get("index", 0)
+    if "index" in fieldmask.parse(mask) or mask == "*":
+        _place(book, sheet, index)
+    else:
+        sheet.properties["index"] = book.sheets.index(sheet)
+    return {}
+
+
+def _drop_outside(sheet: Sheet) -> None:
+    "Shrinking a grid deletes what lies outside it."
+    rows, cols = sheet.row_count, sheet.col_count
+    sheet.cells = {k: v for k, v in sheet.cells.items() if k[0] < rows and k[1] < cols}
+
+
+def update_spreadsheet_properties(book, body):
+    merge_masked(book.properties, body.get("properties") or {}, body.get("fields") or "")
+    return {}
+
+
+# --- dimensions ------------------------------------------------------------------------
+
+def _dimension_range(book, dim_range: dict) -> tuple[Sheet, str, int, int]:
+    sheet = book.sheet_by_id((dim_range or {}).get("sheetId"))
+    dimension = dim_range.get("dimension")
+    limit = sheet.row_count if dimension == grid.ROWS else sheet.col_count
+    start = dim_range.get("startIndex") or 0
+    end = dim_range.get("endIndex")
+    end = limit if end is None else end
+    if start > end:
+        raise RequestError("The start index must be less than or equal to the end index.")
+    return sheet, dimension, start, end
+
+
+def insert_dimension(book, body):
+    sheet, dimension, start, end = _dimension_range(book, body.get("range"))
+    limit = sheet.row_count if dimension == grid.ROWS else sheet.col_count
+    if start > limit:
+        raise RequestError(f"Cannot insert at index {start}: the sheet has only {limit}.")
+    grid.change_dimension(book, sheet, dimension, start, end, inserted=True)
+    return {}
+
+
+def delete_dimension(book, body):
+    sheet, dimension, start, end = _dimension_range(book, body.get("range"))
+    if dimension == grid.ROWS and end - start >= sheet.row_count:
+        raise RequestError("You can't delete all the rows on the sheet.")
+    if dimension == grid.COLUMNS and end - start >= sheet.col_count:
+        raise RequestError("You can't delete all the columns on the sheet.")
+    grid.change_dimension(book, sheet, dimension, start, end, inserted=False)
+    return {}
+
+
+def append_dimension(book, body):
+    sheet = book.sheet_by_id(body.get("sheetId"))
+    key = "rowCount" if body.get("dimension") == grid.ROWS else "columnCount"
+    sheet.grid[key] = sheet.grid.get(key, 0) + int(body.get("length") or 0)
+    return {}
+
+
+def update_dimension_properties(book, body):
+    dim_range = body.get("range") or {}
+    sheet, dimension, start, end = _dimension_range(book, dim_range)
+    props = sheet.row_props if dimension == grid.ROWS else sheet.col_props
+    for i in range(start, end):
+        current = props.get(i, {})
+        merge_masked(current, body.get("properties") or {}, body.get("fields") or "*")
+        props[i] = current
+    return {}
+
+
+def auto_resize_dimensions(book, body):
+    book.sheet_by_id((body.get("dimensions") or {}).get("sheetId"))
+    return {}
+
+
+def _dimension_group(book, body, add: bool):
+    dim_range = dict(body.get("range") or {})
+    sheet, dimension, start, end = _dimension_range(book, dim_range)
+    groups = sheet.row_groups if dimension == grid.ROWS else sheet.column_groups
+    clean = {"dimension": dimension, "startIndex": start, "endIndex": end}
+    if sheet.sheet_id:
+        clean = {"sheetId": sheet.sheet_id, **clean}
+    if add:
+        groups.append({"range": clean, "depth": 1})
+    else:
+        groups[:] = [g for g in groups if (g["range"]["startIndex"], g["range"]["endIndex"]) != (start, end)]
+    key = "addDimensionGroup" if add else "deleteDimensionGroup"
+    return {key: {"dimensionGroups": copy.deepcopy(groups)}} if groups else {key: {}}
+
+
+def add_dimension_group(book, body):
+    return _dimension_group(book, body, add=True)
+
+
+def delete_dimension_group(book, body):
+    return _dimension_group(book, body, add=False)
+
+
+# --- cells -----------------------------------------------------------------------------
+
+def update_cells(book, body):
+    mask = body.get("fields")
+    if not mask:
+        raise RequestError("At least one field must be updated, but 'fields' is empty.")
+    rows = body.get("rows") or []
+    if body.get("range") is not None:
+        sheet, span = _span_of(book, body["range"])
+        _write_rows(sheet, span.start_row, span.start_col, rows, mask, span)
+    else:
+        start = body.get("start") or {}
+        sheet = book.sheet_by_id(start.get("sheetId"))
+        _write_rows(sheet, start.get("rowIndex") or 0, start.get("columnIndex") or 0, rows, mask)
+    return {}
+
+
+def append_cells(book, body):
+    mask = body.get("fields")
+    if not mask:
+        raise RequestError("At least one field must be updated, but 'fields' is empty.")
+    sheet = book.sheet_by_id(body.get("sheetId"))
+    used_rows = max((r + 1 for r, _ in sheet.cells), default=0)
+    _write_rows(sheet, used_rows, 0, body.get("rows") or [], mask)
+    return {}
+
+
+def repeat_cell(book, body):
+    sheet, span = _span_of(book, body.get("range"))
+    mask = body.get("fields") or ""
+    if not mask:
+        raise RequestError("At least one field must be updated, but 'fields' is empty.")
+    for key in _cells_in(span):
+        _apply_cell(sheet, key, body.get("cell") or {}, mask)
+    return {}
+
+
+def set_data_validation(book, body):
+    sheet, span = _span_of(book, body.get("range"))
+    rule = body.get("rule")
+    for key in _cells_in(span):
+        cell = sheet.cells.get(key, {})
+        if rule:
+            cell["dataValidation"] = copy.deepcopy(rule)
+        else:
+            cell.pop("dataValidation", None)
+        if cell:
+            sheet.cells[key] = cell
+        else:
+            sheet.cells.pop(key, None)
+    return {}
+
+
+def sort_range(book, body):
+    sheet, span = _span_of(book, body.get("range"))
+    grid.sort_rows(sheet, span, body.get("sortSpecs") or [])
+    return {}
+
+
+def _copy_block(book, source_range: dict, dest_sheet: Sheet, dest_row: int, dest_col: int, cut: bool) -> None:
+    sheet, span = _span_of(book, source_range)
+    block = {(r - span.start_row, c - span.start_col): copy.deepcopy(sheet.cells.get((r, c)))
+             for r, c in _cells_in(span)}
+    if cut:
+        for key in _cells_in(span):
+            sheet.cells.pop(key, None)
+    height, width = span.end_row - span.start_row, span.end_col - span.start_col
+    dest_sheet.grow_to(dest_row + height, dest_col + width)
+    for (i, j), cell in block.items():
+        if cell:
+            dest_sheet.cells[(dest_row + i, dest_col + j)] = cell
+        else:
+            dest_sheet.cells.pop((dest_row + i, dest_col + j), None)
+
+
+def copy_paste(book, body):
+    dest_sheet, dest = _span_of(book, body.get("destination"))
+    _copy_block(book, body.get("source"), dest_sheet, dest.start_row, dest.start_col, cut=False)
+    return {}
+
+
+def cut_paste(book, body):
+    dest = body.get("destination") or {}
+    dest_sheet = book.sheet_by_id(dest.get("sheetId"))
+    _copy_block(book, body.get("source"), dest_sheet, dest.get("rowIndex") or 0, dest.get("columnIndex") or 0, cut=True)
+    return {}
+
+
+def merge_cells(book, body):
+    sheet, span = _span_of(book, body.get("range"))
+    kind = body.get("mergeType") or "MERGE_ALL"
+    if kind == "MERGE_ROWS":
+        pieces = [a1.Span(r, r + 1, span.start_col, span.end_col) for r in range(span.start_row, span.end_row)]
+    elif kind == "MERGE_COLUMNS":
+        pieces = [a1.Span(span.start_row, span.end_row, c, c + 1) for c in range(span.start_col, span.end_col)]
+    else:
+        pieces = [span]
+    for piece in pieces:
+        for key in _cells_in(piece):
+            if key != (piece.start_row, piece.start_col):
+                sheet.cells.pop(key, None)
+        sheet.merges.append(prune_grid_range({
+            "sheetId": sheet.sheet_id,
+            "startRowIndex": piece.start_row, "endRowIndex": piece.end_row,
+            "startColumnIndex": piece.start_col, "endColumnIndex": piece.end_col,
+        }))
+    return {}
+
+
+def unmerge_cells(book, body):
+    sheet, span = _span_of(book, body.get("range"))
+
+    def overlaps(m):
+        return not (m.get("endRowIndex", 0) <= span.start_row or m.get("startRowIndex", 0) >= span.end_row
+                    or m.get("endColumnIndex", 0) <= span.start_col or m.get("startColumnIndex", 0) >= span.end_col)
+
+    sheet.merges = [m for m in sheet.merges if not overlaps(m)]
+    return {}
+
+
+def update_borders(book, body):
+    _span_of(book, body.get("range"))
+    return {}
+
+
+# --- protection, validation, formats, filters, charts -------------------------------
+
+def add_protected_range(book, body):
+    protected = copy.deepcopy(body.get("protectedRange") or {})
+    if sum(protected.get(k) is not None for k in ("range", "namedRangeId", "tableId")) > 1:
+        raise RequestError("Only one of range, namedRangeId or tableId may be set.")
+    taken = {p["protectedRangeId"] for s in book.sheets for p in s.protected_ranges}
+    if protected.get("protectedRangeId") is None:
+        protected["protectedRangeId"] = book_random(book).new_int_id(taken)
+    sheet = book.sheet_by_id((protected.get("range") or {}).get("sheetId"))
+    if protected.get("range") is not None:
+        protected["range"] = prune_grid_range(protected["range"])
+    protected["requestingUserCanEdit"] = True  # read-only for clients: the owner can edit
+    protected["editors"] = {k: v for k, v in (protected.get("editors") or {}).items() if v}
+    if protected.get("warningOnly"):
+        protected.pop("editors")
+    stored = {k: v for k, v in protected.items() if v is not None and v is not False}
+    sheet.protected_ranges.append(stored)
+    return {"addProtectedRange": {"protectedRange": copy.deepcopy(stored)}}
+
+
+def delete_protected_range(book, body):
+    wanted = body.get("protectedRangeId")
+    for sheet in book.sheets:
+        for p in sheet.protected_ranges:
+            if p["protectedRangeId"] == wanted:
+                sheet.protected_ranges.remove(p)
+                return {}
+    raise RequestError(f"No protected range with id: {wanted}")
+
+
+def add_conditional_format_rule(book, body):
+    rule = copy.deepcopy(body.get("rule") or {})
+    rule["ranges"] = [prune_grid_range(r) for r in rule.get("ranges") or []]
+    if not rule["ranges"]:
+        raise RequestError("At least one range must be specified.")
+    sheet = book.sheet_by_id(rule["ranges"][0].get("sheetId"))
+    index = body.get("index")
+    sheet.conditional_formats.insert(len(sheet.conditional_formats) if index is None else index, rule)
+    return {}
+
+
+def set_basic_filter(book, body):
+    basic = copy.deepcopy(body.get("filter") or {})
+    sheet, _ = book.grid_range_span(basic.get("range") or {})
+    basic["range"] = prune_grid_range(basic.get("range") or {})
+    sheet.basic_filter = basic
+    return {}
+
+
+def clear_basic_filter(book, body):
+    book.sheet_by_id(body.get("sheetId")).basic_filter = None
+    return {}
+
+
+def add_chart(book, body):
+    chart = copy.deepcopy(body.get("chart") or {})
+    taken = {c["chartId"] for s in book.sheets for c in s.charts}
+    if chart.get("chartId") is None:
+        chart["chartId"] = book_random(book).new_int_id(taken)
+    position = chart.get("position") or {}
+    anchor = (position.get("overlayPosition") or {}).get("anchorCell") or {}
+    sheet_id = position.get("sheetId", anchor.get("sheetId"))
+    sheet = book.sheet_by_id(sheet_id)
+    sheet.charts.append(chart)
+    return {"addChart": {"chart": copy.deepcopy(chart)}}
+
+
+# --- named ranges ------------------------------------------------------------------------
+
+def add_named_range(book, body):
+    named = copy.deepcopy(body.get("namedRange") or {})
+    if any(n["name"] == named.get("name") for n in book.named_ranges):
+        raise RequestError(f"Named range with name \"{named.get('name')}\" already exists.")
+    if not named.get("namedRangeId"):
+        named["namedRangeId"] = _random_token(book)
+    named["range"] = prune_grid_range(named.get("range") or {})
+    book.named_ranges.append(named)
+    return {"addNamedRange": {"namedRange": copy.deepcopy(named)}}
+
+
+def _random_token(book) -> str:
+    chars = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(book_random(book).random.choice(chars) for _ in range(12))
+
+
+def delete_named_range(book, body):
+    wanted = body.get("namedRangeId")
+    kept = [n for n in book.named_ranges if n["namedRangeId"] != wanted]
+    if len(kept) == len(book.named_ranges):
+        raise RequestError(f"No named range with id {wanted}")
+    book.named_ranges = kept
+    return {}
+
+
+def update_named_range(book, body):
+    given = body.get("namedRange") or {}
+    for named in book.named_ranges:
+        if named["namedRangeId"] == given.get("namedRangeId"):
+            merge_masked(named, given, body.get("fields") or "")
+            named["namedRangeId"] = given["namedRangeId"]
+            if "range" in named:
+                named["range"] = prune_grid_range(named["range"])
+            return {}
+    raise RequestError(f"No named range with id {given.get('namedRangeId')}")
+
+
+# --- developer metadata ----------------------------------------------------------------
+
+def create_developer_metadata(book, body):
+    from .metadata import create
+
+    return {"createDeveloperMetadata": {"developerMetadata": create(book, body.get("developerMetadata") or {})}}
+
+
+def update_developer_metadata(book, body):
+    from .metadata import update
+
+    return {"updateDeveloperMetadata": {"developerMetadata": update(book, body)}}
+
+
+def delete_developer_metadata(book, body):
+    from .metadata import delete
+
+    return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": delete(book, body.get("dataFilter") or {})}}
+
+
+HANDLERS = {
+    "addSheet": add_sheet,
+    "deleteSheet": delete_sheet,
+    "duplicateSheet": duplicate_sheet,
+    "updateSheetProperties": update_sheet_properties,
+    "updateSpreadsheetProperties": update_spreadsheet_properties,
+    "insertDimension": insert_dimension,
+    "deleteDimension": delete_dimension,
+    "appendDimension": append_dimension,
+    "updateDimensionProperties": update_dimension_properties,
+    "autoResizeDimensions": auto_resize_dimensions,
+    "addDimensionGroup": add_dimension_group,
+    "deleteDimensionGroup": delete_dimension_group,
+    "updateCells": update_cells,
+    "appendCells": append_cells,
+    "repeatCell": repeat_cell,
+    "setDataValidation": set_data_validation,
+    "sortRange": sort_range,
+    "copyPaste": copy_paste,
+    "cutPaste": cut_paste,
+    "mergeCells": merge_cells,
+    "unmergeCells": unmerge_cells,
+    "updateBorders": update_borders,
+    "addProtectedRange": add_protected_range,
+    "deleteProtectedRange": delete_protected_range,
+    "addConditionalFormatRule": add_conditional_format_rule,
+    "setBasicFilter": set_basic_filter,
+    "clearBasicFilter": clear_basic_filter,
+    "addChart": add_chart,
+    "addNamedRange": add_named_range,
+    "deleteNamedRange": delete_named_range,
+    "updateNamedRange": update_named_range,
+    "createDeveloperMetadata": create_developer_metadata,
+    "updateDeveloperMetadata": update_developer_metadata,
+    "deleteDeveloperMetadata": delete_developer_metadata,
+}
+
+
+def apply_all(book: Spreadsheet, requests: list, ids) -> list:
+    """Apply the requests in order; the caller restores a snapshot if one fails.
+
+    `ids` (the Store) makes the sheet, protected range and metadata ids."""
+    _IDS.set(ids)
+    replies = []
+    for i, request in enumerate(requests):
+        if not isinstance(request, dict) or len([k for k, v in request.items() if v is not None]) != 1:
+            raise bad_request(f"Invalid requests[{i}]: exactly one kind of request must be set.")
+        kind, body = next((k, v) for k, v in request.items() if v is not None)
+        handler = HANDLERS.get(kind)
+        if handler is None:
+            raise ApiError(501, f"The emulator does not implement requests[{i}].{kind}.")
+        try:
+            replies.append(handler(book, body or {}))
+        except RequestError as error:
+            raise bad_request(f"Invalid requests[{i}].{kind}: {error}")
+        except ApiError as error:
+            if error.code == 400 and not error.message.startswith("Invalid requests"):
+                raise bad_request(f"Invalid requests[{i}].{kind}: {error.message}")
+            raise
+    return replies

@@ -1,0 +1,218 @@
+"""What tests control: the clock, request counts, the per-minute quota and injected faults."""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .errors import ApiError
+
+WINDOW_SECONDS = 60.0
+
+
+class SystemClock:
+    "Real time; `sleep` really sleeps."
+
+    def now(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class ManualClock:
+    "A clock tests move by hand: quotas refill and slow answers pass without sleeping."
+
+    def __init__(self, start: float = 1_767_225_600.0):  # 2026-01-01T00:00:00Z
+        self.current = start
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.current += seconds
+
+
+class Stats:
+    "Request counts: total, per spreadsheet, per API method, reads vs writes."
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.total = 0
+        self.reads = 0
+        self.writes = 0
+        self.by_spreadsheet = collections.Counter()
+        self.by_method = collections.Counter()
+        self.by_spreadsheet_kind = collections.defaultdict(collections.Counter)
+
+    def count(self, method: str, spreadsheet_id: str | None, is_write: bool) -> None:
+        with self._lock:
+            self.total += 1
+            kind = "writes" if is_write else "reads"
+            setattr(self, kind, getattr(self, kind) + 1)
+            self.by_method[method] += 1
+            if spreadsheet_id:
+                self.by_spreadsheet[spreadsheet_id] += 1
+                self.by_spreadsheet_kind[spreadsheet_id][kind] += 1
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {
+                "total": self.total,
+                "reads": self.reads,
+                "writes": self.writes,
+                "bySpreadsheet": dict(self.by_spreadsheet),
+                "bySpreadsheetKind": {k: dict(v) for k, v in self.by_spreadsheet_kind.items()},
+                "byMethod": dict(self.by_method),
+            }
+
+
+class Quota:
+    """Google's per-minute read and write quotas (per user): a sliding one-minute window."""
+
+    def __init__(self, clock, reads_per_minute: int | None = None, writes_per_minute: int | None = None):
+        self.clock = clock
+        self.limits = {"read": reads_per_minute, "write": writes_per_minute}
+        self.used = {"read": collections.deque(), "write": collections.deque()}
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        for queue in self.used.values():
+            queue.clear()
+
+    def charge(self, kind: str) -> None:
+        "Count one request, or raise 429 RESOURCE_EXHAUSTED like Google when over the limit."
+        limit = self.limits[kind]
+        if limit is None:
+            return
+        with self._lock:
+            now = self.clock.now()
+            queue = self.used[kind]
+            while queue and queue[0] <= now - WINDOW_SECONDS:
+                queue.popleft()
+            if len(queue) >= limit:
+                retry_after = max(1, int(queue[0] + WINDOW_SECONDS - now + 0.999))
+                raise quota_error(kind, limit, retry_after)
+            queue.append(now)
+
+
+def quota_error(kind: str, limit: int, retry_after: int) -> ApiError:
+    metric = "Read requests" if kind == "read" else "Write requests"
+    message = (
+        f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' "
+        "of service 'sheets.googleapis.com' for consumer 'project_number:000000000000'."
+    )
+    details = [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "RATE_LIMIT_EXCEEDED",
+            "domain": "googleapis.com",
+            "metadata": {
+                "quota_limit_value": str(limit),
+                "quota_metric": f"sheets.googleapis.com/{kind}_requests",
+                "service": "sheets.googleapis.com",
+                "quota_limit": f"{kind.capitalize()}RequestsPerMinutePerUser",
+            },
+        }
+    ]
+    return ApiError(429, message, details, headers={"Retry-After": str(retry_after)})
+
+
+@dataclass
+class Fault:
+    """One armed fault. kind: "error" (status), "drop" (close the connection), "slow" (delay
+    seconds, then answer), "edit" (after a matching read, a concurrent editor writes)."""
+
+    kind: str
+    times: int = 1
+    status: int = 500
+    delay: float = 0.0
+    path: str | None = None  # substring of the decoded path
+    method: str | None = None  # HTTP method or API method name (sheets.spreadsheets.values.get)
+    spreadsheet_id: str | None = None
+    edit_range: str | None = None
+    edit_values: list = field(default_factory=list)
+    fired: int = 0
+
+    def matches(self, http_method: str, path: str, api_method: str, spreadsheet_id: str | None) -> bool:
+        if self.path and self.path not in path:
+            return False
+        if self.method and self.method.upper() not in (http_method.upper(), api_method.upper()):
+            return False
+        if self.spreadsheet_id and self.spreadsheet_id != spreadsheet_id:
+            return False
+        return True
+
+
+class Faults:
+    """Faults armed from tests (in process) or over HTTP (`POST /_emulator/faults`)."""
+
+    def __init__(self):
+        self.armed: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.armed.clear()
+
+    def fail(self, times: int = 1, status: int = 500, path: str | None = None, method: str | None = None) -> Fault:
+        "The next `times` matching requests answer `status` (500 by default)."
+        return self._arm(Fault("error", times=times, status=status, path=path, method=method))
+
+    def drop(self, times: int = 1, path: str | None = None, method: str | None = None) -> Fault:
+        "The next matching requests get their connection closed without an answer."
+        return self._arm(Fault("drop", times=times, path=path, method=method))
+
+    def slow(self, seconds: float, times: int = 1, path: str | None = None, method: str | None = None) -> Fault:
+        "The next matching requests wait `seconds` (on the emulator's clock) before answering."
+        return self._arm(Fault("slow", times=times, delay=seconds, path=path, method=method))
+
+    def concurrent_edit(self, spreadsheet_id: str, range_: str, values: list, after_reads: int = 1) -> Fault:
+        """A person edits `range_` (RAW values, rows-major) right after the client's next
+        `after_reads` read(s) of the spreadsheet: between its read and its write."""
+        return self._arm(
+            Fault("edit", times=after_reads, spreadsheet_id=spreadsheet_id, edit_range=range_, edit_values=values)
+        )
+
+    def arm_from_json(self, body: dict) -> Fault:
+        kind = body.get("kind", "error")
+        common = {k: body[k] for k in ("times", "path", "method") if k in body}
+        if kind == "error":
+            return self.fail(status=body.get("status", 500), **common)
+        if kind == "drop":
+            return self.drop(**common)
+        if kind == "slow":
+            return self.slow(body.get("seconds", 1.0), **common)
+        if kind == "edit":
+            return self.concurrent_edit(body["spreadsheetId"], body["range"], body["values"], body.get("afterReads", 1))
+        raise ValueError(f"unknown fault kind: {kind}")
+
+    def _arm(self, fault: Fault) -> Fault:
+        with self._lock:
+            self.armed.append(fault)
+        return fault
+
+    def take(self, kinds: tuple, http_method: str, path: str, api_method: str, spreadsheet_id: str | None) -> Fault | None:
+        "The first armed fault of these kinds matching the request, used up once."
+        with self._lock:
+            for fault in self.armed:
+                if fault.kind in kinds and fault.matches(http_method, path, api_method, spreadsheet_id):
+                    fault.fired += 1
+                    if fault.fired >= fault.times:
+                        self.armed.remove(fault)
+                    return fault
+        return None
+
+    def pending(self) -> list[dict]:
+        with self._lock:
+            return [dict(f.__dict__) for f in self.armed]

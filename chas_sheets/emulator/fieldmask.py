@@ -1,0 +1,75 @@
+"""Partial responses: the `fields` query parameter (`a.b,c/d,files(id,name)`)."""
+
+from __future__ import annotations
+
+
+def parse(fields: str) -> dict:
+    "`sheets.properties,files(id,name)` -> {'sheets': {'properties': {}}, 'files': {...}}."
+    tree: dict = {}
+    _parse_into(tree, fields.replace(" ", ""), 0)
+    return tree
+
+
+def _parse_into(tree: dict, text: str, i: int) -> int:
+    path: list[str] = []
+    token = ""
+
+    def finish():
+        nonlocal token, path
+        if token:
+            path.append(token)
+        node = tree
+        for name in path:
+            node = node.setdefault(name, {})
+        token, path = "", []
+        return node
+
+    while i < len(text):
+        ch = text[i]
+        if ch in "./":
+            path.append(token)
+            token = ""
+        elif ch == ",":
+            finish()
+        elif ch == "(":
+            node = finish()
+            i = _parse_into(node, text, i + 1)
+        elif ch == ")":
+            finish()
+            return i
+        else:
+            token += ch
+        i += 1
+    finish()
+    return i
+
+
+def wants(tree: dict | None, *path: str) -> bool:
+    "Whether the mask asks for something at or below this path (no mask: everything)."
+    if tree is None:
+        return True
+    node = tree
+    for name in path:
+        if name not in node and "*" not in node:
+            return False
+        if not node.get(name):  # a leaf: everything below is wanted
+            return True
+        node = node[name]
+    return True
+
+
+def apply(tree: dict | None, value):
+    "Keep only the asked fields; lists are filtered element by element."
+    if tree is None or not tree:
+        return value
+    if isinstance(value, list):
+        return [apply(tree, item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "*" in tree:
+        return value
+    kept = {}
+    for name, sub in tree.items():
+        if name in value:
+            kept[name] = apply(sub, value[name])
+    return kept

@@ -1,0 +1,74 @@
+"""spreadsheets.create, get, batchUpdate and developerMetadata get/search."""
+
+from __future__ import annotations
+
+import copy
+
+from . import batch_requests, discovery, fieldmask, metadata, views
+from .drive_api import _owner_permission
+from .errors import bad_request
+from .model import SPREADSHEET_MIME, DriveFile, Sheet
+
+
+def create(call):
+    body = call.body or {}
+    discovery.validate_body("sheets.v4", "Spreadsheet", body)
+    store = call.store
+    title = (body.get("properties") or {}).get("title") or "Untitled spreadsheet"
+    book = store.new_spreadsheet(title)
+    book.properties.update({k: v for k, v in (body.get("properties") or {}).items() if v is not None})
+    if body.get("sheets"):
+        book.sheets = []
+        for i, given in enumerate(body["sheets"]):
+            properties = copy.deepcopy(given.get("properties") or {})
+            properties.setdefault("sheetId", 0 if i == 0 else store.new_int_id({s.sheet_id for s in book.sheets}))
+            properties.setdefault("title", f"Sheet{i + 1}")
+            properties["index"] = i
+            properties.setdefault("sheetType", "GRID")
+            grid = properties.setdefault("gridProperties", {})
+            grid.setdefault("rowCount", 1000)
+            grid.setdefault("columnCount", 26)
+            book.sheets.append(Sheet(properties=properties))
+    now = store.clock.now()
+    store.add_file(DriveFile(book.spreadsheet_id, title, SPREADSHEET_MIME, now, now,
+                             permissions=[_owner_permission()], spreadsheet=book))
+    return 200, views.spreadsheet_view(book, False, None)
+
+
+def get(call, book):
+    mask = fieldmask.parse(call.param("fields")) if call.param("fields") else None
+    include_grid = call.flag("includeGridData") or (mask is not None and _asks_grid(mask))
+    ranges = [book.resolve(text) for text in call.query.get("ranges", [])]
+    body = views.spreadsheet_view(book, include_grid, ranges or None)
+    return 200, fieldmask.apply(mask, body) if mask else body
+
+
+def _asks_grid(mask: dict) -> bool:
+    sheets = mask.get("sheets")
+    return sheets is not None and (not sheets or "data" in sheets or "*" in sheets)
+
+
+def batch_update(call, book):
+    body = call.body or {}
+    discovery.validate_body("sheets.v4", "BatchUpdateSpreadsheetRequest", body)
+    requests = body.get("requests") or []
+    replies = batch_requests.apply_all(book, requests, call.store)
+    response = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+    if body.get("includeSpreadsheetInResponse"):
+        ranges = [book.resolve(text) for text in body.get("responseRanges") or []]
+        response["updatedSpreadsheet"] = views.spreadsheet_view(
+            book, bool(body.get("responseIncludeGridData")), ranges or None
+        )
+    return 200, response
+
+
+def get_metadata(call, book, metadata_id):
+    if not metadata_id.isdigit():
+        raise bad_request(f"Invalid value at 'metadata_id' (TYPE_INT32), \"{metadata_id}\"")
+    return 200, metadata.get(book, int(metadata_id))
+
+
+def search_metadata(call, book):
+    body = call.body or {}
+    discovery.validate_body("sheets.v4", "SearchDeveloperMetadataRequest", body)
+    return 200, metadata.search(book, body)

@@ -1,0 +1,126 @@
+"""The Spreadsheet resource as `spreadsheets.get` returns it (with grid data on request)."""
+
+from __future__ import annotations
+
+import copy
+
+from . import a1
+from .cellvalues import effective_value, formatted_value, number_format_of
+from .model import Sheet, Spreadsheet
+
+DEFAULT_ROW_PIXELS, DEFAULT_COLUMN_PIXELS = 21, 100
+
+
+def spreadsheet_url(spreadsheet_id: str) -> str:
+    return f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit"
+
+
+def cell_view(sheet: Sheet, cell: dict) -> dict:
+    "CellData with the computed effectiveValue and formattedValue."
+    view = {}
+    for key in ("userEnteredValue",):
+        if key in cell:
+            view[key] = copy.deepcopy(cell[key])
+    effective = effective_value(cell, sheet.lookup)
+    if effective:
+        view["effectiveValue"] = copy.deepcopy(effective)
+        view["formattedValue"] = formatted_value(effective, number_format_of(cell))
+    for key, value in cell.items():
+        if key not in view and key != "userEnteredValue":
+            view[key] = copy.deepcopy(value)
+    if "userEnteredFormat" in cell:
+        view["effectiveFormat"] = copy.deepcopy(cell["userEnteredFormat"])
+    return view
+
+
+def grid_data(sheet: Sheet, span: a1.Span) -> dict:
+    span = span.clamp(sheet.row_count, sheet.col_count)
+    inside = {
+        k: v for k, v in sheet.cells.items()
+        if span.start_row <= k[0] < span.end_row and span.start_col <= k[1] < span.end_col
+    }
+    data: dict = {}
+    if span.start_row:
+        data["startRow"] = span.start_row
+    if span.start_col:
+        data["startColumn"] = span.start_col
+    if inside:
+        last_row = max(r for r, _ in inside)
+        rows = []
+        for r in range(span.start_row, last_row + 1):
+            cols = [c for (rr, c) in inside if rr == r]
+            if not cols:
+                rows.append({})
+                continue
+            values = [cell_view(sheet, inside[(r, c)]) if (r, c) in inside else {}
+                      for c in range(span.start_col, max(cols) + 1)]
+            rows.append({"values": values})
+        data["rowData"] = rows
+    data["rowMetadata"] = [
+        _dimension_view(sheet.row_props.get(r), DEFAULT_ROW_PIXELS) for r in range(span.start_row, span.end_row)
+    ]
+    data["columnMetadata"] = [
+        _dimension_view(sheet.col_props.get(c), DEFAULT_COLUMN_PIXELS) for c in range(span.start_col, span.end_col)
+    ]
+    return data
+
+
+def _dimension_view(props: dict | None, default_pixels: int) -> dict:
+    view = {"pixelSize": default_pixels}
+    view.update(copy.deepcopy(props or {}))
+    return view
+
+
+def sheet_view(book: Spreadsheet, sheet: Sheet, spans: list | None) -> dict:
+    body: dict = {"properties": copy.deepcopy(sheet.properties)}
+    if spans is not None:
+        body["data"] = [grid_data(sheet, span) for span in spans]
+    for key, value in (
+        ("merges", sheet.merges),
+        ("conditionalFormats", sheet.conditional_formats),
+        ("protectedRanges", sheet.protected_ranges),
+        ("charts", sheet.charts),
+        ("rowGroups", sheet.row_groups),
+        ("columnGroups", sheet.column_groups),
+    ):
+        if value:
+            body[key] = copy.deepcopy(value)
+    if sheet.basic_filter:
+        body["basicFilter"] = copy.deepcopy(sheet.basic_filter)
+    metadata = [m for m in book.developer_metadata if _located_on_sheet(m, sheet.sheet_id)]
+    if metadata:
+        body["developerMetadata"] = copy.deepcopy(metadata)
+    return body
+
+
+def _located_on_sheet(meta: dict, sheet_id: int) -> bool:
+    location = meta.get("location", {})
+    if location.get("locationType") == "SHEET":
+        return location.get("sheetId", 0) == sheet_id
+    dim_range = location.get("dimensionRange")
+    return dim_range is not None and dim_range.get("sheetId", 0) == sheet_id
+
+
+def spreadsheet_view(book: Spreadsheet, include_grid: bool, ranges: list[tuple[Sheet, a1.Span]] | None) -> dict:
+    """The whole resource; with `ranges`, only the sheets they touch (and their spans)."""
+    sheets = []
+    for sheet in book.sheets:
+        if ranges:
+            spans = [span for (s, span) in ranges if s is sheet]
+            if not spans:
+                continue
+            sheets.append(sheet_view(book, sheet, spans if include_grid else None))
+        else:
+            sheets.append(sheet_view(book, sheet, [a1.Span()] if include_grid else None))
+    body = {
+        "spreadsheetId": book.spreadsheet_id,
+        "properties": copy.deepcopy(book.properties),
+        "sheets": sheets,
+    }
+    if book.named_ranges:
+        body["namedRanges"] = copy.deepcopy(book.named_ranges)
+    spreadsheet_meta = [m for m in book.developer_metadata if m.get("location", {}).get("locationType") == "SPREADSHEET"]
+    if spreadsheet_meta:
+        body["developerMetadata"] = copy.deepcopy(spreadsheet_meta)
+    body["spreadsheetUrl"] = spreadsheet_url(book.spreadsheet_id)
+    return body
