@@ -226,10 +226,13 @@ def split_sentences(body: str, rules: CleanRules) -> list[_Sentence]:
         if _inside(m.start(), protected):
             continue
         if m.group("end"):
-            if m.group() == "." and _is_abbreviation(body, m.start(), rules):
-                continue
-            clauses.append((body[start : m.start()], ""))
-            sentences.append(_Sentence(tuple(clauses), m.group()))
+            end, terminator = m.start(), m.group()
+            if terminator[0] == "." and _is_abbreviation(body, end, rules):
+                if terminator == ".":
+                    continue
+                end, terminator = end + 1, terminator[1:]  # "t.ex.!": the dot stays with t.ex
+            clauses.append((body[start:end], ""))
+            sentences.append(_Sentence(tuple(clauses), terminator))
             clauses = []
         else:
             clauses.append((body[start : m.start()], m.group()))
@@ -301,14 +304,14 @@ def _judge_clause(
     text: str, rules: CleanRules, is_question: bool
 ) -> tuple[list[tuple[str, bool]], list[Decision]]:
     """A clause into parts (kept?) and decisions; mixed clauses split at conjunctions."""
-    text, stripped = _strip_tokens(text, rules)
     text = _squeeze(text, rules)
-    if not text:
-        return [], stripped
+    if not any(ch.isalnum() for ch in text):
+        # Punctuation alone carries nothing; a lone "???" is worth a line in --explain.
+        return [], [Decision(text, False, BARE_QUESTION_MARK)] if "?" in text else []
     whole = _judge(text, rules, is_question, follows_dropped=False)
     parts = rules.conjunction_split.split(text) if whole.overruled or not whole.keep else [text]
     if len(parts) == 1:
-        return [(text, whole.keep)], [whole, *stripped]
+        return [(text, whole.keep)], [whole]
     judged: list[tuple[str, bool]] = []
     decisions: list[Decision] = []
     follows_dropped = False
@@ -318,7 +321,7 @@ def _judge_clause(
         decisions.append(decision)
         judged.append((part, decision.keep))
         follows_dropped = not decision.keep
-    return judged, decisions + stripped
+    return judged, decisions
 
 
 def _join_delimiter(delimiter: str) -> str:
@@ -326,34 +329,43 @@ def _join_delimiter(delimiter: str) -> str:
     return f" {mark} " if mark in "-–—" else f"{mark} "
 
 
+@dataclass(frozen=True)
+class _Fragment:
+    text: str
+    kept: bool
+    separator: str  # what joins it to the next kept fragment
+    owns_terminator: bool  # the sentence's last clause: the terminator is its own
+
+
 def _clean_sentence(sentence: _Sentence, rules: CleanRules) -> tuple[str, list[Decision]]:
     terminator = sentence.terminator.strip()[:1]
+    last_clause = len(sentence.clauses) - 1
     decisions: list[Decision] = []
-    # Fragments: (text, kept, separator to the next kept fragment).
-    fragments: list[tuple[str, bool, str]] = []
+    fragments: list[_Fragment] = []
     for index, (clause, delimiter) in enumerate(sentence.clauses):
-        is_question = terminator == "?" and index == len(sentence.clauses) - 1
+        is_question = terminator == "?" and index == last_clause
         parts, clause_decisions = _judge_clause(clause, rules, is_question)
         decisions += clause_decisions
         for number, (part, kept) in enumerate(parts):
             last_part = number == len(parts) - 1
-            fragments.append((part, kept, _join_delimiter(delimiter) if last_part else " "))
-    if not fragments and terminator == "?":
+            separator = _join_delimiter(delimiter) if last_part else " "
+            fragments.append(_Fragment(part, kept, separator, last_part and index == last_clause))
+    if not fragments and not decisions and terminator == "?":
         decisions.append(Decision(sentence.terminator, False, BARE_QUESTION_MARK))
-    kept = [(i, f) for i, f in enumerate(fragments) if f[1]]
+    kept = [(index, f) for index, f in enumerate(fragments) if f.kept]
     if not kept:
         return "", decisions
     pieces = []
-    for order, (index, (text, _, separator)) in enumerate(kept):
+    for order, (index, fragment) in enumerate(kept):
+        text = fragment.text
         if order == 0 and index > 0:
             text = rules.leading_conjunction.sub("", text)
         pieces.append(text)
         if order < len(kept) - 1:
-            pieces.append(separator)
-    if kept[-1][0] == len(fragments) - 1:
+            pieces.append(fragment.separator)
+    # A "?" or "!" belongs to its own clause; a full stop may close what is left.
+    if kept[-1][1].owns_terminator or terminator == ".":
         pieces.append(terminator)
-    elif terminator == ".":
-        pieces.append(".")
     return "".join(pieces).strip(), decisions
 
 
@@ -371,12 +383,15 @@ def clean_comment(text: object, rules: CleanRules | None = None) -> CleanResult:
         bullet = _BULLET.match(line)
         prefix = bullet.group().strip() + " " if bullet else ""
         body = line[bullet.end() :] if bullet else line
+        # Laughter and emoji go before splitting, so that a second run splits the same way.
+        body, stripped = _strip_tokens(body, rules)
         sentences = []
         for sentence in split_sentences(body, rules):
             cleaned, sentence_decisions = _clean_sentence(sentence, rules)
             decisions += sentence_decisions
             if cleaned:
                 sentences.append(cleaned)
+        decisions += stripped
         if sentences:
             lines.append(prefix + " ".join(sentences))
     return CleanResult(text, "\n".join(lines), tuple(decisions))

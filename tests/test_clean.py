@@ -1,0 +1,245 @@
+"""Comment cleaning: the labelled corpus, splitting and normalising, rules, invariants."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chas_sheets import clean
+from chas_sheets.clean import clean_comment, default_rules, load_rules, split_sentences
+from chas_sheets.errors import InvalidInput
+
+CORPUS_PATH = Path(__file__).parent / "data" / "comment_corpus.toml"
+CORPUS = tomllib.loads(CORPUS_PATH.read_text(encoding="utf-8"))["comment"]
+RULES = default_rules()
+
+
+def cleaned(text: str) -> str:
+    return clean_comment(text, RULES).text
+
+
+# --- the labelled corpus ---------------------------------------------------------------------
+
+
+def test_corpus_is_large_and_labelled():
+    assert len(CORPUS) >= 60
+    assert all("keep" in entry and "drop" in entry for entry in CORPUS)
+    assert sum(len(entry["drop"]) for entry in CORPUS) >= 60
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=[e["text"][:40] for e in CORPUS])
+def test_every_fact_survives(entry):
+    result = cleaned(entry["text"])
+    lost = [fragment for fragment in entry["keep"] if fragment not in result]
+    assert not lost, f"lost {lost} from {entry['text']!r} -> {result!r}"
+
+
+def test_at_least_ninety_percent_of_speculation_is_removed():
+    fragments = [(entry["text"], d) for entry in CORPUS for d in entry["drop"]]
+    stayed = [(text, d) for text, d in fragments if d in cleaned(text)]
+    share = 1 - len(stayed) / len(fragments)
+    print(f"\nspeculation removed: {share:.1%} ({len(fragments) - len(stayed)}/{len(fragments)})")
+    for text, fragment in stayed:
+        print(f"  stayed: {fragment!r} in {text!r}")
+    assert share >= 0.90, f"only {share:.1%} removed; stayed: {stayed}"
+
+
+# --- examples --------------------------------------------------------------------------------
+
+
+def test_mixed_sentence_keeps_its_facts_in_order():
+    text = "Ringde 12/5 kl 10, tror de söker fler. Möte bokat 3/6!!"
+    assert cleaned(text) == "Ringde 12/5 kl 10. Möte bokat 3/6!"
+
+
+def test_hedge_before_an_event_drops_the_guess():
+    assert cleaned("Tror de sa nej") == ""
+    assert cleaned("Sa nej, antagligen pga budget.") == "Sa nej."
+
+
+def test_hard_fact_outweighs_a_hedge_when_the_clause_cannot_be_split():
+    # When in doubt a fact is kept, hedge included: cutting "typ" would make a guess a fact.
+    assert cleaned("typ 50 anställda") == "typ 50 anställda"
+
+
+def test_contrast_splits_a_mixed_clause_and_drops_the_leading_conjunction():
+    assert cleaned("Verkar chill men sa nej till LIA") == "sa nej till LIA"
+    assert cleaned("Mejlade 5/5 men tror de är på semester") == "Mejlade 5/5"
+
+
+def test_a_guess_carries_over_an_och_clause():
+    assert cleaned("Tror att Anna och Erik sa ja") == ""
+
+
+def test_laughter_and_emoji_are_cut_out_of_kept_clauses():
+    assert cleaned("Ringde Anna haha 😂 sa ja :)") == "Ringde Anna sa ja"
+
+
+def test_bare_question_marks_questions_and_vet_ej_go():
+    assert cleaned("???") == ""
+    assert cleaned("Har de LIA? Vet ej.") == ""
+    assert cleaned("Ringde Anna, har de LIA?") == "Ringde Anna"
+
+
+def test_bullet_lists_keep_their_markers_and_lose_empty_lines():
+    text = "- Ringde 14/5\n\n-  typ hopplöst lol\n* Mejlade anna@x.se"
+    assert cleaned(text) == "- Ringde 14/5\n* Mejlade anna@x.se"
+
+
+def test_normalises_whitespace_and_doubled_punctuation():
+    assert cleaned("  Ringde   12/5 ,,  inget svar !!!  ") == "Ringde 12/5, inget svar!"
+
+
+def test_phone_numbers_keep_their_spacing_as_typed():
+    assert cleaned("Tel 070-123  45 67, tror de svarar") == "Tel 070-123  45 67"
+
+
+def test_urls_emails_and_abbreviations_do_not_split_sentences():
+    text = "Se t.ex. www.foretag.se/jobb?id=3. Mejl: a.b@foretag.se, kl. 10 funkar."
+    sentences = split_sentences(text, RULES)
+    assert [s.terminator for s in sentences] == [".", "."]
+    assert sentences[0].clauses == (("Se t.ex. www.foretag.se/jobb?id=3", ""),)
+
+
+@pytest.mark.parametrize("value", [None, 12, 3.5, ["tror"]])
+def test_non_strings_pass_through_unchanged(value):
+    result = clean_comment(value, RULES)
+    assert result.text is value
+    assert not result.changed and result.decisions == ()
+
+
+def test_clean_text_is_left_exactly_as_it_was():
+    text = "Ringde 12/5, inget svar.\n- Möte bokat 3/6 kl 10."
+    result = clean_comment(text, RULES)
+    assert result.text == text and not result.changed
+
+
+# --- explain ---------------------------------------------------------------------------------
+
+
+def rule_names() -> set[str]:
+    code_rules = {clean.NO_SPECULATION, clean.BARE_QUESTION_MARK, clean.QUESTION, clean.FOLLOWS_DROPPED}
+    return {r.name for r in (*RULES.facts, *RULES.drops, *RULES.strip)} | code_rules
+
+
+def test_explain_names_the_deciding_rule_for_every_clause():
+    result = clean_comment("Ringde Anna (HR) 12/5, tror de är fulla. Skitbra lol", RULES)
+    decided = [(d.clause, d.keep, d.rule) for d in result.decisions]
+    assert decided == [
+        ("Ringde Anna (HR) 12/5", True, "person_med_roll"),
+        ("tror de är fulla", False, "gissning"),
+        ("Skitbra", False, "åsikt"),
+        ("lol", False, "skratt_emoji"),
+    ]
+    assert "släpp" in str(result.decisions[1]) and "'tror'" in str(result.decisions[1])
+
+
+def test_every_corpus_decision_names_a_known_rule():
+    names = rule_names()
+    for entry in CORPUS:
+        for decision in clean_comment(entry["text"], RULES).decisions:
+            assert decision.rule in names, decision
+
+
+# --- rules file ------------------------------------------------------------------------------
+
+
+def test_packaged_rules_have_facts_drops_and_laughter():
+    assert {"datum", "telefon", "händelse"} <= {r.name for r in RULES.facts}
+    assert {"gissning", "åsikt"} <= {r.name for r in RULES.drops}
+    assert any(r.strip for r in RULES.strip)
+
+
+def test_rules_file_can_be_tuned_without_code(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(
+        '[[fact]]\nname = "bokning"\nwords = ["bokat"]\n'
+        '[[drop]]\nname = "svammel"\nwords = ["bla bla"]\n',
+        encoding="utf-8",
+    )
+    rules = load_rules(path)
+    result = clean_comment("Bokat, bla  bla. Tror det", rules)
+    assert result.text == "Bokat. Tror det"
+    assert [d.rule for d in result.decisions] == ["bokning", "svammel", clean.NO_SPECULATION]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("[[drop]]\nname = 'x'\npatterns = ['(']\n", "bad pattern"),
+        ("[[drop]\n", "not valid TOML"),
+        ("[[fact]]\nwords = ['a']\n", "no name"),
+        ("[[fact]]\nname = 'x'\n", "neither words nor patterns"),
+        ("[[fact]]\nname = 'x'\nwords = ['a']\nstrength = 'medium'\n", "strength"),
+    ],
+)
+def test_broken_rules_files_fail_in_one_line(tmp_path, content, message):
+    path = tmp_path / "rules.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        load_rules(path)
+
+
+def test_missing_rules_file_is_an_input_error(tmp_path):
+    with pytest.raises(InvalidInput, match="cannot read"):
+        load_rules(tmp_path / "nope.toml")
+
+
+# --- invariants ------------------------------------------------------------------------------
+
+FRAGMENTS = [
+    "Ringde 12/5 kl 10", "pratade med Anna (HR)", "070-123 45 67", "mejlade", "www.x.se/a?b=1",
+    "120 anställda", "sa nej", "möte bokat", "2027-03-04", "CTO", "tror", "kanske", "verkar chill",
+    "typ", "haha", "😂", "lol", "vet ej", "Sara tycker vi ska", "skitbra", "t.ex.", "kl.", "nog",
+]
+SEPARATORS = [", ", ". ", "! ", "? ", "?", "\n", "\n- ", "; ", " men ", " och ", "  ", "...", "!!", " - ", " ", ""]
+comments = st.one_of(
+    st.lists(st.sampled_from(FRAGMENTS + SEPARATORS), max_size=14).map("".join),
+    st.text(alphabet="ab AÖ.,;:!?-–\n\t()/@😂0", max_size=40),
+    st.text(max_size=40),
+)
+
+
+def without_whitespace(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def subsequence_end(short: str, long: str, start: int = 0) -> int:
+    "Where the earliest match of `short` as a subsequence of long[start:] ends, or -1."
+    position = start
+    for ch in short:
+        position = long.find(ch, position)
+        if position < 0:
+            return -1
+        position += 1
+    return position
+
+
+@settings(max_examples=200, deadline=None)
+@given(comments)
+def test_cleaning_never_adds_or_reorders_text(text):
+    result = cleaned(text)
+    assert subsequence_end(without_whitespace(result), without_whitespace(text)) >= 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(comments)
+def test_kept_clauses_stay_in_their_original_order(text):
+    position, source = 0, without_whitespace(text)
+    for decision in clean_comment(text, RULES).decisions:
+        if decision.keep:
+            # Laughter and emoji may have been cut out of a kept clause: a subsequence, in order.
+            position = subsequence_end(without_whitespace(decision.clause), source, position)
+            assert position >= 0, (decision.clause, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(comments)
+def test_cleaning_is_idempotent(text):
+    once = cleaned(text)
+    assert cleaned(once) == once
