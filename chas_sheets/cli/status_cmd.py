@@ -1,0 +1,32 @@
+"""`chas-sheets [--today DATE] status TARGET [--json]`."""
+
+import click
+
+from ..runner import read_tables
+from ..status import render, status_report
+from .common import AppContext, echo_json, json_option, pass_app
+
+
+@click.command()
+@click.argument("target")
+@click.option("--kind", type=click.Choice(["individual", "group"]),
+              help="Whose goals to use (default: a CRM with a Medlemmar tab is a group's).")
+@json_option
+@pass_app
+def status(app: AppContext, target: str, kind: str | None, as_json: bool):
+    """Where you stand and what to do next, for --today.
+
+    The calendar period with its focus and goal, days to the next deadline, distinct
+    companies against the goal, processed and open leads, attempts this week and last week,
+    and the follow-ups: leads with 1-2 unanswered attempts (with the channel to try next),
+    dialogues with no contact for 7 days, and companies where nobody replied (find a new
+    contact person there). Statuses are the ones mark-processed would set. Reads only.
+    """
+    backend = app.open(target)
+    tables = read_tables(backend, ["Leads"], ["Kontaktlogg", "Medlemmar"])
+    report = status_report(tables, app.today, kind)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        for line in render(report):
+            click.echo(line)

@@ -1,0 +1,186 @@
+"""`status`: where a student (or group) stands and what to do next (pure, no I/O).
+
+The calendar for `today`, distinct companies against the goal, processed and open leads,
+attempts this week and last, and three queues from the seeds: leads with one or two
+unanswered attempts (call again or try a new channel, phone first), dialogues gone quiet for
+a week, and companies where nobody replied (go back to the sources for a new contact person).
+Statuses are the ones `mark-processed` would set, whether or not it has run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from . import calendar
+from .company import company_key
+from .contactlog import LogLinks, link_log
+from .mark_processed import LeadState, lead_states
+from .processed import DIALOG, INGEN_RESPONS, KONTAKTAD, NY, STATUSES, next_channel
+from .tables import Tables
+
+QUIET_DIALOG_DAYS = 7
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    lead_id: str
+    sheet_row: int
+    lead: str  # company (contact person)
+    last_contact: dt.date | None
+    days_since: int | None
+    attempts: str  # '3/5 Telefon, 6/5 Mejl', or '' when nothing is logged
+    next_channel: str | None = None
+
+    def line(self) -> str:
+        when = (f"last contact {calendar.format_day(self.last_contact)} ({self.days_since} days ago)"
+                if self.last_contact else "nothing in Kontaktlogg")
+        tried = f"; tried {self.attempts}" if self.attempts else ""
+        then = f" -> try {self.next_channel}" if self.next_channel else ""
+        return f"{self.lead} [{self.lead_id}, row {self.sheet_row}]: {when}{tried}{then}"
+
+
+@dataclass(frozen=True)
+class NoReplyCompany:
+    company: str
+    contacts_tried: int
+    last_contact: dt.date | None
+
+    def line(self) -> str:
+        last = f", last {calendar.format_day(self.last_contact)}" if self.last_contact else ""
+        people = "contact" if self.contacts_tried == 1 else "contacts"
+        return f"{self.company}: {self.contacts_tried} {people} without reply{last}"
+
+
+@dataclass
+class StatusReport:
+    target: str
+    kind: str  # "individual" or "group"
+    today: dt.date
+    period: calendar.Period | None
+    deadline: calendar.Deadline
+    companies: int
+    goal: int
+    leads: int
+    processed: int
+    by_status: dict[str, int]
+    attempts_this_week: int
+    attempts_last_week: int
+    follow_ups: list[QueueItem] = field(default_factory=list)
+    quiet_dialogs: list[QueueItem] = field(default_factory=list)
+    new_contact_companies: list[NoReplyCompany] = field(default_factory=list)
+    unmatched_log_rows: int = 0
+    warnings: int = 0
+
+    @property
+    def open(self) -> int:
+        return self.leads - self.processed
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["open"] = self.open
+        data["deadline"] = self.deadline._asdict()
+        return data
+
+
+def status_report(tables: Tables, today: dt.date, kind: str | None = None,
+                  big_bang_day: dt.date | None = None) -> StatusReport:
+    """The status of one CRM for `today`; `kind` 'individual' or 'group' (default: from its tabs)."""
+    kind = kind or ("group" if tables.kind == "group" else "individual")
+    leads, log = tables["Leads"], tables.get("Kontaktlogg")
+    links = link_log(leads, log, today) if log is not None else LogLinks()
+    states = lead_states(leads, links)
+    cohort = calendar.cohort_year_for(today)
+    this_monday = today - dt.timedelta(days=today.weekday())
+    last_monday = this_monday - dt.timedelta(days=7)
+    dates = [attempt.date for attempt in links.attempts]
+    return StatusReport(
+        target=tables.source, kind=kind, today=today,
+        period=calendar.period_on(today, calendar.default_calendar(cohort, big_bang_day)),
+        deadline=calendar.next_deadline(today),
+        companies=len({company_key(state.company) for state in states} - {""}),
+        goal=calendar.company_goal(kind, today, big_bang_day),
+        leads=len(states),
+        processed=sum(state.processed for state in states),
+        by_status=_by_status(states),
+        attempts_this_week=sum(this_monday <= day < this_monday + dt.timedelta(days=7) for day in dates),
+        attempts_last_week=sum(last_monday <= day < this_monday for day in dates),
+        follow_ups=_oldest_first(_item(state, today, with_channel=True) for state in states if state.status == KONTAKTAD),
+        quiet_dialogs=_oldest_first(_item(state, today) for state in states if state.status == DIALOG and _quiet(state, today)),
+        new_contact_companies=_no_reply_companies(states),
+        unmatched_log_rows=len(links.unmatched),
+        warnings=len(links.warnings),
+    )
+
+
+def _by_status(states: list[LeadState]) -> dict[str, int]:
+    counts = Counter(state.status or NY for state in states)
+    known = {status: counts.pop(status, 0) for status in STATUSES}
+    return {**known, **counts}  # unknown hand-typed values last, as typed
+
+
+def _quiet(state: LeadState, today: dt.date) -> bool:
+    return state.last_contact is None or (today - state.last_contact).days >= QUIET_DIALOG_DAYS
+
+
+def _item(state: LeadState, today: dt.date, with_channel: bool = False) -> QueueItem:
+    last = state.last_contact
+    return QueueItem(
+        state.lead_id, state.sheet_row, state.label(), last, (today - last).days if last else None,
+        ", ".join(attempt.describe() for attempt in state.attempts),
+        next_channel(state.attempts) if with_channel else None)
+
+
+def _oldest_first(items) -> list[QueueItem]:
+    """Nothing logged first (the most overdue), then by the last contact; sheet order breaks ties."""
+    return sorted(items, key=lambda item: (item.last_contact or dt.date.min, item.sheet_row))
+
+
+def _no_reply_companies(states: list[LeadState]) -> list[NoReplyCompany]:
+    """Companies whose every lead ended without a reply: worth a new contact person."""
+    by_company: dict[str, list[LeadState]] = {}
+    for state in states:
+        key = company_key(state.company)
+        if key:
+            by_company.setdefault(key, []).append(state)
+    found = []
+    for group in by_company.values():
+        if all(state.status == INGEN_RESPONS for state in group):
+            lasts = [state.last_contact for state in group if state.last_contact]
+            found.append(NoReplyCompany(group[0].company, len(group), max(lasts, default=None)))
+    return sorted(found, key=lambda company: (company.last_contact or dt.date.min, company.company))
+
+
+def render(report: StatusReport) -> list[str]:
+    """The report as terminal lines (no phone numbers or e-mail: leads are named by company)."""
+    kind = "group CRM" if report.kind == "group" else "individual CRM"
+    lines = [f"{report.target} ({kind}), {report.today.isoformat()}", ""]
+    if report.period:
+        p = report.period
+        lines.append(f"Now: {p.name} ({p.start.isoformat()} .. {p.end.isoformat()})")
+        lines += [f"  focus: {p.focus}"] if p.focus else []
+        lines += [f"  goal:  {p.goal}"] if p.goal else []
+    else:
+        lines.append("Now: outside the programme calendar")
+    d = report.deadline
+    lines.append(f"  next deadline: {d.name}, {d.date.isoformat()} ({d.days_left} days)")
+    to_go = report.goal - report.companies
+    noun = "leads" if report.kind == "group" else "companies"
+    lines += ["", f"Companies: {report.companies} of {report.goal} {noun}"
+                  f" ({'goal reached' if to_go <= 0 else f'{to_go} to go'})"]
+    counts = ", ".join(f"{status} {n}" for status, n in report.by_status.items() if n)
+    lines.append(f"Leads: {report.leads}: {report.processed} processed, {report.open} open ({counts or 'none'})")
+    lines.append(f"Attempts: {report.attempts_this_week} this week, {report.attempts_last_week} last week")
+    if report.unmatched_log_rows or report.warnings:
+        lines.append(f"Kontaktlogg: {report.unmatched_log_rows} rows match no lead, {report.warnings} warnings "
+                     "(see `chas-sheets mark-processed`)")
+    sections = (
+        ("Follow up: 1-2 attempts without reply, oldest first", report.follow_ups),
+        (f"Dialogues with no contact for {QUIET_DIALOG_DAYS}+ days", report.quiet_dialogs),
+        ("Nobody replied: go back to your sources for a new contact person at", report.new_contact_companies),
+    )
+    for title, items in sections:
+        lines += ["", f"{title} ({len(items)})"]
+        lines += [f"  {item.line()}" for item in items] or ["  (none)"]
+    return lines
