@@ -203,6 +203,9 @@ def render(report: CheckReport) -> list[str]:
         if s.title is None:
             lines.append(f"  {s.tab:13} missing")
             continue
+        if s.header_row is None:
+            lines.append(f"  {s.tab:13} unusable (see below)")
+            continue
         extra = []
         if s.title != s.tab:
             extra.append(f"tab named '{s.title}'")

@@ -1,0 +1,32 @@
+"""Shared fixtures: small workbooks built from the templates, named after what they show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from chas_sheets.backends.local import LocalWorkbook
+from workbooks import write_rows
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture
+def make_crm(tmp_path):
+    """make_crm(kind="student", Leads=[{...}], Kontaktlogg=[...]) -> path of a new workbook."""
+
+    def make(kind: str = "student", name: str = "crm.xlsx", **tabs) -> Path:
+        path = tmp_path / name
+        LocalWorkbook(path).create(kind)
+        for tab, rows in tabs.items():
+            write_rows(path, tab, rows)
+        return path
+
+    return make
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return dt.date(2027, 5, 12)

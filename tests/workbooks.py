@@ -1,0 +1,27 @@
+"""Helpers for building test workbooks (imported by tests as `from workbooks import ...`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import openpyxl
+
+
+def write_rows(path: Path, tab: str, rows: Iterable[Mapping[str, object]], header_row: int = 1) -> None:
+    """Append rows under the header of `tab` by header name (test data, written as typed)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tab]
+    headers = [c.value for c in ws[header_row]]
+    next_row = ws.max_row + 1
+    for row in rows:
+        for key, value in row.items():
+            if key not in headers:
+                headers.append(key)
+                ws.cell(row=header_row, column=len(headers)).value = key
+            cell = ws.cell(row=next_row, column=headers.index(key) + 1)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+        next_row += 1
+    wb.save(path)
