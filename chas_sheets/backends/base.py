@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from ..changes import ChangeSet
+from ..schema import contract
 from ..tables import RawWorkbook
 from ..writeplan import RunInfo, WritePlan
 
@@ -26,6 +27,18 @@ class ApplyResult:
     @property
     def applied(self) -> list:
         return self.plan.applied
+
+
+def wanted_titles(titles: Sequence[str], tabs: Sequence[str] | None) -> list[str]:
+    """The titles of the tabs named (contract names match their aliases); all when None."""
+    if tabs is None:
+        return list(titles)
+    wanted = []
+    for name in tabs:
+        title = contract().find_tab_title(name, titles) if name in contract().tabs else (name if name in titles else None)
+        if title is not None:
+            wanted.append(title)
+    return wanted
 
 
 class Backend(abc.ABC):

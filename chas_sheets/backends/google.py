@@ -1,0 +1,300 @@
+"""The Google backend: a spreadsheet in Google Sheets, read and written in few requests.
+
+- read: ONE `spreadsheets.get` with grid data (every tab's title and cells, with the value
+  fields needed to give text as text, numbers as numbers and dates as dates). Never gspread's
+  numericising helpers.
+- apply: ONE re-read (the same request) for compare-and-set through `writeplan.resolve`, then
+  ONE `spreadsheets.batchUpdate`. Why batchUpdate and not `values:batchUpdate` with RAW:
+  Google applies a batchUpdate atomically (all or nothing), so a failure never leaves half a
+  run written and the Ändringslogg rows arrive with the cells they describe; new tabs,
+  appended rows past the grid, date formats, deletions and charts all fit in the same
+  request; and `stringValue` stores text exactly like RAW (never parsed as a number, a date
+  or a formula). So a changed spreadsheet costs 3 requests (read, verify, write) and an
+  unchanged one 1.
+- A write whose answer was lost is never repeated blindly: the next verify read looks for
+  this run's rows in Ändringslogg (they are written atomically with everything else), and
+  only writes again if they are not there.
+- init (`create_spreadsheet` or `create` on a blank spreadsheet): the template's tabs,
+  dropdowns, bold frozen header, widths, protected tool-owned columns and colours in one
+  batchUpdate; `share` invites people by e-mail (never "anyone with the link").
+- Drive's changes feed (`start_page_token`, `modified_since`) lets the nightly run skip
+  files nobody changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+from urllib.parse import quote
+
+import requests
+
+from ..changes import ChangeSet
+from ..errors import BackendError, InvalidInput, SpreadsheetNotFound
+from ..layout import layout_for
+from ..schema import contract, find_header
+from ..tables import RawWorkbook
+from ..values import as_text
+from ..writeplan import LOG_TAB, RunInfo, WritePlan, resolve
+from . import google_format as fmt
+from .base import ApplyResult, Backend, wanted_titles
+from .google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
+from .google_http import (DRIVE_URL, SHEETS_URL, GoogleApiError, RetryingHTTPClient, RetryPolicy,
+                          WriteOutcomeUnknown, api_url_from_env)
+
+SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+SHEETS_WEB_URL = "https://docs.google.com/spreadsheets/d/{key}"
+MAX_LOST_WRITES = 3  # writes whose answer was lost, checked and retried, before giving up
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class Connection:
+    """How to reach Google (or an emulator): tests pass a session wired to the emulator."""
+
+    credentials: str | None = None
+    session: requests.Session | None = None
+    api_url: str | None = None
+    retry: RetryPolicy | None = None
+
+    def client(self, scopes: Sequence[str]) -> tuple[RetryingHTTPClient, str]:
+        """An HTTP client for `scopes` and who it acts as (for 'share it with ...')."""
+        api_url = self.api_url if self.api_url is not None else api_url_from_env()
+        if self.session is not None or api_url:
+            session = self.session
+            if session is None:
+                session = requests.Session()
+                session.trust_env = False  # loopback emulator: never through a proxy
+            return RetryingHTTPClient(None, session, retry=self.retry, api_url=api_url), "the emulator's user"
+        identity = load_identity(self.credentials, scopes)
+        from google.auth.transport.requests import AuthorizedSession
+
+        return RetryingHTTPClient(None, AuthorizedSession(identity.credentials), retry=self.retry), identity.who
+
+
+class GoogleSpreadsheet(Backend):
+    def __init__(self, key: str, credentials: str | None = None, *, session: requests.Session | None = None,
+                 api_url: str | None = None, retry: RetryPolicy | None = None):
+        self.key = key
+        self.target = SHEETS_WEB_URL.format(key=key)
+        self.connection = Connection(credentials, session, api_url, retry)
+        self._clients: dict[tuple[str, ...], tuple[RetryingHTTPClient, str]] = {}
+
+    # plumbing ---------------------------------------------------------------------------
+    def _client(self, *extra_scopes: str) -> RetryingHTTPClient:
+        scopes = (SPREADSHEETS, *extra_scopes)
+        if scopes not in self._clients:
+            self._clients[scopes] = self.connection.client(scopes)
+        return self._clients[scopes][0]
+
+    @property
+    def requests_sent(self) -> int:
+        return sum(client.requests_sent for client, _ in self._clients.values())
+
+    def _who(self) -> str:
+        return next(iter(self._clients.values()))[1] if self._clients else "the account chas-sheets uses"
+
+    def _failed(self, exc: GoogleApiError) -> Exception:
+        if exc.status == 404:
+            return SpreadsheetNotFound(f"{self.target}: not found, or no access — share it with {self._who()}")
+        if exc.status == 403:
+            return SpreadsheetNotFound(f"{self.target}: no access — share it with {self._who()} (as editor)")
+        return BackendError(f"{self.target}: {exc}")
+
+    def _fetch(self) -> dict:
+        """The one read: every tab's properties and cells."""
+        try:
+            return self._client().get_json(f"{SHEETS_URL}/{self.key}",
+                                           params={"includeGridData": "true", "fields": fmt.READ_FIELDS})
+        except GoogleApiError as exc:
+            raise self._failed(exc) from exc
+
+    def _batch_update(self, requests_: list[dict], *extra_scopes: str) -> dict:
+        try:
+            return self._client(*extra_scopes).post_json(f"{SHEETS_URL}/{self.key}:batchUpdate",
+                                                         {"requests": requests_})
+        except GoogleApiError as exc:
+            raise self._failed(exc) from exc
+
+    @staticmethod
+    def _workbook(book: dict, tabs: Sequence[str] | None, formulas: bool, source: str) -> RawWorkbook:
+        sheets = {s["properties"]["title"]: s for s in book.get("sheets", ())}
+        titles = [info.title for info in fmt.sheet_infos(book)]
+        grids = {t: fmt.sheet_grid(sheets[t], formulas) for t in wanted_titles(titles, tabs)}
+        return RawWorkbook(titles, grids, source)
+
+    # Backend ----------------------------------------------------------------------------
+    def exists(self) -> bool:
+        try:
+            self._client().get_json(f"{SHEETS_URL}/{self.key}", params={"fields": "spreadsheetId"})
+        except GoogleApiError as exc:
+            if exc.status == 404:
+                return False
+            if exc.status == 403:
+                return True  # it is there; reading it will say whom to share it with
+            raise self._failed(exc) from exc
+        return True
+
+    def read(self, tabs: Sequence[str] | None = None) -> RawWorkbook:
+        return self._workbook(self._fetch(), tabs, formulas=False, source=self.target)
+
+    def apply(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
+        if not changes:
+            return ApplyResult(WritePlan(run), written=False)  # nothing to verify: no request
+        tabs = [*sorted(changes.tabs), LOG_TAB]
+        sent: WritePlan | None = None
+        notes: list[str] = []
+        for _ in range(MAX_LOST_WRITES + 1):
+            book = self._fetch()
+            fresh = self._workbook(book, tabs, formulas=True, source=self.target)
+            if sent is not None and run_logged(fresh, run.run_id):
+                notes.append("the answer to the write was lost, but its rows are in Ändringslogg: it was applied")
+                return ApplyResult(sent, written=True, notes=notes)
+            plan = resolve(changes, fresh, run)
+            if not plan:
+                return ApplyResult(plan, written=False, notes=notes)
+            infos = {info.title: info for info in fmt.sheet_infos(book)}
+            taken = {info.sheet_id for info in infos.values()}
+            requests_ = []
+            for title, writes in plan.tabs.items():
+                requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
+            try:
+                self._batch_update(requests_)
+            except WriteOutcomeUnknown as exc:
+                sent = plan
+                notes.append(f"{exc}; checked and retried")
+                continue
+            return ApplyResult(plan, written=True, notes=notes)
+        raise BackendError(f"{self.target}: the write's answer was lost {MAX_LOST_WRITES + 1} times and it is "
+                           "not in Ändringslogg; nothing was written, try again later")
+
+    def create(self, kind: str) -> None:
+        """Build the template in this spreadsheet: only a blank one (a new 'Untitled
+        spreadsheet' from Google Drive); init never overwrites people's data."""
+        layout = layout_for(kind)
+        book = self._fetch()
+        if any(fmt.sheet_grid(sheet, formulas=True) for sheet in book.get("sheets", ())):
+            raise SpreadsheetNotFound(f"{self.target} already holds data; init never overwrites a spreadsheet")
+        old = [info.sheet_id for info in fmt.sheet_infos(book)]
+        self._format(layout, old)
+
+    def _format(self, layout, old_sheet_ids: list[int]) -> None:
+        taken = set(old_sheet_ids)
+        ids = [_claim_id(taken) for _ in layout.tabs]
+        self._batch_update(fmt.layout_requests(layout, ids, old_sheet_ids))
+
+    def resolve_relative(self, reference: str) -> str:
+        return reference  # a Google spreadsheet names others by URL or key only
+
+    # Drive: sharing ---------------------------------------------------------------------
+    def share(self, emails: Iterable[str], role: str = "writer", notify: bool = True) -> list[str]:
+        """Invite people by e-mail (never 'anyone with the link'); returns who was invited."""
+        invited = []
+        for email in emails:
+            email = email.strip()
+            if not _EMAIL.match(email):
+                raise InvalidInput(f"'{email}' is not an e-mail address; sharing is only with named people")
+            body = {"type": "user", "role": role, "emailAddress": email}
+            params = {"sendNotificationEmail": "true" if notify else "false", "fields": "id"}
+            try:
+                self._client(DRIVE_FILE).post_json(f"{DRIVE_URL}/files/{self.key}/permissions", body, params)
+            except GoogleApiError as exc:
+                raise self._failed(exc) from exc
+            invited.append(email)
+        return invited
+
+    def list_permissions(self) -> list[dict]:
+        """Who has access: Drive's Permission resources (type, role, emailAddress, domain)."""
+        found: list[dict] = []
+        params = {"fields": "nextPageToken,permissions(id,type,role,emailAddress,domain,allowFileDiscovery)",
+                  "pageSize": "100", "supportsAllDrives": "true"}
+        client = self._client(DRIVE_METADATA)
+        while True:
+            try:
+                page = client.get_json(f"{DRIVE_URL}/files/{self.key}/permissions", params)
+            except GoogleApiError as exc:
+                raise self._failed(exc) from exc
+            found += page.get("permissions", [])
+            if not page.get("nextPageToken"):
+                return found
+            params["pageToken"] = page["nextPageToken"]
+
+
+def _claim_id(taken: set[int]) -> int:
+    sheet_id = fmt.new_sheet_id(taken)
+    taken.add(sheet_id)
+    return sheet_id
+
+
+def run_logged(fresh: RawWorkbook, run_id: str) -> bool:
+    """True when Ändringslogg holds a row of this run (so its write was applied)."""
+    title = contract().find_tab_title(LOG_TAB, fresh.grids.keys())
+    if title is None:
+        return False
+    spec = contract().tab(LOG_TAB)
+    grid = fresh.grids[title]
+    try:
+        header = find_header(spec, grid, title)
+    except Exception:  # no readable header: the run cannot be in it
+        return False
+    index = header.positions.get(spec.headers[0])
+    return index is not None and any(
+        index < len(row) and as_text(row[index]) == run_id for row in grid[header.row:])
+
+
+def create_spreadsheet(kind: str, *, title: str | None = None, share: Iterable[str] = (),
+                       folder_id: str | None = None, credentials: str | None = None,
+                       session: requests.Session | None = None, api_url: str | None = None,
+                       retry: RetryPolicy | None = None) -> GoogleSpreadsheet:
+    """A new spreadsheet built from the template of `kind` (Drive files.create + one
+    batchUpdate), shared with the given e-mails; print its `.target` for the user."""
+    layout = layout_for(kind)
+    connection = Connection(credentials, session, api_url, retry)
+    client, who = connection.client((SPREADSHEETS, DRIVE_FILE))
+    body: dict[str, Any] = {"name": title or layout.title, "mimeType": SPREADSHEET_MIME}
+    if folder_id:
+        body["parents"] = [folder_id]
+    created = client.post_json(f"{DRIVE_URL}/files", body, {"supportsAllDrives": "true", "fields": "id"})
+    sheet = GoogleSpreadsheet(created["id"], credentials, session=session, api_url=api_url, retry=retry)
+    sheet._clients[(SPREADSHEETS, DRIVE_FILE)] = sheet._clients[(SPREADSHEETS,)] = (client, who)
+    sheet._format(layout, [0])  # a new spreadsheet's only tab ('Sheet1') has id 0
+    if share:
+        sheet.share(share)
+    return sheet
+
+
+# Drive's changes feed: which of many files changed since the last run --------------------
+@dataclass
+class ChangedFiles:
+    changed: set[str]  # of the files asked about: content or metadata changed
+    removed: set[str]  # of the files asked about: deleted, or access lost
+    next_page_token: str  # keep it for the next run
+
+
+def start_page_token(**connection: Any) -> str:
+    """Where the changes feed stands now: save it, and ask `modified_since` next time."""
+    client, _ = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
+    return client.get_json(f"{DRIVE_URL}/changes/startPageToken", {"supportsAllDrives": "true"})["startPageToken"]
+
+
+def modified_since(file_ids: Iterable[str], page_token: str, **connection: Any) -> ChangedFiles:
+    """One walk of the changes feed (usually one request) tells which of `file_ids` changed."""
+    wanted = set(file_ids)
+    client, _ = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
+    changed: set[str] = set()
+    removed: set[str] = set()
+    params = {"pageToken": page_token, "pageSize": "1000", "supportsAllDrives": "true",
+              "includeItemsFromAllDrives": "true", "fields": "nextPageToken,newStartPageToken,changes(fileId,removed)"}
+    while True:
+        try:
+            page = client.get_json(f"{DRIVE_URL}/changes", params)
+        except GoogleApiError as exc:
+            raise BackendError(f"Drive changes feed: {exc.message} (page token {quote(page_token)})") from exc
+        for change in page.get("changes", []):
+            file_id = change.get("fileId")
+            if file_id in wanted:
+                (removed if change.get("removed") else changed).add(file_id)
+        if page.get("newStartPageToken"):
+            return ChangedFiles(changed - removed, removed, page["newStartPageToken"])
+        params["pageToken"] = page["nextPageToken"]

@@ -1,0 +1,363 @@
+"""Pure translations between the Sheets API's JSON and the project's values and plans.
+
+- Reading: `CellData` -> Python values exactly as stored (text stays text, numbers stay
+  numbers, date-formatted numbers become `datetime.date`, formulas become `Formula` when
+  read for writing), so domain code gets the same types as from openpyxl.
+- Writing: a `TabWrites` -> `spreadsheets.batchUpdate` requests. Text goes as
+  `stringValue` (never parsed, never run as a formula), dates as serial numbers with a DATE
+  number format.
+- init: a `Layout` -> the requests that build tabs, dropdowns, a bold frozen header, widths,
+  warning-only protection of tool-owned columns and the conditional colours.
+No I/O in here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from openpyxl.utils import get_column_letter
+
+from ..layout import TEMPLATE_ROWS, Layout, TabLayout
+from ..values import is_blank
+from ..writeplan import Formula, TabWrites
+
+EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Google's serial dates
+DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
+DATE_TIME_FORMAT = {"type": "DATE_TIME", "pattern": "yyyy-mm-dd hh:mm:ss"}
+TIME_FORMAT = {"type": "TIME", "pattern": "hh:mm:ss"}
+DEFAULT_ROWS, DEFAULT_COLUMNS = 1000, 26  # what a new Google sheet gets
+PIXELS_PER_CHARACTER = 7
+_ERROR_TEXT = {"DIVIDE_BY_ZERO": "#DIV/0!", "N_A": "#N/A", "NAME": "#NAME?", "NULL_VALUE": "#NULL!",
+               "NUM": "#NUM!", "REF": "#REF!", "VALUE": "#VALUE!", "LOADING": "#LOADING"}
+
+# One read: every tab's properties and cells, the cell fields needed to rebuild values.
+READ_FIELDS = (
+    "spreadsheetId,properties.title,"
+    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
+    "data(startRow,startColumn,rowData.values(userEnteredValue,effectiveValue,"
+    "userEnteredFormat.numberFormat,effectiveFormat.numberFormat)))"
+)
+
+
+@dataclass
+class SheetInfo:
+    sheet_id: int
+    title: str
+    index: int
+    rows: int
+    columns: int
+
+
+# Reading --------------------------------------------------------------------------------
+def from_serial(number: float, kind: str) -> Any:
+    moment = EPOCH + dt.timedelta(days=number)
+    moment = moment.replace(microsecond=0) + dt.timedelta(seconds=round(moment.microsecond / 1e6))
+    if kind == "DATE":
+        return moment.date()
+    if kind == "TIME":
+        return moment.time()
+    return moment
+
+
+def _plain(value: Mapping[str, Any] | None, number_format: Mapping[str, Any] | None) -> Any:
+    if not value:
+        return None
+    if "stringValue" in value:
+        return value["stringValue"]
+    if "boolValue" in value:
+        return value["boolValue"]
+    if "numberValue" in value:
+        number = value["numberValue"]
+        kind = (number_format or {}).get("type")
+        return from_serial(number, kind) if kind in ("DATE", "DATE_TIME", "TIME") else number
+    if "errorValue" in value:
+        return _ERROR_TEXT.get(value["errorValue"].get("type", ""), "#ERROR!")
+    return None
+
+
+def cell_value(cell: Mapping[str, Any], formulas: bool) -> Any:
+    """A CellData as openpyxl would give it: the stored value, or a formula's result
+    (formulas=False, like data_only) or its text as `Formula` (formulas=True)."""
+    entered = cell.get("userEnteredValue") or {}
+    number_format = ((cell.get("userEnteredFormat") or {}).get("numberFormat")
+                     or (cell.get("effectiveFormat") or {}).get("numberFormat"))
+    if "formulaValue" in entered:
+        return Formula(entered["formulaValue"]) if formulas else _plain(cell.get("effectiveValue"), number_format)
+    return _plain(entered, number_format)
+
+
+def sheet_grid(sheet: Mapping[str, Any], formulas: bool) -> list[list[Any]]:
+    """A sheet's GridData blocks -> one rows-major grid from A1, trailing empties dropped."""
+    cells: dict[tuple[int, int], Any] = {}
+    for block in sheet.get("data") or ():
+        top, left = block.get("startRow", 0), block.get("startColumn", 0)
+        for r, row in enumerate(block.get("rowData") or ()):
+            for c, cell in enumerate(row.get("values") or ()):
+                value = cell_value(cell, formulas)
+                if value is not None:
+                    cells[(top + r, left + c)] = value
+    if not cells:
+        return []
+    height = max(r for r, _ in cells) + 1
+    widths = [0] * height
+    for r, c in cells:
+        widths[r] = max(widths[r], c + 1)
+    return [[cells.get((r, c)) for c in range(widths[r])] for r in range(height)]
+
+
+def sheet_infos(spreadsheet: Mapping[str, Any]) -> list[SheetInfo]:
+    infos = []
+    for sheet in spreadsheet.get("sheets") or ():
+        props = sheet.get("properties", {})
+        grid = props.get("gridProperties", {})
+        infos.append(SheetInfo(props.get("sheetId", 0), props.get("title", ""), props.get("index", 0),
+                               grid.get("rowCount", 0), grid.get("columnCount", 0)))
+    return sorted(infos, key=lambda s: s.index)
+
+
+# Writing --------------------------------------------------------------------------------
+def to_serial(value: dt.date | dt.datetime | dt.time) -> float | int:
+    if isinstance(value, dt.datetime):
+        delta = value.replace(tzinfo=None) - EPOCH
+        return delta.days + delta.seconds / 86400
+    if isinstance(value, dt.date):
+        return (value - EPOCH.date()).days
+    return (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+
+
+def _number_format(value: Any) -> dict | None:
+    if isinstance(value, dt.datetime):
+        return DATE_TIME_FORMAT if value.time() != dt.time() else DATE_FORMAT
+    if isinstance(value, dt.date):
+        return DATE_FORMAT
+    if isinstance(value, dt.time):
+        return TIME_FORMAT
+    return None
+
+
+def extended_value(value: Any) -> dict | None:
+    """Google's ExtendedValue for a Python value; None clears the cell."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars from pandas
+    if is_blank(value) and not (isinstance(value, str) and value):
+        return None
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, (int, float)):
+        return {"numberValue": value}
+    if isinstance(value, (dt.date, dt.time)):
+        return {"numberValue": to_serial(value)}
+    return {"stringValue": str(value)}  # text, '=HYPERLINK(...)' included: stored, never parsed
+
+
+def cell_data(value: Any, bold: bool = False) -> dict:
+    cell: dict = {}
+    entered = extended_value(value)
+    if entered is not None:
+        cell["userEnteredValue"] = entered
+    if bold:
+        cell["userEnteredFormat"] = {"textFormat": {"bold": True}}
+    return cell
+
+
+def grid_range(sheet_id: int, row: int | None = None, end_row: int | None = None,
+               col: int | None = None, end_col: int | None = None) -> dict:
+    found = {"sheetId": sheet_id, "startRowIndex": row, "endRowIndex": end_row,
+             "startColumnIndex": col, "endColumnIndex": end_col}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _update_block(sheet_id: int, row: int, col: int, rows: list[list[Any]], bold: bool = False) -> list[dict]:
+    """Values of a block at (0-based row, col); then DATE formats of its date cells only,
+    so people's own formats on other cells are left as they are."""
+    fields = "userEnteredValue,userEnteredFormat.textFormat.bold" if bold else "userEnteredValue"
+    requests = [{"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": col},
+        "rows": [{"values": [cell_data(v, bold) for v in line]} for line in rows],
+        "fields": fields,
+    }}]
+    for i, line in enumerate(rows):
+        for j, value in enumerate(line):
+            number_format = _number_format(value)
+            if number_format is not None:
+                requests.append({"repeatCell": {
+                    "range": grid_range(sheet_id, row + i, row + i + 1, col + j, col + j + 1),
+                    "cell": {"userEnteredFormat": {"numberFormat": number_format}},
+                    "fields": "userEnteredFormat.numberFormat",
+                }})
+    return requests
+
+
+def add_sheet(sheet_id: int, title: str, rows: int, columns: int, index: int | None = None) -> dict:
+    props: dict = {"sheetId": sheet_id, "title": title, "sheetType": "GRID",
+                   "gridProperties": {"rowCount": rows, "columnCount": columns, "frozenRowCount": 1}}
+    if index is not None:
+        props["index"] = index
+    return {"addSheet": {"properties": props}}
+
+
+def _header_requests(sheet_id: int, row: int, headers: Mapping[int, str]) -> list[dict]:
+    requests = []
+    for col, text in sorted(headers.items()):
+        requests += _update_block(sheet_id, row, col, [[text]], bold=True)
+    return requests
+
+
+def _grow(sheet: SheetInfo, rows: int, columns: int) -> list[dict]:
+    """appendDimension so every write lands inside the grid (Google rejects writes beyond it)."""
+    requests = []
+    if rows > sheet.rows:
+        requests.append({"appendDimension": {"sheetId": sheet.sheet_id, "dimension": "ROWS", "length": rows - sheet.rows}})
+    if columns > sheet.columns:
+        requests.append({"appendDimension": {"sheetId": sheet.sheet_id, "dimension": "COLUMNS",
+                                             "length": columns - sheet.columns}})
+    return requests
+
+
+def new_sheet_id(taken: Iterable[int], rand: random.Random | None = None) -> int:
+    taken = set(taken)
+    rand = rand or random.SystemRandom()
+    while True:
+        candidate = rand.randint(1, 2**31 - 1)
+        if candidate not in taken:
+            return candidate
+
+
+def tab_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[], int]) -> list[dict]:
+    """The batchUpdate requests of one tab's positional writes, deletions last, bottom-up."""
+    if writes.replace is not None:
+        return _replace_requests(writes, sheet, make_id)
+    requests: list[dict] = []
+    if sheet is None:  # a tab resolve decided to create (Ändringslogg, a new contract tab)
+        headers = writes.create_headers or []
+        sheet = SheetInfo(make_id(), writes.title, -1, DEFAULT_ROWS, max(DEFAULT_COLUMNS, len(headers)))
+        requests.append(add_sheet(sheet.sheet_id, sheet.title, sheet.rows, sheet.columns))
+        requests += _header_requests(sheet.sheet_id, 0, dict(enumerate(headers)))
+    last_row = max([writes.header_row if writes.header_cells else 0,
+                    *(r for r, _ in writes.cells),
+                    writes.first_append_row + len(writes.appends) - 1 if writes.appends else 0])
+    last_col = max([*(c + 1 for c in writes.header_cells), *(c + 1 for _, c in writes.cells),
+                    *(len(line) for line in writes.appends)], default=0)
+    requests += _grow(sheet, last_row, last_col)
+    requests += _header_requests(sheet.sheet_id, writes.header_row - 1, writes.header_cells)
+    for (row, col), value in sorted(writes.cells.items()):
+        requests += _update_block(sheet.sheet_id, row - 1, col, [[value]])
+    if writes.appends:
+        requests += _update_block(sheet.sheet_id, writes.first_append_row - 1, 0, writes.appends)
+    for row in sorted(set(writes.deletes), reverse=True):
+        requests.append({"deleteDimension": {"range": {"sheetId": sheet.sheet_id, "dimension": "ROWS",
+                                                       "startIndex": row - 1, "endIndex": row}}})
+    return requests
+
+
+def _replace_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[], int]) -> list[dict]:
+    """A tool-owned tab rewritten whole: deleted and added again under the same id and place
+    (old rows, charts and formats go with it), atomically inside the one batchUpdate."""
+    headers, rows = writes.replace
+    requests: list[dict] = []
+    sheet_id = sheet.sheet_id if sheet else make_id()
+    if sheet is not None:
+        requests.append({"deleteSheet": {"sheetId": sheet.sheet_id}})
+    width = max([len(headers), *(len(r) for r in rows)])
+    requests.append(add_sheet(sheet_id, writes.title, max(DEFAULT_ROWS, len(rows) + 1), max(DEFAULT_COLUMNS, width),
+                              index=sheet.index if sheet else None))
+    requests += _header_requests(sheet_id, 0, dict(enumerate(headers)))
+    if rows:
+        requests += _update_block(sheet_id, 1, 0, [list(r) for r in rows])
+    if writes.chart:
+        requests.append(chart_request(sheet_id, writes.chart, list(headers), len(rows)))
+    return requests
+
+
+def _column_index(reference: Any, headers: list[str]) -> int:
+    if isinstance(reference, int):
+        return reference
+    return headers.index(str(reference))
+
+
+def chart_request(sheet_id: int, chart: Mapping[str, Any], headers: list[str], row_count: int) -> dict:
+    """A native chart of a replaced tab: `{"type": "column"|"bar"|"line", "title",
+    "category": header or index (default the first column), "series": [headers] (default
+    all other columns)}`, placed to the right of the table."""
+    kind = str(chart.get("type", "column")).upper()
+    category = _column_index(chart.get("category", 0), headers)
+    series = [_column_index(s, headers) for s in chart.get("series", ())] or [
+        i for i in range(len(headers)) if i != category]
+
+    def source(col: int) -> dict:
+        return {"sourceRange": {"sources": [grid_range(sheet_id, 0, row_count + 1, col, col + 1)]}}
+
+    value_axis = "BOTTOM_AXIS" if kind == "BAR" else "LEFT_AXIS"
+    spec = {
+        "title": str(chart.get("title", "")),
+        "basicChart": {
+            "chartType": kind,
+            "legendPosition": "BOTTOM_LEGEND",
+            "headerCount": 1,
+            "domains": [{"domain": source(category)}],
+            "series": [{"series": source(c), "targetAxis": value_axis} for c in series],
+        },
+    }
+    position = {"overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": 0,
+                                                   "columnIndex": len(headers) + 1}}}
+    return {"addChart": {"chart": {"spec": spec, "position": position}}}
+
+
+# init -----------------------------------------------------------------------------------
+def rgb(hex_colour: str) -> dict:
+    value = hex_colour.lstrip("#")
+    return {name: int(value[i:i + 2], 16) / 255 for name, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def layout_requests(layout: Layout, sheet_ids: list[int], remove_sheet_ids: Iterable[int] = ()) -> list[dict]:
+    """Every request that turns a new spreadsheet into the template of `layout`."""
+    requests = [add_sheet(sid, tab.title, TEMPLATE_ROWS + 1, max(DEFAULT_COLUMNS, len(tab.headers)), index=i)
+                for i, (tab, sid) in enumerate(zip(layout.tabs, sheet_ids))]
+    requests += [{"deleteSheet": {"sheetId": sid}} for sid in remove_sheet_ids]
+    for tab, sid in zip(layout.tabs, sheet_ids):
+        requests += _format_tab(tab, sid)
+    return requests
+
+
+def _format_tab(tab: TabLayout, sheet_id: int) -> list[dict]:
+    from ..schema import contract
+
+    fills = contract().formats.get(tab.title, {})
+    requests = _header_requests(sheet_id, 0, dict(enumerate(tab.headers)))
+    last = TEMPLATE_ROWS + 1
+    for index, (header, width) in enumerate(zip(tab.headers, tab.widths)):
+        requests.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index, "endIndex": index + 1},
+            "properties": {"pixelSize": int(width * PIXELS_PER_CHARACTER + 5)},
+            "fields": "pixelSize",
+        }})
+        if header in tab.tool_owned:
+            requests.append({"repeatCell": {
+                "range": grid_range(sheet_id, 0, 1, index, index + 1),
+                "cell": {"userEnteredFormat": {"backgroundColor": rgb(fills.get("tool_owned_header_fill", "E0E0E0"))}},
+                "fields": "userEnteredFormat.backgroundColor",
+            }})
+            requests.append({"addProtectedRange": {"protectedRange": {
+                "range": grid_range(sheet_id, col=index, end_col=index + 1),
+                "description": f"{header}: skrivs av chas-sheets",
+                "warningOnly": True,  # a warning, not a wall: people may still fix a value
+            }}})
+    for header, words in tab.dropdowns.items():
+        col = tab.index(header)
+        requests.append({"setDataValidation": {
+            "range": grid_range(sheet_id, 1, last, col, col + 1),
+            "rule": {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": w} for w in words]},
+                     "strict": False, "showCustomUi": True},  # odd values are reported, not refused
+        }})
+    for priority, colour in enumerate(tab.colours):
+        letter = get_column_letter(tab.index(colour.column) + 1)
+        test = f'=${letter}2<>""' if colour.equals is None else f'=${letter}2="{colour.equals}"'
+        requests.append({"addConditionalFormatRule": {"index": priority, "rule": {
+            "ranges": [grid_range(sheet_id, 1, last, 0, len(tab.headers))],
+            "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": test}]},
+                            "format": {"backgroundColor": rgb(colour.fill)}},
+        }}})
+    return requests

@@ -1,0 +1,200 @@
+"""The one HTTP layer of the Google backend: bounded, jittered retries and clear errors.
+
+gspread's `BackOffHTTPClient` never gives up, has no jitter and ignores `Retry-After`, and it
+retries writes whose outcome is unknown. This subclass of gspread's `HTTPClient` (so gspread
+objects accept it too) retries:
+- any request on 429 and 503 (Google refuses those before doing anything) and when the
+  connection could not even be opened (nothing was sent);
+- reads (GET) also on other 5xx, 408, timeouts and dropped connections;
+- a write whose answer was lost (500, dropped connection after sending) is never repeated
+  blindly: `WriteOutcomeUnknown` lets the caller check what happened.
+Everything stops after `RetryPolicy.total_seconds`, with a one-line `BackendError`.
+
+`CHAS_SHEETS_API_URL` (or `api_url=`) sends every request to an emulator instead: only scheme
+and host change, Google's paths stay as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import requests
+from gspread.http_client import HTTPClient
+
+from ..errors import BackendError
+
+API_URL_ENV = "CHAS_SHEETS_API_URL"
+RETRY_SECONDS_ENV = "CHAS_SHEETS_RETRY_SECONDS"
+SHEETS_HOST = "https://sheets.googleapis.com"
+DRIVE_HOST = "https://www.googleapis.com"
+SHEETS_URL = SHEETS_HOST + "/v4/spreadsheets"
+DRIVE_URL = DRIVE_HOST + "/drive/v3"
+_GOOGLE_HOSTS = (SHEETS_HOST, DRIVE_HOST)
+_ALWAYS_RETRIED = (429, 503)  # refused before anything was done, writes included
+_READ_RETRIED = (408, 500, 502, 504)
+_DRIVE_RATE_REASONS = ("userRateLimitExceeded", "rateLimitExceeded")
+
+
+class GoogleApiError(BackendError):
+    "Google answered with an error (status, Google's one-line message)."
+
+    def __init__(self, status: int, message: str, url: str = ""):
+        super().__init__(f"Google API error {status}: {message}")
+        self.status = status
+        self.message = message
+        self.url = url
+
+
+class WriteOutcomeUnknown(BackendError):
+    "A write was sent but its answer was lost: it may or may not have been applied."
+
+
+def api_url_from_env() -> str | None:
+    value = os.environ.get(API_URL_ENV, "").strip()
+    return value.rstrip("/") or None
+
+
+def rewrite_url(url: str, api_url: str | None) -> str:
+    """Google's URL with scheme and host replaced by the emulator's (paths unchanged)."""
+    if not api_url:
+        return url
+    for host in _GOOGLE_HOSTS:
+        if url.startswith(host):
+            return api_url + url[len(host):]
+    return url
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded in attempts and in total time."""
+
+    total_seconds: float = 60.0
+    max_attempts: int = 8
+    base_seconds: float = 1.0
+    cap_seconds: float = 32.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rand: Callable[[], float] = random.random
+    waits: list[float] = field(default_factory=list)  # every wait taken, for reports and tests
+
+    @classmethod
+    def from_env(cls) -> "RetryPolicy":
+        seconds = os.environ.get(RETRY_SECONDS_ENV)
+        return cls(total_seconds=float(seconds)) if seconds else cls()
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Wait before retry number `attempt` (0-based): Google's min(2^n + jitter, cap),
+        never shorter than what the server asked for in Retry-After."""
+        backoff = min(self.cap_seconds, self.base_seconds * 2**attempt + self.rand() * self.base_seconds)
+        return max(backoff, retry_after or 0.0)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: rare from Google; the backoff alone is used
+
+
+def _error_message(response: requests.Response) -> tuple[str, str]:
+    """(message, Drive reason) from Google's error body, whatever its shape."""
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        return (response.text.strip()[:200] or response.reason or "no message"), ""
+    if not isinstance(error, dict):
+        return str(error)[:200], ""
+    errors = error.get("errors") or [{}]
+    return str(error.get("message") or response.reason), str(errors[0].get("reason", ""))
+
+
+def never_sent(exc: requests.RequestException) -> bool:
+    """True when the request never left: connection refused, DNS failure, connect timeout."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    text = f"{type(reason).__name__} {reason}"
+    return "NewConnectionError" in text or "NameResolutionError" in text or "Connection refused" in text
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "connection dropped"
+    return type(exc).__name__
+
+
+class RetryingHTTPClient(HTTPClient):
+    """gspread's HTTP client with bounded retries, emulator redirection and clear errors."""
+
+    def __init__(self, auth, session: requests.Session | None = None, *, retry: RetryPolicy | None = None,
+                 api_url: str | None = None, timeout: tuple[float, float] = (10.0, 60.0)):
+        super().__init__(auth, session)
+        self.retry = retry or RetryPolicy.from_env()
+        self.api_url = api_url if api_url is not None else api_url_from_env()
+        self.timeout = timeout
+        self.requests_sent = 0
+
+    def request(self, method: str, endpoint: str, params=None, data=None, json=None, files=None,
+                headers=None) -> requests.Response:
+        url = rewrite_url(endpoint, self.api_url)
+        is_read = method.upper() == "GET"
+        policy = self.retry
+        started = policy.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            self.requests_sent += 1
+            try:
+                response = self.session.request(method=method, url=url, json=json, params=params, data=data,
+                                                files=files, headers=headers, timeout=self.timeout)
+            except requests.RequestException as exc:
+                if not (is_read or never_sent(exc)):
+                    raise WriteOutcomeUnknown(f"{self._where(url)}: {_short(exc)} after the write was sent; "
+                                              "it may or may not have been applied") from exc
+                failure, retry_after = _short(exc), None
+            else:
+                if response.ok:
+                    return response
+                message, reason = _error_message(response)
+                status = response.status_code
+                rate_limited = status in _ALWAYS_RETRIED or (status == 403 and reason in _DRIVE_RATE_REASONS)
+                if not rate_limited:
+                    if status in _READ_RETRIED and not is_read:
+                        raise WriteOutcomeUnknown(f"{self._where(url)}: error {status} answering a write "
+                                                  f"({message}); it may or may not have been applied")
+                    if status not in _READ_RETRIED:
+                        raise GoogleApiError(status, message, url)
+                failure, retry_after = f"error {status}: {message}", _retry_after(response)
+            wait = policy.delay(attempt - 1, retry_after)
+            elapsed = policy.clock() - started
+            if attempt >= policy.max_attempts or elapsed + wait > policy.total_seconds:
+                raise BackendError(f"{self._where(url)} still failing after {attempt} tries over "
+                                   f"{elapsed:.0f}s ({failure}); try again later")
+            policy.waits.append(wait)
+            policy.sleep(wait)
+
+    def _where(self, url: str) -> str:
+        if self.api_url:
+            return f"the Sheets API at {self.api_url}"
+        return "the Google Drive API" if url.startswith(DRIVE_HOST) else "the Google Sheets API"
+
+    # JSON helpers the backend uses ------------------------------------------------------
+    def get_json(self, url: str, params: Any = None) -> dict:
+        return self.request("get", url, params=params).json()
+
+    def post_json(self, url: str, body: Any, params: Any = None) -> dict:
+        response = self.request("post", url, params=params, json=body)
+        return response.json() if response.content else {}
