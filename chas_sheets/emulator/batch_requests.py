@@ -11,6 +11,7 @@ import copy
 
 from . import a1, fieldmask, grid
 from .errors import ApiError, bad_request
+from .formats import normalize_colors, stored_sheet_properties, without_nulls
 from .model import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, Spreadsheet
 
 
@@ -26,6 +27,7 @@ class RequestError(Exception):
 def merge_masked(target: dict, source: dict, mask: str) -> None:
     """Copy the fields named by a field mask (`title,gridProperties.rowCount`, `*`) from
     source to target; a named field absent from source is cleared."""
+    source = without_nulls(source)
     if mask.strip() == "*":
         target.clear()
         target.update(copy.deepcopy(source))
@@ -69,6 +71,10 @@ def _cells_in(span: a1.Span):
 def _apply_cell(sheet: Sheet, key: tuple, data: dict, mask: str) -> None:
     cell = sheet.cells.get(key, {})
     merge_masked(cell, _stored_cell(data), mask)
+    if "userEnteredFormat" in cell:
+        cell["userEnteredFormat"] = normalize_colors(cell["userEnteredFormat"])
+    if cell.get("note") == "":
+        del cell["note"]  # proto3: an empty note is no note
     if cell:
         sheet.cells[key] = cell
     else:
@@ -138,7 +144,7 @@ def _place(book: Spreadsheet, sheet: Sheet, index: int | None) -> None:
 # --- sheets ----------------------------------------------------------------------------
 
 def add_sheet(book, body):
-    properties = _sheet_properties(book, body.get("properties"))
+    properties = stored_sheet_properties(_sheet_properties(book, body.get("properties")))
     index = properties.pop("index", None)
     sheet = Sheet(properties=properties)
     _place(book, sheet, index)
@@ -173,6 +179,10 @@ def update_sheet_properties(book, body):
     if not mask:
         raise RequestError("At least one field must be updated, but 'fields' is empty.")
     new = copy.deepcopy(sheet.properties)
+    for name in fieldmask.parse(mask):  # a colour and its Style twin change together
+        twin = name[: -len("Style")] if name.endswith("ColorStyle") else name + "Style"
+        if name.endswith(("Color", "ColorStyle")):
+            new.pop(twin, None)
     merge_masked(new, given, mask)
     new["sheetId"] = sheet.sheet_id
     new.setdefault("title", sheet.title)
@@ -185,7 +195,7 @@ def update_sheet_properties(book, body):
         new.pop("hidden", None)
     index = new.pop("index", sheet.properties["index"])
     old_grid = dict(sheet.grid)
-    sheet.properties = new
+    sheet.properties = new = stored_sheet_properties(new)
     new_grid = new.setdefault("gridProperties", {})
     for key in ("rowCount", "columnCount"):
         new_grid.setdefault(key, old_grid.get(key, 0))
@@ -274,6 +284,8 @@ def _dimension_group(book, body, add: bool):
         clean = {"sheetId": sheet.sheet_id, **clean}
     if add:
         groups.append({"range": clean, "depth": 1})
+        control = "rowGroupControlAfter" if dimension == grid.ROWS else "columnGroupControlAfter"
+        sheet.grid[control] = True  # Google switches the +/- control below/right once grouped
     else:
         groups[:] = [g for g in groups if (g["range"]["startIndex"], g["range"]["endIndex"]) != (start, end)]
     key = "addDimensionGroup" if add else "deleteDimensionGroup"
@@ -385,6 +397,7 @@ def merge_cells(book, body):
         pieces = [a1.Span(span.start_row, span.end_row, c, c + 1) for c in range(span.start_col, span.end_col)]
     else:
         pieces = [span]
+    sheet.merges = [m for m in sheet.merges if not _overlaps(m, span)]
     for piece in pieces:
         for key in _cells_in(piece):
             if key != (piece.start_row, piece.start_col):
@@ -397,14 +410,17 @@ def merge_cells(book, body):
     return {}
 
 
+def _overlaps(grid_range: dict, span: a1.Span) -> bool:
+    return not (
+        grid_range.get("endRowIndex", 0) <= span.start_row or grid_range.get("startRowIndex", 0) >= span.end_row
+        or grid_range.get("endColumnIndex", 0) <= span.start_col
+        or grid_range.get("startColumnIndex", 0) >= span.end_col
+    )
+
+
 def unmerge_cells(book, body):
     sheet, span = _span_of(book, body.get("range"))
-
-    def overlaps(m):
-        return not (m.get("endRowIndex", 0) <= span.start_row or m.get("startRowIndex", 0) >= span.end_row
-                    or m.get("endColumnIndex", 0) <= span.start_col or m.get("startColumnIndex", 0) >= span.end_col)
-
-    sheet.merges = [m for m in sheet.merges if not overlaps(m)]
+    sheet.merges = [m for m in sheet.merges if not _overlaps(m, span)]
     return {}
 
 
@@ -427,8 +443,6 @@ def add_protected_range(book, body):
         protected["range"] = prune_grid_range(protected["range"])
     protected["requestingUserCanEdit"] = True  # read-only for clients: the owner can edit
     protected["editors"] = {k: v for k, v in (protected.get("editors") or {}).items() if v}
-    if protected.get("warningOnly"):
-        protected.pop("editors")
     stored = {k: v for k, v in protected.items() if v is not None and v is not False}
     sheet.protected_ranges.append(stored)
     return {"addProtectedRange": {"protectedRange": copy.deepcopy(stored)}}
@@ -445,7 +459,7 @@ def delete_protected_range(book, body):
 
 
 def add_conditional_format_rule(book, body):
-    rule = copy.deepcopy(body.get("rule") or {})
+    rule = normalize_colors(without_nulls(copy.deepcopy(body.get("rule") or {})))
     rule["ranges"] = [prune_grid_range(r) for r in rule.get("ranges") or []]
     if not rule["ranges"]:
         raise RequestError("At least one range must be specified.")
@@ -458,7 +472,11 @@ def add_conditional_format_rule(book, body):
 def set_basic_filter(book, body):
     basic = copy.deepcopy(body.get("filter") or {})
     sheet, _ = book.grid_range_span(basic.get("range") or {})
-    basic["range"] = prune_grid_range(basic.get("range") or {})
+    given = dict(basic.get("range") or {})
+    for key, edge in (("startRowIndex", 0), ("endRowIndex", sheet.row_count),
+                      ("startColumnIndex", 0), ("endColumnIndex", sheet.col_count)):
+        given.setdefault(key, edge)  # Google pins the open ends to the grid
+    basic["range"] = prune_grid_range(given)
     sheet.basic_filter = basic
     return {}
 

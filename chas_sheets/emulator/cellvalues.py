@@ -83,6 +83,9 @@ def _parse_number(text: str) -> tuple[float, dict | None] | None:
         body, number_format = body[1:], {"type": "CURRENCY", "pattern": '"$"#,##0.00'}
     if not body or not _NUMBER.match(body) or not any(ch.isdigit() for ch in body):
         return None
+    if "," in body and not number_format:
+        decimals = len(body.split(".", 1)[1]) if "." in body else 0
+        number_format = {"type": "NUMBER", "pattern": "#,##0" + ("." + "0" * decimals if decimals else "")}
     number = float(sign + body.replace(",", ""))
     if number_format and number_format["type"] == "PERCENT":
         number /= 100

@@ -161,7 +161,8 @@ def export_file(call, file_id):
     rows = grid.read_values(sheet, span, grid.ROWS, "FORMATTED_VALUE", "FORMATTED_STRING")
     out = io.StringIO()
     csv.writer(out, delimiter="," if mime == "text/csv" else "\t", lineterminator="\r\n").writerows(rows)
-    return 200, ("raw", mime, out.getvalue().encode("utf-8"))
+    text = out.getvalue().removesuffix("\r\n")  # Google ends the last line without a newline
+    return 200, ("raw", mime, text.encode("utf-8"))
 
 
 def list_comments(call, file_id):

@@ -155,7 +155,10 @@ class Spreadsheet:
         try:
             return sheet, a1.parse_cells(cells)
         except a1.A1Error:
-            raise bad_request(f"Unable to parse range: {text}")
+            named = next((n for n in self.named_ranges if n["name"] == cells), None)
+            if named is None:
+                raise bad_request(f"Unable to parse range: {text}")
+            return self.grid_range_span(named["range"])
 
     def grid_range_span(self, grid_range: dict) -> tuple[Sheet, a1.Span]:
         sheet = self.sheet_by_id(grid_range.get("sheetId", 0))

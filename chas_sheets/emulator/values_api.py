@@ -74,13 +74,16 @@ def _check_values(values, where: str = "data.values") -> list:
     return [row or [] for row in values]
 
 
-def write_range(call, book: Spreadsheet, text: str, values: list, major: str | None, option: str, include: bool) -> dict:
-    """Write one ValueRange; the UpdateValuesResponse Google gives for it."""
+def write_range(call, book: Spreadsheet, text: str, values: list, major: str | None, option: str, include: bool,
+                positions: bool = False) -> dict:
+    """Write one ValueRange; the UpdateValuesResponse Google gives for it (with `positions`,
+    also the absolute rows and columns written, under `_rows`/`_cols`, for batch totals)."""
     sheet, span = book.resolve(text)
-    return _write(call, book, sheet, span, text, values, major, option, include)
+    return _write(call, book, sheet, span, text, values, major, option, include, positions)
 
 
-def _write(call, book, sheet: Sheet, span: a1.Span, text: str, values: list, major, option, include) -> dict:
+def _write(call, book, sheet: Sheet, span: a1.Span, text: str, values: list, major, option, include,
+           positions: bool = False) -> dict:
     make_cell = _input_parser(option)
     if span.is_single_cell:  # a single cell only anchors the write, like Google
         span = a1.Span(span.start_row, None, span.start_col, None)
@@ -103,6 +106,9 @@ def _write(call, book, sheet: Sheet, span: a1.Span, text: str, values: list, maj
         response["updatedRows"] = len({i for i, _ in cells})
         response["updatedColumns"] = len({j for _, j in cells})
         response["updatedCells"] = len(cells)
+        if positions:
+            response["_rows"] = {start_row + i for i, _ in cells}
+            response["_cols"] = {start_col + j for _, j in cells}
         if include:
             response["updatedData"] = value_range(
                 book, response["updatedRange"], major or "ROWS",
@@ -165,7 +171,8 @@ def batch_update(call, book: Spreadsheet):
     responses = []
     for i, data in enumerate(body.get("data") or []):
         values = _check_values(data.get("values"), where=f"data[{i}].values")
-        responses.append(write_range(call, book, data.get("range", ""), values, data.get("majorDimension"), option, include))
+        responses.append(write_range(call, book, data.get("range", ""), values, data.get("majorDimension"), option,
+                                     include, positions=True))
     return 200, _batch_update_response(book, responses)
 
 
@@ -173,10 +180,14 @@ def _batch_update_response(book: Spreadsheet, responses: list) -> dict:
     body = {"spreadsheetId": book.spreadsheet_id}
     written = [r for r in responses if "updatedCells" in r]
     if written:
-        body["totalUpdatedRows"] = sum(r["updatedRows"] for r in written)
-        body["totalUpdatedColumns"] = sum(r["updatedColumns"] for r in written)
+        # Rows and columns count once however many ranges touch them (test_batch_update).
+        body["totalUpdatedRows"] = len({(r["updatedRange"].rsplit("!", 1)[0], i) for r in written for i in r["_rows"]})
+        body["totalUpdatedColumns"] = len({(r["updatedRange"].rsplit("!", 1)[0], j) for r in written for j in r["_cols"]})
         body["totalUpdatedCells"] = sum(r["updatedCells"] for r in written)
         body["totalUpdatedSheets"] = len({r["updatedRange"].rsplit("!", 1)[0] for r in written})
+    for r in responses:
+        r.pop("_rows", None)
+        r.pop("_cols", None)
     body["responses"] = responses
     return body
 

@@ -85,12 +85,25 @@ def sheet_view(book: Spreadsheet, sheet: Sheet, spans: list | None) -> dict:
     ):
         if value:
             body[key] = copy.deepcopy(value)
+    if sheet.protected_ranges:
+        body["protectedRanges"] = [_with_owner(p) for p in body["protectedRanges"]]
     if sheet.basic_filter:
         body["basicFilter"] = copy.deepcopy(sheet.basic_filter)
     metadata = [m for m in book.developer_metadata if _located_on_sheet(m, sheet.sheet_id)]
     if metadata:
         body["developerMetadata"] = copy.deepcopy(metadata)
     return body
+
+
+def _with_owner(protected: dict) -> dict:
+    "Google lists the requesting owner among a protected range's editors."
+    from .drive_api import OWNER_EMAIL
+
+    editors = protected.setdefault("editors", {})
+    users = editors.setdefault("users", [])
+    if OWNER_EMAIL not in users:
+        users.insert(0, OWNER_EMAIL)
+    return protected
 
 
 def _located_on_sheet(meta: dict, sheet_id: int) -> bool:
