@@ -1,0 +1,100 @@
+"""status: figures and queues on a hand-made CRM; the command's output."""
+
+import datetime as dt
+import json
+
+from click.testing import CliRunner
+
+from chas_sheets.cli import cli
+from chas_sheets.status import render, status_report
+from test_contactlog import crm_tables, entry, lead
+from test_mark_processed import demo_crm
+
+D = dt.date
+TODAY = D(2026, 5, 20)  # a Wednesday in Sprint 2
+
+LEADS = [
+    lead("L-1", "Volvo AB", "Anna"),        # 2 unanswered, last 12/5 -> queue, next LinkedIn
+    lead("L-2", "AB Volvo (publ)", "Bo"),   # 1 unanswered by phone on 2/5 -> queue first, next Mejl
+    lead("L-3", "Scania", status="Dialog"),  # hand-set Dialog, nothing logged -> quiet dialogue
+    lead("L-4", "Saab", "Cia"),             # Svar 18/5 -> a dialogue, not quiet
+    lead("L-5", "Saab", "Dan"),             # Svar 1/5 -> quiet for 19 days
+    lead("L-6", "Klarna"),                  # 3 unanswered -> Ingen respons; the company's only lead
+    lead("L-7", "Spotify", "Eva"),          # 3 unanswered -> Ingen respons, but Spotify has an open lead
+    lead("L-8", "Spotify", "Finn"),         # Ny
+    lead("L-9", "Epiroc", status="Ja"),     # hand-set Ja
+    lead("L-10", "Kry", status="Kontaktad"),  # hand-set Kontaktad, nothing logged -> queue, try Telefon
+]
+LOG = [
+    entry("5/5", "Volvo", "Telefon", "Inget svar", contact="Anna"),
+    entry("12/5", "Volvo", "Mejl", "Inget svar", contact="Anna"),
+    entry("2/5", "Volvo", "Telefon", "Inget svar", contact="Bo"),
+    entry("18/5", "Saab", "Telefon", "Svar", contact="Cia"),
+    entry("1/5", "Saab", "Mejl", "Svar", contact="Dan"),
+    entry("11/5", "Klarna", "Telefon", "Inget svar"),
+    entry("13/5", "Klarna", "Mejl", "Inget svar"),
+    entry("19/5", "Klarna", "LinkedIn", "Inget svar"),
+    entry("4/5", "Spotify", "Telefon", "Inget svar", contact="Eva"),
+    entry("6/5", "Spotify", "Telefon", "Inget svar", contact="Eva"),
+    entry("8/5", "Spotify", "Mejl", "Inget svar", contact="Eva"),
+    entry("14/5", "Okänt AB", "Telefon", "Nej"),
+]
+
+
+def test_figures_against_the_goal_and_the_calendar():
+    report = status_report(crm_tables(LEADS, LOG), TODAY)
+    assert report.kind == "individual" and report.goal == 50
+    assert report.companies == len({"volvo", "scania", "saab", "klarna", "spotify", "epiroc", "kry"})
+    assert report.period.name == "Sprint 2"
+    assert (report.deadline.date, report.deadline.days_left) == (D(2026, 6, 30), (D(2026, 6, 30) - TODAY).days)
+    assert (report.leads, report.processed, report.open) == (10, 3, 7)  # Klarna, Spotify/Eva, Epiroc
+    monday = TODAY - dt.timedelta(days=TODAY.weekday())
+    days = [D(2026, 5, int(row["Datum"].split("/")[0])) for row in LOG]
+    assert report.attempts_this_week == sum(monday <= day <= TODAY for day in days)  # 18/5, 19/5
+    assert report.attempts_last_week == sum(monday - dt.timedelta(days=7) <= day < monday for day in days)
+    assert report.unmatched_log_rows == 1
+
+
+def test_follow_up_queue_oldest_first_with_the_next_channel():
+    report = status_report(crm_tables(LEADS, LOG), TODAY)
+    assert [(item.lead_id, item.next_channel) for item in report.follow_ups] == [
+        ("L-10", "Telefon"), ("L-2", "Mejl"), ("L-1", "LinkedIn")]
+    assert report.follow_ups[1].days_since == (TODAY - D(2026, 5, 2)).days
+    assert report.follow_ups[2].attempts == "5/5 Telefon, 12/5 Mejl"
+
+
+def test_quiet_dialogues_and_companies_for_a_new_contact_person():
+    report = status_report(crm_tables(LEADS, LOG), TODAY)
+    assert [item.lead_id for item in report.quiet_dialogs] == ["L-3", "L-5"]
+    assert [(c.company, c.contacts_tried, c.last_contact) for c in report.new_contact_companies] == [
+        ("Klarna", 1, D(2026, 5, 19))]
+
+
+def test_group_crm_goal_is_30_before_big_bang_day():
+    report = status_report(crm_tables(LEADS, LOG, kind="group"), D(2025, 11, 15))  # cohort 2026, before 1 Dec
+    assert (report.kind, report.goal, report.period.name) == ("group", 30, "Fas 1")
+
+
+def test_render_names_leads_without_contact_details():
+    tables = crm_tables([lead("L-1", "Volvo", "Anna", phone="070-123 45 67", mail="anna@volvo.se")],
+                        [entry("12/5", "Volvo", "Telefon", "Inget svar")])
+    text = "\n".join(render(status_report(tables, TODAY)))
+    assert "Volvo (Anna)" in text and "-> try Mejl" in text
+    assert "070" not in text and "anna@" not in text
+
+
+def test_status_command_terminal_and_json(tmp_path):
+    path = demo_crm(tmp_path)
+    result = CliRunner().invoke(cli, ["--today", "2026-05-20", "status", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Sprint 2" in result.output and "Companies: 3 of 50" in result.output
+    result = CliRunner().invoke(cli, ["--today", "2026-05-20", "status", str(path), "--json"])
+    data = json.loads(result.stdout)
+    assert data["companies"] == 3 and data["deadline"]["days_left"] == 41
+    assert [c["company"] for c in data["new_contact_companies"]] == ["Volvo AB"]
+
+
+def test_status_missing_file_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(cli, ["status", str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("Error:") and len(result.output.strip().splitlines()) == 1
