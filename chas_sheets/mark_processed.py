@@ -138,10 +138,11 @@ def plan_mark_processed(tables: Tables, today: dt.date) -> tuple[ChangeSet, Mark
     if log is None:
         report.warnings.append("no Kontaktlogg tab: every hand-set Status stands")
     else:
-        for fill in links.lead_id_fills(log):
+        fills = links.lead_id_fills(log)
+        for fill in fills:
             changes.set_cell("Kontaktlogg", fill.log_row_id, "Lead-ID", fill.old, fill.lead_id,
                              "the row matches exactly one lead")
-        report.lead_ids_filled = len(links.lead_id_fills(log))
+        report.lead_ids_filled = len(fills)
     report.log_rows = sum(row.attempt is not None for row in links.rows)
     report.linked = sum(row.attempt is not None and bool(row.lead_ids) for row in links.rows)
     report.unmatched = links.unmatched

@@ -34,11 +34,15 @@ class QueueItem:
     next_channel: str | None = None
 
     def line(self) -> str:
-        when = (f"last contact {calendar.format_day(self.last_contact)} ({self.days_since} days ago)"
+        when = (f"last contact {calendar.format_day(self.last_contact)} ({_ago(self.days_since)})"
                 if self.last_contact else "nothing in Kontaktlogg")
         tried = f"; tried {self.attempts}" if self.attempts else ""
         then = f" -> try {self.next_channel}" if self.next_channel else ""
         return f"{self.lead} [{self.lead_id}, row {self.sheet_row}]: {when}{tried}{then}"
+
+
+def _ago(days: int) -> str:
+    return {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,7 @@ def render(report: StatusReport) -> list[str]:
     d = report.deadline
     lines.append(f"  next deadline: {d.name}, {d.date.isoformat()} ({d.days_left} days)")
     to_go = report.goal - report.companies
-    noun = "leads" if report.kind == "group" else "companies"
-    lines += ["", f"Companies: {report.companies} of {report.goal} {noun}"
+    lines += ["", f"Companies: {report.companies} of {report.goal}"
                   f" ({'goal reached' if to_go <= 0 else f'{to_go} to go'})"]
     counts = ", ".join(f"{status} {n}" for status, n in report.by_status.items() if n)
     lines.append(f"Leads: {report.leads}: {report.processed} processed, {report.open} open ({counts or 'none'})")
