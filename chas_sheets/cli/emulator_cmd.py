@@ -1,0 +1,31 @@
+"""`chas-sheets emulator [--host H] [--port N] [--state FILE] [--read-quota N] [--write-quota N]`."""
+
+import click
+
+
+@click.command("emulator")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Keep loopback unless you know why not.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False),
+              help="JSON file keeping the spreadsheets across restarts (created on first write).")
+@click.option("--read-quota", type=click.IntRange(1), default=None,
+              help="Read requests allowed per minute before answering 429, like Google (default: no limit; Google's is 60 per user).")
+@click.option("--write-quota", type=click.IntRange(1), default=None,
+              help="Write requests allowed per minute before answering 429 (default: no limit).")
+def emulator(host: str, port: int, state_file: str | None, read_quota: int | None, write_quota: int | None):
+    """Serve a Google Sheets API emulator on your machine, for trying things offline.
+
+    It answers Google's own paths (/v4/spreadsheets/..., /drive/v3/files...) with Google's
+    JSON, keeping spreadsheets in memory (or in --state FILE). Point chas-sheets at it with
+
+        CHAS_SHEETS_API_URL=http://127.0.0.1:8765 chas-sheets check SPREADSHEET_KEY
+
+    Request counts: GET /_emulator/stats. Faults for tests: POST /_emulator/faults with
+    {"kind": "error"|"drop"|"slow"|"edit", ...}. Stop with Ctrl+C.
+    """
+    from ..emulator import make_app, serve
+
+    app = make_app(state_file=state_file, read_quota_per_minute=read_quota, write_quota_per_minute=write_quota)
+    serve(host=host, port=port, app=app)
