@@ -29,10 +29,11 @@ QUESTION = "fråga_utan_fakta"
 FOLLOWS_DROPPED = "fortsätter_släppt_sats"
 
 _BULLET = re.compile(r"^\s*(?:[-*•–·]|\d{1,2}[.)])\s+")
-# Sentence ends: . ! ? … before whitespace or the end; ! and ? anywhere. Clause ends: , ; and
-# a free-standing dash. URLs and e-mail addresses are protected from both (see `atomic`).
+# Sentence ends: a run of . ! ? … holding ! or ? anywhere, a run of dots before whitespace,
+# , ; a dash or the end. Clause ends: , ; and a free-standing dash. URLs and e-mail addresses are protected
+# from both (see `atomic`).
 _DELIMITER = re.compile(
-    r"(?P<end>[.!?…]+(?=\s|$)|[!?]+)|(?P<mid>[,;]+(?=\s|$)|;+|(?<=\s)[-–—]+(?=\s))"
+    r"(?P<end>[.…]*[!?][.!?…]*|[.…]+(?=[\s,;\-–—]|$))|(?P<mid>,*;[,;]*|,+(?=[\s\-–—]|$)|(?<![^\s.!?…,;])[-–—]+(?=[\s.!?…,;]|$))"
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t]")
