@@ -254,6 +254,12 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
 
 def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip) -> None:
     spec = contract().tabs.get(item.tab)
+    # A row appended to Ändringslogg is a note of the run (the harvest's seed and draws): it is
+    # its own record, so it is stamped with the run where blank and not logged a second time.
+    is_note = item.tab == LOG_TAB
+    if is_note:
+        stamp = dict(zip(("Körning", "Tid", "Kommando"), _log_row(plan.run, "", "", "", "", "")))
+        item = RowAppend(item.tab, {**stamp, **{k: v for k, v in item.values.items() if not is_blank(v)}}, item.reason)
     if st.header is None:
         if spec is None:
             raise ChasSheetsError(f"cannot append to unknown tab '{item.tab}'")
@@ -272,4 +278,5 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip) 
         st.rows_by_key[row_id] = st.next_row
     st.next_row += 1
     plan.applied.append(item)
-    log.append(_log_row(plan.run, item.tab, row_id, "(ny rad)", "", row_to_json(item.values)))
+    if not is_note:
+        log.append(_log_row(plan.run, item.tab, row_id, "(ny rad)", "", row_to_json(item.values)))
