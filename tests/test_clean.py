@@ -11,7 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chas_sheets import clean
-from chas_sheets.clean import clean_comment, default_rules, load_rules, split_sentences
+from chas_sheets.clean import (
+    clean_comment,
+    default_rules,
+    evaluate,
+    load_rules,
+    split_sentences,
+)
 from chas_sheets.errors import InvalidInput
 
 CORPUS_PATH = Path(__file__).parent / "data" / "comment_corpus.toml"
@@ -40,13 +46,22 @@ def test_every_fact_survives(entry):
 
 
 def test_at_least_ninety_percent_of_speculation_is_removed():
-    fragments = [(entry["text"], d) for entry in CORPUS for d in entry["drop"]]
-    stayed = [(text, d) for text, d in fragments if d in cleaned(text)]
-    share = 1 - len(stayed) / len(fragments)
-    print(f"\nspeculation removed: {share:.1%} ({len(fragments) - len(stayed)}/{len(fragments)})")
-    for text, fragment in stayed:
+    scores = evaluate(CORPUS, RULES)
+    removed = scores.speculation - len(scores.stayed)
+    print(f"\nfacts kept: {scores.facts_kept:.1%} of {scores.facts}")
+    print(f"speculation removed: {scores.speculation_removed:.1%} ({removed}/{scores.speculation})")
+    for text, fragment in scores.stayed:
         print(f"  stayed: {fragment!r} in {text!r}")
-    assert share >= 0.90, f"only {share:.1%} removed; stayed: {stayed}"
+    assert scores.lost == ()
+    assert scores.speculation_removed >= 0.90, scores.stayed
+
+
+def test_evaluation_counts_lost_facts_and_stayed_speculation():
+    entries = [{"text": "Ringde 3/5, tror de är fulla", "keep": ["Ringde 3/5", "fulla"], "drop": ["tror"]}]
+    scores = evaluate(entries, RULES)
+    assert (scores.facts, scores.speculation) == (2, 1)
+    assert scores.lost == (("Ringde 3/5, tror de är fulla", "fulla"),)
+    assert scores.stayed == () and scores.facts_kept == 0.5 and scores.speculation_removed == 1.0
 
 
 # --- examples --------------------------------------------------------------------------------
