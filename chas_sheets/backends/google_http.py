@@ -153,7 +153,7 @@ class RetryingHTTPClient(HTTPClient):
         is_read = method.upper() == "GET"
         policy = self.retry
         started = policy.clock()
-        attempt = 0
+        attempt, waited = 0, 0.0
         while True:
             attempt += 1
             self.requests_sent += 1
@@ -179,12 +179,13 @@ class RetryingHTTPClient(HTTPClient):
                         raise GoogleApiError(status, message, url)
                 failure, retry_after = f"error {status}: {message}", _retry_after(response)
             wait = policy.delay(attempt - 1, retry_after)
-            elapsed = policy.clock() - started
-            if attempt >= policy.max_attempts or elapsed + wait > policy.total_seconds:
+            spent = max(policy.clock() - started, waited)  # waits count even when sleep is faked
+            if attempt >= policy.max_attempts or spent + wait > policy.total_seconds:
                 raise BackendError(f"{self._where(url)} still failing after {attempt} tries over "
-                                   f"{elapsed:.0f}s ({failure}); try again later")
+                                   f"{spent:.0f}s ({failure}); try again later")
             policy.waits.append(wait)
             policy.sleep(wait)
+            waited += wait
 
     def _where(self, url: str) -> str:
         if self.api_url:
