@@ -1,0 +1,340 @@
+"""The harvest: Skörd prepared from the warm companies, the split, and the copies into members' CRMs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chas_sheets.allocation import allocate, commitment
+from chas_sheets.backends.local import LocalWorkbook
+from chas_sheets.clean import clean_comment
+from chas_sheets.cli import cli
+from chas_sheets.errors import InvalidInput
+from chas_sheets.harvest import member_names, plan_prepare, read_wishes
+from chas_sheets.harvest_split import plan_split
+from chas_sheets.runner import read_tables
+from chas_sheets.tables import RawWorkbook, load_tables
+
+TODAY = dt.date(2027, 4, 3)
+SEVEN = ["Alva Ek", "Bilal Haddad", "Cecilia Lund", "Dawit Tesfaye", "Elin Berg", "Farah Ali", "Gustav Nord"]
+HOT_SIX = ["Volvo Cars", "Ericsson", "Spotify", "Klarna", "Saab", "Scania"]
+GROUP_TABS = (["Leads", "Medlemmar"], ["Kontaktlogg", "Skörd", "Ändringslogg"])
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["--today", TODAY.isoformat(), *[str(a) for a in args]])
+
+
+def rows(path, tab):
+    "Every non-blank row of a tab as {header: value}."
+    ws = openpyxl.load_workbook(path)[tab]
+    grid = list(ws.iter_rows(values_only=True))
+    headers = list(grid[0])
+    return [dict(zip(headers, r)) for r in grid[1:] if any(v is not None for v in r)]
+
+
+def hot_leads(companies=HOT_SIX):
+    "Two contact persons per company, all warm."
+    return [{"Företag": c, "Kontaktperson": f"{who} {c.split()[0]}", "Temperatur": "Varm",
+             "Telefon": "070-123 45 67", "Kommentar": "Ringde 12/3, bad om CV. Verkar chill ställe haha"}
+            for c in companies for who in ("Anna", "Bo")]
+
+
+def members(names=SEVEN, *, no_path=()):
+    return [{"Namn": n, "Individuellt CRM": "" if n in no_path else f"studerande/{n.split()[0].lower()}.xlsx"}
+            for n in names]
+
+
+@pytest.fixture
+def group(make_crm):
+    def make(leads=None, log=(), people=None, name="grupp.xlsx"):
+        tabs = {"Leads": leads if leads is not None else hot_leads(), "Medlemmar": people or members()}
+        if log:
+            tabs["Kontaktlogg"] = list(log)
+        return make_crm("group", name, **tabs)
+    return make
+
+
+def mark(path, wishes):
+    "Write marks into Skörd: {member: {company: 'x' or rank}} by header and Företag."
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Skörd"]
+    headers = [c.value for c in ws[1]]
+    row_of = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value}
+    for member, wanted in wishes.items():
+        col = headers.index(member) + 1 if member in headers else len(headers) + 1
+        if member not in headers:
+            headers.append(member)
+            ws.cell(1, col).value = member
+        for company, value in wanted.items():
+            ws.cell(row_of[company], col).value = value
+    wb.save(path)
+
+
+def tables_of(path):
+    return read_tables(LocalWorkbook(path), *GROUP_TABS)
+
+
+def prepared(group, wishes, **kwargs):
+    path = group(**kwargs)
+    assert run("harvest", path, "--prepare", "--apply").exit_code == 0
+    mark(path, wishes)
+    return path
+
+
+def everyone_wants_everything(names=SEVEN):
+    return {n: {c: "x" for c in HOT_SIX} for n in names}
+
+
+# --- prepare -----------------------------------------------------------------------------------
+
+
+def test_prepare_one_row_per_warm_company_spelling_variants_one_row(group):
+    leads = [
+        {"Företag": "Volvo Cars AB", "Webbplats": "https://www.volvocars.com", "Temperatur": "Varm", "Kontaktperson": "Eva"},
+        {"Företag": "VOLVO CARS", "Kontaktperson": "Per"},
+        {"Företag": "Volvo Cars", "E-post": "kim@volvocars.com"},
+        {"Företag": "Kall AB", "Temperatur": "Kall"},
+        {"Företag": "Svarade AB"},
+        {"Företag": "Nekade AB"},
+    ]
+    log = [
+        {"Datum": dt.date(2027, 3, 1), "Företag": "Svarade AB", "Kanal": "Telefon", "Utfall": "Svar"},
+        {"Datum": dt.date(2027, 3, 9), "Företag": "Svarade AB", "Kanal": "Mejl", "Utfall": "Inget svar"},
+        {"Datum": dt.date(2027, 3, 1), "Företag": "Nekade AB", "Kanal": "Telefon", "Utfall": "Svar"},
+        {"Datum": dt.date(2027, 3, 2), "Företag": "Nekade AB", "Kanal": "Telefon", "Utfall": "Nej"},
+    ]
+    path = group(leads, log, members(SEVEN[:3]))
+    result = run("harvest", path, "--prepare", "--apply")
+    assert result.exit_code == 0, result.output
+    skord = rows(path, "Skörd")
+    assert [r["Företag"] for r in skord] == ["Svarade AB", "Volvo Cars AB"]
+    assert skord[1]["Antal leads"] == 3 and skord[1]["Företagsnyckel"] == "volvocars.com"
+    assert skord[0]["Senaste kontakt"].date() == dt.date(2027, 3, 9)
+    headers = [c.value for c in openpyxl.load_workbook(path)["Skörd"][1]]
+    assert headers[:5] == ["Företag", *SEVEN[:3], "Antal leads"]
+
+
+def test_prepare_again_keeps_marks_adds_new_companies_at_the_end_and_new_members(group):
+    path = prepared(group, {"Alva Ek": {"Saab": "x", "Volvo Cars": 1}}, leads=hot_leads(["Volvo Cars", "Saab"]),
+                    people=members(SEVEN[:2]))
+    wb = openpyxl.load_workbook(path)
+    wb["Leads"].append([None, "Zeta Zoftware AB"] + [None] * 12 + ["Varm"])
+    wb["Medlemmar"].append(["Cecilia Lund"])
+    wb.save(path)
+    result = run("harvest", path, "--prepare", "--apply")
+    assert result.exit_code == 0, result.output
+    skord = rows(path, "Skörd")
+    assert [r["Företag"] for r in skord] == ["Saab", "Volvo Cars", "Zeta Zoftware AB"]
+    assert [r["Alva Ek"] for r in skord] == ["x", 1, None]
+    assert "Cecilia Lund" in skord[0]
+    again = run("harvest", path, "--prepare", "--apply")
+    assert "nothing to change" in again.output
+
+
+# --- reading wishes ----------------------------------------------------------------------------
+
+
+def test_wishes_read_ranks_and_x_and_every_member(group):
+    path = prepared(group, {"Alva Ek": {"Saab": 2, "Volvo Cars": 1, "Scania": "x"}, "Bilal Haddad": {"Saab": " X "}})
+    tables = tables_of(path)
+    wishes = read_wishes(tables["Skörd"], member_names(tables))
+    assert wishes["Alva Ek"] == {"saab": 2, "cars volvo": 1, "scania": None}
+    assert wishes["Bilal Haddad"] == {"saab": None}
+    assert wishes["Gustav Nord"] == {}
+
+
+@pytest.mark.parametrize("header,value,needle", [
+    ("Bertil Okänd", "x", "column 'Bertil Okänd': the column matches no member"),
+    ("Alva Ek", "ja tack", "column 'Alva Ek': önskan 'ja tack'"),
+    ("Alva Ek", 0, "column 'Alva Ek': önskan 0"),
+])
+def test_bad_skord_cells_and_columns_are_clear_errors(group, header, value, needle):
+    path = prepared(group, {header: {"Saab": value}})
+    result = run("harvest", path)
+    assert result.exit_code == 1
+    assert needle in result.output and "tab 'Skörd' row" in result.output and "(Saab)" in result.output
+
+
+def test_forgiving_member_columns(group):
+    path = prepared(group, {})
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Skörd"]
+    for cell in ws[1]:
+        if cell.value == "Alva Ek":
+            cell.value = "alva EK"
+        if cell.value == "Bilal Haddad":
+            cell.value = "Bilal"
+    wb.save(path)
+    mark(path, {"alva EK": {"Saab": "x"}, "Bilal": {"Saab": "x"}})
+    tables = tables_of(path)
+    wishes = read_wishes(tables["Skörd"], member_names(tables))
+    assert wishes["Alva Ek"] == {"saab": None} and wishes["Bilal Haddad"] == {"saab": None}
+
+
+# --- the split ---------------------------------------------------------------------------------
+
+
+def test_seven_members_six_hot_companies_with_a_member_without_wishes_and_without_a_crm(group, tmp_path):
+    wishes = everyone_wants_everything(SEVEN[:6])  # Gustav marks nothing
+    path = prepared(group, wishes, people=members(SEVEN, no_path=["Farah Ali"]))
+    result = run("harvest", path, "--seed", "möte 2027-04-03", "--apply")
+    assert result.exit_code == 0, result.output
+    assigned = {r["Företag"]: r["Tilldelad"].split(", ") for r in rows(path, "Skörd")}
+    assert all(len(holders) == 3 for holders in assigned.values())  # 6 want each: exactly 3 seats used
+    sizes = {m: sum(m in h for h in assigned.values()) for m in SEVEN}
+    assert sizes["Gustav Nord"] == 0 and max(sizes.values()) - min(v for m, v in sizes.items() if m != "Gustav Nord") <= 1
+    assert "Farah Ali -> (no individual CRM): no 'Individuellt CRM' in Medlemmar; skipped" in result.output
+    assert not (tmp_path / "studerande" / "gustav.xlsx").exists()  # nothing to copy: not created
+    for member in SEVEN[:5]:  # every CRM was missing: created from the template, then filled
+        got = rows(tmp_path / "studerande" / f"{member.split()[0].lower()}.xlsx", "Leads")
+        companies = sorted({r["Företag"] for r in got})
+        assert companies == sorted(c for c, h in assigned.items() if member in h)
+        assert len(got) == 2 * len(companies)  # every contact person of each company
+        assert all(r["Temperatur"] == "Varm" and r["Källa"] == "Skörd grupp" and r["ID"].startswith("L-") for r in got)
+        assert all(r["Telefon"] == "070-123 45 67" for r in got)
+    log = rows(path, "Ändringslogg")
+    notes = [r["Efter"] for r in log if r["Kolumn"] == "(skörd)"]
+    assert "frö: möte 2027-04-03" in notes
+    assert any(n.startswith("åtagande: ") for n in notes) and sum(n.startswith("lottning: ") for n in notes) == 6
+    assert len({r["Körning"] for r in log if r["Kolumn"] == "(skörd)"}) == 1
+
+
+def test_the_same_seed_gives_the_same_split_and_rows_and_columns_do_not_matter(group, tmp_path):
+    path = prepared(group, {n: {c: (i + j) % 4 + 1 if (i + j) % 3 else "x" for j, c in enumerate(HOT_SIX)}
+                            for i, n in enumerate(SEVEN)})
+    _, plans, report = plan_split(tables_of(path), "fixed seed", TODAY)
+    again = plan_split(tables_of(path), "fixed seed", TODAY)[2]
+    assert report.allocation.bundles == again.allocation.bundles
+
+    # Shuffle Skörd's rows and columns: the commitment and the split stay the same.
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Skörd"]
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    order = list(reversed(range(len(grid[0]))))
+    shuffled = [[grid[0][i] for i in order]] + [[r[i] for i in order] for r in reversed(grid[1:])]
+    ws.delete_rows(1, ws.max_row)
+    for r in shuffled:
+        ws.append(r)
+    wb.save(path)
+    moved = plan_split(tables_of(path), "fixed seed", TODAY)[2]
+    assert moved.allocation.commitment == report.allocation.commitment
+    assert moved.allocation.bundles == report.allocation.bundles
+    assert {p.member: p.companies for p in plans} == {m: b for m, b in report.allocation.bundles.items()}
+
+
+def test_apply_twice_adds_nothing_the_second_time(group, tmp_path):
+    path = prepared(group, everyone_wants_everything())
+    assert run("harvest", path, "--seed", "s", "--apply").exit_code == 0
+    before = {p.name: len(rows(p, "Leads")) for p in (tmp_path / "studerande").glob("*.xlsx")}
+    log_before = len(rows(path, "Ändringslogg"))
+    second = run("harvest", path, "--apply")  # no --seed: the logged seed of these wishes is used
+    assert second.exit_code == 0, second.output
+    assert "seed logged in run" in second.output and "redan loggade" in second.output
+    assert {p.name: len(rows(p, "Leads")) for p in (tmp_path / "studerande").glob("*.xlsx")} == before
+    assert len(rows(path, "Ändringslogg")) == log_before
+    assert "added 0 leads and 0 log rows" in second.output
+    other = run("harvest", path, "--seed", "another", "--apply")
+    assert other.exit_code == 1 and "already split with seed s" in other.output
+
+
+def test_a_crash_after_some_members_then_a_rerun_completes_without_duplicates(group, tmp_path, monkeypatch):
+    path = prepared(group, everyone_wants_everything())
+    calls = {"n": 0}
+    real_apply = LocalWorkbook.apply
+
+    def failing_apply(self, changes, run_info):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the group CRM, one member, then the crash
+            raise RuntimeError("power cut")
+        return real_apply(self, changes, run_info)
+
+    monkeypatch.setattr(LocalWorkbook, "apply", failing_apply)
+    crashed = run("harvest", path, "--seed", "s", "--apply")
+    assert isinstance(crashed.exception, RuntimeError)
+    written = sorted(p.name for p in (tmp_path / "studerande").glob("*.xlsx") if rows(p, "Leads"))
+    assert len(written) == 1
+    monkeypatch.setattr(LocalWorkbook, "apply", real_apply)
+
+    rerun = run("harvest", path, "--apply")
+    assert rerun.exit_code == 0, rerun.output
+    assigned = {r["Företag"]: r["Tilldelad"].split(", ") for r in rows(path, "Skörd")}
+    for member in SEVEN:
+        got = rows(tmp_path / "studerande" / f"{member.split()[0].lower()}.xlsx", "Leads")
+        keys = [(r["Företag"], r["Kontaktperson"]) for r in got]
+        assert len(keys) == len(set(keys))
+        assert sorted({r["Företag"] for r in got}) == sorted(c for c, h in assigned.items() if member in h)
+    assert all(len(h) <= 3 for h in assigned.values())
+
+
+def test_an_unreachable_crm_is_reported_and_the_others_are_written(group, tmp_path):
+    path = prepared(group, everyone_wants_everything(SEVEN[:4]), people=members(SEVEN[:4]))
+    (tmp_path / "studerande").mkdir()
+    (tmp_path / "studerande" / "bilal.xlsx").write_text("not a workbook")
+    result = run("harvest", path, "--seed", "s", "--apply")
+    assert result.exit_code == 1
+    assert "Bilal Haddad -> " in result.output and "FAILED" in result.output
+    assert "failed: Bilal Haddad" in result.output
+    for member in ("alva", "cecilia", "dawit"):
+        assert rows(tmp_path / "studerande" / f"{member}.xlsx", "Leads")
+    assert rows(path, "Skörd")[0]["Tilldelad"]
+
+
+def test_copies_clean_comments_keep_own_rows_and_do_not_add_a_lead_twice(group, tmp_path):
+    log = [{"Datum": dt.date(2027, 3, 2), "Företag": "SAAB", "Kontaktperson": "Anna", "Kanal": "Telefon",
+            "Utfall": "Svar", "Anteckning": "Pratade med Anna. Tror hon gillar oss"}]
+    path = prepared(group, {"Alva Ek": {"Saab": "x"}}, leads=hot_leads(["Saab"]), log=log, people=members(SEVEN[:1]))
+    own = {"ID": "L-OWN111", "Företag": "Saab AB", "Kontaktperson": "anna saab", "Kommentar": "min egen anteckning"}
+    crm = tmp_path / "studerande" / "alva.xlsx"
+    crm.parent.mkdir()
+    LocalWorkbook(crm).create("student")
+    from workbooks import write_rows
+    write_rows(crm, "Leads", [own])
+    result = run("harvest", path, "--seed", "s", "--apply")
+    assert result.exit_code == 0, result.output
+    got = rows(crm, "Leads")
+    assert got[0]["ID"] == own["ID"] and got[0]["Kommentar"] == own["Kommentar"] and got[0]["Källa"] is None
+    assert [r["Kontaktperson"] for r in got] == ["anna saab", "Bo Saab"]  # Anna was there already
+    original = hot_leads(["Saab"])[1]["Kommentar"]
+    assert got[1]["Kommentar"] == clean_comment(original).text != original
+    assert rows(path, "Leads")[1]["Kommentar"] == original  # the group's comment stays as it was
+    history = rows(crm, "Kontaktlogg")
+    assert len(history) == 1 and history[0]["Anteckning"] == "Pratade med Anna."
+    assert history[0]["Lead-ID"] == own["ID"]  # Anna's attempt points at the lead she already had
+
+
+# --- invariants on random wishes -----------------------------------------------------------------
+
+
+def _memory_group(marks):
+    "An in-memory group CRM: every company warm, Skörd marked as given (names x companies)."
+    people = SEVEN[:len(marks)]
+    companies = HOT_SIX
+    skord = [["Företag", *people, "Företagsnyckel"]]
+    skord += [[c, *[marks[i][j] for i in range(len(people))], c.lower()] for j, c in enumerate(companies)]
+    grids = {"Leads": [["ID", "Företag", "Temperatur"]] + [[f"L-{n}", c, "Varm"] for n, c in enumerate(companies)],
+             "Medlemmar": [["Namn"]] + [[p] for p in people], "Skörd": skord}
+    return load_tables(RawWorkbook(list(grids), grids, "memory"), ["Leads", "Medlemmar"], ["Skörd"]), people
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([None, "x", 1, 2, 3]), min_size=6, max_size=6), min_size=1, max_size=7),
+       st.text(min_size=1, max_size=8))
+def test_random_marks_never_more_than_three_only_those_who_asked_all_when_three_or_fewer(marks, seed):
+    tables, people = _memory_group(marks)
+    changes, plans, report = plan_split(tables, seed, TODAY)
+    assigned = {c.row_id: (c.new or "").split(", ") if c.new else [] for c in changes.cells if c.column == "Tilldelad"}
+    for j, company in enumerate(HOT_SIX):
+        asked = {people[i] for i in range(len(people)) if marks[i][j] is not None}
+        holders = set(assigned.get(company.lower(), []))
+        assert holders <= asked and len(holders) <= 3
+        if len(asked) <= 3:
+            assert holders == asked
+    assert report.allocation.fairness_report().ef1
+    assert {p.member: set(p.companies) for p in plans} == {m: {c for c, h in assigned.items() if m in h} for m in people}
