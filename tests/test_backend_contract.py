@@ -15,7 +15,7 @@ import gspread
 import openpyxl
 import pytest
 
-from chas_sheets.backends.google import create_spreadsheet
+from chas_sheets.backends.google import GoogleSpreadsheet
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.changes import ChangeSet, RowAppend, RowRemoval
@@ -82,6 +82,9 @@ class LocalHarness:
             ws.cell(row=row, column=headers.index(column) + 1).value = value
         self._edit(write)
 
+    def person_types_formula(self, tab: str, row_id: str, column: str, formula: str) -> None:
+        self.person_sets(tab, row_id, column, formula)  # openpyxl stores '=...' as a formula
+
     def person_sorts_and_inserts(self, tab: str) -> None:
         """Rows reversed (a Z-A sort) and a new row inserted on top."""
         def write(wb):
@@ -114,7 +117,7 @@ class GoogleHarness:
 
     def create(self, kind: str = "student", **tabs):
         retry = RetryPolicy(total_seconds=5, sleep=lambda seconds: None)
-        self.backend = create_spreadsheet(kind, session=self.session, retry=retry)
+        self.backend = GoogleSpreadsheet.new(kind, session=self.session, retry=retry)
         self.book = self.people.open_by_key(self.backend.key)
         for tab, rows in tabs.items():
             self.add_rows(tab, rows)
@@ -146,6 +149,11 @@ class GoogleHarness:
     def person_sets(self, tab: str, row_id: str, column: str, value) -> None:
         ws = self.book.worksheet(tab)
         self._type(ws, self._row_of(ws, row_id), ws.row_values(1).index(column) + 1, value)
+
+    def person_types_formula(self, tab: str, row_id: str, column: str, formula: str) -> None:
+        ws = self.book.worksheet(tab)
+        cell = gspread.utils.rowcol_to_a1(self._row_of(ws, row_id), ws.row_values(1).index(column) + 1)
+        ws.update([[formula]], cell, value_input_option="USER_ENTERED")
 
     def person_sorts_and_inserts(self, tab: str) -> None:
         ws = self.book.worksheet(tab)
@@ -297,3 +305,12 @@ def test_nothing_to_write_writes_nothing(harness):
     assert not apply(backend, changes).written
     assert "Ändringslogg" in backend.read().titles
     assert read_tables(backend, ["Ändringslogg"])["Ändringslogg"].df.empty
+
+
+def test_a_cell_holding_a_formula_is_never_overwritten(harness):
+    backend = harness.create(Leads=[{"ID": "L-AAAAAA", "Företag": "A"}])
+    harness.person_types_formula("Leads", "L-AAAAAA", "Kommentar", '=CONCATENATE("a","b")')
+    changes = ChangeSet()
+    changes.set_cell("Leads", "L-AAAAAA", "Kommentar", leads(backend).loc["L-AAAAAA", "Kommentar"], "text")
+    result = apply(backend, changes)
+    assert not result.written and "formula" in result.skipped[0]

@@ -17,9 +17,8 @@ import pytest
 import requests
 import urllib3
 
-from chas_sheets.backends import google_auth
-from chas_sheets.backends.google import (GoogleSpreadsheet, create_spreadsheet, modified_since,
-                                         start_page_token)
+from chas_sheets.backends import google_auth, google_key
+from chas_sheets.backends.google import GoogleSpreadsheet, modified_since, start_page_token
 from chas_sheets.backends.google_http import GoogleApiError, RetryingHTTPClient, RetryPolicy, WriteOutcomeUnknown
 from chas_sheets.changes import ChangeSet, TabReplacement
 from chas_sheets.emulator import emulator_session, make_app, make_emulator_server
@@ -42,7 +41,7 @@ def app():
 @pytest.fixture
 def crm(app):
     """A student CRM made by init, with two leads typed in by a person (gspread, RAW)."""
-    backend = create_spreadsheet("student", session=emulator_session(app), retry=fast_retry())
+    backend = GoogleSpreadsheet.new("student", session=emulator_session(app), retry=fast_retry())
     ws = gspread.Client(auth=None, session=emulator_session(app)).open_by_key(backend.key).worksheet("Leads")
     headers = ws.row_values(1)
     rows = [{"ID": "L-AAAAAA", "Företag": "A", "Status": "Ny"}, {"ID": "L-BBBBBB", "Företag": "B", "Status": "Ny"}]
@@ -77,7 +76,7 @@ def requests_to(app, key) -> int:
 
 # The request budget ------------------------------------------------------------------
 def test_a_changed_spreadsheet_costs_three_requests_and_an_unchanged_one_one(app, crm):
-    other = create_spreadsheet("student", session=emulator_session(app), retry=fast_retry())
+    other = GoogleSpreadsheet.new("student", session=emulator_session(app), retry=fast_retry())
     before = {key: requests_to(app, key) for key in (crm.key, other.key)}
     outcomes = [execute(backend, mark_contacted(backend), "test", apply=True) for backend in (crm, other)]
     assert [o.applied for o in outcomes] == [True, False]  # no leads in `other`: nothing to change
@@ -156,7 +155,7 @@ def test_quota_429_honours_retry_after():
     clock = ManualClock()  # the emulator's quota window and our waits share one fake clock
     app = make_app(read_quota_per_minute=1, clock=clock)
     policy = RetryPolicy(total_seconds=120, sleep=clock.sleep, clock=clock.now)
-    backend = create_spreadsheet("student", session=emulator_session(app), retry=policy)
+    backend = GoogleSpreadsheet.new("student", session=emulator_session(app), retry=policy)
     backend.read()
     assert backend.read().titles  # the second read within the minute gets a 429 first
     assert len(policy.waits) == 1 and policy.waits[0] >= 59  # Retry-After, not the 1-2 s backoff
@@ -226,18 +225,35 @@ def test_what_is_retried(method, script, outcome):
         assert session.calls == 1
 
 
-def test_loopback_http_through_chas_sheets_api_url(app, crm, monkeypatch):
+@pytest.fixture
+def loopback(app, monkeypatch):
+    """The emulator served on a loopback port, with CHAS_SHEETS_API_URL pointing at it."""
     server = make_emulator_server(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    try:
-        monkeypatch.setenv("CHAS_SHEETS_API_URL", f"http://127.0.0.1:{server.server_port}")
-        backend = GoogleSpreadsheet(crm.key)  # no credentials needed
-        assert backend.apply(mark_contacted(backend), RunInfo.new("test")).written
-        assert statuses(backend) == {"L-AAAAAA": "Kontaktad", "L-BBBBBB": "Kontaktad"}
-    finally:
-        server.shutdown()
-        server.server_close()
+    monkeypatch.setenv("CHAS_SHEETS_API_URL", f"http://127.0.0.1:{server.server_port}")
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_loopback_http_through_chas_sheets_api_url(crm, loopback):
+    backend = GoogleSpreadsheet(crm.key)  # no credentials needed
+    assert backend.apply(mark_contacted(backend), RunInfo.new("test")).written
+    assert statuses(backend) == {"L-AAAAAA": "Kontaktad", "L-BBBBBB": "Kontaktad"}
+
+
+def test_cli_init_on_google_prints_the_new_spreadsheets_url(app, loopback):
+    from click.testing import CliRunner
+
+    from chas_sheets.cli import cli
+
+    result = CliRunner().invoke(cli, ["init", "student", "google:Mitt CRM", "--share", "anna@example.se"])
+    assert result.exit_code == 0, result.output
+    url = result.output.strip().splitlines()[-1]
+    key = google_key(url)
+    assert key and app.store.files[key].name == "Mitt CRM"
+    assert GoogleSpreadsheet(key).read().titles == ["Leads", "Kontaktlogg", "Event", "Ändringslogg"]
 
 
 # Errors ------------------------------------------------------------------------------
@@ -254,7 +270,7 @@ def test_unknown_and_unshared_spreadsheets_are_one_line_errors(app, crm):
 
 # init, sharing, charts ---------------------------------------------------------------
 def test_init_builds_validations_protections_colours_and_a_frozen_bold_header(app):
-    backend = create_spreadsheet("group", share=["anna@example.se"], session=emulator_session(app), retry=fast_retry())
+    backend = GoogleSpreadsheet.new("group", share=["anna@example.se"], session=emulator_session(app), retry=fast_retry())
     book = gspread.Client(auth=None, session=emulator_session(app)).open_by_key(backend.key)
     meta = book.fetch_sheet_metadata({"includeGridData": "true", "ranges": ["Leads!A1:Z2"]})
     leads = meta["sheets"][0]
@@ -297,7 +313,7 @@ def test_create_formats_only_a_blank_spreadsheet(app, crm):
 
 
 def test_a_replaced_tab_gets_one_native_chart_and_keeps_its_id(app):
-    backend = create_spreadsheet("register", session=emulator_session(app), retry=fast_retry())
+    backend = GoogleSpreadsheet.new("register", session=emulator_session(app), retry=fast_retry())
     chart = {"type": "column", "title": "Företag mot mål", "category": "Grupp", "series": ["Företag", "Mål"]}
     book = gspread.Client(auth=None, session=emulator_session(app)).open_by_key(backend.key)
     ids = []
@@ -313,7 +329,7 @@ def test_a_replaced_tab_gets_one_native_chart_and_keeps_its_id(app):
 
 # Drive's changes feed ----------------------------------------------------------------
 def test_the_changes_feed_names_only_the_files_changed_since_the_token(app, crm):
-    other = create_spreadsheet("student", session=emulator_session(app), retry=fast_retry())
+    other = GoogleSpreadsheet.new("student", session=emulator_session(app), retry=fast_retry())
     connection = {"session": emulator_session(app), "retry": fast_retry()}
     token = start_page_token(**connection)
     quiet = modified_since([crm.key, other.key], token, **connection)

@@ -184,6 +184,27 @@ class GoogleSpreadsheet(Backend):
         ids = [_claim_id(taken) for _ in layout.tabs]
         self._batch_update(fmt.layout_requests(layout, ids, old_sheet_ids))
 
+    @classmethod
+    def new(cls, kind: str, *, title: str | None = None, share: Iterable[str] = (), folder_id: str | None = None,
+            credentials: str | None = None, session: requests.Session | None = None, api_url: str | None = None,
+            retry: RetryPolicy | None = None) -> "GoogleSpreadsheet":
+        """A new spreadsheet built from the template of `kind` (Drive files.create + one
+        batchUpdate), shared with the given e-mails."""
+        layout = layout_for(kind)
+        connection = Connection(credentials, session, api_url, retry)
+        scopes = (SPREADSHEETS, DRIVE_FILE)
+        client, who = connection.client(scopes)
+        body: dict[str, Any] = {"name": title or layout.title, "mimeType": SPREADSHEET_MIME}
+        if folder_id:
+            body["parents"] = [folder_id]
+        created = client.post_json(f"{DRIVE_URL}/files", body, {"supportsAllDrives": "true", "fields": "id"})
+        sheet = cls(created["id"], credentials, session=session, api_url=api_url, retry=retry)
+        sheet._clients[scopes] = sheet._clients[(SPREADSHEETS,)] = (client, who)
+        sheet._format(layout, [0])  # a new spreadsheet's only tab ('Sheet1') has id 0
+        if share:
+            sheet.share(share)
+        return sheet
+
     def resolve_relative(self, reference: str) -> str:
         return reference  # a Google spreadsheet names others by URL or key only
 
@@ -243,25 +264,10 @@ def run_logged(fresh: RawWorkbook, run_id: str) -> bool:
         index < len(row) and as_text(row[index]) == run_id for row in grid[header.row:])
 
 
-def create_spreadsheet(kind: str, *, title: str | None = None, share: Iterable[str] = (),
-                       folder_id: str | None = None, credentials: str | None = None,
-                       session: requests.Session | None = None, api_url: str | None = None,
-                       retry: RetryPolicy | None = None) -> GoogleSpreadsheet:
-    """A new spreadsheet built from the template of `kind` (Drive files.create + one
-    batchUpdate), shared with the given e-mails; print its `.target` for the user."""
-    layout = layout_for(kind)
-    connection = Connection(credentials, session, api_url, retry)
-    client, who = connection.client((SPREADSHEETS, DRIVE_FILE))
-    body: dict[str, Any] = {"name": title or layout.title, "mimeType": SPREADSHEET_MIME}
-    if folder_id:
-        body["parents"] = [folder_id]
-    created = client.post_json(f"{DRIVE_URL}/files", body, {"supportsAllDrives": "true", "fields": "id"})
-    sheet = GoogleSpreadsheet(created["id"], credentials, session=session, api_url=api_url, retry=retry)
-    sheet._clients[(SPREADSHEETS, DRIVE_FILE)] = sheet._clients[(SPREADSHEETS,)] = (client, who)
-    sheet._format(layout, [0])  # a new spreadsheet's only tab ('Sheet1') has id 0
-    if share:
-        sheet.share(share)
-    return sheet
+def create_spreadsheet(title: str, kind: str, *, credentials: str | None = None, share: Iterable[str] = (),
+                       **connection: Any) -> str:
+    """`init` on Google: a new spreadsheet from the template of `kind`; returns its URL."""
+    return GoogleSpreadsheet.new(kind, title=title, credentials=credentials, share=share, **connection).target
 
 
 # Drive's changes feed: which of many files changed since the last run --------------------
