@@ -237,3 +237,41 @@ def test_a_bad_rules_file_is_a_one_line_error(make_crm, tmp_path):
     rules.write_text("[[drop]]\nname = 'x'\npatterns = ['(']\n", encoding="utf-8")
     result = run("clean-comments", path, "--rules", rules)
     assert result.exit_code == 1 and result.output.startswith("Error:") and "bad pattern" in result.output
+
+
+# ------------------------------------------------------------------ the same plan on Google (emulator)
+
+def test_on_google_the_emulator_stores_the_cleaned_text_as_text_and_logs_the_original():
+    import gspread
+
+    from chas_sheets.backends.google import GoogleSpreadsheet
+    from chas_sheets.backends.google_http import RetryPolicy
+    from chas_sheets.emulator import emulator_session, make_app
+    from chas_sheets.runner import execute
+
+    app = make_app()
+    backend = GoogleSpreadsheet.new("student", session=emulator_session(app),
+                                    retry=RetryPolicy(total_seconds=5, sleep=lambda seconds: None))
+    ws = gspread.Client(auth=None, session=emulator_session(app)).open_by_key(backend.key).worksheet("Leads")
+    headers = ws.row_values(1)
+    rows = []
+    for rid, company, comment in (("L-1", "Volvo AB", MIXED), ("L-2", "Scania", CHATTER), ("L-4", "Ikea", FORMULA_LOOKING)):
+        row = dict.fromkeys(headers, "") | {"ID": rid, "Företag": company, "Kommentar": comment}
+        rows.append(list(row.values()))
+    ws.append_rows(rows, value_input_option="RAW")  # typed by a person: RAW, so '=...' is text
+
+    changes, report = plan_clean_comments(read_tables(backend, ["Leads"]))
+    assert len(report.changed) == 3
+    assert execute(backend, changes, "clean-comments", apply=True).written == 3
+    tables = read_tables(backend, ["Leads"])
+    comments = tables["Leads"].df["Kommentar"]
+    assert comments["L-1"] == clean_comment(MIXED).text and comments["L-2"] is None
+    assert comments["L-4"] == "=SUMMA(A1:A3) Ringde Anna 12/5."
+    cell = gspread.utils.rowcol_to_a1(tables["Leads"].sheet_rows["L-4"], headers.index("Kommentar") + 1)
+    data = ws.spreadsheet.fetch_sheet_metadata({"ranges": f"'Leads'!{cell}", "includeGridData": "true"})
+    entered = data["sheets"][0]["data"][0]["rowData"][0]["values"][0]["userEnteredValue"]
+    assert entered == {"stringValue": "=SUMMA(A1:A3) Ringde Anna 12/5."}  # stayed text, not a formula
+    log = ws.spreadsheet.worksheet("Ändringslogg").get_all_records()
+    assert {r["Rad-ID"]: r["Före"] for r in log} == {"L-1": MIXED, "L-2": CHATTER, "L-4": FORMULA_LOOKING}
+    again, _ = plan_clean_comments(tables)
+    assert not again
