@@ -1,0 +1,79 @@
+"""`chas-sheets [--today DATE] nightly REGISTER [--apply] [--json] [--full]`."""
+
+import click
+
+from ..nightly import OK, STATUS_WORDS, NightlyReport
+from ..nightly_run import RequestPacer, run_nightly
+from ..nightly_state import Everything, detector_for
+from .common import AppContext, echo_json, info, json_option, pass_app, apply_option, progress
+
+
+@click.command()
+@click.argument("register")
+@apply_option
+@json_option
+@click.option("--full", is_flag=True, help="Read every CRM, even those unchanged since the last night.")
+@pass_app
+def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: bool):
+    """Backoffice's nightly run over every CRM in the REGISTER.
+
+    For each group CRM (Grupper) and individual CRM (Studerande): fill missing IDs, link the
+    contact log and apply the processed rule (as mark-processed), find duplicate leads
+    (reported, not merged) and compute the figures; one read per CRM, one write only if
+    something changed. Then rewrites the register's own tabs: Dashboard (a row per group and
+    per student with status ok / behind / error and why, and a chart against the goal),
+    Överbearbetning, Placering, Medlemsbidrag and Nattkörning (what the next night needs to
+    skip unchanged CRMs). Never the tabs people edit.
+
+    A CRM that is missing or broken gets an error row and the run goes on; the exit code is
+    then 1. Dry run unless --apply.
+    """
+    backend = app.open(register)
+    detector = Everything() if full else detector_for({"credentials": app.credentials})
+    result = run_nightly(
+        backend, app.today, apply=apply_, open_backend=app.open, detector=detector, pacer=RequestPacer(),
+        progress=lambda jobs: progress(jobs, "CRMs", length=len(jobs)))
+    report = result.report
+    if as_json:
+        echo_json({**report.to_dict(), "register": {
+            "tabs_changed": result.tabs_changed, "applied": bool(result.register_outcome and result.register_outcome.applied),
+            "warnings": result.warnings}, "requests": result.requests, "exit_code": result.exit_code})
+    else:
+        for line in render(report):
+            click.echo(line)
+    for warning in result.warnings:
+        info(f"warning: {warning}")
+    info(result.detection_note)
+    if result.register_outcome and result.register_outcome.applied:
+        info(f"register: rewrote {', '.join(result.tabs_changed)}")
+    elif result.tabs_changed:
+        info(f"register: would rewrite {', '.join(result.tabs_changed)} (dry run; add --apply to write)")
+    else:
+        info("register: its tabs are up to date")
+    info(report.summary_line())
+    if result.exit_code:
+        raise click.exceptions.Exit(result.exit_code)
+
+
+def render(report: NightlyReport) -> list[str]:
+    """The dashboard for a terminal: one line per group and student, then the two lists."""
+    lines = [f"Dashboard {report.today.isoformat()}"]
+    for g in report.groups:
+        figures = f"{g.leads} leads / goal {g.goal}, +{g.new_leads_7} new, {g.processed_7} processed (7 d)" \
+            if g.leads is not None else ""
+        lines.append(_row(g.status, "group", g.name, figures, g.reason))
+    for s in report.students:
+        figures = (f"{s.companies}/{s.goal} companies, {s.attempts_7} attempts (7 d), {s.dialogues} dialogues"
+                   if s.companies is not None else "")
+        lines.append(_row(s.status, "student", s.name, figures, s.reason))
+    lines += ["", f"Överbearbetning ({len(report.overprocessed)})"]
+    lines += [f"  {c.name}: {'; '.join(c.reasons)}" for c in report.overprocessed] or ["  (none)"]
+    lines += ["", f"Placering ({len(report.placement)})"]
+    lines += [f"  {r.list}: {r.student.name} ({r.student.group}): {r.reason}" for r in report.placement] or ["  (none)"]
+    return lines
+
+
+def _row(status: str, kind: str, name: str, figures: str, reason: str) -> str:
+    word = STATUS_WORDS[status] if status != OK else "OK"
+    tail = " — ".join(part for part in (figures, reason) if part)
+    return f"  {word:5} {kind:7} {name:20} {tail}"
