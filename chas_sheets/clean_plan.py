@@ -69,8 +69,9 @@ class RowClean:
     def changed(self) -> bool:
         return self.before != self.after
 
-    def label(self, tab: str) -> str:
-        row_id = f"(new ID {self.row_id})" if self.new_id else self.row_id
+    def label(self, tab: str, writing: bool = False) -> str:
+        """'Leads row 5 L-7KQ2M9 Volvo AB'; a new ID is random per run, so only shown when written."""
+        row_id = self.row_id if not self.new_id else f"(new ID {self.row_id})" if writing else "(no ID yet)"
         return f"{tab} row {self.sheet_row} {row_id}" + (f" {self.name}" if self.name else "")
 
     def to_dict(self) -> dict:

@@ -77,7 +77,7 @@ def test_rows_without_an_id_get_one_and_the_report_says_it_is_new(make_crm):
     (assignment,) = changes.ids
     (row,) = report.changed
     assert row.new_id and row.row_id == assignment.new == changes.cells[0].row_id
-    assert "(new ID " in row.label("Leads")
+    assert "(no ID yet)" in row.label("Leads") and f"(new ID {assignment.new})" in row.label("Leads", writing=True)
 
 
 def test_numbers_and_dates_in_the_column_pass_through(make_crm):

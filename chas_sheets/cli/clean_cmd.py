@@ -41,22 +41,23 @@ def _block(label: str, text: str) -> list[str]:
     return [f"{_INDENT}{label}: {lines[0]}"] + [f"{_INDENT}{pad}{line}" for line in lines[1:]]
 
 
-def render_row(row: RowClean, tab: str, explain: bool) -> list[str]:
+def render_row(row: RowClean, tab: str, explain: bool, writing: bool = False) -> list[str]:
+    label = row.label(tab, writing)
     if not row.changed:
-        lines = [f"{row.label(tab)}: unchanged"]
+        lines = [f"{label}: unchanged"]
     else:
         before, after = _marked(row.before, row.after)
-        lines = [row.label(tab) + ":", *_block("before", before), *_block(" after", after)]
+        lines = [label + ":", *_block("before", before), *_block(" after", after)]
     if explain:
         lines += [f"{_INDENT * 2}{decision}" for decision in row.decisions]
     return lines
 
 
-def render(report: CleanReport, explain: bool) -> list[str]:
+def render(report: CleanReport, explain: bool, writing: bool = False) -> list[str]:
     lines = [report.headline()]
     for row in report.cleaned:
         if row.changed or explain:
-            lines += render_row(row, report.tab, explain)
+            lines += render_row(row, report.tab, explain, writing)
     return lines
 
 
@@ -95,6 +96,6 @@ def clean(app: AppContext, target: str, apply_: bool, column: str, tab: str, exp
         echo_json({**report.to_dict(), **outcome.to_dict()})
         return
     color = False if os.environ.get("NO_COLOR") else None  # None: colour only on a terminal
-    for line in render(report, explain):
+    for line in render(report, explain, writing=apply_):
         click.echo(line, color=color)
     finish(backend, changes, "clean-comments", apply_)
