@@ -339,18 +339,33 @@ def repeat_cell(book, body):
 
 def set_data_validation(book, body):
     sheet, span = _span_of(book, body.get("range"))
-    rule = body.get("rule")
-    for key in _cells_in(span):
-        cell = sheet.cells.get(key, {})
-        if rule:
-            cell["dataValidation"] = copy.deepcopy(rule)
-        else:
-            cell.pop("dataValidation", None)
-        if cell:
-            sheet.cells[key] = cell
-        else:
-            sheet.cells.pop(key, None)
+    rule = without_nulls(copy.deepcopy(body.get("rule"))) or None
+    keys = list(sheet.cells) if len(sheet.cells) < span_size(span) else list(_cells_in(span))
+    for key in keys:
+        if key in sheet.cells and _inside(key, span):
+            sheet.cells[key].pop("dataValidation", None)
+    grid_range = {"startRowIndex": span.start_row, "endRowIndex": span.end_row,
+                  "startColumnIndex": span.start_col, "endColumnIndex": span.end_col}
+    # Older entries this one covers entirely can go.
+    sheet.validations = [v for v in sheet.validations if not _covers(grid_range, v["range"])]
+    sheet.validations.append({"range": {"sheetId": sheet.sheet_id, **grid_range}, "rule": rule})
     return {}
+
+
+def span_size(span: a1.Span) -> int:
+    return (span.end_row - span.start_row) * (span.end_col - span.start_col)
+
+
+def _inside(key: tuple, span: a1.Span) -> bool:
+    return span.start_row <= key[0] < span.end_row and span.start_col <= key[1] < span.end_col
+
+
+def _covers(outer: dict, inner: dict) -> bool:
+    return all(
+        outer[f"start{k}Index"] <= inner.get(f"start{k}Index", 0)
+        and inner.get(f"end{k}Index", 0) <= outer[f"end{k}Index"]
+        for k in ("Row", "Column")
+    )
 
 
 def sort_range(book, body):

@@ -190,6 +190,7 @@ def change_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int
         return move_grid_range(grid_range, sid, dimension, start, end, inserted)
 
     sheet.merges = [m for m in sheet.merges if keep(m)]
+    sheet.validations = [v for v in sheet.validations if keep(v["range"])]
     sheet.protected_ranges = [p for p in sheet.protected_ranges if "range" not in p or keep(p["range"])]
     for rule in sheet.conditional_formats:
         rule["ranges"] = [r for r in rule.get("ranges", []) if keep(r)]

@@ -40,6 +40,18 @@ class Sheet:
     row_groups: list = field(default_factory=list)
     column_groups: list = field(default_factory=list)
     basic_filter: dict | None = None
+    # setDataValidation rules as {"range": GridRange, "rule": rule|None}, newest last: one
+    # entry per request instead of a copy per cell of a 1000-row column.
+    validations: list = field(default_factory=list)
+
+    def validation_at(self, row: int, col: int) -> dict | None:
+        for entry in reversed(self.validations):
+            r = entry["range"]
+            if (r.get("startRowIndex", 0) <= row < r.get("endRowIndex", self.row_count)
+                    and r.get("startColumnIndex", 0) <= col < r.get("endColumnIndex", self.col_count)):
+                return entry["rule"]
+        cell = self.cells.get((row, col))
+        return cell.get("dataValidation") if cell else None
 
     @property
     def sheet_id(self) -> int:

@@ -15,21 +15,23 @@ def spreadsheet_url(spreadsheet_id: str) -> str:
     return f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit"
 
 
-def cell_view(sheet: Sheet, cell: dict) -> dict:
-    "CellData with the computed effectiveValue and formattedValue."
+def cell_view(sheet: Sheet, cell: dict, validation: dict | None = None) -> dict:
+    """CellData with the computed effectiveValue and formattedValue. It shares the stored
+    dicts (no copies): views are serialised at once and never changed."""
     view = {}
-    for key in ("userEnteredValue",):
-        if key in cell:
-            view[key] = copy.deepcopy(cell[key])
+    if "userEnteredValue" in cell:
+        view["userEnteredValue"] = cell["userEnteredValue"]
     effective = effective_value(cell, sheet.lookup)
     if effective:
-        view["effectiveValue"] = copy.deepcopy(effective)
+        view["effectiveValue"] = effective
         view["formattedValue"] = formatted_value(effective, number_format_of(cell))
     for key, value in cell.items():
-        if key not in view and key != "userEnteredValue":
-            view[key] = copy.deepcopy(value)
+        if key not in view and key not in ("userEnteredValue", "dataValidation"):
+            view[key] = value
     if "userEnteredFormat" in cell:
-        view["effectiveFormat"] = copy.deepcopy(cell["userEnteredFormat"])
+        view["effectiveFormat"] = cell["userEnteredFormat"]
+    if validation:
+        view["dataValidation"] = validation
     return view
 
 
@@ -39,20 +41,29 @@ def grid_data(sheet: Sheet, span: a1.Span) -> dict:
         k: v for k, v in sheet.cells.items()
         if span.start_row <= k[0] < span.end_row and span.start_col <= k[1] < span.end_col
     }
+    for entry in sheet.validations:
+        if entry["rule"] is None:
+            continue
+        r = entry["range"]
+        for row in range(max(span.start_row, r["startRowIndex"]), min(span.end_row, r["endRowIndex"])):
+            for col in range(max(span.start_col, r["startColumnIndex"]), min(span.end_col, r["endColumnIndex"])):
+                inside.setdefault((row, col), {})
     data: dict = {}
     if span.start_row:
         data["startRow"] = span.start_row
     if span.start_col:
         data["startColumn"] = span.start_col
     if inside:
-        last_row = max(r for r, _ in inside)
+        by_row: dict[int, list] = {}
+        for r, c in inside:
+            by_row.setdefault(r, []).append(c)
         rows = []
-        for r in range(span.start_row, last_row + 1):
-            cols = [c for (rr, c) in inside if rr == r]
+        for r in range(span.start_row, max(by_row) + 1):
+            cols = by_row.get(r)
             if not cols:
                 rows.append({})
                 continue
-            values = [cell_view(sheet, inside[(r, c)]) if (r, c) in inside else {}
+            values = [cell_view(sheet, inside[(r, c)], sheet.validation_at(r, c)) if (r, c) in inside else {}
                       for c in range(span.start_col, max(cols) + 1)]
             rows.append({"values": values})
         data["rowData"] = rows
