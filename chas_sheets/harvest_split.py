@@ -23,6 +23,7 @@ from .errors import MissingTab
 from .harvest import ASSIGNED, COMPANY, SKORD, group_companies, member_names, read_wishes, skord_keys
 from .schema import contract
 from .tables import Tables
+from .undo import RUN_IN
 from .values import as_text
 
 LOG_TAB = "Ändringslogg"
@@ -153,12 +154,6 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date) -> tuple[ChangeS
         old = skord.df.at[key, ASSIGNED] if skord.has(ASSIGNED) else None
         if as_text(old) != as_text(new):
             changes.set_cell(SKORD, key, ASSIGNED, old, new, "harvest split")
-    previous = previous_splits(group_tables).get(allocation.commitment)
-    if previous and previous[0] == seed:
-        report.already_logged = previous[1]
-    else:
-        changes.appends.extend(audit_notes(allocation, names, members))
-
     companies = group_companies(group_tables, today)
     leads, log = group_tables["Leads"], group_tables.get("Kontaktlogg")
     lead_columns = [c for c in contract().tab("Leads").headers if leads.has(c)]
@@ -186,6 +181,14 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date) -> tuple[ChangeS
                       {k: company_leads[k] for k in allocation.bundles[member] if k in company_leads},
                       {k: log_rows[k] for k in allocation.bundles[member] if k in log_rows})
              for member in members]
+    previous = previous_splits(group_tables).get(allocation.commitment)
+    if previous and previous[0] == seed:
+        report.already_logged = previous[1]
+    else:
+        changes.appends.extend(audit_notes(allocation, names, members))
+        # The CRMs this run will write too, for `undo` (its multi-spreadsheet convention).
+        changes.appends.extend(RowAppend(LOG_TAB, {"Kolumn": RUN_IN, "Efter": plan.reference}, "harvest copies here")
+                               for plan in plans if plan.companies and plan.reference)
     return changes, plans, report
 
 

@@ -204,6 +204,9 @@ def test_seven_members_six_hot_companies_with_a_member_without_wishes_and_withou
     assert "frö: möte 2027-04-03" in notes
     assert any(n.startswith("åtagande: ") for n in notes) and sum(n.startswith("lottning: ") for n in notes) == 6
     assert len({r["Körning"] for r in log if r["Kolumn"] == "(skörd)"}) == 1
+    # the CRMs the run writes too, named for `undo`: those with companies and a path
+    assert sorted(r["Efter"] for r in log if r["Kolumn"] == "(körning i)") == sorted(
+        f"studerande/{m.split()[0].lower()}.xlsx" for m in SEVEN[:5])
 
 
 def test_the_same_seed_gives_the_same_split_and_rows_and_columns_do_not_matter(group, tmp_path):
@@ -239,7 +242,7 @@ def test_apply_twice_adds_nothing_the_second_time(group, tmp_path):
     assert "seed logged in run" in second.output and "redan loggade" in second.output
     assert {p.name: len(rows(p, "Leads")) for p in (tmp_path / "studerande").glob("*.xlsx")} == before
     assert len(rows(path, "Ändringslogg")) == log_before
-    assert "added 0 leads and 0 log rows" in second.output
+    assert "added 0 leads and 0 log rows" in second.output and "nothing new to write" in second.output
     other = run("harvest", path, "--seed", "another", "--apply")
     assert other.exit_code == 1 and "already split with seed s" in other.output
 

@@ -58,9 +58,12 @@ def harvest(ctx: click.Context, app: AppContext, group_crm: str, prepare: bool, 
         info(f"seed generated: to apply exactly this split run with --seed {result.report.allocation.seed} --apply")
     elif result.seed_source != "given":
         info(f"seed {result.seed_source}")
-    if apply_:
+    written = sum(m.written for m in result.members)
+    if apply_ and not (result.group_written or written):
+        info(f"{backend.display_name}: nothing new to write; this split is complete")
+    elif apply_:
         info(f"{backend.display_name}: wrote {result.group_written} changes as run {result.run.run_id}; "
-             f"{sum(m.written for m in result.members)} individual CRMs written (logged in Ändringslogg)")
+             f"{written} individual CRMs written (logged in Ändringslogg)")
     else:
         info(f"{backend.display_name}: would make {result.group_planned} changes and copy into "
              f"{sum(bool(m.leads or m.log_rows) for m in result.members)} individual CRMs (dry run; add --apply to write)")
