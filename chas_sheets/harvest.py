@@ -261,6 +261,8 @@ def plan_prepare(group_tables: Tables, today: dt.date) -> tuple[ChangeSet, Prepa
         extra = [label for label in (skord.header.headers if skord else []) if label
                  and not contract().tab(SKORD).has_column(label) and not any(_matches(label, m) for m in members)]
         headers = (COMPANY, *members, LEADS_COUNT, LAST_CONTACT, ASSIGNED, KEY, *extra)
+        if not new and skord is not None and tuple(h for h in skord.header.headers if h) == headers:
+            return changes, report  # nothing to add, the layout stands: a second run writes nothing
         rows = tuple((c.name, *[None] * len(members), len(c.lead_ids), c.last_contact, None, c.key, *[None] * len(extra))
                      for c in new)
         changes.replacements.append(TabReplacement(SKORD, headers, rows))

@@ -138,6 +138,14 @@ def test_prepare_again_keeps_marks_adds_new_companies_at_the_end_and_new_members
     assert "nothing to change" in again.output
 
 
+def test_prepare_without_warm_companies_writes_the_layout_once(group):
+    path = group([{"Företag": "Kall AB", "Temperatur": "Kall"}], people=members(SEVEN[:2]))
+    first = run("harvest", path, "--prepare", "--apply")
+    assert first.exit_code == 0 and "0 varma företag" in first.output
+    assert [c.value for c in openpyxl.load_workbook(path)["Skörd"][1]][:3] == ["Företag", *SEVEN[:2]]
+    assert "nothing to change" in run("harvest", path, "--prepare", "--apply").output
+
+
 # --- reading wishes ----------------------------------------------------------------------------
 
 
