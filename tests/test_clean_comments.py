@@ -275,3 +275,9 @@ def test_on_google_the_emulator_stores_the_cleaned_text_as_text_and_logs_the_ori
     assert {r["Rad-ID"]: r["Före"] for r in log} == {"L-1": MIXED, "L-2": CHATTER, "L-4": FORMULA_LOOKING}
     again, _ = plan_clean_comments(tables)
     assert not again
+
+
+def test_an_unknown_tab_is_a_usage_error(make_crm):
+    path = leads_crm(make_crm)
+    result = run("clean-comments", path, "--tab", "Medlemmar")
+    assert result.exit_code == 2 and "Leads, Kontaktlogg, Event" in result.output

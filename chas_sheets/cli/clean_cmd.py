@@ -11,6 +11,8 @@ import click
 from ..clean import load_rules
 from ..clean_plan import CLEANABLE_TABS, DEFAULT_COLUMN, CleanReport, RowClean, plan_clean_comments
 from ..runner import read_tables
+from ..schema import contract
+from ..text import fold
 from .common import AppContext, apply_option, echo_json, finish, json_option, pass_app
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
@@ -61,12 +63,20 @@ def render(report: CleanReport, explain: bool, writing: bool = False) -> list[st
     return lines
 
 
+def _tab(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """The canonical tab name, matched the forgiving way ('kontaktlogg' is Kontaktlogg)."""
+    for name in CLEANABLE_TABS:
+        if fold(value) in contract().tab(name).keys:
+            return name
+    raise click.BadParameter(f"{value!r} is not one of {', '.join(CLEANABLE_TABS)}")
+
+
 @click.command()
 @click.argument("target")
 @apply_option
 @click.option("--column", default=DEFAULT_COLUMN, show_default=True,
               help="The column to clean: a contract column by name or alias, or a header as typed.")
-@click.option("--tab", type=click.Choice(CLEANABLE_TABS, case_sensitive=False), default="Leads", show_default=True,
+@click.option("--tab", default="Leads", show_default=True, metavar="|".join(CLEANABLE_TABS), callback=_tab,
               help="The tab whose column is cleaned.")
 @click.option("--explain", is_flag=True, help="Show every clause with keep/drop and the rule that decided.")
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False),
@@ -86,7 +96,6 @@ def clean(app: AppContext, target: str, apply_: bool, column: str, tab: str, exp
     each original comment is logged whole in Ändringslogg, so `undo` can restore it. A second
     run changes nothing.
     """
-    tab = next(name for name in CLEANABLE_TABS if name.lower() == tab.lower())
     rules = load_rules(rules_path) if rules_path else None
     backend = app.open(target)
     tables = read_tables(backend, [tab])
