@@ -161,6 +161,19 @@ def test_quota_429_honours_retry_after():
     assert len(policy.waits) == 1 and policy.waits[0] >= 59  # Retry-After, not the 1-2 s backoff
 
 
+def test_pacing_keeps_a_long_run_inside_the_per_minute_quota():
+    clock = ManualClock()
+    start = clock.now()
+    app = make_app(read_quota_per_minute=10, write_quota_per_minute=10, clock=clock)
+    policy = RetryPolicy(sleep=clock.sleep, clock=clock.now, pace_seconds=6.0)  # 10 a minute
+    backends = [GoogleSpreadsheet.new("student", session=emulator_session(app), retry=policy) for _ in range(3)]
+    for _ in range(4):  # 12 reads: more than a minute's quota if sent at once
+        for backend in backends:
+            backend.read()
+    assert policy.waits == []  # never a 429
+    assert clock.now() - start >= 6 * 17  # 18 requests (6 to create, 12 reads), 6 s apart
+
+
 def test_giving_up_on_a_quota_that_stays_exhausted_is_a_clear_error(app, crm):
     app.faults.fail(times=100, status=429)
     crm.connection.retry = policy = fast_retry(total_seconds=20)
