@@ -281,3 +281,14 @@ def test_an_unknown_tab_is_a_usage_error(make_crm):
     path = leads_crm(make_crm)
     result = run("clean-comments", path, "--tab", "Medlemmar")
     assert result.exit_code == 2 and "Leads, Kontaktlogg, Event" in result.output
+
+
+def test_undo_puts_every_original_comment_back(make_crm):
+    path = leads_crm(make_crm)
+    originals = {key: value for key, value in sheet_values(path, "Leads").items() if key[1] == "Kommentar"}
+    assert run("clean-comments", path, "--apply").exit_code == 0
+    (run_id,) = {row["Körning"] for row in log_rows(path)}
+    result = run("undo", path, run_id, "--apply")
+    assert result.exit_code == 0, result.output
+    restored = {key: value for key, value in sheet_values(path, "Leads").items() if key[1] == "Kommentar"}
+    assert restored == originals
