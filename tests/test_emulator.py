@@ -13,6 +13,8 @@ import gspread
 import pytest
 import requests
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chas_sheets.cli.emulator_cmd import emulator as emulator_command
 from chas_sheets.emulator import Emulator, ManualClock, emulator_session, gspread_client_for, make_app
@@ -236,6 +238,30 @@ def test_what_gspread_sends_and_google_accepts_is_accepted(gc, sheet):
     book.share("elev@example.se", perm_type="user", role="writer", notify=False)  # sends withLink
     assert "elev@example.se" in [p.get("emailAddress") for p in book.list_permissions()]
     sheet.append_rows([["a"]], value_input_option="RAW")  # includeValuesInResponse=False, Python-cased
+
+
+def test_a_spreadsheet_not_shared_with_you_is_403(gc, app):
+    book = gc.create("Någon annans")
+    app.forbid(book.id)
+    with pytest.raises(PermissionError):  # gspread's own translation of a 403
+        gc.open_by_key(book.id)
+    with pytest.raises(gspread.exceptions.APIError) as caught:
+        api(gc, "get", f"{SHEETS}/{book.id}")
+    assert caught.value.response.json()["error"] == {
+        "code": 403, "message": "The caller does not have permission", "status": "PERMISSION_DENIED"}
+
+
+def test_bad_query_enums_are_rejected(gc, sheet):
+    with pytest.raises(gspread.exceptions.APIError) as caught:
+        api(gc, "get", f"{SHEETS}/{sheet.spreadsheet_id}/values/Sheet1", params={"valueRenderOption": "PRETTY"})
+    assert caught.value.code == 400
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1).filter(lambda t: t.strip() == t and "\x00" not in t))
+def test_raw_round_trips_any_text(sheet, text):
+    sheet.update([[text]], "A1", value_input_option="RAW")
+    assert sheet.get("A1", value_render_option="FORMATTED_VALUE") == [[text]]
 
 
 # --- Drive ---------------------------------------------------------------------------------

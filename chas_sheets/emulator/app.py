@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from . import routes
+from . import discovery, routes
 from .control import Faults, Quota, Stats, SystemClock
-from .errors import ApiError, DroppedConnection, bad_request
+from .errors import ApiError, DroppedConnection, bad_request, permission_denied
 from .model import Spreadsheet, Store
 
 JSON_TYPE = "application/json; charset=UTF-8"
@@ -64,6 +64,7 @@ class Emulator:
         self.quota = Quota(self.clock, read_quota_per_minute, write_quota_per_minute)
         self.faults = Faults()
         self.state_file = Path(state_file) if state_file else None
+        self.forbidden: set[str] = set()  # ids answered with 403, as files shared with someone else
         self._lock = threading.RLock()
         if self.state_file and self.state_file.exists():
             self.store.load_json(json.loads(self.state_file.read_text(encoding="utf-8")))
@@ -71,6 +72,10 @@ class Emulator:
     # in-process controls ------------------------------------------------------------
     def stats(self) -> dict:
         return self.stats_counter.snapshot()
+
+    def forbid(self, file_id: str) -> None:
+        "Answer 403 PERMISSION_DENIED for this spreadsheet or file, like one nobody shared with you."
+        self.forbidden.add(file_id)
 
     def reset(self) -> None:
         "Forget all files, counts, quota use and armed faults."
@@ -128,6 +133,11 @@ class Emulator:
             raise ApiError(fault.status, "Internal error encountered." if fault.status >= 500 else "Injected fault.")
         if route.quota:
             self.quota.charge(route.quota)
+        api = "sheets.v4" if route.api_method.startswith("sheets.") else "drive.v3"
+        discovery.validate_query(api, route.api_method, call.query)
+        target = route.spreadsheet_id or _file_of(route)
+        if target in self.forbidden:
+            raise permission_denied()
         with self._lock:
             result = self._run(route, call)
             if not route.is_write and route.spreadsheet_id:
