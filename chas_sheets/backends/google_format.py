@@ -273,9 +273,11 @@ def _replace_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Calla
 
 
 def _column_index(reference: Any, headers: list[str]) -> int:
-    if isinstance(reference, int):
-        return reference
-    return headers.index(str(reference))
+    """0-based column of a header name or index; the xlsx chart's check, so both backends
+    refuse a bad chart spec with the same message."""
+    from .xlsx_chart import _column
+
+    return _column(reference, headers) - 1
 
 
 def chart_request(sheet_id: int, chart: Mapping[str, Any], headers: list[str], row_count: int) -> dict:
