@@ -1,0 +1,135 @@
+"""Every period boundary of the default calendar, seen in the nightly's own tabs (Dashboard
+and Placering rows), and a group on either side of its Big Bang Day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chas_sheets.calendar import Period
+from chas_sheets.nightly import DASHBOARD_HEADERS, PLACEMENT_HEADERS, CrmOutcome, build_report
+from chas_sheets.nightly_crm import CrmSummary
+from chas_sheets.register import Register, RegisterGroup, RegisterStudent
+
+d = dt.date
+
+
+def student(name: str, crm: str = "", lia: dt.date | None = None, placed: dt.date | None = None) -> RegisterStudent:
+    return RegisterStudent(name, 2, f"{name.lower()}@chas.se", "G1", "", crm, crm, "", lia, placed)
+
+
+def summary(companies: int, attempts: tuple[dt.date, ...] = (), dialogues: int = 0) -> CrmSummary:
+    return CrmSummary("individual", leads=companies, companies=companies, dialogues=dialogues,
+                      lead_rows=[[f"L-{n}", f"Firma {n}", "", "", "", "", "", ""] for n in range(companies)],
+                      attempts=[[a.isoformat(), "", ["L-0"]] for a in attempts])
+
+
+def nightly(today: dt.date, crms: dict[str, CrmSummary], students=(), groups=(), calendar=None):
+    """The Dashboard and Placering rows as dicts by name, as the run would write them."""
+    register = Register("register.xlsx", list(groups), list(students), calendar)
+    report = build_report(register, {t: CrmOutcome(t, s) for t, s in crms.items()}, today)
+    tabs = {t.tab: t for t in report.tabs()}
+    dashboard = {row[2]: dict(zip(DASHBOARD_HEADERS, row)) for row in tabs["Dashboard"].rows}
+    placement = {row[2]: dict(zip(PLACEMENT_HEADERS, row)) for row in tabs["Placering"].rows}
+    return dashboard, placement
+
+
+def one(today: dt.date, s: CrmSummary | None, **register_row):
+    crms = {"s.xlsx": s} if s is not None else {}
+    dashboard, placement = nightly(today, crms, [student("Sam", "s.xlsx" if s is not None else "", **register_row)])
+    return dashboard["Sam"], placement.get("Sam")
+
+
+def test_31_march_is_fas_2_and_students_are_not_judged_yet():
+    row, listed = one(d(2027, 3, 31), None)
+    assert (row["Period"], row["Status"], row["Orsak"]) == ("Fas 2", "OK", "LIA-sökandet börjar 2027-04-01")
+    assert row["Dagar till deadline"] == 30 and listed is None
+
+
+def test_1_april_starts_sprint_1_with_the_goal_pro_rata_and_the_risk_list():
+    row, listed = one(d(2027, 4, 1), summary(1))
+    assert (row["Period"], row["Status"]) == ("Sprint 1", "Efter")
+    assert row["Orsak"] == "1 av 50 företag; 2 väntat i dag (50 senast 2027-04-30)"
+    assert listed["Lista"] == "Risk" and listed["Orsak"] == "ingen dialog, 1 av 50 företag"
+    row, _ = one(d(2027, 4, 1), summary(2))
+    assert row["Status"] == "OK"
+    _, listed = one(d(2027, 4, 1), summary(2, dialogues=1))
+    assert listed is None  # a dialogue: not at risk
+
+
+@pytest.mark.parametrize("companies, status", [(49, "Efter"), (50, "OK")])
+def test_30_april_is_the_company_goal(companies, status):
+    row, _ = one(d(2027, 4, 30), summary(companies))
+    assert (row["Period"], row["Status"], row["Dagar till deadline"]) == ("Sprint 1", status, 0)
+    assert row["I fas"] == ("Ja" if companies >= 50 else "Nej")
+
+
+def test_1_may_judges_the_goal_and_reach_out():
+    today = d(2027, 5, 1)
+    row, _ = one(today, summary(49, (today,)))
+    assert (row["Period"], row["Status"], row["Orsak"]) == ("Sprint 2", "Efter", "49 av 50 företag (mål 2027-04-30)")
+    assert row["Dagar till deadline"] == 60
+    row, _ = one(today, summary(50, (today,)))
+    assert row["Status"] == "OK" and row["Försök 7 d"] == 1
+    row, _ = one(today, summary(50, (today - dt.timedelta(days=7),)))
+    assert row["Status"] == "Efter" and "inga kontaktförsök senaste 7 dagarna" in row["Orsak"]
+
+
+def test_30_june_is_the_soft_deadline_and_july_is_research():
+    row, _ = one(d(2027, 6, 30), summary(50, (d(2027, 6, 30),)))
+    assert (row["Period"], row["Dagar till deadline"]) == ("Sprint 2", 0)
+    row, _ = one(d(2027, 7, 1), summary(50))  # no attempts, but July is a research sprint
+    assert (row["Period"], row["Status"], row["Dagar till deadline"]) == ("Sprint 3", "OK", 91)
+
+
+def test_30_september_is_the_last_day_before_placement():
+    row, listed = one(d(2027, 9, 30), summary(60, (d(2027, 9, 29),), dialogues=2))
+    assert (row["Period"], row["Status"], row["Dagar till deadline"]) == ("Sprint 4", "OK", 0)
+    assert listed is None
+
+
+def test_1_october_lists_students_without_lia_for_placement():
+    row, listed = one(d(2027, 10, 1), summary(60, (d(2027, 9, 29),), dialogues=2))
+    assert (row["Period"], row["Status"]) == ("Sprint 5", "Efter")
+    assert row["Orsak"] == "ingen LIA efter hard deadline 2027-09-30: placering"
+    assert row["Dagar till deadline"] is None
+    assert listed["Lista"] == "Placering"
+    row, listed = one(d(2027, 10, 1), summary(60), lia=d(2027, 9, 30))
+    assert row["Status"] == "OK" and listed is None
+
+
+def test_an_own_lia_registered_after_placement_is_flagged():
+    row, listed = one(d(2027, 10, 12), summary(60), placed=d(2027, 10, 5), lia=d(2027, 10, 10))
+    assert row["Status"] == "OK"
+    assert listed["Lista"] == "Egen LIA efter placering" and "backoffice kan neka" in listed["Orsak"]
+
+
+def test_a_group_before_and_after_its_big_bang_day():
+    group = RegisterGroup("G1", 2, "", "g.xlsx", "g.xlsx", d(2026, 12, 8), 45)
+    crm = {"g.xlsx": CrmSummary("group", leads=35, companies=30)}
+    before, _ = nightly(d(2026, 12, 7), crm, groups=[group])
+    assert (before["G1"]["Period"], before["G1"]["Mål"], before["G1"]["Status"]) == ("Fas 1", 30, "OK")
+    after, _ = nightly(d(2026, 12, 8), crm, groups=[group])
+    assert (after["G1"]["Period"], after["G1"]["Mål"]) == ("Fas 1, efter Big Bang Day", 45)
+    assert (after["G1"]["Status"], after["G1"]["Orsak"]) == ("Efter", "35 av 45 leads (delmål)")
+
+
+def test_a_group_in_fas_2_needs_input_or_output_each_week():
+    group = RegisterGroup("G1", 2, "", "g.xlsx", "g.xlsx", d(2026, 12, 1), 30)
+    today = d(2027, 2, 10)
+    quiet = CrmSummary("group", leads=40, companies=38, lead_rows=[["L-1", "X", "", "", "", "2026-11-01", "A", ""]])
+    row, _ = nightly(today, {"g.xlsx": quiet}, groups=[group])
+    assert row["G1"]["Status"] == "Efter" and "inga nya eller bearbetade leads" in row["G1"]["Orsak"]
+    busy = CrmSummary("group", leads=40, companies=38, lead_rows=[["L-1", "X", "", "", "", "2027-02-09", "A", ""]])
+    row, _ = nightly(today, {"g.xlsx": busy}, groups=[group])
+    assert (row["G1"]["Status"], row["G1"]["Nya leads 7 d"], row["G1"]["Balans 7 d"]) == ("OK", 1, 1)
+
+
+def test_the_registers_kalender_replaces_the_defaults():
+    kalender = [Period("Sprint 1", d(2027, 4, 8), d(2027, 5, 7)), Period("Sprint 2", d(2027, 5, 8), d(2027, 6, 30)),
+                Period("Sprint 4", d(2027, 8, 1), d(2027, 9, 30))]
+    dashboard, _ = nightly(d(2027, 4, 5), {}, [student("Sam")], calendar=kalender)
+    assert (dashboard["Sam"]["Period"], dashboard["Sam"]["Orsak"]) == ("", "LIA-sökandet börjar 2027-04-08")
+    dashboard, _ = nightly(d(2027, 5, 1), {"s.xlsx": summary(40)}, [student("Sam", "s.xlsx")], calendar=kalender)
+    assert dashboard["Sam"]["Period"] == "Sprint 1" and dashboard["Sam"]["Dagar till deadline"] == 6
