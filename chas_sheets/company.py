@@ -58,7 +58,7 @@ CONTAINED_EXTRA_LETTERS = 3
 # At most this many clusters sharing one name or domain name are paired for review.
 MOST_PER_KEY = 20
 # Blocks larger than this are compared as a sorted neighbourhood of this width.
-BLOCK_WINDOW = 200
+BLOCK_WINDOW = 50
 
 
 @dataclass(frozen=True)
@@ -280,8 +280,9 @@ def _confirm(forest: _Forest, rows: list[_Row], index: dict, a: Hashable, b: Has
 
 
 def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
-    """Review pairs from similar names, compared only inside blocks (shared word, first or
-    last four letters), large blocks as a sorted neighbourhood: cost stays near-linear."""
+    """Review pairs from similar names, compared only inside blocks (a shared uncommon word,
+    the first or last four letters), large blocks as a sorted neighbourhood: cost stays
+    near-linear."""
     roots_of: dict[str, set[int]] = defaultdict(set)
     for i, row in enumerate(rows):
         if len("".join(row.tokens)) > SHORT_NAME_LETTERS:
@@ -332,8 +333,9 @@ def _candidate_pairs(names: list[str]) -> np.ndarray:
         for key in keys:
             blocks[key].append(n)
     chunks = [np.empty((0, 2), dtype=np.int64)]
-    for members in blocks.values():
-        if len(members) > 1:
+    for key, members in blocks.items():
+        # A common word ('bygg') is no block: too many names share it to say anything.
+        if len(members) > 1 and (key[0] in "<>" or len(members) <= BLOCK_WINDOW):
             chunks.append(_block_pairs(np.array(members, dtype=np.int64)))
     pairs = np.concatenate(chunks)
     if not len(pairs):
