@@ -25,10 +25,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..changes import ChangeSet
 from ..errors import CorruptSpreadsheet, SpreadsheetLocked, SpreadsheetNotFound, UnsafeWrite
 from ..layout import TEMPLATE_ROWS, Layout, TabLayout, layout_for
-from ..schema import contract
 from ..tables import RawWorkbook
 from ..writeplan import Formula, RunInfo, TabWrites, resolve
-from .base import ApplyResult, Backend
+from .base import ApplyResult, Backend, wanted_titles
 
 LOCK_TIMEOUT_SECONDS = 30
 _DRAWING_PARTS = ("xl/drawings/", "xl/charts/", "xl/media/", "xl/diagrams/")
@@ -113,21 +112,11 @@ class LocalWorkbook(Backend):
         except Exception as exc:  # openpyxl raises many kinds on damaged files
             raise CorruptSpreadsheet(f"{self.path}: not a readable .xlsx workbook ({exc})") from exc
 
-    def _wanted_titles(self, titles: list[str], tabs: Sequence[str] | None) -> list[str]:
-        if tabs is None:
-            return titles
-        wanted = []
-        for name in tabs:
-            title = contract().find_tab_title(name, titles) if name in contract().tabs else (name if name in titles else None)
-            if title is not None:
-                wanted.append(title)
-        return wanted
-
     def read(self, tabs: Sequence[str] | None = None) -> RawWorkbook:
         wb = self._load(read_only=True, data_only=True)
         try:
             titles = list(wb.sheetnames)
-            grids = {t: _grid(wb[t], formulas=False) for t in self._wanted_titles(titles, tabs)}
+            grids = {t: _grid(wb[t], formulas=False) for t in wanted_titles(titles, tabs)}
         finally:
             wb.close()
         return RawWorkbook(titles, grids, self.target)
@@ -146,7 +135,7 @@ class LocalWorkbook(Backend):
     def _apply_locked(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
         wb = self._load()
         titles = list(wb.sheetnames)
-        touched = self._wanted_titles(titles, [*sorted(changes.tabs), "Ändringslogg"])
+        touched = wanted_titles(titles, [*sorted(changes.tabs), "Ändringslogg"])
         fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
         plan = resolve(changes, fresh, run)
         if not plan:
