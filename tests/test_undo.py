@@ -18,7 +18,7 @@ from chas_sheets.runner import execute, read_tables
 from chas_sheets.undo import RUN_IN, list_runs, read_log, undo_run
 from chas_sheets.values import normalise_read
 from chas_sheets.writeplan import RunInfo
-from test_backend_contract import GoogleHarness, LocalHarness
+from test_backend_contract import GoogleHarness, LocalHarness, harness  # noqa: F401 (harness: a fixture)
 from test_harvest import everyone_wants_everything, group, prepared, rows  # noqa: F401 (group: a fixture)
 
 TODAY = dt.date(2027, 5, 12)
@@ -37,11 +37,6 @@ LOG = [
     {"ID": "K-DDDDDD", "Datum": D(2027, 5, 6), "Företag": "Saab", "Kanal": "Mejl", "Utfall": "Inget svar"},
     {"ID": "K-EEEEEE", "Datum": D(2027, 5, 8), "Företag": "Saab", "Kanal": "LinkedIn", "Utfall": "Inget svar"},
 ]
-
-
-@pytest.fixture(params=["local", "google"])
-def harness(request, tmp_path):
-    return LocalHarness(tmp_path) if request.param == "local" else GoogleHarness()
 
 
 def opener(harness):
