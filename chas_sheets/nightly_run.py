@@ -166,7 +166,11 @@ def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
     report = build_report(register, outcomes, today)
     state = updated_state(old_state, detection, kept, today.isoformat(), [job.target for job in jobs])
     tabs = [*report.tabs(), TabReplacement(STATE_TAB, STATE_HEADERS, state.rows())]
-    changed = [tab for tab in tabs if not same_tab(raw, tab)]
+    # A newer feed token alone is no reason to write: the write itself would move the feed
+    # on, and every night would write again. The old token stays valid (a longer walk).
+    same_but_token = NightState(old_state.page_token, state.entries)
+    changed = [tab for tab in tabs if not same_tab(raw, tab) and not (
+        tab.tab == STATE_TAB and same_tab(raw, TabReplacement(STATE_TAB, STATE_HEADERS, same_but_token.rows())))]
     if changed:  # a local save drops charts of tabs not rewritten: draw them again with the rest
         changed = [tab for tab in tabs if tab in changed or tab.chart]
     register_outcome = None
