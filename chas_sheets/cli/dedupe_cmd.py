@@ -1,0 +1,63 @@
+"""`chas-sheets dedupe TARGET [--apply] [--merge ID,ID ...] [--json]` and `dedupe --across REGISTER`."""
+
+import click
+
+from ..dedupe import plan_dedupe
+from ..errors import InvalidInput
+from ..runner import read_tables
+from .common import AppContext, apply_option, echo_json, finish, json_option, pass_app
+
+
+def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        if len(ids) != 2:
+            raise InvalidInput(f"--merge takes two lead IDs like L-7KQ2M9,L-3XP4RT, not {value!r}")
+        pairs.append((ids[0], ids[1]))
+    return pairs
+
+
+@click.command()
+@click.argument("target")
+@click.option("--across", is_flag=True,
+              help="TARGET is the register: report companies over-processed across every CRM it names.")
+@click.option("--merge", "merges", multiple=True, metavar="ID,ID",
+              help="Confirm that two leads' companies are one (a review pair); repeatable.")
+@apply_option
+@json_option
+@pass_app
+def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], apply_: bool, as_json: bool):
+    """Merge duplicate leads in one CRM, or (--across) list over-processed companies.
+
+    Two rows are one lead when they are the same company (same organisation number, website
+    or e-mail domain, or the same name once case, legal forms and spacing are forgiven) and
+    their contact persons do not differ. The oldest row is kept, its blank cells filled from
+    the others and their comments joined; removed rows are logged whole in Ändringslogg and
+    Kontaktlogg rows are re-pointed to the kept lead. Rows of one company with different
+    contact persons are kept, with the company spelled one way. Similar names are only listed
+    for review: confirm a pair with --merge ID,ID. Dry run unless --apply.
+
+    With --across, TARGET is the register: every CRM it names is read once, and companies in
+    more than 3 individual CRMs or contacted by more than 3 students within 14 days are listed.
+    """
+    if across:
+        if apply_ or merges:
+            raise click.UsageError("--across only reports: it takes neither --apply nor --merge")
+        from ..dedupe_across import report_across  # noqa: PLC0415 — only this mode needs the register
+
+        report = report_across(app.open(target), app.open, app.today)
+        if as_json:
+            echo_json(report.to_dict())
+        else:
+            for line in report.render():
+                click.echo(line)
+        return
+    backend = app.open(target)
+    tables = read_tables(backend, ["Leads"], ["Kontaktlogg"])
+    changes, report = plan_dedupe(tables, _pairs(merges), app.today)
+    if as_json:
+        outcome = finish(backend, changes, "dedupe", apply_)
+        echo_json({**report.to_dict(), **outcome.to_dict()})
+        return
+    finish(backend, changes, "dedupe", apply_, describe=lambda _: report.render())
