@@ -1,0 +1,66 @@
+"""dedupe --across: over-processed companies across the CRMs of a small register in tmp_path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from chas_sheets.backends.local import LocalWorkbook
+from chas_sheets.cli import cli
+from chas_sheets.dedupe_across import report_across
+
+# Five students hold Volvo Personvagnar, spelled four ways ("Volvo Cars" joined by its website); four of
+# them called it within 14 days. AB Volvo (another company) is held by four students, none
+# of whom called it. Spotify is held by three students only.
+VOLVO = ["Volvo Personvagnar AB", "VOLVO PERSONVAGNAR AB", "Volvo Personvagnar", "Volvo Cars", "Volvo Personvagnar AB"]
+CALLS = ["2027-04-29", "2027-05-03", "2027-05-08", "2027-05-12", None]  # 14 days: 29/4-12/5
+
+
+@pytest.fixture
+def register(make_crm, tmp_path):
+    students = []
+    for n, (name, day) in enumerate(zip(VOLVO, CALLS)):
+        student = f"Student {n + 1}"
+        leads = [{"ID": "L-V", "Företag": name, "Webbplats": "https://www.volvocars.com/se/" if n in (0, 3) else None},
+                 {"ID": "L-A", "Företag": "AB Volvo", "Webbplats": "volvogroup.com"} if n < 4 else {"ID": "L-X", "Företag": "Hemnet"},
+                 {"ID": "L-S", "Företag": "Spotify AB"} if n < 3 else {"ID": "L-Y", "Företag": "Klarna"}]
+        log = [{"Datum": day, "Företag": name, "Lead-ID": "L-V", "Kanal": "Telefon", "Utfall": "Inget svar"}] if day else []
+        make_crm("student", f"studerande/s{n + 1}.xlsx", Leads=leads, Kontaktlogg=log)
+        students.append({"Namn": student, "Grupp": "Sthlm 1", "Individuellt CRM": f"studerande/s{n + 1}.xlsx"})
+    students.append({"Namn": "Saknad", "Grupp": "Sthlm 1", "Individuellt CRM": "studerande/saknas.xlsx"})
+    make_crm("group", "grupper/sthlm.xlsx", Leads=[{"ID": "L-G", "Företag": "Volvo Personvagnar"}])
+    return make_crm("register", "register.xlsx", Grupper=[{"Grupp": "Sthlm 1", "Gruppens CRM": "grupper/sthlm.xlsx"}],
+                    Studerande=students)
+
+
+def test_companies_in_more_than_three_crms_or_called_by_more_than_three_students(register, today):
+    report = report_across(LocalWorkbook(register), LocalWorkbook, today)
+    assert report.crms_read == 6  # five students and the group; the missing CRM is an error
+    assert [who for who, _ in report.errors] == ["Saknad"]
+    by_name = {company.name: company for company in report.companies}
+    assert set(by_name) == {"Volvo Personvagnar AB", "AB Volvo"}
+    volvo = by_name["Volvo Personvagnar AB"]
+    assert volvo.holders == ("Student 1", "Student 2", "Student 3", "Student 4", "Student 5")
+    assert volvo.contacters == ("Student 1", "Student 2", "Student 3", "Student 4")
+    assert len(volvo.reasons) == 2
+    ab_volvo = by_name["AB Volvo"]
+    assert ab_volvo.holders == ("Student 1", "Student 2", "Student 3", "Student 4") and not ab_volvo.contacters
+
+
+def test_the_command_reports_and_writes_nothing(register, tmp_path):
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*.xlsx")}
+    result = CliRunner().invoke(cli, ["--today", "2027-05-12", "dedupe", "--across", str(register)])
+    assert result.exit_code == 0, result.output
+    assert "Volvo Personvagnar AB" in result.output and "Spotify" not in result.output
+    assert "error: Saknad" in result.output
+    result = CliRunner().invoke(cli, ["--today", "2027-05-12", "dedupe", "--across", str(register), "--json"])
+    data = json.loads(result.stdout)
+    assert {c["company"] for c in data["overprocessed"]} == {"Volvo Personvagnar AB", "AB Volvo"}
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*.xlsx")} == before
+
+
+def test_across_refuses_apply(register):
+    result = CliRunner().invoke(cli, ["dedupe", "--across", str(register), "--apply"])
+    assert result.exit_code == 2
