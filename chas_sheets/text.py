@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")  # letters of every script stay: "Яндекс", "שטראוס" are names too
 
 
 def strip_diacritics(text: str) -> str:
