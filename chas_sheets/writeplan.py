@@ -11,6 +11,7 @@ one Ändringslogg row per change.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,34 @@ LOG_TAB = "Ändringslogg"
 
 
 class Formula(str):
-    """A cell holding a formula (as read for writing): people's work, never overwritten."""
+    """A cell holding a formula (as read for writing): people's work, never overwritten.
+
+    `value` is the formula's result as a plain read saw it, so a row holding a formula is
+    still recognised as the row the command read (its fingerprint uses the result).
+    """
+
+    value: Any = None
+
+    def __new__(cls, text: str, value: Any = None) -> "Formula":
+        formula = super().__new__(cls, text)
+        formula.value = value
+        return formula
+
+
+class Merged(str):
+    """A cell hidden inside merged cells (not their top-left one): it cannot hold a value."""
+
+    def __new__(cls) -> "Merged":
+        return super().__new__(cls, "")
+
+
+def as_read(value: Any) -> Any:
+    """A fresh-read cell as the command's plain read saw it (a formula's result)."""
+    return value.value if isinstance(value, Formula) else value
+
+
+def _row_as_read(cells) -> list[Any]:
+    return [as_read(c) for c in cells]
 
 
 @dataclass(frozen=True)
@@ -114,6 +142,8 @@ class _TabState:
         used = max((i for i, h in enumerate(self.header.headers) if h), default=-1)
         used = max([used, *self.writes.header_cells])
         index = used + 1
+        while isinstance(self.cell(self.header.row, index), Merged):
+            index += 1  # a header merged across columns: the new column goes after it
         self.writes.header_cells[index] = label
         self.header.positions[label] = index
         self.writes.header_row = self.header.row
@@ -194,15 +224,20 @@ def _resolve_id(st: _TabState, item: IdAssignment, plan: WritePlan, log, skip) -
     if _missing_tab(st, f"new ID {item.new}", skip):
         return
     key_index = st.key_index()
-    candidates = [item.sheet_row] + [r for r in range(st.header.row + 1, len(st.grid) + 1) if r != item.sheet_row]
-    for row in candidates:
+    # The row is almost always where it was read; look elsewhere only when it moved (lazily:
+    # a list of every row per new ID made a 20,000-row CRM quadratic).
+    others = (r for r in range(st.header.row + 1, len(st.grid) + 1) if r != item.sheet_row)
+    for row in itertools.chain((item.sheet_row,), others):
         if row > len(st.grid):
             continue
         cells = st.grid[row - 1]
         current = cells[key_index] if key_index is not None and key_index < len(cells) else None
-        if values_equal(current, item.old) and row_fingerprint(cells, key_index) == item.fingerprint:
+        if values_equal(current, item.old) and row_fingerprint(_row_as_read(cells), key_index) == item.fingerprint:
             if item.old and st.rows_by_key.get(as_text(item.old)) == row:
                 continue  # this is the row that rightly keeps the duplicated ID
+            if key_index is not None and isinstance(current, Merged):
+                skip(f"{st.name} row {row}, ID: inside merged cells; no ID given to it (unmerge to let it get one)")
+                return
             st.writes.cells[(row, st.column("ID"))] = item.new
             st.rows_by_key[item.new] = row
             plan.applied.append(item)
@@ -222,6 +257,9 @@ def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip) -
     current = st.cell(row, col)
     if isinstance(current, Formula):
         skip(f"{st.name} row {row} ({item.row_id}), {item.column}: holds a formula; left as it is")
+        return
+    if isinstance(current, Merged):
+        skip(f"{st.name} row {row} ({item.row_id}), {item.column}: inside merged cells; left as it is")
         return
     if not values_equal(current, item.old):
         skip(f"{st.name} row {row} ({item.row_id}), {item.column}: changed by someone since it was read "
@@ -243,7 +281,7 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
         return
     for label, value in item.values.items():
         index = st.header.positions.get(label)
-        if index is not None and not values_equal(st.cell(row, index), value):
+        if index is not None and not values_equal(as_read(st.cell(row, index)), value):
             skip(f"{st.name} row {row} ({item.row_id}): changed since it was read; not removed")
             return
     st.writes.deletes.append(row)

@@ -85,7 +85,8 @@ def cell_value(cell: Mapping[str, Any], formulas: bool) -> Any:
     number_format = ((cell.get("userEnteredFormat") or {}).get("numberFormat")
                      or (cell.get("effectiveFormat") or {}).get("numberFormat"))
     if "formulaValue" in entered:
-        return Formula(entered["formulaValue"]) if formulas else _plain(cell.get("effectiveValue"), number_format)
+        result = _plain(cell.get("effectiveValue"), number_format)
+        return Formula(entered["formulaValue"], result) if formulas else result
     return _plain(entered, number_format)
 
 

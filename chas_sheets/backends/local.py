@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 import filelock
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -26,7 +27,7 @@ from ..changes import ChangeSet
 from ..errors import CorruptSpreadsheet, SpreadsheetLocked, SpreadsheetNotFound, UnsafeWrite
 from ..layout import TEMPLATE_ROWS, Layout, TabLayout, layout_for
 from ..tables import RawWorkbook
-from ..writeplan import Formula, RunInfo, TabWrites, resolve
+from ..writeplan import Formula, Merged, RunInfo, TabWrites, resolve
 from .base import ApplyResult, Backend, wanted_titles
 
 LOCK_TIMEOUT_SECONDS = 30
@@ -67,15 +68,51 @@ def _grid(ws, formulas: bool) -> list[list[Any]]:
     rows = []
     for row in ws.iter_rows(values_only=not formulas):
         if formulas:
-            rows.append([Formula(c.value) if c.data_type == "f" else c.value for c in row])
+            rows.append([_for_writing(c) for c in row])
         else:
             rows.append(list(row))
     return rows
 
 
+def _for_writing(cell) -> Any:
+    if isinstance(cell, MergedCell):
+        return Merged()
+    return Formula(cell.value) if cell.data_type == "f" else cell.value
+
+
+def _add_formula_results(path: Path, grids: dict[str, list[list[Any]]]) -> None:
+    """Give each Formula the result a plain read sees (a second, read-only load; only when
+    there are formulas), so rows holding formulas are recognised by their fingerprint."""
+    wanted = {t: g for t, g in grids.items() if any(isinstance(c, Formula) for r in g for c in r)}
+    if not wanted:
+        return
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for title, grid in wanted.items():
+            for cells, values in zip(grid, wb[title].iter_rows(values_only=True)):
+                for index, cell in enumerate(cells):
+                    if isinstance(cell, Formula) and index < len(values):
+                        cell.value = values[index]
+    finally:
+        wb.close()
+
+
+def _storable(text: str) -> str:
+    """Control characters .xlsx cannot store (openpyxl refuses them) written as Excel's own
+    `_xHHHH_` escapes, which Excel reads back as the character: nothing else is touched."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
 def _set_cell(ws, row: int, col: int, value: Any) -> None:
     """Write one value; text is always stored as text, never as a formula."""
     cell = ws.cell(row=row, column=col + 1)
+    if isinstance(cell, MergedCell):
+        # Only a merged range's top-left cell holds a value, so unmerging loses nothing;
+        # cells people merged are skipped by the write plan, this is the fallback.
+        ws.unmerge_cells(next(str(r) for r in ws.merged_cells.ranges if cell.coordinate in r))
+        cell = ws.cell(row=row, column=col + 1)
+    if isinstance(value, str):
+        value = _storable(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would store '=...' as a formula otherwise
@@ -137,6 +174,7 @@ class LocalWorkbook(Backend):
         titles = list(wb.sheetnames)
         touched = wanted_titles(titles, [*sorted(changes.tabs), "Ändringslogg"])
         fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
+        _add_formula_results(self.path, fresh.grids)
         plan = resolve(changes, fresh, run)
         if not plan:
             return ApplyResult(plan, written=False)
