@@ -4,7 +4,9 @@
   fields needed to give text as text, numbers as numbers and dates as dates). Never gspread's
   numericising helpers.
 - apply: ONE re-read (the same request) for compare-and-set through `writeplan.resolve`, then
-  ONE `spreadsheets.batchUpdate`. Why batchUpdate and not `values:batchUpdate` with RAW:
+  ONE `spreadsheets.batchUpdate`. A lock (google_lock) is held from before the re-read until
+  the write, riding on those two requests: the re-read is the answer to the batchUpdate that
+  takes the lock, and the write batch releases it. Why batchUpdate and not `values:batchUpdate` with RAW:
   Google applies a batchUpdate atomically (all or nothing), so a failure never leaves half a
   run written and the Ändringslogg rows arrive with the cells they describe; new tabs,
   appended rows past the grid, date formats, deletions and charts all fit in the same
@@ -31,7 +33,7 @@ from urllib.parse import quote
 import requests
 
 from ..changes import ChangeSet
-from ..errors import BackendError, InvalidInput, SpreadsheetNotFound
+from ..errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
 from ..layout import layout_for
 from ..schema import contract, find_header
 from ..tables import RawWorkbook
@@ -39,6 +41,7 @@ from ..values import as_text
 from ..writeplan import LOG_TAB, RunInfo, WritePlan, resolve
 from . import google_format as fmt
 from .base import ApplyResult, Backend, wanted_titles
+from .google_lock import SheetLock
 from .google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
 from .google_http import (DRIVE_URL, SHEETS_URL, GoogleApiError, RetryingHTTPClient, RetryPolicy,
                           WriteOutcomeUnknown, api_url_from_env)
@@ -80,6 +83,8 @@ class GoogleSpreadsheet(Backend):
         self.target = SHEETS_WEB_URL.format(key=key)
         self.connection = Connection(credentials, session, api_url, retry)
         self._clients: dict[tuple[str, ...], tuple[RetryingHTTPClient, str]] = {}
+        self.locking = True  # hold the chas-sheets lock while writing (tests turn it off to show why)
+        self.lock_options: dict[str, Any] = {}  # SheetLock overrides: clock, sleep, lease/wait seconds
 
     # plumbing ---------------------------------------------------------------------------
     def _client(self, *extra_scopes: str) -> RetryingHTTPClient:
@@ -109,6 +114,16 @@ class GoogleSpreadsheet(Backend):
                                            params={"includeGridData": "true", "fields": fmt.READ_FIELDS})
         except GoogleApiError as exc:
             raise self._failed(exc) from exc
+
+    def _lock(self, run: RunInfo) -> SheetLock | None:
+        if not self.locking:
+            return None
+        client = self._client()
+        url = f"{SHEETS_URL}/{self.key}"
+        sleep = client.retry.sleep
+        return SheetLock(self.target, run.run_id, lambda body, params: client.post_json(f"{url}:batchUpdate", body, params),
+                         lambda params: client.get_json(url, params), fmt.READ_FIELDS,
+                         **{"sleep": sleep, **self.lock_options})
 
     def _batch_update(self, requests_: list[dict], *extra_scopes: str) -> dict:
         try:
@@ -142,29 +157,50 @@ class GoogleSpreadsheet(Backend):
     def apply(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
         if not changes:
             return ApplyResult(WritePlan(run), written=False)  # nothing to verify: no request
+        lock = self._lock(run)
+        try:
+            book = lock.acquire() if lock else None
+        except GoogleApiError as exc:
+            raise self._failed(exc) from exc
+        try:
+            return self._apply_held(changes, run, book, lock)
+        except Exception:
+            if lock:
+                lock.release()  # best effort; a lock left behind expires after its lease
+            raise
+
+    def _apply_held(self, changes: ChangeSet, run: RunInfo, book: dict | None, lock: SheetLock | None) -> ApplyResult:
         tabs = [*sorted(changes.tabs), LOG_TAB]
         sent: WritePlan | None = None
         notes: list[str] = []
         for _ in range(MAX_LOST_WRITES + 1):
-            book = self._fetch()
+            book = book or self._fetch()  # the lock's answer is the first verify read
             fresh = self._workbook(book, tabs, formulas=True, source=self.target)
             if sent is not None and run_logged(fresh, run.run_id):
                 notes.append("the answer to the write was lost, but its rows are in Ändringslogg: it was applied")
                 return ApplyResult(sent, written=True, notes=notes)
             plan = resolve(changes, fresh, run)
             if not plan:
+                if lock:
+                    lock.release()
                 return ApplyResult(plan, written=False, notes=notes)
             infos = {info.title: info for info in fmt.sheet_infos(book)}
             taken = {info.sheet_id for info in infos.values()}
             requests_ = []
             for title, writes in plan.tabs.items():
                 requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
+            book = None  # a retry reads again
             try:
-                self._batch_update(requests_)
+                self._batch_update(lock.fence(requests_) if lock else requests_)
             except WriteOutcomeUnknown as exc:
                 sent = plan
                 notes.append(f"{exc}; checked and retried")
                 continue
+            except BackendError:
+                if lock and lock.lost():
+                    raise SpreadsheetLocked(f"{self.target}: another chas-sheets run took over the lock of this "
+                                            "run (it held it past its lease); nothing was written, run again") from None
+                raise
             return ApplyResult(plan, written=True, notes=notes)
         raise BackendError(f"{self.target}: the write's answer was lost {MAX_LOST_WRITES + 1} times and it is "
                            "not in Ändringslogg; nothing was written, try again later")

@@ -1,0 +1,185 @@
+"""A lock on one Google spreadsheet, so two chas-sheets runs never interleave their writes.
+
+Why a lock at all: compare-and-set (writeplan.resolve) protects cells a person edits, but two
+runs that verify-read at the same moment both plan their Ändringslogg rows (and appended
+rows) for the same free rows, and the second write would land on the first one's rows.
+
+How: one piece of spreadsheet-level developer metadata, key `chas-sheets-lock`, value
+"<run id> <expiry, UTC ISO>", always under the same fixed `metadataId`. Creating metadata
+under an id that exists fails the whole batchUpdate (Google applies a batch all or nothing),
+so taking the lock is an atomic test-and-set without any extra read.
+
+The request budget stays at 3 for a changed spreadsheet (read, verify, write), because the
+lock rides on requests the run makes anyway:
+- take + verify-read = ONE batchUpdate: `createDeveloperMetadata` with
+  `includeSpreadsheetInResponse` and `responseIncludeGridData`, so its answer IS the verify
+  read (the old separate `spreadsheets.get` is gone).
+- write + release = ONE batchUpdate: the writes are fenced by [delete the lock if it still
+  holds OUR value, create it again with our value] in front of them (the create fails, and
+  with it the whole write, if another run took the lock over after ours expired) and the
+  release (delete our value) behind them.
+Creating the lock metadata only inside the write batch would NOT be a lock: two runs could
+still verify-read at the same time and plan the same rows; the lock must be held from before
+the verify-read until the write.
+Costs beyond the budget only when something happens: a run that finds nothing to write after
+its verify-read releases with one more batchUpdate; a run that finds the lock held polls it
+(one small `spreadsheets.get` of the metadata, then a new try) until WAIT_SECONDS, then gives
+up with SpreadsheetLocked. A crashed run's lock expires after LEASE_SECONDS and the next run
+takes it over atomically (delete-that-value + create in one batch).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..errors import BackendError, SpreadsheetLocked
+from .google_http import GoogleApiError, WriteOutcomeUnknown
+
+LOCK_KEY = "chas-sheets-lock"
+# A fixed id is what makes creating the lock a test-and-set (int32, positive).
+LOCK_METADATA_ID = int.from_bytes(hashlib.sha256(LOCK_KEY.encode()).digest()[:4], "big") & 0x7FFFFFFF or 1
+# A run holds the lock for two requests (verify, write); each may retry for up to a minute.
+LEASE_SECONDS = 300.0
+WAIT_SECONDS = 30.0
+METADATA_FIELDS = "developerMetadata(metadataId,metadataKey,metadataValue)"
+
+
+@dataclass(frozen=True)
+class LockValue:
+    run_id: str
+    expires: float  # seconds since the epoch
+
+    def text(self) -> str:
+        stamp = dt.datetime.fromtimestamp(self.expires, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{self.run_id} {stamp}"
+
+    @classmethod
+    def parse(cls, text: str) -> "LockValue":
+        run_id, _, stamp = (text or "").rpartition(" ")
+        try:
+            expires = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
+        except ValueError:
+            expires = 0.0  # unreadable: treat as expired, so a damaged lock never blocks forever
+        return cls(run_id or text, expires)
+
+    def until(self) -> str:
+        return dt.datetime.fromtimestamp(self.expires, dt.timezone.utc).strftime("%H:%M:%S UTC")
+
+
+# Pure request builders ----------------------------------------------------------------------
+def _lookup(value: str | None = None) -> dict:
+    lookup: dict = {"metadataId": LOCK_METADATA_ID}
+    if value is not None:
+        lookup["metadataValue"] = value
+    return {"dataFilter": {"developerMetadataLookup": lookup}}
+
+
+def create_request(value: str) -> dict:
+    return {"createDeveloperMetadata": {"developerMetadata": {
+        "metadataId": LOCK_METADATA_ID, "metadataKey": LOCK_KEY, "metadataValue": value,
+        "location": {"spreadsheet": True}, "visibility": "DOCUMENT"}}}
+
+
+def delete_request(value: str) -> dict:
+    """Delete the lock only while it holds `value` (a lock someone else took is not touched)."""
+    return {"deleteDeveloperMetadata": _lookup(value)}
+
+
+def fenced(requests_: list[dict], value: str) -> list[dict]:
+    """The write batch: applied only while the lock still holds `value`; releases it at the end."""
+    return [delete_request(value), create_request(value), *requests_, delete_request(value)]
+
+
+def lock_value_in(book: dict) -> str | None:
+    """The lock's value in a spreadsheet resource (its spreadsheet-level developer metadata)."""
+    for meta in book.get("developerMetadata") or ():
+        if meta.get("metadataId") == LOCK_METADATA_ID:
+            return meta.get("metadataValue", "")
+    return None
+
+
+@dataclass
+class SheetLock:
+    """One run's hold on one spreadsheet. `post(body, params)` sends a batchUpdate,
+    `get(params)` a spreadsheets.get (both raise GoogleApiError); waits use `sleep`."""
+
+    target: str
+    run_id: str
+    post: Callable[[dict, dict], dict]
+    get: Callable[[dict], dict]
+    read_fields: str
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    lease_seconds: float = LEASE_SECONDS
+    wait_seconds: float = WAIT_SECONDS
+    value: str = ""
+    waited: list[float] = field(default_factory=list)
+
+    def acquire(self) -> dict | None:
+        """Take the lock; returns the spreadsheet as read right after taking it (the verify
+        read), or None when that answer was lost (the caller then reads it)."""
+        deadline = self.clock() + self.wait_seconds
+        attempt = refused_unlocked = 0
+        while True:
+            self.value = LockValue(self.run_id, self.clock() + self.lease_seconds).text()
+            try:
+                return self._take([create_request(self.value)])
+            except WriteOutcomeUnknown:
+                pass  # did it get through? the lock's value says
+            except GoogleApiError as exc:
+                if exc.status != 400:
+                    raise
+            current = self.current()
+            holder = LockValue.parse(current) if current is not None else None
+            if holder is not None and holder.run_id == self.run_id:
+                self.value = current
+                return None  # ours: the answer was lost, not the request
+            if holder is not None:
+                if holder.expires <= self.clock():
+                    try:  # a crashed run's lock: take it over, atomically, only if still that one
+                        return self._take([delete_request(current), create_request(self.value)])
+                    except (WriteOutcomeUnknown, GoogleApiError):
+                        pass  # raced with another run taking it over: look again after a wait
+                if self.clock() >= deadline:
+                    raise SpreadsheetLocked(
+                        f"{self.target} is being written by another chas-sheets run ({holder.run_id}, "
+                        f"holding it until {holder.until()} at the latest); try again when it has finished")
+            else:
+                refused_unlocked += 1  # once is a race with a run releasing it; twice is something else
+                if refused_unlocked >= 2:
+                        raise BackendError(f"{self.target}: could not take the chas-sheets lock (Google refused "
+                                       "the request and no other run holds it)")
+            wait = min(1.0 * 2**attempt, 8.0, max(0.0, deadline - self.clock()))
+            attempt += 1
+            self.waited.append(wait)
+            self.sleep(wait)
+
+    def _take(self, requests_: list[dict]) -> dict:
+        body = {"requests": requests_, "includeSpreadsheetInResponse": True, "responseIncludeGridData": True}
+        answer = self.post(body, {"fields": f"updatedSpreadsheet({self.read_fields},{METADATA_FIELDS})"})
+        return answer.get("updatedSpreadsheet") or {}
+
+    def current(self) -> str | None:
+        return lock_value_in(self.get({"fields": METADATA_FIELDS}))
+
+    def fence(self, requests_: list[dict]) -> list[dict]:
+        return fenced(requests_, self.value)
+
+    def release(self) -> None:
+        """Give the lock back when there was nothing to write (the write batch releases it
+        otherwise). Best effort: if this fails, the lease ends the lock anyway."""
+        try:
+            self.post({"requests": [delete_request(self.value)]}, {"fields": "spreadsheetId"})
+        except BackendError:
+            pass
+
+    def lost(self) -> bool:
+        """True when the lock is no longer ours (a write refused with 400 then says why)."""
+        try:
+            return self.current() != self.value
+        except BackendError:
+            return False
