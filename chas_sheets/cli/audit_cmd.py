@@ -1,0 +1,39 @@
+"""`chas-sheets audit-sharing REGISTER [--domain school.se] [--allow ACCOUNT] [--json]`."""
+
+import click
+
+from ..audit import audit_register
+from ..register import read_register
+from .common import AppContext, echo_json, info, json_option, pass_app
+
+
+@click.command()
+@click.argument("register")
+@click.option("--domain", metavar="DOMAIN", help="The school's domain: accounts outside it are flagged (e.g. school.se).")
+@click.option("--allow", "allowed", multiple=True, metavar="ACCOUNT",
+              help="An account or domain outside --domain that may have access (backoffice's service account). Repeatable.")
+@json_option
+@pass_app
+def audit(app: AppContext, register: str, domain: str | None, allowed: tuple, as_json: bool):
+    """List every CRM in the REGISTER shared wider than its members and backoffice.
+
+    Google CRMs: shared with "anyone with the link", with a whole domain, or with an account
+    outside --domain. Local CRMs: a file readable by the group or others. Account e-mails are
+    shown masked, with the permission's role. Reads only; never changes any sharing.
+
+    Exit 0 when nothing is wider than it should be, 1 when something is (or a CRM could not
+    be checked).
+    """
+    backend = app.open(register)
+    reg, _ = read_register(backend, app.today)
+    report = audit_register(reg, app.open, domain, allowed)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        for line in report.render():
+            click.echo(line)
+    for warning in reg.warnings:
+        info(f"warning: {warning}")
+    info(report.summary_line())
+    if report.flagged or report.errors:
+        raise click.exceptions.Exit(1)
