@@ -15,7 +15,7 @@ import tomllib
 from importlib import resources
 
 import tldextract
-from stdnum.se import orgnr as _se_orgnr
+from stdnum import luhn as _luhn
 
 from chas_sheets.text import strip_diacritics
 
@@ -78,12 +78,18 @@ def parse_orgnr(value: object) -> str | None:
     the VAT form `SE556074308901`. Valid means 10 digits passing the Luhn check
     (python-stdnum `se.orgnr`); a sole trader's personnummer is their organisation number.
     """
-    text = _ORGNR_SEPARATORS.sub("", _as_text(value)).upper()
+    return _parse_orgnr(_as_text(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_orgnr(typed: str) -> str | None:
+    text = _ORGNR_SEPARATORS.sub("", typed).upper()
     if text.startswith("SE") and len(text) == 14 and text.endswith("01"):
         text = text[2:12]
     if len(text) == 12 and text[:2] in ("16", "19", "20"):
         text = text[2:]
-    if len(text) != 10 or not text.isdigit() or not _se_orgnr.is_valid(text):
+    # What stdnum.se.orgnr.is_valid checks once separators are gone: 10 digits, Luhn.
+    if len(text) != 10 or not text.isdigit() or not _luhn.is_valid(text):
         return None
     return f"{text[:6]}-{text[6:]}"
 
@@ -104,16 +110,16 @@ def registrable_domain(url_or_email: object) -> str | None:
     the company and give None. Internationalised domains come back in Unicode (`åhlens.se`).
     """
     text = _as_text(url_or_email).lower()
-    return _registrable_domain(text) if text else None
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _registrable_domain(text: str) -> str | None:
+    if not text:
+        return None
     email = _EMAIL_DOMAIN.search(text) if "://" not in text else None
     host_match = _HOST.match(email.group(1) if email else text.split()[0])
-    if not host_match:
-        return None
-    host = host_match.group(1).strip(".")
+    return _domain_of_host(host_match.group(1).strip(".")) if host_match else None
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _domain_of_host(host: str) -> str | None:
+    """Cached per host: many addresses (anna@, erik@, https://www.) share one."""
     parts = _EXTRACT(host)
     if not parts.suffix or not parts.domain or parts.ipv4 or parts.ipv6:
         return None

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 
 from .calendar import parse_date
 from .changes import ChangeSet, RowRemoval
-from .company import CompanyRef, cluster_companies, company_key, parse_orgnr, registrable_domain
+from .company import CompanyRef, cluster_companies, company_key, name_fingerprint, parse_orgnr, registrable_domain
 from .contactlog import link_log, same_person
 from .privacy import mask_text, shown
 from .tables import Table, Tables
@@ -40,8 +40,6 @@ TEMPERATURE, WARM = "Temperatur", "Varm"
 # Columns whose differing values are not noted when rows merge: the name is unified, the
 # survivor is the oldest row, and comments are joined.
 _NOT_NOTED = frozenset({"ID", "Företag", "Tillagd", COMMENT, TEMPERATURE})
-# How the rows of a lead are settled: plan, re-plan on the result, at most this many times.
-_SETTLE_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -112,6 +110,7 @@ class DedupeReport:
     renames: list[Rename] = field(default_factory=list)
     repointed: list[tuple[int, str, str]] = field(default_factory=list)  # (log sheet row, old, new)
     review: list[ReviewCandidate] = field(default_factory=list)
+    left_alone: list[str] = field(default_factory=list)  # companies whose merging would not settle
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -119,7 +118,8 @@ class DedupeReport:
                 "merges": [m.to_dict() for m in self.merges],
                 "renames": [vars(r) for r in self.renames],
                 "repointed": [{"log_row": row, "old": old, "new": new} for row, old, new in self.repointed],
-                "review": [c.to_dict() for c in self.review], "warnings": self.warnings}
+                "review": [c.to_dict() for c in self.review], "left_alone": self.left_alone,
+                "warnings": self.warnings}
 
     def render(self) -> list[str]:
         removed = sum(len(m.removed) for m in self.merges)
@@ -144,6 +144,9 @@ class DedupeReport:
         for c in self.review:
             lines.append(f"  {c.name_a} [{', '.join(c.a)}] ~ {c.name_b} [{', '.join(c.b)}]: "
                          f"score {c.score}, {c.reason}; {c.merge_option}")
+        lines += [f"left as they are: {name}: merging or renaming its rows would change which company other "
+                  f"rows with the same name, website or org number belong to; review by hand"
+                  for name in self.left_alone]
         lines += [f"warning: {w}" for w in self.warnings]
         return lines
 
@@ -253,9 +256,10 @@ class _Decision:
     companies: int
     survivor_of: dict[str, str]  # removed lead ID -> survivor
     key_of: dict[str, str]  # lead ID -> its company's cluster key
+    names: dict[str, str] = field(default_factory=dict)  # cluster key -> display name
 
 
-def _decide(rows: list[_Lead], confirmed: list[tuple[str, str]], keep_names: set[str]) -> _Decision:
+def _decide(rows: list[_Lead], confirmed: list[tuple[str, str]], kept: set[str]) -> _Decision:
     refs = [CompanyRef(r.lead_id, r.values.get("Företag"), r.values.get("Org.nr"), r.values.get("Webbplats"),
                        r.values.get("E-post")) for r in rows if r.text("Företag")]
     clusters = cluster_companies(refs, confirmed)
@@ -264,10 +268,11 @@ def _decide(rows: list[_Lead], confirmed: list[tuple[str, str]], keep_names: set
     for cluster in clusters.clusters:
         members = [by_id[ref] for ref in cluster.members]
         decision.key_of.update({ref: cluster.key for ref in cluster.members})
+        decision.names[cluster.key] = cluster.name
         leads = _leads_of_company(members)
-        rename = len({m.text("Företag") for m in members}) > 1 and cluster.key not in keep_names
+        rename = len({m.text("Företag") for m in members}) > 1 and cluster.key not in kept
         for lead in leads:
-            if len(lead) > 1:
+            if len(lead) > 1 and cluster.key not in kept:
                 merged, filled = merge_rows(lead)
                 if rename:
                     merged["Företag"] = cluster.name
@@ -300,24 +305,37 @@ def _after(rows: list[_Lead], decision: _Decision) -> list[_Lead]:
     return result
 
 
-def _settled(rows: list[_Lead], confirmed: list[tuple[str, str]]) -> tuple[_Decision, list[str]]:
-    """Decide, then decide again on the result; companies whose renaming does not settle keep
-    their names as typed (a later run finds the same and keeps them too)."""
-    keep_names: set[str] = set()
-    for _ in range(_SETTLE_ROUNDS):
-        decision = _decide(rows, confirmed, keep_names)
+def _settled(rows: list[_Lead], confirmed: list[tuple[str, str]]) -> tuple[_Decision, set[str]]:
+    """Decide, then decide again on the rows as they would be after it. Where the second
+    decision would change more (a merge or a new spelling removed or added evidence that
+    other rows were matched by), the companies sharing any evidence with the rows that would
+    change are left as they are, and the user is told; a later run finds the same and leaves
+    them too. Returns the decision and the cluster keys left alone."""
+    kept: set[str] = set()
+    evidence = {r.lead_id: _evidence_keys(r) for r in rows}
+    while True:
+        decision = _decide(rows, confirmed, kept)
         survivors = decision.survivor_of
         again = _decide(_after(rows, decision),
                         [(survivors.get(a, a), survivors.get(b, b)) for a, b in confirmed
-                         if survivors.get(a, a) != survivors.get(b, b)], keep_names)
+                         if survivors.get(a, a) != survivors.get(b, b)], kept)
         moved = {r.lead_id for r in again.renames} | {i for m in again.merges for i in (m.survivor, *m.removed)}
         if not moved:
-            return decision, []
-        unsettled = {decision.key_of[i] for i in moved if i in decision.key_of} - keep_names
-        if not unsettled:
-            break
-        keep_names |= unsettled
-    return decision, ["some companies could not be settled in one run; run dedupe again to see what is left"]
+            return decision, kept
+        keys = set().union(*(evidence.get(i, ()) for i in moved))
+        unsettled = {decision.key_of[i] for i in evidence if evidence[i] & keys and i in decision.key_of}
+        if unsettled <= kept:  # cannot happen while clustering is a function of the rows; be safe
+            return decision, kept
+        kept |= unsettled
+
+
+def _evidence_keys(row: _Lead) -> frozenset[str]:
+    """What a row can be matched by: org number, domains and their names, name keys."""
+    domains = {registrable_domain(row.values.get(c)) for c in ("Webbplats", "E-post")} - {None}
+    keys = {f"orgnr {parse_orgnr(row.values.get('Org.nr'))}", f"fingerprint {name_fingerprint(row.text('Företag'))}",
+            f"compact {company_key(row.text('Företag'))}"}
+    keys |= {f"domain {d}" for d in domains} | {f"label {d.split('.', 1)[0]}" for d in domains}
+    return frozenset(keys - {"orgnr None", "fingerprint ", "compact "})
 
 
 def _rows(leads: Table) -> list[_Lead]:
@@ -344,8 +362,8 @@ def plan_dedupe(tables: Tables, confirmed_pairs: Iterable[tuple[str, str]] = (),
             report.warnings.append(f"--merge {a},{b}: no lead {missing[0]} in Leads (already merged?); ignored")
         else:
             confirmed.append((a, b))
-    decision, warnings = _settled(rows, confirmed)
-    report.warnings += warnings
+    decision, kept = _settled(rows, confirmed)
+    report.left_alone = sorted({decision.names[key] for key in kept if key in decision.names})
     report.companies, report.merges, report.renames = decision.companies, decision.merges, decision.renames
     report.review = decision.review
     by_id = {r.lead_id: r for r in rows}

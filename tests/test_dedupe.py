@@ -192,7 +192,7 @@ def test_apply_merges_logs_removed_rows_whole_and_a_second_run_changes_nothing(m
     assert "L-2" in [c for r in log_after for c in r]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["Nordbygg AB", "NORDBYGG", "Nordbygg Sverige AB", "Kvarn IT"]),
                           st.sampled_from(["556074-3089", "556012-5790", "5560160680", "", "556074-3088"]),
                           st.sampled_from(["", "Anna", "Erik"]),
@@ -234,3 +234,15 @@ def test_merge_option_needs_two_ids(make_crm):
     path = make_crm(Leads=[{"ID": "L-1", "Företag": "Saab"}])
     result = CliRunner().invoke(cli, ["dedupe", str(path), "--merge", "L-1"])
     assert result.exit_code == 1 and "two lead IDs" in result.output
+
+
+def test_a_merge_that_would_change_how_other_rows_match_is_left_for_review():
+    # L-0 and L-3 are one lead (one org number), but merging them drops L-3's website, the
+    # only thing that keeps L-2 (no org number) from joining L-1 (another org number).
+    leads = [lead("L-0", "Nordbygg AB", "2027-01-01", orgnr="556074-3089", web="kvarn.se"),
+             lead("L-1", "Nordbygg AB", "2027-01-02", orgnr="556012-5790", web="https://nordbygg.se"),
+             lead("L-2", "Nordbygg AB", "2027-01-03", web="https://nordbygg.se"),
+             lead("L-3", "Nordbygg AB", "2027-01-04", orgnr="556074-3089", web="https://nordbygg.se")]
+    changes, report = plan(leads)
+    assert not changes and report.left_alone == ["Nordbygg AB"]
+    assert any("left as they are: Nordbygg AB" in line for line in report.render())
