@@ -63,7 +63,7 @@ def render(report: NightlyReport) -> list[str]:
             if g.leads is not None else ""
         lines.append(_row(g.status, "group", g.name, figures, g.reason))
     for s in report.students:
-        figures = (f"{s.companies}/{s.goal} companies, {s.attempts_7} attempts (7 d), {s.dialogues} dialogues"
+        figures = (f"{s.companies}/{s.goal} companies, {s.attempts_7} attempts (7 d), dialogues {s.dialogues}"
                    if s.companies is not None else "")
         lines.append(_row(s.status, "student", s.name, figures, s.reason))
     lines += ["", f"Överbearbetning ({len(report.overprocessed)})"]
