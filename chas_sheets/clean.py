@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from chas_sheets.errors import InvalidInput
+from chas_sheets.privacy import mask_text
 
 # Rule names for decisions that come from the code rather than from the rules file.
 NO_SPECULATION = "ingen_spekulation"
@@ -78,10 +79,10 @@ class Decision:
 
     def __str__(self) -> str:
         verdict = "behåll" if self.keep else "släpp "
-        why = f"{self.rule}: {self.match!r}" if self.match else self.rule
+        why = f"{self.rule}: {mask_text(self.match)!r}" if self.match else self.rule
         if self.overruled:
             why += f" (väger tyngre än {self.overruled})"
-        return f"{verdict} {self.clause!r}  [{why}]"
+        return f"{verdict} {mask_text(self.clause)!r}  [{why}]"  # --explain output: contact details masked
 
 
 @dataclass(frozen=True)
