@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from .changes import ChangeSet
 from .clean import CleanRules, Decision, clean_comment, default_rules
 from .errors import InvalidInput, MissingColumn
+from .privacy import mask_text
 from .tables import Table, Tables
 from .text import fold
 from .values import as_text, is_blank
@@ -75,10 +76,11 @@ class RowClean:
         return f"{tab} row {self.sheet_row} {row_id}" + (f" {self.name}" if self.name else "")
 
     def to_dict(self) -> dict:
+        """For --json: phone numbers and e-mails inside the comments are masked (privacy)."""
         return {
             "row_id": self.row_id, "new_id": self.new_id, "sheet_row": self.sheet_row, "name": self.name,
-            "before": self.before, "after": self.after, "changed": self.changed,
-            "decisions": [{"clause": d.clause, "keep": d.keep, "rule": d.rule, "match": d.match,
+            "before": mask_text(self.before), "after": mask_text(self.after), "changed": self.changed,
+            "decisions": [{"clause": mask_text(d.clause), "keep": d.keep, "rule": d.rule, "match": mask_text(d.match),
                            "overruled": d.overruled} for d in self.decisions],
         }
 
