@@ -10,6 +10,7 @@ import click
 
 from ..clean import load_rules
 from ..clean_plan import CLEANABLE_TABS, DEFAULT_COLUMN, CleanReport, RowClean, plan_clean_comments
+from ..privacy import mask_text
 from ..runner import read_tables
 from ..schema import contract
 from ..text import fold
@@ -48,7 +49,7 @@ def render_row(row: RowClean, tab: str, explain: bool, writing: bool = False) ->
     if not row.changed:
         lines = [f"{label}: unchanged"]
     else:
-        before, after = _marked(row.before, row.after)
+        before, after = _marked(mask_text(row.before), mask_text(row.after))  # contact details never shown
         lines = [label + ":", *_block("before", before), *_block(" after", after)]
     if explain:
         lines += [f"{_INDENT * 2}{decision}" for decision in row.decisions]
