@@ -46,6 +46,7 @@ from typing import Any, Callable, Iterable
 from .backends import Backend, is_google_reference
 from .changes import CellChange, ChangeSet, RowAppend, RowRemoval
 from .errors import ChasSheetsError, InvalidInput
+from .privacy import mask_text, shown
 from .schema import contract
 from .tables import RawWorkbook, Table, Tables, load_table, load_tables
 from .values import as_text, is_blank, row_from_json, values_equal
@@ -55,7 +56,6 @@ COMMAND = "undo"
 NEW_ROW, REMOVED_ROW, REPLACED_TAB, NEW_ID = "(ny rad)", "(rad borttagen)", "(flik ersatt)", "ID"
 UNDOES, RUN_IN = "(ångrar)", "(körning i)"
 MULTI_SPREADSHEET_COMMANDS = ("harvest",)  # runs that may have written members' CRMs too
-_PRIVATE = ("Telefon", "E-post")  # never printed (privacy); the log itself keeps them
 
 
 @dataclass(frozen=True)
@@ -136,9 +136,9 @@ def run_note(column: str, value: str) -> RowAppend:
 
 
 def _shown(column: str, value: Any) -> str:
-    if column in _PRIVATE and not is_blank(value):
-        return "(hidden)"
-    return repr(as_text(value)) if not is_blank(value) else "(blank)"
+    """A value in the report: contact columns masked, and numbers or e-mails inside any text
+    (a comment) too; the log itself keeps them whole."""
+    return repr(mask_text(shown(column, value))) if not is_blank(value) else "(blank)"
 
 
 @dataclass
