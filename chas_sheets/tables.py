@@ -54,8 +54,12 @@ class Table:
 
 
 def fingerprint(cells: Iterable[Any]) -> str:
-    """Identify a row by its content (for rows that have no ID yet)."""
-    text = "\x1f".join(as_text(c) for c in cells)
+    """Identify a row by its content (for rows that have no ID yet).
+
+    Trailing blank cells do not count: one read may hand over a row padded to the sheet's
+    width and the next one trimmed (workbooks saved without dimensions, Google's ragged rows).
+    """
+    text = "\x1f".join(as_text(c) for c in cells).rstrip("\x1f")
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -224,3 +224,19 @@ def test_removed_rows_go_whole_to_the_log_and_appended_tabs_are_created(make_crm
     log = read_tables(LocalWorkbook(path), ["Ändringslogg"])["Ändringslogg"].df
     from chas_sheets.values import row_from_json
     assert row_from_json(log.iloc[0]["Före"])["Telefon"] == "0701"
+
+
+def test_new_ids_land_when_one_read_pads_rows_and_the_other_trims_them(tmp_path):
+    from chas_sheets.tables import row_fingerprint
+
+    assert row_fingerprint(["", "Volvo", None, None], 0) == row_fingerprint(["", "Volvo"], 0)
+    path = tmp_path / "write-only.xlsx"
+    wb = openpyxl.Workbook(write_only=True)  # saved without sheet dimensions
+    ws = wb.create_sheet("Leads")
+    ws.append(["ID", "Företag", "Telefon", "Kommentar"])
+    ws.append([None, "Volvo", None, None])
+    wb.save(path)
+    tables = read_tables(LocalWorkbook(path), ["Leads"])
+    result = apply(path, tables.id_changes())
+    assert result.skipped == []
+    assert leads_of(path).id_assignments == []
