@@ -32,6 +32,7 @@ _NAME_AS_DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?([0-9a-z][0-9a-z.\-]*?)"
 # Compound legal forms at an end of the name: Telefonaktiebolaget, Försäkringsaktiebolaget ...
 _COMPOUND_LEGAL_FORM = re.compile(r"[a-z]*(?:aktiebolag|aktiebolaget|bostadsrattsforening"
                                   r"|bostadsrattsforeningen)")
+_COMPOUND_SUFFIX = re.compile(r"(?:aktiebolag|aktiebolaget|bostadsrattsforening|bostadsrattsforeningen)$")
 _ORGNR_SEPARATORS = re.compile(r"[\s\-.+/]")
 
 
@@ -65,6 +66,7 @@ def _words() -> dict[str, frozenset]:
         "legal_forms": legal_forms,
         "strip": legal_forms | _phrases(data["filler_words"]),
         "places": places | {(*place[:-1], place[-1] + "s") for place in places},
+        "compound_legal_stems": tuple(_folded(stem) for stem in data["compound_legal_stems"]),
         "shared_domains": frozenset(domain.strip().lower() for domain in data["shared_domains"]),
     }
 
@@ -161,8 +163,15 @@ def _strip_ends(tokens: list[str], strip: frozenset[tuple[str, ...]]) -> list[st
             if tuple(tokens[:size]) in strip or (size == 1 and _is_compound_legal(tokens[0])):
                 tokens, changed = tokens[size:], True
                 break
-            if tuple(tokens[-size:]) in strip or (size == 1 and _is_compound_legal(tokens[-1])):
+            if tuple(tokens[-size:]) in strip:
                 tokens, changed = tokens[:-size], True
+                break
+            if size == 1 and _is_compound_legal(tokens[-1]):
+                # A legal form glued to the last word ("Arda TryckAktiebolag") keeps the word;
+                # a known compound ("... Sak Försäkringsaktiebolag") goes whole, as at the start.
+                stem = _COMPOUND_SUFFIX.sub("", tokens[-1])
+                keep = stem and not stem.endswith(_words()["compound_legal_stems"])
+                tokens, changed = tokens[:-1] + ([stem] if keep else []), True
                 break
     return tokens
 

@@ -88,6 +88,8 @@ def test_domains_never_touch_the_network(monkeypatch):
     ("Bröderna Svensson Handelsbolag", "broderna svensson"),
     ("Telefonaktiebolaget LM Ericsson (publ)", "lm ericsson"),
     ("Försäkringsaktiebolaget Skandia", "skandia"),
+    ("Länsförsäkringar Sak Försäkringsaktiebolag (publ)", "lansforsakringar sak"),
+    ("Arda TryckAktiebolag", "arda tryck"),  # a legal form glued on: the word stays
     ("Ek. för. Konsum Värmland", "konsum varmland"),
     ("Coop Sverige AB", "coop"),
     ("Volvo Group Sverige AB", "volvo"),
