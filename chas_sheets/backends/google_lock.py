@@ -128,11 +128,12 @@ class SheetLock:
             self.value = LockValue(self.run_id, self.clock() + self.lease_seconds).text()
             try:
                 return self._take([create_request(self.value)])
-            except WriteOutcomeUnknown:
-                pass  # did it get through? the lock's value says
+            except WriteOutcomeUnknown as exc:
+                failure = exc  # did it get through? the lock's value says
             except GoogleApiError as exc:
                 if exc.status != 400:
                     raise
+                failure = exc
             current = self.current()
             holder = LockValue.parse(current) if current is not None else None
             if holder is not None and holder.run_id == self.run_id:
@@ -151,8 +152,8 @@ class SheetLock:
             else:
                 refused_unlocked += 1  # once is a race with a run releasing it; twice is something else
                 if refused_unlocked >= 2:
-                        raise BackendError(f"{self.target}: could not take the chas-sheets lock (Google refused "
-                                       "the request and no other run holds it)")
+                        raise BackendError(f"{self.target}: could not take the chas-sheets lock, and no other "
+                                       f"run holds it ({failure}); nothing was written")
             wait = min(1.0 * 2**attempt, 8.0, max(0.0, deadline - self.clock()))
             attempt += 1
             self.waited.append(wait)
