@@ -118,6 +118,20 @@ COMMENTS = [
     "",
     "",
 ]
+# Small and mid-size IT companies, made up, so that students mostly research different ones
+# (as real students do) while the big names above draw the over-processing warnings.
+_PREFIXES = ["Nord", "Väst", "Syd", "Öst", "Fjäll", "Sol", "Berg", "Ljus", "Kod", "Moln", "Data", "Sjö", "Skog",
+             "Bit", "Stig", "Vind", "Järn", "Kvarn", "Hav", "Gran", "Ek", "Lind", "Ask", "Älv", "Strand", "Klipp",
+             "Myr", "Sten", "Rune", "Falk", "Varg", "Björn", "Lo", "Örn", "Svan", "Tall", "Ljung", "Mo", "Ström", "Dal"]
+_SUFFIXES = [("byte", "Konsultbolag"), ("logik", "Konsultbolag"), ("system", "Produktbolag"), ("soft", "Produktbolag"),
+             ("tech", "Startup"), ("kod", "Konsultbolag"), ("data", "Produktbolag"), ("labs", "Startup"),
+             ("nät", "Konsultbolag"), ("sec", "Produktbolag"), ("app", "Startup"), ("digital", "Konsultbolag")]
+_CITIES = ["Stockholm", "Göteborg", "Malmö", "Uppsala", "Linköping", "Västerås", "Örebro", "Umeå", "Lund", "Jönköping"]
+SMALL_COMPANIES = [
+    Company(f"{p}{s} AB", f"{strip_diacritics(p + s).lower()}.se", typ, _CITIES[(i + j) % len(_CITIES)])
+    for i, p in enumerate(_PREFIXES) for j, (s, typ) in enumerate(_SUFFIXES)
+]
+
 GROUPS = [("Stockholm 1", "Stockholm", 60), ("Göteborg 1", "Västra Götaland", 50), ("Malmö 1", "Skåne", 55)]
 PHONE_STYLES = ["070-{a} {b} {c}", "+46 70 {a} {b} {c}", "070{a}{b}{c}", "08-{a} {b} {c}"]
 
@@ -227,6 +241,8 @@ def build_demo(folder: Path, today: dt.date) -> dict[str, Path]:
     if folder.exists() and any(folder.iterdir()):
         raise InvalidInput(f"{folder} is not empty; give a new folder so nothing is overwritten")
     companies = [c for c in COMPANIES if not c.orgnr or se_orgnr.is_valid(c.orgnr)]
+    # each region's students mostly research their own region's small companies
+    regional = [SMALL_COMPANIES[i::len(GROUPS)] for i in range(len(GROUPS))]
     fake = _Faker(today)
     year = cohort_year_for(today)
     phase1 = dt.date(year - 1, 9, 1)
@@ -245,7 +261,8 @@ def build_demo(folder: Path, today: dt.date) -> dict[str, Path]:
                 members.append(name)
         crm = _Writer("group")
         leads, log = [], []
-        picks = fake.rng.sample(companies, 34 + 4 * g_index)
+        small = regional[g_index]
+        picks = fake.rng.sample(companies, 14 + 2 * g_index) + fake.rng.sample(small, 20 + 2 * g_index)
         for c_index, company in enumerate(picks):
             for _ in range(fake.rng.choice([1, 1, 1, 2])):  # several contact persons, or a duplicate
                 added = fake.day(phase1, min(today, dt.date(year, 3, 31)))
@@ -275,7 +292,8 @@ def build_demo(folder: Path, today: dt.date) -> dict[str, Path]:
                 "Utbildning": PROGRAMMES[m_index % len(PROGRAMMES)],
                 "Individuellt CRM": f"../studerande/{slug}.xlsx",
             })
-            student_rows.append(_student(fake, name, group, m_index, slug, today, lia_start, companies, member_rows[-1]))
+            student_rows.append(_student(fake, name, group, m_index, slug, today, lia_start, companies, small,
+                                         member_rows[-1]))
         crm.rows("Medlemmar", member_rows)
         if g_index == 1:  # real sheets drift: English and short headers
             crm.rename_headers("Leads", {"Företag": "Company", "E-post": "Mejl", "Telefon": "Tel", "Kommentar": "Anteckningar"})
@@ -293,7 +311,7 @@ def build_demo(folder: Path, today: dt.date) -> dict[str, Path]:
 
 
 def _student(fake: _Faker, name: str, group: str, index: int, slug: str, today: dt.date,
-             lia_start: dt.date, companies: list[Company], member: dict):
+             lia_start: dt.date, companies: list[Company], small: list[Company], member: dict):
     """One student's register row and individual CRM (none yet for one student in three groups)."""
     rng = fake.rng
     path = f"studerande/{slug}.xlsx"
@@ -308,11 +326,13 @@ def _student(fake: _Faker, name: str, group: str, index: int, slug: str, today: 
         "LinkedIn": "Ja" if rng.random() < 0.9 else "", "Commitmentavtal": "Ja",
     }
     if index == 6 or today < lia_start:
+        row["Individuellt CRM"] = ""  # not set up yet: the harvest creates it from the template
         return row, (path, None)
     crm = _Writer("student")
     leads, log = [], []
     count = rng.choice([12, 25, 38, 47, 52, 55])
-    for company in rng.sample(companies, min(count, len(companies))):
+    big = max(2, count // 6)  # a few well-known names, the rest small and mid-size companies
+    for company in rng.sample(companies, big) + rng.sample(small, count - big):
         added = fake.day(lia_start, today)
         lead = fake.lead(company, name, added, warm=rng.random() < 0.2)
         leads.append(lead)
