@@ -146,7 +146,7 @@ def audit_register(register: Register, open_backend: Callable[[str], Backend], d
             else:
                 crm.findings = file_mode_findings(os.stat(crm.crm).st_mode)
         except ChasSheetsError as exc:
-            crm.error = mask_text(exc)
+            crm.error = mask_text(str(exc).removeprefix(f"{crm.crm}: "))  # the line names the CRM already
         except OSError as exc:
             crm.error = f"cannot read the file ({exc.strerror or type(exc).__name__})"
         report.crms.append(crm)
