@@ -39,7 +39,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
 from chas_sheets.company_evidence import (
-    _as_text, company_key, contained_names, domain_label, name_fingerprint, name_tokens,
+    _as_text, company_key, domain_label, name_fingerprint, name_tokens,
     ngram_fingerprint, normalise_name, parse_orgnr, places_in, registrable_domain,
 )
 from chas_sheets.errors import InvalidInput
@@ -59,7 +59,7 @@ CONTAINED_EXTRA_LETTERS = 3
 # At most this many clusters sharing one name or domain name are paired for review.
 MOST_PER_KEY = 20
 # Blocks larger than this are compared as a sorted neighbourhood of this width.
-BLOCK_WINDOW = 50
+BLOCK_WINDOW = 20
 
 
 @dataclass(frozen=True)
@@ -273,6 +273,8 @@ def _join_by_compact(forest: _Forest, rows: list[_Row]) -> None:
         if row.tokens:
             groups["".join(row.tokens)].append(i)
     for key in sorted(groups):
+        if len(groups[key]) == 1:
+            continue
         spellings = sorted({" ".join(rows[i].tokens) for i in groups[key]})
         if len(spellings) > 1:
             evidence = "name " + " = ".join(f"'{s}'" for s in spellings[:3])
@@ -306,11 +308,13 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
         for domain in row.domains:
             by_label[domain_label(domain)].add(forest.find(i))
     for label, roots in sorted(by_label.items()):  # volvocars.com / volvocars.se
-        for a, b in itertools.combinations(sorted(roots)[:MOST_PER_KEY], 2):
-            forest.add_review(a, b, 95, f"domain name '{label}' under different endings")
+        if len(roots) > 1:
+            for a, b in itertools.combinations(sorted(roots)[:MOST_PER_KEY], 2):
+                forest.add_review(a, b, 95, f"domain name '{label}' under different endings")
     for name in names:  # one name in several clusters: those were kept apart by a conflict
-        for a, b in itertools.combinations(sorted(roots_of[name])[:MOST_PER_KEY], 2):
-            forest.add_review(a, b, 100, f"name '{name}'")
+        if len(roots_of[name]) > 1:
+            for a, b in itertools.combinations(sorted(roots_of[name])[:MOST_PER_KEY], 2):
+                forest.add_review(a, b, 100, f"name '{name}'")
     pairs = _candidate_pairs(names)
     if len(pairs):
         scores = cpdist([names[i] for i in pairs[:, 0]], [names[j] for j in pairs[:, 1]],
@@ -319,10 +323,23 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
         for (i, j), score in zip(pairs[scores > 0].tolist(), scores[scores > 0].tolist()):
             _review_names(forest, roots_of, names[i], names[j], int(score))
     for name in names:  # 'ericsson' within 'lm ericsson': a few letters more
-        letters = len(name.replace(" ", ""))
-        for sub in contained_names(tuple(name.split())):
-            if sub in position and letters - len(sub.replace(" ", "")) <= CONTAINED_EXTRA_LETTERS:
+        for sub in _names_within(name):
+            if sub in position:
                 _review_names(forest, roots_of, sub, name, 90)
+
+
+def _names_within(name: str):
+    """The fingerprints left when a few letters' worth of words (at most
+    CONTAINED_EXTRA_LETTERS in all) are dropped from a fingerprint of at most 5 words: only
+    short words can go, so only those are tried (not every subset of the words)."""
+    words = name.split()
+    short = [w for w in words if len(w) <= CONTAINED_EXTRA_LETTERS]
+    if not short or len(words) > 5:
+        return
+    for size in range(1, min(len(short), len(words) - 1) + 1):
+        for dropped in itertools.combinations(short, size):
+            if sum(map(len, dropped)) <= CONTAINED_EXTRA_LETTERS:
+                yield " ".join(w for w in words if w not in dropped)
 
 
 def _review_names(forest: _Forest, roots_of: dict, a: str, b: str, score: int) -> None:
@@ -382,8 +399,9 @@ def _result(forest: _Forest, rows: list[_Row]) -> CompanyClusters:
     clusters = tuple(sorted((
         Cluster(key=keys[root], name=_display_name([rows[i].name for i in group]),
                 members=tuple(rows[i].ref for i in group), orgnr=forest.orgnr[root],
-                domains=tuple(sorted({d for i in group for d in rows[i].domains})),
-                evidence=tuple(sorted(forest.evidence[root])))
+                domains=rows[group[0]].domains if len(group) == 1 else
+                tuple(sorted({d for i in group for d in rows[i].domains})),
+                evidence=tuple(sorted(forest.evidence[root])) if forest.evidence[root] else ())
         for root, group in members.items()), key=lambda cluster: cluster.key))
     best: dict[tuple[str, str], tuple[int, str]] = {}
     for (a, b), (score, reason) in sorted(forest.review.items()):
@@ -400,16 +418,18 @@ def _base_key(forest: _Forest, rows: list[_Row], group: list[int]) -> str:
     root = group[0]
     if forest.orgnr[root]:
         return forest.orgnr[root]
-    domains = sorted(d for i in group for d in rows[i].domains)
+    domains = [d for i in group for d in rows[i].domains]
     if domains:
-        return domains[0]
-    names = sorted(_fingerprint(rows[i].tokens) for i in group if rows[i].tokens)
-    return names[0] if names else f"row {rows[root].ref!r}"
+        return min(domains)
+    names = [_fingerprint(rows[i].tokens) for i in group if rows[i].tokens]
+    return min(names) if names else f"row {rows[root].ref!r}"
 
 
 def _display_name(names: list[str]) -> str:
     """The most complete, most common spelling: proper case over SHOUTING, more words, more
     often typed, with diacritics, longer."""
+    if len(names) == 1:  # most clusters: nothing to choose
+        return names[0]
     counts = Counter(name for name in names if name)
     if not counts:
         return ""

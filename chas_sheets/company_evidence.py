@@ -8,7 +8,6 @@ live in `templates/company_words.toml` so backoffice can tune them. Every functi
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import re
 import tomllib
@@ -91,9 +90,13 @@ def _parse_orgnr(typed: str) -> str | None:
     if len(text) == 12 and text[:2] in ("16", "19", "20"):
         text = text[2:]
     # What stdnum.se.orgnr.is_valid checks once separators are gone: 10 digits, Luhn.
-    if len(text) != 10 or not text.isdigit() or not _luhn.is_valid(text):
-        return None
-    return f"{text[:6]}-{text[6:]}"
+    return _canonical_orgnr(text) if len(text) == 10 and text.isdigit() else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _canonical_orgnr(digits: str) -> str | None:
+    """One Luhn check per number, however many ways it was typed."""
+    return f"{digits[:6]}-{digits[6:]}" if _luhn.is_valid(digits) else None
 
 
 # ---------------------------------------------------------------- domains
@@ -221,13 +224,3 @@ def places_in(tokens: tuple[str, ...]) -> frozenset[str]:
 
 def _windows(tokens: tuple[str, ...], size: int):
     return (tokens[i:i + size] for i in range(len(tokens) - size + 1))
-
-
-def contained_names(tokens: tuple[str, ...], most_words: int = 5):
-    """Fingerprints of the proper sub-names of a name (its word subsets), for review lookups."""
-    words = sorted(set(tokens))
-    if len(words) > most_words:
-        return
-    for size in range(1, len(words)):
-        for subset in itertools.combinations(words, size):
-            yield " ".join(subset)
