@@ -111,6 +111,7 @@ class DedupeReport:
     repointed: list[tuple[int, str, str]] = field(default_factory=list)  # (log sheet row, old, new)
     review: list[ReviewCandidate] = field(default_factory=list)
     left_alone: list[str] = field(default_factory=list)  # companies whose merging would not settle
+    unnamed: dict[str, int] = field(default_factory=dict)  # ID drawn by this plan -> sheet row
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -121,29 +122,40 @@ class DedupeReport:
                 "review": [c.to_dict() for c in self.review], "left_alone": self.left_alone,
                 "warnings": self.warnings}
 
-    def render(self) -> list[str]:
+    def render(self, applied: bool = False) -> list[str]:
+        """Lines for people. In a dry run a row that has no ID yet is named by its sheet row:
+        the ID it will get is drawn when the plan is written (`applied` shows it)."""
+        def name(lead_id: str) -> str:
+            return lead_id if applied or lead_id not in self.unnamed else f"row {self.unnamed[lead_id]}"
+
+        def names(ids) -> str:
+            return ", ".join(map(name, ids))
+
         removed = sum(len(m.removed) for m in self.merges)
         lines = [f"{self.target}: {self.leads} leads, {self.companies} companies; "
                  f"{len(self.merges)} duplicate leads ({removed} rows to merge), "
                  f"{len(self.renames)} company names to unify, {len(self.review)} pairs to review"]
         for merge in self.merges:
-            lines.append(f"{merge.company}: {', '.join((merge.survivor, *merge.removed))} are one lead "
+            lines.append(f"{merge.company}: {names((merge.survivor, *merge.removed))} are one lead "
                          f"(joined by {'; '.join(merge.evidence) or 'the same name'})")
-            lines.append(f"  keep {merge.survivor} (oldest), remove {', '.join(merge.removed)}"
+            lines.append(f"  keep {name(merge.survivor)} (oldest), remove {names(merge.removed)}"
                          + (f", filling {', '.join(merge.filled)}" if merge.filled else ""))
             for column, value in merge.merged.items():
                 if not is_blank(value) and column != "ID":
                     text = shown(column, value) if column != COMMENT else mask_text(value)
                     lines.append(f"    {column}: {' / '.join(text.splitlines())}")
         for rename in self.renames:
-            lines.append(f"Leads {rename.lead_id}: Företag {rename.old!r} -> {rename.new!r} ({rename.reason})")
+            lines.append(f"Leads {name(rename.lead_id)}: Företag {rename.old!r} -> {rename.new!r} ({rename.reason})")
         for row, old, new in self.repointed:
-            lines.append(f"Kontaktlogg row {row}: Lead-ID {old or '(blank)'} -> {new}")
+            target = new if name(new) == new else f"the lead in Leads {name(new)}"
+            lines.append(f"Kontaktlogg row {row}: Lead-ID {old or '(blank)'} -> {target}")
         if self.review:
             lines.append("To review (merged only when you confirm with --merge ID,ID):")
         for c in self.review:
-            lines.append(f"  {c.name_a} [{', '.join(c.a)}] ~ {c.name_b} [{', '.join(c.b)}]: "
-                         f"score {c.score}, {c.reason}; {c.merge_option}")
+            hint = c.merge_option if applied or not set(c.a[:1] + c.b[:1]) & set(self.unnamed) else \
+                "no IDs yet: --apply gives them theirs, then confirm with --merge"
+            lines.append(f"  {c.name_a} [{names(c.a)}] ~ {c.name_b} [{names(c.b)}]: "
+                         f"score {c.score}, {c.reason}; {hint}")
         lines += [f"left as they are: {name}: merging or renaming its rows would change which company other "
                   f"rows with the same name, website or org number belong to; review by hand"
                   for name in self.left_alone]
@@ -368,6 +380,7 @@ def plan_dedupe(tables: Tables, confirmed_pairs: Iterable[tuple[str, str]] = (),
     report.review = decision.review
     by_id = {r.lead_id: r for r in rows}
     new_ids = {a.new: a.old for a in leads.id_assignments}
+    report.unnamed = {a.new: a.sheet_row for a in leads.id_assignments}
     for merge in decision.merges:
         survivor = by_id[merge.survivor]
         for column, value in merge.merged.items():

@@ -246,3 +246,14 @@ def test_a_merge_that_would_change_how_other_rows_match_is_left_for_review():
     changes, report = plan(leads)
     assert not changes and report.left_alone == ["Nordbygg AB"]
     assert any("left as they are: Nordbygg AB" in line for line in report.render())
+
+
+def test_a_dry_run_names_rows_without_an_id_by_sheet_row(make_crm):
+    # IDs are drawn when the plan is written, so a dry run cannot promise one.
+    path = make_crm(Leads=[{"Företag": "Saab AB", "Tillagd": "2027-01-01"}, {"Företag": "SAAB", "Tillagd": "2027-01-02"}])
+    result = CliRunner().invoke(cli, ["--today", "2027-05-12", "dedupe", str(path)])
+    assert "keep row 2 (oldest), remove row 3" in result.output
+    result = CliRunner().invoke(cli, ["--today", "2027-05-12", "dedupe", str(path), "--apply"])
+    ws = openpyxl.load_workbook(path)["Leads"]
+    (kept,) = [row[0] for row in ws.iter_rows(min_row=2, values_only=True) if any(row)]
+    assert f"keep {kept} (oldest)" in result.output

@@ -60,4 +60,4 @@ def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], 
         outcome = finish(backend, changes, "dedupe", apply_)
         echo_json({**report.to_dict(), **outcome.to_dict()})
         return
-    finish(backend, changes, "dedupe", apply_, describe=lambda _: report.render())
+    finish(backend, changes, "dedupe", apply_, describe=lambda _: report.render(applied=apply_))
