@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -114,7 +115,7 @@ class CompanyClusters:
         return len(self.clusters)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     ref: Hashable
     name: str
@@ -130,7 +131,8 @@ class _Forest:
     def __init__(self, rows: list[_Row]):
         self.parent = list(range(len(rows)))
         self.orgnr = [row.orgnr for row in rows]
-        self.labels = [frozenset(map(domain_label, row.domains)) for row in rows]
+        none: frozenset[str] = frozenset()
+        self.labels = [frozenset(map(domain_label, row.domains)) if row.domains else none for row in rows]
         self.evidence: list[set[str]] = [set() for _ in rows]
         self.review: dict[tuple[int, int], tuple[int, str]] = {}
 
@@ -235,9 +237,9 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
             raise InvalidInput(f"the same row was given twice: {ref.ref!r}")
         seen.add(ref.ref)
         name = _as_text(ref.name)
-        domains = {registrable_domain(ref.website), registrable_domain(ref.email)} - {None}
-        rows.append(_Row(ref.ref, name, name_tokens(name), parse_orgnr(ref.orgnr) or "",
-                         tuple(sorted(domains))))
+        site, mail = registrable_domain(ref.website), registrable_domain(ref.email)
+        domains = tuple(sorted({site, mail})) if site and mail else (site,) if site else (mail,) if mail else ()
+        rows.append(_Row(ref.ref, name, name_tokens(name), parse_orgnr(ref.orgnr) or "", domains))
     # Canonical order makes the result independent of input order.
     try:
         rows.sort(key=lambda row: row.ref)
@@ -321,7 +323,8 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
                         scorer=fuzz.ratio, score_cutoff=REVIEW_SCORE, dtype=np.uint8,
                         workers=-1)
         for (i, j), score in zip(pairs[scores > 0].tolist(), scores[scores > 0].tolist()):
-            _review_names(forest, roots_of, names[i], names[j], int(score))
+            if not _alike_only_around(names[i], names[j]):
+                _review_names(forest, roots_of, names[i], names[j], int(score))
     for name in names:  # 'ericsson' within 'lm ericsson': a few letters more
         for sub in _names_within(name):
             if sub in position:
@@ -340,6 +343,16 @@ def _names_within(name: str):
         for dropped in itertools.combinations(short, size):
             if sum(map(len, dropped)) <= CONTAINED_EXTRA_LETTERS:
                 yield " ".join(w for w in words if w not in dropped)
+
+
+def _alike_only_around(a: str, b: str) -> bool:
+    """'alvdigital' / 'koddigital': the same ending (or beginning) around parts that have
+    nothing in common: two brands of one kind, not a typo."""
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    head = len(os.path.commonprefix([a, b]))
+    tail = len(os.path.commonprefix([a[head:][::-1], b[head:][::-1]]))
+    rest_a, rest_b = a[head:len(a) - tail], b[head:len(b) - tail]
+    return min(len(rest_a), len(rest_b)) >= 2 and fuzz.ratio(rest_a, rest_b) < 50
 
 
 def _review_names(forest: _Forest, roots_of: dict, a: str, b: str, score: int) -> None:

@@ -79,7 +79,7 @@ def parse_orgnr(value: object) -> str | None:
     the VAT form `SE556074308901`. Valid means 10 digits passing the Luhn check
     (python-stdnum `se.orgnr`); a sole trader's personnummer is their organisation number.
     """
-    return _parse_orgnr(_as_text(value))
+    return None if value is None or value.__class__ is str and not value else _parse_orgnr(_as_text(value))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -114,6 +114,8 @@ def registrable_domain(url_or_email: object) -> str | None:
     Shared domains (free mail, social networks, site builders, directories) say nothing about
     the company and give None. Internationalised domains come back in Unicode (`åhlens.se`).
     """
+    if url_or_email is None or url_or_email.__class__ is str and not url_or_email:  # most rows: quick
+        return None
     text = _as_text(url_or_email).lower()
     if not text:
         return None

@@ -220,6 +220,14 @@ def test_typos_are_review_candidates_not_merges():
                         frozenset(("handelsbanken", "handelsbankne"))}
 
 
+def test_brands_alike_only_in_a_shared_ending_are_not_reviewed():
+    # Two brands of one kind ('digital'), not a typo; a typo in such a name still is.
+    clusters = cluster(CompanyRef(1, "Älvdigital AB"), CompanyRef(2, "Koddigital AB"),
+                       CompanyRef(3, "Norddigital AB"), CompanyRef(4, "Norddigitl AB"))
+    reviewed = {frozenset((p.a, p.b)) for p in clusters.review}
+    assert reviewed == {frozenset(("norddigital", "norddigitl"))}
+
+
 def test_tieto_evry_is_tietoevry():
     clusters = cluster(CompanyRef(1, "Tieto Evry"), CompanyRef(2, "TietoEVRY Sweden AB"),
                        CompanyRef(3, "Tieto-Evry"))
