@@ -262,7 +262,12 @@ def naive_all_pairs(names: list[str]) -> list[int]:
     connected components. A copy of the list goes to cdist (the research's 8x pitfall)."""
     matrix = process.cdist(names, list(names), scorer=fuzz.token_sort_ratio, score_cutoff=90,
                            dtype=np.uint8, workers=-1)
-    parent = list(range(len(names)))
+    return components(len(names), ((i, j) for i, j in zip(*np.nonzero(matrix)) if i < j))
+
+
+def components(size: int, links) -> list[int]:
+    """Connected components (union-find): a representative per item."""
+    parent = list(range(size))
 
     def find(i):
         while parent[i] != i:
@@ -270,10 +275,9 @@ def naive_all_pairs(names: list[str]) -> list[int]:
             i = parent[i]
         return i
 
-    for i, j in zip(*np.nonzero(matrix)):
-        if i < j:
-            parent[find(i)] = find(j)
-    return [find(i) for i in range(len(names))]
+    for i, j in links:
+        parent[find(i)] = find(j)
+    return [find(i) for i in range(size)]
 
 
 def strong_evidence_bound(refs, truth) -> list[int]:
@@ -281,14 +285,6 @@ def strong_evidence_bound(refs, truth) -> list[int]:
     the SAME true company that share a valid org number, a domain, a name fingerprint or a
     compact name (never across companies). Rows linked only by a typo or a missing word
     are beyond it: those are review candidates by design."""
-    parent = list(range(len(refs)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     groups = defaultdict(list)
     for i, (ref, company) in enumerate(zip(refs, truth)):
         keys = [("orgnr", parse_orgnr(ref.orgnr)), ("name", name_fingerprint(ref.name)),
@@ -297,10 +293,7 @@ def strong_evidence_bound(refs, truth) -> list[int]:
         for kind, key in keys:
             if key:
                 groups[(company, kind, key)].append(i)
-    for members in groups.values():
-        for j in members[1:]:
-            parent[find(j)] = find(members[0])
-    return [find(i) for i in range(len(refs))]
+    return components(len(refs), ((members[0], j) for members in groups.values() for j in members[1:]))
 
 
 def peak_mb() -> float:
