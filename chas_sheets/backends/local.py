@@ -7,6 +7,7 @@ then rename), so a crash never leaves a half-written workbook.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import tempfile
@@ -31,6 +32,7 @@ from ..writeplan import Formula, Merged, RunInfo, TabWrites, resolve
 from .base import ApplyResult, Backend, wanted_titles
 
 LOCK_TIMEOUT_SECONDS = 30
+XLSX_CELL_CHARS = 32_767  # Excel's limit per cell
 _DRAWING_PARTS = ("xl/drawings/", "xl/charts/", "xl/media/", "xl/diagrams/")
 
 
@@ -113,6 +115,9 @@ def _set_cell(ws, row: int, col: int, value: Any) -> None:
         cell = ws.cell(row=row, column=col + 1)
     if isinstance(value, str):
         value = _storable(value)
+        if len(value) > XLSX_CELL_CHARS:  # openpyxl would silently cut it (a whole logged row, say)
+            raise UnsafeWrite(f"{ws.title} row {row}, column {get_column_letter(col + 1)}: a text of {len(value):,} "
+                              f"characters, more than an .xlsx cell holds ({XLSX_CELL_CHARS:,}); nothing was written")
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would store '=...' as a formula otherwise
@@ -141,8 +146,14 @@ class LocalWorkbook(Backend):
             raise SpreadsheetNotFound(f"{self.path}: no such file (create one with `chas-sheets init`)")
         if self.path.is_dir():
             raise SpreadsheetNotFound(f"{self.path} is a folder, not a workbook (.xlsx)")
-        try:
+        with self._damage_is_corrupt():
             return openpyxl.load_workbook(self.path, **kwargs)
+
+    @contextlib.contextmanager
+    def _damage_is_corrupt(self):
+        """openpyxl's many errors on a damaged file as one CorruptSpreadsheet line."""
+        try:
+            yield
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, ElementTree.ParseError) as exc:
             raise CorruptSpreadsheet(f"{self.path}: not a readable .xlsx workbook ({type(exc).__name__}); "
                                      "open it in a spreadsheet program and save it as .xlsx") from exc
@@ -153,7 +164,9 @@ class LocalWorkbook(Backend):
         wb = self._load(read_only=True, data_only=True)
         try:
             titles = list(wb.sheetnames)
-            grids = {t: _grid(wb[t], formulas=False) for t in wanted_titles(titles, tabs)}
+            # read_only parses each sheet lazily: damage inside one shows up only here
+            with self._damage_is_corrupt():
+                grids = {t: _grid(wb[t], formulas=False) for t in wanted_titles(titles, tabs)}
         finally:
             wb.close()
         return RawWorkbook(titles, grids, self.target)
