@@ -231,7 +231,7 @@ def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
 
 
 def _is_abbreviation(body: str, dot: int, rules: CleanRules) -> bool:
-    word = _WORD_BEFORE.search(body[:dot])
+    word = _WORD_BEFORE.search(body, max(0, dot - 40), dot)  # near the dot: the whole body made long texts quadratic
     if not word:
         return False
     token = word.group(1).lower()

@@ -18,11 +18,14 @@ from .common import AppContext, apply_option, echo_json, finish, json_option, pa
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _INDENT = "  "
+_MOST_DIFF_WORK = 4_000_000  # token pairs; ordinary comments are far below
 
 
 def _marked(before: str, after: str) -> tuple[str, str]:
     """Before with what goes in red, after with anything new in green (word by word)."""
     old, new = _TOKEN.findall(before), _TOKEN.findall(after)
+    if len(old) * len(new) > _MOST_DIFF_WORK:
+        return before, after  # the word diff is quadratic: a 50,000-character comment took minutes
     left, right = [], []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         gone, came = "".join(old[i1:i2]), "".join(new[j1:j2])
