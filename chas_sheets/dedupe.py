@@ -69,7 +69,7 @@ class LeadMerge:
     def to_dict(self) -> dict:
         return {"company": self.company, "key": self.company_key, "evidence": list(self.evidence),
                 "survivor": self.survivor, "removed": list(self.removed), "filled": list(self.filled),
-                "merged": {column: shown(column, value) for column, value in self.merged.items()
+                "merged": {column: shown_cell(column, value) for column, value in self.merged.items()
                            if not is_blank(value)}}
 
 
@@ -142,7 +142,9 @@ class DedupeReport:
                          + (f", filling {', '.join(merge.filled)}" if merge.filled else ""))
             for column, value in merge.merged.items():
                 if not is_blank(value) and column != "ID":
-                    text = shown(column, value) if column != COMMENT else mask_text(value)
+                    text = shown_cell(column, value)
+                    for removed_id in merge.removed:  # the comment's note names a removed row
+                        text = text.replace(f"Dubblett {removed_id}:", f"Dubblett {name(removed_id)}:")
                     lines.append(f"    {column}: {' / '.join(text.splitlines())}")
         for rename in self.renames:
             lines.append(f"Leads {name(rename.lead_id)}: Företag {rename.old!r} -> {rename.new!r} ({rename.reason})")
@@ -161,6 +163,12 @@ class DedupeReport:
                   for name in self.left_alone]
         lines += [f"warning: {w}" for w in self.warnings]
         return lines
+
+
+def shown_cell(column: str, value: object) -> str:
+    """A cell as output may show it: contact columns masked, and comments too (people type
+    phone numbers and e-mail addresses into them)."""
+    return mask_text(value) if column == COMMENT else shown(column, value)
 
 
 # ---------------------------------------------------------------------------- who is who

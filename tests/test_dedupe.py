@@ -217,17 +217,17 @@ def test_never_merges_rows_with_different_valid_organisation_numbers_and_settles
 
 def test_dry_run_masks_contact_details_and_json_lists_the_merge(make_crm):
     leads = [lead("L-1", "Volvo Personvagnar AB", "2027-01-01", phone="070-123 45 67", mail="anna@volvocars.com"),
-             lead("L-2", "VOLVO PERSONVAGNAR", "2027-01-02", contact="Anna")]
+             lead("L-2", "VOLVO PERSONVAGNAR", "2027-01-02", contact="Anna", comment="Ring 070-765 43 21")]
     path = make_crm(Leads=[{k: v for k, v in r.items() if v is not None} for r in leads])
     result = CliRunner().invoke(cli, ["--today", "2027-05-12", "dedupe", str(path)])
     assert result.exit_code == 0, result.output
     assert "070-*** ** 67" in result.output and "a***@volvocars.com" in result.output
-    assert "123 45" not in result.output and "anna@" not in result.output
+    assert "123 45" not in result.output and "anna@" not in result.output and "765 43" not in result.output
     assert "keep L-1 (oldest), remove L-2" in result.output
     result = CliRunner().invoke(cli, ["--today", "2027-05-12", "dedupe", str(path), "--json"])
     data = json.loads(result.stdout)
     assert data["merges"][0]["removed"] == ["L-2"] and data["applied"] is False
-    assert "123 45" not in result.stdout
+    assert "123 45" not in result.stdout and "765 43" not in result.stdout
 
 
 def test_merge_option_needs_two_ids(make_crm):
