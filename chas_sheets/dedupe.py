@@ -37,9 +37,9 @@ from .values import as_text, is_blank
 
 COMMENT = "Kommentar"
 TEMPERATURE, WARM = "Temperatur", "Varm"
-# Columns whose differing values are not noted when rows merge: the name is unified, the
-# survivor is the oldest row, and comments are joined.
-_NOT_NOTED = frozenset({"ID", "Företag", "Tillagd", COMMENT, TEMPERATURE})
+# Columns not merged cell by cell: the name is unified, the survivor is the oldest row, and
+# comments are joined.
+_NOT_MERGED = frozenset({"ID", "Företag", "Tillagd", COMMENT})
 
 
 @dataclass(frozen=True)
@@ -214,8 +214,8 @@ def _leads_of_company(rows: list[_Lead]) -> list[list[_Lead]]:
 def _same_value(column: str, a: object, b: object) -> bool:
     if column == "Org.nr" and parse_orgnr(a) and parse_orgnr(a) == parse_orgnr(b):
         return True
-    if column in ("Webbplats", "E-post") and registrable_domain(a) and as_text(a).lower().strip("/") == as_text(b).lower().strip("/"):
-        return True
+    if column == "Webbplats" and registrable_domain(a) and registrable_domain(a) == registrable_domain(b):
+        return True  # one site, typed with or without www. and a page
     if column == "Telefon":
         return _phone_digits(a) == _phone_digits(b)
     return " ".join(as_text(a).casefold().split()) == " ".join(as_text(b).casefold().split())
@@ -238,7 +238,7 @@ def merge_rows(rows: list[_Lead]) -> tuple[dict[str, object], tuple[str, ...]]:
     merged = dict(survivor.values)
     filled, notes = [], []
     for column in merged:
-        if column in _NOT_NOTED and column not in (TEMPERATURE,):
+        if column in _NOT_MERGED:
             continue
         for other in others:
             value = other.values.get(column)
