@@ -164,6 +164,11 @@ class HeaderMatch:
         return None
 
 
+def one_line(text: object) -> str:
+    """Text people typed, fit for a one-line message (a tab title or header may hold line breaks)."""
+    return " ".join(str(text).split())
+
+
 def _cell_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
@@ -215,13 +220,13 @@ def find_header(tab: TabSpec, rows: Sequence[Sequence[object]], title: str | Non
             best = match
     if best is None or len(best.positions) == len(best.unknown):
         if not rows:
-            raise MissingColumn(f"tab '{title}' is empty: it needs a header row with {', '.join(tab.headers)}")
+            raise MissingColumn(f"tab '{one_line(title)}' is empty: it needs a header row with {', '.join(tab.headers)}")
         best = match_header_row(tab, rows[0], row=1)
     missing = next(c for c in tab.required if c.name not in best.positions)
     tried = ", ".join(f"'{n}'" for n in (missing.name, *missing.aliases))
     raise MissingColumn(
-        f"tab '{title}' has no column '{missing.name}' (tried {tried}; "
-        f"header row {best.row} has: {', '.join(h for h in best.headers if h) or 'nothing'})"
+        f"tab '{one_line(title)}' has no column '{missing.name}' (tried {tried}; "
+        f"header row {best.row} has: {one_line(', '.join(h for h in best.headers if h)) or 'nothing'})"
     )
 
 
@@ -231,5 +236,6 @@ def require_tab(name: str, titles: Iterable[str]) -> str:
     if title is None:
         spec = contract().tab(name)
         tried = ", ".join(f"'{n}'" for n in (spec.name, *spec.aliases))
-        raise MissingTab(f"no tab '{name}' (tried {tried}; found {', '.join(titles) or 'no tabs'})")
+        found = ", ".join(f"'{one_line(t)}'" if t != one_line(t) or not t else t for t in titles)
+        raise MissingTab(f"no tab '{name}' (tried {tried}; found {found or 'no tabs'})")
     return title

@@ -13,6 +13,7 @@ import importlib
 import click
 
 from ..errors import ChasSheetsError
+from ..schema import one_line
 from .common import AppContext
 
 # Command modules, each defining one Click command object named like the module.
@@ -41,7 +42,7 @@ class ChasGroup(click.Group):
         except ChasSheetsError as exc:
             if ctx.obj is not None and getattr(ctx.obj, "verbose", False):
                 raise
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(one_line(exc)) from exc  # names people typed may hold line breaks
 
 
 class _Date(click.ParamType):
