@@ -364,16 +364,18 @@ def test_twenty_thousand_lead_crm_read_planned_and_applied(tmp_path):
     wb = openpyxl.Workbook(write_only=True)
     leads, log = wb.create_sheet("Leads"), wb.create_sheet("Kontaktlogg")
     leads.append(LEADS)
-    log.append(LOG)
-    for i in range(20_000):
-        leads.append(["", f"Företag {i}", f"Person {i}", f"070{i:07d}", "Ny"])
+    log.append(["ID", *LOG])
+    for i in range(20_000):  # a CRM chas-sheets has run on: IDs in place, but 100 new rows
+        leads.append([f"L-{i:06d}" if i >= 100 else "", f"Företag {i}", f"Person {i}", f"070{i:07d}", "Ny"])
         if i % 4 == 0:
-            log.append([dt.date(2027, 4, 1), f"Företag {i}", f"Person {i}", "Telefon", "Ja" if i % 8 else "Nej"])
+            log.append([f"K-{i:06d}", dt.date(2027, 4, 1), f"Företag {i}", f"Person {i}", "Telefon",
+                        "Ja" if i % 8 else "Nej"])
     wb.save(path)
     result = run("mark-processed", path, "--apply")
     assert result.exit_code == 0, result.output[-500:]
     assert "skipped" not in result.output
     rows = by_header(path)
     assert len(rows) == 20_000 and len({r["ID"] for r in rows}) == 20_000
+    assert rows[150]["ID"] == "L-000150" and re.fullmatch(r"L-\w{6}", rows[50]["ID"])
     assert sum(r["Status"] in ("Ja", "Nej") for r in rows) == 5_000
     assert rows[19_999]["Telefon"] == "0700019999"
