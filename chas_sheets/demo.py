@@ -10,6 +10,7 @@ number typed in every style. Deterministic for a given date.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import re
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from .calendar import cohort_year_for, default_big_bang_day
 from .errors import InvalidInput
 from .layout import layout_for
 from .text import strip_diacritics
+
+PRIVATE_FILE = 0o600
 
 
 @dataclass(frozen=True)
@@ -169,8 +172,11 @@ class _Writer:
                 cell.value = renames[cell.value]
 
     def save(self, path: Path) -> None:
+        """Private from the first byte (0600, like `init`): CRMs hold contact persons' details,
+        and the sharing audit flags a workbook the group or others can read."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.wb.save(path)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE), "wb") as out:
+            self.wb.save(out)
 
 
 class _Faker:

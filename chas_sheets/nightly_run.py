@@ -1,5 +1,6 @@
 """The nightly run's I/O: read the register, then each CRM once, write each at most once,
-then rewrite the register's own tabs (only those whose content changed).
+then rewrite the register's own tabs (only those whose content changed). With `sharing`
+options the sharing audit runs right after the register is read (nightly_sharing: `Delning`).
 
 One CRM's tables are in memory at a time; what outlives a CRM is its small `CrmSummary`.
 A CRM that cannot be opened, read or written is an error row, never the end of the run.
@@ -19,6 +20,7 @@ from .changes import ChangeSet, TabReplacement
 from .errors import ChasSheetsError
 from .nightly import OWNED_TABS, CrmOutcome, NightlyReport, build_report
 from .nightly_crm import CrmSummary, plan_crm
+from .nightly_sharing import SHARING, SharingOptions, SharingOutcome, run_sharing_audit, sharing_tab
 from .nightly_state import (STATE_HEADERS, STATE_TAB, ChangeDetector, Detection, Everything, NightState,
                             decode_summary, encode_summary, parse_state, updated_state)
 from .register import Register, read_register
@@ -89,6 +91,7 @@ class NightlyResult:
     detection_note: str = ""
     requests: int = 0
     warnings: list[str] = field(default_factory=list)
+    sharing: SharingOutcome | None = None  # None: the audit was not asked for (or failed: a warning)
 
     @property
     def exit_code(self) -> int:
@@ -122,13 +125,21 @@ def one_line(text: str, most: int = 300) -> str:
 def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
                 open_backend: Callable[[str], Backend], detector: ChangeDetector | None = None,
                 pacer: RequestPacer | None = None,
-                progress: Callable[[Sequence[CrmJob]], Any] | None = None) -> NightlyResult:
+                progress: Callable[[Sequence[CrmJob]], Any] | None = None,
+                sharing: SharingOptions | None = None) -> NightlyResult:
     """The whole night. `open_backend` opens a CRM reference; `detector` (default: read
-    everything) tells which CRMs are unchanged; `progress(jobs)` wraps the loop (a bar)."""
-    register, raw = read_register(register_backend, today, extra_tabs=(*OWNED_TABS, STATE_TAB))
+    everything) tells which CRMs are unchanged; `progress(jobs)` wraps the loop (a bar);
+    `sharing` (default: none) runs the sharing audit and rewrites `Delning`."""
+    register, raw = read_register(register_backend, today, extra_tabs=(*OWNED_TABS, SHARING, STATE_TAB))
     old_state = parse_state(raw.grids.get(STATE_TAB))
     jobs = crm_jobs(register)
     warnings = list(register.warnings)
+    audit = None
+    if sharing is not None:
+        try:
+            audit = run_sharing_audit(register, open_backend, sharing)
+        except Exception as exc:  # noqa: BLE001 — the audit is an extra: it never stops the night
+            warnings.append(f"sharing audit failed ({one_line(f'{type(exc).__name__}: {exc}')}); Delning kept as it was")
     detector = detector or Everything()
     try:
         detection = detector.detect([job.target for job in jobs], old_state)
@@ -165,7 +176,8 @@ def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
                 kept[job.target] = encode_summary(outcome.summary.to_dict())
     report = build_report(register, outcomes, today)
     state = updated_state(old_state, detection, kept, today.isoformat(), [job.target for job in jobs])
-    tabs = [*report.tabs(), TabReplacement(STATE_TAB, STATE_HEADERS, state.rows())]
+    tabs = [*report.tabs(), *([sharing_tab(audit.report, today)] if audit else []),
+            TabReplacement(STATE_TAB, STATE_HEADERS, state.rows())]
     # A newer feed token alone is no reason to write: the write itself would move the feed
     # on, and every night would write again. The old token stays valid (a longer walk).
     same_but_token = NightState(old_state.page_token, state.entries)
@@ -180,7 +192,7 @@ def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
         register_outcome = execute(register_backend, ChangeSet(replacements=changed), COMMAND, apply)
     requests += _requests(register_backend)  # the register's read, verify and write
     return NightlyResult(report, register_outcome, [tab.tab for tab in changed],
-                         _detection_note(detection, jobs), requests, warnings)
+                         _detection_note(detection, jobs), requests, warnings, audit)
 
 
 def _detection_note(detection: Detection, jobs: Sequence[CrmJob]) -> str:

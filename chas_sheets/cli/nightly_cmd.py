@@ -1,9 +1,11 @@
-"""`chas-sheets [--today DATE] nightly REGISTER [--apply] [--json] [--full]`."""
+"""`chas-sheets [--today DATE] nightly REGISTER [--apply] [--json] [--full] [--domain DOMAIN]
+[--allow ACCOUNT]... [--no-audit]`."""
 
 import click
 
 from ..nightly import OK, STATUS_WORDS, NightlyReport
-from ..nightly_run import RequestPacer, run_nightly
+from ..nightly_run import NightlyResult, RequestPacer, run_nightly
+from ..nightly_sharing import SharingOptions, sharing_lines, summary_line
 from ..nightly_state import Everything, detector_for
 from .common import AppContext, echo_json, info, json_option, pass_app, apply_option, progress
 
@@ -13,8 +15,14 @@ from .common import AppContext, echo_json, info, json_option, pass_app, apply_op
 @apply_option
 @json_option
 @click.option("--full", is_flag=True, help="Read every CRM, even those unchanged since the last night.")
+@click.option("--domain", metavar="DOMAIN",
+              help="Sharing audit: the school's domain; accounts outside it are flagged (as audit-sharing).")
+@click.option("--allow", "allowed", multiple=True, metavar="ACCOUNT",
+              help="Sharing audit: an account or domain outside --domain that may have access. Repeatable.")
+@click.option("--no-audit", is_flag=True, help="Skip the sharing audit (Delning is then left as it was).")
 @pass_app
-def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: bool):
+def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: bool, domain: str | None,
+            allowed: tuple, no_audit: bool):
     """Backoffice's nightly run over every CRM in the REGISTER.
 
     For each group CRM (Grupper) and individual CRM (Studerande): fill missing IDs, link the
@@ -22,8 +30,12 @@ def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: b
     (reported, not merged) and compute the figures; one read per CRM, one write only if
     something changed. Then rewrites the register's own tabs: Dashboard (a row per group and
     per student with status ok / behind / error and why, and a chart against the goal),
-    Överbearbetning, Placering, Medlemsbidrag and Nattkörning (what the next night needs to
-    skip unchanged CRMs). Never the tabs people edit.
+    Överbearbetning, Placering, Medlemsbidrag, Delning and Nattkörning (what the next night
+    needs to skip unchanged CRMs). Never the tabs people edit.
+
+    Delning is the sharing audit (as audit-sharing, e-mails masked): a row per CRM shared
+    wider than its members and backoffice, and per CRM that could not be checked. It costs one
+    Drive request per Google CRM; --no-audit skips it. Findings do not change the exit code.
 
     A CRM that is missing or broken gets an error row and the run goes on; the exit code is
     then 1. Dry run unless --apply.
@@ -32,14 +44,17 @@ def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: b
     detector = Everything() if full else detector_for({"credentials": app.credentials})
     result = run_nightly(
         backend, app.today, apply=apply_, open_backend=app.open, detector=detector, pacer=RequestPacer(),
-        progress=lambda jobs: progress(jobs, "CRMs", length=len(jobs)))
+        progress=lambda jobs: progress(jobs, "CRMs", length=len(jobs)),
+        sharing=None if no_audit else SharingOptions(domain, tuple(allowed)))
     report = result.report
+    audit = result.sharing.report if result.sharing else None
+    why_not = "--no-audit" if no_audit else "the audit failed: see the warning"
     if as_json:
-        echo_json({**report.to_dict(), "register": {
+        echo_json({**report.to_dict(), "sharing": _sharing_json(result), "register": {
             "tabs_changed": result.tabs_changed, "applied": bool(result.register_outcome and result.register_outcome.applied),
             "warnings": result.warnings}, "requests": result.requests, "exit_code": result.exit_code})
     else:
-        for line in render(report):
+        for line in [*render(report), "", *sharing_lines(audit, report.today, why_not)]:
             click.echo(line)
     for warning in result.warnings:
         info(f"warning: {warning}")
@@ -51,8 +66,16 @@ def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: b
     else:
         info("register: its tabs are up to date")
     info(report.summary_line())
+    info(summary_line(audit, why_not))
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)
+
+
+def _sharing_json(result: NightlyResult) -> dict | None:
+    """The audit as `audit-sharing --json` gives it, plus its Drive requests; null when skipped."""
+    if result.sharing is None:
+        return None
+    return {**result.sharing.report.to_dict(), "requests": result.sharing.requests}
 
 
 def render(report: NightlyReport) -> list[str]:
