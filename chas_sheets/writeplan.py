@@ -139,7 +139,9 @@ class _TabState:
         assert self.header is not None
         if label in self.header.positions:
             return self.header.positions[label]
-        used = max((i for i, h in enumerate(self.header.headers) if h), default=-1)
+        # After every column that holds anything, header or not: a column people filled
+        # without a header is still theirs and must not be written over.
+        used = max((i for row in self.grid for i, c in enumerate(row) if not is_blank(c)), default=-1)
         used = max([used, *self.writes.header_cells])
         index = used + 1
         while isinstance(self.cell(self.header.row, index), Merged):

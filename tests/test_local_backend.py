@@ -240,3 +240,18 @@ def test_new_ids_land_when_one_read_pads_rows_and_the_other_trims_them(tmp_path)
     result = apply(path, tables.id_changes())
     assert result.skipped == []
     assert leads_of(path).id_assignments == []
+
+
+def test_a_new_tool_column_goes_after_data_that_has_no_header(tmp_path):
+    path = tmp_path / "crm.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["Företag", "Telefon"])
+    ws.append(["Volvo", "031-123", "egen anteckning utan rubrik"])
+    wb.save(path)
+    tables = read_tables(LocalWorkbook(path), ["Leads"])
+    apply(path, tables.id_changes())
+    ws = openpyxl.load_workbook(path)["Leads"]
+    assert ws["C2"].value == "egen anteckning utan rubrik"
+    assert ws["D1"].value == "ID" and ws["D2"].value.startswith("L-")
