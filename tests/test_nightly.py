@@ -15,6 +15,7 @@ from chas_sheets.cli import cli
 from chas_sheets.demo import build_demo
 from chas_sheets.nightly import OWNED_TABS
 from chas_sheets.nightly_run import RequestPacer
+from chas_sheets.nightly_sharing import SHARING_HEADERS
 
 TODAY = dt.date(2027, 5, 12)
 day = lambda m, d: dt.date(2027, m, d)  # noqa: E731
@@ -236,7 +237,10 @@ def test_the_demo_workspace_end_to_end(tmp_path):
     dashboard = records(register, "Dashboard")
     assert [r["Namn"] for r in dashboard if r["Typ"] == "Studerande"] == students
     assert len([r for r in dashboard if r["Typ"] == "Grupp"]) == reg["Grupper"].max_row - 1
-    tabs = {t: tab(register, t) for t in OWNED_TABS}
+    tabs = {t: tab(register, t) for t in (*OWNED_TABS, "Delning")}
     assert all(tabs[t] for t in OWNED_TABS)
-    CliRunner().invoke(cli, args)
-    assert {t: tab(register, t) for t in OWNED_TABS} == tabs
+    assert data["sharing"]["flagged"] == 0 and data["sharing"]["errors"] == 0  # the demo writes 0600
+    assert tabs["Delning"] == [list(SHARING_HEADERS)]
+    second = json.loads(CliRunner().invoke(cli, args).stdout)
+    assert {t: tab(register, t) for t in (*OWNED_TABS, "Delning")} == tabs
+    assert second["sharing"]["flagged"] == 0  # the night's writes kept the files private
