@@ -16,6 +16,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
 from .changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval, TabReplacement
 from .errors import ChasSheetsError
 from .schema import HeaderMatch, contract, find_header
@@ -286,10 +288,20 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
         if index is not None and not values_equal(as_read(st.cell(row, index)), value):
             skip(f"{st.name} row {row} ({item.row_id}): changed since it was read; not removed")
             return
+    # The whole sheet row goes, so the log keeps the whole sheet row: cells in columns the
+    # plan does not know (no header, or one people added since the read) included.
+    whole = dict(item.values)
+    labels = {index: label for label, index in st.header.positions.items()}
+    for index, value in enumerate(st.grid[row - 1] if row - 1 < len(st.grid) else []):
+        label = labels.get(index) or f"(kolumn {get_column_letter(index + 1)})"
+        if isinstance(value, Formula):
+            whole[label] = str(value)  # the formula people wrote, not just its result
+        elif label not in whole and not is_blank(value):
+            whole[label] = as_read(value)
     st.writes.deletes.append(row)
     del st.rows_by_key[item.row_id]
     plan.applied.append(item)
-    log.append(_log_row(plan.run, item.tab, item.row_id, "(rad borttagen)", row_to_json(item.values), ""))
+    log.append(_log_row(plan.run, item.tab, item.row_id, "(rad borttagen)", row_to_json(whole), ""))
 
 
 def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip) -> None:
