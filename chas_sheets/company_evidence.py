@@ -23,7 +23,7 @@ _LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "ł": "l", "đ": "d
                           "þ": "th", "œ": "oe", "ı": "i"})
 _APOSTROPHES = re.compile(r"['’`´]")
 _AMPERSAND_IN_WORD = re.compile(r"(?<=[0-9a-z])&(?=[0-9a-z])")  # H&M, AT&T: one word
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")  # letters of every script count (Яндекс, شركة)
 _CONJUNCTIONS = frozenset({"och", "and", "und"})  # '&' is punctuation and already gone
 # A name typed as a web address ("Hemnet.se", "www.klarna.com"): keep only the name part.
 _NAME_AS_DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?([0-9a-z][0-9a-z.\-]*?)"
