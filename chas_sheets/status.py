@@ -38,7 +38,8 @@ class QueueItem:
                 if self.last_contact else "nothing in Kontaktlogg")
         tried = f"; tried {self.attempts}" if self.attempts else ""
         then = f" -> try {self.next_channel}" if self.next_channel else ""
-        return f"{self.lead} [{self.lead_id}, row {self.sheet_row}]: {when}{tried}{then}"
+        where = f"{self.lead_id}, row {self.sheet_row}" if self.lead_id else f"row {self.sheet_row}"
+        return f"{self.lead} [{where}]: {when}{tried}{then}"
 
 
 def _ago(days: int) -> str:
@@ -95,6 +96,8 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     links = link_log(leads, log, today) if log is not None else LogLinks()
     states = lead_states(leads, links)
+    # status only reads: an ID drawn for a row that has none is not in the sheet, so not shown
+    unwritten = {assignment.new for assignment in leads.id_assignments}
     cohort = calendar.cohort_year_for(today)
     this_monday = today - dt.timedelta(days=today.weekday())
     last_monday = this_monday - dt.timedelta(days=7)
@@ -110,8 +113,10 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
         by_status=_by_status(states),
         attempts_this_week=sum(this_monday <= day < this_monday + dt.timedelta(days=7) for day in dates),
         attempts_last_week=sum(last_monday <= day < this_monday for day in dates),
-        follow_ups=_oldest_first(_item(state, today, with_channel=True) for state in states if state.status == KONTAKTAD),
-        quiet_dialogs=_oldest_first(_item(state, today) for state in states if state.status == DIALOG and _quiet(state, today)),
+        follow_ups=_oldest_first(_item(state, today, unwritten, with_channel=True)
+                                 for state in states if state.status == KONTAKTAD),
+        quiet_dialogs=_oldest_first(_item(state, today, unwritten)
+                                    for state in states if state.status == DIALOG and _quiet(state, today)),
         new_contact_companies=_no_reply_companies(states),
         unmatched_log_rows=len(links.unmatched),
         warnings=len(links.warnings),
@@ -128,10 +133,10 @@ def _quiet(state: LeadState, today: dt.date) -> bool:
     return state.last_contact is None or (today - state.last_contact).days >= QUIET_DIALOG_DAYS
 
 
-def _item(state: LeadState, today: dt.date, with_channel: bool = False) -> QueueItem:
+def _item(state: LeadState, today: dt.date, unwritten: set[str], with_channel: bool = False) -> QueueItem:
     last = state.last_contact
     return QueueItem(
-        state.lead_id, state.sheet_row, state.label(), last, (today - last).days if last else None,
+        "" if state.lead_id in unwritten else state.lead_id, state.sheet_row, state.label(), last, (today - last).days if last else None,
         ", ".join(attempt.describe() for attempt in state.attempts),
         next_channel(state.attempts) if with_channel else None)
 

@@ -98,3 +98,12 @@ def test_status_missing_file_is_a_one_line_error(tmp_path):
     result = CliRunner().invoke(cli, ["status", str(tmp_path / "nope.xlsx")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.startswith("Error:") and len(result.output.strip().splitlines()) == 1
+
+
+def test_rows_without_an_id_are_named_by_row_not_by_an_id_that_is_not_in_the_sheet(make_crm, today):
+    path = make_crm(Leads=[{"Företag": "Volvo", "Kontaktperson": "Anna"}],
+                    Kontaktlogg=[{"Datum": "2027-05-10", "Företag": "Volvo", "Kanal": "Telefon", "Utfall": "Inget svar"}])
+    result = CliRunner().invoke(cli, ["--today", today.isoformat(), "status", str(path)])
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if l.strip().startswith("Volvo"))
+    assert "[row 2]" in line and "L-" not in line
