@@ -268,7 +268,9 @@ def build_demo(folder: Path, today: dt.date) -> dict[str, Path]:
         crm = _Writer("group")
         leads, log = [], []
         small = regional[g_index]
-        picks = fake.rng.sample(companies, 14 + 2 * g_index) + fake.rng.sample(small, 20 + 2 * g_index)
+        # every group met Volvo Personvagnar (typed three ways below); the rest are drawn
+        picks = [companies[0], *fake.rng.sample(companies[1:], 13 + 2 * g_index),
+                 *fake.rng.sample(small, 20 + 2 * g_index)]
         for c_index, company in enumerate(picks):
             for _ in range(fake.rng.choice([1, 1, 1, 2])):  # several contact persons, or a duplicate
                 added = fake.day(phase1, min(today, dt.date(year, 3, 31)))
