@@ -102,7 +102,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Wait before retry number `attempt` (0-based): Google's min(2^n + jitter, cap),
         never shorter than what the server asked for in Retry-After."""
-        backoff = min(self.cap_seconds, self.base_seconds * 2**attempt + self.rand() * self.base_seconds)
+        backoff = min(self.cap_seconds, self.base_seconds * 2 ** min(attempt, 30) + self.rand() * self.base_seconds)
         return max(backoff, retry_after or 0.0)
 
 

@@ -154,7 +154,7 @@ class SheetLock:
                 if refused_unlocked >= 2:
                         raise BackendError(f"{self.target}: could not take the chas-sheets lock, and no other "
                                        f"run holds it ({failure}); nothing was written")
-            wait = min(1.0 * 2**attempt, 8.0, max(0.0, deadline - self.clock()))
+            wait = min(2.0 ** min(attempt, 3), 8.0, max(0.0, deadline - self.clock()))  # no overflow when polls are many
             attempt += 1
             self.waited.append(wait)
             self.sleep(wait)
