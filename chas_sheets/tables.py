@@ -118,8 +118,8 @@ def load_table(
         for i, current in enumerate(existing):
             if current and current not in seen and key == "ID":
                 keys.append(current)
-            elif key != "ID":  # Skörd: keyed by a tool-written company key
-                keys.append(current or f"r{rows[i]}")
+            elif key != "ID":  # Skörd: keyed by a tool-written company key; a copied key goes by row
+                keys.append(current if current and current not in seen else f"r{rows[i]}")
             else:
                 new = make()
                 cells = grid[rows[i] - 1]

@@ -118,6 +118,7 @@ class _TabState:
         self.spec = contract().tabs.get(name)
         self.header: HeaderMatch | None = None
         self.rows_by_key: dict[str, int] = {}
+        self.added_columns: list[str] = []  # headers this write adds (logged like any change)
         self.next_row = _last_used_row(grid) + 1
         if self.spec is not None and title is not None and grid:
             self.header = find_header(self.spec, grid, title)
@@ -151,6 +152,7 @@ class _TabState:
         self.writes.header_cells[index] = label
         self.header.positions[label] = index
         self.writes.header_row = self.header.row
+        self.added_columns.append(label)
         return index
 
     def key_index(self) -> int | None:
@@ -194,6 +196,13 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
         st.writes.chart = item.chart
         plan.applied.append(item)
         log.append(_log_row(run, item.tab, "", "(flik ersatt)", "", f"{len(item.rows)} rader"))
+
+    for name, st in states.items():
+        if name == LOG_TAB:
+            continue
+        for label in st.added_columns:  # a new column is a change to the sheet too
+            plan.applied.append(("column", name, label))
+            log.append(_log_row(run, name, "", "(ny kolumn)", "", label))
 
     if log:
         log_state = state(LOG_TAB)

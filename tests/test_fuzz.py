@@ -124,7 +124,8 @@ def _planners(raw: RawWorkbook):
     yield "harvest", crm(required, optional, lambda t: plan_split(t, "Lotto 3 8 15", TODAY))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=100, deadline=None, derandomize=True,  # the same cases on every machine: CI never flakes
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(workbooks())
 def test_every_planner_plans_or_raises_only_the_projects_errors(raw):
     for name, plan in _planners(raw):

@@ -255,3 +255,19 @@ def test_a_new_tool_column_goes_after_data_that_has_no_header(tmp_path):
     ws = openpyxl.load_workbook(path)["Leads"]
     assert ws["C2"].value == "egen anteckning utan rubrik"
     assert ws["D1"].value == "ID" and ws["D2"].value.startswith("L-")
+
+
+def test_a_column_the_tool_adds_is_logged(tmp_path):
+    path = tmp_path / "crm.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["ID", "Företag"])
+    ws.append(["L-AAAAAA", "Volvo"])
+    wb.save(path)
+    changes = ChangeSet()
+    changes.set_cell("Leads", "L-AAAAAA", "Bearbetad", None, dt.date(2027, 5, 1))
+    apply(path, changes)
+    log = read_tables(LocalWorkbook(path), ["Ändringslogg"])["Ändringslogg"].df
+    added = log[log["Kolumn"] == "(ny kolumn)"]
+    assert list(added["Efter"]) == ["Bearbetad"]
