@@ -28,7 +28,9 @@ Rows of a pandas table become refs like this (the ref is whatever identifies the
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import itertools
 import os
 from collections import Counter, defaultdict
@@ -209,6 +211,27 @@ def cluster_companies(refs: Iterable[CompanyRef],
     confirming two rows with conflicting organisation numbers or domains is an error.
     The result does not depend on the order of `refs`.
     """
+    with _without_cycle_collector():
+        return _cluster(refs, confirmed)
+
+
+@contextlib.contextmanager
+def _without_cycle_collector():
+    """Pause the cyclic garbage collector: clustering allocates millions of small objects
+    and no cycles, so its collections found nothing and cost a third of the time at
+    100,000 rows. Reference counting still frees everything; the collector's previous
+    state comes back afterwards, also on errors."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _cluster(refs: Iterable[CompanyRef],
+             confirmed: Iterable[tuple[Hashable, Hashable]]) -> CompanyClusters:
     rows = _canonical_rows(refs)
     forest = _Forest(rows)
     _join_by(forest, rows, lambda row: [row.orgnr] if row.orgnr else [],
