@@ -36,7 +36,9 @@ _ORGNR_SEPARATORS = re.compile(r"[\s\-.+/]")
 
 
 def _folded(text: str) -> str:
-    return strip_diacritics(text.lower().translate(_LETTERS))
+    lowered = text.lower().translate(_LETTERS)
+    # ASCII has nothing to decompose (half the names): skip the per-letter NFKD filter.
+    return lowered if lowered.isascii() else strip_diacritics(lowered)
 
 
 def _as_text(value: object) -> str:
@@ -161,6 +163,10 @@ def name_tokens(name: str) -> tuple[str, ...]:
 
 def _strip_ends(tokens: list[str], strip: frozenset[tuple[str, ...]]) -> list[str]:
     """Drop the given phrases at both ends, but never the last word."""
+    first_words, last_words = _end_words(strip)
+    if (len(tokens) > 1 and tokens[0] not in first_words and tokens[-1] not in last_words
+            and not _is_compound_legal(tokens[0]) and not _is_compound_legal(tokens[-1])):
+        return tokens  # most names: nothing at either end to strip, so skip the search
     changed = True
     while changed and len(tokens) > 1:
         changed = False
@@ -179,6 +185,12 @@ def _strip_ends(tokens: list[str], strip: frozenset[tuple[str, ...]]) -> list[st
                 tokens, changed = tokens[:-1] + ([stem] if keep else []), True
                 break
     return tokens
+
+
+@functools.cache
+def _end_words(phrases: frozenset[tuple[str, ...]]) -> tuple[frozenset[str], frozenset[str]]:
+    """The words the phrases begin with, and those they end with."""
+    return frozenset(p[0] for p in phrases), frozenset(p[-1] for p in phrases)
 
 
 def _is_compound_legal(token: str) -> bool:
