@@ -29,9 +29,9 @@ _CONJUNCTIONS = frozenset({"och", "and", "und"})  # '&' is punctuation and alrea
 _NAME_AS_DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?([0-9a-z][0-9a-z.\-]*?)"
                              r"\.(?:se|com|nu|io|net|org|eu|ai|app|dk|no|fi|tech)/?")
 # Compound legal forms at an end of the name: Telefonaktiebolaget, Försäkringsaktiebolaget ...
-_COMPOUND_LEGAL_FORM = re.compile(r"[a-z]*(?:aktiebolag|aktiebolaget|bostadsrattsforening"
-                                  r"|bostadsrattsforeningen)")
-_COMPOUND_SUFFIX = re.compile(r"(?:aktiebolag|aktiebolaget|bostadsrattsforening|bostadsrattsforeningen)$")
+_COMPOUND_ENDINGS = ("aktiebolag", "aktiebolaget", "bostadsrattsforening", "bostadsrattsforeningen")
+_COMPOUND_LEGAL_FORM = re.compile(rf"[a-z]*(?:{'|'.join(_COMPOUND_ENDINGS)})")
+_COMPOUND_SUFFIX = re.compile(rf"(?:{'|'.join(_COMPOUND_ENDINGS)})$")
 _ORGNR_SEPARATORS = re.compile(r"[\s\-.+/]")
 
 
@@ -194,7 +194,8 @@ def _end_words(phrases: frozenset[tuple[str, ...]]) -> tuple[frozenset[str], fro
 
 
 def _is_compound_legal(token: str) -> bool:
-    return _COMPOUND_LEGAL_FORM.fullmatch(token) is not None
+    # The suffix test first: it rules out nearly every word without running the pattern.
+    return token.endswith(_COMPOUND_ENDINGS) and _COMPOUND_LEGAL_FORM.fullmatch(token) is not None
 
 
 def normalise_name(name: object) -> str:
