@@ -30,31 +30,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from chas_sheets.backends.local import LocalWorkbook  # noqa: E402
 from chas_sheets.cli import cli  # noqa: E402
 from chas_sheets.values import as_text, is_blank  # noqa: E402
+from workbooks import book  # noqa: E402
 
 COMMANDS = (["mark-processed", "--apply"], ["clean-comments", "--apply"], ["dedupe", "--apply"],
             ["harvest", "--prepare", "--apply"])
 LEADS = ["ID", "Företag", "Kontaktperson", "Telefon", "Status", "Bearbetad", "Kommentar"]
 LOG = ["Datum", "Företag", "Kontaktperson", "Kanal", "Utfall"]
 DAY = dt.date(2027, 5, 3)
-
-
-def _book(path: Path, tabs: dict[str, list[list]], merges: dict[str, list[str]] = {}) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in tabs.items():
-        ws = wb.create_sheet(title)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is None:
-                    continue
-                try:
-                    ws.cell(row=r, column=c).value = value
-                except Exception:  # a value .xlsx cannot hold is not part of the fixture
-                    pass
-        for merged in merges.get(title, ()):
-            ws.merge_cells(merged)
-    wb.save(path)
-    return path
 
 
 def corpus(folder: Path) -> dict[str, Path]:
@@ -82,11 +64,11 @@ def corpus(folder: Path) -> dict[str, Path]:
         "missing_column": {"Leads": [["ID", "Namn"], ["", "x"]]},
         "empty_sheet": {"Leads": []},
     }
-    paths = {name: _book(folder / f"{name}.xlsx", tabs) for name, tabs in cases.items()}
-    paths["merged_cells"] = _book(folder / "merged_cells.xlsx", {
+    paths = {name: book(folder / f"{name}.xlsx", tabs) for name, tabs in cases.items()}
+    paths["merged_cells"] = book(folder / "merged_cells.xlsx", {
         "Leads": [["Leads"], LEADS, lead, ["", "Volvo", "Bo", "0702", None]],
         "Kontaktlogg": [LOG, [DAY, "Volvo", "Bo", "Telefon", "Ja"]]}, {"Leads": ["A1:G1", "E3:E4"]})
-    hidden = _book(folder / "hidden.xlsx", cases["title_row"])
+    hidden = book(folder / "hidden.xlsx", cases["title_row"])
     wb = openpyxl.load_workbook(hidden)
     wb["Leads"].row_dimensions[4].hidden = wb["Leads"].column_dimensions["E"].hidden = True
     wb.save(hidden)
@@ -125,7 +107,7 @@ def fuzz_cases(folder: Path, count: int) -> dict[str, Path]:
         raws.append(raw)
 
     collect()
-    return {f"fuzz_{i}": _book(folder / f"fuzz_{i}.xlsx", {t: raw.grids[t] for t in raw.titles if _valid_title(t)})
+    return {f"fuzz_{i}": book(folder / f"fuzz_{i}.xlsx", {t: raw.grids[t] for t in raw.titles if _valid_title(t)})
             for i, raw in enumerate(raws[:count]) if any(_valid_title(t) for t in raw.titles)}
 
 

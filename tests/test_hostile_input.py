@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.changes import CellChange, ChangeSet, RowAppend
 from chas_sheets.cli import cli
+from workbooks import book
 from chas_sheets.writeplan import RunInfo
 
 TODAY = "2027-05-12"
@@ -34,20 +35,6 @@ COMMANDS = [
     ["dedupe", "--apply"],
     ["harvest", "--prepare", "--apply"],
 ]
-
-
-def book(path: Path, tabs: dict[str, list[list]]) -> Path:
-    """A workbook with these tabs and rows (text stored as text, as people type it)."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in tabs.items():
-        ws = wb.create_sheet(title)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is not None:
-                    ws.cell(row=r, column=c).value = value
-    wb.save(path)
-    return path
 
 
 def crm(tmp_path: Path, name: str, leads: list[list], log: list[list] = (), header=LEADS) -> Path:

@@ -25,3 +25,23 @@ def write_rows(path: Path, tab: str, rows: Iterable[Mapping[str, object]], heade
                 cell.data_type = "s"
         next_row += 1
     wb.save(path)
+
+
+def book(path: Path, tabs: dict[str, list[list]], merges: dict[str, list[str]] | None = None) -> Path:
+    """A workbook with these tabs and rows, cells as given (a value .xlsx cannot hold is left out)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in tabs.items():
+        ws = wb.create_sheet(title)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None:
+                    continue
+                try:
+                    ws.cell(row=r, column=c).value = value
+                except Exception:  # openpyxl refuses it: not part of the fixture
+                    pass
+        for merged in (merges or {}).get(title, ()):
+            ws.merge_cells(merged)
+    wb.save(path)
+    return path
