@@ -30,12 +30,8 @@ class Outcome:
         return len(self.result.applied) if self.result else 0
 
     def summary_line(self, target: str) -> str:
-        if not self.changes:
-            return f"{target}: nothing to change"
-        if not self.applied:
-            return f"{target}: would make {self.changes.summary()} (dry run; add --apply to write)"
-        note = f", {len(self.skipped)} skipped" if self.skipped else ""
-        return f"{target}: wrote {self.written} changes as run {self.run.run_id}{note} (logged in Ändringslogg)"
+        return summary_line(target, self.changes.summary() if self.changes else None, self.applied,
+                            self.written, self.run.run_id if self.run else None, len(self.skipped))
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +41,18 @@ class Outcome:
             "written": self.written,
             "skipped": self.skipped,
         }
+
+
+def summary_line(target: str, planned: str | None, applied: bool, written: int, run_id: str | None,
+                 skipped: int, *, nothing: str = "nothing to change", would: str = "would make",
+                 wrote: str = "wrote") -> str:
+    """The one closing line of every writing command (stderr), dry run or applied."""
+    if planned is None:
+        return f"{target}: {nothing}"
+    if not applied:
+        return f"{target}: {would} {planned} (dry run; add --apply to write)"
+    note = f", {skipped} skipped" if skipped else ""
+    return f"{target}: {wrote} {written} changes as run {run_id}{note} (logged in Ändringslogg)"
 
 
 def execute(backend: Backend, changes: ChangeSet, command: str, apply: bool) -> Outcome:

@@ -2,6 +2,7 @@
 
 import click
 
+from ..runner import summary_line
 from ..undo import list_runs, read_log, summaries_json, undo_run
 from .common import AppContext, apply_option, echo_json, info, json_option, pass_app
 
@@ -54,9 +55,6 @@ def undo(app: AppContext, target: str, run_id: str | None, list_: bool, apply_: 
 
 
 def _summary(sheet, result) -> str:
-    if not sheet.changes:
-        return f"{sheet.target}: nothing to undo"
-    if not result.applied:
-        return f"{sheet.target}: undo would make {sheet.report.summary()} (dry run; add --apply to write)"
-    note = f", {len(sheet.skipped)} skipped" if sheet.skipped else ""
-    return f"{sheet.target}: undid {sheet.written} changes as run {result.run.run_id}{note} (logged in Ändringslogg)"
+    return summary_line(sheet.target, sheet.report.summary() if sheet.changes else None, result.applied,
+                        sheet.written, result.run.run_id if result.run else None, len(sheet.skipped),
+                        nothing="nothing to undo", would="undo would make", wrote="undid")
