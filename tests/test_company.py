@@ -343,3 +343,19 @@ def test_every_row_in_exactly_one_cluster(refs):
     assert sorted(members) == sorted(r.ref for r in refs)
     keys = {c.key for c in clusters.clusters}
     assert all(p.a in keys and p.b in keys and p.a < p.b for p in clusters.review)
+
+
+def test_clustering_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    from chas_sheets.company import CompanyRef, cluster_companies
+
+    assert gc.isenabled()
+    cluster_companies([CompanyRef(1, "Volvo AB"), CompanyRef(2, "VOLVO")])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        cluster_companies([CompanyRef(1, "Volvo AB")])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
