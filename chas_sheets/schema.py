@@ -230,10 +230,12 @@ def find_header(tab: TabSpec, rows: Sequence[Sequence[object]], title: str | Non
     )
 
 
-def require_tab(name: str, titles: Iterable[str]) -> str:
+def require_tab(name: str, titles: Iterable[str], all_titles: Iterable[str] | None = None) -> str:
+    """The title of tab `name` among `titles` (the tabs read); the error names `all_titles`."""
     titles = list(titles)
     title = contract().find_tab_title(name, titles)
     if title is None:
+        titles = list(all_titles) if all_titles is not None else titles
         spec = contract().tab(name)
         tried = ", ".join(f"'{n}'" for n in (spec.name, *spec.aliases))
         found = ", ".join(f"'{one_line(t)}'" if t != one_line(t) or not t else t for t in titles)

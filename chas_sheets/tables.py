@@ -90,7 +90,7 @@ def load_table(
 ) -> Table:
     """Build the Table of one contract tab from a raw read; raises MissingTab/MissingColumn."""
     spec = contract().tab(tab_name)
-    title = require_tab(tab_name, raw.grids.keys())
+    title = require_tab(tab_name, raw.grids.keys(), raw.titles or raw.grids.keys())
     grid = raw.grids[title]
     header = find_header(spec, grid, title)
     labels = list(header.positions)

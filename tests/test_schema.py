@@ -70,3 +70,12 @@ def test_every_tab_of_the_schema_document_is_in_the_contract():
     assert {"Leads", "Kontaktlogg", "Event", "Medlemmar", "Skörd", "Ändringslogg",
             "Grupper", "Studerande", "Kalender"} <= names
     assert contract().tab("Leads").headers[:3] == ["ID", "Företag", "Org.nr"]
+
+
+def test_a_missing_tab_error_lists_every_tab_of_the_spreadsheet_not_just_those_read():
+    from chas_sheets.tables import RawWorkbook, load_table
+
+    raw = RawWorkbook(["Leads", "Kontaktlogg", "Medlemmar"], {"Leads": [["Företag"]]})
+    with pytest.raises(MissingTab) as err:
+        load_table(raw, "Grupper")
+    assert "found Leads, Kontaktlogg, Medlemmar" in str(err.value)
