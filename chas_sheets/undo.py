@@ -289,6 +289,9 @@ def _undo_removal(changes: ChangeSet, report: UndoReport, table: Table, entry: L
     if entry.row_id in table.df.index:
         report.already += 1
         return
+    key = table.spec.key_column
+    if key and entry.row_id and is_blank(row.get(key)):
+        row[key] = entry.row_id  # a row given its ID by the same run: the log names it
     changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}"))
     report.reinserted += 1
     company = as_text(row.get("Företag"))

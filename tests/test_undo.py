@@ -302,3 +302,26 @@ def test_a_real_harvest_is_undone_from_the_group_crm(group, tmp_path):  # noqa: 
     assert result.exit_code == 0, result.output
     assert snapshot(LocalWorkbook(path)) == before_group
     assert all(rows(p, "Leads") == [] and rows(p, "Kontaktlogg") == [] for p in member_paths)
+
+
+def test_a_row_given_its_id_and_removed_by_one_run_comes_back_with_that_id(tmp_path):
+    import openpyxl
+    from click.testing import CliRunner
+
+    from chas_sheets.cli import cli
+
+    path = tmp_path / "c.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["Företag", "Kontaktperson", "Webbplats"])
+    ws.append(["Volvo Personvagnar AB", "Anna", "https://volvocars.com"])
+    ws.append(["VOLVO PERSONVAGNAR AB", "Anna", "https://www.volvocars.com/se"])
+    wb.save(path)
+    assert CliRunner().invoke(cli, ["dedupe", str(path), "--apply"]).exit_code == 0
+    log = list(openpyxl.load_workbook(path)["Ändringslogg"].iter_rows(values_only=True))
+    removed_id = next(r[4] for r in log if r[5] == "(rad borttagen)")
+    run_id = log[1][0]
+    assert CliRunner().invoke(cli, ["undo", str(path), run_id, "--apply"]).exit_code == 0
+    ids = [r[3] for r in openpyxl.load_workbook(path)["Leads"].iter_rows(min_row=2, values_only=True)]
+    assert removed_id in ids and None not in ids
