@@ -23,10 +23,10 @@ from chas_sheets.backends.google_http import GoogleApiError, RetryingHTTPClient,
 from chas_sheets.changes import ChangeSet, TabReplacement
 from chas_sheets.emulator import emulator_session, make_app, make_emulator_server
 from chas_sheets.emulator.control import ManualClock
-from chas_sheets.emulator.errors import DroppedConnection
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetNotFound
 from chas_sheets.runner import execute, read_tables
 from chas_sheets.writeplan import RunInfo
+from lost_answers import losing_answer_to_post
 
 
 def fast_retry(**options) -> RetryPolicy:
@@ -136,16 +136,7 @@ def test_a_lost_write_that_was_not_applied_is_written_again_once(app, crm):
 
 
 def test_a_write_applied_whose_answer_was_lost_is_not_written_twice(app, crm):
-    lost = {"done": False}
-
-    def answer_lost_after_write(environ, start_response):
-        body = app(environ, start_response)
-        if environ["REQUEST_METHOD"] == "POST" and not lost["done"]:
-            lost["done"] = True
-            raise DroppedConnection("the answer never arrived")
-        return body
-
-    backend = GoogleSpreadsheet(crm.key, session=emulator_session(answer_lost_after_write), retry=fast_retry())
+    backend = GoogleSpreadsheet(crm.key, session=emulator_session(losing_answer_to_post(app)), retry=fast_retry())
     backend.locking = False  # the first POST must be the write itself (with the lock: test_locks.py)
     run = RunInfo.new("test")
     result = backend.apply(mark_contacted(backend), run)

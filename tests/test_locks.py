@@ -20,10 +20,10 @@ from chas_sheets.backends.google_lock import LOCK_KEY, LOCK_METADATA_ID, LockVal
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.changes import ChangeSet, RowAppend
 from chas_sheets.emulator import emulator_session, make_app
-from chas_sheets.emulator.errors import DroppedConnection
 from chas_sheets.errors import SpreadsheetLocked
 from chas_sheets.runner import read_tables
 from chas_sheets.writeplan import RunInfo
+from lost_answers import losing_answer_to_post
 
 WAIT = 5.0  # seconds a test waits for the other thread before declaring a deadlock
 
@@ -191,16 +191,7 @@ def test_a_run_whose_lock_was_taken_over_writes_nothing(app, key):
 
 
 def test_a_lost_answer_to_taking_the_lock_is_checked_not_repeated(app, key):
-    lost = {"done": False}
-
-    def answer_lost(environ, start_response):
-        body = app(environ, start_response)
-        if environ["REQUEST_METHOD"] == "POST" and not lost["done"]:
-            lost["done"] = True
-            raise DroppedConnection("the answer never arrived")
-        return body
-
-    backend = GoogleSpreadsheet(key, session=emulator_session(answer_lost), retry=fast_retry())
+    backend = GoogleSpreadsheet(key, session=emulator_session(losing_answer_to_post(app)), retry=fast_retry())
     run = RunInfo.new("test")
     assert backend.apply(new_leads("G"), run).written
     assert log_runs(backend) == [run.run_id, run.run_id]
@@ -208,17 +199,8 @@ def test_a_lost_answer_to_taking_the_lock_is_checked_not_repeated(app, key):
 
 
 def test_a_lost_answer_to_the_write_is_found_in_the_log_and_the_lock_is_gone(app, key):
-    posts = {"n": 0}
-
-    def write_answer_lost(environ, start_response):
-        body = app(environ, start_response)
-        if environ["REQUEST_METHOD"] == "POST":
-            posts["n"] += 1
-            if posts["n"] == 2:  # the fenced write
-                raise DroppedConnection("the answer never arrived")
-        return body
-
-    backend = GoogleSpreadsheet(key, session=emulator_session(write_answer_lost), retry=fast_retry())
+    lost_write = losing_answer_to_post(app, number=2)  # POST 1 takes the lock; POST 2 is the fenced write
+    backend = GoogleSpreadsheet(key, session=emulator_session(lost_write), retry=fast_retry())
     run = RunInfo.new("test")
     result = backend.apply(new_leads("H"), run)
     assert result.written and "it was applied" in result.notes[-1]
