@@ -14,6 +14,7 @@ import tomllib
 from importlib import resources
 
 import tldextract
+from rapidfuzz.distance import DamerauLevenshtein
 from stdnum import luhn as _luhn
 
 from chas_sheets.text import strip_diacritics
@@ -29,7 +30,13 @@ _CONJUNCTIONS = frozenset({"och", "and", "und"})  # '&' is punctuation and alrea
 _NAME_AS_DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?([0-9a-z][0-9a-z.\-]*?)"
                              r"\.(?:se|com|nu|io|net|org|eu|ai|app|dk|no|fi|tech)/?")
 # Compound legal forms at an end of the name: Telefonaktiebolaget, Försäkringsaktiebolaget ...
-_COMPOUND_ENDINGS = ("aktiebolag", "aktiebolaget", "bostadsrattsforening", "bostadsrattsforeningen")
+# and legal forms glued to the last word by a missed space ("Xolore Handelsbolag").
+_COMPOUND_ENDINGS = ("aktiebolag", "aktiebolaget", "handelsbolag", "handelsbolaget",
+                     "kommanditbolag", "kommanditbolaget", "bostadsrattsforening",
+                     "bostadsrattsforeningen")
+# A word this long that is one slip (a letter missing, extra, wrong or swapped) from a legal
+# form is that legal form misspelt: no Swedish word or name is that close to "aktiebolag".
+_MISSPELT_FORM_LETTERS = 8
 _COMPOUND_LEGAL_FORM = re.compile(rf"[a-z]*(?:{'|'.join(_COMPOUND_ENDINGS)})")
 _COMPOUND_SUFFIX = re.compile(rf"(?:{'|'.join(_COMPOUND_ENDINGS)})$")
 _ORGNR_SEPARATORS = re.compile(r"[\s\-.+/]")
@@ -63,8 +70,11 @@ def _words() -> dict[str, frozenset]:
         resources.files("chas_sheets.templates").joinpath("company_words.toml").read_text("utf-8"))
     places = _phrases(data["places"])
     legal_forms = _phrases(data["legal_forms"])
+    long_forms = frozenset(form[0] for form in legal_forms
+                           if len(form) == 1 and len(form[0]) >= _MISSPELT_FORM_LETTERS)
     return {
         "legal_forms": legal_forms,
+        "long_legal_forms": long_forms,
         "strip": legal_forms | _phrases(data["filler_words"]),
         "places": places | {(*place[:-1], place[-1] + "s") for place in places},
         "compound_legal_stems": tuple(_folded(stem) for stem in data["compound_legal_stems"]),
@@ -164,27 +174,34 @@ def name_tokens(name: str) -> tuple[str, ...]:
 def _strip_ends(tokens: list[str], strip: frozenset[tuple[str, ...]]) -> list[str]:
     """Drop the given phrases at both ends, but never the last word."""
     first_words, last_words = _end_words(strip)
-    if (len(tokens) > 1 and tokens[0] not in first_words and tokens[-1] not in last_words
-            and not _is_compound_legal(tokens[0]) and not _is_compound_legal(tokens[-1])):
+    if ((len(tokens) > 1 and tokens[0] not in first_words and tokens[-1] not in last_words
+            and not _is_compound_legal(tokens[0]) and not _is_compound_legal(tokens[-1])
+            and not _unglued(tokens[-1])) or not tokens):
         return tokens  # most names: nothing at either end to strip, so skip the search
     changed = True
-    while changed and len(tokens) > 1:
+    while changed:
         changed = False
+        glued = _unglued(tokens[-1])
+        if glued:  # "Arda TryckAktiebolag" keeps its own part, even as the only word
+            tokens, changed = tokens[:-1] + [glued], True
+            continue
         for size in range(min(4, len(tokens) - 1), 0, -1):
             if tuple(tokens[:size]) in strip or (size == 1 and _is_compound_legal(tokens[0])):
                 tokens, changed = tokens[size:], True
                 break
-            if tuple(tokens[-size:]) in strip:
+            if tuple(tokens[-size:]) in strip or (size == 1 and _is_compound_legal(tokens[-1])):
                 tokens, changed = tokens[:-size], True
                 break
-            if size == 1 and _is_compound_legal(tokens[-1]):
-                # A legal form glued to the last word ("Arda TryckAktiebolag") keeps the word;
-                # a known compound ("... Sak Försäkringsaktiebolag") goes whole, as at the start.
-                stem = _COMPOUND_SUFFIX.sub("", tokens[-1])
-                keep = stem and not stem.endswith(_words()["compound_legal_stems"])
-                tokens, changed = tokens[:-1] + ([stem] if keep else []), True
-                break
     return tokens
+
+
+def _unglued(token: str) -> str:
+    """The word a legal form was glued to ("trycka" in "TryckaAktiebolag"), else "". A known
+    compound ("Försäkringsaktiebolag", "Telefonaktiebolaget") is a legal form, not glued."""
+    if not token.endswith(_COMPOUND_ENDINGS):
+        return ""
+    stem = _COMPOUND_SUFFIX.sub("", token)
+    return "" if stem.endswith(_words()["compound_legal_stems"]) else stem
 
 
 @functools.cache
@@ -194,8 +211,20 @@ def _end_words(phrases: frozenset[tuple[str, ...]]) -> tuple[frozenset[str], fro
 
 
 def _is_compound_legal(token: str) -> bool:
+    """A legal form written as one word ("Telefonaktiebolaget"), or misspelt ("Aktiebolg");
+    not a word with a legal form glued to it ("TryckAktiebolag")."""
     # The suffix test first: it rules out nearly every word without running the pattern.
-    return token.endswith(_COMPOUND_ENDINGS) and _COMPOUND_LEGAL_FORM.fullmatch(token) is not None
+    return (token.endswith(_COMPOUND_ENDINGS) and _COMPOUND_LEGAL_FORM.fullmatch(token) is not None
+            and not _unglued(token)) or _is_misspelt_legal_form(token)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_misspelt_legal_form(token: str) -> bool:
+    """`Aktiebolg`, `Handelsbwolag`: a long legal form with one slip of the keyboard."""
+    if len(token) < _MISSPELT_FORM_LETTERS - 1:
+        return False
+    return any(DamerauLevenshtein.distance(token, form, score_cutoff=1) <= 1
+               for form in _words()["long_legal_forms"])
 
 
 def normalise_name(name: object) -> str:

@@ -90,6 +90,14 @@ def test_domains_never_touch_the_network(monkeypatch):
     ("Försäkringsaktiebolaget Skandia", "skandia"),
     ("Länsförsäkringar Sak Försäkringsaktiebolag (publ)", "lansforsakringar sak"),
     ("Arda TryckAktiebolag", "arda tryck"),  # a legal form glued on: the word stays
+    ("XoloreHandelsbolag (publ)", "xolore"),  # glued to the only word, too
+    ("Gävle Mekaniska TransportHandelsbolag", "gavle mekaniska transport"),
+    ("Rabe Fysio Aktiebjolag", "rabe fysio"),  # a slip of the keyboard in a long legal form
+    ("Kalmar Blommor Handelsbolg", "kalmar blommor"),
+    ("Aktiebloag Lindgrens Däck", "lindgrens dack"),  # two letters swapped
+    ("Stiftelsn Skansen", "skansen"),
+    ("Handelsbanken", "handelsbanken"),  # a real word near "handelsbolag" is no legal form
+    ("Aktiebolagsgruppen Norr", "aktiebolagsgruppen norr"),
     ("Ek. för. Konsum Värmland", "konsum varmland"),
     ("Coop Sverige AB", "coop"),
     ("Volvo Group Sverige AB", "volvo"),
