@@ -13,10 +13,13 @@ conflicting evidence: two different valid organisation numbers are two companies
 the names and domains say; two clusters whose domains have nothing in common (`volvo.com` /
 `volvocars.com`; `volvocars.se` and `volvocars.com` do share the name `volvocars`) are two
 companies whatever the names say. When one name or domain points at several conflicting
-companies it joins none of them: its rows become *review* pairs. Fuzzy name matches
-(rapidfuzz, inside blocks, so cost stays near-linear) are only ever review pairs; a user
-confirms them with `confirmed=` (a person may overrule different domains, never two
-organisation numbers, which are also never offered for review).
+companies it is no evidence at all: the rows with nothing stronger could be either company, so
+they join nothing and become *review* pairs. Weaker matches are only ever review pairs: similar
+names (rapidfuzz ratio inside blocks, so cost stays near-linear), a name missing a word or two
+of a longer one ('Renosa HB' / 'Renosa Snickeri HB', unless the shorter is within many names),
+and one slip of the keyboard in one word (a deletion index). A user confirms a pair with
+`confirmed=` (a person may overrule different domains, never two organisation numbers, which
+are also never offered for review).
 
 Rows of a pandas table become refs like this (the ref is whatever identifies the row)::
 
@@ -39,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import cpdist
 
 from chas_sheets.company_evidence import (
@@ -57,8 +61,16 @@ __all__ = [
 SHORT_NAME_LETTERS = 5
 # rapidfuzz ratio on fingerprints (= token_sort_ratio) at or above which a pair is reviewed.
 REVIEW_SCORE = 85
-# A sub-name is reviewed when the longer name adds at most this many letters ("lm ericsson").
+# A name within a longer one ('renosa' in 'renosa snickeri') is reviewed when the longer adds at
+# most this many words, and scores 90 when they add at most this many letters ('lm ericsson').
+MOST_WORDS_MISSING = 2
 CONTAINED_EXTRA_LETTERS = 3
+# A name within more longer names than this is generic ('anderssons' in 'anderssons bygg',
+# 'anderssons maleri', ...): it says nothing about which one was meant, so none is reviewed.
+MOST_CONTAINING = 3
+# A word this long or longer with one slip (a letter missing, extra, wrong or two swapped) is
+# a typo of the other: 'saonre' / 'saonru', 'andstrom' / 'sandstrom' (ratio misses both).
+TYPO_WORD_LETTERS = 4
 # At most this many clusters sharing one name or domain name are paired for review.
 MOST_PER_KEY = 20
 # Blocks larger than this are compared as a sorted neighbourhood of this width.
@@ -178,21 +190,20 @@ class _Forest:
     def join_group(self, members: list[int], evidence: str, domains_too: bool,
                    weak: bool = False) -> None:
         """Join rows sharing one piece of evidence, unless it points at conflicting
-        companies: then only the rows without stronger evidence of their own join, and
-        each of those clusters is offered for review against the others."""
+        companies: then it is no evidence at all. Rows with nothing stronger of their own
+        could belong to either company, so they join none (not even each other) and are
+        offered for review against the companies and each other."""
         roots = sorted({self.find(i) for i in members})
         anchored = [r for r in roots if self.orgnr[r] or (domains_too and self.labels[r])]
         clash = any(self.conflict(a, b, domains_too, weak) for a, b in itertools.combinations(
             _distinct_evidence(self, anchored), 2))
-        joining = [r for r in roots if r not in anchored] if clash else roots
-        for root in joining[1:]:
-            self.union(joining[0], root)
-        if joining and sum(self.find(i) == self.find(joining[0]) for i in members) > 1:
-            self.evidence[self.find(joining[0])].add(evidence)
-        if clash:
-            rest = ([self.find(joining[0])] if joining else []) + anchored
-            for a, b in itertools.combinations(rest, 2):
-                self.add_review(a, b, 100, f"{evidence}, other evidence differs or is missing")
+        if not clash:
+            for root in roots[1:]:
+                self.union(roots[0], root)
+            self.evidence[self.find(roots[0])].add(evidence)
+            return
+        for a, b in itertools.combinations(roots[:MOST_PER_KEY], 2):
+            self.add_review(a, b, 100, f"{evidence}, other evidence differs or is missing")
 
 
 def _distinct_evidence(forest: _Forest, roots: list[int]) -> list[int]:
@@ -349,24 +360,64 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
         for (i, j), score in zip(pairs[scores > 0].tolist(), scores[scores > 0].tolist()):
             if not _alike_only_around(names[i], names[j]):
                 _review_names(forest, roots_of, names[i], names[j], int(score))
-    for name in names:  # 'ericsson' within 'lm ericsson': a few letters more
-        for sub in _names_within(name):
-            if sub in position:
-                _review_names(forest, roots_of, sub, name, 90)
+    for a, b, score in itertools.chain(_contained_names(names, position), _typo_names(names)):
+        _review_names(forest, roots_of, a, b, score)
 
 
-def _names_within(name: str):
-    """The fingerprints left when a few letters' worth of words (at most
-    CONTAINED_EXTRA_LETTERS in all) are dropped from a fingerprint of at most 5 words: only
-    short words can go, so only those are tried (not every subset of the words)."""
-    words = name.split()
-    short = [w for w in words if len(w) <= CONTAINED_EXTRA_LETTERS]
-    if not short or len(words) > 5:
-        return
-    for size in range(1, min(len(short), len(words) - 1) + 1):
-        for dropped in itertools.combinations(short, size):
-            if sum(map(len, dropped)) <= CONTAINED_EXTRA_LETTERS:
-                yield " ".join(w for w in words if w not in dropped)
+def _contained_names(names: list[str], position: dict[str, int]):
+    """(sub, name, score) for names found whole within a longer one that adds at most
+    MOST_WORDS_MISSING words ('renosa' in 'renosa snickeri', 'ericsson' in 'ericsson lm'),
+    unless the sub-name is generic (within more than MOST_CONTAINING names). Fingerprints are
+    sorted words, so dropping words from one gives the fingerprint of the shorter name."""
+    within: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for name in names:
+        words = name.split()
+        if len(words) > 6:  # 7+ words: too many subsets to try, and such names are rare
+            continue
+        for drop in range(1, min(MOST_WORDS_MISSING, len(words) - 1) + 1):
+            for kept in itertools.combinations(words, len(words) - drop):
+                sub = " ".join(kept)
+                if sub in position:
+                    letters = len(name.replace(" ", "")) - len(sub.replace(" ", ""))
+                    within[sub].append((name, 90 if letters <= CONTAINED_EXTRA_LETTERS else 80))
+    for sub, longer in sorted(within.items()):
+        if len(sub.replace(" ", "")) > SHORT_NAME_LETTERS and len(longer) <= MOST_CONTAINING:
+            for name, score in longer:
+                yield sub, name, score
+
+
+def _typo_names(names: list[str]):
+    """(a, b, score) for names alike but for one slip in one word of TYPO_WORD_LETTERS or
+    more. Names are first grouped by their other words (most such groups hold one name and
+    cost nothing more); inside a group, a deletion index (SymSpell's idea) pairs words one
+    slip apart: those share the word itself or the word less one letter."""
+    by_rest: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for n, name in enumerate(names):
+        if len(name) - name.count(" ") <= SHORT_NAME_LETTERS:
+            continue
+        words = name.split()
+        for w, word in enumerate(words):
+            if len(word) >= TYPO_WORD_LETTERS - 1:
+                by_rest[" ".join(words[:w] + words[w + 1:])].append((word, n))
+    pairs = set()
+    for group in by_rest.values():
+        if len(group) < 2:
+            continue
+        filed: dict[str, list[int]] = defaultdict(list)
+        for word, n in group:
+            for form in {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}:
+                filed[form].append(n)
+        for form, members in filed.items():
+            if 1 < len(members) <= BLOCK_WINDOW:  # more is a generic word, not a typo
+                pairs.update(itertools.combinations(members, 2))
+    for i, j in sorted(pairs):
+        a, b = names[i], names[j]
+        only_a, only_b = set(a.split()) - set(b.split()), set(b.split()) - set(a.split())
+        if len(only_a) == len(only_b) == 1:
+            word_a, word_b = only_a.pop(), only_b.pop()
+            if (max(len(word_a), len(word_b)) >= TYPO_WORD_LETTERS
+                    and DamerauLevenshtein.distance(word_a, word_b, score_cutoff=1) <= 1):
+                yield a, b, int(fuzz.ratio(a, b))
 
 
 def _alike_only_around(a: str, b: str) -> bool:

@@ -179,11 +179,14 @@ def test_a_name_pointing_at_two_companies_joins_neither():
         CompanyRef(3, "Volvo"),
         CompanyRef(4, "VOLVO"),
     )
-    assert together(clusters, 3, 4)
-    assert not together(clusters, 1, 3) and not together(clusters, 2, 3)
+    # A name that two companies bear is no evidence: the rows with nothing else could be
+    # either, so none of them joins (not even each other); all are offered for review.
+    assert len(clusters) == 4
     reviewed = {frozenset((p.a, p.b)) for p in clusters.review}
-    assert frozenset((AB_VOLVO, clusters.key_of(3))) in reviewed
-    assert frozenset((VOLVO_CARS, clusters.key_of(3))) in reviewed
+    for bare in (3, 4):
+        assert frozenset((AB_VOLVO, clusters.key_of(bare))) in reviewed
+        assert frozenset((VOLVO_CARS, clusters.key_of(bare))) in reviewed
+    assert frozenset((clusters.key_of(3), clusters.key_of(4))) in reviewed
     assert frozenset((AB_VOLVO, VOLVO_CARS)) not in reviewed  # conflicting: never reviewed
 
 
@@ -226,6 +229,39 @@ def test_typos_are_review_candidates_not_merges():
     reviewed = {frozenset((p.a, p.b)) for p in clusters.review}
     assert reviewed == {frozenset(("skanska", "skansak")),
                         frozenset(("handelsbanken", "handelsbankne"))}
+
+
+def test_a_name_missing_a_word_is_a_review_pair():
+    clusters = cluster(CompanyRef(1, "Renosa HB"), CompanyRef(2, "Renosa Snickeri HB"),
+                       CompanyRef(3, "Hansson & Magnusson"),
+                       CompanyRef(4, "Hansson & Magnusson Åkeri Redovisning AB"))
+    assert not together(clusters, 1, 2) and not together(clusters, 3, 4)
+    reviewed = {frozenset((p.a, p.b)): p.score for p in clusters.review}
+    assert reviewed == {frozenset(("renosa", "renosa snickeri")): 80,
+                        frozenset(("hansson magnusson", "akeri hansson magnusson redovisning")): 80}
+
+
+def test_a_generic_name_within_many_is_not_reviewed():
+    # "Anderssons" alone says nothing about which of four Anderssons firms was meant.
+    trades = ["Bygg", "Måleri", "Städ", "Elektriska"]
+    refs = [CompanyRef(0, "Anderssons")] + [CompanyRef(i + 1, f"Anderssons {trade} AB")
+                                            for i, trade in enumerate(trades)]
+    assert not cluster(*refs).review
+    assert len(cluster(*refs[:4]).review) == 3  # within three: each is a review pair
+
+
+def test_one_slip_in_one_word_is_a_review_pair():
+    # Ratio on sorted words misses both: the slip moves 'andstrom' in front, and a six-letter
+    # name with one letter wrong scores 83.
+    clusters = cluster(CompanyRef(1, "Jönsson & Sandström Reklam AB"),
+                       CompanyRef(2, "Jönsson & andström Reklam AB"),
+                       CompanyRef(3, "Saonre"), CompanyRef(4, "Saonru"),
+                       CompanyRef(5, "Sigma IT"), CompanyRef(6, "Sigma IB"))
+    reviewed = {frozenset((p.a, p.b)) for p in clusters.review}
+    assert frozenset(("jonsson reklam sandstrom", "andstrom jonsson reklam")) in reviewed
+    assert frozenset(("saonre", "saonru")) in reviewed
+    assert not any("sigma ib" in pair for pair in reviewed)  # a slip in a two-letter word: no
+    assert len(clusters) == 6
 
 
 def test_brands_alike_only_in_a_shared_ending_are_not_reviewed():
@@ -367,3 +403,29 @@ def test_clustering_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+WORDS = ["volvo", "volvi", "olvo", "bygg", "byggg", "sandstrom", "andstrom", "sandtsrom",
+         "renosa", "snickeri", "ab", "it", "nordic"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4), max_size=12))
+def test_typo_index_finds_exactly_the_pairs_a_comparison_of_all_pairs_finds(word_lists):
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    from chas_sheets.company import SHORT_NAME_LETTERS, TYPO_WORD_LETTERS, _typo_names
+
+    names = sorted({" ".join(sorted(set(words))) for words in word_lists})
+    found = {frozenset((a, b)) for a, b, _ in _typo_names(names)}
+    expected = set()
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            only_a, only_b = set(a.split()) - set(b.split()), set(b.split()) - set(a.split())
+            if (len(only_a) == len(only_b) == 1
+                    and len(a) - a.count(" ") > SHORT_NAME_LETTERS
+                    and len(b) - b.count(" ") > SHORT_NAME_LETTERS
+                    and max(len(w) for w in only_a | only_b) >= TYPO_WORD_LETTERS
+                    and DamerauLevenshtein.distance(*only_a, *only_b) <= 1):
+                expected.add(frozenset((a, b)))
+    assert found == expected
