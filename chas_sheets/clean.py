@@ -169,8 +169,60 @@ def _conjunctions(words: Iterable[str]) -> str:
     return "|".join(r"\s+".join(map(re.escape, w.split())) for w in words)
 
 
+_SECTIONS = {"split": ("abbreviations", "contrasting", "continuing"), "fact": (), "drop": ()}
+_TOML_WHERE = re.compile(r"^(?P<reason>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)$")
+
+
+def packaged_rules_path() -> str:
+    "Where the packaged rules file is installed: the file to copy when tuning."
+    return str(resources.files("chas_sheets.templates") / "clean_rules.toml")
+
+
+def _toml_error(source: str, error: tomllib.TOMLDecodeError) -> InvalidInput:
+    """'rules.toml, line 3: not valid TOML: Expected ...' (tomllib puts the place at the end)."""
+    found = _TOML_WHERE.match(str(error))
+    if not found:
+        return InvalidInput(f"{source}: not valid TOML: {error}")
+    if found["line"] is None:
+        return InvalidInput(f"{source}, at the end: not valid TOML: {found['reason']}")
+    return InvalidInput(f"{source}, line {found['line']}: not valid TOML: {found['reason']} (column {found['column']})")
+
+
+def _check_layout(data: dict, source: str) -> None:
+    """Refuse what would otherwise be ignored without a word: a misspelt section or key, [fact] for [[fact]]."""
+    unknown = [f"section {name!r}" for name in data if name not in _SECTIONS]
+    split = data.get("split", {})
+    if not isinstance(split, dict):
+        raise InvalidInput(f"{source}: split must be one [split] section")
+    unknown += [f"key {key!r} in [split]" for key in split if key not in _SECTIONS["split"]]
+    if unknown:
+        raise InvalidInput(f"{source}: unknown {', '.join(unknown)}; a rules file has [split] "
+                           f"({', '.join(_SECTIONS['split'])}), [[fact]] and [[drop]] only")
+    for kind in ("fact", "drop"):
+        groups = data.get(kind, [])
+        if not isinstance(groups, list) or not all(isinstance(group, dict) for group in groups):
+            raise InvalidInput(f"{source}: {kind} must be [[{kind}]] groups (double brackets)")
+
+
+def _check_not_empty(facts: tuple[Rule, ...], drops: tuple[Rule, ...], source: str) -> None:
+    """A file with no facts would drop dated clauses; one with no drops would clean nothing.
+
+    Either is most likely a file written to add to the packaged rules, which it replaces.
+    """
+    missing = [f"[[{kind}]]" for kind, rules in (("fact", facts), ("drop", drops)) if not rules]
+    if not missing:
+        return
+    what = "defines no rules: no [[fact]] and no [[drop]] groups" if len(missing) == 2 else f"has no {missing[0]} groups"
+    raise InvalidInput(f"{source} {what}; a rules file replaces the packaged rules entirely, "
+                       f"so start from a copy of {packaged_rules_path()}")
+
+
 def load_rules(path: str | Path | None = None) -> CleanRules:
-    """Read and compile the rules file (the packaged `clean_rules.toml` by default)."""
+    """Read and compile the rules file (the packaged `clean_rules.toml` by default).
+
+    A file given replaces the packaged rules entirely: nothing is merged, so a file must hold
+    both [[fact]] and [[drop]] groups (an InvalidInput names what is missing).
+    """
     if path is None:
         resource = resources.files("chas_sheets.templates") / "clean_rules.toml"
         source, raw = "clean_rules.toml", resource.read_text(encoding="utf-8")
@@ -183,10 +235,12 @@ def load_rules(path: str | Path | None = None) -> CleanRules:
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as error:
-        raise InvalidInput(f"{source}: not valid TOML: {error}") from None
+        raise _toml_error(source, error) from None
+    _check_layout(data, source)
 
     facts = tuple(_compile_group(g, "fact", source) for g in data.get("fact", []))
     all_drops = tuple(_compile_group(g, "drop", source) for g in data.get("drop", []))
+    _check_not_empty(facts, all_drops, source)
     split = data.get("split", {})
     contrasting = split.get("contrasting", [])
     continuing = split.get("continuing", [])

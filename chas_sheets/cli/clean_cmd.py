@@ -83,8 +83,9 @@ def _tab(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--tab", default="Leads", show_default=True, metavar="|".join(CLEANABLE_TABS), callback=_tab,
               help="The tab whose column is cleaned.")
 @click.option("--explain", is_flag=True, help="Show every clause with keep/drop and the rule that decided.")
-@click.option("--rules", "rules_path", type=click.Path(dir_okay=False),
-              help="A rules file to use instead of the packaged templates/clean_rules.toml.")
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Use the rules in FILE instead of the packaged templates/clean_rules.toml. Nothing is "
+                   "merged: FILE replaces them entirely, so start from a copy of the packaged file.")
 @json_option
 @pass_app
 def clean(app: AppContext, target: str, apply_: bool, column: str, tab: str, explain: bool,
@@ -94,7 +95,8 @@ def clean(app: AppContext, target: str, apply_: bool, column: str, tab: str, exp
     Each comment is split into sentences and clauses; a clause is kept when it carries a
     fact (a date, a number with a unit, a phone number, an e-mail, a URL, a named person or
     role, a record of what happened) and dropped when it is speculation or chatter (hedges,
-    opinions, laughter, emoji, "vet ej"). The rules live in templates/clean_rules.toml.
+    opinions, laughter, emoji, "vet ej"). The rules live in templates/clean_rules.toml,
+    or in the file given with --rules, which replaces them entirely.
 
     The dry run shows before -> after per row. --apply writes only the comments that change;
     each original comment is logged whole in Ändringslogg, so `undo` can restore it. A second
