@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chas_sheets.emulator.conformance import replay_all  # noqa: E402
+from chas_sheets.emulator.conformance import CASSETTES_ENV, cassette_folder, replay_all  # noqa: E402
 
-CASSETTES = ROOT.parent / "shared" / "conformance" / "gspread-cassettes"
+CASSETTES = cassette_folder()
 BASELINE = ROOT / "tests" / "data" / "conformance_baseline.json"
 
 
@@ -48,7 +48,8 @@ def main() -> int:
     parser.add_argument("--write-baseline", action="store_true", help=f"write {BASELINE.relative_to(ROOT)}")
     args = parser.parse_args()
     if not CASSETTES.is_dir():
-        print(f"No cassettes at {CASSETTES}", file=sys.stderr)
+        print(f"No recorded Google sessions at {CASSETTES}: set {CASSETTES_ENV} to the "
+              f"shared conformance folder", file=sys.stderr)
         return 1
     started = time.perf_counter()
     outcomes = replay_all(CASSETTES)

@@ -1,4 +1,4 @@
-"""The emulator against Google's recorded answers: gspread's own 122 cassettes, replayed.
+"""The emulator against Google's recorded answers: gspread's own 124 cassettes, replayed.
 
 Each cassette's requests are replayed in order against a fresh emulator and every answer is
 compared with Google's (ids mapped, volatile fields ignored; see
@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from chas_sheets.emulator.conformance import replay_cassette
+from chas_sheets.emulator.conformance import CASSETTES_ENV, cassette_folder, replay_cassette
 
-CASSETTES = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "gspread-cassettes"
+CASSETTES = cassette_folder()
 BASELINE = Path(__file__).resolve().parent / "data" / "conformance_baseline.json"
 UPDATE_HINT = "When more pass, record them with: python benchmarks/conformance_report.py --write-baseline"
 
 pytestmark = pytest.mark.skipif(
-    not CASSETTES.is_dir(), reason=f"the recorded Google sessions are not here: {CASSETTES}"
+    not CASSETTES.is_dir(),
+    reason=f"the recorded Google sessions are not here: {CASSETTES} (set {CASSETTES_ENV})"
 )
 
 

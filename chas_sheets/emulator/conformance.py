@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -189,10 +190,14 @@ def replay_cassette(path: Path) -> list[Outcome]:
     return outcomes
 
 
+CASSETTES_ENV = "CHAS_SHEETS_CONFORMANCE"
+
+
 def cassette_folder() -> Path:
-    "../shared/conformance/gspread-cassettes relative to the project root (never copied in)."
-    root = Path(__file__).resolve().parents[2]
-    return root.parent / "shared" / "conformance" / "gspread-cassettes"
+    """The recorded Google sessions: $CHAS_SHEETS_CONFORMANCE (the `conformance` folder) if set,
+    else ../shared/conformance beside the project root, as CI has it (never copied in)."""
+    shared = os.environ.get(CASSETTES_ENV) or Path(__file__).resolve().parents[3] / "shared" / "conformance"
+    return Path(shared) / "gspread-cassettes"
 
 
 def replay_all(folder: Path | None = None) -> list[Outcome]:
