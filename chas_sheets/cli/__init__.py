@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import shlex
 
 import click
 
@@ -34,7 +35,12 @@ COMMANDS = (
 
 
 class ChasGroup(click.Group):
-    """Turns the library's errors into one line for the user."""
+    """Turns the library's errors into one line for the user, and says where a global option goes."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        cmd_name, cmd, rest = super().resolve_command(ctx, args)
+        ctx.meta["chas_sheets.command_args"] = list(rest)  # a copy: the parser pops its list
+        return cmd_name, cmd, rest
 
     def invoke(self, ctx: click.Context):
         try:
@@ -43,6 +49,61 @@ class ChasGroup(click.Group):
             if ctx.obj is not None and getattr(ctx.obj, "verbose", False):
                 raise
             raise click.ClickException(one_line(exc)) from exc  # names people typed may hold line breaks
+        except click.NoSuchOption as exc:
+            own = self._own_option(ctx, exc.option_name)
+            if own is None or exc.ctx is None:
+                raise
+            hint = _global_option_hint(own, exc.option_name, ctx.meta.get("chas_sheets.command_args", []), ctx)
+            raise click.NoSuchOption(
+                exc.option_name,
+                f"No such option {exc.option_name!r} for {exc.ctx.info_name}: {exc.option_name} belongs to "
+                f"{ctx.info_name} itself and goes before the command: "
+                f"{ctx.command_path} {hint} {exc.ctx.info_name} ...",
+                ctx=exc.ctx,
+            ) from exc
+
+    def _own_option(self, ctx: click.Context, name: str) -> click.Option | None:
+        """The group's option spelt `name` (not --help: every command has its own)."""
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option) and name in (*param.opts, *param.secondary_opts) \
+                    and name not in ctx.help_option_names:
+                return param
+        return None
+
+
+def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: click.Context) -> str:
+    """`name` with the value the user gave it after the command (its metavar when none), quoted for a shell."""
+    if option.is_flag or option.count:
+        return name
+    for i, token in enumerate(args):
+        if token.startswith(name + "="):
+            return f"{name} {shlex.quote(token[len(name) + 1:])}"
+        if token == name and i + 1 < len(args) and not args[i + 1].startswith("-"):
+            return f"{name} {shlex.quote(args[i + 1])}"
+    return f"{name} {option.make_metavar(ctx)}"
+
+
+def kind_option(*kinds: str, individual: str, help: str):  # noqa: A002 - Click's own name
+    """--kind taking `kinds`, where 'student' and 'individual' both mean `individual` (one person's CRM).
+
+    `check` has always said student, `status` individual; each accepts both now.
+    Defined above _register(): the command modules import it while this module loads.
+    """
+    return click.option("--kind", type=_KindChoice(kinds, individual),
+                        help=f"{help} 'student' and 'individual' are the same.")
+
+
+class _KindChoice(click.Choice):
+    def __init__(self, kinds, individual: str):
+        super().__init__(kinds)
+        self.individual = individual
+
+    def convert(self, value, param, ctx):
+        kind = super().convert(value, param, ctx)
+        return self.individual if kind in INDIVIDUAL_SPELLINGS else kind
+
+
+INDIVIDUAL_SPELLINGS = ("student", "individual")
 
 
 class _Date(click.ParamType):

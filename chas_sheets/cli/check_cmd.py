@@ -3,13 +3,14 @@
 import click
 
 from ..check import check_workbook, render
+from . import kind_option
 from .common import AppContext, echo_json, json_option, pass_app
 
 
 @click.command()
 @click.argument("target")
-@click.option("--kind", type=click.Choice(["group", "student", "register"]),
-              help="What the spreadsheet is (default: guessed from its tabs).")
+@kind_option("group", "student", "individual", "register", individual="student",
+             help="What the spreadsheet is (default: guessed from its tabs).")
 @json_option
 @pass_app
 def check(app: AppContext, target: str, kind: str | None, as_json: bool):

@@ -1,6 +1,15 @@
 """`chas-sheets emulator [--host H] [--port N] [--state FILE] [--read-quota N] [--write-quota N]`."""
 
+import errno
+
 import click
+
+# Why the server could not listen, said as what to do about it (errno from bind()).
+_CANNOT_LISTEN = {
+    errno.EADDRINUSE: "port {port} is in use (another emulator?): choose another with --port",
+    errno.EACCES: "port {port} needs administrator rights: choose one above 1023 with --port",
+    errno.EADDRNOTAVAIL: "{host} is not an address of this machine: use --host 127.0.0.1",
+}
 
 
 @click.command("emulator")
@@ -28,4 +37,9 @@ def emulator(host: str, port: int, state_file: str | None, read_quota: int | Non
     from ..emulator import make_app, serve
 
     app = make_app(state_file=state_file, read_quota_per_minute=read_quota, write_quota_per_minute=write_quota)
-    serve(host=host, port=port, app=app)
+    try:
+        serve(host=host, port=port, app=app)
+    except OSError as exc:
+        if exc.errno not in _CANNOT_LISTEN:
+            raise
+        raise click.ClickException(_CANNOT_LISTEN[exc.errno].format(host=host, port=port)) from exc

@@ -4,13 +4,14 @@ import click
 
 from ..runner import read_tables
 from ..status import render, status_report
+from . import kind_option
 from .common import AppContext, echo_json, json_option, pass_app
 
 
 @click.command()
 @click.argument("target")
-@click.option("--kind", type=click.Choice(["individual", "group"]),
-              help="Whose goals to use (default: a CRM with a Medlemmar tab is a group's).")
+@kind_option("individual", "student", "group", individual="individual",
+             help="Whose goals to use (default: a CRM with a Medlemmar tab is a group's).")
 @json_option
 @pass_app
 def status(app: AppContext, target: str, kind: str | None, as_json: bool):
