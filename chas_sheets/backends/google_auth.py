@@ -24,6 +24,7 @@ SPREADSHEETS = "https://www.googleapis.com/auth/spreadsheets"
 DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
 # Read-only file metadata: the changes feed and the sharing audit of CRMs shared with us.
 DRIVE_METADATA = "https://www.googleapis.com/auth/drive.metadata.readonly"
+CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 TOKEN_FILE = "token.json"
 CLIENT_FILE = "client_secret.json"
 
@@ -113,7 +114,7 @@ def user_login(client_config: dict | None, scopes: Sequence[str], *, token_path:
 
 def load_identity(credentials_file: str | os.PathLike | None, scopes: Sequence[str], **login_options) -> Identity:
     """Credentials for `scopes` from a file (or GOOGLE_APPLICATION_CREDENTIALS), else a login."""
-    path = credentials_file or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    path = credentials_file or os.environ.get(CREDENTIALS_ENV)
     if not path:
         return user_login(None, scopes, **login_options)
     info = _read_json(Path(path))

@@ -58,6 +58,18 @@ def api_url_from_env() -> str | None:
     return value.rstrip("/") or None
 
 
+def unused_credentials_note(given_as: str) -> str | None:
+    """Why a credentials file given as `given_as` ('--credentials key.json') is never read, if it is not.
+
+    The emulator needs no credentials, so with CHAS_SHEETS_API_URL set the file is skipped:
+    said out loud, a wrong path or key is not taken for a working one.
+    """
+    api_url = api_url_from_env()
+    if not api_url:
+        return None
+    return f"note: {given_as} is not used: {API_URL_ENV} sends requests to the emulator at {api_url}"
+
+
 def rewrite_url(url: str, api_url: str | None) -> str:
     """Google's URL with scheme and host replaced by the emulator's (paths unchanged)."""
     if not api_url:

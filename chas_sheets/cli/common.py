@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import click
+from click.core import ParameterSource
 
 from ..backends import Backend, open_spreadsheet
 from ..changes import ChangeSet
@@ -21,11 +22,30 @@ class AppContext:
     credentials: str | None = None
     verbose: bool = False
 
+    def __post_init__(self) -> None:
+        if self.credentials:  # once per run, whatever the command does with them
+            from ..backends.google_http import unused_credentials_note  # gspread is slow to import
+
+            note = unused_credentials_note(_credentials_as_given(self.credentials))
+            if note:
+                info(note)
+
     def open(self, target: str) -> Backend:
         return open_spreadsheet(target, credentials=self.credentials)
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def _credentials_as_given(path: str) -> str:
+    """'--credentials key.json', or 'GOOGLE_APPLICATION_CREDENTIALS=key.json' when it came from there."""
+    from ..backends.google_auth import CREDENTIALS_ENV
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.get_parameter_source("credentials") is ParameterSource.ENVIRONMENT:
+        return f"{CREDENTIALS_ENV}={path}"
+    return f"--credentials {path}"
+
 
 apply_option = click.option(
     "--apply", "apply_", is_flag=True, help="Write the changes (default: a dry run that only shows them)."
