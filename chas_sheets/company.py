@@ -71,6 +71,9 @@ MOST_CONTAINING = 3
 # A word this long or longer with one slip (a letter missing, extra, wrong or two swapped) is
 # a typo of the other: 'saonre' / 'saonru', 'andstrom' / 'sandstrom' (ratio misses both).
 TYPO_WORD_LETTERS = 4
+# Longer "names" are text pasted into the wrong cell: compared only exactly, never fuzzily
+# (scoring two 20,000-letter cells costs as much as a thousand real names).
+LONGEST_NAME_LETTERS = 150
 # At most this many clusters sharing one name or domain name are paired for review.
 MOST_PER_KEY = 20
 # Blocks larger than this are compared as a sorted neighbourhood of this width.
@@ -335,7 +338,7 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
     near-linear."""
     roots_of: dict[str, set[int]] = defaultdict(set)
     for i, row in enumerate(rows):
-        if len("".join(row.tokens)) > SHORT_NAME_LETTERS:
+        if SHORT_NAME_LETTERS < len("".join(row.tokens)) <= LONGEST_NAME_LETTERS:
             roots_of[_fingerprint(row.tokens)].add(forest.find(i))
     names = sorted(roots_of)
     position = {name: n for n, name in enumerate(names)}
