@@ -429,3 +429,10 @@ def test_typo_index_finds_exactly_the_pairs_a_comparison_of_all_pairs_finds(word
                     and DamerauLevenshtein.distance(*only_a, *only_b) <= 1):
                 expected.add(frozenset((a, b)))
     assert found == expected
+
+
+def test_text_pasted_as_a_name_is_matched_exactly_never_fuzzily():
+    pasted = "Ringde dem i tisdags och de sa att de kanske hade plats " * 4
+    clusters = cluster(CompanyRef(1, pasted), CompanyRef(2, pasted + "x"), CompanyRef(3, pasted))
+    assert together(clusters, 1, 3) and not together(clusters, 1, 2)
+    assert not clusters.review  # a real name one letter apart would be a review pair
