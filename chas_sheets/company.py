@@ -362,9 +362,11 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
                         workers=-1)
         for (i, j), score in zip(pairs[scores > 0].tolist(), scores[scores > 0].tolist()):
             if not _alike_only_around(names[i], names[j]):
-                _review_names(forest, roots_of, names[i], names[j], int(score))
-    for a, b, score in itertools.chain(_contained_names(names, position), _typo_names(names)):
-        _review_names(forest, roots_of, a, b, score)
+                _review_names(forest, roots_of, names[i], names[j], int(score), "name '{}' ~ '{}'")
+    for a, b, score in _contained_names(names, position):
+        _review_names(forest, roots_of, a, b, score, "name '{}' within '{}'")
+    for a, b, score in _typo_names(names):
+        _review_names(forest, roots_of, a, b, score, "names '{}' and '{}' one typo apart")
 
 
 def _contained_names(names: list[str], position: dict[str, int]):
@@ -433,11 +435,13 @@ def _alike_only_around(a: str, b: str) -> bool:
     return min(len(rest_a), len(rest_b)) >= 2 and fuzz.ratio(rest_a, rest_b) < 50
 
 
-def _review_names(forest: _Forest, roots_of: dict, a: str, b: str, score: int) -> None:
+def _review_names(forest: _Forest, roots_of: dict, a: str, b: str, score: int, how: str) -> None:
+    """Offer every cluster named `a` for review against every one named `b`; `how` says why,
+    with a place for each name."""
     places_a, places_b = places_in(tuple(a.split())), places_in(tuple(b.split()))
     if places_a - places_b and places_b - places_a:
         return  # Region Stockholm / Region Skåne
-    reason = f"name '{a}' ~ '{b}'"
+    reason = how.format(a, b)
     for ra in roots_of[a]:
         for rb in roots_of[b]:
             forest.add_review(ra, rb, score, reason)

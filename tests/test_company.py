@@ -236,9 +236,11 @@ def test_a_name_missing_a_word_is_a_review_pair():
                        CompanyRef(3, "Hansson & Magnusson"),
                        CompanyRef(4, "Hansson & Magnusson Åkeri Redovisning AB"))
     assert not together(clusters, 1, 2) and not together(clusters, 3, 4)
-    reviewed = {frozenset((p.a, p.b)): p.score for p in clusters.review}
-    assert reviewed == {frozenset(("renosa", "renosa snickeri")): 80,
-                        frozenset(("hansson magnusson", "akeri hansson magnusson redovisning")): 80}
+    reviewed = {frozenset((p.a, p.b)): (p.score, p.reason) for p in clusters.review}
+    assert reviewed == {
+        frozenset(("renosa", "renosa snickeri")): (80, "name 'renosa' within 'renosa snickeri'"),
+        frozenset(("hansson magnusson", "akeri hansson magnusson redovisning")):
+            (80, "name 'hansson magnusson' within 'akeri hansson magnusson redovisning'")}
 
 
 def test_a_generic_name_within_many_is_not_reviewed():
@@ -260,6 +262,7 @@ def test_one_slip_in_one_word_is_a_review_pair():
     reviewed = {frozenset((p.a, p.b)) for p in clusters.review}
     assert frozenset(("jonsson reklam sandstrom", "andstrom jonsson reklam")) in reviewed
     assert frozenset(("saonre", "saonru")) in reviewed
+    assert "names 'saonre' and 'saonru' one typo apart" in {p.reason for p in clusters.review}
     assert not any("sigma ib" in pair for pair in reviewed)  # a slip in a two-letter word: no
     assert len(clusters) == 6
 
