@@ -4,6 +4,12 @@ Order matters for crash safety. The group CRM is written first (`Tilldelad` and 
 the seed), then each member's CRM. If the run stops half-way, running `harvest --apply` again
 finds the logged seed of the same wishes, makes the same split and copies only what is still
 missing. A member CRM that cannot be reached is reported and the others are still written.
+
+Links in `Medlemmar`: a relative path is relative to a local group CRM's folder; inside a
+Google group CRM it means nothing (there is no folder), so that member is reported as not
+reachable and nothing is created (a path resolved against the working directory would write a
+file outside any workspace). The copied leads' `Källa` names the group by a human name: the
+file's stem, or the Google spreadsheet's title.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ class MemberCopy:
     failed: bool = False
 
     def line(self, applied: bool) -> str:
+        if self.failed and not self.target:  # the link leads nowhere: the problem names member and link
+            return self.problem
         who = f"{self.member} -> {self.target or '(no individual CRM)'}"
         if self.failed:
             return f"{who}: FAILED: {self.problem}"
@@ -85,8 +93,31 @@ class HarvestRun:
                 "failed": [m.member for m in self.failed]}
 
 
-def group_name(backend: Backend) -> str:
-    return Path(backend.path).stem if isinstance(backend, LocalWorkbook) else backend.display_name
+def read_group(group: Backend) -> tuple[Tables, str]:
+    """The group's tables and its human name, in the one read (module doc)."""
+    if isinstance(group, LocalWorkbook):
+        return read_tables(group, *GROUP_TABS), group.path.stem
+    from .backends.google import GoogleSpreadsheet
+
+    if not isinstance(group, GoogleSpreadsheet):
+        return read_tables(group, *GROUP_TABS), group.display_name
+    # The Backend interface has no title yet: take `properties.title` from the very
+    # spreadsheets.get that `read` makes (read = _workbook(_fetch())), so it costs no request.
+    book = group._fetch()
+    raw = group._workbook(book, [*GROUP_TABS[0], *GROUP_TABS[1]], formulas=False, source=group.target)
+    title = str(book.get("properties", {}).get("title") or "").strip()
+    return load_tables(raw, *GROUP_TABS), title or group.display_name
+
+
+def unreachable_link(group: Backend, reference: str) -> bool:
+    """A relative path inside a spreadsheet that has no folder to resolve it against."""
+    return (not isinstance(group, LocalWorkbook) and not is_google_reference(reference)
+            and not Path(reference).expanduser().is_absolute())
+
+
+def relative_link_problem(member: str, reference: str) -> str:
+    return (f"{member}: the link '{reference}' is a relative path, which a Google spreadsheet cannot resolve: "
+            "put the CRM's URL (or an absolute path) in Medlemmar")
 
 
 def choose_seed(tables: Tables, given: str | None, apply: bool) -> tuple[str, str]:
@@ -115,6 +146,9 @@ def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, ru
                    open_backend: Callable[[str], Backend]) -> MemberCopy:
     """Plan and (with a run) write one member's copy; library errors become a reported failure."""
     result = MemberCopy(plan.member, companies=len(plan.companies))
+    if plan.companies and plan.reference and unreachable_link(group, plan.reference):
+        result.failed, result.problem = True, relative_link_problem(plan.member, plan.reference)
+        return result
     target = group.resolve_relative(plan.reference) if plan.reference else ""
     result.target = target if not target or is_google_reference(target) else os.path.normpath(target)
     if not plan.companies:
@@ -151,16 +185,15 @@ def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, ru
 def run_split(group: Backend, seed: str | None, today: dt.date, apply: bool,
               open_backend: Callable[[str], Backend]) -> HarvestRun:
     """Read the group CRM once, split, write it once, then each member's CRM once."""
-    tables = read_tables(group, *GROUP_TABS)
+    tables, name = read_group(group)
     seed, source = choose_seed(tables, seed, apply)
-    changes, plans, report = plan_split(tables, seed, today)
+    changes, plans, report = plan_split(tables, seed, today, lambda ref: not unreachable_link(group, ref))
     run = RunInfo.new(COMMAND) if apply else None
     result = HarvestRun(report, source, apply, run)
     if run is not None and changes:
         applied = group.apply(changes, run)
         result.group_written, result.group_skipped = len(applied.applied), list(applied.skipped)
     result.group_planned = len(changes)
-    name = group_name(group)
     for plan in plans:
         result.members.append(copy_to_member(group, plan, name, today, run, open_backend))
     return result

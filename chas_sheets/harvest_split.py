@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .allocation import ALGORITHM_VERSION, ONE_SENTENCE, Allocation, allocate, canonical_wishes
 from .changes import ChangeSet, RowAppend
@@ -135,8 +136,13 @@ def audit_notes(allocation: Allocation, names: dict[str, str], members: list[str
     return notes
 
 
-def plan_split(group_tables: Tables, seed: str, today: dt.date) -> tuple[ChangeSet, list[CopyPlan], SplitReport]:
-    """Split the marked companies; fill `Tilldelad`, log the audit, plan each member's copy."""
+def plan_split(group_tables: Tables, seed: str, today: dt.date,
+               reachable: Callable[[str], bool] = lambda reference: True,
+               ) -> tuple[ChangeSet, list[CopyPlan], SplitReport]:
+    """Split the marked companies; fill `Tilldelad`, log the audit, plan each member's copy.
+
+    `reachable` tells a CRM link the run can follow; the others are not named for `undo`.
+    """
     skord = group_tables.get(SKORD)
     if skord is None:
         raise MissingTab(f"{group_tables.source} has no tab '{SKORD}': run `chas-sheets harvest --prepare` first")
@@ -188,7 +194,7 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date) -> tuple[ChangeS
         changes.appends.extend(audit_notes(allocation, names, members))
         # The CRMs this run will write too, for `undo` (its multi-spreadsheet convention).
         changes.appends.extend(RowAppend(LOG_TAB, {"Kolumn": RUN_IN, "Efter": plan.reference}, "harvest copies here")
-                               for plan in plans if plan.companies and plan.reference)
+                               for plan in plans if plan.companies and plan.reference and reachable(plan.reference))
     return changes, plans, report
 
 
