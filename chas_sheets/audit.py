@@ -9,10 +9,16 @@ group or by others (mode & 0o044).
 `sharing_findings` and `file_mode_findings` are pure; `audit_register` walks a register with
 the callables it is given, so the nightly run can call it with its own backends. Output masks
 account e-mails (privacy.mask_email): the domain and the role are what backoffice acts on.
+
+The account running the audit is backoffice itself (it created or was given the CRMs), so
+`running_account` adds it to the allowed ones: a service account's `client_email` from its
+key, or on the emulator the emulator's own account. An OAuth user login is not known without
+a request (Drive `about.get`, which the backend does not offer yet): `--allow` it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from dataclasses import dataclass, field
@@ -130,6 +136,32 @@ def file_mode_findings(mode: int) -> list[Finding]:
         return []
     who = " and ".join(w for w, bit in (("the group", 0o040), ("everyone on this machine", 0o004)) if wide & bit)
     return [Finding(FILE_MODE, f"file readable by {who} (mode {stat.S_IMODE(mode):04o}; chmod 600 fixes it)")]
+
+
+def running_account(credentials: str | None = None) -> str | None:
+    """The e-mail of the account the Google requests run as, when known without a request:
+    the emulator's own account when CHAS_SHEETS_API_URL points at one, else the service
+    account of the key (`credentials` or GOOGLE_APPLICATION_CREDENTIALS); None for a login."""
+    from .backends.google_auth import CREDENTIALS_ENV
+    from .backends.google_http import api_url_from_env
+
+    if api_url_from_env():  # requests go unauthenticated to the emulator: they act as its owner
+        from .emulator.drive_api import OWNER_EMAIL
+
+        return OWNER_EMAIL
+    path = credentials or os.environ.get(CREDENTIALS_ENV)
+    try:
+        info = json.loads(open(path, encoding="utf-8").read()) if path else {}
+    except (OSError, ValueError):
+        return None  # opening the CRMs will report the key itself
+    email = info.get("client_email") if isinstance(info, dict) and info.get("type") == "service_account" else None
+    return email if isinstance(email, str) and "@" in email else None
+
+
+def with_running_account(allowed: Iterable[str], credentials: str | None = None) -> tuple[str, ...]:
+    """`allowed` plus the account running the audit (backoffice itself), when known."""
+    me = running_account(credentials)
+    return (*allowed, *([me] if me else []))
 
 
 def audit_register(register: Register, open_backend: Callable[[str], Backend], domain: str | None = None,

@@ -2,7 +2,7 @@
 
 import click
 
-from ..audit import audit_register
+from ..audit import audit_register, with_running_account
 from ..register import read_register
 from .common import AppContext, echo_json, info, json_option, pass_app
 
@@ -18,7 +18,7 @@ def audit(app: AppContext, register: str, domain: str | None, allowed: tuple, as
     """List every CRM in the REGISTER shared wider than its members and backoffice.
 
     Google CRMs: shared with "anyone with the link", with a whole domain, or with an account
-    outside --domain. Local CRMs: a file readable by the group or others. Account e-mails are
+    outside --domain other than the one running the audit (backoffice's service account). Local CRMs: a file readable by the group or others. Account e-mails are
     shown masked, with the permission's role. Reads only; never changes any sharing.
 
     Exit 0 when nothing is wider than it should be, 1 when something is (or a CRM could not
@@ -26,7 +26,7 @@ def audit(app: AppContext, register: str, domain: str | None, allowed: tuple, as
     """
     backend = app.open(register)
     reg, _ = read_register(backend, app.today)
-    report = audit_register(reg, app.open, domain, allowed)
+    report = audit_register(reg, app.open, domain, with_running_account(allowed, app.credentials))
     if as_json:
         echo_json(report.to_dict())
     else:
