@@ -22,6 +22,11 @@ Decisions where the seeds are silent (also in the README):
   and a group is no longer judged.
 - `Placering` before the hard deadline (from the start of the LIA search): students at risk,
   with no dialogue and under the company goal.
+- A CRM that could not be read tonight is an error row in `Dashboard`; in the tabs that
+  aggregate over CRMs (`Överbearbetning`, `Medlemsbidrag`) its summary from the last night it
+  was read stands in for it (`CrmOutcome.stand_in`), as an unchanged CRM's does: one bad
+  night (network down) must not empty tabs backoffice reads. When a CRM whose data those tabs
+  held has no such summary, the run keeps the tab's rows as they were (`kept_tabs`).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import calendar
 from .calendar import Deadline, Period, cohort_year_for, company_goal, default_calendar, period_on
@@ -40,6 +45,7 @@ from .nightly_crm import CrmSummary
 from .overprocessing import Contact, Holding, OverprocessedCompany, find_overprocessing
 from .register import Register, RegisterGroup, RegisterStudent
 from .text import fold, fold_words
+from .values import as_text
 
 OK, BEHIND, ERROR = "ok", "behind", "error"
 STATUS_WORDS = {OK: "OK", BEHIND: "Efter", ERROR: "Fel"}
@@ -51,6 +57,7 @@ OVERPROCESSING = "Överbearbetning"
 PLACEMENT = "Placering"
 MEMBERS = "Medlemsbidrag"
 OWNED_TABS = (DASHBOARD, OVERPROCESSING, PLACEMENT, MEMBERS)
+RISK = "Risk"
 
 DASHBOARD_HEADERS = (
     "Datum", "Typ", "Namn", "Grupp", "Status", "Orsak", "Period", "Företag", "Leads", "Mot mål", "Mål",
@@ -302,8 +309,8 @@ def placement(students: Iterable[StudentFigures], dates: Milestones, today: dt.d
                                                      f"{dates.hard_deadline.isoformat()}"))
         elif today >= dates.lia_start and s.status != ERROR and not s.dialogues and (s.companies or 0) < s.goal:
             what = f"{s.companies} av {s.goal} företag" if s.has_crm else "inget individuellt CRM"
-            rows.append(PlacementRow("Risk", s, f"ingen dialog, {what}"))
-    order = {"Egen LIA efter placering": 0, "Placering": 1, "Risk": 2}
+            rows.append(PlacementRow(RISK, s, f"ingen dialog, {what}"))
+    order = {"Egen LIA efter placering": 0, "Placering": 1, RISK: 2}
     return sorted(rows, key=lambda row: order[row.list])
 
 
@@ -363,6 +370,8 @@ class CrmOutcome:
     summary: CrmSummary | None = None
     error: str | None = None
     skipped: bool = False  # unchanged since it was last read: figures from the kept summary
+    stand_in: CrmSummary | None = None  # could not be read: its last summary, for cross-CRM tabs
+    last_read: str = ""  # ISO date of the night the stand-in was read
     planned: int = 0
     written: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -379,6 +388,12 @@ class NightlyReport:
     milestones: Milestones
     phase1_columns: tuple[str, ...] = ()
     crms: dict[str, CrmOutcome] = field(default_factory=dict)
+    kept_tabs: list[str] = field(default_factory=list)  # not rewritten: last night's rows kept
+
+    @property
+    def unread(self) -> list[CrmOutcome]:
+        """CRMs that could not be read tonight (no summary of tonight's)."""
+        return [o for o in self.crms.values() if o.summary is None and o.error]
 
     @property
     def errors(self) -> int:
@@ -400,7 +415,30 @@ class NightlyReport:
         return (f"nightly {self.today.isoformat()}: {len(self.groups)} groups, {len(self.students)} students: "
                 f"{c[OK]} ok, {c[BEHIND]} behind, {c[ERROR]} error; CRMs: {read} read, {skipped} unchanged, "
                 f"{written} of {planned} planned changes written; {len(self.overprocessed)} over-processed "
-                f"companies; {len(self.placement)} on Placering")
+                f"companies; {len(self.placement)} on Placering{self._unread_clause()}")
+
+    def _unread_clause(self) -> str:
+        unread = self.unread
+        if not unread:
+            return ""
+        parts = [f"{sum(o.stand_in is not None for o in unread)} counted from their last read"]
+        if self.kept_tabs:
+            parts.append(f"{', '.join(self.kept_tabs)} not updated (last night's rows kept)")
+        return f"; {len(unread)} CRMs could not be read ({'; '.join(parts)})"
+
+    def note(self) -> str:
+        """Nattkörning's note (Swedish, sheet content): what tonight could not update, and why."""
+        unread = self.unread
+        if not unread:
+            return ""
+        stand_ins = sorted({o.last_read for o in unread if o.stand_in is not None})
+        text = f"{self.today.isoformat()}: {len(unread)} CRM kunde inte läsas (se Dashboard, Status Fel)"
+        if stand_ins:
+            text += (f"; {sum(o.stand_in is not None for o in unread)} av dem räknas i {OVERPROCESSING} och "
+                     f"{MEMBERS} med sina siffror från senaste läsningen ({', '.join(stand_ins)})")
+        if self.kept_tabs:
+            text += f"; {', '.join(self.kept_tabs)} inte uppdaterade: förra körningens rader behålls"
+        return text + "; läses igen nästa natt"
 
     def to_dict(self) -> dict:
         return {
@@ -411,7 +449,9 @@ class NightlyReport:
             "placement": [{"list": r.list, "name": r.student.name, "group": r.student.group, "reason": r.reason}
                           for r in self.placement],
             "members": [asdict(m) for m in self.members],
+            "kept_tabs": self.kept_tabs,
             "crms": {t: {"read": not o.skipped and o.summary is not None, "unchanged": o.skipped, "error": o.error,
+                         "counted_from": o.last_read if o.stand_in is not None else None,
                          "planned": o.planned, "written": o.written, "warnings": o.warnings,
                          "duplicates": o.summary.duplicates if o.summary else []}
                      for t, o in self.crms.items()},
@@ -422,11 +462,15 @@ def build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: 
     """Every figure of the night from the register and what each CRM gave."""
     def outcome(target: str) -> tuple[CrmSummary | None, str | None]:
         found = outcomes.get(target) if target else None
-        return (found.summary, found.error) if found else (None, None)
+        if not found:
+            return None, None
+        if found.error and found.stand_in is not None:
+            return found.summary, f"{found.error} (senast läst {found.last_read})"
+        return found.summary, found.error
 
     groups = [group_figures(g, *outcome(g.crm), today, register) for g in register.groups]
     students = [student_figures(s, *outcome(s.crm), today, register) for s in register.students]
-    summaries = {t: o.summary for t, o in outcomes.items() if o.summary is not None}
+    summaries = {t: o.summary or o.stand_in for t, o in outcomes.items() if (o.summary or o.stand_in) is not None}
     owners = [*(CrmOwner(g.crm, "group", g.name) for g in register.groups if g.crm),
               *(CrmOwner(s.crm, "individual", s.name) for s in register.students if s.crm)]
     members = [m for g in register.groups if g.crm in summaries
@@ -478,6 +522,19 @@ def placement_tab(report: NightlyReport) -> TabReplacement:
          r.student.lia_company or None, r.student.lia_registered, r.student.placed)
         for r in report.placement)
     return TabReplacement(PLACEMENT, PLACEMENT_HEADERS, rows)
+
+
+def old_rows(grid: Sequence[Sequence[Any]] | None, headers: Sequence[str],
+             keep: Callable[[dict[str, str]], bool]) -> tuple[tuple[Any, ...], ...]:
+    """The rows of a tab's last content (`grid`, header row first) that `keep` accepts (given
+    the row as text by header), laid out under `headers` (a column it lacks is empty)."""
+    if not grid:
+        return ()
+    at = {as_text(cell): i for i, cell in enumerate(grid[0]) if as_text(cell)}
+    value = lambda row, h: row[at[h]] if h in at and at[h] < len(row) else None  # noqa: E731
+    return tuple(tuple(value(row, h) for h in headers) for row in grid[1:]
+                 if any(cell not in (None, "") for cell in row)
+                 and keep({h: as_text(value(row, h)) for h in at}))
 
 
 def members_tab(report: NightlyReport) -> TabReplacement:

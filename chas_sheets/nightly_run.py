@@ -3,7 +3,11 @@ then rewrite the register's own tabs (only those whose content changed). With `s
 options the sharing audit runs right after the register is read (nightly_sharing: `Delning`).
 
 One CRM's tables are in memory at a time; what outlives a CRM is its small `CrmSummary`.
-A CRM that cannot be opened, read or written is an error row, never the end of the run.
+A CRM that cannot be opened, read or written is an error row, never the end of the run,
+and never erases what the register's tabs knew about it: its `Nattkörning` row is kept (to
+be read again), its last summary stands in for it in the cross-CRM tabs, a cross-CRM tab
+whose data about it is unknown keeps its rows, its `Risk` row in `Placering` and its
+findings in `Delning` are kept (`keep_what_could_not_be_read`).
 Google requests are paced (`RequestPacer`) to stay inside the per-user quota.
 """
 
@@ -18,9 +22,10 @@ from typing import Any, Callable, Iterable, Sequence
 from .backends import Backend
 from .changes import ChangeSet, TabReplacement
 from .errors import ChasSheetsError
-from .nightly import OWNED_TABS, CrmOutcome, NightlyReport, build_report
+from .nightly import (ERROR, MEMBERS, OVERPROCESSING, OWNED_TABS, PLACEMENT, RISK, CrmOutcome, NightlyReport, build_report,
+                      old_rows)
 from .nightly_crm import CrmSummary, plan_crm
-from .nightly_sharing import SHARING, SharingOptions, SharingOutcome, run_sharing_audit, sharing_tab
+from .nightly_sharing import NOT_CHECKED, SHARING, SharingOptions, SharingOutcome, run_sharing_audit, sharing_tab
 from .nightly_state import (STATE_HEADERS, STATE_TAB, ChangeDetector, Detection, Everything, NightState,
                             decode_summary, encode_summary, parse_state, updated_state)
 from .register import Register, read_register
@@ -174,13 +179,18 @@ def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
             outcomes[job.target] = outcome
             if outcome.summary is not None and not outcome.error:
                 kept[job.target] = encode_summary(outcome.summary.to_dict())
+    _stand_in(outcomes, old_state)
     report = build_report(register, outcomes, today)
     state = updated_state(old_state, detection, kept, today.isoformat(), [job.target for job in jobs])
-    tabs = [*report.tabs(), *([sharing_tab(audit.report, today)] if audit else []),
-            TabReplacement(STATE_TAB, STATE_HEADERS, state.rows())]
+    tabs = keep_what_could_not_be_read(
+        [*report.tabs(), *([sharing_tab(audit.report, today)] if audit else [])], report, raw, jobs, old_state, audit)
+    state.note = report.note()
+    if report.unread:
+        warnings.append(report.note())
+    tabs.append(TabReplacement(STATE_TAB, STATE_HEADERS, state.rows()))
     # A newer feed token alone is no reason to write: the write itself would move the feed
     # on, and every night would write again. The old token stays valid (a longer walk).
-    same_but_token = NightState(old_state.page_token, state.entries)
+    same_but_token = NightState(old_state.page_token, state.entries, state.note)
     changed = [tab for tab in tabs if not same_tab(raw, tab) and not (
         tab.tab == STATE_TAB and same_tab(raw, TabReplacement(STATE_TAB, STATE_HEADERS, same_but_token.rows())))]
     if changed:  # a local save drops charts of tabs not rewritten: draw them again with the rest
@@ -193,6 +203,48 @@ def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
     requests += _requests(register_backend)  # the register's read, verify and write
     return NightlyResult(report, register_outcome, [tab.tab for tab in changed],
                          _detection_note(detection, jobs), requests, warnings, audit)
+
+
+def _stand_in(outcomes: dict[str, CrmOutcome], state: NightState) -> None:
+    """A CRM that could not be read gets its summary from the last night it was read."""
+    for target, outcome in outcomes.items():
+        entry = state.entries.get(target)
+        if outcome.summary is None and outcome.error and entry:
+            data = decode_summary(entry.summary)
+            if data is not None:
+                outcome.stand_in, outcome.last_read = CrmSummary.from_dict(data), entry.read_on
+
+
+def keep_what_could_not_be_read(tabs: list[TabReplacement], report: NightlyReport, raw: RawWorkbook,
+                                jobs: Sequence[CrmJob], state: NightState,
+                                audit: SharingOutcome | None) -> list[TabReplacement]:
+    """The night's tabs, minus what a CRM that could not be read would wrongly erase:
+    - a cross-CRM tab is not rewritten (its rows kept; `report.kept_tabs`) while a CRM whose
+      data it held could not be read and has no summary to stand in (a CRM the state never
+      saw, while the state has others, never was in the tab: it does not hold the tab back);
+    - `Placering` keeps the `Risk` rows of students whose CRM failed (never judged at risk then);
+    - `Delning` keeps the earlier findings of CRMs that could not be checked tonight."""
+    kinds = {job.target: job.kind for job in jobs}
+    unknown = {o.target for o in report.unread if o.stand_in is None and (o.target in state.entries or not state.entries)}
+    held_by = {OVERPROCESSING: unknown, MEMBERS: {t for t in unknown if kinds.get(t) == "group"}}
+    unread_students = {(s.name, s.group) for s in report.students if s.status == ERROR}  # the CRM failed
+    unchecked = {c.crm for c in audit.report.crms if c.error} if audit else set()
+    kept = []
+    for tab in tabs:
+        if held_by.get(tab.tab) and old_rows(raw.grids.get(tab.tab), tab.headers, lambda row: True):
+            report.kept_tabs.append(tab.tab)
+            continue
+        if tab.tab == PLACEMENT and unread_students:
+            ours = {(row[2], row[3] or "") for row in tab.rows}
+            tab = TabReplacement(tab.tab, tab.headers, tab.rows + old_rows(
+                raw.grids.get(tab.tab), tab.headers, lambda row: row.get("Lista") == RISK and (
+                    row.get("Namn"), row.get("Grupp")) in unread_students - ours), tab.chart)
+        elif tab.tab == SHARING and unchecked:
+            tab = TabReplacement(tab.tab, tab.headers, tab.rows + old_rows(
+                raw.grids.get(tab.tab), tab.headers,
+                lambda row: row.get("CRM") in unchecked and row.get("Fynd") != NOT_CHECKED), tab.chart)
+        kept.append(tab)
+    return kept
 
 
 def _detection_note(detection: Detection, jobs: Sequence[CrmJob]) -> str:

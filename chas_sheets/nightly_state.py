@@ -13,6 +13,11 @@ A `ChangeDetector` tells which CRMs may have changed:
   taken at the start of the run, so the run's own writes show up the next night: such a CRM
   is read once more (one request), finds nothing to change and is quiet from then on.
 `detector_for(targets, connection)` combines them by the kind of each reference.
+
+A CRM that could not be read keeps its row (summary and the night it was last read) with
+the version `REREAD`, so it is read again next night whatever the detector says, and its
+last summary stands in for it in the cross-CRM tabs meanwhile. The run's note on what it
+could not update is the row `NOTE_ROW`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from .values import as_text
 STATE_TAB = "Nattkörning"
 STATE_HEADERS = ("CRM", "Version", "Läst", "Sammanfattning")
 FEED_ROW = "(Drive ändringsflöde)"  # the row whose Version is the changes feed's page token
+NOTE_ROW = "(Obs)"  # the row whose Sammanfattning is the run's note (CRMs it could not read)
+REREAD = "läs igen"  # the Version of a CRM that could not be read: never skipped next night
 # Google keeps at most 50,000 characters in a cell; a bigger summary is not kept (the CRM is
 # then simply read every night).
 MOST_SUMMARY_CHARS = 45_000
@@ -48,9 +55,11 @@ class StateEntry:
 class NightState:
     page_token: str | None = None
     entries: dict[str, StateEntry] = field(default_factory=dict)
+    note: str = ""
 
     def rows(self) -> tuple[tuple[Any, ...], ...]:
         rows = [(FEED_ROW, self.page_token, "", "")] if self.page_token else []
+        rows += [(NOTE_ROW, "", "", self.note)] if self.note else []
         rows += [(target, e.version, e.read_on, e.summary) for target, e in sorted(self.entries.items())]
         return tuple(rows)
 
@@ -69,6 +78,8 @@ def parse_state(grid: Sequence[Sequence[Any]] | None) -> NightState:
         target = value("CRM")
         if target == FEED_ROW:
             state.page_token = value("Version") or None
+        elif target == NOTE_ROW:
+            state.note = value("Sammanfattning")
         elif target:
             state.entries[target] = StateEntry(value("Version"), value("Läst"), value("Sammanfattning"))
     return state
@@ -107,8 +118,9 @@ class ChangeDetector(abc.ABC):
 
 
 def _summarised(state: NightState, target: str) -> bool:
+    """Whether the target may be skipped: a usable summary, and it was read when last tried."""
     entry = state.entries.get(target)
-    return entry is not None and decode_summary(entry.summary) is not None
+    return entry is not None and entry.version != REREAD and decode_summary(entry.summary) is not None
 
 
 class LocalFiles(ChangeDetector):
@@ -192,11 +204,14 @@ def detector_for(connection: Mapping[str, Any] | None = None) -> ChangeDetector:
 def updated_state(old: NightState, detection: Detection, read: Mapping[str, str], today: str,
                   keep: Iterable[str]) -> NightState:
     """The state to save: read CRMs with their new version and summary ('' summary: not kept),
-    skipped CRMs as they were, CRMs no longer in the register dropped."""
+    skipped CRMs as they were, CRMs that could not be read with their last summary and the
+    version `REREAD` (one bad night must not forget them), CRMs no longer in the register dropped."""
     state = NightState(detection.page_token or old.page_token)
     for target in keep:
         if target in read:
             state.entries[target] = StateEntry(detection.versions.get(target, ""), today, read[target])
         elif target in old.entries and target in detection.unchanged:
             state.entries[target] = old.entries[target]
+        elif target in old.entries:
+            state.entries[target] = StateEntry(REREAD, old.entries[target].read_on, old.entries[target].summary)
     return state

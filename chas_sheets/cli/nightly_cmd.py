@@ -3,7 +3,8 @@
 
 import click
 
-from ..nightly import OK, STATUS_WORDS, NightlyReport
+from ..audit import with_running_account
+from ..nightly import OK, OVERPROCESSING, STATUS_WORDS, NightlyReport
 from ..nightly_run import NightlyResult, RequestPacer, run_nightly
 from ..nightly_sharing import SharingOptions, sharing_lines, summary_line
 from ..nightly_state import Everything, detector_for
@@ -37,15 +38,17 @@ def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: b
     wider than its members and backoffice, and per CRM that could not be checked. It costs one
     Drive request per Google CRM; --no-audit skips it. Findings do not change the exit code.
 
-    A CRM that is missing or broken gets an error row and the run goes on; the exit code is
-    then 1. Dry run unless --apply.
+    A CRM that is missing, broken or unreachable gets an error row and the run goes on; the
+    exit code is then 1. It is not forgotten: it is read again next night, and meanwhile its
+    figures from the last night it was read count in Överbearbetning and Medlemsbidrag (a tab
+    that would lose data it cannot recount keeps last night's rows). Dry run unless --apply.
     """
     backend = app.open(register)
     detector = Everything() if full else detector_for({"credentials": app.credentials})
     result = run_nightly(
         backend, app.today, apply=apply_, open_backend=app.open, detector=detector, pacer=RequestPacer(),
         progress=lambda jobs: progress(jobs, "CRMs", length=len(jobs)),
-        sharing=None if no_audit else SharingOptions(domain, tuple(allowed)))
+        sharing=None if no_audit else SharingOptions(domain, with_running_account(allowed, app.credentials)))
     report = result.report
     audit = result.sharing.report if result.sharing else None
     why_not = "--no-audit" if no_audit else "the audit failed: see the warning"
@@ -89,8 +92,11 @@ def render(report: NightlyReport) -> list[str]:
         figures = (f"{s.companies}/{s.goal} companies, {s.attempts_7} attempts (7 d), dialogues {s.dialogues}"
                    if s.companies is not None else "")
         lines.append(_row(s.status, "student", s.name, figures, s.reason))
-    lines += ["", f"Överbearbetning ({len(report.overprocessed)})"]
-    lines += [f"  {c.name}: {'; '.join(c.reasons)}" for c in report.overprocessed] or ["  (none)"]
+    if OVERPROCESSING in report.kept_tabs:
+        lines += ["", f"{OVERPROCESSING}: not updated ({len(report.unread)} CRMs could not be read); last night's rows kept"]
+    else:
+        lines += ["", f"{OVERPROCESSING} ({len(report.overprocessed)})"]
+        lines += [f"  {c.name}: {'; '.join(c.reasons)}" for c in report.overprocessed] or ["  (none)"]
     lines += ["", f"Placering ({len(report.placement)})"]
     lines += [f"  {r.list}: {r.student.name} ({r.student.group}): {r.reason}" for r in report.placement] or ["  (none)"]
     return lines
