@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
+from ..errors import InvalidInput
 from .base import ApplyResult, Backend
 
 _SHEETS_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
+# An address, never a file name: a path would collapse its '//' and say 'no such file'.
+_ADDRESS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|docs\.google\.com/)", re.IGNORECASE)
+CREATE_PREFIX = "google:"  # init's google:TITLE: a spreadsheet to create, not one to open
 
 
 def google_key(reference: str) -> str | None:
@@ -25,8 +29,21 @@ def is_google_reference(reference: str) -> bool:
     return google_key(reference) is not None
 
 
+def not_openable(target: str) -> str | None:
+    """Why `target` names neither a Google spreadsheet nor a local file, if it does not."""
+    if _ADDRESS.match(target):
+        return (f"{target} is not a Google Sheets address: expected "
+                "https://docs.google.com/spreadsheets/d/<key>/...")
+    if target.startswith(CREATE_PREFIX):
+        return (f"{target}: google:TITLE only names a new spreadsheet for `chas-sheets init` to create; "
+                "give an existing one's URL (https://docs.google.com/spreadsheets/d/<key>/...)")
+    return None
+
+
 def open_spreadsheet(target: str, *, credentials: str | None = None) -> Backend:
     key = google_key(str(target))
+    if key is None and (problem := not_openable(str(target).strip())):
+        raise InvalidInput(problem)
     if key is not None:
         from .google import GoogleSpreadsheet  # imported only when needed: gspread is slow to import
 
@@ -36,4 +53,4 @@ def open_spreadsheet(target: str, *, credentials: str | None = None) -> Backend:
     return LocalWorkbook(target)
 
 
-__all__ = ["ApplyResult", "Backend", "google_key", "is_google_reference", "open_spreadsheet"]
+__all__ = ["ApplyResult", "Backend", "google_key", "is_google_reference", "not_openable", "open_spreadsheet"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -25,7 +26,7 @@ from typing import Any, Callable
 import requests
 from gspread.http_client import HTTPClient
 
-from ..errors import BackendError
+from ..errors import BackendError, InvalidInput
 
 API_URL_ENV = "CHAS_SHEETS_API_URL"
 RETRY_SECONDS_ENV = "CHAS_SHEETS_RETRY_SECONDS"
@@ -52,9 +53,22 @@ class GoogleApiError(BackendError):
 class WriteOutcomeUnknown(BackendError):
     "A write was sent but its answer was lost: it may or may not have been applied."
 
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message  # short: 'error 500', 'connection dropped'
+
+
+# Scheme and host (and port) only: Google's paths are appended to it as they are.
+_API_URL = re.compile(r"^https?://([^/\s:?#@\[\]]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?/?$")
+
 
 def api_url_from_env() -> str | None:
+    """CHAS_SHEETS_API_URL, checked up front: a mistyped one (no scheme, a path) is one clear
+    error instead of a minute of retries that look like an outage."""
     value = os.environ.get(API_URL_ENV, "").strip()
+    if value and not _API_URL.match(value):
+        raise InvalidInput(f"{API_URL_ENV}={value} is not an emulator address: it must look like "
+                           "http://127.0.0.1:8765 (scheme, host and port only)")
     return value.rstrip("/") or None
 
 
@@ -189,7 +203,7 @@ class RetryingHTTPClient(HTTPClient):
             except requests.RequestException as exc:
                 if not (is_read or never_sent(exc)):
                     raise WriteOutcomeUnknown(f"{self._where(url)}: {_short(exc)} after the write was sent; "
-                                              "it may or may not have been applied") from exc
+                                              "it may or may not have been applied", _short(exc)) from exc
                 failure, retry_after = _short(exc), None
             else:
                 if response.ok:
@@ -200,7 +214,8 @@ class RetryingHTTPClient(HTTPClient):
                 if not rate_limited:
                     if status in _READ_RETRIED and not is_read:
                         raise WriteOutcomeUnknown(f"{self._where(url)}: error {status} answering a write "
-                                                  f"({message}); it may or may not have been applied")
+                                                  f"({message}); it may or may not have been applied",
+                                                  f"error {status}")
                     if status not in _READ_RETRIED:
                         raise GoogleApiError(status, message, url)
                 failure, retry_after = f"error {status}: {message}", _retry_after(response)
