@@ -84,7 +84,7 @@ class GoogleSpreadsheet(Backend):
         self.connection = Connection(credentials, session, api_url, retry)
         self._clients: dict[tuple[str, ...], tuple[RetryingHTTPClient, str]] = {}
         self.locking = True  # hold the chas-sheets lock while writing (tests turn it off to show why)
-        self.lock_options: dict[str, Any] = {}  # SheetLock overrides: clock, sleep, lease/wait seconds
+        self.lock_options: dict[str, Any] = {}  # SheetLock overrides: clock, sleep, lease/wait/retry seconds
 
     # plumbing ---------------------------------------------------------------------------
     def _client(self, *extra_scopes: str) -> RetryingHTTPClient:
@@ -123,7 +123,7 @@ class GoogleSpreadsheet(Backend):
         sleep = client.retry.sleep
         return SheetLock(self.target, run.run_id, lambda body, params: client.post_json(f"{url}:batchUpdate", body, params),
                          lambda params: client.get_json(url, params), fmt.READ_FIELDS,
-                         **{"sleep": sleep, **self.lock_options})
+                         **{"sleep": sleep, "retry_seconds": client.retry.total_seconds, **self.lock_options})
 
     def _batch_update(self, requests_: list[dict], *extra_scopes: str) -> dict:
         try:

@@ -25,7 +25,9 @@ Costs beyond the budget only when something happens: a run that finds nothing to
 its verify-read releases with one more batchUpdate; a run that finds the lock held polls it
 (one small `spreadsheets.get` of the metadata, then a new try) until WAIT_SECONDS, then gives
 up with SpreadsheetLocked. A crashed run's lock expires after LEASE_SECONDS and the next run
-takes it over atomically (delete-that-value + create in one batch).
+takes it over atomically (delete-that-value + create in one batch). A take whose answer was
+lost (500, dropped connection) is resolved by reading the lock: our run id there means we hold
+it; nobody's means the take was not applied, and it is tried again within RETRY_SECONDS.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ LOCK_METADATA_ID = int.from_bytes(hashlib.sha256(LOCK_KEY.encode()).digest()[:4]
 # A run holds the lock for two requests (verify, write); each may retry for up to a minute.
 LEASE_SECONDS = 300.0
 WAIT_SECONDS = 30.0
+RETRY_SECONDS = 60.0  # lost answers to taking the lock: as long as the HTTP layer retries
 METADATA_FIELDS = "developerMetadata(metadataId,metadataKey,metadataValue)"
 
 
@@ -116,45 +119,61 @@ class SheetLock:
     sleep: Callable[[float], None] = time.sleep
     lease_seconds: float = LEASE_SECONDS
     wait_seconds: float = WAIT_SECONDS
+    retry_seconds: float = RETRY_SECONDS
     value: str = ""
     waited: list[float] = field(default_factory=list)
 
     def acquire(self) -> dict | None:
         """Take the lock; returns the spreadsheet as read right after taking it (the verify
-        read), or None when that answer was lost (the caller then reads it)."""
+        read), or None when that answer was lost (the caller then reads it).
+
+        A take whose answer was lost (500, dropped connection) is safe to resolve: the lock
+        carries our run id, so one read of it says whether the take got through. If it did
+        not, it is tried again within `retry_seconds` (the HTTP retry budget); only a lock
+        another run holds makes us wait (up to `wait_seconds`) and then give up."""
         deadline = self.clock() + self.wait_seconds
+        lost_since, lost_waited = self.clock(), 0.0  # the retry budget for lost answers
         attempt = refused_unlocked = 0
         while True:
             self.value = LockValue(self.run_id, self.clock() + self.lease_seconds).text()
+            lost: WriteOutcomeUnknown | None = None
+            refusal: GoogleApiError | None = None
             try:
                 return self._take([create_request(self.value)])
             except WriteOutcomeUnknown as exc:
-                failure = exc  # did it get through? the lock's value says
+                lost = exc  # did it get through? the lock's value says
             except GoogleApiError as exc:
                 if exc.status != 400:
                     raise
-                failure = exc
+                refusal = exc
             current = self.current()
             holder = LockValue.parse(current) if current is not None else None
             if holder is not None and holder.run_id == self.run_id:
                 self.value = current
                 return None  # ours: the answer was lost, not the request
+            wait = min(2.0 ** min(attempt, 3), 8.0)  # capped exponent: no overflow when polls are many
             if holder is not None:
                 if holder.expires <= self.clock():
                     try:  # a crashed run's lock: take it over, atomically, only if still that one
                         return self._take([delete_request(current), create_request(self.value)])
                     except (WriteOutcomeUnknown, GoogleApiError):
-                        pass  # raced with another run taking it over: look again after a wait
+                        pass  # raced with another run taking it over (or lost): look again after a wait
                 if self.clock() >= deadline:
                     raise SpreadsheetLocked(
                         f"{self.target} is being written by another chas-sheets run ({holder.run_id}, "
                         f"holding it until {holder.until()} at the latest); try again when it has finished")
-            else:
+                wait = min(wait, max(0.0, deadline - self.clock()))
+            elif lost is not None:  # nobody holds it: our take was not applied, so take it again
+                spent = max(self.clock() - lost_since, lost_waited)  # waits count even when sleep is faked
+                if spent + wait > self.retry_seconds:
+                    raise BackendError(f"{self.target}: could not take the chas-sheets lock, the Sheets API kept "
+                                       f"failing ({lost.reason}); nothing was written, try again later")
+                lost_waited += wait
+            elif refusal is not None:
                 refused_unlocked += 1  # once is a race with a run releasing it; twice is something else
                 if refused_unlocked >= 2:
-                        raise BackendError(f"{self.target}: could not take the chas-sheets lock, and no other "
-                                       f"run holds it ({failure}); nothing was written")
-            wait = min(2.0 ** min(attempt, 3), 8.0, max(0.0, deadline - self.clock()))  # no overflow when polls are many
+                    raise BackendError(f"{self.target}: Google refused the chas-sheets lock though no other run "
+                                       f"holds it ({refusal.message}); nothing was written")
             attempt += 1
             self.waited.append(wait)
             self.sleep(wait)

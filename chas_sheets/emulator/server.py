@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socketserver
 import sys
+from wsgiref.handlers import SimpleHandler
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 from .errors import DroppedConnection
@@ -14,13 +15,18 @@ class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
 
 
 class _DroppingServerHandler(ServerHandler):
-    "An injected DroppedConnection closes the socket without a byte of answer."
+    "An injected DroppedConnection closes the socket without a byte of answer, silently."
 
     def handle_error(self):
         if isinstance(sys.exc_info()[1], DroppedConnection):
-            self.close()
-            raise _Drop()
+            raise _Drop()  # wsgiref's run() closes this handler, then lets _Drop reach handle()
         super().handle_error()
+
+    def close(self):
+        if self.status is None:  # dropped before answering: wsgiref's access log would fail on it
+            SimpleHandler.close(self)
+        else:
+            super().close()
 
 
 class _Drop(Exception):
