@@ -27,12 +27,13 @@ class IdAssignment:
     """Give a row without a usable ID (blank or a copied duplicate) a new one.
 
     The row has no ID to be found by, so it is found by its position at read time and
-    checked by a fingerprint of its other cells; if people moved it, it is searched for.
+    checked against its other cells as read (`cells`, as text, the ID cell blank); if people
+    moved it, it is searched for. Changes naming `new` depend on it being written.
     """
 
     tab: str
     sheet_row: int
-    fingerprint: str
+    cells: tuple[str, ...]
     old: Any
     new: str
 

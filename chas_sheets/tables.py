@@ -77,8 +77,19 @@ def new_id_factory(prefix: str, taken: set[str]) -> Callable[[], str]:
     return make
 
 
+def row_texts(cells: Sequence[Any], key_index: int | None) -> tuple[str, ...]:
+    """A row's cells as text with its ID cell blanked: what a row without a usable ID is known by.
+
+    Trailing blanks do not count (padded and trimmed reads of one row are the same row).
+    """
+    texts = ["" if i == key_index else as_text(c) for i, c in enumerate(cells)]
+    while texts and not texts[-1]:
+        texts.pop()
+    return tuple(texts)
+
+
 def row_fingerprint(cells: Sequence[Any], key_index: int | None) -> str:
-    return fingerprint(c for i, c in enumerate(cells) if i != key_index)
+    return fingerprint(row_texts(cells, key_index))
 
 
 def load_table(
@@ -123,7 +134,7 @@ def load_table(
             else:
                 new = make()
                 cells = grid[rows[i] - 1]
-                assignments.append(IdAssignment(spec.name, rows[i], row_fingerprint(cells, key_index), current or None, new))
+                assignments.append(IdAssignment(spec.name, rows[i], row_texts(cells, key_index), current or None, new))
                 keys.append(new)
             seen.add(keys[-1])
         if key in df.columns:

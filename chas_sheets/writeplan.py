@@ -4,14 +4,14 @@ Pure and shared by both backends. Just before writing, a backend re-reads the ta
 touch and hands them here. Every planned cell whose current value differs from what the
 plan read is dropped with a warning: a person's edit made while the command ran always wins.
 Rows are found by ID, columns by header name, so sorting, filtering, inserting rows or
-moving columns in the meantime does no harm. What survives becomes positional writes plus
-one Ändringslogg row per change.
+moving columns in the meantime does no harm; a row still without an ID is found by its cells
+(`_resolve_ids`), and a new ID that cannot be written takes every change naming it along.
+What survives becomes positional writes plus one Ändringslogg row per change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from .changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval, TabReplacement
 from .errors import ChasSheetsError
 from .schema import HeaderMatch, contract, find_header
-from .tables import RawWorkbook, row_fingerprint
+from .tables import RawWorkbook, row_texts
 from .values import as_text, is_blank, row_to_json, values_equal
 
 LOG_TAB = "Ändringslogg"
@@ -31,7 +31,7 @@ class Formula(str):
     """A cell holding a formula (as read for writing): people's work, never overwritten.
 
     `value` is the formula's result as a plain read saw it, so a row holding a formula is
-    still recognised as the row the command read (its fingerprint uses the result).
+    still recognised as the row the command read (its cells are compared by their result).
     """
 
     value: Any = None
@@ -119,6 +119,7 @@ class _TabState:
         self.header: HeaderMatch | None = None
         self.rows_by_key: dict[str, int] = {}
         self.added_columns: list[str] = []  # headers this write adds (logged like any change)
+        self._rows_by_texts: dict[tuple[str, ...], list[int]] | None = None
         self.next_row = _last_used_row(grid) + 1
         if self.spec is not None and title is not None and grid:
             self.header = find_header(self.spec, grid, title)
@@ -155,6 +156,19 @@ class _TabState:
         self.added_columns.append(label)
         return index
 
+    def rows_with_texts(self, texts: tuple[str, ...]) -> list[int]:
+        """Rows whose cells (ID cell aside) read as `texts`, top to bottom.
+
+        Built once, on the first row without an ID that moved: searching the tab per moved row
+        made a row inserted on top of a 20,000-row CRM quadratic.
+        """
+        if self._rows_by_texts is None:
+            self._rows_by_texts = {}
+            for row in range(self.header.row + 1, len(self.grid) + 1):
+                key = row_texts(_row_as_read(self.grid[row - 1]), self.key_index())
+                self._rows_by_texts.setdefault(key, []).append(row)
+        return self._rows_by_texts.get(texts, [])
+
     def key_index(self) -> int | None:
         key = self.spec.key_column if self.spec else None
         return self.header.positions.get(key) if (self.header and key) else None
@@ -182,14 +196,15 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
     def skip(message: str) -> None:
         plan.skipped.append(message)
 
-    for item in changes.ids:
-        _resolve_id(state(item.tab), item, plan, log, skip)
+    # A new ID not written must not be named by anything written: a dangling link is worse
+    # than a link filled in by the next run.
+    dropped = _resolve_ids(changes.ids, state, plan, log, skip)
     for item in changes.cells:
-        _resolve_cell(state(item.tab), item, plan, log, skip)
+        _resolve_cell(state(item.tab), item, plan, log, skip, dropped)
     for item in changes.removals:
-        _resolve_removal(state(item.tab), item, plan, log, skip)
+        _resolve_removal(state(item.tab), item, plan, log, skip, dropped)
     for item in changes.appends:
-        _resolve_append(state(item.tab), item, plan, log, skip)
+        _resolve_append(state(item.tab), item, plan, log, skip, dropped)
     for item in changes.replacements:
         st = state(item.tab)
         st.writes.replace = (list(item.headers), [list(r) for r in item.rows])
@@ -233,33 +248,124 @@ def _missing_tab(st: _TabState, what: str, skip) -> bool:
     return False
 
 
-def _resolve_id(st: _TabState, item: IdAssignment, plan: WritePlan, log, skip) -> None:
-    if _missing_tab(st, f"new ID {item.new}", skip):
-        return
-    key_index = st.key_index()
-    # The row is almost always where it was read; look elsewhere only when it moved (lazily:
-    # a list of every row per new ID made a 20,000-row CRM quadratic).
-    others = (r for r in range(st.header.row + 1, len(st.grid) + 1) if r != item.sheet_row)
-    for row in itertools.chain((item.sheet_row,), others):
-        if row > len(st.grid):
-            continue
-        cells = st.grid[row - 1]
-        current = cells[key_index] if key_index is not None and key_index < len(cells) else None
-        if values_equal(current, item.old) and row_fingerprint(_row_as_read(cells), key_index) == item.fingerprint:
-            if item.old and st.rows_by_key.get(as_text(item.old)) == row:
-                continue  # this is the row that rightly keeps the duplicated ID
-            if key_index is not None and isinstance(current, Merged):
-                skip(f"{st.name} row {row}, ID: inside merged cells; no ID given to it (unmerge to let it get one)")
-                return
+def _resolve_ids(items: list[IdAssignment], state, plan: WritePlan, log, skip) -> set[str]:
+    """Write the new IDs whose rows are still there; return the new IDs that were not written.
+
+    A row without a usable ID is found first exactly as it was read (where it was, or moved
+    by a sort), then, for the rows left, still where it was with its ID cell untouched and
+    only some cells edited meanwhile: a person's edit of another cell keeps their cell, not
+    the row from its ID. Exact matches go first so that an edited-in-place guess never takes
+    a row another assignment knows exactly; no row gets two IDs.
+    """
+    found: dict[int, int] = {}  # item index -> sheet row
+    claimed: dict[str, set[int]] = {}
+    for finder in (_find_as_read, _find_edited_in_place):
+        for index, item in enumerate(items):
+            st = state(item.tab)
+            if index in found or st.header is None:
+                continue
+            taken = claimed.setdefault(item.tab, set())
+            row = finder(st, item, taken)
+            if row is not None:
+                found[index] = row
+                taken.add(row)
+    dropped: set[str] = set()
+    for index, item in enumerate(items):
+        st = state(item.tab)
+        if _missing_tab(st, f"new ID {item.new}", skip):
+            dropped.add(item.new)
+        elif index not in found:
+            skip(f"{st.name} row {item.sheet_row}: {_why_not_found(st, item)}; no ID given to it this time, "
+                 f"and nothing that would name {item.new} is written")
+            dropped.add(item.new)
+        elif isinstance(_id_cell(st, found[index]), Merged):
+            skip(f"{st.name} row {found[index]}, ID: inside merged cells; no ID given to it (unmerge to let it get one)")
+            dropped.add(item.new)
+        else:
+            row = found[index]
             st.writes.cells[(row, st.column("ID"))] = item.new
             st.rows_by_key[item.new] = row
             plan.applied.append(item)
             log.append(_log_row(plan.run, item.tab, item.new, "ID", item.old, item.new))
-            return
-    skip(f"{st.name}: row {item.sheet_row} changed since it was read; no ID given to it this time")
+    return dropped
 
 
-def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip) -> None:
+def _id_cell(st: _TabState, row: int) -> Any:
+    key_index = st.key_index()
+    return st.cell(row, key_index) if key_index is not None else None
+
+
+def _fresh_texts(st: _TabState, row: int) -> tuple[str, ...]:
+    return row_texts(_row_as_read(st.grid[row - 1]), st.key_index())
+
+
+def _may_take(st: _TabState, item: IdAssignment, row: int, taken: set[int]) -> bool:
+    """The row's ID cell still holds what was read, and it is not the row keeping a copied ID."""
+    if row in taken or not (st.header.row < row <= len(st.grid)):
+        return False
+    if not values_equal(_id_cell(st, row), item.old):
+        return False
+    return not (item.old and st.rows_by_key.get(as_text(item.old)) == row)
+
+
+def _find_as_read(st: _TabState, item: IdAssignment, taken: set[int]) -> int | None:
+    # The row is almost always where it was read; look elsewhere only when it moved.
+    row = item.sheet_row
+    if _may_take(st, item, row, taken) and _fresh_texts(st, row) == item.cells:
+        return row
+    return next((r for r in st.rows_with_texts(item.cells) if _may_take(st, item, r, taken)), None)
+
+
+def _find_edited_in_place(st: _TabState, item: IdAssignment, taken: set[int]) -> int | None:
+    row = item.sheet_row
+    if _may_take(st, item, row, taken) and _mostly_kept(item.cells, _fresh_texts(st, row)):
+        return row
+    return None
+
+
+def _mostly_kept(read: tuple[str, ...], now: tuple[str, ...]) -> bool:
+    """More of the row's filled cells as read are still there than were changed or cleared.
+
+    Cells filled in meanwhile do not count against it: adding to a row keeps it the same row.
+    A row another one took the place of (a sort, a deleted row) shares few cells with it.
+    """
+    kept = changed = 0
+    for index, before in enumerate(read):
+        if before:
+            if index < len(now) and now[index] == before:
+                kept += 1
+            else:
+                changed += 1
+    return kept > changed
+
+
+def _why_not_found(st: _TabState, item: IdAssignment) -> str:
+    row = item.sheet_row
+    if st.header.row < row <= len(st.grid):
+        current = _id_cell(st, row)
+        texts = _fresh_texts(st, row)
+        if not values_equal(current, item.old) and not is_blank(current) and (
+                texts == item.cells or _mostly_kept(item.cells, texts)):
+            return f"someone gave it the ID {as_text(current)!r} since it was read; their ID kept"
+    return "changed, moved or removed since it was read"
+
+
+def _names_dropped(value: Any, dropped: set[str]) -> str | None:
+    """The new ID (not written) that a value names, if any."""
+    if not dropped or is_blank(value):
+        return None
+    text = as_text(value)
+    return next((new for new in dropped if new in text), None)
+
+
+def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip, dropped: set[str]) -> None:
+    if item.row_id in dropped:
+        skip(f"{st.name}: the row meant to get ID {item.row_id} did not get it; {item.column} not written")
+        return
+    if named := _names_dropped(item.new, dropped):
+        skip(f"{st.name} row {item.row_id}, {item.column}: would name {named}, a new ID that was not written; "
+             "left as it is")
+        return
     if _missing_tab(st, f"{item.column} of {item.row_id}", skip):
         return
     row = st.rows_by_key.get(item.row_id)
@@ -285,7 +391,10 @@ def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip) -
     log.append(_log_row(plan.run, item.tab, item.row_id, item.column, item.old, item.new))
 
 
-def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip) -> None:
+def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip, dropped: set[str]) -> None:
+    if item.row_id in dropped:
+        skip(f"{st.name}: the row meant to get ID {item.row_id} did not get it; not removed")
+        return
     if _missing_tab(st, f"removal of {item.row_id}", skip):
         return
     row = st.rows_by_key.get(item.row_id)
@@ -313,7 +422,11 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
     log.append(_log_row(plan.run, item.tab, item.row_id, "(rad borttagen)", row_to_json(whole), ""))
 
 
-def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip) -> None:
+def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, dropped: set[str]) -> None:
+    for label, value in item.values.items():
+        if named := _names_dropped(value, dropped):
+            skip(f"{st.name}: new row not added: its {label} would name {named}, a new ID that was not written")
+            return
     spec = contract().tabs.get(item.tab)
     # A row appended to Ändringslogg is a note of the run (the harvest's seed and draws): it is
     # its own record, so it is stamped with the run where blank and not logged a second time.
