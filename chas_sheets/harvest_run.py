@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from .allocation import commitment, new_seed
-from .backends import Backend, is_google_reference
+from .backends import Backend, is_google_reference, not_openable
 from .backends.local import LocalWorkbook
 from .changes import ChangeSet
 from .errors import ChasSheetsError, InvalidInput, SpreadsheetNotFound
@@ -94,30 +94,15 @@ class HarvestRun:
 
 
 def read_group(group: Backend) -> tuple[Tables, str]:
-    """The group's tables and its human name, in the one read (module doc)."""
-    if isinstance(group, LocalWorkbook):
-        return read_tables(group, *GROUP_TABS), group.path.stem
-    from .backends.google import GoogleSpreadsheet
-
-    if not isinstance(group, GoogleSpreadsheet):
-        return read_tables(group, *GROUP_TABS), group.display_name
-    # The Backend interface has no title yet: take `properties.title` from the very
-    # spreadsheets.get that `read` makes (read = _workbook(_fetch())), so it costs no request.
-    book = group._fetch()
-    raw = group._workbook(book, [*GROUP_TABS[0], *GROUP_TABS[1]], formulas=False, source=group.target)
-    title = str(book.get("properties", {}).get("title") or "").strip()
-    return load_tables(raw, *GROUP_TABS), title or group.display_name
+    """The group's tables and its human name (file name or spreadsheet title), in one read."""
+    tables = read_tables(group, *GROUP_TABS)
+    return tables, group.title
 
 
-def unreachable_link(group: Backend, reference: str) -> bool:
-    """A relative path inside a spreadsheet that has no folder to resolve it against."""
-    return (not isinstance(group, LocalWorkbook) and not is_google_reference(reference)
-            and not Path(reference).expanduser().is_absolute())
-
-
-def relative_link_problem(member: str, reference: str) -> str:
-    return (f"{member}: the link '{reference}' is a relative path, which a Google spreadsheet cannot resolve: "
-            "put the CRM's URL (or an absolute path) in Medlemmar")
+def link_problem(group: Backend, reference: str) -> str | None:
+    """Why a member's link in this group cannot be followed (a relative path in a Google
+    spreadsheet), if it cannot."""
+    return not_openable(group.resolve_relative(reference))
 
 
 def choose_seed(tables: Tables, given: str | None, apply: bool) -> tuple[str, str]:
@@ -146,8 +131,9 @@ def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, ru
                    open_backend: Callable[[str], Backend]) -> MemberCopy:
     """Plan and (with a run) write one member's copy; library errors become a reported failure."""
     result = MemberCopy(plan.member, companies=len(plan.companies))
-    if plan.companies and plan.reference and unreachable_link(group, plan.reference):
-        result.failed, result.problem = True, relative_link_problem(plan.member, plan.reference)
+    problem = link_problem(group, plan.reference) if plan.companies and plan.reference else None
+    if problem:
+        result.failed, result.problem = True, f"{plan.member}: {problem}"
         return result
     target = group.resolve_relative(plan.reference) if plan.reference else ""
     result.target = target if not target or is_google_reference(target) else os.path.normpath(target)
@@ -187,7 +173,7 @@ def run_split(group: Backend, seed: str | None, today: dt.date, apply: bool,
     """Read the group CRM once, split, write it once, then each member's CRM once."""
     tables, name = read_group(group)
     seed, source = choose_seed(tables, seed, apply)
-    changes, plans, report = plan_split(tables, seed, today, lambda ref: not unreachable_link(group, ref))
+    changes, plans, report = plan_split(tables, seed, today, lambda ref: link_problem(group, ref) is None)
     run = RunInfo.new(COMMAND) if apply else None
     result = HarvestRun(report, source, apply, run)
     if run is not None and changes:

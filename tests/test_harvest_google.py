@@ -27,7 +27,7 @@ LEADS = [{"ID": f"L-{c[0]}{n}AAAAA", "Företag": c, "Kontaktperson": f"{who} {c}
           "Källa": "Mässa", "Telefon": "070-123 45 67"}
          for c in ("Volvo", "Saab") for n, who in enumerate(("Eva", "Olle"))]
 PROBLEM = (f"{ANNA}: the link '{RELATIVE}' is a relative path, which a Google spreadsheet cannot resolve: "
-           "put the CRM's URL (or an absolute path) in Medlemmar")
+           "put the CRM's URL (or an absolute path) in its place")
 
 
 def run(*args):

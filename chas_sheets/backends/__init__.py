@@ -12,6 +12,9 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
 # An address, never a file name: a path would collapse its '//' and say 'no such file'.
 _ADDRESS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|docs\.google\.com/)", re.IGNORECASE)
 CREATE_PREFIX = "google:"  # init's google:TITLE: a spreadsheet to create, not one to open
+# A relative path found inside a Google spreadsheet: it has no folder to be relative to, so it
+# is marked (Backend.resolve_relative) and refused when opened, never read from the current folder.
+UNRESOLVABLE_PREFIX = "relative-in-google:"
 
 
 def google_key(reference: str) -> str | None:
@@ -31,9 +34,14 @@ def is_google_reference(reference: str) -> bool:
 
 def not_openable(target: str) -> str | None:
     """Why `target` names neither a Google spreadsheet nor a local file, if it does not."""
+    if google_key(target) is not None:
+        return None
     if _ADDRESS.match(target):
         return (f"{target} is not a Google Sheets address: expected "
                 "https://docs.google.com/spreadsheets/d/<key>/...")
+    if target.startswith(UNRESOLVABLE_PREFIX):
+        return (f"the link '{target.removeprefix(UNRESOLVABLE_PREFIX)}' is a relative path, which a "
+                "Google spreadsheet cannot resolve: put the CRM's URL (or an absolute path) in its place")
     if target.startswith(CREATE_PREFIX):
         return (f"{target}: google:TITLE only names a new spreadsheet for `chas-sheets init` to create; "
                 "give an existing one's URL (https://docs.google.com/spreadsheets/d/<key>/...)")
@@ -53,4 +61,5 @@ def open_spreadsheet(target: str, *, credentials: str | None = None) -> Backend:
     return LocalWorkbook(target)
 
 
-__all__ = ["ApplyResult", "Backend", "google_key", "is_google_reference", "not_openable", "open_spreadsheet"]
+__all__ = ["ApplyResult", "Backend", "UNRESOLVABLE_PREFIX", "google_key", "is_google_reference",
+           "not_openable", "open_spreadsheet"]

@@ -50,6 +50,12 @@ class Backend(abc.ABC):
     def display_name(self) -> str:
         return self.target
 
+    @property
+    def title(self) -> str:
+        """A human name for the spreadsheet (a file's name, a Google spreadsheet's title, as of
+        the last read), for text people read, such as `Källa`."""
+        return self.display_name
+
     @abc.abstractmethod
     def exists(self) -> bool: ...
 

@@ -25,6 +25,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
@@ -110,10 +112,12 @@ class GoogleSpreadsheet(Backend):
     def _fetch(self) -> dict:
         """The one read: every tab's properties and cells."""
         try:
-            return self._client().get_json(f"{SHEETS_URL}/{self.key}",
+            book = self._client().get_json(f"{SHEETS_URL}/{self.key}",
                                            params={"includeGridData": "true", "fields": fmt.READ_FIELDS})
         except GoogleApiError as exc:
             raise self._failed(exc) from exc
+        self._title = str(book.get("properties", {}).get("title") or "").strip()
+        return book
 
     def _lock(self, run: RunInfo) -> SheetLock | None:
         if not self.locking:
@@ -241,8 +245,19 @@ class GoogleSpreadsheet(Backend):
             sheet.share(share)
         return sheet
 
+    @property
+    def title(self) -> str:
+        """The spreadsheet's title from the last read (the URL before any read)."""
+        return getattr(self, "_title", "") or self.display_name
+
     def resolve_relative(self, reference: str) -> str:
-        return reference  # a Google spreadsheet names others by URL or key only
+        """A Google spreadsheet names others by URL, key or absolute path; a relative path has no
+        folder to be relative to, so it comes back marked, and opening it says why it cannot."""
+        from . import UNRESOLVABLE_PREFIX, is_google_reference
+
+        if is_google_reference(reference) or Path(reference).expanduser().is_absolute():
+            return reference
+        return UNRESOLVABLE_PREFIX + reference
 
     # Drive: sharing ---------------------------------------------------------------------
     def share(self, emails: Iterable[str], role: str = "writer", notify: bool = True) -> list[str]:

@@ -133,6 +133,10 @@ class LocalWorkbook(Backend):
     def exists(self) -> bool:
         return self.path.is_file()
 
+    @property
+    def title(self) -> str:
+        return self.path.stem
+
     def resolve_relative(self, reference: str) -> str:
         from . import is_google_reference
 
