@@ -211,7 +211,8 @@ def student_figures(student: RegisterStudent, summary: CrmSummary | None, error:
                        student.lia_company, student.lia_registered, student.placed,
                        deadline.days_left if deadline else None, has_crm=summary is not None)
     if summary is not None:
-        attempts = [day for day, _ in summary.attempt_dates()]
+        attempts = [day for day, by in summary.attempt_dates()
+                    if contacted_by(student.name, by) == student.name]  # not copied history
         f.companies, f.leads, f.long_recruitment = summary.companies, summary.leads, summary.long_recruitment
         f.attempts_7 = sum(_recent(day, today, RECENT_DAYS) for day in attempts)
         f.attempts_28 = sum(_recent(day, today, MONTH_DAYS) for day in attempts)
@@ -268,6 +269,13 @@ class CrmOwner:
     owner: str  # the group's or the student's name
 
 
+def contacted_by(owner: str, by: str) -> str:
+    """Who made a contact logged in `owner`'s individual CRM: the owner, unless `Av` names someone
+    else (the history the harvest copies in from the group CRM keeps its `Av`), so a copied
+    contact counts once, for the person who made it, in every CRM it was copied to."""
+    return by if by and not same_person(by, owner) else owner
+
+
 def overprocessing(owners: Iterable[CrmOwner], summaries: Mapping[str, CrmSummary],
                    today: dt.date) -> list[OverprocessedCompany]:
     """Companies over-processed across every CRM read (group CRMs count for contacts, by `Av`)."""
@@ -282,7 +290,7 @@ def overprocessing(owners: Iterable[CrmOwner], summaries: Mapping[str, CrmSummar
         for lead_id, company, orgnr, web, mail, *_ in summary.lead_rows:
             holdings.append(Holding((crm.target, lead_id), crm.owner, individual, company, orgnr, web, mail))
         for day, by, lead_ids in summary.attempts:
-            who = crm.owner if individual else (by or f"{crm.owner} (grupp)")
+            who = contacted_by(crm.owner, by) if individual else (by or f"{crm.owner} (grupp)")
             contacts += [Contact((crm.target, lead_id), who, dt.date.fromisoformat(day)) for lead_id in lead_ids]
     return find_overprocessing(holdings, contacts, today)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -64,3 +65,33 @@ def test_the_command_reports_and_writes_nothing(register, tmp_path):
 def test_across_refuses_apply(register):
     result = CliRunner().invoke(cli, ["dedupe", "--across", str(register), "--apply"])
     assert result.exit_code == 2
+
+
+@pytest.fixture
+def harvested(make_crm):
+    """Viktor called Bitsoft on 26/3 (the group's log); the harvest copied that row, `Av` and
+    all, into three members' CRMs."""
+    copied = [{"Datum": "2027-03-26", "Företag": "Bitsoft AB", "Lead-ID": "L-B", "Kanal": "Telefon",
+               "Utfall": "Svar", "Av": "Viktor Åkesson"}]
+    students = []
+    for name in ("Viktor Åkesson", "Nora Larsson", "Hugo Olsson", "Erik Karlsson"):
+        own = name.split()[0].lower()
+        log = [{**copied[0], "Av": "Viktor"}] if own == "viktor" else copied  # his own row, first name only
+        make_crm("student", f"studerande/{own}.xlsx", Leads=[{"ID": "L-B", "Företag": "Bitsoft AB"}], Kontaktlogg=log)
+        students.append({"Namn": name, "Grupp": "Sthlm 1", "Individuellt CRM": f"studerande/{own}.xlsx"})
+    make_crm("group", "grupper/sthlm.xlsx", Leads=[{"ID": "L-G", "Företag": "Bitsoft AB"}], Kontaktlogg=copied)
+    return make_crm("register", "register.xlsx", Studerande=students,
+                    Grupper=[{"Grupp": "Sthlm 1", "Gruppens CRM": "grupper/sthlm.xlsx"}])
+
+
+def test_history_the_harvest_copied_counts_once_for_whoever_made_the_contact(harvested):
+    report = report_across(LocalWorkbook(harvested), LocalWorkbook, dt.date(2027, 4, 3))
+    bitsoft = next(c for c in report.companies if c.name == "Bitsoft AB")  # held in 4 individual CRMs
+    assert bitsoft.contacters == ("Viktor Åkesson",)  # one student called it, not four
+    assert len(bitsoft.reasons) == 1  # held in too many CRMs; not contacted by too many
+
+
+def test_copied_history_is_not_the_members_own_attempts(harvested):
+    result = CliRunner().invoke(cli, ["--today", "2027-04-03", "nightly", str(harvested), "--json"])
+    attempts = {s["name"]: s["attempts_28"] for s in json.loads(result.stdout)["students"]}
+    assert attempts == {"Viktor Åkesson": 1, "Nora Larsson": 0, "Hugo Olsson": 0, "Erik Karlsson": 0}
