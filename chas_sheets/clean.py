@@ -8,6 +8,9 @@ Each clause is kept or dropped, and the decision names the rule that made it. Wh
 is copied from the input (whitespace trimmed, doubled punctuation collapsed, laughter and
 emoji removed), in the original order, so cleaning never adds text and is idempotent.
 Hedge words are never cut out of a kept clause: that would make a guess read like a fact.
+A guess is no fact because it names a role or a number ("Chefen verkar trevlig", "Tror att de
+har 50 anställda"); what a named person said on a date is ("Tror de ringer tillbaka, sa Anna
+12/5"), hedge included. Which rule outweighs which is data in the rules file (see its header).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Iterable
@@ -46,7 +49,9 @@ class Rule:
 
     name: str
     regex: re.Pattern[str]
-    strength: str = ""  # facts: "hard" survives a hedge, "soft" only when it comes first
+    strength: str = ""  # facts: "hard" survives a hedge, "soft" only when it comes first, "weak" never
+    beats: frozenset[str] = frozenset()  # drops: fact rules this one overrules (a guessed number)
+    vouches_for: frozenset[str] = frozenset()  # facts: a "sa Anna 12/5" tail brings back the clause before
     strip: bool = False  # drops: also cut out of kept clauses (laughter, emoji)
     atomic: bool = False  # facts: never split inside a match (URLs, e-mail)
     verbatim: bool = False  # facts: whitespace inside a match kept as typed (phone numbers)
@@ -75,7 +80,7 @@ class Decision:
     keep: bool
     rule: str
     match: str = ""
-    overruled: str = ""  # a drop rule that matched but lost to a fact
+    overruled: str = ""  # kept: a drop rule that matched but lost; dropped: a fact rule that lost
 
     def __str__(self) -> str:
         verdict = "behåll" if self.keep else "släpp "
@@ -141,12 +146,14 @@ def _compile_group(group: dict, kind: str, source: str) -> Rule:
     except re.error as error:
         raise InvalidInput(f"{source}: [[{kind}]] {name!r} has a bad pattern: {error}") from None
     strength = group.get("strength", "hard" if kind == "fact" else "")
-    if kind == "fact" and strength not in ("hard", "soft"):
-        raise InvalidInput(f"{source}: [[fact]] {name!r}: strength must be 'hard' or 'soft'")
+    if kind == "fact" and strength not in ("hard", "soft", "weak"):
+        raise InvalidInput(f"{source}: [[fact]] {name!r}: strength must be 'hard', 'soft' or 'weak'")
     return Rule(
         name=name,
         regex=regex,
         strength=strength,
+        beats=frozenset(group.get("beats", ())),
+        vouches_for=frozenset(group.get("vouches_for", ())),
         strip=bool(group.get("strip")),
         atomic=bool(group.get("atomic")),
         verbatim=bool(group.get("verbatim")),
@@ -217,6 +224,18 @@ def _check_not_empty(facts: tuple[Rule, ...], drops: tuple[Rule, ...], source: s
                        f"so start from a copy of {packaged_rules_path()}")
 
 
+def _check_references(facts: tuple[Rule, ...], drops: tuple[Rule, ...], source: str) -> None:
+    "`beats` must name [[fact]] groups and `vouches_for` [[drop]] groups: a typo would silently do nothing."
+    fact_names, drop_names = {r.name for r in facts}, {r.name for r in drops}
+    for rule in drops:
+        if unknown := sorted(rule.beats - fact_names):
+            raise InvalidInput(f"{source}: [[drop]] {rule.name!r}: beats names no [[fact]] group: {', '.join(unknown)}")
+    for rule in facts:
+        if unknown := sorted(rule.vouches_for - drop_names):
+            raise InvalidInput(f"{source}: [[fact]] {rule.name!r}: vouches_for names no [[drop]] group: "
+                               f"{', '.join(unknown)}")
+
+
 def load_rules(path: str | Path | None = None) -> CleanRules:
     """Read and compile the rules file (the packaged `clean_rules.toml` by default).
 
@@ -241,6 +260,7 @@ def load_rules(path: str | Path | None = None) -> CleanRules:
     facts = tuple(_compile_group(g, "fact", source) for g in data.get("fact", []))
     all_drops = tuple(_compile_group(g, "drop", source) for g in data.get("drop", []))
     _check_not_empty(facts, all_drops, source)
+    _check_references(facts, all_drops, source)
     split = data.get("split", {})
     contrasting = split.get("contrasting", [])
     continuing = split.get("continuing", [])
@@ -346,8 +366,15 @@ def _first(rules: Iterable[Rule], text: str) -> tuple[Rule, re.Match[str]] | Non
 
 def _judge(part: str, rules: CleanRules, is_question: bool, follows_dropped: bool) -> Decision:
     drop = _first(rules.drops, part)
-    hard = _first((r for r in rules.facts if r.strength == "hard"), part)
-    soft = _first((r for r in rules.facts if r.strength == "soft"), part)
+    # A guess overrules what it guesses about ("tror de har 50 anställda"); a role is only a
+    # noun, so it never saves a clause that holds a guess or an opinion ("chefen verkar trevlig").
+    beaten = frozenset().union(*(r.beats for r in rules.drops if r.beats and r.regex.search(part)))
+    if drop:
+        beaten |= {r.name for r in rules.facts if r.strength == "weak"}
+    lost = _first((r for r in rules.facts if r.name in beaten), part) if drop else None
+    facts = [r for r in rules.facts if r.name not in beaten]
+    hard = _first((r for r in facts if r.strength == "hard"), part)
+    soft = _first((r for r in facts if r.strength != "hard"), part)
     fact = hard or soft
     if hard and drop:
         return Decision(part, True, hard[0].name, hard[1].group(), overruled=drop[0].name)
@@ -358,7 +385,7 @@ def _judge(part: str, rules: CleanRules, is_question: bool, follows_dropped: boo
     if drop and soft and soft[1].start() < drop[1].start():
         return Decision(part, True, soft[0].name, soft[1].group(), overruled=drop[0].name)
     if drop:
-        return Decision(part, False, drop[0].name, drop[1].group())
+        return Decision(part, False, drop[0].name, drop[1].group(), overruled=lost[0].name if lost else "")
     if fact:
         return Decision(part, True, fact[0].name, fact[1].group())
     if is_question:
@@ -405,6 +432,34 @@ def _join_delimiter(delimiter: str) -> str:
     return f" {mark} " if mark in "-–—" else f"{mark} "
 
 
+def _voucher(clause: str, decisions: list[Decision], rules: CleanRules) -> tuple[Rule, str] | None:
+    """A dated "sa Anna 12/5" tail: a vouching rule at its start, kept whole on a hard fact."""
+    text = _squeeze(clause, rules)
+    hard = {r.name for r in rules.facts if r.strength == "hard"}
+    for rule in rules.facts:
+        found = rule.vouches_for and rule.regex.match(text)
+        if found and decisions and all(d.keep for d in decisions) and any(d.rule in hard for d in decisions):
+            return rule, found.group()
+    return None
+
+
+def _vouch(voucher: tuple[Rule, str], fragments: list[_Fragment], decisions: list[Decision],
+           first_fragment: int, first_decision: int) -> None:
+    """Bring back the clause before a dated "sa Anna": what she said is the fact, her hedge with it.
+
+    Only when every part of it was dropped by a rule the voucher names (a guess, not an opinion).
+    """
+    rule, match = voucher
+    clause = decisions[first_decision:]
+    if not clause or len(clause) != len(fragments) - first_fragment:
+        return
+    if any(d.keep or d.rule not in rule.vouches_for for d in clause):
+        return
+    for offset, decision in enumerate(clause):
+        decisions[first_decision + offset] = Decision(decision.clause, True, rule.name, match, overruled=decision.rule)
+        fragments[first_fragment + offset] = replace(fragments[first_fragment + offset], kept=True)
+
+
 @dataclass(frozen=True)
 class _Fragment:
     text: str
@@ -418,9 +473,14 @@ def _clean_sentence(sentence: _Sentence, rules: CleanRules) -> tuple[str, list[D
     last_clause = len(sentence.clauses) - 1
     decisions: list[Decision] = []
     fragments: list[_Fragment] = []
+    previous: tuple[int, int] = (0, 0)  # where the clause before starts in fragments, decisions
     for index, (clause, delimiter) in enumerate(sentence.clauses):
         is_question = terminator == "?" and index == last_clause
         parts, clause_decisions = _judge_clause(clause, rules, is_question)
+        voucher = _voucher(clause, clause_decisions, rules)
+        if voucher and index > 0:
+            _vouch(voucher, fragments, decisions, *previous)
+        previous = (len(fragments), len(decisions))
         decisions += clause_decisions
         for number, (part, kept) in enumerate(parts):
             last_part = number == len(parts) - 1

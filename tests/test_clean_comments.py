@@ -212,6 +212,25 @@ def test_explain_names_the_rules_for_every_clause(make_crm):
     assert "släpp" in out and "behåll" in out and "[" in out
 
 
+def test_explain_shows_a_guess_outweighing_a_role_and_a_number_and_a_dated_quote_kept(make_crm):
+    # The audit's examples (seed 002: only relevant, fact-based information) end to end.
+    path = make_crm(Leads=[
+        {"ID": "L-1", "Företag": "Volvo AB", "Kommentar": "Chefen verkar trevlig. Har 120 anställda i Sverige"},
+        {"ID": "L-2", "Företag": "Scania", "Kommentar": "Tror att de har 50 anställda. Bra ställe!"},
+        {"ID": "L-3", "Företag": "Saab AB", "Kommentar": "Tror de ringer tillbaka, sa Anna 12/5 kl 10"},
+    ])
+    result = run("clean-comments", path, "--explain")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "släpp  'Chefen verkar trevlig'  [gissning: 'verkar' (väger tyngre än roll)]" in out
+    assert "släpp  'Tror att de har 50 anställda'  [gissning: 'Tror att' (väger tyngre än antal)]" in out
+    assert "släpp  'Bra ställe'  [åsikt: 'Bra ställe']" in out
+    assert "behåll 'Tror de ringer tillbaka'  [citat: 'sa Anna' (väger tyngre än gissning)]" in out
+    _, report = plan(path)
+    assert [row.after for row in report.cleaned] == ["Har 120 anställda i Sverige", "",
+                                                     "Tror de ringer tillbaka, sa Anna 12/5 kl 10"]
+
+
 def test_json_parses_and_carries_each_change(make_crm):
     path = leads_crm(make_crm)
     result = run("clean-comments", path, "--json")
