@@ -53,7 +53,8 @@ class Period:
 class Deadline(NamedTuple):
     name: str
     date: dt.date
-    days_left: int
+    days_left: int  # negative once passed
+    passed: bool = False  # the cohort's last deadline is behind us: nothing comes next
 
 
 # --------------------------------------------------------------------------- dates in cells
@@ -219,42 +220,124 @@ def _required_date(value: object, column: str, number: int, name: str) -> dt.dat
 
 # --------------------------------------------------------------------------- deadlines, goals
 
-_DEADLINES = (
-    ((4, 30), f"Mål: {INDIVIDUAL_GOAL} företag"),
-    ((6, 30), "Soft deadline: LIA registrerad"),
-    ((9, 30), "Hard deadline: LIA registrerad"),
-)
+Kind = Literal["individual", "group"]
 
 
-def next_deadline(today: dt.date) -> Deadline:
-    """The first of 30 April (goal), 30 June (soft), 30 September (hard) on or after today."""
-    for year in (today.year, today.year + 1):
-        for (month, day), name in _DEADLINES:
-            when = dt.date(year, month, day)
-            if when >= today:
-                return Deadline(name, when, (when - today).days)
-    raise AssertionError("unreachable: next year's 30 April is always ahead")
+def _checked_kind(kind: str) -> None:
+    if kind not in ("individual", "group"):
+        raise InvalidInput(f"unknown CRM kind {kind!r} (expected 'individual' or 'group')")
+
+
+def _period_named(name: str, periods: Sequence[Period] | None, today: dt.date,
+                  big_bang_day: dt.date | None) -> Period:
+    """The calendar's period `name` (matched the forgiving way), else the cohort's default one."""
+    for period in periods or ():
+        if fold(period.name) == fold(name):
+            return period
+    defaults = default_calendar(cohort_year_for(today), big_bang_day)
+    return next(period for period in defaults if fold(period.name) == fold(name))
+
+
+def next_deadline(today: dt.date, kind: Kind = "individual", periods: Sequence[Period] | None = None,
+                  big_bang_day: dt.date | None = None) -> Deadline:
+    """The next deadline of today's cohort for a student's or a group's CRM.
+
+    Dates come from `periods` (a Kalender tab), else the default calendar (with the group's
+    `big_bang_day`). Individual: the goal (end of Sprint 1), the soft (Sprint 2) and the hard
+    deadline (Sprint 4); once that has passed the deadline is "Hard Deadline passerad" (seed
+    002, Sprint 5: "Hard Deadline har passerats"), never the next cohort's goal. Group: its
+    Big Bang Day (seed 000: "Minst 30 leads i CRM innan Big Bang Day infaller", so the day
+    itself is already too late), the end of Fas 1 (its Delmål: "fram till fasen tar slut") and
+    the end of Fas 2; after that "Gruppfasen avslutad" (the groups work in the first two phases).
+    A passed deadline has `passed` set and a negative `days_left`.
+    """
+    _checked_kind(kind)
+    period = lambda name: _period_named(name, periods, today, big_bang_day)  # noqa: E731
+    if kind == "group":
+        after_bbd = period("Fas 1, efter Big Bang Day")
+        bbd = big_bang_day or after_bbd.start
+        candidates = [
+            (bbd - dt.timedelta(days=1), bbd, f"Big Bang Day: minst {GROUP_GOAL_BEFORE_BIG_BANG} leads"),
+            (after_bbd.end, after_bbd.end, "Fas 1 slutar: gruppens delmål"),
+            (period("Fas 2").end, period("Fas 2").end, "Fas 2 slutar: gruppfasen avslutad"),
+        ]
+        passed = "Gruppfasen avslutad"
+    else:
+        candidates = [(day, day, name) for day, name in (
+            (period("Sprint 1").end, f"Mål: {INDIVIDUAL_GOAL} företag"),
+            (period("Sprint 2").end, "Soft deadline: LIA registrerad"),
+            (period("Sprint 4").end, "Hard deadline: LIA registrerad"),
+        )]
+        passed = "Hard Deadline passerad"
+    for last_day, when, name in candidates:
+        if today <= last_day:
+            return Deadline(name, when, (when - today).days)
+    when = candidates[-1][1]
+    return Deadline(passed, when, (when - today).days, passed=True)
+
+
+def describe_deadline(deadline: Deadline) -> str:
+    """'next deadline: Hard deadline: LIA registrerad, 2027-09-30 (12 days)', or once passed
+    'deadline: Hard Deadline passerad 2027-09-30 (5 days ago)'."""
+    if deadline.passed:
+        return f"deadline: {deadline.name} {deadline.date.isoformat()} ({-deadline.days_left} days ago)"
+    return f"next deadline: {deadline.name}, {deadline.date.isoformat()} ({deadline.days_left} days)"
+
+
+class GroupGoal(NamedTuple):
+    """What a group CRM is judged on today: `target` leads, counted from `since` when set.
+
+    Seed 000, "Fasens mål på gruppnivå": "Minst 30 leads i CRM innan Big Bang Day infaller"
+    (every lead counts) and "Ytterligare leads från Big Bang Day fram till fasen tar slut
+    (gruppen sätter delmålet själva)": the Delmål counts only the leads *added* (`Tillagd`)
+    on or after Big Bang Day. Leads added after Fas 1 has ended still count: a group that
+    missed its Delmål can catch up in Fas 2.
+    """
+
+    target: int
+    big_bang_day: dt.date  # the group's, else the cohort's default
+    delmal: bool = False  # the group's own Delmål is the goal (from its Big Bang Day on)
+
+    @property
+    def since(self) -> dt.date | None:
+        """Only leads added on or after this day count (None: every lead)."""
+        return self.big_bang_day if self.delmal else None
+
+    def count(self, added: Iterable[dt.date | None]) -> int:
+        """The leads that count toward the goal, given each lead's `Tillagd` (None if blank).
+
+        A lead without a readable `Tillagd` counts as added before Big Bang Day: nothing
+        shows it was found since, and counting it would let undated leads from the first
+        30 fill the Delmål too.
+        """
+        days = list(added)
+        if self.since is None:
+            return len(days)
+        return sum(day is not None and day >= self.since for day in days)
+
+
+def group_goal(today: dt.date, big_bang_day: dt.date | None = None, delmal: object = None) -> GroupGoal:
+    """30 leads before the group's Big Bang Day (default: the cohort's); from that day its
+    `Delmål`, counted in leads added since; with no Delmål set, 30 leads in all still holds."""
+    bbd = big_bang_day or default_big_bang_day(cohort_year_for(today))
+    if today < bbd:
+        return GroupGoal(GROUP_GOAL_BEFORE_BIG_BANG, bbd)
+    target = _delmal(delmal)
+    return GroupGoal(target, bbd, True) if target else GroupGoal(GROUP_GOAL_BEFORE_BIG_BANG, bbd)
 
 
 def company_goal(
-    kind: Literal["individual", "group"],
+    kind: Kind,
     today: dt.date,
     big_bang_day: dt.date | None = None,
     delmal: object = None,
 ) -> int:
-    """How many companies (leads, for a group) the CRM should hold in today's phase.
-
-    Individual: 50 (by 30 April). Group: 30 before its Big Bang Day (default: the cohort's),
-    from that day its `Delmål` (the group's own total goal); with no Delmål set, 30 still holds.
-    """
+    """The goal's number in today's phase: 50 companies for a student (by 30 April); for a
+    group, leads as `group_goal` says (which also says which leads count)."""
+    _checked_kind(kind)
     if kind == "individual":
         return INDIVIDUAL_GOAL
-    if kind != "group":
-        raise InvalidInput(f"unknown CRM kind {kind!r} (expected 'individual' or 'group')")
-    bbd = big_bang_day or default_big_bang_day(cohort_year_for(today))
-    if today < bbd:
-        return GROUP_GOAL_BEFORE_BIG_BANG
-    return _delmal(delmal) or GROUP_GOAL_BEFORE_BIG_BANG
+    return group_goal(today, big_bang_day, delmal).target
 
 
 def _delmal(value: object) -> int | None:

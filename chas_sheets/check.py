@@ -178,20 +178,30 @@ def _known_variant(tab: str, column: str, value: object) -> bool:
 
 
 def _volume(leads: Table | None, kind: str, today: dt.date) -> dict:
+    """Volume against the goal: a student's distinct companies (50 by 30 April), a group's leads
+    (seed 000: "Minst 30 leads i CRM innan Big Bang Day infaller"), as `status` and `nightly` count."""
     if leads is None:
         return {}
     from .company import company_key
 
     names = [as_text(v) for v in leads.df["Företag"] if not is_blank(v)]
     companies = len({company_key(n) for n in names} - {""})
-    goal = calendar.company_goal("group" if kind == "group" else "individual", today)
-    deadline = calendar.next_deadline(today)
+    whose = "group" if kind == "group" else "individual"
+    # a group CRM holds neither its Big Bang Day nor its Delmål (the register does): the
+    # cohort's default day and 30 leads in all
+    goal = calendar.company_goal(whose, today)
+    counts = "leads" if whose == "group" else "companies"
+    toward_goal = len(leads.df) if whose == "group" else companies
+    deadline = calendar.next_deadline(today, whose)
     return {
         "leads": len(leads.df),
         "companies": companies,
+        "counts": counts,
+        "toward_goal": toward_goal,
         "goal": goal,
-        "on_track": companies >= goal,
-        "next_deadline": {"name": deadline.name, "date": deadline.date.isoformat(), "days_left": deadline.days_left},
+        "on_track": toward_goal >= goal,
+        "next_deadline": {"name": deadline.name, "date": deadline.date.isoformat(), "days_left": deadline.days_left,
+                          "passed": deadline.passed},
     }
 
 
@@ -216,11 +226,13 @@ def render(report: CheckReport) -> list[str]:
         lines.append(f"  {s.tab:13} {s.rows} rows" + (f"; {'; '.join(extra)}" if extra else ""))
     if report.volume:
         v = report.volume
-        mark = "on track" if v["on_track"] else f"{v['goal'] - v['companies']} to go"
-        lines += ["", "Volume",
-                  f"  {v['companies']} distinct companies in {v['leads']} leads; goal {v['goal']} ({mark})",
-                  f"  next deadline: {v['next_deadline']['name']}, {v['next_deadline']['date']} "
-                  f"({v['next_deadline']['days_left']} days)"]
+        mark = "on track" if v["on_track"] else f"{v['goal'] - v['toward_goal']} to go"
+        counted = (f"{v['leads']} leads ({v['companies']} distinct companies); goal {v['goal']} leads"
+                   if v["counts"] == "leads" else
+                   f"{v['companies']} distinct companies in {v['leads']} leads; goal {v['goal']}")
+        deadline = calendar.Deadline(**{**v["next_deadline"], "date": dt.date.fromisoformat(v["next_deadline"]["date"])})
+        lines += ["", "Volume", f"  {counted} ({mark})",
+                  f"  {calendar.describe_deadline(deadline)}"]
     issues = [f for f in report.findings if f.level != "info"]
     notes = [f for f in report.findings if f.level == "info"]
     lines += ["", f"Quality: {report.count('error')} errors, {report.count('warning')} warnings"]

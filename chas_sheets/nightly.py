@@ -17,7 +17,8 @@ Decisions where the seeds are silent (also in the README):
   attempt in the last 7 days. A registered or placed LIA is always *ok*. Before the LIA
   search individual figures are shown but not judged.
 - A group is *behind* with fewer leads than its goal (30 before its Big Bang Day, then its
-  Delmål), or in Fas 2 with neither new nor processed leads in the last 7 days. From the start
+  Delmål counted in leads added since that day, an undated lead counting as older: see
+  `calendar.GroupGoal`), or in Fas 2 with neither new nor processed leads in the last 7 days. From the start
   of the LIA search the group phase is over (the seeds: groups work in the first two phases)
   and a group is no longer judged.
 - `Placering` before the hard deadline (from the start of the LIA search): students at risk,
@@ -37,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import calendar
-from .calendar import Deadline, Period, cohort_year_for, company_goal, default_calendar, period_on
+from .calendar import Deadline, Period, cohort_year_for, company_goal, default_calendar, group_goal, period_on
 from .changes import TabReplacement
 from .contactlog import same_person
 from .errors import InvalidInput
@@ -74,7 +75,9 @@ MEMBER_HEADERS = ("Datum", "Grupp", "Namn", "Medlem", "Leads tillagda", "Leads t
 
 # The chart spec both backends draw (xlsx: backends/xlsx_chart.py; Google: addChart in
 # backends/google_format.py): a bar per row, the category column against the series columns.
-DASHBOARD_CHART = {"type": "bar", "title": "Företag (grupper: leads) mot mål", "category": "Namn",
+# A group's bar is its leads; from its Big Bang Day with a Delmål, the leads added since then.
+DASHBOARD_CHART = {"type": "bar", "title": "Företag (grupper: leads; med delmål nya sedan Big Bang Day) mot mål",
+                   "category": "Namn",
                    "series": ["Mot mål", "Mål"]}
 
 
@@ -127,8 +130,10 @@ class GroupFigures:
     reason: str
     period: str
     goal: int | None = None
+    goal_since: dt.date | None = None  # with a Delmål: only leads added on or after this day count
     companies: int | None = None
     leads: int | None = None
+    toward_goal: int | None = None  # the leads the goal counts
     on_track: bool | None = None
     new_leads_7: int | None = None
     processed_7: int | None = None
@@ -171,33 +176,41 @@ def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str |
     period = period_on(today, _calendar(register, today, group.big_bang_day, group.name))
     figures = GroupFigures(group.name, group.crm_ref, ERROR, "", period.name if period else "")
     try:
-        figures.goal = company_goal("group", today, group.big_bang_day, group.delmal)
+        goal = group_goal(today, group.big_bang_day, group.delmal)
     except InvalidInput as exc:
         figures.reason = f"Delmål: {exc}"
         return figures
+    figures.goal, figures.goal_since = goal.target, goal.since
     if error or summary is None:
         figures.reason = error or "ingen länk till gruppens CRM i registret"
         return figures
-    new = sum(_recent(day, today, RECENT_DAYS) for day, _ in summary.added_dates())
+    added = summary.added_dates()
+    new = sum(_recent(day, today, RECENT_DAYS) for day, _ in added)
     done = sum(_recent(day, today, RECENT_DAYS) for day in summary.processed_dates())
     figures.companies, figures.leads = summary.companies, summary.leads
-    figures.on_track = summary.leads >= figures.goal
+    figures.toward_goal = goal.count(day for day, _ in added) if goal.since else summary.leads
+    figures.on_track = figures.toward_goal >= goal.target
     figures.new_leads_7, figures.processed_7, figures.balance_7 = new, done, new - done
     figures.events = len(summary.events)
     figures.duplicates, figures.quality_warnings = len(summary.duplicates), summary.quality_warnings
     figures.last_activity = _last_activity(summary, today)
-    before_bbd = group.big_bang_day is not None and today < group.big_bang_day
     lia_start = milestones(_calendar(register, today, None, group.name), today).lia_start
     if today >= lia_start:  # from Sprint 1 the students work alone: the group is not judged
         figures.status, figures.reason = OK, f"gruppfasen avslutad {(lia_start - dt.timedelta(days=1)).isoformat()}"
     elif not figures.on_track:
-        what = "före Big Bang Day" if before_bbd or figures.goal == calendar.GROUP_GOAL_BEFORE_BIG_BANG else "delmål"
-        figures.status, figures.reason = BEHIND, f"{summary.leads} av {figures.goal} leads ({what})"
+        figures.status, figures.reason = BEHIND, _group_goal_text(figures.toward_goal, goal, today)
     elif period is not None and fold(period.name) == "fas2" and not new and not done:
         figures.status, figures.reason = BEHIND, f"inga nya eller bearbetade leads senaste {RECENT_DAYS} dagarna"
-    else:
-        figures.status, figures.reason = OK, ""
+    else:  # a Delmål reached is said, so no one reads the total in `Leads` as its count
+        figures.status, figures.reason = OK, _group_goal_text(figures.toward_goal, goal, today) if goal.since else ""
     return figures
+
+
+def _group_goal_text(count: int, goal: calendar.GroupGoal, today: dt.date) -> str:
+    """'12 av 30 leads (före Big Bang Day)', '25 av 20 leads tillagda sedan Big Bang Day 2026-12-08 (delmål)'."""
+    if goal.since:
+        return f"{count} av {goal.target} leads tillagda sedan Big Bang Day {goal.since.isoformat()} (delmål)"
+    return f"{count} av {goal.target} leads ({'före Big Bang Day' if today < goal.big_bang_day else 'inget delmål satt'})"
 
 
 def student_figures(student: RegisterStudent, summary: CrmSummary | None, error: str | None, today: dt.date,
@@ -501,7 +514,7 @@ def dashboard_tab(report: NightlyReport) -> TabReplacement:
     rows = []
     for g in report.groups:
         rows.append((report.today, "Grupp", g.name, g.name, STATUS_WORDS[g.status], g.reason, g.period,
-                     g.companies, g.leads, g.leads, g.goal, g.on_track, g.new_leads_7, g.processed_7, g.balance_7,
+                     g.companies, g.leads, g.toward_goal, g.goal, g.on_track, g.new_leads_7, g.processed_7, g.balance_7,
                      g.events, None, None, None, None, None, None, None, g.quality_warnings, g.duplicates,
                      g.last_activity, g.crm))
     for s in report.students:

@@ -1,6 +1,7 @@
 """`status`: where a student (or group) stands and what to do next (pure, no I/O).
 
-The calendar for `today`, distinct companies against the goal, processed and open leads,
+The calendar for `today`, the goal (a student: distinct companies; a group: leads, as seed
+000 counts them, see `calendar.GroupGoal`), processed and open leads,
 attempts this week and last, and three queues from the seeds: leads with one or two
 unanswered attempts (call again or try a new channel, phone first), dialogues gone quiet for
 a week, and companies where nobody replied (go back to the sources for a new contact person).
@@ -18,7 +19,7 @@ from .company import company_key
 from .contactlog import LogLinks, link_log
 from .mark_processed import LeadState, lead_states
 from .processed import DIALOG, INGEN_RESPONS, KONTAKTAD, NY, STATUSES, next_channel
-from .tables import Tables
+from .tables import Table, Tables
 
 QUIET_DIALOG_DAYS = 7
 
@@ -68,6 +69,8 @@ class StatusReport:
     companies: int
     goal: int
     leads: int
+    toward_goal: int  # what the goal counts: distinct companies (student) or leads (group)
+    goal_since: dt.date | None  # group with a Delmål: only leads added on or after this day count
     processed: int
     by_status: dict[str, int]
     attempts_this_week: int
@@ -90,8 +93,12 @@ class StatusReport:
 
 
 def status_report(tables: Tables, today: dt.date, kind: str | None = None,
-                  big_bang_day: dt.date | None = None) -> StatusReport:
-    """The status of one CRM for `today`; `kind` 'individual' or 'group' (default: from its tabs)."""
+                  big_bang_day: dt.date | None = None, delmal: object = None) -> StatusReport:
+    """The status of one CRM for `today`; `kind` 'individual' or 'group' (default: from its tabs).
+
+    A group's `big_bang_day` and `delmal` are the register's (a group CRM does not hold them);
+    without them the cohort's default Big Bang Day and 30 leads in all apply.
+    """
     kind = kind or ("group" if tables.kind == "group" else "individual")
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     links = link_log(leads, log, today) if log is not None else LogLinks()
@@ -102,13 +109,17 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
     this_monday = today - dt.timedelta(days=today.weekday())
     last_monday = this_monday - dt.timedelta(days=7)
     dates = [attempt.date for attempt in links.attempts]
+    companies = len({company_key(state.company) for state in states} - {""})
+    if kind == "group":
+        goal = calendar.group_goal(today, big_bang_day, delmal)
+        target, since, toward_goal = goal.target, goal.since, goal.count(added_dates(leads))
+    else:
+        target, since, toward_goal = calendar.company_goal(kind, today), None, companies
     return StatusReport(
         target=tables.source, kind=kind, today=today,
         period=calendar.period_on(today, calendar.default_calendar(cohort, big_bang_day)),
-        deadline=calendar.next_deadline(today),
-        companies=len({company_key(state.company) for state in states} - {""}),
-        goal=calendar.company_goal(kind, today, big_bang_day),
-        leads=len(states),
+        deadline=calendar.next_deadline(today, kind, big_bang_day=big_bang_day),
+        companies=companies, goal=target, leads=len(states), toward_goal=toward_goal, goal_since=since,
         processed=sum(state.processed for state in states),
         by_status=_by_status(states),
         attempts_this_week=sum(this_monday <= day < this_monday + dt.timedelta(days=7) for day in dates),
@@ -121,6 +132,24 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
         unmatched_log_rows=len(links.unmatched),
         warnings=len(links.warnings),
     )
+
+
+def added_dates(leads: Table) -> list[dt.date | None]:
+    """Each lead's `Tillagd` (None when blank or not a date), as the nightly summary reads it."""
+    if not leads.has("Tillagd"):
+        return [None] * len(leads.df)
+    return [calendar.parse_date(value) for value in leads.df["Tillagd"]]
+
+
+def goal_line(kind: str, toward_goal: int, goal: int, since: dt.date | None) -> str:
+    """'Companies: 12 of 50 (38 to go)'; a group's leads (with a Delmål: those added since Big Bang Day)."""
+    to_go = goal - toward_goal
+    mark = "goal reached" if to_go <= 0 else f"{to_go} to go"
+    if kind != "group":
+        return f"Companies: {toward_goal} of {goal} ({mark})"
+    if since is not None:
+        return f"Goal: {toward_goal} of {goal} leads added since Big Bang Day {since.isoformat()} (Delmål; {mark})"
+    return f"Goal: {toward_goal} of {goal} leads ({mark})"
 
 
 def _by_status(states: list[LeadState]) -> dict[str, int]:
@@ -173,10 +202,8 @@ def render(report: StatusReport) -> list[str]:
     else:
         lines.append("Now: outside the programme calendar")
     d = report.deadline
-    lines.append(f"  next deadline: {d.name}, {d.date.isoformat()} ({d.days_left} days)")
-    to_go = report.goal - report.companies
-    lines += ["", f"Companies: {report.companies} of {report.goal}"
-                  f" ({'goal reached' if to_go <= 0 else f'{to_go} to go'})"]
+    lines.append(f"  {calendar.describe_deadline(d)}")
+    lines += ["", goal_line(report.kind, report.toward_goal, report.goal, report.goal_since)]
     counts = ", ".join(f"{status} {n}" for status, n in report.by_status.items() if n)
     lines.append(f"Leads: {report.leads}: {report.processed} processed, {report.open} open ({counts or 'none'})")
     lines.append(f"Attempts: {report.attempts_this_week} this week, {report.attempts_last_week} last week")

@@ -9,6 +9,8 @@ from chas_sheets.calendar import (
     cohort_year_for,
     company_goal,
     default_calendar,
+    describe_deadline,
+    group_goal,
     next_deadline,
     parse_date,
     period_on,
@@ -95,13 +97,52 @@ def test_cohort_year_for(day, cohort):
         (D(2026, 6, 30), "Soft deadline: LIA registrerad", D(2026, 6, 30), 0),
         (D(2026, 7, 1), "Hard deadline: LIA registrerad", D(2026, 9, 30), 91),
         (D(2026, 9, 30), "Hard deadline: LIA registrerad", D(2026, 9, 30), 0),
-        (D(2026, 10, 1), "Mål: 50 företag", D(2027, 4, 30), 211),
+        (D(2026, 11, 1), "Mål: 50 företag", D(2027, 4, 30), 180),  # the next cohort's Fas 1
     ],
 )
 def test_next_deadline(day, name, when, days):
     deadline = next_deadline(day)
-    assert (deadline.name, deadline.date, deadline.days_left) == (name, when, days)
+    assert (deadline.name, deadline.date, deadline.days_left, deadline.passed) == (name, when, days, False)
     assert deadline.days_left == (deadline.date - day).days
+
+
+@pytest.mark.parametrize("day", [D(2026, 10, 1), D(2026, 10, 31)])
+def test_after_the_hard_deadline_it_has_passed_not_the_next_cohorts_goal(day):
+    deadline = next_deadline(day)
+    assert (deadline.name, deadline.date, deadline.passed) == ("Hard Deadline passerad", D(2026, 9, 30), True)
+    assert deadline.days_left == -(day - D(2026, 9, 30)).days
+    assert describe_deadline(deadline).startswith("deadline: Hard Deadline passerad 2026-09-30 (")
+
+
+@pytest.mark.parametrize(
+    "day, bbd, name, when",
+    [
+        (D(2026, 11, 15), None, "Big Bang Day: minst 30 leads", D(2026, 12, 1)),
+        (D(2026, 11, 30), None, "Big Bang Day: minst 30 leads", D(2026, 12, 1)),
+        (D(2026, 12, 1), None, "Fas 1 slutar: gruppens delmål", D(2026, 12, 31)),  # the 30 were due before
+        (D(2026, 12, 5), D(2026, 12, 8), "Big Bang Day: minst 30 leads", D(2026, 12, 8)),
+        (D(2027, 1, 10), D(2027, 1, 15), "Big Bang Day: minst 30 leads", D(2027, 1, 15)),  # a January BBD
+        (D(2027, 1, 15), D(2027, 1, 15), "Fas 1 slutar: gruppens delmål", D(2027, 1, 15)),  # ends Fas 1 that day
+        (D(2027, 1, 1), None, "Fas 2 slutar: gruppfasen avslutad", D(2027, 3, 31)),
+        (D(2027, 3, 31), None, "Fas 2 slutar: gruppfasen avslutad", D(2027, 3, 31)),
+    ],
+)
+def test_a_groups_deadlines_are_its_big_bang_day_then_the_end_of_its_phase(day, bbd, name, when):
+    deadline = next_deadline(day, "group", big_bang_day=bbd)
+    assert (deadline.name, deadline.date, deadline.days_left, deadline.passed) == (name, when, (when - day).days, False)
+
+
+def test_after_fas_2_the_group_phase_is_over():
+    deadline = next_deadline(D(2027, 4, 1), "group")
+    assert (deadline.name, deadline.date, deadline.passed) == ("Gruppfasen avslutad", D(2027, 3, 31), True)
+
+
+def test_deadlines_follow_a_kalender_tab():
+    kalender = [Period("Sprint 1", D(2027, 4, 8), D(2027, 5, 7)), Period("Sprint 4", D(2027, 8, 1), D(2027, 9, 20))]
+    assert next_deadline(D(2027, 5, 1), periods=kalender).date == D(2027, 5, 7)
+    assert next_deadline(D(2027, 9, 21), periods=kalender)[:2] == ("Hard Deadline passerad", D(2027, 9, 20))
+    # a sprint the tab lacks keeps its default date
+    assert next_deadline(D(2027, 5, 8), periods=kalender).date == D(2027, 6, 30)
 
 
 def test_individual_goal_is_50_companies():
@@ -119,6 +160,18 @@ def test_group_goal_before_and_after_its_big_bang_day():
 def test_group_goal_uses_the_cohort_default_big_bang_day():
     assert company_goal("group", D(2025, 11, 30), delmal=40) == 30
     assert company_goal("group", D(2025, 12, 1), delmal=40) == 40
+
+
+def test_group_goal_counts_every_lead_before_big_bang_day_then_only_those_added_since():
+    bbd = D(2026, 12, 8)
+    added = [D(2026, 10, 1)] * 30 + [D(2026, 12, 7), bbd, D(2026, 12, 20), D(2027, 2, 1), None]
+    before = group_goal(D(2026, 12, 7), bbd, delmal=20)
+    assert (before.target, before.since, before.count(added)) == (30, None, len(added))
+    after = group_goal(bbd, bbd, delmal=20)
+    assert (after.target, after.since) == (20, bbd)
+    assert after.count(added) == 3  # from the day itself; the undated lead counts as older
+    unset = group_goal(bbd, bbd)  # no Delmål: 30 leads in all still holds
+    assert (unset.target, unset.since, unset.count(added)) == (30, None, len(added))
 
 
 @pytest.mark.parametrize("bad", ["många", -5, 2.5, True])

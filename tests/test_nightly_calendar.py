@@ -105,23 +105,48 @@ def test_an_own_lia_registered_after_placement_is_flagged():
     assert listed["Lista"] == "Egen LIA efter placering" and "backoffice kan neka" in listed["Orsak"]
 
 
+def group_summary(added: list[str], processed: str = "") -> CrmSummary:
+    """A group CRM's summary with a lead per `Tillagd` (ISO, '' when blank)."""
+    rows = [[f"L-{n}", f"Firma {n}", "", "", "", day, "A", processed] for n, day in enumerate(added)]
+    return CrmSummary("group", leads=len(rows), companies=len(rows), lead_rows=rows)
+
+
 def test_a_group_before_and_after_its_big_bang_day():
-    group = RegisterGroup("G1", 2, "", "g.xlsx", "g.xlsx", d(2026, 12, 8), 45)
-    crm = {"g.xlsx": CrmSummary("group", leads=35, companies=30)}
+    group = RegisterGroup("G1", 2, "", "g.xlsx", "g.xlsx", d(2026, 12, 8), 10)
+    # 35 leads: 30 from the autumn, one undated, 4 added from Big Bang Day on
+    crm = {"g.xlsx": group_summary(["2026-10-01"] * 30 + ["", "2026-12-08", "2026-12-09", "2026-12-10", "2026-12-10"])}
     before, _ = nightly(d(2026, 12, 7), crm, groups=[group])
     assert (before["G1"]["Period"], before["G1"]["Mål"], before["G1"]["Status"]) == ("Fas 1", 30, "OK")
-    after, _ = nightly(d(2026, 12, 8), crm, groups=[group])
-    assert (after["G1"]["Period"], after["G1"]["Mål"]) == ("Fas 1, efter Big Bang Day", 45)
-    assert (after["G1"]["Status"], after["G1"]["Orsak"]) == ("Efter", "35 av 45 leads (delmål)")
+    assert (before["G1"]["Leads"], before["G1"]["Mot mål"]) == (35, 35)
+    after, _ = nightly(d(2026, 12, 10), crm, groups=[group])
+    assert (after["G1"]["Period"], after["G1"]["Mål"]) == ("Fas 1, efter Big Bang Day", 10)
+    assert (after["G1"]["Leads"], after["G1"]["Mot mål"], after["G1"]["I fas"]) == (35, 4, "Nej")
+    assert (after["G1"]["Status"], after["G1"]["Orsak"]) == (
+        "Efter", "4 av 10 leads tillagda sedan Big Bang Day 2026-12-08 (delmål)")
+
+
+def test_a_delmal_reached_is_said_in_the_reason():
+    group = RegisterGroup("G1", 2, "", "g.xlsx", "g.xlsx", d(2026, 12, 8), 3)
+    crm = {"g.xlsx": group_summary(["2026-10-01"] * 30 + ["2026-12-08", "2026-12-09", "2026-12-10"])}
+    row, _ = nightly(d(2026, 12, 10), crm, groups=[group])
+    assert (row["G1"]["Status"], row["G1"]["Mot mål"], row["G1"]["Orsak"]) == (
+        "OK", 3, "3 av 3 leads tillagda sedan Big Bang Day 2026-12-08 (delmål)")
+
+
+def test_a_group_without_a_delmal_keeps_30_leads_in_all():
+    group = RegisterGroup("G1", 2, "", "g.xlsx", "g.xlsx", d(2026, 12, 8), None)
+    row, _ = nightly(d(2026, 12, 10), {"g.xlsx": group_summary(["2026-10-01"] * 29)}, groups=[group])
+    assert (row["G1"]["Mål"], row["G1"]["Mot mål"], row["G1"]["Status"]) == (30, 29, "Efter")
+    assert row["G1"]["Orsak"] == "29 av 30 leads (inget delmål satt)"
 
 
 def test_a_group_in_fas_2_needs_input_or_output_each_week():
-    group = RegisterGroup("G1", 2, "", "g.xlsx", "g.xlsx", d(2026, 12, 1), 30)
+    group = RegisterGroup("G1", 2, "", "g.xlsx", "g.xlsx", d(2026, 12, 1), 5)
     today = d(2027, 2, 10)
-    quiet = CrmSummary("group", leads=40, companies=38, lead_rows=[["L-1", "X", "", "", "", "2026-11-01", "A", ""]])
+    quiet = group_summary(["2026-11-01"] * 34 + ["2026-12-15"] * 6)
     row, _ = nightly(today, {"g.xlsx": quiet}, groups=[group])
     assert row["G1"]["Status"] == "Efter" and "inga nya eller bearbetade leads" in row["G1"]["Orsak"]
-    busy = CrmSummary("group", leads=40, companies=38, lead_rows=[["L-1", "X", "", "", "", "2027-02-09", "A", ""]])
+    busy = group_summary(["2026-11-01"] * 34 + ["2026-12-15"] * 5 + ["2027-02-09"])
     row, _ = nightly(today, {"g.xlsx": busy}, groups=[group])
     assert (row["G1"]["Status"], row["G1"]["Nya leads 7 d"], row["G1"]["Balans 7 d"]) == ("OK", 1, 1)
 

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from chas_sheets.cli import cli
 from chas_sheets.status import render, status_report
+from chas_sheets.tables import RawWorkbook, load_tables
 from test_contactlog import crm_tables, entry, lead
 from test_mark_processed import demo_crm
 
@@ -70,9 +71,22 @@ def test_quiet_dialogues_and_companies_for_a_new_contact_person():
         ("Klarna", 1, D(2026, 5, 19))]
 
 
-def test_group_crm_goal_is_30_before_big_bang_day():
+def test_group_crm_goal_is_30_leads_before_big_bang_day():
     report = status_report(crm_tables(LEADS, LOG, kind="group"), D(2025, 11, 15))  # cohort 2026, before 1 Dec
     assert (report.kind, report.goal, report.period.name) == ("group", 30, "Fas 1")
+    assert (report.toward_goal, report.companies) == (len(LEADS), 7)  # leads count, not companies
+    assert (report.deadline.name, report.deadline.date) == ("Big Bang Day: minst 30 leads", D(2025, 12, 1))
+    assert f"Goal: {len(LEADS)} of 30 leads ({30 - len(LEADS)} to go)" in render(report)
+
+
+def test_group_delmal_counts_leads_added_since_big_bang_day():
+    added = ["2025-10-01", "2025-11-30", "2025-12-01", "1/12/2025", "2026-01-20", None, "snart"]
+    grids = {"Leads": [["ID", "Företag", "Tillagd"], *([f"L-{n}", f"Firma {n}", day] for n, day in enumerate(added))],
+             "Medlemmar": [["Namn"], ["Ada"]]}
+    tables = load_tables(RawWorkbook(["Leads", "Medlemmar"], grids, "g.xlsx"), ["Leads"], ["Medlemmar"])
+    report = status_report(tables, D(2026, 1, 25), big_bang_day=D(2025, 12, 1), delmal=5)
+    assert (report.goal, report.goal_since, report.leads, report.toward_goal) == (5, D(2025, 12, 1), 7, 3)
+    assert "Goal: 3 of 5 leads added since Big Bang Day 2025-12-01 (Delmål; 2 to go)" in render(report)
 
 
 def test_render_names_leads_without_contact_details():
