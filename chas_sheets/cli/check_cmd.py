@@ -19,7 +19,8 @@ def check(app: AppContext, target: str, kind: str | None, as_json: bool):
     Structure: tabs and headers found, aliases used, unknown columns (kept untouched).
     Quality: rows without a company, organisation numbers failing the check digit,
     malformed e-mail, unknown dropdown values, leads with no way to contact them.
-    Volume: distinct companies against the goal for --today.
+    Volume against the goal for --today: a student's distinct companies (50 by 30 April),
+    a group's leads (30 before Big Bang Day); and the next deadline for that kind of CRM.
 
     Exit 0 when the sheet is usable (even with warnings), 1 when it cannot be used.
     Reads only; never writes.

@@ -17,8 +17,8 @@ from .common import AppContext, echo_json, json_option, pass_app
 def status(app: AppContext, target: str, kind: str | None, as_json: bool):
     """Where you stand and what to do next, for --today.
 
-    The calendar period with its focus and goal, days to the next deadline, distinct
-    companies against the goal, processed and open leads, attempts this week and last week,
+    The calendar period with its focus and goal, days to the next deadline (or the one that
+    has passed), the goal (a student: distinct companies; a group: leads), processed and open leads, attempts this week and last week,
     and the follow-ups: leads with 1-2 unanswered attempts (with the channel to try next),
     dialogues with no contact for 7 days, and companies where nobody replied (find a new
     contact person there). Statuses are the ones mark-processed would set. Reads only.
