@@ -135,7 +135,8 @@ SMALL_COMPANIES = [
     for i, p in enumerate(_PREFIXES) for j, (s, typ) in enumerate(_SUFFIXES)
 ]
 
-GROUPS = [("Stockholm 1", "Stockholm", 60), ("Göteborg 1", "Västra Götaland", 50), ("Malmö 1", "Skåne", 55)]
+# Delmål: the leads a group sets itself to add from Big Bang Day until Fas 1 ends (seed 000).
+GROUPS = [("Stockholm 1", "Stockholm", 15), ("Göteborg 1", "Västra Götaland", 10), ("Malmö 1", "Skåne", 12)]
 PHONE_STYLES = ["070-{a} {b} {c}", "+46 70 {a} {b} {c}", "070{a}{b}{c}", "08-{a} {b} {c}"]
 
 

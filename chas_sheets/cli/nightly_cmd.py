@@ -85,7 +85,8 @@ def render(report: NightlyReport) -> list[str]:
     """The dashboard for a terminal: one line per group and student, then the two lists."""
     lines = [f"Dashboard {report.today.isoformat()}"]
     for g in report.groups:
-        figures = f"{g.leads} leads / goal {g.goal}, +{g.new_leads_7} new, {g.processed_7} processed (7 d)" \
+        toward = f"{g.toward_goal} leads added since Big Bang Day" if g.goal_since else f"{g.leads} leads"
+        figures = f"{toward} / goal {g.goal}, +{g.new_leads_7} new, {g.processed_7} processed (7 d)" \
             if g.leads is not None else ""
         lines.append(_row(g.status, "group", g.name, figures, g.reason))
     for s in report.students:
