@@ -139,6 +139,9 @@ class GroupFigures:
     processed_7: int | None = None
     balance_7: int | None = None
     events: int | None = None
+    attempts_7: int | None = None
+    attempts_28: int | None = None
+    dialogues: int | None = None  # the programme lead follows these up (seed 001)
     duplicates: int | None = None
     quality_warnings: int | None = None
     last_activity: dt.date | None = None
@@ -192,6 +195,12 @@ def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str |
     figures.on_track = figures.toward_goal >= goal.target
     figures.new_leads_7, figures.processed_7, figures.balance_7 = new, done, new - done
     figures.events = len(summary.events)
+    # Seed 001: the programme lead "Följer upp på Career-gruppernas dialoger med branschen, för
+    # att hålla kontakterna varma": the group's contacts and open dialogues, as for a student.
+    attempts = [day for day, _ in summary.attempt_dates()]
+    figures.attempts_7 = sum(_recent(day, today, RECENT_DAYS) for day in attempts)
+    figures.attempts_28 = sum(_recent(day, today, MONTH_DAYS) for day in attempts)
+    figures.dialogues = summary.dialogues
     figures.duplicates, figures.quality_warnings = len(summary.duplicates), summary.quality_warnings
     figures.last_activity = _last_activity(summary, today)
     lia_start = milestones(_calendar(register, today, None, group.name), today).lia_start
@@ -515,7 +524,8 @@ def dashboard_tab(report: NightlyReport) -> TabReplacement:
     for g in report.groups:
         rows.append((report.today, "Grupp", g.name, g.name, STATUS_WORDS[g.status], g.reason, g.period,
                      g.companies, g.leads, g.toward_goal, g.goal, g.on_track, g.new_leads_7, g.processed_7, g.balance_7,
-                     g.events, None, None, None, None, None, None, None, g.quality_warnings, g.duplicates,
+                     g.events, None, g.attempts_7, g.attempts_28, g.dialogues, None, None, None,
+                     g.quality_warnings, g.duplicates,
                      g.last_activity, g.crm))
     for s in report.students:
         rows.append((report.today, "Studerande", s.name, s.group, STATUS_WORDS[s.status], s.reason, s.period,

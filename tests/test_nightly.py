@@ -183,6 +183,10 @@ def test_the_group_row_members_and_over_processing(workspace):
     assert group["Leads"] == len(GROUP_LEADS) and group["Mål"] == 45
     assert group["Status"] == "OK" and group["Orsak"].startswith("gruppfasen avslutad")
     assert group["Nya leads 7 d"] == recent([r["Tillagd"] for r in GROUP_LEADS], 7)
+    # The programme lead follows up the groups' dialogues (seed 001): contacts as for a student.
+    assert group["Försök 7 d"] == recent(log_dates(GROUP_LOG), 7) == 0
+    assert group["Försök 28 d"] == recent(log_dates(GROUP_LOG), 28) == 4
+    assert group["Dialoger"] == 0  # four unanswered calls
     members = {row["Namn"]: row for row in records(register, "Medlemsbidrag")}
     assert members["Anna Berg"]["Leads tillagda"] == 2  # 'Anna' is Anna Berg
     assert members["Anna Berg"]["CV design"] == "Ja"
