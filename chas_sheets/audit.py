@@ -18,7 +18,6 @@ a request (Drive `about.get`, which the backend does not offer yet): `--allow` i
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from dataclasses import dataclass, field
@@ -142,20 +141,14 @@ def running_account(credentials: str | None = None) -> str | None:
     """The e-mail of the account the Google requests run as, when known without a request:
     the emulator's own account when CHAS_SHEETS_API_URL points at one, else the service
     account of the key (`credentials` or GOOGLE_APPLICATION_CREDENTIALS); None for a login."""
-    from .backends.google_auth import CREDENTIALS_ENV
+    from .backends.google_auth import service_account_email
     from .backends.google_http import api_url_from_env
 
     if api_url_from_env():  # requests go unauthenticated to the emulator: they act as its owner
         from .emulator.drive_api import OWNER_EMAIL
 
         return OWNER_EMAIL
-    path = credentials or os.environ.get(CREDENTIALS_ENV)
-    try:
-        info = json.loads(open(path, encoding="utf-8").read()) if path else {}
-    except (OSError, ValueError):
-        return None  # opening the CRMs will report the key itself
-    email = info.get("client_email") if isinstance(info, dict) and info.get("type") == "service_account" else None
-    return email if isinstance(email, str) and "@" in email else None
+    return service_account_email(credentials)
 
 
 def with_running_account(allowed: Iterable[str], credentials: str | None = None) -> tuple[str, ...]:

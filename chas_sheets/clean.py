@@ -182,7 +182,11 @@ _TOML_WHERE = re.compile(r"^(?P<reason>.*) \(at (?:line (?P<line>\d+), column (?
 
 def packaged_rules_path() -> str:
     "Where the packaged rules file is installed: the file to copy when tuning."
-    return str(resources.files("chas_sheets.templates") / "clean_rules.toml")
+    return str(_packaged_rules())
+
+
+def _packaged_rules():
+    return resources.files("chas_sheets.templates") / "clean_rules.toml"
 
 
 def _toml_error(source: str, error: tomllib.TOMLDecodeError) -> InvalidInput:
@@ -243,8 +247,7 @@ def load_rules(path: str | Path | None = None) -> CleanRules:
     both [[fact]] and [[drop]] groups (an InvalidInput names what is missing).
     """
     if path is None:
-        resource = resources.files("chas_sheets.templates") / "clean_rules.toml"
-        source, raw = "clean_rules.toml", resource.read_text(encoding="utf-8")
+        source, raw = "clean_rules.toml", _packaged_rules().read_text(encoding="utf-8")
     else:
         source = str(path)
         try:

@@ -112,6 +112,18 @@ def user_login(client_config: dict | None, scopes: Sequence[str], *, token_path:
     return Identity(creds, "your Google account")
 
 
+def service_account_email(credentials_file: str | os.PathLike | None) -> str | None:
+    """The `client_email` of a service-account key (the file, else GOOGLE_APPLICATION_CREDENTIALS);
+    None for a login, no file, or a file that cannot be read (opening a spreadsheet says why)."""
+    path = credentials_file or os.environ.get(CREDENTIALS_ENV)
+    try:
+        info = _read_json(Path(path)) if path else {}
+    except BackendError:
+        return None
+    email = info.get("client_email") if info.get("type") == "service_account" else None
+    return email if isinstance(email, str) and "@" in email else None
+
+
 def load_identity(credentials_file: str | os.PathLike | None, scopes: Sequence[str], **login_options) -> Identity:
     """Credentials for `scopes` from a file (or GOOGLE_APPLICATION_CREDENTIALS), else a login."""
     path = credentials_file or os.environ.get(CREDENTIALS_ENV)
