@@ -11,7 +11,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from chas_sheets.clean import clean_comment, evaluate, load_rules
+from chas_sheets.clean.rules import clean_comment, evaluate, load_rules
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "comment_corpus.toml"
 

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the cassette replay is test machinery
 
-from chas_sheets.emulator.conformance import CASSETTES_ENV, cassette_folder, replay_all  # noqa: E402
+from conformance_replay import CASSETTES_ENV, cassette_folder, replay_all  # noqa: E402
 
 CASSETTES = cassette_folder()
 BASELINE = ROOT / "tests" / "data" / "conformance_baseline.json"

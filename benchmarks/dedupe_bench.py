@@ -1,4 +1,4 @@
-"""Benchmark company identity (chas_sheets.company): quality and speed.
+"""Benchmark company identity (chas_sheets.company.matching): quality and speed.
 
 Builds a labelled set of rows as students type them: real Swedish company names and
 synthetic ones, in realistic variants (case, legal forms, `&`/`och`, spacing, typos, missing
@@ -27,8 +27,9 @@ from collections import Counter, defaultdict
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from chas_sheets import company as company_module, company_evidence
-from chas_sheets.company import (
+from chas_sheets.company import evidence as company_evidence
+from chas_sheets.company import matching as company_module
+from chas_sheets.company.matching import (
     CompanyRef, cluster_companies, company_key, name_fingerprint, normalise_name, parse_orgnr,
     registrable_domain,
 )

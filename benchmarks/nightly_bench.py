@@ -26,8 +26,8 @@ from pathlib import Path
 
 import openpyxl
 
-from chas_sheets.demo import COMPANIES
-from chas_sheets.layout import layout_for
+from chas_sheets.demo.workspace import COMPANIES
+from chas_sheets.sheet.layout import layout_for
 
 TODAY = dt.date(2027, 5, 12)
 OUTCOMES = ["Inget svar"] * 6 + ["Svar"] * 2 + ["Nej", "Ja"]
@@ -111,8 +111,9 @@ def local_part(crms: int, low: int, high: int) -> None:
 def google_part(crms: int, low: int, high: int) -> None:
     from chas_sheets.emulator import make_app
     from chas_sheets.emulator.control import ManualClock
-    from chas_sheets.nightly_emulator import EmulatorWorkspace
-    from chas_sheets.nightly_run import RequestPacer, run_nightly
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # test machinery
+    from emulator_workspace import EmulatorWorkspace
+    from chas_sheets.nightly.run import RequestPacer, run_nightly
 
     clock = ManualClock()
     app = make_app(read_quota_per_minute=60, write_quota_per_minute=60, clock=clock)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from chas_sheets.backends.local import LocalWorkbook  # noqa: E402
 from chas_sheets.cli import cli  # noqa: E402
-from chas_sheets.values import as_text, is_blank  # noqa: E402
+from chas_sheets.sheet.values import as_text, is_blank  # noqa: E402
 from workbooks import book  # noqa: E402
 
 COMMANDS = (["mark-processed", "--apply"], ["clean-comments", "--apply"], ["dedupe", "--apply"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .values import as_text, is_blank
+from chas_sheets.sheet.values import as_text, is_blank
 
 # Columns whose values are contact details (canonical names of the contract).
 PRIVATE_COLUMNS = frozenset({"Telefon", "E-post"})

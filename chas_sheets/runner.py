@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .backends import ApplyResult, Backend
-from .changes import ChangeSet
-from .tables import Tables, load_tables
-from .writeplan import RunInfo
+from chas_sheets.backends import ApplyResult, Backend
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.sheet.tables import Tables, load_tables
+from chas_sheets.sheet.writeplan import RunInfo
 
 
 def read_tables(backend: Backend, required: Sequence[str], optional: Sequence[str] = ()) -> Tables:

@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.harvest import member_names
+from chas_sheets.harvest.prepare import member_names
 from chas_sheets.runner import read_tables
 from chas_sheets.text import fold
 

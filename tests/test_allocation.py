@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chas_sheets.allocation import (
+from chas_sheets.harvest.lottery import (
     ALGORITHM_VERSION,
     ONE_SENTENCE,
     Wish,

@@ -3,7 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from chas_sheets.calendar import (
+from chas_sheets.programme.calendar import (
     Period,
     calendar_from_rows,
     cohort_year_for,

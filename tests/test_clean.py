@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chas_sheets import clean
-from chas_sheets.clean import (
+from chas_sheets.clean import rules as clean
+from chas_sheets.clean.rules import (
     clean_comment,
     default_rules,
     evaluate,

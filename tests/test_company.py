@@ -5,7 +5,7 @@ import socket
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from chas_sheets.company import (
+from chas_sheets.company.matching import (
     CompanyRef, cluster_companies, company_key, name_fingerprint, ngram_fingerprint,
     normalise_name, parse_orgnr, registrable_domain,
 )
@@ -395,7 +395,7 @@ def test_every_row_in_exactly_one_cluster(refs):
 def test_clustering_leaves_the_garbage_collector_as_it_found_it():
     import gc
 
-    from chas_sheets.company import CompanyRef, cluster_companies
+    from chas_sheets.company.matching import CompanyRef, cluster_companies
 
     assert gc.isenabled()
     cluster_companies([CompanyRef(1, "Volvo AB"), CompanyRef(2, "VOLVO")])
@@ -417,7 +417,7 @@ WORDS = ["volvo", "volvi", "olvo", "bygg", "byggg", "sandstrom", "andstrom", "sa
 def test_typo_index_finds_exactly_the_pairs_a_comparison_of_all_pairs_finds(word_lists):
     from rapidfuzz.distance import DamerauLevenshtein
 
-    from chas_sheets.company import SHORT_NAME_LETTERS, TYPO_WORD_LETTERS, _typo_names
+    from chas_sheets.company.matching import SHORT_NAME_LETTERS, TYPO_WORD_LETTERS, _typo_names
 
     names = sorted({" ".join(sorted(set(words))) for words in word_lists})
     found = {frozenset((a, b)) for a, b, _ in _typo_names(names)}

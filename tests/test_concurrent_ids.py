@@ -15,9 +15,9 @@ import gspread
 import openpyxl
 import pytest
 
-from chas_sheets.mark_processed import plan_mark_processed
+from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import read_tables
-from chas_sheets.writeplan import RunInfo
+from chas_sheets.sheet.writeplan import RunInfo
 from test_backend_contract import GoogleHarness, LocalHarness
 
 TODAY = dt.date(2027, 5, 12)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chas_sheets.emulator.conformance import CASSETTES_ENV, cassette_folder, replay_cassette
+from conformance_replay import CASSETTES_ENV, cassette_folder, replay_cassette
 
 CASSETTES = cassette_folder()
 BASELINE = Path(__file__).resolve().parent / "data" / "conformance_baseline.json"

@@ -1,4 +1,4 @@
-"""Linking Kontaktlogg rows to leads (chas_sheets.contactlog) on tiny inline tables.
+"""Linking Kontaktlogg rows to leads (chas_sheets.processed.contactlog) on tiny inline tables.
 
 `crm_tables` is shared with test_mark_processed and test_status (imported from here).
 """
@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from chas_sheets.contactlog import BY_COMPANY, BY_LEAD_ID, BY_PERSON, UNMATCHED, link_log, same_person
-from chas_sheets.tables import RawWorkbook, load_tables
+from chas_sheets.processed.contactlog import BY_COMPANY, BY_LEAD_ID, BY_PERSON, UNMATCHED, link_log, same_person
+from chas_sheets.sheet.tables import RawWorkbook, load_tables
 
 TODAY = dt.date(2026, 5, 20)
 LEAD_HEADERS = ["ID", "Företag", "Kontaktperson", "Telefon", "E-post", "Status", "Bearbetad"]

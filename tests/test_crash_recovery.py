@@ -23,17 +23,17 @@ from click.testing import CliRunner
 from chas_sheets.backends import local
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.changes import ChangeSet
+from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.cli import cli
 from chas_sheets.emulator import make_app
 from chas_sheets.emulator.control import ManualClock
 from chas_sheets.errors import BackendError
-from chas_sheets.harvest import plan_prepare
-from chas_sheets.harvest_run import GROUP_TABS, run_split
-from chas_sheets.nightly_emulator import EmulatorWorkspace
-from chas_sheets.mark_processed import plan_mark_processed
+from chas_sheets.harvest.prepare import plan_prepare
+from chas_sheets.harvest.run import GROUP_TABS, run_split
+from emulator_workspace import EmulatorWorkspace
+from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import execute, read_tables
-from chas_sheets.writeplan import RunInfo
+from chas_sheets.sheet.writeplan import RunInfo
 
 TODAY = "2027-05-12"
 LEADS = [
@@ -289,8 +289,8 @@ def test_a_storm_longer_than_the_retry_budget_fails_cleanly_and_writes_nothing()
 
 
 def test_the_nightly_run_reports_a_failing_crm_and_goes_on():
-    from chas_sheets.nightly_run import run_nightly
-    from chas_sheets.nightly_state import Everything
+    from chas_sheets.nightly.run import run_nightly
+    from chas_sheets.nightly.state import Everything
 
     ws = EmulatorWorkspace(make_app(), fast())
     crms = {n: ws.fill("student", {"Leads": LEADS[:2]}) for n in MEMBERS}

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.cli import cli
-from chas_sheets.company import parse_orgnr
-from chas_sheets.dedupe import plan_dedupe
+from chas_sheets.company.matching import parse_orgnr
+from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import InvalidInput
 from chas_sheets.runner import execute, read_tables
-from chas_sheets.tables import RawWorkbook, load_tables
-from chas_sheets.values import as_text, row_from_json
+from chas_sheets.sheet.tables import RawWorkbook, load_tables
+from chas_sheets.sheet.values import as_text, row_from_json
 
 TODAY = dt.date(2027, 5, 12)
 HEADERS = ["ID", "Företag", "Org.nr", "Webbplats", "Kontaktperson", "Telefon", "E-post", "Temperatur",

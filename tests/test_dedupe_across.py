@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.cli import cli
-from chas_sheets.dedupe_across import report_across
+from chas_sheets.nightly.dedupe_across import report_across
 
 # Five students hold Volvo Personvagnar, spelled four ways ("Volvo Cars" joined by its website); four of
 # them called it within 14 days. AB Volvo (another company) is held by four students, none

@@ -15,19 +15,19 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chas_sheets.check import check_workbook
-from chas_sheets.clean_plan import plan_clean_comments
-from chas_sheets.dedupe import plan_dedupe
+from chas_sheets.check.report import check_workbook
+from chas_sheets.clean.plan import plan_clean_comments
+from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.harvest import plan_prepare
-from chas_sheets.harvest_run import GROUP_TABS
-from chas_sheets.harvest_split import plan_split
-from chas_sheets.mark_processed import plan_mark_processed
-from chas_sheets.nightly_crm import plan_crm
-from chas_sheets.schema import contract
-from chas_sheets.status import status_report
-from chas_sheets.tables import RawWorkbook, load_tables
-from chas_sheets.writeplan import RunInfo, resolve
+from chas_sheets.harvest.prepare import plan_prepare
+from chas_sheets.harvest.run import GROUP_TABS
+from chas_sheets.harvest.split import plan_split
+from chas_sheets.processed.plan import plan_mark_processed
+from chas_sheets.nightly.crm_summary import plan_crm
+from chas_sheets.sheet.schema import contract
+from chas_sheets.status.report import status_report
+from chas_sheets.sheet.tables import RawWorkbook, load_tables
+from chas_sheets.sheet.writeplan import RunInfo, resolve
 
 TODAY = dt.date(2027, 5, 12)
 MOSTLY = st.sampled_from([True, True, True, True, False])

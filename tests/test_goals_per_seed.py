@@ -13,7 +13,7 @@ import json
 import openpyxl
 from click.testing import CliRunner
 
-from chas_sheets.calendar import parse_date
+from chas_sheets.programme.calendar import parse_date
 from chas_sheets.cli import cli
 
 

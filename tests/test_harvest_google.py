@@ -13,11 +13,11 @@ from click.testing import CliRunner
 
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.changes import ChangeSet
+from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.cli import cli
 from chas_sheets.emulator import make_app, make_emulator_server
-from chas_sheets.harvest_run import read_group
-from chas_sheets.nightly_emulator import EmulatorWorkspace
+from chas_sheets.harvest.run import read_group
+from emulator_workspace import EmulatorWorkspace
 from chas_sheets.runner import execute, read_tables
 
 TODAY = "2027-04-03"

@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner
 
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.changes import CellChange, ChangeSet, RowAppend
+from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend
 from chas_sheets.cli import cli
 from workbooks import book
-from chas_sheets.writeplan import RunInfo
+from chas_sheets.sheet.writeplan import RunInfo
 
 TODAY = "2027-05-12"
 LEADS = ["ID", "Företag", "Kontaktperson", "Telefon", "Status", "Bearbetad", "Kommentar"]

@@ -10,10 +10,10 @@ import pytest
 from openpyxl.chart import BarChart, Reference
 
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.changes import ChangeSet, RowAppend, RowRemoval
+from chas_sheets.sheet.changes import ChangeSet, RowAppend, RowRemoval
 from chas_sheets.errors import CorruptSpreadsheet, MissingColumn, SpreadsheetNotFound, UnsafeWrite
 from chas_sheets.runner import read_tables
-from chas_sheets.writeplan import RunInfo
+from chas_sheets.sheet.writeplan import RunInfo
 
 from workbooks import write_rows
 
@@ -124,7 +124,7 @@ def test_blank_and_copied_ids_get_new_ones_once_and_never_reuse_old(make_crm):
     # a removed row's ID is in Ändringslogg and is never handed out again
     removed = df.index[0]
     apply(path, ChangeSet(removals=[RowRemoval("Leads", removed, df.loc[removed].to_dict())]))
-    from chas_sheets.tables import logged_row_ids
+    from chas_sheets.sheet.tables import logged_row_ids
     assert removed in logged_row_ids(LocalWorkbook(path).read())
 
 
@@ -222,12 +222,12 @@ def test_removed_rows_go_whole_to_the_log_and_appended_tabs_are_created(make_crm
     apply(path, ChangeSet(removals=[RowRemoval("Leads", "L-AAAAAA", row)]))
     assert list(leads_of(path).df.index) == ["L-BBBBBB"]
     log = read_tables(LocalWorkbook(path), ["Ändringslogg"])["Ändringslogg"].df
-    from chas_sheets.values import row_from_json
+    from chas_sheets.sheet.values import row_from_json
     assert row_from_json(log.iloc[0]["Före"])["Telefon"] == "0701"
 
 
 def test_new_ids_land_when_one_read_pads_rows_and_the_other_trims_them(tmp_path):
-    from chas_sheets.tables import row_fingerprint
+    from chas_sheets.sheet.tables import row_fingerprint
 
     assert row_fingerprint(["", "Volvo", None, None], 0) == row_fingerprint(["", "Volvo"], 0)
     path = tmp_path / "write-only.xlsx"

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from chas_sheets.cli import cli
-from chas_sheets.demo import build_demo
-from chas_sheets.nightly import OWNED_TABS
-from chas_sheets.nightly_run import RequestPacer
-from chas_sheets.nightly_sharing import SHARING_HEADERS
+from chas_sheets.demo.workspace import build_demo
+from chas_sheets.nightly.report import OWNED_TABS
+from chas_sheets.nightly.run import RequestPacer
+from chas_sheets.nightly.sharing import SHARING_HEADERS
 
 TODAY = dt.date(2027, 5, 12)
 day = lambda m, d: dt.date(2027, m, d)  # noqa: E731

@@ -6,7 +6,7 @@ import datetime as dt
 
 from hypothesis import given, settings, strategies as st
 
-from chas_sheets.overprocessing import Contact, Holding, busiest_window, find_overprocessing
+from chas_sheets.nightly.overprocessing import Contact, Holding, busiest_window, find_overprocessing
 
 D = dt.date(2027, 5, 1)
 

@@ -19,7 +19,7 @@ def test_a_built_wheel_carries_the_templates_and_reads_the_contract(tmp_path):
     shipped = {p.name for p in (target / "chas_sheets" / "templates").iterdir()}
     assert {p.name for p in (ROOT / "templates").glob("*.toml")} <= shipped
     # -S: no site-packages, so not the editable checkout: only the installed copy is importable
-    probe = ("import chas_sheets.schema as s; c = s.contract(); "
+    probe = ("import chas_sheets.sheet.schema as s; c = s.contract(); "
              "print(s.__file__); print(sorted(c.kinds)); print(len(c.tab('Leads').columns))")
     out = subprocess.run([sys.executable, "-S", "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(target)},
                          check=True, capture_output=True, text=True).stdout.splitlines()

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chas_sheets.processed import (
+from chas_sheets.processed.rules import (
     CHANNEL_ALIASES,
     OUTCOME_ALIASES,
     Attempt,

@@ -9,7 +9,7 @@ import pytest
 
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.errors import InvalidInput, MissingTab
-from chas_sheets.register import read_register
+from chas_sheets.programme.register import read_register
 from workbooks import write_rows
 
 URL = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit"

@@ -1,5 +1,5 @@
 from chas_sheets.errors import MissingColumn, MissingTab
-from chas_sheets.schema import contract, find_header, match_header_row, require_tab
+from chas_sheets.sheet.schema import contract, find_header, match_header_row, require_tab
 import pytest
 
 
@@ -73,7 +73,7 @@ def test_every_tab_of_the_schema_document_is_in_the_contract():
 
 
 def test_a_missing_tab_error_lists_every_tab_of_the_spreadsheet_not_just_those_read():
-    from chas_sheets.tables import RawWorkbook, load_table
+    from chas_sheets.sheet.tables import RawWorkbook, load_table
 
     raw = RawWorkbook(["Leads", "Kontaktlogg", "Medlemmar"], {"Leads": [["Företag"]]})
     with pytest.raises(MissingTab) as err:

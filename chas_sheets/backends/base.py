@@ -6,10 +6,10 @@ import abc
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..changes import ChangeSet
-from ..schema import contract
-from ..tables import RawWorkbook
-from ..writeplan import RunInfo, WritePlan
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.sheet.schema import contract
+from chas_sheets.sheet.tables import RawWorkbook
+from chas_sheets.sheet.writeplan import RunInfo, WritePlan
 
 
 @dataclass

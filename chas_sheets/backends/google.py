@@ -34,18 +34,18 @@ from urllib.parse import quote
 
 import requests
 
-from ..changes import ChangeSet
-from ..errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
-from ..layout import layout_for
-from ..schema import contract, find_header
-from ..tables import RawWorkbook
-from ..values import as_text
-from ..writeplan import LOG_TAB, RunInfo, WritePlan, resolve
-from . import google_format as fmt
-from .base import ApplyResult, Backend, wanted_titles
-from .google_lock import SheetLock
-from .google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
-from .google_http import (DRIVE_URL, SHEETS_URL, GoogleApiError, RetryingHTTPClient, RetryPolicy,
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
+from chas_sheets.sheet.layout import layout_for
+from chas_sheets.sheet.schema import contract, find_header
+from chas_sheets.sheet.tables import RawWorkbook
+from chas_sheets.sheet.values import as_text
+from chas_sheets.sheet.writeplan import LOG_TAB, RunInfo, WritePlan, resolve
+from chas_sheets.backends import google_format as fmt
+from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
+from chas_sheets.backends.google_lock import SheetLock
+from chas_sheets.backends.google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
+from chas_sheets.backends.google_http import (DRIVE_URL, SHEETS_URL, GoogleApiError, RetryingHTTPClient, RetryPolicy,
                           WriteOutcomeUnknown, api_url_from_env)
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
@@ -253,7 +253,7 @@ class GoogleSpreadsheet(Backend):
     def resolve_relative(self, reference: str) -> str:
         """A Google spreadsheet names others by URL, key or absolute path; a relative path has no
         folder to be relative to, so it comes back marked, and opening it says why it cannot."""
-        from . import UNRESOLVABLE_PREFIX, is_google_reference
+        from chas_sheets.backends import UNRESOLVABLE_PREFIX, is_google_reference
 
         if is_google_reference(reference) or Path(reference).expanduser().is_absolute():
             return reference

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import BackendError
+from chas_sheets.errors import BackendError
 
 SPREADSHEETS = "https://www.googleapis.com/auth/spreadsheets"
 # Files this app creates or shares (init, --share): not the user's whole Drive.

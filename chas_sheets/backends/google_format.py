@@ -20,9 +20,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 from openpyxl.utils import get_column_letter
 
-from ..layout import TEMPLATE_ROWS, Layout, TabLayout
-from ..values import is_blank
-from ..writeplan import Formula, TabWrites
+from chas_sheets.sheet.layout import TEMPLATE_ROWS, Layout, TabLayout
+from chas_sheets.sheet.values import is_blank
+from chas_sheets.sheet.writeplan import Formula, TabWrites
 
 EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Google's serial dates
 DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
@@ -276,7 +276,7 @@ def _replace_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Calla
 def _column_index(reference: Any, headers: list[str]) -> int:
     """0-based column of a header name or index; the xlsx chart's check, so both backends
     refuse a bad chart spec with the same message."""
-    from .xlsx_chart import _column
+    from chas_sheets.backends.xlsx_chart import _column
 
     return _column(reference, headers) - 1
 
@@ -326,7 +326,7 @@ def layout_requests(layout: Layout, sheet_ids: list[int], remove_sheet_ids: Iter
 
 
 def _format_tab(tab: TabLayout, sheet_id: int) -> list[dict]:
-    from ..schema import contract
+    from chas_sheets.sheet.schema import contract
 
     fills = contract().formats.get(tab.title, {})
     requests = _header_requests(sheet_id, 0, dict(enumerate(tab.headers)))

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import requests
 from gspread.http_client import HTTPClient
 
-from ..errors import BackendError, InvalidInput
+from chas_sheets.errors import BackendError, InvalidInput
 
 API_URL_ENV = "CHAS_SHEETS_API_URL"
 RETRY_SECONDS_ENV = "CHAS_SHEETS_RETRY_SECONDS"

@@ -24,12 +24,12 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..changes import ChangeSet
-from ..errors import CorruptSpreadsheet, SpreadsheetLocked, SpreadsheetNotFound, UnsafeWrite
-from ..layout import TEMPLATE_ROWS, Layout, TabLayout, layout_for
-from ..tables import RawWorkbook
-from ..writeplan import Formula, Merged, RunInfo, TabWrites, resolve
-from .base import ApplyResult, Backend, wanted_titles
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.errors import CorruptSpreadsheet, SpreadsheetLocked, SpreadsheetNotFound, UnsafeWrite
+from chas_sheets.sheet.layout import TEMPLATE_ROWS, Layout, TabLayout, layout_for
+from chas_sheets.sheet.tables import RawWorkbook
+from chas_sheets.sheet.writeplan import Formula, Merged, RunInfo, TabWrites, resolve
+from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 
 LOCK_TIMEOUT_SECONDS = 30
 XLSX_CELL_CHARS = 32_767  # Excel's limit per cell
@@ -138,7 +138,7 @@ class LocalWorkbook(Backend):
         return self.path.stem
 
     def resolve_relative(self, reference: str) -> str:
-        from . import is_google_reference
+        from chas_sheets.backends import is_google_reference
 
         if is_google_reference(reference):
             return reference
@@ -245,7 +245,7 @@ def _execute(wb, writes: TabWrites) -> None:
                 if value is not None:
                     _set_cell(ws, r, c, value)
         if writes.chart:
-            from .xlsx_chart import add_chart
+            from chas_sheets.backends.xlsx_chart import add_chart
 
             add_chart(ws, writes.chart, len(rows))
         return

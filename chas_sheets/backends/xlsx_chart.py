@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils import get_column_letter
 
-from ..errors import InvalidInput
+from chas_sheets.errors import InvalidInput
 
 ROW_HEIGHT_CM = 0.5  # a bar chart grows with its rows so that every label stays readable
 

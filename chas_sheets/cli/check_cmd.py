@@ -2,9 +2,9 @@
 
 import click
 
-from ..check import check_workbook, render
-from . import kind_option
-from .common import AppContext, echo_json, json_option, pass_app
+from chas_sheets.check.report import check_workbook, render
+from chas_sheets.cli import kind_option
+from chas_sheets.cli.common import AppContext, echo_json, json_option, pass_app
 
 
 @click.command()

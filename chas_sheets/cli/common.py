@@ -11,9 +11,9 @@ from typing import Any, Callable, Iterable
 import click
 from click.core import ParameterSource
 
-from ..backends import Backend, open_spreadsheet
-from ..changes import ChangeSet
-from ..runner import Outcome, execute
+from chas_sheets.backends import Backend, open_spreadsheet
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.runner import Outcome, execute
 
 
 @dataclass
@@ -24,7 +24,7 @@ class AppContext:
 
     def __post_init__(self) -> None:
         if self.credentials:  # once per run, whatever the command does with them
-            from ..backends.google_http import unused_credentials_note  # gspread is slow to import
+            from chas_sheets.backends.google_http import unused_credentials_note  # gspread is slow to import
 
             note = unused_credentials_note(_credentials_as_given(self.credentials))
             if note:
@@ -39,7 +39,7 @@ pass_app = click.make_pass_decorator(AppContext)
 
 def _credentials_as_given(path: str) -> str:
     """'--credentials key.json', or 'GOOGLE_APPLICATION_CREDENTIALS=key.json' when it came from there."""
-    from ..backends.google_auth import CREDENTIALS_ENV
+    from chas_sheets.backends.google_auth import CREDENTIALS_ENV
 
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.get_parameter_source("credentials") is ParameterSource.ENVIRONMENT:

@@ -2,10 +2,10 @@
 
 import click
 
-from ..dedupe import plan_dedupe
-from ..errors import InvalidInput
-from ..runner import read_tables
-from .common import AppContext, apply_option, echo_json, finish, json_option, pass_app
+from chas_sheets.dedupe.plan import plan_dedupe
+from chas_sheets.errors import InvalidInput
+from chas_sheets.runner import read_tables
+from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, json_option, pass_app
 
 
 def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -44,7 +44,7 @@ def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], 
     if across:
         if apply_ or merges:
             raise click.UsageError("--across only reports: it takes neither --apply nor --merge")
-        from ..dedupe_across import report_across  # noqa: PLC0415 — only this mode needs the register
+        from chas_sheets.nightly.dedupe_across import report_across  # noqa: PLC0415 — only this mode needs the register
 
         report = report_across(app.open(target), app.open, app.today)
         if as_json:

@@ -34,7 +34,7 @@ def emulator(host: str, port: int, state_file: str | None, read_quota: int | Non
     Request counts: GET /_emulator/stats. Faults for tests: POST /_emulator/faults with
     {"kind": "error"|"drop"|"slow"|"edit", ...}. Stop with Ctrl+C.
     """
-    from ..emulator import make_app, serve
+    from chas_sheets.emulator import make_app, serve
 
     app = make_app(state_file=state_file, read_quota_per_minute=read_quota, write_quota_per_minute=write_quota)
     try:

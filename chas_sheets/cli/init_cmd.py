@@ -2,7 +2,7 @@
 
 import click
 
-from .common import AppContext, info, pass_app
+from chas_sheets.cli.common import AppContext, info, pass_app
 
 
 @click.command()
@@ -21,7 +21,7 @@ def init(app: AppContext, kind: str, target: str, share: tuple[str, ...]):
     An existing workbook is never overwritten.
     """
     if target.startswith("google:"):
-        from ..backends.google import create_spreadsheet
+        from chas_sheets.backends.google import create_spreadsheet
 
         url = create_spreadsheet(target.removeprefix("google:"), kind, credentials=app.credentials, share=share)
         click.echo(url)

@@ -6,10 +6,10 @@ requests (`/_emulator/stats`), enforces per-minute quotas with 429s, and injects
 
 from __future__ import annotations
 
-from .app import Emulator
-from .client import emulator_session, gspread_client_for
-from .control import ManualClock, SystemClock
-from .server import make_emulator_server, serve
+from chas_sheets.emulator.app import Emulator
+from chas_sheets.emulator.client import emulator_session, gspread_client_for
+from chas_sheets.emulator.control import ManualClock, SystemClock
+from chas_sheets.emulator.server import make_emulator_server, serve
 
 
 def make_app(state_file=None, read_quota_per_minute=None, write_quota_per_minute=None, **options) -> Emulator:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from . import discovery, routes
-from .control import Faults, Quota, Stats, SystemClock
-from .errors import ApiError, DroppedConnection, bad_request, permission_denied
-from .model import Spreadsheet, Store
+from chas_sheets.emulator import discovery, routes
+from chas_sheets.emulator.control import Faults, Quota, Stats, SystemClock
+from chas_sheets.emulator.errors import ApiError, DroppedConnection, bad_request, permission_denied
+from chas_sheets.emulator.model import Spreadsheet, Store
 
 JSON_TYPE = "application/json; charset=UTF-8"
 CONTROL_PREFIX = "/_emulator/"
@@ -171,7 +171,7 @@ class Emulator:
         fault = self.faults.take(("edit",), http_method, path, api_method, spreadsheet_id)
         if fault is None or fault.fired < fault.times:
             return
-        from . import values_api
+        from chas_sheets.emulator import values_api
 
         book = self.store.get_spreadsheet(spreadsheet_id)
         editor = Call("PUT", path, {}, None, self.store)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextvars
 import copy
 
-from . import a1, fieldmask, grid
-from .errors import ApiError, bad_request
-from .formats import normalize_colors, stored_sheet_properties, without_nulls
-from .model import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, Spreadsheet
+from chas_sheets.emulator import a1, fieldmask, grid
+from chas_sheets.emulator.errors import ApiError, bad_request
+from chas_sheets.emulator.formats import normalize_colors, stored_sheet_properties, without_nulls
+from chas_sheets.emulator.model import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, Spreadsheet
 
 
 _IDS: contextvars.ContextVar = contextvars.ContextVar("ids")
@@ -556,19 +556,19 @@ def update_named_range(book, body):
 # --- developer metadata ----------------------------------------------------------------
 
 def create_developer_metadata(book, body):
-    from .metadata import create
+    from chas_sheets.emulator.metadata import create
 
     return {"createDeveloperMetadata": {"developerMetadata": create(book, body.get("developerMetadata") or {})}}
 
 
 def update_developer_metadata(book, body):
-    from .metadata import update
+    from chas_sheets.emulator.metadata import update
 
     return {"updateDeveloperMetadata": {"developerMetadata": update(book, body)}}
 
 
 def delete_developer_metadata(book, body):
-    from .metadata import delete
+    from chas_sheets.emulator.metadata import delete
 
     return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": delete(book, body.get("dataFilter") or {})}}
 

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Callable
 
-from .formula import ERROR_TEXT, FormulaError, evaluate
+from chas_sheets.emulator.formula import ERROR_TEXT, FormulaError, evaluate
 
 EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Google's (and Lotus') serial dates
 DATE_TYPES = ("DATE", "TIME", "DATE_TIME")

@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .errors import ApiError
+from chas_sheets.emulator.errors import ApiError
 
 WINDOW_SECONDS = 60.0
 

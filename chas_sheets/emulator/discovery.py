@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from .errors import bad_request
+from chas_sheets.emulator.errors import bad_request
 
 # Fields gspread sends that Google accepts although the discovery document lacks them.
 TOLERATED = {("Permission", "withLink")}

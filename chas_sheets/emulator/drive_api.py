@@ -8,9 +8,9 @@ import csv
 import io
 import re
 
-from . import discovery, fieldmask, grid
-from .errors import ApiError, bad_request, not_found
-from .model import SPREADSHEET_MIME, DriveFile, rfc3339
+from chas_sheets.emulator import discovery, fieldmask, grid
+from chas_sheets.emulator.errors import ApiError, bad_request, not_found
+from chas_sheets.emulator.model import SPREADSHEET_MIME, DriveFile, rfc3339
 
 OWNER_EMAIL = "emulator@chas-sheets-emulator.iam.gserviceaccount.com"
 DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"

@@ -3,9 +3,9 @@ rows or columns (moving everything anchored to them), and find the "table" for a
 
 from __future__ import annotations
 
-from . import a1
-from .cellvalues import render
-from .model import Sheet, Spreadsheet
+from chas_sheets.emulator import a1
+from chas_sheets.emulator.cellvalues import render
+from chas_sheets.emulator.model import Sheet, Spreadsheet
 
 ROWS, COLUMNS = "ROWS", "COLUMNS"
 

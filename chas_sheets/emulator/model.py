@@ -13,9 +13,9 @@ import random
 import string
 from dataclasses import dataclass, field
 
-from . import a1
-from .cellvalues import effective_value
-from .errors import bad_request
+from chas_sheets.emulator import a1
+from chas_sheets.emulator.cellvalues import effective_value
+from chas_sheets.emulator.errors import bad_request
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DEFAULT_ROWS, DEFAULT_COLUMNS = 1000, 26
@@ -80,7 +80,7 @@ class Sheet:
 
     def lookup(self, name: str):
         "Formula references to this sheet's cells (`A1`)."
-        from .formula import FormulaError
+        from chas_sheets.emulator.formula import FormulaError
 
         try:
             span = a1.parse_cells(name)
@@ -258,7 +258,7 @@ class Store:
 
     # files -----------------------------------------------------------------------
     def get_file(self, file_id: str) -> DriveFile:
-        from .errors import not_found
+        from chas_sheets.emulator.errors import not_found
 
         found = self.files.get(file_id)
         if found is None:
@@ -266,7 +266,7 @@ class Store:
         return found
 
     def get_spreadsheet(self, spreadsheet_id: str) -> Spreadsheet:
-        from .errors import not_found
+        from chas_sheets.emulator.errors import not_found
 
         found = self.files.get(spreadsheet_id)
         if found is None or found.spreadsheet is None:

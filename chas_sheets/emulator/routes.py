@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from . import drive_api, sheets_api, values_api
+from chas_sheets.emulator import drive_api, sheets_api, values_api
 
 
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from . import batch_requests, discovery, fieldmask, metadata, views
-from .drive_api import _owner_permission
-from .errors import bad_request
-from .model import SPREADSHEET_MIME, DriveFile, Sheet
+from chas_sheets.emulator import batch_requests, discovery, fieldmask, metadata, views
+from chas_sheets.emulator.drive_api import _owner_permission
+from chas_sheets.emulator.errors import bad_request
+from chas_sheets.emulator.model import SPREADSHEET_MIME, DriveFile, Sheet
 
 
 def create(call):

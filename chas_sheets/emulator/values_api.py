@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import a1, discovery, grid
-from .cellvalues import cell_from_raw, cell_from_user_entered
-from .errors import bad_request
-from .model import Sheet, Spreadsheet
+from chas_sheets.emulator import a1, discovery, grid
+from chas_sheets.emulator.cellvalues import cell_from_raw, cell_from_user_entered
+from chas_sheets.emulator.errors import bad_request
+from chas_sheets.emulator.model import Sheet, Spreadsheet
 
 VALUE_INPUT = {"RAW": cell_from_raw, "USER_ENTERED": cell_from_user_entered}
 

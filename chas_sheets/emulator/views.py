@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from . import a1
-from .cellvalues import effective_value, formatted_value, number_format_of
-from .model import Sheet, Spreadsheet
+from chas_sheets.emulator import a1
+from chas_sheets.emulator.cellvalues import effective_value, formatted_value, number_format_of
+from chas_sheets.emulator.model import Sheet, Spreadsheet
 
 DEFAULT_ROW_PIXELS, DEFAULT_COLUMN_PIXELS = 21, 100
 
@@ -108,7 +108,7 @@ def sheet_view(book: Spreadsheet, sheet: Sheet, spans: list | None) -> dict:
 
 def _with_owner(protected: dict) -> dict:
     "Google lists the requesting owner among a protected range's editors."
-    from .drive_api import OWNER_EMAIL
+    from chas_sheets.emulator.drive_api import OWNER_EMAIL
 
     editors = protected.setdefault("editors", {})
     users = editors.setdefault("users", [])

@@ -1,0 +1,241 @@
+"""`check`: structure, quality and volume of one CRM, as feedback for students (pure).
+
+Reads nothing itself: it gets the raw workbook a backend read. Findings never show a
+contact's phone number or e-mail: they name the sheet row and the column instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+
+from stdnum.se import orgnr as se_orgnr
+
+from chas_sheets.programme import calendar
+from chas_sheets.errors import ChasSheetsError
+from chas_sheets.sheet.schema import contract
+from chas_sheets.sheet.tables import RawWorkbook, Table, load_table
+from chas_sheets.sheet.values import as_text, is_blank
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+CONTACT_WAYS = ("Telefon", "E-post", "LinkedIn")
+
+
+@dataclass
+class Finding:
+    level: str  # "error" (unusable), "warning" (data to fix), "info"
+    message: str
+    tab: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def line(self) -> str:
+        where = " ".join(p for p in (self.tab or "", f"row {self.row}" if self.row else "",
+                                     f"[{self.column}]" if self.column else "") if p)
+        return f"{self.level.upper():7} {where + ': ' if where else ''}{self.message}"
+
+
+@dataclass
+class TabStructure:
+    tab: str
+    title: str | None
+    header_row: int | None = None
+    columns: list[str] = field(default_factory=list)
+    aliases_used: dict[str, str] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class CheckReport:
+    target: str
+    kind: str
+    today: dt.date
+    structure: list[TabStructure] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    volume: dict = field(default_factory=dict)
+
+    @property
+    def usable(self) -> bool:
+        return not any(f.level == "error" for f in self.findings)
+
+    def count(self, level: str) -> int:
+        return sum(f.level == level for f in self.findings)
+
+    def to_dict(self) -> dict:
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "today": self.today.isoformat(),
+            "usable": self.usable,
+            "structure": [asdict(s) for s in self.structure],
+            "findings": [asdict(f) for f in self.findings],
+            "volume": self.volume,
+        }
+
+
+def guess_kind(titles: list[str]) -> str:
+    c = contract()
+    if c.find_tab_title("Grupper", titles) or c.find_tab_title("Studerande", titles):
+        return "register"
+    return "group" if c.find_tab_title("Medlemmar", titles) else "student"
+
+
+def check_workbook(raw: RawWorkbook, today: dt.date, kind: str | None = None) -> CheckReport:
+    kind = kind or guess_kind(raw.titles)
+    report = CheckReport(raw.source, kind, today)
+    tables: dict[str, Table] = {}
+    for name in contract().kinds[kind].tabs:
+        table = _check_tab(raw, name, kind, report)
+        if table is not None:
+            tables[name] = table
+    if kind != "register":
+        _check_leads(tables.get("Leads"), report)
+        _check_vocabulary(tables, report)
+        report.volume = _volume(tables.get("Leads"), kind, today)
+    return report
+
+
+def _check_tab(raw: RawWorkbook, name: str, kind: str, report: CheckReport) -> Table | None:
+    spec = contract().tab(name)
+    title = contract().find_tab_title(name, raw.titles)
+    structure = TabStructure(name, title)
+    report.structure.append(structure)
+    essential = name in ("Leads", "Grupper", "Studerande")
+    if title is None:
+        if name == "Ändringslogg" or name == "Skörd":
+            report.findings.append(Finding("info", "tab not there yet; chas-sheets creates it when needed", name))
+        else:
+            report.findings.append(Finding("error" if essential else "warning", "tab missing", name))
+        return None
+    try:
+        table = load_table(raw, name)
+    except ChasSheetsError as exc:
+        report.findings.append(Finding("error" if essential else "warning", str(exc), name))
+        return None
+    header = table.header
+    structure.header_row = header.row
+    structure.columns = [h for h in header.headers if h]
+    structure.aliases_used = dict(header.aliases_used)
+    structure.unknown_columns = list(header.unknown)
+    structure.missing_columns = [c.name for c in spec.columns if c.name not in header.positions]
+    structure.rows = len(table.df)
+    if header.row > 1:
+        report.findings.append(Finding("info", f"header found on row {header.row} (rows above it are left alone)", name))
+    for dup in header.duplicates:
+        report.findings.append(Finding("warning", f"column '{dup}' appears twice; the first one is used", name))
+    owned = [c for c in structure.missing_columns if spec.column(c).tool_owned]
+    if owned:
+        report.findings.append(Finding("info", f"chas-sheets will add its columns: {', '.join(owned)}", name))
+    if table.id_assignments:
+        report.findings.append(Finding("info", f"{len(table.id_assignments)} rows without a unique ID "
+                                               "(chas-sheets gives them one on the next write)", name))
+    return table
+
+
+def _check_leads(leads: Table | None, report: CheckReport) -> None:
+    if leads is None:
+        return
+    df = leads.df
+    for row_id, row in df.iterrows():
+        sheet_row = leads.sheet_rows[row_id]
+        if is_blank(row.get("Företag")):
+            report.findings.append(Finding("warning", "lead without a company name", "Leads", sheet_row, "Företag"))
+        value = row.get("Org.nr") if "Org.nr" in df.columns else None
+        if not is_blank(value) and not se_orgnr.is_valid(as_text(value)):
+            report.findings.append(Finding("warning", f"organisation number {as_text(value)!r} fails the check digit "
+                                                      "(expected NNNNNN-NNNN)", "Leads", sheet_row, "Org.nr"))
+        mail = row.get("E-post") if "E-post" in df.columns else None
+        if not is_blank(mail) and not _EMAIL.match(as_text(mail)):
+            report.findings.append(Finding("warning", "malformed e-mail address", "Leads", sheet_row, "E-post"))
+        if all(is_blank(row.get(c)) for c in CONTACT_WAYS if c in df.columns):
+            report.findings.append(Finding("warning", "no way to contact this lead (no phone, e-mail or LinkedIn)",
+                                           "Leads", sheet_row))
+
+
+def _check_vocabulary(tables: dict[str, Table], report: CheckReport) -> None:
+    for table in tables.values():
+        for col in table.spec.columns:
+            if not col.vocabulary or col.name not in table.df.columns:
+                continue
+            for row_id, value in table.df[col.name].items():
+                if not is_blank(value) and col.canonical_value(value) is None and not _known_variant(table.name, col.name, value):
+                    report.findings.append(Finding(
+                        "warning", f"unknown value {as_text(value)!r} (expected one of: {', '.join(col.vocabulary)})",
+                        table.name, table.sheet_rows[row_id], col.name))
+
+
+def _known_variant(tab: str, column: str, value: object) -> bool:
+    """Log vocabulary has more variants than the dropdown ('inget svar ännu', 'mail')."""
+    if tab != "Kontaktlogg":
+        return False
+    from chas_sheets.processed.rules import parse_channel, parse_outcome
+
+    parser = {"Kanal": parse_channel, "Utfall": parse_outcome}.get(column)
+    return bool(parser and parser(value))
+
+
+def _volume(leads: Table | None, kind: str, today: dt.date) -> dict:
+    """Volume against the goal: a student's distinct companies (50 by 30 April), a group's leads
+    (seed 000: "Minst 30 leads i CRM innan Big Bang Day infaller"), as `status` and `nightly` count."""
+    if leads is None:
+        return {}
+    from chas_sheets.company.matching import company_key
+
+    names = [as_text(v) for v in leads.df["Företag"] if not is_blank(v)]
+    companies = len({company_key(n) for n in names} - {""})
+    whose = "group" if kind == "group" else "individual"
+    # a group CRM holds neither its Big Bang Day nor its Delmål (the register does): the
+    # cohort's default day and 30 leads in all
+    goal = calendar.company_goal(whose, today)
+    counts = "leads" if whose == "group" else "companies"
+    toward_goal = len(leads.df) if whose == "group" else companies
+    deadline = calendar.next_deadline(today, whose)
+    return {
+        "leads": len(leads.df),
+        "companies": companies,
+        "counts": counts,
+        "toward_goal": toward_goal,
+        "goal": goal,
+        "on_track": toward_goal >= goal,
+        "next_deadline": {"name": deadline.name, "date": deadline.date.isoformat(), "days_left": deadline.days_left,
+                          "passed": deadline.passed},
+    }
+
+
+def render(report: CheckReport) -> list[str]:
+    lines = [f"{report.target} ({report.kind} CRM)" if report.kind != "register" else f"{report.target} (register)"]
+    lines.append("")
+    lines.append("Structure")
+    for s in report.structure:
+        if s.title is None:
+            lines.append(f"  {s.tab:13} missing")
+            continue
+        if s.header_row is None:
+            lines.append(f"  {s.tab:13} unusable (see below)")
+            continue
+        extra = []
+        if s.title != s.tab:
+            extra.append(f"tab named '{s.title}'")
+        if s.aliases_used:
+            extra.append("aliases: " + ", ".join(f"{v} = {k}" for k, v in s.aliases_used.items()))
+        if s.unknown_columns:
+            extra.append("kept as they are: " + ", ".join(s.unknown_columns))
+        lines.append(f"  {s.tab:13} {s.rows} rows" + (f"; {'; '.join(extra)}" if extra else ""))
+    if report.volume:
+        v = report.volume
+        mark = "on track" if v["on_track"] else f"{v['goal'] - v['toward_goal']} to go"
+        counted = (f"{v['leads']} leads ({v['companies']} distinct companies); goal {v['goal']} leads"
+                   if v["counts"] == "leads" else
+                   f"{v['companies']} distinct companies in {v['leads']} leads; goal {v['goal']}")
+        deadline = calendar.Deadline(**{**v["next_deadline"], "date": dt.date.fromisoformat(v["next_deadline"]["date"])})
+        lines += ["", "Volume", f"  {counted} ({mark})",
+                  f"  {calendar.describe_deadline(deadline)}"]
+    issues = [f for f in report.findings if f.level != "info"]
+    notes = [f for f in report.findings if f.level == "info"]
+    lines += ["", f"Quality: {report.count('error')} errors, {report.count('warning')} warnings"]
+    lines += [f"  {f.line()}" for f in issues]
+    lines += [f"  {f.line()}" for f in notes]
+    return lines

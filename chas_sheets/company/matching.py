@@ -1,0 +1,536 @@
+"""Company identity: which rows name the same company. Pure, reused by every job that matches
+companies (the contact log linker, dedupe, the harvest, the nightly counts).
+
+Evidence, strongest first (see ../shared/research/dedupe-and-allocation.md):
+1. the same valid organisation number;
+2. the same registrable domain of the website or the contact's e-mail (free mail and social
+   domains are no evidence);
+3. the same normalised name: the same fingerprint (sorted words) or the same words without
+   spaces (`Tieto Evry` = `Tietoevry`).
+
+Clusters form automatically only on that evidence, strongest first, and never across
+conflicting evidence: two different valid organisation numbers are two companies, whatever
+the names and domains say; two clusters whose domains have nothing in common (`volvo.com` /
+`volvocars.com`; `volvocars.se` and `volvocars.com` do share the name `volvocars`) are two
+companies whatever the names say. When one name or domain points at several conflicting
+companies it is no evidence at all: the rows with nothing stronger could be either company, so
+they join nothing and become *review* pairs. Weaker matches are only ever review pairs: similar
+names (rapidfuzz ratio inside blocks, so cost stays near-linear), a name missing a word or two
+of a longer one ('Renosa HB' / 'Renosa Snickeri HB', unless the shorter is within many names),
+and one slip of the keyboard in one word (a deletion index). A user confirms a pair with
+`confirmed=` (a person may overrule different domains, never two organisation numbers, which
+are also never offered for review).
+
+Rows of a pandas table become refs like this (the ref is whatever identifies the row)::
+
+    refs = [CompanyRef(ref, name, orgnr, site, mail) for ref, name, orgnr, site, mail
+            in zip(df["ID"], df["Företag"], df["Org.nr"], df["Webbplats"], df["E-post"])]
+    clusters = cluster_companies(refs)
+    df["company"] = [clusters.key_of(ref) for ref in df["ID"]]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import itertools
+import os
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.process import cpdist
+
+from chas_sheets.company.evidence import (
+    _as_text, company_key, domain_label, name_fingerprint, name_tokens,
+    ngram_fingerprint, normalise_name, parse_orgnr, places_in, registrable_domain,
+)
+from chas_sheets.errors import InvalidInput
+
+__all__ = [
+    "CompanyRef", "Cluster", "ReviewPair", "CompanyClusters", "cluster_companies",
+    "parse_orgnr", "registrable_domain", "normalise_name", "name_fingerprint",
+    "ngram_fingerprint", "company_key",
+]
+
+# Names with at most this many letters (after normalising) never match fuzzily: Bravo/Brava.
+SHORT_NAME_LETTERS = 5
+# rapidfuzz ratio on fingerprints (= token_sort_ratio) at or above which a pair is reviewed.
+REVIEW_SCORE = 85
+# A name within a longer one ('renosa' in 'renosa snickeri') is reviewed when the longer adds at
+# most this many words, and scores 90 when they add at most this many letters ('lm ericsson').
+MOST_WORDS_MISSING = 2
+CONTAINED_EXTRA_LETTERS = 3
+# A name within more longer names than this is generic ('anderssons' in 'anderssons bygg',
+# 'anderssons maleri', ...): it says nothing about which one was meant, so none is reviewed.
+MOST_CONTAINING = 3
+# A word this long or longer with one slip (a letter missing, extra, wrong or two swapped) is
+# a typo of the other: 'saonre' / 'saonru', 'andstrom' / 'sandstrom' (ratio misses both).
+TYPO_WORD_LETTERS = 4
+# Longer "names" are text pasted into the wrong cell: compared only exactly, never fuzzily
+# (scoring two 20,000-letter cells costs as much as a thousand real names).
+LONGEST_NAME_LETTERS = 150
+# At most this many clusters sharing one name or domain name are paired for review.
+MOST_PER_KEY = 20
+# Blocks larger than this are compared as a sorted neighbourhood of this width.
+BLOCK_WINDOW = 20
+
+
+@dataclass(frozen=True)
+class CompanyRef:
+    """One row naming a company. `ref` identifies the row (lead ID, (sheet, row), ...)."""
+    ref: Hashable
+    name: object
+    orgnr: object = ""
+    website: object = ""
+    email: object = ""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Rows that name one company."""
+    key: str                # stable: the orgnr, else a domain, else the name fingerprint
+    name: str               # the display name: the most complete, most common spelling
+    members: tuple          # refs, in a canonical order
+    orgnr: str              # canonical organisation number, or ""
+    domains: tuple[str, ...]
+    evidence: tuple[str, ...]  # what joined them: "orgnr 556074-3089", "domain volvocars.com"
+
+
+@dataclass(frozen=True)
+class ReviewPair:
+    """Two clusters that may be one company: for a person to confirm or reject."""
+    a: str                  # cluster keys, a < b
+    b: str
+    score: int              # 0-100, 100 = same name but conflicting evidence elsewhere
+    reason: str
+
+
+class CompanyClusters:
+    """The result of `cluster_companies`."""
+
+    def __init__(self, clusters: tuple[Cluster, ...], review: tuple[ReviewPair, ...]):
+        self.clusters = clusters
+        self.review = review
+        self._by_ref = {ref: cluster for cluster in clusters for ref in cluster.members}
+        self._by_key = {cluster.key: cluster for cluster in clusters}
+
+    def key_of(self, ref: Hashable) -> str:
+        return self._by_ref[ref].key
+
+    def cluster_of(self, ref: Hashable) -> Cluster:
+        return self._by_ref[ref]
+
+    def __getitem__(self, key: str) -> Cluster:
+        return self._by_key[key]
+
+    def __len__(self) -> int:
+        return len(self.clusters)
+
+
+@dataclass(slots=True)
+class _Row:
+    ref: Hashable
+    name: str
+    tokens: tuple[str, ...]
+    orgnr: str
+    domains: tuple[str, ...]
+
+
+class _Forest:
+    """Union-find whose roots carry the strong evidence, so a merge can be refused when it
+    would put two organisation numbers, or two unrelated domains, in one cluster."""
+
+    def __init__(self, rows: list[_Row]):
+        self.parent = list(range(len(rows)))
+        self.orgnr = [row.orgnr for row in rows]
+        none: frozenset[str] = frozenset()
+        self.labels = [frozenset(map(domain_label, row.domains)) if row.domains else none for row in rows]
+        self.evidence: list[set[str]] = [set() for _ in rows]
+        self.review: dict[tuple[int, int], tuple[int, str]] = {}
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def conflict(self, a: int, b: int, domains_too: bool = True, unproven: bool = False) -> bool:
+        """Different orgnrs, or (domains_too) domains with nothing in common. With `unproven`,
+        also two clusters that share neither an orgnr nor a domain name (one has only an
+        orgnr, the other only a domain): a short name like 'volvo' cannot join those."""
+        if self.orgnr[a] and self.orgnr[b] and self.orgnr[a] != self.orgnr[b]:
+            return True
+        if domains_too and self.labels[a] and self.labels[b] and not self.labels[a] & self.labels[b]:
+            return True
+        return unproven and not ((self.orgnr[a] and self.orgnr[a] == self.orgnr[b])
+                                 or self.labels[a] & self.labels[b])
+
+    def union(self, a: int, b: int) -> int:
+        a, b = self.find(a), self.find(b)
+        if a == b:
+            return a
+        a, b = min(a, b), max(a, b)  # the lower index (canonical order) stays root
+        self.parent[b] = a
+        self.orgnr[a] = self.orgnr[a] or self.orgnr[b]
+        self.labels[a] |= self.labels[b]
+        self.evidence[a] |= self.evidence[b]
+        self.evidence[b] = set()
+        return a
+
+    def add_review(self, a: int, b: int, score: int, reason: str) -> None:
+        a, b = self.find(a), self.find(b)
+        if a == b or self.conflict(a, b, domains_too=False):  # two orgnrs: never one company
+            return
+        pair = (min(a, b), max(a, b))
+        if pair not in self.review or self.review[pair][0] < score:
+            self.review[pair] = (score, reason)
+
+    def join_group(self, members: list[int], evidence: str, domains_too: bool,
+                   weak: bool = False) -> None:
+        """Join rows sharing one piece of evidence, unless it points at conflicting
+        companies: then it is no evidence at all. Rows with nothing stronger of their own
+        could belong to either company, so they join none (not even each other) and are
+        offered for review against the companies and each other."""
+        roots = sorted({self.find(i) for i in members})
+        anchored = [r for r in roots if self.orgnr[r] or (domains_too and self.labels[r])]
+        clash = any(self.conflict(a, b, domains_too, weak) for a, b in itertools.combinations(
+            _distinct_evidence(self, anchored), 2))
+        if not clash:
+            for root in roots[1:]:
+                self.union(roots[0], root)
+            self.evidence[self.find(roots[0])].add(evidence)
+            return
+        for a, b in itertools.combinations(roots[:MOST_PER_KEY], 2):
+            self.add_review(a, b, 100, f"{evidence}, other evidence differs or is missing")
+
+
+def _distinct_evidence(forest: _Forest, roots: list[int]) -> list[int]:
+    """One root per distinct (orgnr, labels), so a clash check on many rows stays cheap."""
+    seen = {}
+    for root in roots:
+        seen.setdefault((forest.orgnr[root], forest.labels[root]), root)
+    return list(seen.values())
+
+
+def cluster_companies(refs: Iterable[CompanyRef],
+                      confirmed: Iterable[tuple[Hashable, Hashable]] = ()) -> CompanyClusters:
+    """Group rows that name the same company; see the module docstring for the rules.
+
+    `confirmed` holds pairs of refs a person has confirmed are one company (from `.review`);
+    confirming two rows with conflicting organisation numbers or domains is an error.
+    The result does not depend on the order of `refs`.
+    """
+    with _without_cycle_collector():
+        return _cluster(refs, confirmed)
+
+
+@contextlib.contextmanager
+def _without_cycle_collector():
+    """Pause the cyclic garbage collector: clustering allocates millions of small objects
+    and no cycles, so its collections found nothing and cost a third of the time at
+    100,000 rows. Reference counting still frees everything; the collector's previous
+    state comes back afterwards, also on errors."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _cluster(refs: Iterable[CompanyRef],
+             confirmed: Iterable[tuple[Hashable, Hashable]]) -> CompanyClusters:
+    rows = _canonical_rows(refs)
+    forest = _Forest(rows)
+    _join_by(forest, rows, lambda row: [row.orgnr] if row.orgnr else [],
+             "orgnr {}", domains_too=False, check=False)
+    _join_by(forest, rows, lambda row: row.domains, "domain {}", domains_too=False)
+    _join_by(forest, rows, lambda row: [_fingerprint(row.tokens)] if row.tokens else [],
+             "name '{}'", domains_too=True, weak_if_short=True)
+    _join_by_compact(forest, rows)
+    index = {row.ref: i for i, row in enumerate(rows)}
+    for a, b in confirmed:
+        _confirm(forest, rows, index, a, b)
+    _fuzzy_review(forest, rows)
+    return _result(forest, rows)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _fingerprint(tokens: tuple[str, ...]) -> str:
+    """OpenRefine's fingerprint of normalised words: sorted, unique (cached: rows repeat names)."""
+    return " ".join(sorted(set(tokens)))
+
+
+def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
+    rows, seen = [], set()
+    for ref in refs:
+        if ref.ref in seen:
+            raise InvalidInput(f"the same row was given twice: {ref.ref!r}")
+        seen.add(ref.ref)
+        name = _as_text(ref.name)
+        site, mail = registrable_domain(ref.website), registrable_domain(ref.email)
+        domains = tuple(sorted({site, mail})) if site and mail else (site,) if site else (mail,) if mail else ()
+        rows.append(_Row(ref.ref, name, name_tokens(name), parse_orgnr(ref.orgnr) or "", domains))
+    # Canonical order makes the result independent of input order.
+    try:
+        rows.sort(key=lambda row: row.ref)
+    except TypeError:  # refs of mixed types: order by their text
+        rows.sort(key=lambda row: (type(row.ref).__name__, repr(row.ref)))
+    return rows
+
+
+def _join_by(forest: _Forest, rows: list[_Row], keys_of, label: str, domains_too: bool,
+             check: bool = True, weak_if_short: bool = False) -> None:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        for key in keys_of(row):
+            groups[key].append(i)
+    for key in sorted(groups):
+        members = groups[key]
+        if len(members) == 1:
+            continue  # one row joins nothing
+        if not check:  # the organisation number outranks everything else
+            for i in members[1:]:
+                forest.union(members[0], i)
+            if len(members) > 1:
+                forest.evidence[forest.find(members[0])].add(label.format(key))
+        else:
+            weak = weak_if_short and len(key.replace(" ", "")) <= SHORT_NAME_LETTERS
+            forest.join_group(members, label.format(key), domains_too, weak)
+
+
+def _join_by_compact(forest: _Forest, rows: list[_Row]) -> None:
+    """Names equal once spaces are dropped (`tieto evry` / `tietoevry`)."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        if row.tokens:
+            groups["".join(row.tokens)].append(i)
+    for key in sorted(groups):
+        if len(groups[key]) == 1:
+            continue
+        spellings = sorted({" ".join(rows[i].tokens) for i in groups[key]})
+        if len(spellings) > 1:
+            evidence = "name " + " = ".join(f"'{s}'" for s in spellings[:3])
+            forest.join_group(groups[key], evidence, domains_too=True,
+                              weak=len(key) <= SHORT_NAME_LETTERS)
+
+
+def _confirm(forest: _Forest, rows: list[_Row], index: dict, a: Hashable, b: Hashable) -> None:
+    missing = [ref for ref in (a, b) if ref not in index]
+    if missing:
+        raise InvalidInput(f"no such row to merge: {missing[0]!r}")
+    ra, rb = forest.find(index[a]), forest.find(index[b])
+    if forest.conflict(ra, rb, domains_too=False):  # a person may overrule domains, not orgnrs
+        raise InvalidInput(f"cannot merge {a!r} and {b!r}: they have different organisation "
+                           f"numbers ({forest.orgnr[ra]}, {forest.orgnr[rb]})")
+    forest.evidence[forest.union(ra, rb)].add(f"confirmed {a!r} = {b!r}")
+
+
+def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
+    """Review pairs from similar names, compared only inside blocks (a shared uncommon word,
+    the first or last four letters), large blocks as a sorted neighbourhood: cost stays
+    near-linear."""
+    roots_of: dict[str, set[int]] = defaultdict(set)
+    for i, row in enumerate(rows):
+        if SHORT_NAME_LETTERS < len("".join(row.tokens)) <= LONGEST_NAME_LETTERS:
+            roots_of[_fingerprint(row.tokens)].add(forest.find(i))
+    names = sorted(roots_of)
+    position = {name: n for n, name in enumerate(names)}
+    by_label: dict[str, set[int]] = defaultdict(set)
+    for i, row in enumerate(rows):
+        for domain in row.domains:
+            by_label[domain_label(domain)].add(forest.find(i))
+    for label, roots in sorted(by_label.items()):  # volvocars.com / volvocars.se
+        if len(roots) > 1:
+            for a, b in itertools.combinations(sorted(roots)[:MOST_PER_KEY], 2):
+                forest.add_review(a, b, 95, f"domain name '{label}' under different endings")
+    for name in names:  # one name in several clusters: those were kept apart by a conflict
+        if len(roots_of[name]) > 1:
+            for a, b in itertools.combinations(sorted(roots_of[name])[:MOST_PER_KEY], 2):
+                forest.add_review(a, b, 100, f"name '{name}'")
+    pairs = _candidate_pairs(names)
+    if len(pairs):
+        as_array = np.array(names, dtype=object)  # gathers 2M names in C: 0.06 s, not 0.3 s
+        scores = cpdist(as_array[pairs[:, 0]].tolist(), as_array[pairs[:, 1]].tolist(),
+                        scorer=fuzz.ratio, score_cutoff=REVIEW_SCORE, dtype=np.uint8,
+                        workers=-1)
+        for (i, j), score in zip(pairs[scores > 0].tolist(), scores[scores > 0].tolist()):
+            if not _alike_only_around(names[i], names[j]):
+                _review_names(forest, roots_of, names[i], names[j], int(score), "name '{}' ~ '{}'")
+    for a, b, score in _contained_names(names, position):
+        _review_names(forest, roots_of, a, b, score, "name '{}' within '{}'")
+    for a, b, score in _typo_names(names):
+        _review_names(forest, roots_of, a, b, score, "names '{}' and '{}' one typo apart")
+
+
+def _contained_names(names: list[str], position: dict[str, int]):
+    """(sub, name, score) for names found whole within a longer one that adds at most
+    MOST_WORDS_MISSING words ('renosa' in 'renosa snickeri', 'ericsson' in 'ericsson lm'),
+    unless the sub-name is generic (within more than MOST_CONTAINING names). Fingerprints are
+    sorted words, so dropping words from one gives the fingerprint of the shorter name."""
+    within: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for name in names:
+        words = name.split()
+        if len(words) > 6:  # 7+ words: too many subsets to try, and such names are rare
+            continue
+        for drop in range(1, min(MOST_WORDS_MISSING, len(words) - 1) + 1):
+            for kept in itertools.combinations(words, len(words) - drop):
+                sub = " ".join(kept)
+                if sub in position:
+                    letters = len(name.replace(" ", "")) - len(sub.replace(" ", ""))
+                    within[sub].append((name, 90 if letters <= CONTAINED_EXTRA_LETTERS else 80))
+    for sub, longer in sorted(within.items()):
+        if len(sub.replace(" ", "")) > SHORT_NAME_LETTERS and len(longer) <= MOST_CONTAINING:
+            for name, score in longer:
+                yield sub, name, score
+
+
+def _typo_names(names: list[str]):
+    """(a, b, score) for names alike but for one slip in one word of TYPO_WORD_LETTERS or
+    more. Names are first grouped by their other words (most such groups hold one name and
+    cost nothing more); inside a group, a deletion index (SymSpell's idea) pairs words one
+    slip apart: those share the word itself or the word less one letter."""
+    by_rest: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for n, name in enumerate(names):
+        if len(name) - name.count(" ") <= SHORT_NAME_LETTERS:
+            continue
+        words = name.split()
+        for w, word in enumerate(words):
+            if len(word) >= TYPO_WORD_LETTERS - 1:
+                by_rest[" ".join(words[:w] + words[w + 1:])].append((word, n))
+    pairs = set()
+    for group in by_rest.values():
+        if len(group) < 2:
+            continue
+        filed: dict[str, list[int]] = defaultdict(list)
+        for word, n in group:
+            for form in {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}:
+                filed[form].append(n)
+        for form, members in filed.items():
+            if 1 < len(members) <= BLOCK_WINDOW:  # more is a generic word, not a typo
+                pairs.update(itertools.combinations(members, 2))
+    for i, j in sorted(pairs):
+        a, b = names[i], names[j]
+        only_a, only_b = set(a.split()) - set(b.split()), set(b.split()) - set(a.split())
+        if len(only_a) == len(only_b) == 1:
+            word_a, word_b = only_a.pop(), only_b.pop()
+            if (max(len(word_a), len(word_b)) >= TYPO_WORD_LETTERS
+                    and DamerauLevenshtein.distance(word_a, word_b, score_cutoff=1) <= 1):
+                yield a, b, int(fuzz.ratio(a, b))
+
+
+def _alike_only_around(a: str, b: str) -> bool:
+    """'alvdigital' / 'koddigital': the same ending (or beginning) around parts that have
+    nothing in common: two brands of one kind, not a typo."""
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    head = len(os.path.commonprefix([a, b]))
+    tail = len(os.path.commonprefix([a[head:][::-1], b[head:][::-1]]))
+    rest_a, rest_b = a[head:len(a) - tail], b[head:len(b) - tail]
+    return min(len(rest_a), len(rest_b)) >= 2 and fuzz.ratio(rest_a, rest_b) < 50
+
+
+def _review_names(forest: _Forest, roots_of: dict, a: str, b: str, score: int, how: str) -> None:
+    """Offer every cluster named `a` for review against every one named `b`; `how` says why,
+    with a place for each name."""
+    places_a, places_b = places_in(tuple(a.split())), places_in(tuple(b.split()))
+    if places_a - places_b and places_b - places_a:
+        return  # Region Stockholm / Region Skåne
+    reason = how.format(a, b)
+    for ra in roots_of[a]:
+        for rb in roots_of[b]:
+            forest.add_review(ra, rb, score, reason)
+
+
+def _candidate_pairs(names: list[str]) -> np.ndarray:
+    """Index pairs (i < j) of names sharing a block, without repeats."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for n, name in enumerate(names):
+        compact = name.replace(" ", "")
+        keys = {"<" + compact[:4], ">" + compact[-4:]}
+        keys.update(word for word in name.split() if len(word) >= 4)
+        for key in keys:
+            blocks[key].append(n)
+    chunks = [np.empty((0, 2), dtype=np.int64)]
+    for key, members in blocks.items():
+        # A common word ('bygg') is no block: too many names share it to say anything.
+        if len(members) > 1 and (key[0] in "<>" or len(members) <= BLOCK_WINDOW):
+            chunks.append(_block_pairs(np.array(members, dtype=np.int64)))
+    pairs = np.concatenate(chunks)
+    if not len(pairs):
+        return pairs
+    codes = pairs[:, 0] * len(names) + pairs[:, 1]
+    codes.sort()  # sort-based unique: numpy's hashing np.unique is 5x slower on 10M codes
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    return np.stack([codes // len(names), codes % len(names)], axis=1)
+
+
+def _block_pairs(members: np.ndarray) -> np.ndarray:
+    """All pairs of a block, or each member with its next BLOCK_WINDOW neighbours."""
+    size = len(members)
+    width = min(size - 1, BLOCK_WINDOW)
+    first = np.repeat(np.arange(size), width)
+    second = first + np.tile(np.arange(1, width + 1), size)
+    keep = second < size
+    left, right = members[first[keep]], members[second[keep]]
+    return np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1)
+
+
+def _result(forest: _Forest, rows: list[_Row]) -> CompanyClusters:
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(rows)):
+        members[forest.find(i)].append(i)
+    keys: dict[int, str] = {}
+    taken: Counter = Counter()
+    for root in sorted(members):  # canonical order, so keys do not depend on input order
+        base = _base_key(forest, rows, members[root])
+        taken[base] += 1
+        keys[root] = base if taken[base] == 1 else f"{base} #{taken[base]}"
+    clusters = tuple(sorted((
+        Cluster(key=keys[root], name=_display_name([rows[i].name for i in group]),
+                members=tuple(rows[i].ref for i in group), orgnr=forest.orgnr[root],
+                domains=rows[group[0]].domains if len(group) == 1 else
+                tuple(sorted({d for i in group for d in rows[i].domains})),
+                evidence=tuple(sorted(forest.evidence[root])) if forest.evidence[root] else ())
+        for root, group in members.items()), key=lambda cluster: cluster.key))
+    best: dict[tuple[str, str], tuple[int, str]] = {}
+    for (a, b), (score, reason) in sorted(forest.review.items()):
+        pair = tuple(sorted((keys[forest.find(a)], keys[forest.find(b)])))
+        if pair[0] != pair[1] and (pair not in best or best[pair][0] < score):
+            best[pair] = (score, reason)
+    review = tuple(sorted((ReviewPair(a, b, score, reason)
+                           for (a, b), (score, reason) in best.items()),
+                          key=lambda p: (-p.score, p.a, p.b)))
+    return CompanyClusters(clusters, review)
+
+
+def _base_key(forest: _Forest, rows: list[_Row], group: list[int]) -> str:
+    root = group[0]
+    if forest.orgnr[root]:
+        return forest.orgnr[root]
+    domains = [d for i in group for d in rows[i].domains]
+    if domains:
+        return min(domains)
+    names = [_fingerprint(rows[i].tokens) for i in group if rows[i].tokens]
+    return min(names) if names else f"row {rows[root].ref!r}"
+
+
+def _display_name(names: list[str]) -> str:
+    """The most complete, most common spelling: proper case over SHOUTING, more words, more
+    often typed, with diacritics, longer."""
+    if len(names) == 1:  # most clusters: nothing to choose
+        return names[0]
+    counts = Counter(name for name in names if name)
+    if not counts:
+        return ""
+
+    def rank(name: str):
+        proper_case = not (name.isupper() or name.islower())
+        return (proper_case, len(name.split()), counts[name], not name.isascii(), len(name))
+
+    return min(counts, key=lambda name: (tuple(-int(x) for x in rank(name)), name))

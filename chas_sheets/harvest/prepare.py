@@ -1,0 +1,334 @@
+"""The harvest, part 1: the group's warm companies, the `Skörd` tab and the wishes in it (pure).
+
+`plan_prepare` writes or extends `Skörd`: one row per warm company, one column per member,
+`Antal leads`, `Senaste kontakt` and `Företagsnyckel` (the stable key addressing the row).
+`read_wishes` reads the members' marks back for the split (`harvest_split`), which copies the
+leads into the members' CRMs (`harvest_copy`); `harvest_run` does the I/O.
+
+Decisions where the rules are silent:
+- Warm: a lead of the company has `Temperatur` `Varm`, or the company's log holds an answer
+  (`Svar`/`Ja`) and no `Nej` at all (a `Nej` from one contact person cools the company).
+- A company is a cluster of `company.cluster_companies` (org.nr, domain, name), so spelling
+  variants are one row. Its `Företagsnyckel` is the cluster key when the row is made and never
+  changes: a later read finds the row by that key, or else by the company's name, so a key
+  that would change (an org.nr typed in later) does not make a second row.
+- A first prepare (no rows in `Skörd` yet) writes the tab whole, member columns between
+  `Företag` and `Antal leads`. Later prepares only add rows at the end and, for a new member,
+  a column at the right end (the foundation cannot insert columns), and update `Antal leads`
+  and `Senaste kontakt`; marks are never touched and rows that cooled are kept (reported).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from chas_sheets.harvest.lottery import Wishes, parse_wish
+from chas_sheets.sheet.changes import ChangeSet, RowAppend, TabReplacement
+from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key
+from chas_sheets.processed.contactlog import LogLinks, link_log, same_person
+from chas_sheets.errors import InvalidInput
+from chas_sheets.processed.rules import JA, NEJ, SVAR
+from chas_sheets.sheet.schema import contract
+from chas_sheets.sheet.tables import Table, Tables
+from chas_sheets.text import fold
+from chas_sheets.sheet.values import as_text, is_blank
+
+SKORD = "Skörd"
+KEY = "Företagsnyckel"
+COMPANY = "Företag"
+LEADS_COUNT, LAST_CONTACT, ASSIGNED = "Antal leads", "Senaste kontakt", "Tilldelad"
+TOOL_COLUMNS = (LEADS_COUNT, LAST_CONTACT, ASSIGNED, KEY)
+WARM = "Varm"
+
+
+# --- the group's companies -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Company:
+    """One company of the group CRM: its leads, its log rows and whether it is warm."""
+
+    key: str  # the cluster key
+    name: str  # the display name (most complete spelling)
+    lead_ids: tuple[str, ...]  # in sheet order
+    log_row_ids: tuple[str, ...]  # Kontaktlogg rows linked to its leads, in sheet order
+    last_contact: dt.date | None
+    warm_because: str  # "" when not warm
+
+    @property
+    def warm(self) -> bool:
+        return bool(self.warm_because)
+
+
+@dataclass
+class GroupCompanies:
+    """Every company of the group CRM, and the log links they were built from."""
+
+    companies: dict[str, Company]  # cluster key -> company
+    links: LogLinks
+    names: dict[str, set[str]] = field(default_factory=dict)  # cluster key -> company_key of each spelling
+
+    @property
+    def warm(self) -> list[Company]:
+        return [c for c in self.companies.values() if c.warm]
+
+    def find(self, key: str, name: object) -> Company | None:
+        """The company a `Skörd` row means: by its key, else by its name (one company only)."""
+        if key in self.companies:
+            return self.companies[key]
+        wanted = company_key(name)
+        found = [self.companies[k] for k, spellings in self.names.items() if wanted and wanted in spellings]
+        return found[0] if len(found) == 1 else None
+
+
+def group_companies(tables: Tables, today: dt.date) -> GroupCompanies:
+    """Cluster the leads into companies and tell which are warm (module doc)."""
+    leads, log = tables["Leads"], tables.get("Kontaktlogg")
+    refs = [CompanyRef(lead_id, leads.text(lead_id, "Företag"), leads.text(lead_id, "Org.nr"),
+                       leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post"))
+            for lead_id in leads.df.index if leads.text(lead_id, "Företag")]
+    clusters = cluster_companies(refs)
+    links = link_log(leads, log, today) if log is not None else LogLinks()
+    key_of = {ref.ref: clusters.key_of(ref.ref) for ref in refs}
+    rows_of: dict[str, list] = {}
+    for row in links.rows:
+        for key in dict.fromkeys(key_of[lead] for lead in row.lead_ids if lead in key_of):
+            rows_of.setdefault(key, []).append(row)
+    order = {lead: n for n, lead in enumerate(leads.df.index)}
+    temperature = contract().tab("Leads").column("Temperatur")
+    companies, names = {}, {}
+    for cluster in clusters.clusters:
+        rows = rows_of.get(cluster.key, [])
+        attempts = [row.attempt for row in rows if row.attempt is not None]
+        outcomes = {attempt.outcome for attempt in attempts}
+        warm_leads = [lead for lead in cluster.members
+                      if leads.has("Temperatur") and temperature.canonical_value(leads.df.at[lead, "Temperatur"]) == WARM]
+        if warm_leads:
+            why = "Temperatur Varm"
+        elif outcomes & {SVAR, JA} and NEJ not in outcomes:
+            answered = max(a.date for a in attempts if a.outcome in (SVAR, JA))
+            why = f"svar i kontaktloggen {answered.isoformat()}"
+        else:
+            why = ""
+        companies[cluster.key] = Company(
+            cluster.key, cluster.name, tuple(sorted(cluster.members, key=order.__getitem__)),
+            tuple(row.row_id for row in rows), max((a.date for a in attempts), default=None), why)
+        names[cluster.key] = {company_key(leads.text(lead, "Företag")) for lead in cluster.members}
+    return GroupCompanies(companies, links, names)
+
+
+# --- members and the Skörd columns -----------------------------------------------------------
+
+
+def member_names(tables: Tables) -> list[str]:
+    """`Medlemmar.Namn` in sheet order; two members whose names fold alike are an error."""
+    members = tables["Medlemmar"]
+    names, seen = [], {}
+    for row_id in members.df.index:
+        name = members.text(row_id, "Namn")
+        if not name:
+            continue
+        if fold(name) in seen:
+            raise InvalidInput(f"tab '{members.title}': the name '{name}' is there twice (rows "
+                               f"{seen[fold(name)]} and {members.sheet_rows[row_id]}); members must differ by name")
+        seen[fold(name)] = members.sheet_rows[row_id]
+        names.append(name)
+    return names
+
+
+def _matches(label: str, member: str) -> bool:
+    return fold(label) == fold(member) or same_person(label, member)
+
+
+def member_columns(skord: Table, members: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """Skörd column label -> member, and the columns that match no member.
+
+    A column matches the member whose `Namn` folds the same ('nora LARSSON'), else the one
+    member it names forgivingly (a first name alone, an initial); a column that could be two
+    members is an error naming both.
+    """
+    tool = {COMPANY, *TOOL_COLUMNS}
+    matched: dict[str, str] = {}
+    unmatched: list[str] = []
+    for label in skord.df.columns:
+        if label in tool:
+            continue
+        exact = [m for m in members if fold(m) == fold(label)]
+        found = exact or [m for m in members if _matches(label, m)]
+        if len(found) > 1:
+            raise InvalidInput(f"tab '{skord.title}', column '{label}': could be {' or '.join(found)}; "
+                               "write the member's full name as in Medlemmar")
+        if found:
+            if found[0] in matched.values():
+                other = next(k for k, v in matched.items() if v == found[0])
+                raise InvalidInput(f"tab '{skord.title}': columns '{other}' and '{label}' are both "
+                                   f"{found[0]}; keep one")
+            matched[label] = found[0]
+        else:
+            unmatched.append(label)
+    return matched, unmatched
+
+
+# --- prepare ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedRow:
+    key: str
+    name: str
+    leads: int
+    last_contact: dt.date | None
+    why: str
+    new: bool
+
+
+@dataclass
+class PrepareReport:
+    target: str
+    rows: list[PreparedRow] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    new_member_columns: list[str] = field(default_factory=list)
+    rewritten: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"target": self.target, "rewritten": self.rewritten, "members": self.members,
+                "new_member_columns": self.new_member_columns, "warnings": self.warnings,
+                "companies": [vars(row) for row in self.rows]}
+
+    def render(self) -> list[str]:
+        new = sum(row.new for row in self.rows)
+        lines = [f"Skörd: {len(self.rows)} varma företag ({new} nya), {len(self.members)} medlemmar"
+                 + (f" ({len(self.new_member_columns)} nya kolumner: {', '.join(self.new_member_columns)})"
+                    if self.new_member_columns else "")]
+        for row in self.rows:
+            contact = row.last_contact.isoformat() if row.last_contact else "ingen kontakt loggad"
+            lines.append(f"{'+' if row.new else ' '} {row.name} [{row.key}]: {row.leads} leads, "
+                         f"senaste kontakt {contact}; {row.why}")
+        lines += [f"warning: {warning}" for warning in self.warnings]
+        return lines
+
+
+def _has_data(table: Table | None) -> bool:
+    return table is not None and not table.df.map(is_blank).all().all()
+
+
+def plan_prepare(group_tables: Tables, today: dt.date) -> tuple[ChangeSet, PrepareReport]:
+    """The change set that writes or extends `Skörd` (module doc) and what it shows."""
+    changes = group_tables.id_changes()
+    report = PrepareReport(group_tables.source)
+    companies = group_companies(group_tables, today)
+    members = report.members = member_names(group_tables)
+    skord = group_tables.get(SKORD)
+
+    existing: dict[str, Company | None] = {}  # Skörd key -> company
+    if skord is not None:
+        for key in skord.df.index:
+            if not skord.text(key, KEY):
+                if not skord.text(key, COMPANY):
+                    continue
+                report.warnings.append(f"Skörd row {skord.sheet_rows[key]} ({skord.text(key, COMPANY)}) has no "
+                                       f"{KEY}: it was not made by --prepare; its marks are not read by the split")
+                continue
+            existing[key] = companies.find(key, skord.text(key, COMPANY))
+    covered = {company.key for company in existing.values() if company is not None}
+    new = sorted((c for c in companies.warm if c.key not in covered), key=lambda c: (fold(c.name), c.key))
+    for company in new:
+        if company.key in existing:  # the key is taken by a row that now means another company
+            report.warnings.append(f"{company.name}: its key {company.key} addresses another Skörd row; not added")
+    new = [c for c in new if c.key not in existing]
+
+    for key, company in existing.items():
+        if company is None:
+            report.warnings.append(f"Skörd row {skord.sheet_rows[key]} ({skord.text(key, COMPANY)}) matches no "
+                                   "company in Leads any more; kept as it is")
+            continue
+        report.rows.append(PreparedRow(key, skord.text(key, COMPANY) or company.name, len(company.lead_ids),
+                                       company.last_contact, company.warm_because or "inte längre varm (behålls)",
+                                       False))
+        for column, value in ((LEADS_COUNT, len(company.lead_ids)), (LAST_CONTACT, company.last_contact)):
+            old = skord.df.at[key, column] if skord.has(column) else None
+            if as_text(old) != as_text(value):
+                changes.set_cell(SKORD, key, column, old, value, "harvest --prepare")
+    for company in new:
+        report.rows.append(PreparedRow(company.key, company.name, len(company.lead_ids), company.last_contact,
+                                       company.warm_because, True))
+
+    if not _has_data(skord):
+        report.rewritten = True
+        extra = [label for label in (skord.header.headers if skord else []) if label
+                 and not contract().tab(SKORD).has_column(label) and not any(_matches(label, m) for m in members)]
+        headers = (COMPANY, *members, LEADS_COUNT, LAST_CONTACT, ASSIGNED, KEY, *extra)
+        if not new and skord is not None and tuple(h for h in skord.header.headers if h) == headers:
+            return changes, report  # nothing to add, the layout stands: a second run writes nothing
+        rows = tuple((c.name, *[None] * len(members), len(c.lead_ids), c.last_contact, None, c.key, *[None] * len(extra))
+                     for c in new)
+        changes.replacements.append(TabReplacement(SKORD, headers, rows))
+        return changes, report
+
+    matched, _ = member_columns(skord, members)
+    anchor = next(iter(existing), None)
+    for member in members:
+        if member not in matched.values():
+            report.new_member_columns.append(member)
+            if anchor is not None:  # a no-op cell of an existing row makes resolve add the header
+                changes.set_cell(SKORD, anchor, member, None, None, f"new member column {member}")
+    if report.new_member_columns and anchor is None:
+        report.warnings.append("Skörd has no row made by --prepare to anchor new member columns; add the columns "
+                               + ", ".join(report.new_member_columns) + " by hand")
+    for company in new:
+        changes.appends.append(RowAppend(SKORD, {
+            COMPANY: company.name, LEADS_COUNT: len(company.lead_ids), LAST_CONTACT: company.last_contact,
+            KEY: company.key}, f"warm: {company.warm_because}"))
+    return changes, report
+
+
+# --- wishes ----------------------------------------------------------------------------------
+
+
+def skord_keys(skord: Table) -> list[str]:
+    """The row keys of `Skörd` rows made by --prepare; a key on two rows is an error."""
+    keys = [key for key in skord.df.index if skord.text(key, KEY)]
+    doubles = sorted({key for key in keys if keys.count(key) > 1})
+    if doubles:
+        raise InvalidInput(f"tab '{skord.title}': {KEY} {doubles[0]!r} stands on more than one row; "
+                           "move the marks to one of them and delete the other")
+    return keys
+
+
+def read_wishes(skord_table: Table, members: Iterable[str]) -> Wishes:
+    """{member: {Företagsnyckel: rank or None}} from the marks, every member included.
+
+    Errors name tab, row and column: a cell that is not `x`, a rank or blank; a column that
+    matches no member but holds marks; marks on a row without a `Företagsnyckel`.
+    """
+    skord, members = skord_table, list(members)
+    matched, unmatched = member_columns(skord, members)
+    where = lambda key, label: (f"tab '{skord.title}' row {skord.sheet_rows[key]} "  # noqa: E731
+                                f"({skord.text(key, COMPANY) or 'no company'}), column '{label}'")
+    for label in unmatched:
+        for key in skord.df.index:
+            try:
+                marked = parse_wish(skord.df.at[key, label]) is not None
+            except InvalidInput:
+                marked = False
+            if marked:
+                raise InvalidInput(f"{where(key, label)}: the column matches no member in Medlemmar "
+                                   f"({', '.join(members)}); write the name as it stands there")
+    keys = set(skord_keys(skord))
+    wishes: dict[str, dict] = {member: {} for member in members}
+    for key in skord.df.index:
+        for label, member in matched.items():
+            try:
+                wish = parse_wish(skord.df.at[key, label])
+            except InvalidInput as exc:
+                raise InvalidInput(f"{where(key, label)}: {exc}") from None
+            if wish is None:
+                continue
+            if key not in keys:
+                raise InvalidInput(f"{where(key, label)}: the row has no {KEY} (it was not made by "
+                                   "harvest --prepare); add the company's leads to Leads and prepare again")
+            wishes[member][key] = wish.rank
+    return wishes

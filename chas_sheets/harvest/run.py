@@ -1,0 +1,185 @@
+"""The harvest's I/O: one read and one write per CRM, one run id for all of them (no Click).
+
+Order matters for crash safety. The group CRM is written first (`Tilldelad` and the audit with
+the seed), then each member's CRM. If the run stops half-way, running `harvest --apply` again
+finds the logged seed of the same wishes, makes the same split and copies only what is still
+missing. A member CRM that cannot be reached is reported and the others are still written.
+
+Links in `Medlemmar`: a relative path is relative to a local group CRM's folder; inside a
+Google group CRM it means nothing (there is no folder), so that member is reported as not
+reachable and nothing is created (a path resolved against the working directory would write a
+file outside any workspace). The copied leads' `Källa` names the group by a human name: the
+file's stem, or the Google spreadsheet's title.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from chas_sheets.harvest.lottery import commitment, new_seed
+from chas_sheets.backends import Backend, is_google_reference, not_openable
+from chas_sheets.backends.local import LocalWorkbook
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.errors import ChasSheetsError, InvalidInput, SpreadsheetNotFound
+from chas_sheets.harvest.prepare import SKORD, member_names, read_wishes
+from chas_sheets.harvest.copy_leads import plan_copy
+from chas_sheets.harvest.split import CopyPlan, SplitReport, plan_split, previous_splits
+from chas_sheets.sheet.layout import layout_for
+from chas_sheets.runner import read_tables
+from chas_sheets.sheet.tables import RawWorkbook, Tables, load_tables
+from chas_sheets.sheet.writeplan import RunInfo
+
+COMMAND = "harvest"
+GROUP_TABS = (["Leads", "Medlemmar"], ["Kontaktlogg", SKORD, "Ändringslogg"])
+MEMBER_TABS = (["Leads"], ["Kontaktlogg", "Ändringslogg"])
+
+
+@dataclass
+class MemberCopy:
+    """What happened (or would happen) to one member's individual CRM."""
+
+    member: str
+    target: str = ""
+    companies: int = 0
+    leads: int = 0  # leads added
+    log_rows: int = 0  # log rows added
+    leads_present: int = 0  # leads already there (not added again)
+    created: bool = False
+    written: bool = False
+    problem: str = ""  # why nothing was written: no CRM, unreachable, ...
+    failed: bool = False
+
+    def line(self, applied: bool) -> str:
+        if self.failed and not self.target:  # the link leads nowhere: the problem names member and link
+            return self.problem
+        who = f"{self.member} -> {self.target or '(no individual CRM)'}"
+        if self.failed:
+            return f"{who}: FAILED: {self.problem}"
+        if self.problem:
+            return f"{who}: {self.problem}"
+        verb = "added" if applied else "would add"
+        made = (" (created from the template)" if applied else " (would be created from the template)") if self.created else ""
+        present = f"; {self.leads_present} leads already there" if self.leads_present else ""
+        return f"{who}{made}: {verb} {self.leads} leads and {self.log_rows} log rows of {self.companies} companies{present}"
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+
+@dataclass
+class HarvestRun:
+    report: SplitReport
+    seed_source: str  # "given", "generated", "logged in run ..."
+    applied: bool
+    run: RunInfo | None = None
+    group_planned: int = 0
+    group_written: int = 0
+    group_skipped: list[str] = field(default_factory=list)
+    members: list[MemberCopy] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[MemberCopy]:
+        return [m for m in self.members if m.failed]
+
+    def to_dict(self) -> dict:
+        return {**self.report.to_dict(), "seed_source": self.seed_source, "applied": self.applied,
+                "run_id": self.run.run_id if self.run else None,
+                "group_planned": self.group_planned, "group_written": self.group_written,
+                "group_skipped": self.group_skipped, "members": [m.to_dict() for m in self.members],
+                "failed": [m.member for m in self.failed]}
+
+
+def read_group(group: Backend) -> tuple[Tables, str]:
+    """The group's tables and its human name (file name or spreadsheet title), in one read."""
+    tables = read_tables(group, *GROUP_TABS)
+    return tables, group.title
+
+
+def link_problem(group: Backend, reference: str) -> str | None:
+    """Why a member's link in this group cannot be followed (a relative path in a Google
+    spreadsheet), if it cannot."""
+    return not_openable(group.resolve_relative(reference))
+
+
+def choose_seed(tables: Tables, given: str | None, apply: bool) -> tuple[str, str]:
+    """The seed and where it came from. Without --seed, a split already logged for the same
+    wishes keeps its seed (so a re-run completes it); else a new one is drawn."""
+    wishes = read_wishes(tables[SKORD], member_names(tables)) if SKORD in tables else {}
+    previous = previous_splits(tables).get(commitment(wishes)) if wishes else None
+    if given is not None:
+        if apply and previous and previous[0] != given:
+            raise InvalidInput(f"these wishes were already split with seed {previous[0]} (run {previous[1]}); "
+                               f"run with --seed {previous[0]} to complete that split, or change the wishes first")
+        return given, "given"
+    if previous:
+        return previous[0], f"logged in run {previous[1]}"
+    return new_seed(), "generated"
+
+
+def _template_tables(source: str) -> Tables:
+    """The tables of a new individual CRM, for a dry run of one that does not exist yet."""
+    layout = layout_for("student")
+    raw = RawWorkbook([t.title for t in layout.tabs], {t.title: [list(t.headers)] for t in layout.tabs}, source)
+    return load_tables(raw, *MEMBER_TABS)
+
+
+def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, run: RunInfo | None,
+                   open_backend: Callable[[str], Backend]) -> MemberCopy:
+    """Plan and (with a run) write one member's copy; library errors become a reported failure."""
+    result = MemberCopy(plan.member, companies=len(plan.companies))
+    problem = link_problem(group, plan.reference) if plan.companies and plan.reference else None
+    if problem:
+        result.failed, result.problem = True, f"{plan.member}: {problem}"
+        return result
+    target = group.resolve_relative(plan.reference) if plan.reference else ""
+    result.target = target if not target or is_google_reference(target) else os.path.normpath(target)
+    if not plan.companies:
+        result.problem = "no companies (no wishes), nothing to copy"
+        return result
+    if not plan.reference:
+        result.problem = "no 'Individuellt CRM' in Medlemmar; skipped (add it and run again)"
+        return result
+    try:
+        backend = open_backend(result.target)
+        if backend.exists():
+            tables = read_tables(backend, *MEMBER_TABS)
+        elif isinstance(backend, LocalWorkbook):
+            result.created = True
+            if run is not None:
+                backend.create("student")
+                tables = read_tables(backend, *MEMBER_TABS)
+            else:
+                tables = _template_tables(result.target)
+        else:
+            raise SpreadsheetNotFound(f"{result.target} cannot be opened")
+        changes: ChangeSet = plan_copy(tables, plan.company_leads, plan.log_rows, name, today, member=plan.member)
+        result.leads = sum(a.tab == "Leads" for a in changes.appends)
+        result.log_rows = sum(a.tab == "Kontaktlogg" for a in changes.appends)
+        result.leads_present = sum(map(len, plan.company_leads.values())) - result.leads
+        if run is not None and changes:
+            backend.apply(changes, run)
+            result.written = True
+    except ChasSheetsError as exc:
+        result.failed, result.problem = True, str(exc)
+    return result
+
+
+def run_split(group: Backend, seed: str | None, today: dt.date, apply: bool,
+              open_backend: Callable[[str], Backend]) -> HarvestRun:
+    """Read the group CRM once, split, write it once, then each member's CRM once."""
+    tables, name = read_group(group)
+    seed, source = choose_seed(tables, seed, apply)
+    changes, plans, report = plan_split(tables, seed, today, lambda ref: link_problem(group, ref) is None)
+    run = RunInfo.new(COMMAND) if apply else None
+    result = HarvestRun(report, source, apply, run)
+    if run is not None and changes:
+        applied = group.apply(changes, run)
+        result.group_written, result.group_skipped = len(applied.applied), list(applied.skipped)
+    result.group_planned = len(changes)
+    for plan in plans:
+        result.members.append(copy_to_member(group, plan, name, today, run, open_backend))
+    return result

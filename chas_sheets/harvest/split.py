@@ -1,0 +1,202 @@
+"""The harvest, part 2: the split of the marked `Skörd` and its audit trail (pure).
+
+`plan_split` runs `allocation.allocate` on the wishes, fills `Tilldelad`, and appends the audit
+to the group's `Ändringslogg` as note rows (`Flik` Skörd, `Kolumn` `(skörd)`; the foundation
+stamps them with the run and does not log them twice): the algorithm, the frozen wishes as
+canonical JSON and their SHA-256 (so anyone can check the commitment later, even after the
+marks were edited), the seed, each contested company's ranked applicants, every evening move
+and each member's result. It also returns one `CopyPlan` per member for `harvest_copy`.
+
+A second split of the same wishes with the same seed plans no new audit rows and no cells,
+so applying twice, or again after a crash, adds nothing to the group CRM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from chas_sheets.harvest.lottery import ALGORITHM_VERSION, ONE_SENTENCE, Allocation, allocate, canonical_wishes
+from chas_sheets.sheet.changes import ChangeSet, RowAppend
+from chas_sheets.errors import MissingTab
+from chas_sheets.harvest.prepare import ASSIGNED, COMPANY, SKORD, group_companies, member_names, read_wishes, skord_keys
+from chas_sheets.sheet.schema import contract
+from chas_sheets.sheet.tables import Tables
+from chas_sheets.undo.restore import RUN_IN
+from chas_sheets.sheet.values import as_text
+
+LOG_TAB = "Ändringslogg"
+AUDIT_COLUMN = "(skörd)"
+_SEED, _COMMITMENT, _WISHES = "frö", "åtagande", "önskningar"
+_NOTE = re.compile(r"^(?P<what>[^:]+): (?P<value>.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class CopyPlan:
+    """What one member receives: the companies, every lead of each, their log rows."""
+
+    member: str
+    reference: str  # `Individuellt CRM` as typed; "" when the member has none yet
+    companies: tuple[str, ...]  # Skörd keys, most wanted first
+    company_leads: dict[str, list[dict]]  # key -> lead rows (contract columns, group ID in "ID")
+    log_rows: dict[str, list[dict]]  # key -> Kontaktlogg rows ("Lead-ID": the group lead, if one)
+
+
+@dataclass
+class SplitReport:
+    target: str
+    allocation: Allocation
+    names: dict[str, str]  # Skörd key -> company as written in Skörd
+    members: list[str]
+    already_logged: str = ""  # run id of an earlier split with the same wishes and seed
+    warnings: list[str] = field(default_factory=list)
+
+    def name(self, key: str) -> str:
+        return self.names.get(key, key)
+
+    def to_dict(self) -> dict:
+        a = self.allocation
+        return {
+            "target": self.target, "sentence": ONE_SENTENCE["sv"], "commitment": a.commitment, "seed": a.seed,
+            "algorithm": a.algorithm_version, "already_logged": self.already_logged,
+            "bundles": {m: [{"key": k, "company": self.name(k), "lottery": k in a.won_by_lottery[m],
+                             "evened": k in a.received_by_evening[m]} for k in a.bundles[m]] for m in self.members},
+            "draws": [{"key": d.company, "company": self.name(d.company), "ranked": list(d.ranked_applicants),
+                       "winners": list(d.winners), "holders": list(d.holders)} for d in a.draws.values()],
+            "moves": [vars(move) for move in a.moves],
+            "bundle_sizes": a.bundle_sizes, "fair": a.fairness_report().ok,
+            "fairness": str(a.fairness_report()), "warnings": self.warnings,
+        }
+
+    def render(self) -> list[str]:
+        a = self.allocation
+        lines = [f"Så delas skörden: {ONE_SENTENCE['sv']}", "",
+                 f"Åtagande (SHA-256 av önskningarna): {a.commitment}", f"Frö: {a.seed}",
+                 f"Algoritm: {a.algorithm_version}", "", "Per medlem (* = vunnet i lottning, + = fått vid utjämning):"]
+        width = max((len(m) for m in self.members), default=0)
+        for member in self.members:
+            marks = [self.name(k) + ("*" if k in a.won_by_lottery[member] else "+" if k in a.received_by_evening[member]
+                                     else "") for k in a.bundles[member]]
+            lines.append(f"  {member:<{width}}  {len(marks):>2}: {', '.join(marks) or '(inga önskningar)'}")
+        if a.draws:
+            lines.append("Lottade företag (fler än tre önskade dem):")
+            for draw in a.draws.values():
+                ranked = ", ".join(f"{n}. {m}" for n, m in enumerate(draw.ranked_applicants, 1))
+                lines.append(f"  {self.name(draw.company)}: lottordning {ranked}; får: {', '.join(draw.holders)}")
+        if a.moves:
+            lines.append("Utjämning:")
+            lines += [f"  kedja {m.chain}: {self.name(m.company)} från {m.from_member} till {m.to_member} ({m.why})"
+                      for m in a.moves]
+        lines.append("Antal företag: " + ", ".join(f"{m} {a.bundle_sizes[m]}" for m in self.members))
+        lines.append(str(a.fairness_report()))
+        if self.already_logged:
+            lines.append(f"Samma önskningar och frö är redan loggade av körning {self.already_logged}.")
+        lines += [f"warning: {warning}" for warning in self.warnings]
+        return lines
+
+
+def previous_splits(tables: Tables) -> dict[str, tuple[str, str]]:
+    """Commitment -> (seed, run id) of every split logged in the group's `Ändringslogg`."""
+    log = tables.get(LOG_TAB)
+    if log is None:
+        return {}
+    notes: dict[str, dict[str, str]] = {}
+    for row_id in log.df.index:
+        if log.text(row_id, "Kolumn") != AUDIT_COLUMN:
+            continue
+        match = _NOTE.match(log.text(row_id, "Efter"))
+        if match:
+            notes.setdefault(log.text(row_id, "Körning"), {})[match["what"]] = match["value"]
+    return {note[_COMMITMENT]: (note[_SEED], run) for run, note in notes.items() if _COMMITMENT in note and _SEED in note}
+
+
+def _note(row_id: str, what: str, value: str) -> RowAppend:
+    return RowAppend(LOG_TAB, {"Flik": SKORD, "Rad-ID": row_id, "Kolumn": AUDIT_COLUMN, "Efter": f"{what}: {value}"},
+                     "harvest audit")
+
+
+def audit_notes(allocation: Allocation, names: dict[str, str], members: list[str]) -> list[RowAppend]:
+    a, name = allocation, (lambda key: f"{names.get(key, key)} [{key}]")
+    notes = [_note("", "algoritm", a.algorithm_version),
+             _note("", _WISHES, canonical_wishes(a.wishes)),
+             _note("", _COMMITMENT, a.commitment),
+             _note("", _SEED, a.seed)]
+    for draw in a.draws.values():
+        ranked = ", ".join(f"{n}. {m}" for n, m in enumerate(draw.ranked_applicants, 1))
+        notes.append(_note(draw.company, "lottning", f"{name(draw.company)}: {ranked}; vinnare "
+                           f"{', '.join(draw.winners)}; efter utjämning {', '.join(draw.holders)}"))
+    for move in a.moves:
+        notes.append(_note(move.company, "utjämning", f"kedja {move.chain}: {name(move.company)} från "
+                           f"{move.from_member} till {move.to_member} ({move.why})"))
+    for member in members:
+        notes.append(_note("", "resultat", f"{member}: {len(a.bundles[member])} företag: "
+                           + ", ".join(name(k) for k in a.bundles[member])))
+    return notes
+
+
+def plan_split(group_tables: Tables, seed: str, today: dt.date,
+               reachable: Callable[[str], bool] = lambda reference: True,
+               ) -> tuple[ChangeSet, list[CopyPlan], SplitReport]:
+    """Split the marked companies; fill `Tilldelad`, log the audit, plan each member's copy.
+
+    `reachable` tells a CRM link the run can follow; the others are not named for `undo`.
+    """
+    skord = group_tables.get(SKORD)
+    if skord is None:
+        raise MissingTab(f"{group_tables.source} has no tab '{SKORD}': run `chas-sheets harvest --prepare` first")
+    members = member_names(group_tables)
+    wishes = read_wishes(skord, members)
+    allocation = allocate(wishes, seed)
+    keys = skord_keys(skord)
+    names = {key: skord.text(key, COMPANY) for key in keys}
+    report = SplitReport(group_tables.source, allocation, names, members)
+
+    changes = group_tables.id_changes()
+    holders = allocation.holders
+    for key in keys:
+        new = ", ".join(holders.get(key, ())) or None
+        old = skord.df.at[key, ASSIGNED] if skord.has(ASSIGNED) else None
+        if as_text(old) != as_text(new):
+            changes.set_cell(SKORD, key, ASSIGNED, old, new, "harvest split")
+    companies = group_companies(group_tables, today)
+    leads, log = group_tables["Leads"], group_tables.get("Kontaktlogg")
+    lead_columns = [c for c in contract().tab("Leads").headers if leads.has(c)]
+    log_columns = [c for c in contract().tab("Kontaktlogg").headers if log is not None and log.has(c)]
+    link_of = {row.row_id: row for row in companies.links.rows}
+    company_leads: dict[str, list[dict]] = {}
+    log_rows: dict[str, list[dict]] = {}
+    for key in (k for k in keys if k in holders):
+        company = companies.find(key, names[key])
+        if company is None:
+            report.warnings.append(f"Skörd row {skord.sheet_rows[key]} ({names[key]}) matches no company in "
+                                   "Leads any more: nothing to copy for it")
+            continue
+        company_leads[key] = [{c: leads.df.at[lead, c] for c in lead_columns} for lead in company.lead_ids]
+        log_rows[key] = []
+        for row_id in company.log_row_ids:
+            row = {c: log.df.at[row_id, c] for c in log_columns}
+            linked = [lead for lead in link_of[row_id].lead_ids if lead in company.lead_ids]
+            row["Lead-ID"] = linked[0] if len(linked) == 1 else None
+            log_rows[key].append(row)
+
+    medlemmar = group_tables["Medlemmar"]
+    reference = {medlemmar.text(r, "Namn"): medlemmar.text(r, "Individuellt CRM") for r in medlemmar.df.index}
+    plans = [CopyPlan(member, reference.get(member, ""), allocation.bundles[member],
+                      {k: company_leads[k] for k in allocation.bundles[member] if k in company_leads},
+                      {k: log_rows[k] for k in allocation.bundles[member] if k in log_rows})
+             for member in members]
+    previous = previous_splits(group_tables).get(allocation.commitment)
+    if previous and previous[0] == seed:
+        report.already_logged = previous[1]
+    else:
+        changes.appends.extend(audit_notes(allocation, names, members))
+        # The CRMs this run will write too, for `undo` (its multi-spreadsheet convention).
+        changes.appends.extend(RowAppend(LOG_TAB, {"Kolumn": RUN_IN, "Efter": plan.reference}, "harvest copies here")
+                               for plan in plans if plan.companies and plan.reference and reachable(plan.reference))
+    return changes, plans, report
+
+
+__all__ = ["ALGORITHM_VERSION", "AUDIT_COLUMN", "CopyPlan", "SplitReport", "audit_notes", "plan_split",
+           "previous_splits"]

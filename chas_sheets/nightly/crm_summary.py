@@ -1,0 +1,201 @@
+"""One CRM in the nightly run: its change set and the summary its figures need (pure).
+
+From one raw read: the IDs to fill and the processed rule (exactly `mark-processed`'s plan),
+the counts `status` computes (distinct companies, processed leads, dialogues), the CRM
+quality warnings `check` finds, duplicate leads (reported, never merged at night), and a
+`CrmSummary`: small, JSON-able, independent of `today`, so that the figures of a CRM that has
+not changed can be recomputed for a new day from the summary kept in `Nattkörning` without
+reading the CRM again. The run keeps only summaries, one CRM's tables at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from chas_sheets.programme.calendar import parse_date
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.check.report import check_workbook
+from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key, registrable_domain
+from chas_sheets.processed.contactlog import LogLinks, link_log, same_person
+from chas_sheets.processed.plan import MarkReport, lead_states, plan_mark_processed
+from chas_sheets.processed.rules import DIALOG
+from chas_sheets.status.report import status_report
+from chas_sheets.sheet.tables import RawWorkbook, Table, load_tables
+from chas_sheets.sheet.values import as_text, is_blank
+
+# The seeds' long-recruitment companies (Sprint 1): large consultancies, large product
+# companies, heavy industry and the public sector. "Large" is the EU's large enterprise (250
+# employees or more); a blank size gives the company the benefit of the doubt.
+LONG_RECRUITMENT_TYPES = ("Konsultbolag", "Produktbolag", "Industri", "Offentlig sektor")
+LARGE_COMPANY_EMPLOYEES = 250
+
+
+@dataclass
+class CrmSummary:
+    """What the nightly figures need from one CRM (dates as ISO text, '' when unknown)."""
+
+    kind: str  # "group" or "individual"
+    leads: int = 0
+    companies: int = 0  # distinct, as `status` counts them
+    processed: int = 0
+    dialogues: int = 0  # leads whose status is Dialog
+    long_recruitment: int = 0  # distinct companies of the long-recruitment kinds
+    quality_warnings: int = 0
+    unmatched_log_rows: int = 0
+    # [lead ID, company, org.nr, website domain, e-mail domain, added (ISO), added by, processed (ISO)]
+    lead_rows: list[list[str]] = field(default_factory=list)
+    # one per counted log row: [date (ISO), by, [lead IDs]]
+    attempts: list[list] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)  # each event's date ('' when none)
+    members: list[str] = field(default_factory=list)  # group CRM: Medlemmar names
+    duplicates: list[list[str]] = field(default_factory=list)  # [lead ID, lead ID, label]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CrmSummary":
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    # dates, parsed once per use ------------------------------------------------------------
+    def added_dates(self) -> list[tuple[dt.date | None, str]]:
+        return [(_iso(row[5]), row[6]) for row in self.lead_rows]
+
+    def processed_dates(self) -> list[dt.date]:
+        return [day for day in (_iso(row[7]) for row in self.lead_rows) if day]
+
+    def attempt_dates(self) -> list[tuple[dt.date, str]]:
+        return [(day, row[1]) for row in self.attempts if (day := _iso(row[0]))]
+
+    def event_dates(self) -> list[dt.date | None]:
+        return [_iso(day) for day in self.events]
+
+
+def _iso(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+@dataclass
+class CrmPlan:
+    changes: ChangeSet
+    report: MarkReport
+    summary: CrmSummary
+
+
+CRM_TABS = ("Leads", "Kontaktlogg", "Event", "Medlemmar")
+
+
+def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
+    """The night's work on one CRM read (`kind`: 'group' or 'individual')."""
+    tables = load_tables(raw, ["Leads"], CRM_TABS[1:])
+    changes, report = plan_mark_processed(tables, today)
+    status = status_report(tables, today, kind)
+    leads, log = tables["Leads"], tables.get("Kontaktlogg")
+    links = link_log(leads, log, today) if log is not None else LogLinks()
+    summary = CrmSummary(
+        kind=kind, leads=status.leads, companies=status.companies, processed=status.processed,
+        dialogues=status.by_status.get(DIALOG, 0), long_recruitment=_long_recruitment(leads),
+        quality_warnings=check_workbook(raw, today, "group" if kind == "group" else "student").count("warning"),
+        unmatched_log_rows=status.unmatched_log_rows,
+        lead_rows=_lead_rows(leads, links),
+        attempts=_attempt_rows(log, links),
+        events=_event_dates(tables.get("Event"), today),
+        members=_members(tables.get("Medlemmar")),
+        duplicates=find_duplicate_leads(leads),
+    )
+    return CrmPlan(changes, report, summary)
+
+
+def _lead_rows(leads: Table, links: LogLinks) -> list[list[str]]:
+    rows = []
+    for state in lead_states(leads, links):
+        lead_id = state.lead_id
+        processed = state.decision.processed_date if state.writes else parse_date(state.cell_processed)
+        if not state.processed:
+            processed = None
+        rows.append([
+            lead_id, state.company, leads.text(lead_id, "Org.nr"),
+            registrable_domain(leads.text(lead_id, "Webbplats")) or "",
+            registrable_domain(leads.text(lead_id, "E-post")) or "",
+            _date_text(leads, lead_id, "Tillagd"), leads.text(lead_id, "Tillagd av"),
+            processed.isoformat() if processed else "",
+        ])
+    return rows
+
+
+def _date_text(table: Table, row_id: str, column: str) -> str:
+    if not table.has(column):
+        return ""
+    day = parse_date(table.df.at[row_id, column])
+    return day.isoformat() if day else ""
+
+
+def _attempt_rows(log: Table | None, links: LogLinks) -> list[list]:
+    if log is None:
+        return []
+    return [[row.attempt.date.isoformat(), log.text(row.row_id, "Av"), list(row.lead_ids)]
+            for row in links.rows if row.attempt is not None]
+
+
+def _event_dates(events: Table | None, today: dt.date) -> list[str]:
+    if events is None:
+        return []
+    out = []
+    for row_id in events.df.index:
+        day = parse_date(events.df.at[row_id, "Datum"], today) if events.has("Datum") else None
+        out.append(day.isoformat() if day else "")
+    return out
+
+
+def _members(members: Table | None) -> list[str]:
+    if members is None:
+        return []
+    return [name for name in (members.text(row_id, "Namn") for row_id in members.df.index) if name]
+
+
+def is_long_recruitment(typ: object, size: object) -> bool:
+    from chas_sheets.sheet.schema import contract
+
+    word = contract().tab("Leads").column("Typ").canonical_value(typ)
+    if word not in LONG_RECRUITMENT_TYPES:
+        return False
+    if is_blank(size):
+        return True
+    digits = "".join(ch for ch in as_text(size) if ch.isdigit())
+    return not digits or int(digits) >= LARGE_COMPANY_EMPLOYEES
+
+
+def _long_recruitment(leads: Table) -> int:
+    keys = set()
+    for lead_id in leads.df.index:
+        typ = leads.df.at[lead_id, "Typ"] if leads.has("Typ") else None
+        size = leads.df.at[lead_id, "Storlek"] if leads.has("Storlek") else None
+        if is_long_recruitment(typ, size):
+            keys.add(company_key(leads.text(lead_id, "Företag")))
+    return len(keys - {""})
+
+
+def find_duplicate_leads(leads: Table) -> list[list[str]]:
+    """Pairs of leads that are the same lead: the same company (company module) and contact
+    persons that do not differ (the same person, or both blank). Reported, never merged here."""
+    refs = [CompanyRef(lead_id, leads.text(lead_id, "Företag"), leads.text(lead_id, "Org.nr"),
+                       leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post"))
+            for lead_id in leads.df.index if leads.text(lead_id, "Företag")]
+    if not refs:
+        return []
+    clusters = cluster_companies(refs)
+    by_cluster: dict[str, list[str]] = defaultdict(list)
+    for ref in refs:
+        by_cluster[clusters.key_of(ref.ref)].append(ref.ref)
+    order = {lead_id: n for n, lead_id in enumerate(leads.df.index)}
+    pairs = []
+    for key, members in by_cluster.items():
+        for a, b in itertools.combinations(sorted(members, key=order.get), 2):
+            ca, cb = leads.text(a, "Kontaktperson"), leads.text(b, "Kontaktperson")
+            if (not ca and not cb) or same_person(ca, cb):
+                label = clusters[key].name + (f" ({ca or cb})" if ca or cb else "")
+                pairs.append([a, b, label])
+    return pairs

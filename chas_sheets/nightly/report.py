@@ -1,0 +1,577 @@
+"""`nightly`: backoffice's figures and tabs from the register and the CRM summaries (pure).
+
+Input: the parsed register and, per CRM, its `CrmSummary` (or the one-line reason it could
+not be read). Output: the tabs the run owns in the register, each rewritten whole —
+`Dashboard` (a row per group and per student, with the run's date and a status ok / behind /
+error with its reason, and a chart of the count against the goal), `Överbearbetning`,
+`Placering` and `Medlemsbidrag` — and every figure for `--json`.
+
+Decisions where the seeds are silent (also in the README):
+- "the last 7 days" is today and the 6 days before it; "the last 28 days" likewise.
+- Key dates come from the calendar (the register's Kalender, else the defaults): the LIA
+  search starts when `Sprint 1` starts, the company goal is due when it ends, the soft and
+  hard deadlines are the ends of `Sprint 2` and `Sprint 4`.
+- A student is *behind*: after the hard deadline without a LIA or a placement; during Sprint
+  1 with fewer companies than the goal pro rata (50 × days gone / days in the sprint); after
+  it with fewer than 50; in a reach-out period (its focus says reachout or last push) with no
+  attempt in the last 7 days. A registered or placed LIA is always *ok*. Before the LIA
+  search individual figures are shown but not judged.
+- A group is *behind* with fewer leads than its goal (30 before its Big Bang Day, then its
+  Delmål counted in leads added since that day, an undated lead counting as older: see
+  `calendar.GroupGoal`), or in Fas 2 with neither new nor processed leads in the last 7 days. From the start
+  of the LIA search the group phase is over (the seeds: groups work in the first two phases)
+  and a group is no longer judged.
+- `Placering` before the hard deadline (from the start of the LIA search): students at risk,
+  with no dialogue and under the company goal.
+- A CRM that could not be read tonight is an error row in `Dashboard`; in the tabs that
+  aggregate over CRMs (`Överbearbetning`, `Medlemsbidrag`) its summary from the last night it
+  was read stands in for it (`CrmOutcome.stand_in`), as an unchanged CRM's does: one bad
+  night (network down) must not empty tabs backoffice reads. When a CRM whose data those tabs
+  held has no such summary, the run keeps the tab's rows as they were (`kept_tabs`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from chas_sheets.programme import calendar
+from chas_sheets.programme.calendar import Deadline, Period, cohort_year_for, company_goal, default_calendar, group_goal, period_on
+from chas_sheets.sheet.changes import TabReplacement
+from chas_sheets.processed.contactlog import same_person
+from chas_sheets.errors import InvalidInput
+from chas_sheets.nightly.crm_summary import CrmSummary
+from chas_sheets.nightly.overprocessing import Contact, Holding, OverprocessedCompany, find_overprocessing
+from chas_sheets.programme.register import Register, RegisterGroup, RegisterStudent
+from chas_sheets.text import fold, fold_words
+from chas_sheets.sheet.values import as_text
+
+OK, BEHIND, ERROR = "ok", "behind", "error"
+STATUS_WORDS = {OK: "OK", BEHIND: "Efter", ERROR: "Fel"}
+RECENT_DAYS = 7
+MONTH_DAYS = 28
+
+DASHBOARD = "Dashboard"
+OVERPROCESSING = "Överbearbetning"
+PLACEMENT = "Placering"
+MEMBERS = "Medlemsbidrag"
+OWNED_TABS = (DASHBOARD, OVERPROCESSING, PLACEMENT, MEMBERS)
+RISK = "Risk"
+
+DASHBOARD_HEADERS = (
+    "Datum", "Typ", "Namn", "Grupp", "Status", "Orsak", "Period", "Företag", "Leads", "Mot mål", "Mål",
+    "I fas", "Nya leads 7 d", "Bearbetade 7 d", "Balans 7 d", "Event", "Långa rekryteringar", "Försök 7 d",
+    "Försök 28 d", "Dialoger", "Bearbetade", "LIA registrerad", "Dagar till deadline", "Kvalitetsvarningar",
+    "Dubbletter", "Senaste aktivitet", "CRM",
+)
+OVERPROCESSING_HEADERS = ("Datum", "Företag", "Nyckel", "Antal CRM", "I CRM hos", "Antal kontaktare",
+                          "Kontaktad av", "Från", "Till", "Orsak")
+PLACEMENT_HEADERS = ("Datum", "Lista", "Namn", "Grupp", "E-post", "Orsak", "Företag", "Dialoger", "Försök 28 d",
+                     "Senaste aktivitet", "LIA-företag", "LIA registrerad", "Placerad")
+MEMBER_HEADERS = ("Datum", "Grupp", "Namn", "Medlem", "Leads tillagda", "Leads tillagda 28 d", "Försök",
+                  "Försök 28 d")
+
+# The chart spec both backends draw (xlsx: backends/xlsx_chart.py; Google: addChart in
+# backends/google_format.py): a bar per row, the category column against the series columns.
+# A group's bar is its leads; from its Big Bang Day with a Delmål, the leads added since then.
+DASHBOARD_CHART = {"type": "bar", "title": "Företag (grupper: leads; med delmål nya sedan Big Bang Day) mot mål",
+                   "category": "Namn",
+                   "series": ["Mot mål", "Mål"]}
+
+
+# --------------------------------------------------------------------------- calendar
+@dataclass(frozen=True)
+class Milestones:
+    lia_start: dt.date
+    goal_day: dt.date
+    soft_deadline: dt.date
+    hard_deadline: dt.date
+
+    def next_deadline(self, today: dt.date) -> Deadline | None:
+        for when, name in ((self.goal_day, f"Mål: {calendar.INDIVIDUAL_GOAL} företag"),
+                           (self.soft_deadline, "Soft deadline: LIA registrerad"),
+                           (self.hard_deadline, "Hard deadline: LIA registrerad")):
+            if when >= today:
+                return Deadline(name, when, (when - today).days)
+        return None
+
+
+def milestones(periods: Iterable[Period], today: dt.date) -> Milestones:
+    """Key dates from the calendar's sprints; a sprint the calendar lacks keeps its default date."""
+    defaults = {fold(p.name): p for p in default_calendar(cohort_year_for(today))}
+    found = {fold(p.name): p for p in periods}
+    sprint = lambda n: found.get(f"sprint{n}") or defaults[f"sprint{n}"]  # noqa: E731
+    return Milestones(sprint(1).start, sprint(1).end, sprint(2).end, sprint(4).end)
+
+
+def _reach_out(period: Period | None) -> bool:
+    words = fold_words(period.focus) if period else ""
+    return "reachout" in words.replace(" ", "") or "last push" in words
+
+
+def _recent(day: dt.date | None, today: dt.date, days: int) -> bool:
+    return day is not None and 0 <= (today - day).days < days
+
+
+def _last_activity(summary: CrmSummary, today: dt.date) -> dt.date | None:
+    days = [d for d, _ in summary.attempt_dates()] + [d for d, _ in summary.added_dates() if d]
+    days = [d for d in days if d <= today]  # a date ahead of today is a typo, not activity
+    return max(days, default=None)
+
+
+# --------------------------------------------------------------------------- figures
+@dataclass
+class GroupFigures:
+    name: str
+    crm: str
+    status: str
+    reason: str
+    period: str
+    goal: int | None = None
+    goal_since: dt.date | None = None  # with a Delmål: only leads added on or after this day count
+    companies: int | None = None
+    leads: int | None = None
+    toward_goal: int | None = None  # the leads the goal counts
+    on_track: bool | None = None
+    new_leads_7: int | None = None
+    processed_7: int | None = None
+    balance_7: int | None = None
+    events: int | None = None
+    attempts_7: int | None = None
+    attempts_28: int | None = None
+    dialogues: int | None = None  # the programme lead follows these up (seed 001)
+    duplicates: int | None = None
+    quality_warnings: int | None = None
+    last_activity: dt.date | None = None
+
+
+@dataclass
+class StudentFigures:
+    name: str
+    group: str
+    email: str
+    crm: str
+    status: str
+    reason: str
+    period: str
+    goal: int
+    lia_company: str = ""
+    lia_registered: dt.date | None = None
+    placed: dt.date | None = None
+    days_to_deadline: int | None = None
+    has_crm: bool = False
+    companies: int | None = None
+    leads: int | None = None
+    long_recruitment: int | None = None
+    attempts_7: int | None = None
+    attempts_28: int | None = None
+    dialogues: int | None = None
+    processed: int | None = None
+    duplicates: int | None = None
+    quality_warnings: int | None = None
+    last_activity: dt.date | None = None
+
+
+def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str | None, today: dt.date,
+                  register: Register) -> GroupFigures:
+    period = period_on(today, _calendar(register, today, group.big_bang_day, group.name))
+    figures = GroupFigures(group.name, group.crm_ref, ERROR, "", period.name if period else "")
+    try:
+        goal = group_goal(today, group.big_bang_day, group.delmal)
+    except InvalidInput as exc:
+        figures.reason = f"Delmål: {exc}"
+        return figures
+    figures.goal, figures.goal_since = goal.target, goal.since
+    if error or summary is None:
+        figures.reason = error or "ingen länk till gruppens CRM i registret"
+        return figures
+    added = summary.added_dates()
+    new = sum(_recent(day, today, RECENT_DAYS) for day, _ in added)
+    done = sum(_recent(day, today, RECENT_DAYS) for day in summary.processed_dates())
+    figures.companies, figures.leads = summary.companies, summary.leads
+    figures.toward_goal = goal.count(day for day, _ in added) if goal.since else summary.leads
+    figures.on_track = figures.toward_goal >= goal.target
+    figures.new_leads_7, figures.processed_7, figures.balance_7 = new, done, new - done
+    figures.events = len(summary.events)
+    # Seed 001: the programme lead "Följer upp på Career-gruppernas dialoger med branschen, för
+    # att hålla kontakterna varma": the group's contacts and open dialogues, as for a student.
+    attempts = [day for day, _ in summary.attempt_dates()]
+    figures.attempts_7 = sum(_recent(day, today, RECENT_DAYS) for day in attempts)
+    figures.attempts_28 = sum(_recent(day, today, MONTH_DAYS) for day in attempts)
+    figures.dialogues = summary.dialogues
+    figures.duplicates, figures.quality_warnings = len(summary.duplicates), summary.quality_warnings
+    figures.last_activity = _last_activity(summary, today)
+    lia_start = milestones(_calendar(register, today, None, group.name), today).lia_start
+    if today >= lia_start:  # from Sprint 1 the students work alone: the group is not judged
+        figures.status, figures.reason = OK, f"gruppfasen avslutad {(lia_start - dt.timedelta(days=1)).isoformat()}"
+    elif not figures.on_track:
+        figures.status, figures.reason = BEHIND, _group_goal_text(figures.toward_goal, goal, today)
+    elif period is not None and fold(period.name) == "fas2" and not new and not done:
+        figures.status, figures.reason = BEHIND, f"inga nya eller bearbetade leads senaste {RECENT_DAYS} dagarna"
+    else:  # a Delmål reached is said, so no one reads the total in `Leads` as its count
+        figures.status, figures.reason = OK, _group_goal_text(figures.toward_goal, goal, today) if goal.since else ""
+    return figures
+
+
+def _group_goal_text(count: int, goal: calendar.GroupGoal, today: dt.date) -> str:
+    """'12 av 30 leads (före Big Bang Day)', '25 av 20 leads tillagda sedan Big Bang Day 2026-12-08 (delmål)'."""
+    if goal.since:
+        return f"{count} av {goal.target} leads tillagda sedan Big Bang Day {goal.since.isoformat()} (delmål)"
+    return f"{count} av {goal.target} leads ({'före Big Bang Day' if today < goal.big_bang_day else 'inget delmål satt'})"
+
+
+def student_figures(student: RegisterStudent, summary: CrmSummary | None, error: str | None, today: dt.date,
+                    register: Register) -> StudentFigures:
+    periods = _calendar(register, today, None, student.name)
+    period = period_on(today, periods)
+    dates = milestones(periods, today)
+    deadline = dates.next_deadline(today)
+    f = StudentFigures(student.name, student.group, student.email, student.crm_ref, OK, "",
+                       period.name if period else "", company_goal("individual", today),
+                       student.lia_company, student.lia_registered, student.placed,
+                       deadline.days_left if deadline else None, has_crm=summary is not None)
+    if summary is not None:
+        attempts = [day for day, by in summary.attempt_dates()
+                    if contacted_by(student.name, by) == student.name]  # not copied history
+        f.companies, f.leads, f.long_recruitment = summary.companies, summary.leads, summary.long_recruitment
+        f.attempts_7 = sum(_recent(day, today, RECENT_DAYS) for day in attempts)
+        f.attempts_28 = sum(_recent(day, today, MONTH_DAYS) for day in attempts)
+        f.dialogues, f.processed = summary.dialogues, summary.processed
+        f.duplicates, f.quality_warnings = len(summary.duplicates), summary.quality_warnings
+        f.last_activity = _last_activity(summary, today)
+    f.status, f.reason = _student_status(f, error, student, today, dates, period)
+    return f
+
+
+def _student_status(f: StudentFigures, error: str | None, student: RegisterStudent, today: dt.date,
+                    dates: Milestones, period: Period | None) -> tuple[str, str]:
+    if error:
+        return ERROR, error
+    if f.lia_registered:
+        return OK, f"LIA registrerad {f.lia_registered.isoformat()}"
+    if f.placed:
+        return OK, f"placerad {f.placed.isoformat()}"
+    if today > dates.hard_deadline:
+        return BEHIND, f"ingen LIA efter hard deadline {dates.hard_deadline.isoformat()}: placering"
+    if today < dates.lia_start:
+        return OK, f"LIA-sökandet börjar {dates.lia_start.isoformat()}"
+    if not student.crm:
+        return BEHIND, "inget individuellt CRM i registret"
+    if f.companies is None:
+        return BEHIND, "individuellt CRM saknas"
+    if today <= dates.goal_day:
+        sprint_days = (dates.goal_day - dates.lia_start).days + 1
+        expected = math.ceil(f.goal * ((today - dates.lia_start).days + 1) / sprint_days)
+        if f.companies < expected:
+            return BEHIND, (f"{f.companies} av {f.goal} företag; {expected} väntat i dag "
+                            f"({f.goal} senast {dates.goal_day.isoformat()})")
+    elif f.companies < f.goal:
+        return BEHIND, f"{f.companies} av {f.goal} företag (mål {dates.goal_day.isoformat()})"
+    if _reach_out(period) and not f.attempts_7:
+        return BEHIND, f"inga kontaktförsök senaste {RECENT_DAYS} dagarna ({period.name}: reachout)"
+    return OK, ""
+
+
+def _calendar(register: Register, today: dt.date, big_bang_day: dt.date | None, who: str) -> list[Period]:
+    try:
+        return register.calendar_for(today, big_bang_day)
+    except InvalidInput:  # a Big Bang Day outside the cohort: the default calendar without it
+        return register.calendar_for(today)
+
+
+# --------------------------------------------------------------------------- over-processing
+@dataclass(frozen=True)
+class CrmOwner:
+    """Whose a CRM is, as the register says: a group or a student."""
+
+    target: str
+    kind: str  # "group" or "individual"
+    owner: str  # the group's or the student's name
+
+
+def contacted_by(owner: str, by: str) -> str:
+    """Who made a contact logged in `owner`'s individual CRM: the owner, unless `Av` names someone
+    else (the history the harvest copies in from the group CRM keeps its `Av`), so a copied
+    contact counts once, for the person who made it, in every CRM it was copied to."""
+    return by if by and not same_person(by, owner) else owner
+
+
+def overprocessing(owners: Iterable[CrmOwner], summaries: Mapping[str, CrmSummary],
+                   today: dt.date) -> list[OverprocessedCompany]:
+    """Companies over-processed across every CRM read (group CRMs count for contacts, by `Av`)."""
+    holdings, contacts = [], []
+    seen = set()
+    for crm in owners:
+        summary = summaries.get(crm.target)
+        if summary is None or crm.target in seen:
+            continue
+        seen.add(crm.target)
+        individual = crm.kind == "individual"
+        for lead_id, company, orgnr, web, mail, *_ in summary.lead_rows:
+            holdings.append(Holding((crm.target, lead_id), crm.owner, individual, company, orgnr, web, mail))
+        for day, by, lead_ids in summary.attempts:
+            who = contacted_by(crm.owner, by) if individual else (by or f"{crm.owner} (grupp)")
+            contacts += [Contact((crm.target, lead_id), who, dt.date.fromisoformat(day)) for lead_id in lead_ids]
+    return find_overprocessing(holdings, contacts, today)
+
+
+# --------------------------------------------------------------------------- placement
+@dataclass(frozen=True)
+class PlacementRow:
+    list: str  # "Placering", "Egen LIA efter placering", "Risk"
+    student: StudentFigures
+    reason: str
+
+
+def placement(students: Iterable[StudentFigures], dates: Milestones, today: dt.date) -> list[PlacementRow]:
+    rows = []
+    for s in students:
+        if s.placed and s.lia_registered and s.lia_registered > s.placed:
+            rows.append(PlacementRow("Egen LIA efter placering", s,
+                                     f"LIA registrerad {s.lia_registered.isoformat()} efter placering "
+                                     f"{s.placed.isoformat()}: backoffice kan neka den"))
+        elif s.lia_registered or s.placed:
+            continue
+        elif today > dates.hard_deadline:
+            rows.append(PlacementRow("Placering", s, f"ingen LIA registrerad efter hard deadline "
+                                                     f"{dates.hard_deadline.isoformat()}"))
+        elif today >= dates.lia_start and s.status != ERROR and not s.dialogues and (s.companies or 0) < s.goal:
+            what = f"{s.companies} av {s.goal} företag" if s.has_crm else "inget individuellt CRM"
+            rows.append(PlacementRow(RISK, s, f"ingen dialog, {what}"))
+    order = {"Egen LIA efter placering": 0, "Placering": 1, RISK: 2}
+    return sorted(rows, key=lambda row: order[row.list])
+
+
+# --------------------------------------------------------------------------- members
+@dataclass
+class MemberFigures:
+    group: str
+    name: str
+    member: bool  # in the group's Medlemmar tab or the register's Studerande for the group
+    leads_added: int = 0
+    leads_added_28: int = 0
+    attempts: int = 0
+    attempts_28: int = 0
+    phase1: dict[str, str] = field(default_factory=dict)
+
+
+def member_figures(group: RegisterGroup, summary: CrmSummary, register: Register, today: dt.date) -> list[MemberFigures]:
+    """Each member's input (leads by `Tillagd av`) and output (attempts by `Av`), all time and
+    the last 28 days. A name matching no member, or several, gets a row of its own."""
+    students = register.members_of(group.name)
+    names: list[str] = []
+    for name in [*summary.members, *(s.name for s in students)]:
+        if not any(same_person(name, known) and len(fold_words(name).split()) == len(fold_words(known).split())
+                   for known in names):
+            names.append(name)
+    rows = {name: MemberFigures(group.name, name, True) for name in names}
+    for name, row in rows.items():
+        student = next((s for s in students if same_person(s.name, name)), None)
+        row.phase1 = {column: value for column, value in (student.phase1 if student else ())}
+        if not student:
+            row.phase1 = {column: "" for column in register.phase1_columns}
+
+    def credit(who: str) -> MemberFigures:
+        matches = [name for name in names if who and same_person(who, name)]
+        key = matches[0] if len(matches) == 1 else (who or "(inget namn)")
+        if key not in rows:
+            rows[key] = MemberFigures(group.name, key, False, phase1={c: "" for c in register.phase1_columns})
+        return rows[key]
+
+    for day, who in summary.added_dates():
+        row = credit(who)
+        row.leads_added += 1
+        row.leads_added_28 += _recent(day, today, MONTH_DAYS)
+    for day, who in summary.attempt_dates():
+        row = credit(who)
+        row.attempts += 1
+        row.attempts_28 += _recent(day, today, MONTH_DAYS)
+    return list(rows.values())
+
+
+# --------------------------------------------------------------------------- the report
+@dataclass
+class CrmOutcome:
+    """What happened to one CRM tonight."""
+
+    target: str
+    summary: CrmSummary | None = None
+    error: str | None = None
+    skipped: bool = False  # unchanged since it was last read: figures from the kept summary
+    stand_in: CrmSummary | None = None  # could not be read: its last summary, for cross-CRM tabs
+    last_read: str = ""  # ISO date of the night the stand-in was read
+    planned: int = 0
+    written: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NightlyReport:
+    today: dt.date
+    groups: list[GroupFigures]
+    students: list[StudentFigures]
+    overprocessed: list[OverprocessedCompany]
+    placement: list[PlacementRow]
+    members: list[MemberFigures]
+    milestones: Milestones
+    phase1_columns: tuple[str, ...] = ()
+    crms: dict[str, CrmOutcome] = field(default_factory=dict)
+    kept_tabs: list[str] = field(default_factory=list)  # not rewritten: last night's rows kept
+
+    @property
+    def unread(self) -> list[CrmOutcome]:
+        """CRMs that could not be read tonight (no summary of tonight's)."""
+        return [o for o in self.crms.values() if o.summary is None and o.error]
+
+    @property
+    def errors(self) -> int:
+        return sum(row.status == ERROR for row in [*self.groups, *self.students])
+
+    def counts(self) -> dict[str, int]:
+        rows = [*self.groups, *self.students]
+        return {status: sum(row.status == status for row in rows) for status in (OK, BEHIND, ERROR)}
+
+    def tabs(self) -> list[TabReplacement]:
+        return [dashboard_tab(self), overprocessing_tab(self), placement_tab(self), members_tab(self)]
+
+    def summary_line(self) -> str:
+        c = self.counts()
+        read = sum(not o.skipped and o.summary is not None for o in self.crms.values())
+        skipped = sum(o.skipped for o in self.crms.values())
+        written = sum(o.written for o in self.crms.values())
+        planned = sum(o.planned for o in self.crms.values())
+        return (f"nightly {self.today.isoformat()}: {len(self.groups)} groups, {len(self.students)} students: "
+                f"{c[OK]} ok, {c[BEHIND]} behind, {c[ERROR]} error; CRMs: {read} read, {skipped} unchanged, "
+                f"{written} of {planned} planned changes written; {len(self.overprocessed)} over-processed "
+                f"companies; {len(self.placement)} on Placering{self._unread_clause()}")
+
+    def _unread_clause(self) -> str:
+        unread = self.unread
+        if not unread:
+            return ""
+        parts = [f"{sum(o.stand_in is not None for o in unread)} counted from their last read"]
+        if self.kept_tabs:
+            parts.append(f"{', '.join(self.kept_tabs)} not updated (last night's rows kept)")
+        return f"; {len(unread)} CRMs could not be read ({'; '.join(parts)})"
+
+    def note(self) -> str:
+        """Nattkörning's note (Swedish, sheet content): what tonight could not update, and why."""
+        unread = self.unread
+        if not unread:
+            return ""
+        stand_ins = sorted({o.last_read for o in unread if o.stand_in is not None})
+        text = f"{self.today.isoformat()}: {len(unread)} CRM kunde inte läsas (se Dashboard, Status Fel)"
+        if stand_ins:
+            text += (f"; {sum(o.stand_in is not None for o in unread)} av dem räknas i {OVERPROCESSING} och "
+                     f"{MEMBERS} med sina siffror från senaste läsningen ({', '.join(stand_ins)})")
+        if self.kept_tabs:
+            text += f"; {', '.join(self.kept_tabs)} inte uppdaterade: förra körningens rader behålls"
+        return text + "; läses igen nästa natt"
+
+    def to_dict(self) -> dict:
+        return {
+            "today": self.today, "counts": self.counts(), "milestones": asdict(self.milestones),
+            "groups": [asdict(g) for g in self.groups],
+            "students": [asdict(s) for s in self.students],
+            "overprocessing": [c.to_dict() for c in self.overprocessed],
+            "placement": [{"list": r.list, "name": r.student.name, "group": r.student.group, "reason": r.reason}
+                          for r in self.placement],
+            "members": [asdict(m) for m in self.members],
+            "kept_tabs": self.kept_tabs,
+            "crms": {t: {"read": not o.skipped and o.summary is not None, "unchanged": o.skipped, "error": o.error,
+                         "counted_from": o.last_read if o.stand_in is not None else None,
+                         "planned": o.planned, "written": o.written, "warnings": o.warnings,
+                         "duplicates": o.summary.duplicates if o.summary else []}
+                     for t, o in self.crms.items()},
+        }
+
+
+def build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: dt.date) -> NightlyReport:
+    """Every figure of the night from the register and what each CRM gave."""
+    def outcome(target: str) -> tuple[CrmSummary | None, str | None]:
+        found = outcomes.get(target) if target else None
+        if not found:
+            return None, None
+        if found.error and found.stand_in is not None:
+            return found.summary, f"{found.error} (senast läst {found.last_read})"
+        return found.summary, found.error
+
+    groups = [group_figures(g, *outcome(g.crm), today, register) for g in register.groups]
+    students = [student_figures(s, *outcome(s.crm), today, register) for s in register.students]
+    summaries = {t: o.summary or o.stand_in for t, o in outcomes.items() if (o.summary or o.stand_in) is not None}
+    owners = [*(CrmOwner(g.crm, "group", g.name) for g in register.groups if g.crm),
+              *(CrmOwner(s.crm, "individual", s.name) for s in register.students if s.crm)]
+    members = [m for g in register.groups if g.crm in summaries
+               for m in member_figures(g, summaries[g.crm], register, today)]
+    dates = milestones(register.calendar_for(today), today)
+    return NightlyReport(today, groups, students, overprocessing(owners, summaries, today),
+                         placement(students, dates, today), members, dates, register.phase1_columns, dict(outcomes))
+
+
+# --------------------------------------------------------------------------- tabs
+def _cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    return value
+
+
+def dashboard_tab(report: NightlyReport) -> TabReplacement:
+    rows = []
+    for g in report.groups:
+        rows.append((report.today, "Grupp", g.name, g.name, STATUS_WORDS[g.status], g.reason, g.period,
+                     g.companies, g.leads, g.toward_goal, g.goal, g.on_track, g.new_leads_7, g.processed_7, g.balance_7,
+                     g.events, None, g.attempts_7, g.attempts_28, g.dialogues, None, None, None,
+                     g.quality_warnings, g.duplicates,
+                     g.last_activity, g.crm))
+    for s in report.students:
+        rows.append((report.today, "Studerande", s.name, s.group, STATUS_WORDS[s.status], s.reason, s.period,
+                     s.companies, s.leads, s.companies if s.has_crm else 0, s.goal,
+                     None if s.companies is None else s.companies >= s.goal, None, None, None, None,
+                     s.long_recruitment, s.attempts_7, s.attempts_28, s.dialogues, s.processed, s.lia_registered,
+                     s.days_to_deadline, s.quality_warnings, s.duplicates, s.last_activity, s.crm))
+    return TabReplacement(DASHBOARD, DASHBOARD_HEADERS, tuple(tuple(_cell(v) for v in row) for row in rows),
+                          chart=DASHBOARD_CHART)
+
+
+def overprocessing_tab(report: NightlyReport) -> TabReplacement:
+    rows = tuple(
+        (report.today, c.name, c.key, len(c.holders), ", ".join(c.holders) or None, len(c.contacters),
+         ", ".join(c.contacters) or None, c.window[0] if c.window else None, c.window[1] if c.window else None,
+         "; ".join(c.reasons))
+        for c in report.overprocessed)
+    return TabReplacement(OVERPROCESSING, OVERPROCESSING_HEADERS, rows)
+
+
+def placement_tab(report: NightlyReport) -> TabReplacement:
+    rows = tuple(
+        (report.today, r.list, r.student.name, r.student.group or None, r.student.email or None, r.reason,
+         r.student.companies, r.student.dialogues, r.student.attempts_28, r.student.last_activity,
+         r.student.lia_company or None, r.student.lia_registered, r.student.placed)
+        for r in report.placement)
+    return TabReplacement(PLACEMENT, PLACEMENT_HEADERS, rows)
+
+
+def old_rows(grid: Sequence[Sequence[Any]] | None, headers: Sequence[str],
+             keep: Callable[[dict[str, str]], bool]) -> tuple[tuple[Any, ...], ...]:
+    """The rows of a tab's last content (`grid`, header row first) that `keep` accepts (given
+    the row as text by header), laid out under `headers` (a column it lacks is empty)."""
+    if not grid:
+        return ()
+    at = {as_text(cell): i for i, cell in enumerate(grid[0]) if as_text(cell)}
+    value = lambda row, h: row[at[h]] if h in at and at[h] < len(row) else None  # noqa: E731
+    return tuple(tuple(value(row, h) for h in headers) for row in grid[1:]
+                 if any(cell not in (None, "") for cell in row)
+                 and keep({h: as_text(value(row, h)) for h in at}))
+
+
+def members_tab(report: NightlyReport) -> TabReplacement:
+    headers = (*MEMBER_HEADERS, *report.phase1_columns)
+    rows = tuple(
+        (report.today, m.group, m.name, _cell(m.member), m.leads_added, m.leads_added_28, m.attempts, m.attempts_28,
+         *(m.phase1.get(column) or None for column in report.phase1_columns))
+        for m in report.members)
+    return TabReplacement(MEMBERS, headers, rows)

@@ -1,0 +1,281 @@
+"""The nightly run's I/O: read the register, then each CRM once, write each at most once,
+then rewrite the register's own tabs (only those whose content changed). With `sharing`
+options the sharing audit runs right after the register is read (nightly_sharing: `Delning`).
+
+One CRM's tables are in memory at a time; what outlives a CRM is its small `CrmSummary`.
+A CRM that cannot be opened, read or written is an error row, never the end of the run,
+and never erases what the register's tabs knew about it: its `Nattkörning` row is kept (to
+be read again), its last summary stands in for it in the cross-CRM tabs, a cross-CRM tab
+whose data about it is unknown keeps its rows, its `Risk` row in `Placering` and its
+findings in `Delning` are kept (`keep_what_could_not_be_read`).
+Google requests are paced (`RequestPacer`) to stay inside the per-user quota.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from chas_sheets.backends import Backend
+from chas_sheets.sheet.changes import ChangeSet, TabReplacement
+from chas_sheets.errors import ChasSheetsError
+from chas_sheets.nightly.report import (ERROR, MEMBERS, OVERPROCESSING, OWNED_TABS, PLACEMENT, RISK, CrmOutcome, NightlyReport, build_report,
+                      old_rows)
+from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm
+from chas_sheets.nightly.sharing import NOT_CHECKED, SHARING, SharingOptions, SharingOutcome, run_sharing_audit, sharing_tab
+from chas_sheets.nightly.state import (STATE_HEADERS, STATE_TAB, ChangeDetector, Detection, Everything, NightState,
+                            decode_summary, encode_summary, parse_state, updated_state)
+from chas_sheets.programme.register import Register, read_register
+from chas_sheets.runner import Outcome, execute
+from chas_sheets.sheet.tables import RawWorkbook
+from chas_sheets.sheet.values import as_text
+
+COMMAND = "nightly"
+QUOTA_PER_MINUTE = 60  # Google Sheets: read and write requests per minute per user
+REQUESTS_PER_CHANGED_CRM = 3  # read, verify, write
+
+
+class RequestPacer:
+    """Keeps the requests of any 60 seconds within `per_minute`, by waiting before a CRM
+    whose expected requests would overrun the window (instead of meeting 429s)."""
+
+    def __init__(self, per_minute: int = QUOTA_PER_MINUTE, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.per_minute, self.clock, self.sleep = per_minute, clock, sleep
+        self.sent: deque[tuple[float, int]] = deque()
+        self.waited = 0.0
+
+    def _in_window(self, now: float) -> int:
+        while self.sent and now - self.sent[0][0] >= 60:
+            self.sent.popleft()
+        return sum(count for _, count in self.sent)
+
+    def before(self, expected: int) -> None:
+        expected = min(expected, self.per_minute)
+        while self.sent and self._in_window(self.clock()) + expected > self.per_minute:
+            wait = 60 - (self.clock() - self.sent[0][0])
+            self.waited += max(wait, 0)
+            self.sleep(max(wait, 0.01))
+
+    def record(self, count: int) -> None:
+        if count:
+            self.sent.append((self.clock(), count))
+
+
+def _requests(backend: Backend | None) -> int:
+    return int(getattr(backend, "requests_sent", 0) or 0)
+
+
+@dataclass(frozen=True)
+class CrmJob:
+    target: str  # resolved reference
+    kind: str  # "group" or "individual"
+    owner: str
+
+
+def crm_jobs(register: Register) -> list[CrmJob]:
+    """Each CRM the register names once (a CRM named twice is read once)."""
+    jobs: dict[str, CrmJob] = {}
+    for g in register.groups:
+        if g.crm:
+            jobs.setdefault(g.crm, CrmJob(g.crm, "group", g.name))
+    for s in register.students:
+        if s.crm:
+            jobs.setdefault(s.crm, CrmJob(s.crm, "individual", s.name))
+    return list(jobs.values())
+
+
+@dataclass
+class NightlyResult:
+    report: NightlyReport
+    register_outcome: Outcome | None
+    tabs_changed: list[str]
+    detection_note: str = ""
+    requests: int = 0
+    warnings: list[str] = field(default_factory=list)
+    sharing: SharingOutcome | None = None  # None: the audit was not asked for (or failed: a warning)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.report.errors else 0
+
+
+def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool) -> CrmOutcome:
+    """Read once, plan, write once if anything changed; every failure becomes the outcome's error."""
+    outcome = CrmOutcome(job.target)
+    try:
+        raw = backend.read(None)
+        plan = plan_crm(raw, job.kind, today)
+        del raw  # one CRM in memory at a time: the summary is all that outlives it
+        outcome.summary, outcome.planned = plan.summary, len(plan.changes)
+        outcome.warnings = [*plan.report.warnings[:20]]
+        written = execute(backend, plan.changes, COMMAND, apply)
+        outcome.written = written.written
+        outcome.warnings += [f"skipped: {s}" for s in written.skipped]
+    except ChasSheetsError as exc:
+        outcome.error = one_line(str(exc))
+    except Exception as exc:  # noqa: BLE001 — one broken CRM must never stop the night
+        outcome.error = one_line(f"{type(exc).__name__}: {exc}")
+    return outcome
+
+
+def one_line(text: str, most: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[: most - 1] + "…"
+
+
+def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
+                open_backend: Callable[[str], Backend], detector: ChangeDetector | None = None,
+                pacer: RequestPacer | None = None,
+                progress: Callable[[Sequence[CrmJob]], Any] | None = None,
+                sharing: SharingOptions | None = None) -> NightlyResult:
+    """The whole night. `open_backend` opens a CRM reference; `detector` (default: read
+    everything) tells which CRMs are unchanged; `progress(jobs)` wraps the loop (a bar);
+    `sharing` (default: none) runs the sharing audit and rewrites `Delning`."""
+    register, raw = read_register(register_backend, today, extra_tabs=(*OWNED_TABS, SHARING, STATE_TAB))
+    old_state = parse_state(raw.grids.get(STATE_TAB))
+    jobs = crm_jobs(register)
+    warnings = list(register.warnings)
+    audit = None
+    if sharing is not None:
+        try:
+            audit = run_sharing_audit(register, open_backend, sharing)
+        except Exception as exc:  # noqa: BLE001 — the audit is an extra: it never stops the night
+            warnings.append(f"sharing audit failed ({one_line(f'{type(exc).__name__}: {exc}')}); Delning kept as it was")
+    detector = detector or Everything()
+    try:
+        detection = detector.detect([job.target for job in jobs], old_state)
+    except ChasSheetsError as exc:  # the feed failing only costs a full read
+        warnings.append(f"change detection failed ({one_line(str(exc))}); every CRM is read")
+        detection = Everything().detect([job.target for job in jobs], old_state)
+    requests = detection.requests
+    if pacer:
+        pacer.record(_requests(register_backend) + detection.requests)
+    outcomes: dict[str, CrmOutcome] = {}
+    kept: dict[str, str] = {}
+    loop = progress(jobs) if progress else _Plain(jobs)
+    with loop as items:
+        for job in items:
+            if job.target in detection.unchanged:
+                summary = decode_summary(old_state.entries[job.target].summary)
+                outcomes[job.target] = CrmOutcome(job.target, CrmSummary.from_dict(summary), skipped=True)
+                continue
+            backend = None
+            if pacer:
+                pacer.before(REQUESTS_PER_CHANGED_CRM)
+            try:
+                backend = open_backend(job.target)
+            except ChasSheetsError as exc:
+                outcomes[job.target] = CrmOutcome(job.target, error=one_line(str(exc)))
+                continue
+            outcome = process_crm(job, backend, today, apply)
+            sent = _requests(backend)
+            requests += sent
+            if pacer:
+                pacer.record(sent)
+            outcomes[job.target] = outcome
+            if outcome.summary is not None and not outcome.error:
+                kept[job.target] = encode_summary(outcome.summary.to_dict())
+    _stand_in(outcomes, old_state)
+    report = build_report(register, outcomes, today)
+    state = updated_state(old_state, detection, kept, today.isoformat(), [job.target for job in jobs])
+    tabs = keep_what_could_not_be_read(
+        [*report.tabs(), *([sharing_tab(audit.report, today)] if audit else [])], report, raw, jobs, old_state, audit)
+    state.note = report.note()
+    if report.unread:
+        warnings.append(report.note())
+    tabs.append(TabReplacement(STATE_TAB, STATE_HEADERS, state.rows()))
+    # A newer feed token alone is no reason to write: the write itself would move the feed
+    # on, and every night would write again. The old token stays valid (a longer walk).
+    same_but_token = NightState(old_state.page_token, state.entries, state.note)
+    changed = [tab for tab in tabs if not same_tab(raw, tab) and not (
+        tab.tab == STATE_TAB and same_tab(raw, TabReplacement(STATE_TAB, STATE_HEADERS, same_but_token.rows())))]
+    if changed:  # a local save drops charts of tabs not rewritten: draw them again with the rest
+        changed = [tab for tab in tabs if tab in changed or tab.chart]
+    register_outcome = None
+    if changed:
+        if pacer:
+            pacer.before(2)
+        register_outcome = execute(register_backend, ChangeSet(replacements=changed), COMMAND, apply)
+    requests += _requests(register_backend)  # the register's read, verify and write
+    return NightlyResult(report, register_outcome, [tab.tab for tab in changed],
+                         _detection_note(detection, jobs), requests, warnings, audit)
+
+
+def _stand_in(outcomes: dict[str, CrmOutcome], state: NightState) -> None:
+    """A CRM that could not be read gets its summary from the last night it was read."""
+    for target, outcome in outcomes.items():
+        entry = state.entries.get(target)
+        if outcome.summary is None and outcome.error and entry:
+            data = decode_summary(entry.summary)
+            if data is not None:
+                outcome.stand_in, outcome.last_read = CrmSummary.from_dict(data), entry.read_on
+
+
+def keep_what_could_not_be_read(tabs: list[TabReplacement], report: NightlyReport, raw: RawWorkbook,
+                                jobs: Sequence[CrmJob], state: NightState,
+                                audit: SharingOutcome | None) -> list[TabReplacement]:
+    """The night's tabs, minus what a CRM that could not be read would wrongly erase:
+    - a cross-CRM tab is not rewritten (its rows kept; `report.kept_tabs`) while a CRM whose
+      data it held could not be read and has no summary to stand in (a CRM the state never
+      saw, while the state has others, never was in the tab: it does not hold the tab back);
+    - `Placering` keeps the `Risk` rows of students whose CRM failed (never judged at risk then);
+    - `Delning` keeps the earlier findings of CRMs that could not be checked tonight."""
+    kinds = {job.target: job.kind for job in jobs}
+    unknown = {o.target for o in report.unread if o.stand_in is None and (o.target in state.entries or not state.entries)}
+    held_by = {OVERPROCESSING: unknown, MEMBERS: {t for t in unknown if kinds.get(t) == "group"}}
+    unread_students = {(s.name, s.group) for s in report.students if s.status == ERROR}  # the CRM failed
+    unchecked = {c.crm for c in audit.report.crms if c.error} if audit else set()
+    kept = []
+    for tab in tabs:
+        if held_by.get(tab.tab) and old_rows(raw.grids.get(tab.tab), tab.headers, lambda row: True):
+            report.kept_tabs.append(tab.tab)
+            continue
+        if tab.tab == PLACEMENT and unread_students:
+            ours = {(row[2], row[3] or "") for row in tab.rows}
+            tab = TabReplacement(tab.tab, tab.headers, tab.rows + old_rows(
+                raw.grids.get(tab.tab), tab.headers, lambda row: row.get("Lista") == RISK and (
+                    row.get("Namn"), row.get("Grupp")) in unread_students - ours), tab.chart)
+        elif tab.tab == SHARING and unchecked:
+            tab = TabReplacement(tab.tab, tab.headers, tab.rows + old_rows(
+                raw.grids.get(tab.tab), tab.headers,
+                lambda row: row.get("CRM") in unchecked and row.get("Fynd") != NOT_CHECKED), tab.chart)
+        kept.append(tab)
+    return kept
+
+
+def _detection_note(detection: Detection, jobs: Sequence[CrmJob]) -> str:
+    return f"{len(detection.unchanged)} of {len(jobs)} CRMs unchanged since they were last read"
+
+
+class _Plain:
+    def __init__(self, items: Iterable):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _trimmed(cells: Sequence[Any]) -> list[str]:
+    text = [as_text(cell) for cell in cells]
+    while text and not text[-1]:
+        text.pop()
+    return text
+
+
+def same_tab(raw: RawWorkbook, tab: TabReplacement) -> bool:
+    """Whether the register already holds exactly this tab's content (then it is not rewritten)."""
+    grid = raw.grids.get(tab.tab)
+    if grid is None:
+        return False
+    current = [_trimmed(row) for row in grid]
+    while current and not current[-1]:
+        current.pop()
+    wanted = [_trimmed(tab.headers), *(_trimmed(row) for row in tab.rows)]
+    return current == wanted

@@ -1,0 +1,190 @@
+"""The processed rule (bearbetad) from a lead's contact log: pure, no I/O.
+
+From the seeds: a lead is processed after a `Ja`, a `Nej`, or three contact attempts without a
+reply. In date order (ties keep sheet order): the latest `Ja`/`Nej` decides; otherwise three
+`Inget svar` since the last answer make `Ingen respons` (processed on the third); an answer
+(`Svar`) makes `Dialog`; one or two unanswered attempts with no answer make `Kontaktad`.
+With no usable log rows the hand-set `Status` stands.
+
+Vocabulary: log values are recognised by whole value, folded (`INGET SVAR`, `Nej.`, `e-post`),
+against the aliases below. There is deliberately no prefix or fuzzy matching: free text such as
+"Nej, svarade inte" could mean either `Nej` or `Inget svar`, and a wrong `Nej` would close a
+lead. Such values are warnings and the row is not counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from chas_sheets.programme.calendar import format_day, parse_date
+from chas_sheets.text import fold
+from chas_sheets.sheet.values import is_blank
+
+# Outcomes (Utfall)
+INGET_SVAR, SVAR, JA, NEJ = "Inget svar", "Svar", "Ja", "Nej"
+# Channels (Kanal)
+TELEFON, MEJL, LINKEDIN, BESOK, ANNAT = "Telefon", "Mejl", "LinkedIn", "Besök", "Annat"
+# Lead statuses (Leads.Status)
+NY, KONTAKTAD, DIALOG, INGEN_RESPONS = "Ny", "Kontaktad", "Dialog", "Ingen respons"
+STATUSES = (NY, KONTAKTAD, DIALOG, JA, NEJ, INGEN_RESPONS)
+# A hand-set `Ingen respons` also counts: it is the rule's own word for a closed lead.
+PROCESSED_STATUSES = frozenset({JA, NEJ, INGEN_RESPONS})
+UNANSWERED_TO_CLOSE = 3
+# The seeds recommend the phone first; then the written channels.
+PREFERRED_CHANNELS = (TELEFON, MEJL, LINKEDIN)
+
+OUTCOME_ALIASES: dict[str, tuple[str, ...]] = {
+    INGET_SVAR: (
+        "inget svar", "ingen svar", "ej svar", "inte svar", "inget svar ännu", "inget svar än",
+        "ej svarat", "inte svarat", "svarar inte", "svarade inte", "obesvarad", "obesvarat",
+        "upptaget", "röstbrevlåda", "ingen respons", "no answer", "no reply", "no response",
+    ),
+    SVAR: ("svar", "svarat", "svarade", "besvarad", "fick svar", "answered", "replied", "reply"),
+    JA: ("ja", "yes", "ja tack", "japp"),
+    NEJ: ("nej", "no", "nej tack", "nej tyvärr", "avböjt", "avböjde", "avslag", "declined"),
+}
+CHANNEL_ALIASES: dict[str, tuple[str, ...]] = {
+    TELEFON: ("telefon", "tel", "tfn", "ring", "ringde", "ringt", "samtal", "telefonsamtal", "phone", "call"),
+    MEJL: ("mejl", "mail", "e-post", "epost", "email", "e-mail", "mejlat", "mailat", "mejla", "maila"),
+    LINKEDIN: ("linkedin", "linked in", "li", "linkedin-meddelande", "linkedin meddelande", "inmail"),
+    BESOK: ("besök", "besökte", "studiebesök", "möte", "fysiskt möte", "mässa", "på plats", "visit"),
+    ANNAT: ("annat", "övrigt", "other", "sms", "teams", "zoom"),
+}
+
+
+def _lookup(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {fold(alias): canonical for canonical, words in aliases.items() for alias in (canonical, *words)}
+
+
+_OUTCOMES = _lookup(OUTCOME_ALIASES)
+_CHANNELS = _lookup(CHANNEL_ALIASES)
+_STATUSES = _lookup({status: () for status in STATUSES})
+
+
+def parse_outcome(value: object) -> str | None:
+    """'INGET SVAR', 'Nej.', 'ej svar' -> the canonical outcome; None when unknown or blank."""
+    return _OUTCOMES.get(fold(value))
+
+
+def parse_channel(value: object) -> str | None:
+    """'tel', 'ringde', 'e-post', 'LinkedIn-meddelande' -> the canonical channel; None when unknown."""
+    return _CHANNELS.get(fold(value))
+
+
+def parse_status(value: object) -> str | None:
+    """A `Status` cell's canonical word ('ingen respons' -> 'Ingen respons'), None when unknown."""
+    return _STATUSES.get(fold(value))
+
+
+def parse_log_date(value: object, today: dt.date) -> dt.date | None:
+    """A `Datum` cell: date objects, serial days, ISO, d/m/yyyy, d/m-yy, yearless d/m.
+
+    A yearless 'd/m' is the most recent such date not after today + 7 days (see
+    chas_sheets.programme.calendar.parse_date). None means unparseable: warn and skip the row.
+    """
+    return parse_date(value, today)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    date: dt.date
+    channel: str | None  # canonical, or None when blank or unknown (still counts)
+    outcome: str  # canonical
+    source_row: object = None  # whatever the caller uses to point at the log row
+
+    def describe(self) -> str:
+        return f"{format_day(self.date)} {self.channel or 'okänd kanal'}"
+
+
+def parse_attempt(
+    date_value: object, channel_value: object, outcome_value: object, source_row: object, today: dt.date
+) -> tuple[Attempt | None, list[str]]:
+    """One `Kontaktlogg` row as an Attempt, plus warnings; never raises.
+
+    The row is left out of the rule (None) when its date is unparseable or its `Utfall` is blank
+    or unknown: counting a guess could close a lead. An unknown `Kanal` is only a warning.
+    A wholly blank row is None with no warning.
+    """
+    if all(is_blank(value) for value in (date_value, channel_value, outcome_value)):
+        return None, []
+    where = f"row {source_row}"
+    warnings = []
+    date = parse_log_date(date_value, today)
+    if date is None:
+        warnings.append(f"{where}: Datum {date_value!r} is not a date; the row is not counted")
+    outcome = parse_outcome(outcome_value)
+    if outcome is None:
+        what = "is empty" if is_blank(outcome_value) else f"{outcome_value!r} is not one of {', '.join(OUTCOME_ALIASES)}"
+        warnings.append(f"{where}: Utfall {what}; the row is not counted")
+    channel = parse_channel(channel_value)
+    if channel is None:
+        what = "is empty" if is_blank(channel_value) else f"{channel_value!r} is not one of {', '.join(CHANNEL_ALIASES)}"
+        warnings.append(f"{where}: Kanal {what}")
+    if date is None or outcome is None:
+        return None, warnings
+    return Attempt(date, channel, outcome, source_row), warnings
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the rule says about one lead.
+
+    from_log False: there were no usable attempts, the hand-set status stands and the caller
+    writes nothing (`Status` and `Bearbetad` keep what is there). from_log True: `status` and
+    `processed_date` are the values `Status` and `Bearbetad` should hold (None: blank).
+    """
+
+    status: str | None
+    processed_date: dt.date | None
+    reason: str
+    from_log: bool = True
+
+    @property
+    def processed(self) -> bool:
+        return parse_status(self.status) in PROCESSED_STATUSES
+
+
+def decide(attempts: Iterable[Attempt], hand_status: object = None) -> Decision:
+    """Apply the processed rule. Give attempts in sheet order: ties on a date keep it."""
+    ordered = sorted(attempts, key=lambda attempt: attempt.date)  # stable: ties keep sheet order
+    if not ordered:
+        status = None if is_blank(hand_status) else parse_status(hand_status) or str(hand_status).strip()
+        return Decision(status, None, "no log rows: the hand-set status stands", from_log=False)
+    answers = [attempt for attempt in ordered if attempt.outcome in (JA, NEJ)]
+    if answers:
+        last = answers[-1]
+        return Decision(last.outcome, last.date, f"{last.outcome}: {last.describe()}")
+    last_svar, unanswered = _since_last_answer(ordered)
+    after = f" since Svar {last_svar.describe()}" if last_svar else ""
+    if len(unanswered) >= UNANSWERED_TO_CLOSE:
+        closing = unanswered[:UNANSWERED_TO_CLOSE]
+        return Decision(INGEN_RESPONS, closing[-1].date, f"{len(closing)} unanswered{after}: {_listed(closing)}")
+    if last_svar:
+        then = f"; then {len(unanswered)} unanswered: {_listed(unanswered)}" if unanswered else ""
+        return Decision(DIALOG, None, f"Svar: {last_svar.describe()}{then}")
+    return Decision(KONTAKTAD, None, f"{len(unanswered)} unanswered: {_listed(unanswered)}")
+
+
+def next_channel(attempts: Iterable[Attempt]) -> str | None:
+    """The channel to try next for an open lead: the first of Telefon, Mejl, LinkedIn not yet
+    tried without reply since the last answer (phone first, as the seeds recommend).
+    None when the lead is processed: find a new contact person at the company instead."""
+    attempts = list(attempts)
+    if decide(attempts).processed:
+        return None
+    _, unanswered = _since_last_answer(sorted(attempts, key=lambda attempt: attempt.date))
+    tried = {attempt.channel for attempt in unanswered}
+    return next((channel for channel in PREFERRED_CHANNELS if channel not in tried), PREFERRED_CHANNELS[0])
+
+
+def _since_last_answer(ordered: Sequence[Attempt]) -> tuple[Attempt | None, list[Attempt]]:
+    """The last `Svar` (or None) and the `Inget svar` attempts after it, in date order."""
+    last_svar_at = max((i for i, attempt in enumerate(ordered) if attempt.outcome == SVAR), default=-1)
+    last_svar = ordered[last_svar_at] if last_svar_at >= 0 else None
+    return last_svar, [attempt for attempt in ordered[last_svar_at + 1:] if attempt.outcome == INGET_SVAR]
+
+
+def _listed(attempts: Iterable[Attempt]) -> str:
+    return ", ".join(attempt.describe() for attempt in attempts)

@@ -1,0 +1,350 @@
+"""The programme calendar: phases, sprints, deadlines and company goals (pure, no I/O).
+
+A cohort is named by the year Y whose April starts its LIA search. Its default calendar,
+from the seeds (see crm-schema.md, "Default calendar"):
+
+    Fas 1                      1 Sep Y-1 .. the day before Big Bang Day
+    Fas 1, efter Big Bang Day  Big Bang Day .. 31 Dec Y-1
+    Fas 2                      1 Jan Y .. 31 Mar Y
+    Sprint 1..5                April; May-June; July; August-September; October
+
+Decisions where the seeds are silent (documented here and in the README):
+- Fas 1 ends with the autumn term, 31 December Y-1: groups are set in September, adjusted in
+  November "inför nästa fas", and Big Bang Day falls "mot slutet av Fas 1".
+- The default Big Bang Day is 1 December Y-1; a group's own date (the register's
+  `Big Bang Day`) replaces it. A Big Bang Day after 31 December moves the end of Fas 1 to it.
+- A day belongs to the cohort whose calendar is still running: 1 Sep-31 Oct Y is cohort Y
+  (Sprints 4-5), from 1 November Y it is cohort Y+1 (Fas 1). The Fas 1 of a new cohort that
+  overlaps the old cohort's last sprints needs a `Kalender` tab or an explicit cohort year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
+
+from chas_sheets.errors import InvalidInput
+from chas_sheets.text import fold, fold_words
+from chas_sheets.sheet.values import as_text, is_blank
+
+DEFAULT_BIG_BANG = (12, 1)  # (month, day) in the autumn of Y-1
+INDIVIDUAL_GOAL = 50  # distinct companies in an individual CRM by 30 April
+GROUP_GOAL_BEFORE_BIG_BANG = 30  # leads in the group CRM before Big Bang Day
+
+# How far past `today` a yearless `d/m` may lie and still be this year: a date logged a few
+# days ahead is a typo or a planned call, one months ahead is last year's.
+YEARLESS_MARGIN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    start: dt.date
+    end: dt.date  # inclusive
+    focus: str = ""
+    goal: str = ""
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+class Deadline(NamedTuple):
+    name: str
+    date: dt.date
+    days_left: int  # negative once passed
+    passed: bool = False  # the cohort's last deadline is behind us: nothing comes next
+
+
+# --------------------------------------------------------------------------- dates in cells
+
+_MONTHS = {
+    "jan": 1, "januari": 1, "feb": 2, "februari": 2, "mar": 3, "mars": 3, "apr": 4, "april": 4,
+    "maj": 5, "jun": 6, "juni": 6, "jul": 7, "juli": 7, "aug": 8, "augusti": 8,
+    "sep": 9, "sept": 9, "september": 9, "okt": 10, "oktober": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+# 3/5, 3/5/2025, 3/5-25, 3/5 2025 (Swedish day/month order)
+_DAY_MONTH = re.compile(r"(\d{1,2})/(\d{1,2})(?:\s*[/ -]\s*(\d{2}|\d{4}))?")
+_DAY_MONTHNAME = re.compile(r"(\d{1,2})\s+([a-z]+)(?:\s+(\d{2}|\d{4}))?")
+# Spreadsheet serial days (Excel and Google share the 1899-12-30 epoch): 2000-01-01 .. 2099.
+_SERIAL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL_RANGE = (36526, 73050)
+
+
+def parse_date(value: object, today: dt.date | None = None) -> dt.date | None:
+    """A cell's date, or None when it is blank or not a date.
+
+    Accepts date/datetime objects, spreadsheet serial numbers (an unformatted Google read),
+    ISO text ('2025-05-03', with or without a time), Swedish 'd/m/yyyy', 'd/m-yy',
+    'd maj 2025' and, only when `today` is given, yearless 'd/m' / 'd maj': the most recent
+    such date not after today + YEARLESS_MARGIN_DAYS.
+    """
+    if is_blank(value):  # also NaN / NaT from pandas
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+            return _SERIAL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if match := _ISO.fullmatch(text):
+        return _checked(int(match[1]), int(match[2]), int(match[3]))
+    if match := _DAY_MONTH.fullmatch(text):
+        return _day_month(int(match[1]), int(match[2]), match[3], today)
+    if (match := _DAY_MONTHNAME.fullmatch(fold_words(text))) and match[2] in _MONTHS:
+        return _day_month(int(match[1]), _MONTHS[match[2]], match[3], today)
+    return None
+
+
+def _checked(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _day_month(day: int, month: int, year_text: str | None, today: dt.date | None) -> dt.date | None:
+    if year_text:
+        year = int(year_text)
+        return _checked(year + 2000 if year < 100 else year, month, day)
+    if today is None:
+        return None
+    latest = today + dt.timedelta(days=YEARLESS_MARGIN_DAYS)
+    for year in range(latest.year, latest.year - 8, -1):  # 29/2 may need a few years back
+        candidate = _checked(year, month, day)
+        if candidate is not None and candidate <= latest:
+            return candidate
+    return None
+
+
+def format_day(day: dt.date) -> str:
+    """'3/5': how Swedish students write a date in a log."""
+    return f"{day.day}/{day.month}"
+
+
+# --------------------------------------------------------------------------- calendars
+
+def cohort_year_for(today: dt.date) -> int:
+    """The cohort `today` falls in: its calendar runs 1 Sep Y-1 .. 31 Oct Y (see module doc)."""
+    return today.year if today.month <= 10 else today.year + 1
+
+
+def default_big_bang_day(cohort_year: int) -> dt.date:
+    return dt.date(cohort_year - 1, *DEFAULT_BIG_BANG)
+
+
+def default_calendar(cohort_year: int, big_bang_day: dt.date | None = None) -> list[Period]:
+    """The seeds' calendar for the cohort whose LIA search starts in April `cohort_year`."""
+    y = cohort_year
+    fas1_start, fas2_end = dt.date(y - 1, 9, 1), dt.date(y, 3, 31)
+    bbd = big_bang_day or default_big_bang_day(y)
+    if not fas1_start < bbd < fas2_end:
+        raise InvalidInput(
+            f"Big Bang Day {bbd.isoformat()} is outside Fas 1-2 of the {y} cohort "
+            f"({fas1_start.isoformat()} .. {fas2_end.isoformat()})"
+        )
+    fas1_end = max(dt.date(y - 1, 12, 31), bbd)
+    day = dt.timedelta(days=1)
+    return [
+        Period("Fas 1", fas1_start, bbd - day, "Research, gruppens CRM",
+               f"Minst {GROUP_GOAL_BEFORE_BIG_BANG} leads i gruppens CRM före Big Bang Day"),
+        Period("Fas 1, efter Big Bang Day", bbd, fas1_end, "Research",
+               "Gruppens eget delmål"),
+        Period("Fas 2", fas1_end + day, fas2_end,
+               "Roller; balans mellan input (nya leads) och output (bearbetade leads)", ""),
+        Period("Sprint 1", dt.date(y, 4, 1), dt.date(y, 4, 30),
+               "Research: skörd, individuellt CRM, företag med långa rekryteringsprocesser",
+               f"Minst {INDIVIDUAL_GOAL} företag i ditt CRM, varma leads inräknade"),
+        Period("Sprint 2", dt.date(y, 5, 1), dt.date(y, 6, 30),
+               "Reachout: varma leads och företag med långa rekryteringsprocesser",
+               "LIA registrerad senast 30 juni (soft deadline)"),
+        Period("Sprint 3", dt.date(y, 7, 1), dt.date(y, 7, 31),
+               "Research: små och medelstora företag, startups, scaleups, stora IT-avdelningar", ""),
+        Period("Sprint 4", dt.date(y, 8, 1), dt.date(y, 9, 30), "Reachout i högre tempo",
+               "LIA registrerad senast 30 september (hard deadline)"),
+        Period("Sprint 5", dt.date(y, 10, 1), dt.date(y, 10, 31),
+               "Last push; backoffice placerar studerande utan LIA", ""),
+    ]
+
+
+def period_on(today: dt.date, calendar: Iterable[Period]) -> Period | None:
+    """The period `today` falls in; where periods overlap, the one that started last wins."""
+    current = [period for period in calendar if today in period]
+    return max(current, key=lambda period: period.start, default=None)
+
+
+_KALENDER_COLUMNS = {"period": "Period", "start": "Start", "slut": "Slut", "fokus": "Fokus", "mal": "Mål"}
+_REQUIRED = ("Period", "Start", "Slut")
+
+
+def calendar_from_rows(rows: Sequence[Mapping[str, object]]) -> list[Period]:
+    """Periods from a `Kalender` tab's rows (header names matched the forgiving way).
+
+    Rows are numbered as in the sheet (header = row 1) in error messages. Blank rows are
+    skipped; a row missing a name or a date, or ending before it starts, is an error.
+    """
+    periods = []
+    for number, row in enumerate(rows, start=2):
+        cells = {_KALENDER_COLUMNS[fold(key)]: value for key, value in row.items() if fold(key) in _KALENDER_COLUMNS}
+        if all(is_blank(value) for value in cells.values()):
+            continue
+        for column in _REQUIRED:
+            if is_blank(cells.get(column)):
+                raise InvalidInput(f"Kalender row {number}: '{column}' is empty")
+        name = str(cells["Period"]).strip()
+        start, end = (_required_date(cells[column], column, number, name) for column in ("Start", "Slut"))
+        if end < start:
+            raise InvalidInput(
+                f"Kalender row {number} ({name}): Slut {end.isoformat()} is before Start {start.isoformat()}"
+            )
+        periods.append(Period(name, start, end, as_text(cells.get("Fokus")), as_text(cells.get("Mål"))))
+    if not periods:
+        raise InvalidInput("Kalender has no periods")
+    return periods
+
+
+def _required_date(value: object, column: str, number: int, name: str) -> dt.date:
+    parsed = parse_date(value)
+    if parsed is None:
+        raise InvalidInput(f"Kalender row {number} ({name}): {column} {value!r} is not a date (use 2025-04-01 or 1/4/2025)")
+    return parsed
+
+
+# --------------------------------------------------------------------------- deadlines, goals
+
+Kind = Literal["individual", "group"]
+
+
+def _checked_kind(kind: str) -> None:
+    if kind not in ("individual", "group"):
+        raise InvalidInput(f"unknown CRM kind {kind!r} (expected 'individual' or 'group')")
+
+
+def _period_named(name: str, periods: Sequence[Period] | None, today: dt.date,
+                  big_bang_day: dt.date | None) -> Period:
+    """The calendar's period `name` (matched the forgiving way), else the cohort's default one."""
+    for period in periods or ():
+        if fold(period.name) == fold(name):
+            return period
+    defaults = default_calendar(cohort_year_for(today), big_bang_day)
+    return next(period for period in defaults if fold(period.name) == fold(name))
+
+
+def next_deadline(today: dt.date, kind: Kind = "individual", periods: Sequence[Period] | None = None,
+                  big_bang_day: dt.date | None = None) -> Deadline:
+    """The next deadline of today's cohort for a student's or a group's CRM.
+
+    Dates come from `periods` (a Kalender tab), else the default calendar (with the group's
+    `big_bang_day`). Individual: the goal (end of Sprint 1), the soft (Sprint 2) and the hard
+    deadline (Sprint 4); once that has passed the deadline is "Hard Deadline passerad" (seed
+    002, Sprint 5: "Hard Deadline har passerats"), never the next cohort's goal. Group: its
+    Big Bang Day (seed 000: "Minst 30 leads i CRM innan Big Bang Day infaller", so the day
+    itself is already too late), the end of Fas 1 (its Delmål: "fram till fasen tar slut") and
+    the end of Fas 2; after that "Gruppfasen avslutad" (the groups work in the first two phases).
+    A passed deadline has `passed` set and a negative `days_left`.
+    """
+    _checked_kind(kind)
+    period = lambda name: _period_named(name, periods, today, big_bang_day)  # noqa: E731
+    if kind == "group":
+        after_bbd = period("Fas 1, efter Big Bang Day")
+        bbd = big_bang_day or after_bbd.start
+        candidates = [
+            (bbd - dt.timedelta(days=1), bbd, f"Big Bang Day: minst {GROUP_GOAL_BEFORE_BIG_BANG} leads"),
+            (after_bbd.end, after_bbd.end, "Fas 1 slutar: gruppens delmål"),
+            (period("Fas 2").end, period("Fas 2").end, "Fas 2 slutar: gruppfasen avslutad"),
+        ]
+        passed = "Gruppfasen avslutad"
+    else:
+        candidates = [(day, day, name) for day, name in (
+            (period("Sprint 1").end, f"Mål: {INDIVIDUAL_GOAL} företag"),
+            (period("Sprint 2").end, "Soft deadline: LIA registrerad"),
+            (period("Sprint 4").end, "Hard deadline: LIA registrerad"),
+        )]
+        passed = "Hard Deadline passerad"
+    for last_day, when, name in candidates:
+        if today <= last_day:
+            return Deadline(name, when, (when - today).days)
+    when = candidates[-1][1]
+    return Deadline(passed, when, (when - today).days, passed=True)
+
+
+def describe_deadline(deadline: Deadline) -> str:
+    """'next deadline: Hard deadline: LIA registrerad, 2027-09-30 (12 days)', or once passed
+    'deadline: Hard Deadline passerad 2027-09-30 (5 days ago)'."""
+    if deadline.passed:
+        return f"deadline: {deadline.name} {deadline.date.isoformat()} ({-deadline.days_left} days ago)"
+    return f"next deadline: {deadline.name}, {deadline.date.isoformat()} ({deadline.days_left} days)"
+
+
+class GroupGoal(NamedTuple):
+    """What a group CRM is judged on today: `target` leads, counted from `since` when set.
+
+    Seed 000, "Fasens mål på gruppnivå": "Minst 30 leads i CRM innan Big Bang Day infaller"
+    (every lead counts) and "Ytterligare leads från Big Bang Day fram till fasen tar slut
+    (gruppen sätter delmålet själva)": the Delmål counts only the leads *added* (`Tillagd`)
+    on or after Big Bang Day. Leads added after Fas 1 has ended still count: a group that
+    missed its Delmål can catch up in Fas 2.
+    """
+
+    target: int
+    big_bang_day: dt.date  # the group's, else the cohort's default
+    delmal: bool = False  # the group's own Delmål is the goal (from its Big Bang Day on)
+
+    @property
+    def since(self) -> dt.date | None:
+        """Only leads added on or after this day count (None: every lead)."""
+        return self.big_bang_day if self.delmal else None
+
+    def count(self, added: Iterable[dt.date | None]) -> int:
+        """The leads that count toward the goal, given each lead's `Tillagd` (None if blank).
+
+        A lead without a readable `Tillagd` counts as added before Big Bang Day: nothing
+        shows it was found since, and counting it would let undated leads from the first
+        30 fill the Delmål too.
+        """
+        days = list(added)
+        if self.since is None:
+            return len(days)
+        return sum(day is not None and day >= self.since for day in days)
+
+
+def group_goal(today: dt.date, big_bang_day: dt.date | None = None, delmal: object = None) -> GroupGoal:
+    """30 leads before the group's Big Bang Day (default: the cohort's); from that day its
+    `Delmål`, counted in leads added since; with no Delmål set, 30 leads in all still holds."""
+    bbd = big_bang_day or default_big_bang_day(cohort_year_for(today))
+    if today < bbd:
+        return GroupGoal(GROUP_GOAL_BEFORE_BIG_BANG, bbd)
+    target = _delmal(delmal)
+    return GroupGoal(target, bbd, True) if target else GroupGoal(GROUP_GOAL_BEFORE_BIG_BANG, bbd)
+
+
+def company_goal(
+    kind: Kind,
+    today: dt.date,
+    big_bang_day: dt.date | None = None,
+    delmal: object = None,
+) -> int:
+    """The goal's number in today's phase: 50 companies for a student (by 30 April); for a
+    group, leads as `group_goal` says (which also says which leads count)."""
+    _checked_kind(kind)
+    if kind == "individual":
+        return INDIVIDUAL_GOAL
+    return group_goal(today, big_bang_day, delmal).target
+
+
+def _delmal(value: object) -> int | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() and value > 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    raise InvalidInput(f"Delmål {value!r} is not a positive whole number")

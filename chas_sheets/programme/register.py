@@ -1,0 +1,137 @@
+"""The backoffice register: its groups and students with their CRMs, and its calendar (pure).
+
+`parse_register` turns one raw read of the register into plain records; CRM references
+(a local path or a Google URL/key) are resolved by the caller's `resolve` (the backend's
+`resolve_relative`: paths are relative to the register's folder). Reused by `nightly` and by
+`dedupe --across`. Blank rows are skipped; a row without a name is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from chas_sheets.backends import Backend
+from chas_sheets.programme.calendar import Period, calendar_from_rows, cohort_year_for, default_calendar, parse_date
+from chas_sheets.errors import ChasSheetsError
+from chas_sheets.sheet.tables import RawWorkbook, Table, load_table
+from chas_sheets.sheet.schema import contract
+from chas_sheets.sheet.values import as_text, is_blank
+
+REGISTER_TABS = ("Grupper", "Studerande", "Kalender")
+# The phase-1 individual goals (Fas 1, individnivå) the register may track as checkboxes.
+PHASE1_COLUMNS = ("CV design", "CV ATS", "LinkedIn", "Commitmentavtal")
+
+
+@dataclass(frozen=True)
+class RegisterGroup:
+    name: str
+    sheet_row: int
+    region: str
+    crm_ref: str  # as typed in the register
+    crm: str  # resolved: an absolute path or a Google URL/key; '' when not given
+    big_bang_day: dt.date | None
+    delmal: object  # as typed; calendar.company_goal checks it
+
+
+@dataclass(frozen=True)
+class RegisterStudent:
+    name: str
+    sheet_row: int
+    email: str
+    group: str
+    programme: str
+    crm_ref: str
+    crm: str
+    lia_company: str
+    lia_registered: dt.date | None
+    placed: dt.date | None
+    phase1: tuple[tuple[str, str], ...] = ()  # (column, value as typed) for the columns present
+
+
+@dataclass
+class Register:
+    source: str
+    groups: list[RegisterGroup]
+    students: list[RegisterStudent]
+    calendar: list[Period] | None  # from the Kalender tab; None: the defaults apply
+    phase1_columns: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+
+    def calendar_for(self, today: dt.date, big_bang_day: dt.date | None = None) -> list[Period]:
+        """The register's Kalender when present, else the seeds' defaults for today's cohort."""
+        if self.calendar is not None:
+            return self.calendar
+        return default_calendar(cohort_year_for(today), big_bang_day)
+
+    def members_of(self, group: str) -> list[RegisterStudent]:
+        return [student for student in self.students if student.group == group]
+
+
+def _date(table: Table, row_id: str, column: str, today: dt.date | None, warnings: list[str]) -> dt.date | None:
+    if not table.has(column):
+        return None
+    value = table.df.at[row_id, column]
+    if is_blank(value):
+        return None
+    parsed = parse_date(value, today)
+    if parsed is None:
+        warnings.append(f"{table.title} row {table.sheet_rows[row_id]}: {column} {as_text(value)!r} is not a date; ignored")
+    return parsed
+
+
+def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.date | None = None) -> Register:
+    """Groups, students and calendar of a register read; raises MissingTab/MissingColumn
+    when Grupper or Studerande is unusable (an invalid Kalender is an error too: it drives
+    every date rule, so guessing would mislead)."""
+    warnings: list[str] = []
+    groups_table = load_table(raw, "Grupper")
+    students_table = load_table(raw, "Studerande")
+    groups = []
+    for row_id in groups_table.df.index:
+        text = lambda column: groups_table.text(row_id, column)  # noqa: E731
+        if not text("Grupp"):
+            warnings.append(f"{groups_table.title} row {groups_table.sheet_rows[row_id]}: no group name; skipped")
+            continue
+        ref = text("Gruppens CRM")
+        groups.append(RegisterGroup(
+            text("Grupp"), groups_table.sheet_rows[row_id], text("Region"), ref, resolve(ref) if ref else "",
+            _date(groups_table, row_id, "Big Bang Day", today, warnings),
+            groups_table.df.at[row_id, "Delmål"] if groups_table.has("Delmål") else None))
+    phase1 = tuple(column for column in PHASE1_COLUMNS if students_table.has(column))
+    students = []
+    for row_id in students_table.df.index:
+        text = lambda column: students_table.text(row_id, column)  # noqa: E731
+        if not text("Namn"):
+            warnings.append(f"{students_table.title} row {students_table.sheet_rows[row_id]}: no name; skipped")
+            continue
+        ref = text("Individuellt CRM")
+        students.append(RegisterStudent(
+            text("Namn"), students_table.sheet_rows[row_id], text("E-post"), text("Grupp"), text("Utbildning"),
+            ref, resolve(ref) if ref else "", text("LIA-företag"),
+            _date(students_table, row_id, "LIA registrerad", today, warnings),
+            _date(students_table, row_id, "Placerad", today, warnings),
+            tuple((column, text(column)) for column in phase1)))
+    return Register(raw.source, groups, students, _calendar(raw), phase1, warnings)
+
+
+def _calendar(raw: RawWorkbook) -> list[Period] | None:
+    title = contract().find_tab_title("Kalender", raw.grids.keys())
+    if title is None:
+        return None
+    table = load_table(raw, "Kalender")
+    rows = [{label: table.df.at[row_id, label] for label in table.df.columns} for row_id in table.df.index]
+    if not rows:
+        return None  # an empty Kalender tab (the template's): the defaults apply
+    return calendar_from_rows(rows)
+
+
+def read_register(backend: Backend, today: dt.date | None = None,
+                  extra_tabs: Sequence[str] = ()) -> tuple[Register, RawWorkbook]:
+    """One read of the register (plus `extra_tabs`, e.g. the tabs a run owns), parsed."""
+    raw = backend.read([*REGISTER_TABS, *extra_tabs])
+    try:
+        return parse_register(raw, backend.resolve_relative, today), raw
+    except ChasSheetsError as exc:
+        raise type(exc)(f"register {backend.display_name}: {exc}") from exc

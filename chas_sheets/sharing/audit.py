@@ -1,0 +1,178 @@
+"""Who can open the CRMs: sharing wider than the members and backoffice, found for backoffice.
+
+A Google CRM is flagged when shared with "anyone with the link" (type anyone), with a whole
+domain (type domain: everyone there with the link), or with an account outside the school's
+domain (`--domain`), unless that account or its domain is allowed (`--allow`: backoffice's
+service account, a partner school). A local CRM is flagged when its file is readable by the
+group or by others (mode & 0o044).
+
+`sharing_findings` and `file_mode_findings` are pure; `audit_register` walks a register with
+the callables it is given, so the nightly run can call it with its own backends. Output masks
+account e-mails (privacy.mask_email): the domain and the role are what backoffice acts on.
+
+The account running the audit is backoffice itself (it created or was given the CRMs), so
+`running_account` adds it to the allowed ones: a service account's `client_email` from its
+key, or on the emulator the emulator's own account. An OAuth user login is not known without
+a request (Drive `about.get`, which the backend does not offer yet): `--allow` it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from chas_sheets.backends import Backend, is_google_reference
+from chas_sheets.errors import ChasSheetsError
+from chas_sheets.privacy import mask_email, mask_text
+from chas_sheets.nightly.run import crm_jobs
+from chas_sheets.programme.register import Register
+
+ANYONE, DOMAIN, OUTSIDE, FILE_MODE = "anyone", "domain", "outside", "file-mode"
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # anyone, domain, outside, file-mode
+    detail: str  # one line, e-mails masked
+    role: str = ""
+    permission_id: str = ""
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+
+@dataclass
+class CrmAudit:
+    crm: str
+    kind: str  # group or individual
+    owner: str  # the group's or the student's name
+    findings: list[Finding] = field(default_factory=list)
+    error: str = ""  # why the CRM could not be checked
+
+    def to_dict(self) -> dict:
+        return {"crm": self.crm, "kind": self.kind, "owner": self.owner,
+                "findings": [f.to_dict() for f in self.findings], "error": self.error}
+
+
+@dataclass
+class AuditReport:
+    domain: str | None
+    crms: list[CrmAudit] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[CrmAudit]:
+        return [c for c in self.crms if c.findings]
+
+    @property
+    def errors(self) -> list[CrmAudit]:
+        return [c for c in self.crms if c.error]
+
+    def summary_line(self) -> str:
+        found = sum(len(c.findings) for c in self.crms)
+        errors = f"; {len(self.errors)} could not be checked" if self.errors else ""
+        if not found:
+            return f"{len(self.crms)} CRMs checked: no sharing wider than members and backoffice{errors}"
+        return f"{len(self.crms)} CRMs checked: {found} findings in {len(self.flagged)} CRMs{errors}"
+
+    def to_dict(self) -> dict:
+        return {"domain": self.domain, "crms": [c.to_dict() for c in self.crms],
+                "flagged": len(self.flagged), "errors": len(self.errors), "summary": self.summary_line()}
+
+    def render(self) -> list[str]:
+        lines = [f"Sharing audit ({len(self.crms)} CRMs{', domain ' + self.domain if self.domain else ''})"]
+        for crm in self.crms:
+            where = f"{crm.kind:10} {crm.owner:20} {crm.crm}"
+            if crm.error:
+                lines.append(f"  ERROR {where}: {crm.error}")
+            for finding in crm.findings:
+                role = f" ({finding.role})" if finding.role else ""
+                lines.append(f"  WIDE  {where}: {finding.detail}{role}")
+        if not self.flagged and not self.errors:
+            lines.append("  (nothing to fix)")
+        return lines
+
+
+def _email_domain(email: str) -> str:
+    return email.rpartition("@")[2].lower()
+
+
+def _inside(domain_of_account: str, domain: str) -> bool:
+    domain = domain.lower().lstrip("@")
+    return domain_of_account == domain or domain_of_account.endswith("." + domain)
+
+
+def sharing_findings(permissions: Iterable[dict], domain: str | None = None,
+                     allowed: Iterable[str] = ()) -> list[Finding]:
+    """Drive Permission resources -> what is wider than members and backoffice."""
+    allow = {a.strip().lower().lstrip("@") for a in allowed if a.strip()}
+    findings = []
+    for perm in permissions:
+        kind, role, pid = perm.get("type", ""), perm.get("role", ""), str(perm.get("id", ""))
+        if kind == "anyone":
+            listed = " and findable in search" if perm.get("allowFileDiscovery") else ""
+            findings.append(Finding(ANYONE, f"anyone with the link{listed}", role, pid))
+        elif kind == "domain":
+            where = perm.get("domain", "")
+            if where.lower() in allow:
+                continue
+            findings.append(Finding(DOMAIN, f"everyone in {where or 'a domain'} with the link", role, pid))
+        elif kind in ("user", "group"):
+            email = (perm.get("emailAddress") or "").strip()
+            account_domain = _email_domain(email)
+            if not domain or not email or email.lower() in allow or account_domain in allow:
+                continue
+            if not _inside(account_domain, domain):
+                findings.append(Finding(OUTSIDE, f"{kind} {mask_email(email)} outside {domain}", role, pid))
+    return findings
+
+
+def file_mode_findings(mode: int) -> list[Finding]:
+    """A local workbook readable by the group or others (mode & 0o044)."""
+    wide = mode & 0o044
+    if not wide:
+        return []
+    who = " and ".join(w for w, bit in (("the group", 0o040), ("everyone on this machine", 0o004)) if wide & bit)
+    return [Finding(FILE_MODE, f"file readable by {who} (mode {stat.S_IMODE(mode):04o}; chmod 600 fixes it)")]
+
+
+def running_account(credentials: str | None = None) -> str | None:
+    """The e-mail of the account the Google requests run as, when known without a request:
+    the emulator's own account when CHAS_SHEETS_API_URL points at one, else the service
+    account of the key (`credentials` or GOOGLE_APPLICATION_CREDENTIALS); None for a login."""
+    from chas_sheets.backends.google_auth import service_account_email
+    from chas_sheets.backends.google_http import api_url_from_env
+
+    if api_url_from_env():  # requests go unauthenticated to the emulator: they act as its owner
+        from chas_sheets.emulator.drive_api import OWNER_EMAIL
+
+        return OWNER_EMAIL
+    return service_account_email(credentials)
+
+
+def with_running_account(allowed: Iterable[str], credentials: str | None = None) -> tuple[str, ...]:
+    """`allowed` plus the account running the audit (backoffice itself), when known."""
+    me = running_account(credentials)
+    return (*allowed, *([me] if me else []))
+
+
+def audit_register(register: Register, open_backend: Callable[[str], Backend], domain: str | None = None,
+                   allowed: Iterable[str] = ()) -> AuditReport:
+    """Every CRM of the register checked; one that cannot be checked is reported, the rest go on."""
+    allowed = list(allowed)
+    report = AuditReport(domain)
+    for job in crm_jobs(register):
+        crm = CrmAudit(job.target, job.kind, job.owner)
+        try:
+            if is_google_reference(crm.crm):
+                backend = open_backend(crm.crm)
+                crm.findings = sharing_findings(backend.list_permissions(), domain, allowed)
+            else:
+                crm.findings = file_mode_findings(os.stat(crm.crm).st_mode)
+        except ChasSheetsError as exc:
+            crm.error = mask_text(str(exc).removeprefix(f"{crm.crm}: "))  # the line names the CRM already
+        except OSError as exc:
+            crm.error = f"cannot read the file ({exc.strerror or type(exc).__name__})"
+        report.crms.append(crm)
+    return report

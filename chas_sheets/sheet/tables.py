@@ -1,0 +1,205 @@
+"""From raw sheet grids to pandas tables addressed by row ID (pure: no I/O).
+
+A backend's read gives a RawWorkbook: every tab's title and its cell grid. `load_table`
+finds the header row, maps columns through the contract and returns a Table whose
+DataFrame is indexed by the row's ID. Rows with a blank or duplicated ID get a new one
+here, recorded as IdAssignments that every writing plan carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import pandas as pd
+
+from chas_sheets.sheet.changes import ChangeSet, IdAssignment
+from chas_sheets.sheet.schema import HeaderMatch, TabSpec, contract, find_header, require_tab
+from chas_sheets.sheet.values import as_text, is_blank, normalise_read
+
+Grid = list[list[Any]]
+
+
+@dataclass
+class RawWorkbook:
+    """Every tab's title (in sheet order) and the grids of the tabs that were read."""
+
+    titles: list[str]
+    grids: dict[str, Grid]
+    source: str = ""
+
+
+@dataclass
+class Table:
+    spec: TabSpec
+    title: str
+    header: HeaderMatch
+    df: pd.DataFrame  # index: row key (ID); columns: canonical names, unknown headers as typed
+    sheet_rows: dict[str, int]  # row key -> 1-based sheet row at read time
+    id_assignments: list[IdAssignment] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def has(self, column: str) -> bool:
+        return column in self.df.columns
+
+    def text(self, row_id: str, column: str) -> str:
+        if column not in self.df.columns:
+            return ""
+        return as_text(self.df.at[row_id, column])
+
+
+def fingerprint(cells: Iterable[Any]) -> str:
+    """Identify a row by its content (for rows that have no ID yet).
+
+    Trailing blank cells do not count: one read may hand over a row padded to the sheet's
+    width and the next one trimmed (workbooks saved without dimensions, Google's ragged rows).
+    """
+    text = "\x1f".join(as_text(c) for c in cells).rstrip("\x1f")
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def new_id_factory(prefix: str, taken: set[str]) -> Callable[[], str]:
+    """IDs like 'L-7KQ2M9': random, checked against every ID seen, so never reused."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed by people
+
+    def make() -> str:
+        while True:
+            candidate = f"{prefix}-" + "".join(secrets.choice(alphabet) for _ in range(6))
+            if candidate not in taken:
+                taken.add(candidate)
+                return candidate
+
+    return make
+
+
+def row_texts(cells: Sequence[Any], key_index: int | None) -> tuple[str, ...]:
+    """A row's cells as text with its ID cell blanked: what a row without a usable ID is known by.
+
+    Trailing blanks do not count (padded and trimmed reads of one row are the same row).
+    """
+    texts = ["" if i == key_index else as_text(c) for i, c in enumerate(cells)]
+    while texts and not texts[-1]:
+        texts.pop()
+    return tuple(texts)
+
+
+def row_fingerprint(cells: Sequence[Any], key_index: int | None) -> str:
+    return fingerprint(row_texts(cells, key_index))
+
+
+def load_table(
+    raw: RawWorkbook,
+    tab_name: str,
+    *,
+    taken_ids: set[str] | None = None,
+    id_factory: Callable[[], str] | None = None,
+) -> Table:
+    """Build the Table of one contract tab from a raw read; raises MissingTab/MissingColumn."""
+    spec = contract().tab(tab_name)
+    title = require_tab(tab_name, raw.grids.keys(), raw.titles or raw.grids.keys())
+    grid = raw.grids[title]
+    header = find_header(spec, grid, title)
+    labels = list(header.positions)
+    key = spec.key_column
+    key_index = header.positions.get(key) if key else None
+
+    records: list[list[Any]] = []
+    rows: list[int] = []
+    for offset, cells in enumerate(grid[header.row :], start=header.row + 1):
+        if all(is_blank(c) for c in cells):
+            continue
+        records.append([normalise_read(cells[header.positions[l]]) if header.positions[l] < len(cells) else None for l in labels])
+        rows.append(offset)
+    df = pd.DataFrame(records, columns=labels, dtype=object)
+
+    assignments: list[IdAssignment] = []
+    if key is None:
+        keys = [f"r{r}" for r in rows]
+    else:
+        existing = [as_text(v) for v in df[key]] if key in df.columns else [""] * len(df)
+        taken = set(taken_ids or ()) | {k for k in existing if k}
+        make = id_factory or new_id_factory(spec.id_prefix or "R", taken)
+        seen: set[str] = set()
+        keys = []
+        for i, current in enumerate(existing):
+            if current and current not in seen and key == "ID":
+                keys.append(current)
+            elif key != "ID":  # Skörd: keyed by a tool-written company key; a copied key goes by row
+                keys.append(current if current and current not in seen else f"r{rows[i]}")
+            else:
+                new = make()
+                cells = grid[rows[i] - 1]
+                assignments.append(IdAssignment(spec.name, rows[i], row_texts(cells, key_index), current or None, new))
+                keys.append(new)
+            seen.add(keys[-1])
+        if key in df.columns:
+            df[key] = keys
+        elif key == "ID":
+            df.insert(0, key, keys)
+    df.index = pd.Index(keys, dtype=object, name="row_id")
+    return Table(spec, title, header, df, dict(zip(keys, rows)), assignments)
+
+
+@dataclass
+class Tables:
+    """The contract tabs of one spreadsheet that a command read."""
+
+    source: str
+    titles: list[str]
+    tables: dict[str, Table]
+
+    def __getitem__(self, name: str) -> Table:
+        return self.tables[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.tables
+
+    def get(self, name: str) -> Table | None:
+        return self.tables.get(name)
+
+    @property
+    def kind(self) -> str:
+        if "Grupper" in self.tables or "Studerande" in self.tables:
+            return "register"
+        found = contract().find_tab_title("Medlemmar", self.titles)
+        return "group" if found else "student"
+
+    def id_changes(self) -> ChangeSet:
+        """The IdAssignments every writing plan starts with."""
+        changes = ChangeSet()
+        for table in self.tables.values():
+            changes.ids.extend(table.id_assignments)
+        return changes
+
+
+def logged_row_ids(raw: RawWorkbook) -> set[str]:
+    """Row IDs named in Ändringslogg (removed rows included), so a new ID never reuses one."""
+    title = contract().find_tab_title("Ändringslogg", raw.grids.keys())
+    if title is None:
+        return set()
+    grid = raw.grids[title]
+    try:
+        header = find_header(contract().tab("Ändringslogg"), grid, title)
+    except Exception:  # a damaged log must not stop a read; IDs stay random anyway
+        return set()
+    index = header.positions.get("Rad-ID")
+    if index is None:
+        return set()
+    return {as_text(r[index]) for r in grid[header.row :] if index < len(r) and not is_blank(r[index])}
+
+
+def load_tables(raw: RawWorkbook, required: Sequence[str], optional: Sequence[str] = ()) -> Tables:
+    """Load the named tabs; a missing required tab or column is an error, optional ones are skipped."""
+    taken = logged_row_ids(raw)
+    tables: dict[str, Table] = {}
+    for name in required:
+        tables[name] = load_table(raw, name, taken_ids=taken)
+    for name in optional:
+        if contract().find_tab_title(name, raw.grids.keys()) is not None:
+            tables[name] = load_table(raw, name, taken_ids=taken)
+    return Tables(raw.source, raw.titles, tables)

@@ -1,0 +1,456 @@
+"""Resolve a ChangeSet against a fresh read of the spreadsheet: compare-and-set, positions, log.
+
+Pure and shared by both backends. Just before writing, a backend re-reads the tabs it will
+touch and hands them here. Every planned cell whose current value differs from what the
+plan read is dropped with a warning: a person's edit made while the command ran always wins.
+Rows are found by ID, columns by header name, so sorting, filtering, inserting rows or
+moving columns in the meantime does no harm; a row still without an ID is found by its cells
+(`_resolve_ids`), and a new ID that cannot be written takes every change naming it along.
+What survives becomes positional writes plus one Ändringslogg row per change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval, TabReplacement
+from chas_sheets.errors import ChasSheetsError
+from chas_sheets.sheet.schema import HeaderMatch, contract, find_header
+from chas_sheets.sheet.tables import RawWorkbook, row_texts
+from chas_sheets.sheet.values import as_text, is_blank, row_to_json, values_equal
+
+LOG_TAB = "Ändringslogg"
+
+
+class Formula(str):
+    """A cell holding a formula (as read for writing): people's work, never overwritten.
+
+    `value` is the formula's result as a plain read saw it, so a row holding a formula is
+    still recognised as the row the command read (its cells are compared by their result).
+    """
+
+    value: Any = None
+
+    def __new__(cls, text: str, value: Any = None) -> "Formula":
+        formula = super().__new__(cls, text)
+        formula.value = value
+        return formula
+
+
+class Merged(str):
+    """A cell hidden inside merged cells (not their top-left one): it cannot hold a value."""
+
+    def __new__(cls) -> "Merged":
+        return super().__new__(cls, "")
+
+
+def as_read(value: Any) -> Any:
+    """A fresh-read cell as the command's plain read saw it (a formula's result)."""
+    return value.value if isinstance(value, Formula) else value
+
+
+def _row_as_read(cells) -> list[Any]:
+    return [as_read(c) for c in cells]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    command: str
+    started: dt.datetime
+
+    @classmethod
+    def new(cls, command: str, now: dt.datetime | None = None) -> "RunInfo":
+        now = now or dt.datetime.now().replace(microsecond=0)
+        return cls(f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", command, now)
+
+
+@dataclass
+class TabWrites:
+    """Positional writes to one tab (rows 1-based, columns 0-based)."""
+
+    title: str
+    create_headers: list[str] | None = None
+    header_row: int = 1
+    header_cells: dict[int, str] = field(default_factory=dict)
+    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
+    first_append_row: int = 2
+    appends: list[list[Any]] = field(default_factory=list)
+    deletes: list[int] = field(default_factory=list)
+    replace: tuple[list[str], list[list[Any]]] | None = None
+    chart: Any = None
+
+    def __bool__(self) -> bool:
+        return bool(self.create_headers or self.header_cells or self.cells or self.appends or self.deletes or self.replace)
+
+
+@dataclass
+class WritePlan:
+    run: RunInfo
+    tabs: dict[str, TabWrites] = field(default_factory=dict)
+    applied: list[Any] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(self.tabs.values())
+
+
+def _last_used_row(grid: list[list[Any]]) -> int:
+    for index in range(len(grid), 0, -1):
+        if any(not is_blank(c) for c in grid[index - 1]):
+            return index
+    return 0
+
+
+class _TabState:
+    """One tab of the fresh read: header, where each row ID stands, what is written."""
+
+    def __init__(self, name: str, title: str | None, grid: list[list[Any]], writes: TabWrites):
+        self.name = name
+        self.title = title
+        self.grid = grid
+        self.writes = writes
+        self.spec = contract().tabs.get(name)
+        self.header: HeaderMatch | None = None
+        self.rows_by_key: dict[str, int] = {}
+        self.added_columns: list[str] = []  # headers this write adds (logged like any change)
+        self._rows_by_texts: dict[tuple[str, ...], list[int]] | None = None
+        self.next_row = _last_used_row(grid) + 1
+        if self.spec is not None and title is not None and grid:
+            self.header = find_header(self.spec, grid, title)
+            key = self.spec.key_column
+            index = self.header.positions.get(key) if key else None
+            if index is not None:
+                for number in range(self.header.row + 1, len(grid) + 1):
+                    cells = grid[number - 1]
+                    value = as_text(cells[index]) if index < len(cells) else ""
+                    if value:
+                        self.rows_by_key.setdefault(value, number)
+        writes.first_append_row = max(self.next_row, (self.header.row + 1) if self.header else 2)
+        self.next_row = writes.first_append_row
+
+    def cell(self, row: int, col: int) -> Any:
+        cells = self.grid[row - 1] if row - 1 < len(self.grid) else []
+        return cells[col] if col < len(cells) else None
+
+    def column(self, label: str) -> int:
+        """Position of a column by header name; a missing column is added at the end."""
+        assert self.header is not None
+        if label in self.header.positions:
+            return self.header.positions[label]
+        # After every column that holds anything, header or not: a column people filled
+        # without a header is still theirs and must not be written over.
+        used = max((i for row in self.grid for i, c in enumerate(row) if not is_blank(c)), default=-1)
+        used = max([used, *self.writes.header_cells])
+        index = used + 1
+        while isinstance(self.cell(self.header.row, index), Merged):
+            index += 1  # a header merged across columns: the new column goes after it
+        self.writes.header_cells[index] = label
+        self.header.positions[label] = index
+        self.writes.header_row = self.header.row
+        self.added_columns.append(label)
+        return index
+
+    def rows_with_texts(self, texts: tuple[str, ...]) -> list[int]:
+        """Rows whose cells (ID cell aside) read as `texts`, top to bottom.
+
+        Built once, on the first row without an ID that moved: searching the tab per moved row
+        made a row inserted on top of a 20,000-row CRM quadratic.
+        """
+        if self._rows_by_texts is None:
+            self._rows_by_texts = {}
+            for row in range(self.header.row + 1, len(self.grid) + 1):
+                key = row_texts(_row_as_read(self.grid[row - 1]), self.key_index())
+                self._rows_by_texts.setdefault(key, []).append(row)
+        return self._rows_by_texts.get(texts, [])
+
+    def key_index(self) -> int | None:
+        key = self.spec.key_column if self.spec else None
+        return self.header.positions.get(key) if (self.header and key) else None
+
+
+def _log_row(run: RunInfo, tab: str, row_id: str, column: str, before: Any, after: Any) -> list[Any]:
+    return [run.run_id, run.started.strftime("%Y-%m-%d %H:%M:%S"), run.command, tab, row_id, column,
+            "" if before is None else before, "" if after is None else after]
+
+
+def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
+    plan = WritePlan(run)
+    states: dict[str, _TabState] = {}
+    log: list[list[Any]] = []
+
+    def state(name: str) -> _TabState:
+        if name not in states:
+            title = contract().find_tab_title(name, fresh.grids.keys()) if name in contract().tabs else (
+                name if name in fresh.grids else None)
+            grid = fresh.grids.get(title, []) if title else []
+            writes = plan.tabs.setdefault(title or name, TabWrites(title or name))
+            states[name] = _TabState(name, title, grid, writes)
+        return states[name]
+
+    def skip(message: str) -> None:
+        plan.skipped.append(message)
+
+    # A new ID not written must not be named by anything written: a dangling link is worse
+    # than a link filled in by the next run.
+    dropped = _resolve_ids(changes.ids, state, plan, log, skip)
+    for item in changes.cells:
+        _resolve_cell(state(item.tab), item, plan, log, skip, dropped)
+    for item in changes.removals:
+        _resolve_removal(state(item.tab), item, plan, log, skip, dropped)
+    for item in changes.appends:
+        _resolve_append(state(item.tab), item, plan, log, skip, dropped)
+    for item in changes.replacements:
+        st = state(item.tab)
+        st.writes.replace = (list(item.headers), [list(r) for r in item.rows])
+        st.writes.chart = item.chart
+        plan.applied.append(item)
+        log.append(_log_row(run, item.tab, "", "(flik ersatt)", "", f"{len(item.rows)} rader"))
+
+    for name, st in states.items():
+        if name == LOG_TAB:
+            continue
+        for label in st.added_columns:  # a new column is a change to the sheet too
+            plan.applied.append(("column", name, label))
+            log.append(_log_row(run, name, "", "(ny kolumn)", "", label))
+
+    if log:
+        log_state = state(LOG_TAB)
+        spec = contract().tab(LOG_TAB)
+        if log_state.title is None:
+            log_state.writes.create_headers = spec.headers
+            log_state.writes.first_append_row = 2
+        else:
+            positions = [log_state.column(h) for h in spec.headers]
+            width = max(positions) + 1
+            log = [_place(dict(zip(positions, row)), width) for row in log]
+        log_state.writes.appends.extend(log)
+    plan.tabs = {title: w for title, w in plan.tabs.items() if w}
+    return plan
+
+
+def _place(by_index: dict[int, Any], width: int) -> list[Any]:
+    row: list[Any] = [None] * width
+    for index, value in by_index.items():
+        row[index] = value
+    return row
+
+
+def _missing_tab(st: _TabState, what: str, skip) -> bool:
+    if st.header is None:
+        skip(f"{st.name}: tab not found any more; {what} not written")
+        return True
+    return False
+
+
+def _resolve_ids(items: list[IdAssignment], state, plan: WritePlan, log, skip) -> set[str]:
+    """Write the new IDs whose rows are still there; return the new IDs that were not written.
+
+    A row without a usable ID is found first exactly as it was read (where it was, or moved
+    by a sort), then, for the rows left, still where it was with its ID cell untouched and
+    only some cells edited meanwhile: a person's edit of another cell keeps their cell, not
+    the row from its ID. Exact matches go first so that an edited-in-place guess never takes
+    a row another assignment knows exactly; no row gets two IDs.
+    """
+    found: dict[int, int] = {}  # item index -> sheet row
+    claimed: dict[str, set[int]] = {}
+    for finder in (_find_as_read, _find_edited_in_place):
+        for index, item in enumerate(items):
+            st = state(item.tab)
+            if index in found or st.header is None:
+                continue
+            taken = claimed.setdefault(item.tab, set())
+            row = finder(st, item, taken)
+            if row is not None:
+                found[index] = row
+                taken.add(row)
+    dropped: set[str] = set()
+    for index, item in enumerate(items):
+        st = state(item.tab)
+        if _missing_tab(st, f"new ID {item.new}", skip):
+            dropped.add(item.new)
+        elif index not in found:
+            skip(f"{st.name} row {item.sheet_row}: {_why_not_found(st, item)}; no ID given to it this time, "
+                 f"and nothing that would name {item.new} is written")
+            dropped.add(item.new)
+        elif isinstance(_id_cell(st, found[index]), Merged):
+            skip(f"{st.name} row {found[index]}, ID: inside merged cells; no ID given to it (unmerge to let it get one)")
+            dropped.add(item.new)
+        else:
+            row = found[index]
+            st.writes.cells[(row, st.column("ID"))] = item.new
+            st.rows_by_key[item.new] = row
+            plan.applied.append(item)
+            log.append(_log_row(plan.run, item.tab, item.new, "ID", item.old, item.new))
+    return dropped
+
+
+def _id_cell(st: _TabState, row: int) -> Any:
+    key_index = st.key_index()
+    return st.cell(row, key_index) if key_index is not None else None
+
+
+def _fresh_texts(st: _TabState, row: int) -> tuple[str, ...]:
+    return row_texts(_row_as_read(st.grid[row - 1]), st.key_index())
+
+
+def _may_take(st: _TabState, item: IdAssignment, row: int, taken: set[int]) -> bool:
+    """The row's ID cell still holds what was read, and it is not the row keeping a copied ID."""
+    if row in taken or not (st.header.row < row <= len(st.grid)):
+        return False
+    if not values_equal(_id_cell(st, row), item.old):
+        return False
+    return not (item.old and st.rows_by_key.get(as_text(item.old)) == row)
+
+
+def _find_as_read(st: _TabState, item: IdAssignment, taken: set[int]) -> int | None:
+    # The row is almost always where it was read; look elsewhere only when it moved.
+    row = item.sheet_row
+    if _may_take(st, item, row, taken) and _fresh_texts(st, row) == item.cells:
+        return row
+    return next((r for r in st.rows_with_texts(item.cells) if _may_take(st, item, r, taken)), None)
+
+
+def _find_edited_in_place(st: _TabState, item: IdAssignment, taken: set[int]) -> int | None:
+    row = item.sheet_row
+    if _may_take(st, item, row, taken) and _mostly_kept(item.cells, _fresh_texts(st, row)):
+        return row
+    return None
+
+
+def _mostly_kept(read: tuple[str, ...], now: tuple[str, ...]) -> bool:
+    """More of the row's filled cells as read are still there than were changed or cleared.
+
+    Cells filled in meanwhile do not count against it: adding to a row keeps it the same row.
+    A row another one took the place of (a sort, a deleted row) shares few cells with it.
+    """
+    kept = changed = 0
+    for index, before in enumerate(read):
+        if before:
+            if index < len(now) and now[index] == before:
+                kept += 1
+            else:
+                changed += 1
+    return kept > changed
+
+
+def _why_not_found(st: _TabState, item: IdAssignment) -> str:
+    row = item.sheet_row
+    if st.header.row < row <= len(st.grid):
+        current = _id_cell(st, row)
+        texts = _fresh_texts(st, row)
+        if not values_equal(current, item.old) and not is_blank(current) and (
+                texts == item.cells or _mostly_kept(item.cells, texts)):
+            return f"someone gave it the ID {as_text(current)!r} since it was read; their ID kept"
+    return "changed, moved or removed since it was read"
+
+
+def _names_dropped(value: Any, dropped: set[str]) -> str | None:
+    """The new ID (not written) that a value names, if any."""
+    if not dropped or is_blank(value):
+        return None
+    text = as_text(value)
+    return next((new for new in dropped if new in text), None)
+
+
+def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip, dropped: set[str]) -> None:
+    if item.row_id in dropped:
+        skip(f"{st.name}: the row meant to get ID {item.row_id} did not get it; {item.column} not written")
+        return
+    if named := _names_dropped(item.new, dropped):
+        skip(f"{st.name} row {item.row_id}, {item.column}: would name {named}, a new ID that was not written; "
+             "left as it is")
+        return
+    if _missing_tab(st, f"{item.column} of {item.row_id}", skip):
+        return
+    row = st.rows_by_key.get(item.row_id)
+    if row is None:
+        skip(f"{st.name}: row {item.row_id} not found (removed or its ID changed); {item.column} not written")
+        return
+    col = st.column(item.column)
+    current = st.cell(row, col)
+    if isinstance(current, Formula):
+        skip(f"{st.name} row {row} ({item.row_id}), {item.column}: holds a formula; left as it is")
+        return
+    if isinstance(current, Merged):
+        skip(f"{st.name} row {row} ({item.row_id}), {item.column}: inside merged cells; left as it is")
+        return
+    if not values_equal(current, item.old):
+        skip(f"{st.name} row {row} ({item.row_id}), {item.column}: changed by someone since it was read "
+             f"({as_text(item.old)!r} -> {as_text(current)!r}); their edit kept")
+        return
+    if values_equal(current, item.new):
+        return
+    st.writes.cells[(row, col)] = item.new
+    plan.applied.append(item)
+    log.append(_log_row(plan.run, item.tab, item.row_id, item.column, item.old, item.new))
+
+
+def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip, dropped: set[str]) -> None:
+    if item.row_id in dropped:
+        skip(f"{st.name}: the row meant to get ID {item.row_id} did not get it; not removed")
+        return
+    if _missing_tab(st, f"removal of {item.row_id}", skip):
+        return
+    row = st.rows_by_key.get(item.row_id)
+    if row is None:
+        skip(f"{st.name}: row {item.row_id} already gone")
+        return
+    for label, value in item.values.items():
+        index = st.header.positions.get(label)
+        if index is not None and not values_equal(as_read(st.cell(row, index)), value):
+            skip(f"{st.name} row {row} ({item.row_id}): changed since it was read; not removed")
+            return
+    # The whole sheet row goes, so the log keeps the whole sheet row: cells in columns the
+    # plan does not know (no header, or one people added since the read) included.
+    whole = dict(item.values)
+    labels = {index: label for label, index in st.header.positions.items()}
+    for index, value in enumerate(st.grid[row - 1] if row - 1 < len(st.grid) else []):
+        label = labels.get(index) or f"(kolumn {get_column_letter(index + 1)})"
+        if isinstance(value, Formula):
+            whole[label] = str(value)  # the formula people wrote, not just its result
+        elif label not in whole and not is_blank(value):
+            whole[label] = as_read(value)
+    st.writes.deletes.append(row)
+    del st.rows_by_key[item.row_id]
+    plan.applied.append(item)
+    log.append(_log_row(plan.run, item.tab, item.row_id, "(rad borttagen)", row_to_json(whole), ""))
+
+
+def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, dropped: set[str]) -> None:
+    for label, value in item.values.items():
+        if named := _names_dropped(value, dropped):
+            skip(f"{st.name}: new row not added: its {label} would name {named}, a new ID that was not written")
+            return
+    spec = contract().tabs.get(item.tab)
+    # A row appended to Ändringslogg is a note of the run (the harvest's seed and draws): it is
+    # its own record, so it is stamped with the run where blank and not logged a second time.
+    is_note = item.tab == LOG_TAB
+    if is_note:
+        stamp = dict(zip(("Körning", "Tid", "Kommando"), _log_row(plan.run, "", "", "", "", "")))
+        item = RowAppend(item.tab, {**stamp, **{k: v for k, v in item.values.items() if not is_blank(v)}}, item.reason)
+    if st.header is None:
+        if spec is None:
+            raise ChasSheetsError(f"cannot append to unknown tab '{item.tab}'")
+        st.writes.create_headers = spec.headers + [k for k in item.values if k not in spec.headers]
+        st.header = find_header(spec, [st.writes.create_headers], item.tab)
+        st.writes.first_append_row = st.next_row = 2
+    key = spec.key_column if spec else None
+    row_id = as_text(item.values.get(key)) if key else ""
+    if row_id and row_id in st.rows_by_key:
+        skip(f"{st.name}: row {row_id} is already there; not added again")
+        return
+    by_index = {st.column(label): value for label, value in item.values.items() if not is_blank(value)}
+    width = max(by_index, default=-1) + 1
+    st.writes.appends.append(_place(by_index, width))
+    if row_id:
+        st.rows_by_key[row_id] = st.next_row
+    st.next_row += 1
+    plan.applied.append(item)
+    if not is_note:
+        log.append(_log_row(plan.run, item.tab, row_id, "(ny rad)", "", row_to_json(item.values)))

@@ -1,0 +1,221 @@
+"""`status`: where a student (or group) stands and what to do next (pure, no I/O).
+
+The calendar for `today`, the goal (a student: distinct companies; a group: leads, as seed
+000 counts them, see `calendar.GroupGoal`), processed and open leads,
+attempts this week and last, and three queues from the seeds: leads with one or two
+unanswered attempts (call again or try a new channel, phone first), dialogues gone quiet for
+a week, and companies where nobody replied (go back to the sources for a new contact person).
+Statuses are the ones `mark-processed` would set, whether or not it has run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from chas_sheets.programme import calendar
+from chas_sheets.company.matching import company_key
+from chas_sheets.processed.contactlog import LogLinks, link_log
+from chas_sheets.processed.plan import LeadState, lead_states
+from chas_sheets.processed.rules import DIALOG, INGEN_RESPONS, KONTAKTAD, NY, STATUSES, next_channel
+from chas_sheets.sheet.tables import Table, Tables
+
+QUIET_DIALOG_DAYS = 7
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    lead_id: str
+    sheet_row: int
+    lead: str  # company (contact person)
+    last_contact: dt.date | None
+    days_since: int | None
+    attempts: str  # '3/5 Telefon, 6/5 Mejl', or '' when nothing is logged
+    next_channel: str | None = None
+
+    def line(self) -> str:
+        when = (f"last contact {calendar.format_day(self.last_contact)} ({_ago(self.days_since)})"
+                if self.last_contact else "nothing in Kontaktlogg")
+        tried = f"; tried {self.attempts}" if self.attempts else ""
+        then = f" -> try {self.next_channel}" if self.next_channel else ""
+        where = f"{self.lead_id}, row {self.sheet_row}" if self.lead_id else f"row {self.sheet_row}"
+        return f"{self.lead} [{where}]: {when}{tried}{then}"
+
+
+def _ago(days: int) -> str:
+    return {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
+
+
+@dataclass(frozen=True)
+class NoReplyCompany:
+    company: str
+    contacts_tried: int
+    last_contact: dt.date | None
+
+    def line(self) -> str:
+        last = f", last {calendar.format_day(self.last_contact)}" if self.last_contact else ""
+        people = "contact" if self.contacts_tried == 1 else "contacts"
+        return f"{self.company}: {self.contacts_tried} {people} without reply{last}"
+
+
+@dataclass
+class StatusReport:
+    target: str
+    kind: str  # "individual" or "group"
+    today: dt.date
+    period: calendar.Period | None
+    deadline: calendar.Deadline
+    companies: int
+    goal: int
+    leads: int
+    toward_goal: int  # what the goal counts: distinct companies (student) or leads (group)
+    goal_since: dt.date | None  # group with a Delmål: only leads added on or after this day count
+    processed: int
+    by_status: dict[str, int]
+    attempts_this_week: int
+    attempts_last_week: int
+    follow_ups: list[QueueItem] = field(default_factory=list)
+    quiet_dialogs: list[QueueItem] = field(default_factory=list)
+    new_contact_companies: list[NoReplyCompany] = field(default_factory=list)
+    unmatched_log_rows: int = 0
+    warnings: int = 0
+
+    @property
+    def open(self) -> int:
+        return self.leads - self.processed
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["open"] = self.open
+        data["deadline"] = self.deadline._asdict()
+        return data
+
+
+def status_report(tables: Tables, today: dt.date, kind: str | None = None,
+                  big_bang_day: dt.date | None = None, delmal: object = None) -> StatusReport:
+    """The status of one CRM for `today`; `kind` 'individual' or 'group' (default: from its tabs).
+
+    A group's `big_bang_day` and `delmal` are the register's (a group CRM does not hold them);
+    without them the cohort's default Big Bang Day and 30 leads in all apply.
+    """
+    kind = kind or ("group" if tables.kind == "group" else "individual")
+    leads, log = tables["Leads"], tables.get("Kontaktlogg")
+    links = link_log(leads, log, today) if log is not None else LogLinks()
+    states = lead_states(leads, links)
+    # status only reads: an ID drawn for a row that has none is not in the sheet, so not shown
+    unwritten = {assignment.new for assignment in leads.id_assignments}
+    cohort = calendar.cohort_year_for(today)
+    this_monday = today - dt.timedelta(days=today.weekday())
+    last_monday = this_monday - dt.timedelta(days=7)
+    dates = [attempt.date for attempt in links.attempts]
+    companies = len({company_key(state.company) for state in states} - {""})
+    if kind == "group":
+        goal = calendar.group_goal(today, big_bang_day, delmal)
+        target, since, toward_goal = goal.target, goal.since, goal.count(added_dates(leads))
+    else:
+        target, since, toward_goal = calendar.company_goal(kind, today), None, companies
+    return StatusReport(
+        target=tables.source, kind=kind, today=today,
+        period=calendar.period_on(today, calendar.default_calendar(cohort, big_bang_day)),
+        deadline=calendar.next_deadline(today, kind, big_bang_day=big_bang_day),
+        companies=companies, goal=target, leads=len(states), toward_goal=toward_goal, goal_since=since,
+        processed=sum(state.processed for state in states),
+        by_status=_by_status(states),
+        attempts_this_week=sum(this_monday <= day < this_monday + dt.timedelta(days=7) for day in dates),
+        attempts_last_week=sum(last_monday <= day < this_monday for day in dates),
+        follow_ups=_oldest_first(_item(state, today, unwritten, with_channel=True)
+                                 for state in states if state.status == KONTAKTAD),
+        quiet_dialogs=_oldest_first(_item(state, today, unwritten)
+                                    for state in states if state.status == DIALOG and _quiet(state, today)),
+        new_contact_companies=_no_reply_companies(states),
+        unmatched_log_rows=len(links.unmatched),
+        warnings=len(links.warnings),
+    )
+
+
+def added_dates(leads: Table) -> list[dt.date | None]:
+    """Each lead's `Tillagd` (None when blank or not a date), as the nightly summary reads it."""
+    if not leads.has("Tillagd"):
+        return [None] * len(leads.df)
+    return [calendar.parse_date(value) for value in leads.df["Tillagd"]]
+
+
+def goal_line(kind: str, toward_goal: int, goal: int, since: dt.date | None) -> str:
+    """'Companies: 12 of 50 (38 to go)'; a group's leads (with a Delmål: those added since Big Bang Day)."""
+    to_go = goal - toward_goal
+    mark = "goal reached" if to_go <= 0 else f"{to_go} to go"
+    if kind != "group":
+        return f"Companies: {toward_goal} of {goal} ({mark})"
+    if since is not None:
+        return f"Goal: {toward_goal} of {goal} leads added since Big Bang Day {since.isoformat()} (Delmål; {mark})"
+    return f"Goal: {toward_goal} of {goal} leads ({mark})"
+
+
+def _by_status(states: list[LeadState]) -> dict[str, int]:
+    counts = Counter(state.status or NY for state in states)
+    known = {status: counts.pop(status, 0) for status in STATUSES}
+    return {**known, **counts}  # unknown hand-typed values last, as typed
+
+
+def _quiet(state: LeadState, today: dt.date) -> bool:
+    return state.last_contact is None or (today - state.last_contact).days >= QUIET_DIALOG_DAYS
+
+
+def _item(state: LeadState, today: dt.date, unwritten: set[str], with_channel: bool = False) -> QueueItem:
+    last = state.last_contact
+    return QueueItem(
+        "" if state.lead_id in unwritten else state.lead_id, state.sheet_row, state.label(), last, (today - last).days if last else None,
+        ", ".join(attempt.describe() for attempt in state.attempts),
+        next_channel(state.attempts) if with_channel else None)
+
+
+def _oldest_first(items) -> list[QueueItem]:
+    """Nothing logged first (the most overdue), then by the last contact; sheet order breaks ties."""
+    return sorted(items, key=lambda item: (item.last_contact or dt.date.min, item.sheet_row))
+
+
+def _no_reply_companies(states: list[LeadState]) -> list[NoReplyCompany]:
+    """Companies whose every lead ended without a reply: worth a new contact person."""
+    by_company: dict[str, list[LeadState]] = {}
+    for state in states:
+        key = company_key(state.company)
+        if key:
+            by_company.setdefault(key, []).append(state)
+    found = []
+    for group in by_company.values():
+        if all(state.status == INGEN_RESPONS for state in group):
+            lasts = [state.last_contact for state in group if state.last_contact]
+            found.append(NoReplyCompany(group[0].company, len(group), max(lasts, default=None)))
+    return sorted(found, key=lambda company: (company.last_contact or dt.date.min, company.company))
+
+
+def render(report: StatusReport) -> list[str]:
+    """The report as terminal lines (no phone numbers or e-mail: leads are named by company)."""
+    kind = "group CRM" if report.kind == "group" else "individual CRM"
+    lines = [f"{report.target} ({kind}), {report.today.isoformat()}", ""]
+    if report.period:
+        p = report.period
+        lines.append(f"Now: {p.name} ({p.start.isoformat()} .. {p.end.isoformat()})")
+        lines += [f"  focus: {p.focus}"] if p.focus else []
+        lines += [f"  goal:  {p.goal}"] if p.goal else []
+    else:
+        lines.append("Now: outside the programme calendar")
+    d = report.deadline
+    lines.append(f"  {calendar.describe_deadline(d)}")
+    lines += ["", goal_line(report.kind, report.toward_goal, report.goal, report.goal_since)]
+    counts = ", ".join(f"{status} {n}" for status, n in report.by_status.items() if n)
+    lines.append(f"Leads: {report.leads}: {report.processed} processed, {report.open} open ({counts or 'none'})")
+    lines.append(f"Attempts: {report.attempts_this_week} this week, {report.attempts_last_week} last week")
+    if report.unmatched_log_rows or report.warnings:
+        lines.append(f"Kontaktlogg: {report.unmatched_log_rows} rows match no lead, {report.warnings} warnings "
+                     "(see `chas-sheets mark-processed`)")
+    sections = (
+        ("Follow up: 1-2 attempts without reply, oldest first", report.follow_ups),
+        (f"Dialogues with no contact for {QUIET_DIALOG_DAYS}+ days", report.quiet_dialogs),
+        ("Nobody replied: go back to your sources for a new contact person at", report.new_contact_companies),
+    )
+    for title, items in sections:
+        lines += ["", f"{title} ({len(items)})"]
+        lines += [f"  {item.line()}" for item in items] or ["  (none)"]
+    return lines
