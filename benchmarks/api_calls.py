@@ -18,9 +18,9 @@ import time
 import gspread
 
 from chas_sheets.backends.google import GoogleSpreadsheet
-from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.emulator import emulator_session, make_app
 from chas_sheets.runner import read_tables
+from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.writeplan import RunInfo
 
 TABS = ("Leads", "Ändringslogg")

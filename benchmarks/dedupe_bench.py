@@ -30,7 +30,12 @@ from rapidfuzz import fuzz, process
 from chas_sheets.company import evidence as company_evidence
 from chas_sheets.company import matching as company_module
 from chas_sheets.company.matching import (
-    CompanyRef, cluster_companies, company_key, name_fingerprint, normalise_name, parse_orgnr,
+    CompanyRef,
+    cluster_companies,
+    company_key,
+    name_fingerprint,
+    normalise_name,
+    parse_orgnr,
     registrable_domain,
 )
 

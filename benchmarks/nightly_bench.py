@@ -113,6 +113,7 @@ def google_part(crms: int, low: int, high: int) -> None:
     from chas_sheets.emulator.control import ManualClock
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # test machinery
     from emulator_workspace import EmulatorWorkspace
+
     from chas_sheets.nightly.run import RequestPacer, run_nightly
 
     clock = ManualClock()

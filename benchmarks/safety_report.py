@@ -27,10 +27,11 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from workbooks import book  # noqa: E402
+
 from chas_sheets.backends.local import LocalWorkbook  # noqa: E402
 from chas_sheets.cli import cli  # noqa: E402
 from chas_sheets.sheet.values import as_text, is_blank  # noqa: E402
-from workbooks import book  # noqa: E402
 
 COMMANDS = (["mark-processed", "--apply"], ["clean-comments", "--apply"], ["dedupe", "--apply"],
             ["harvest", "--prepare", "--apply"])
@@ -95,7 +96,6 @@ def _fill(path: Path, tabs: dict[str, list[list]]) -> None:
 
 def fuzz_cases(folder: Path, count: int) -> dict[str, Path]:
     from hypothesis import HealthCheck, given, settings
-
     from test_fuzz import workbooks
 
     raws = []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from chas_sheets.backends import ApplyResult, Backend
+from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import Tables, load_tables
 from chas_sheets.sheet.writeplan import RunInfo
@@ -13,7 +14,7 @@ from chas_sheets.sheet.writeplan import RunInfo
 
 def read_tables(backend: Backend, required: Sequence[str], optional: Sequence[str] = ()) -> Tables:
     """One read of the tabs a command needs (Ändringslogg too, so new IDs never reuse old ones)."""
-    raw = backend.read([*required, *optional, "Ändringslogg"])
+    raw = backend.read([*required, *optional, LOG_TAB])
     return load_tables(raw, required, optional)
 
 

@@ -24,6 +24,13 @@ def fold(value: object) -> str:
     return _NOT_ALNUM.sub("", strip_diacritics(str(value)).lower())
 
 
+def one_line(text: object, most: int | None = None) -> str:
+    """Text fit for a one-line message: line breaks and runs of spaces folded (a tab title or
+    header people typed may hold line breaks), cut with '…' past `most` characters."""
+    line = " ".join(str(text).split())
+    return line if most is None or len(line) <= most else line[: most - 1] + "…"
+
+
 def fold_words(value: object) -> str:
     """Like `fold` but keeps word boundaries as single spaces: 'Inget  svar!' -> 'inget svar'."""
     if value is None:

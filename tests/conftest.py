@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from workbooks import write_rows
 
 from chas_sheets.backends.local import LocalWorkbook
-from workbooks import write_rows
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -15,8 +15,8 @@ from typing import Any, Mapping, Sequence
 from chas_sheets.backends import google_key
 from chas_sheets.backends.google import GoogleSpreadsheet
 from chas_sheets.backends.google_http import RetryPolicy
-from chas_sheets.sheet.layout import layout_for
 from chas_sheets.nightly.state import Combined, DriveChanges, LocalFiles
+from chas_sheets.sheet.layout import layout_for
 
 
 def _cell(value: Any) -> Any:

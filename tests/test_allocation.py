@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chas_sheets.errors import InvalidInput
 from chas_sheets.harvest.lottery import (
     ALGORITHM_VERSION,
     ONE_SENTENCE,
@@ -21,7 +22,6 @@ from chas_sheets.harvest.lottery import (
     new_seed,
     parse_wish,
 )
-from chas_sheets.errors import InvalidInput
 
 SEVEN = ["Alva", "Bilal", "Cecilia", "Dawit", "Elin", "Farah", "Gustav"]
 HOT_SIX = ["Volvo Cars", "Ericsson", "Spotify", "Klarna", "Saab", "Scania"]

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import json
 import os
+
 import gspread
 import pytest
 from click.testing import CliRunner
+from test_google_backend import loopback  # noqa: F401 - the emulator on a loopback port
+from workbooks import write_rows
 
-from chas_sheets.sharing.audit import ANYONE, DOMAIN, FILE_MODE, OUTSIDE, audit_register, file_mode_findings, sharing_findings
 from chas_sheets.backends import google_key
 from chas_sheets.backends.google import GoogleSpreadsheet
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.cli import cli
 from chas_sheets.emulator import emulator_session, make_app
 from chas_sheets.programme.register import read_register
-from test_google_backend import loopback  # noqa: F401 - the emulator on a loopback port
-from workbooks import write_rows
+from chas_sheets.sharing.audit import (
+    ANYONE,
+    DOMAIN,
+    FILE_MODE,
+    OUTSIDE,
+    audit_register,
+    file_mode_findings,
+    sharing_findings,
+)
 
 SERVICE = "emulator@chas-sheets-emulator.iam.gserviceaccount.com"  # the emulator's file owner
 

@@ -7,13 +7,13 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
-from chas_sheets.sharing.audit import running_account, with_running_account
-from chas_sheets.cli import cli
-from chas_sheets.emulator import make_app
 from emulator_workspace import EmulatorWorkspace
 from test_google_backend import loopback  # noqa: F401 - the emulator on a loopback port
 from test_nightly import BO_LEADS
+
+from chas_sheets.cli import cli
+from chas_sheets.emulator import make_app
+from chas_sheets.sharing.audit import running_account, with_running_account
 
 OUTSIDER = "kalle.private@gmail.com"
 

@@ -18,9 +18,9 @@ import pytest
 from chas_sheets.backends.google import GoogleSpreadsheet
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.sheet.changes import ChangeSet, RowAppend, RowRemoval
 from chas_sheets.emulator import emulator_session, make_app
 from chas_sheets.runner import read_tables
+from chas_sheets.sheet.changes import ChangeSet, RowAppend, RowRemoval
 from chas_sheets.sheet.tables import logged_row_ids
 from chas_sheets.sheet.values import row_from_json
 from chas_sheets.sheet.writeplan import RunInfo

@@ -3,6 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from chas_sheets.errors import InvalidInput
 from chas_sheets.programme.calendar import (
     Period,
     calendar_from_rows,
@@ -15,7 +16,6 @@ from chas_sheets.programme.calendar import (
     parse_date,
     period_on,
 )
-from chas_sheets.errors import InvalidInput
 
 D = dt.date
 CAL_2026 = default_calendar(2026)

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.clean.rules import clean_comment
 from chas_sheets.clean.plan import plan_clean_comments
+from chas_sheets.clean.rules import clean_comment
 from chas_sheets.cli import cli
 from chas_sheets.errors import InvalidInput, MissingColumn
 from chas_sheets.runner import read_tables

@@ -3,11 +3,18 @@
 import socket
 
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from chas_sheets.company.matching import (
-    CompanyRef, cluster_companies, company_key, name_fingerprint, ngram_fingerprint,
-    normalise_name, parse_orgnr, registrable_domain,
+    CompanyRef,
+    cluster_companies,
+    company_key,
+    name_fingerprint,
+    ngram_fingerprint,
+    normalise_name,
+    parse_orgnr,
+    registrable_domain,
 )
 from chas_sheets.errors import InvalidInput
 

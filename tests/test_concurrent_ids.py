@@ -12,13 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 import gspread
-import openpyxl
 import pytest
+from test_backend_contract import GoogleHarness, LocalHarness
 
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import read_tables
 from chas_sheets.sheet.writeplan import RunInfo
-from test_backend_contract import GoogleHarness, LocalHarness
 
 TODAY = dt.date(2027, 5, 12)
 VOLVO_ROW = 3  # the lead without an ID: sheet row 3 of Leads

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conformance_replay import CASSETTES_ENV, cassette_folder, replay_cassette
 
 CASSETTES = cassette_folder()

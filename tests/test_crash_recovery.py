@@ -19,21 +19,20 @@ import textwrap
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from emulator_workspace import EmulatorWorkspace
 
 from chas_sheets.backends import local
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.cli import cli
 from chas_sheets.emulator import make_app
 from chas_sheets.emulator.control import ManualClock
 from chas_sheets.errors import BackendError
 from chas_sheets.harvest.prepare import plan_prepare
 from chas_sheets.harvest.run import GROUP_TABS, run_split
-from emulator_workspace import EmulatorWorkspace
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import execute, read_tables
-from chas_sheets.sheet.writeplan import RunInfo
+from chas_sheets.sheet.changes import ChangeSet
 
 TODAY = "2027-05-12"
 LEADS = [

@@ -22,12 +22,12 @@ from chas_sheets.errors import ChasSheetsError
 from chas_sheets.harvest.prepare import plan_prepare
 from chas_sheets.harvest.run import GROUP_TABS
 from chas_sheets.harvest.split import plan_split
-from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.nightly.crm_summary import plan_crm
+from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.sheet.schema import contract
-from chas_sheets.status.report import status_report
 from chas_sheets.sheet.tables import RawWorkbook, load_tables
 from chas_sheets.sheet.writeplan import RunInfo, resolve
+from chas_sheets.status.report import status_report
 
 TODAY = dt.date(2027, 5, 12)
 MOSTLY = st.sampled_from([True, True, True, True, False])

@@ -13,8 +13,8 @@ import json
 import openpyxl
 from click.testing import CliRunner
 
-from chas_sheets.programme.calendar import parse_date
 from chas_sheets.cli import cli
+from chas_sheets.programme.calendar import parse_date
 
 
 def run(*args: str) -> str:

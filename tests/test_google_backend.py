@@ -16,17 +16,17 @@ import gspread
 import pytest
 import requests
 import urllib3
+from lost_answers import losing_answer_to_post
 
 from chas_sheets.backends import google_auth, google_key
 from chas_sheets.backends.google import GoogleSpreadsheet, modified_since, start_page_token
 from chas_sheets.backends.google_http import GoogleApiError, RetryingHTTPClient, RetryPolicy, WriteOutcomeUnknown
-from chas_sheets.sheet.changes import ChangeSet, TabReplacement
 from chas_sheets.emulator import emulator_session, make_app, make_emulator_server
 from chas_sheets.emulator.control import ManualClock
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetNotFound
 from chas_sheets.runner import execute, read_tables
+from chas_sheets.sheet.changes import ChangeSet, TabReplacement
 from chas_sheets.sheet.writeplan import RunInfo
-from lost_answers import losing_answer_to_post
 
 
 def fast_retry(**options) -> RetryPolicy:

@@ -18,11 +18,11 @@ from chas_sheets.backends import google_http
 from chas_sheets.backends.google import GoogleSpreadsheet
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.google_lock import LOCK_KEY, LOCK_METADATA_ID, LockValue
-from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.cli import cli
 from chas_sheets.emulator import emulator_session, make_app, make_emulator_server
 from chas_sheets.errors import BackendError, SpreadsheetLocked
 from chas_sheets.runner import read_tables
+from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.sheet.writeplan import RunInfo
 
 LOCK_WRITE = "sheets.spreadsheets.batchUpdate"

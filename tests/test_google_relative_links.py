@@ -9,6 +9,7 @@ import json
 import gspread
 import pytest
 from click.testing import CliRunner
+from test_google_backend import loopback  # noqa: F401 - the emulator on a loopback port
 
 from chas_sheets.backends import UNRESOLVABLE_PREFIX, open_spreadsheet
 from chas_sheets.backends.google import GoogleSpreadsheet
@@ -16,7 +17,6 @@ from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.cli import cli
 from chas_sheets.emulator import emulator_session, make_app
 from chas_sheets.errors import InvalidInput
-from test_google_backend import loopback  # noqa: F401 - the emulator on a loopback port
 
 KEY = "1" + "k" * 43
 

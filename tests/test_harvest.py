@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import openpyxl
 import pytest
@@ -11,12 +10,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chas_sheets.harvest.lottery import allocate, commitment
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.clean.rules import clean_comment
 from chas_sheets.cli import cli
-from chas_sheets.errors import InvalidInput
-from chas_sheets.harvest.prepare import member_names, plan_prepare, read_wishes
+from chas_sheets.harvest.prepare import member_names, read_wishes
 from chas_sheets.harvest.split import plan_split
 from chas_sheets.runner import read_tables
 from chas_sheets.sheet.tables import RawWorkbook, load_tables

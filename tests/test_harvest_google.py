@@ -10,15 +10,15 @@ import threading
 
 import pytest
 from click.testing import CliRunner
+from emulator_workspace import EmulatorWorkspace
 
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.cli import cli
 from chas_sheets.emulator import make_app, make_emulator_server
 from chas_sheets.harvest.run import read_group
-from emulator_workspace import EmulatorWorkspace
 from chas_sheets.runner import execute, read_tables
+from chas_sheets.sheet.changes import ChangeSet
 
 TODAY = "2027-04-03"
 ANNA, BO = "Anna Pettersson", "Bo Ek"

@@ -16,11 +16,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from workbooks import book
 
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend
 from chas_sheets.cli import cli
-from workbooks import book
+from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend
 from chas_sheets.sheet.writeplan import RunInfo
 
 TODAY = "2027-05-12"

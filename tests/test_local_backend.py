@@ -10,12 +10,10 @@ import pytest
 from openpyxl.chart import BarChart, Reference
 
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.sheet.changes import ChangeSet, RowAppend, RowRemoval
 from chas_sheets.errors import CorruptSpreadsheet, MissingColumn, SpreadsheetNotFound, UnsafeWrite
 from chas_sheets.runner import read_tables
+from chas_sheets.sheet.changes import ChangeSet, RowAppend, RowRemoval
 from chas_sheets.sheet.writeplan import RunInfo
-
-from workbooks import write_rows
 
 TRICKY = {
     "Telefon": "0701234567",

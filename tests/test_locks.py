@@ -12,18 +12,18 @@ import threading
 
 import filelock
 import pytest
+from lost_answers import losing_answer_to_post
 
 from chas_sheets.backends import local
 from chas_sheets.backends.google import GoogleSpreadsheet
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.google_lock import LOCK_KEY, LOCK_METADATA_ID, LockValue, lock_value_in
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.emulator import emulator_session, make_app
 from chas_sheets.errors import SpreadsheetLocked
 from chas_sheets.runner import read_tables
+from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.sheet.writeplan import RunInfo
-from lost_answers import losing_answer_to_post
 
 WAIT = 5.0  # seconds a test waits for the other thread before declaring a deadlock
 

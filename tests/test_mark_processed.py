@@ -6,14 +6,14 @@ import json
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_contactlog import TODAY, crm_tables, entry, lead
 
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.cli import cli
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import read_tables
+from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.sheet.writeplan import RunInfo
-from test_contactlog import TODAY, crm_tables, entry, lead
 
 D = dt.date
 

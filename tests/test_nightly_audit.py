@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from emulator_workspace import EmulatorWorkspace
+from test_google_backend import loopback  # noqa: F401 - the emulator on a loopback port
+from test_nightly import BO_LEADS, TODAY, records, tab
 
 from chas_sheets.backends import open_spreadsheet
 from chas_sheets.backends.local import LocalWorkbook
@@ -19,11 +22,8 @@ from chas_sheets.cli import cli
 from chas_sheets.demo.workspace import build_demo
 from chas_sheets.emulator import make_app
 from chas_sheets.nightly.report import OWNED_TABS
-from emulator_workspace import EmulatorWorkspace
 from chas_sheets.nightly.sharing import SHARING, SHARING_HEADERS, SharingOptions, run_sharing_audit
 from chas_sheets.programme.register import read_register
-from test_google_backend import loopback  # noqa: F401 - the emulator on a loopback port
-from test_nightly import BO_LEADS, TODAY, records, tab
 
 SERVICE = "emulator@chas-sheets-emulator.iam.gserviceaccount.com"  # the emulator's file owner
 OUTSIDER = "bo.privat@gmail.com"

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from chas_sheets.programme.calendar import Period
-from chas_sheets.nightly.report import DASHBOARD_HEADERS, PLACEMENT_HEADERS, CrmOutcome, build_report
 from chas_sheets.nightly.crm_summary import CrmSummary
+from chas_sheets.nightly.report import DASHBOARD_HEADERS, PLACEMENT_HEADERS, CrmOutcome, build_report
+from chas_sheets.programme.calendar import Period
 from chas_sheets.programme.register import Register, RegisterGroup, RegisterStudent
 
 d = dt.date

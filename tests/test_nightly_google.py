@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from emulator_workspace import EmulatorWorkspace
+from test_nightly import ANNA_LEADS, ANNA_LOG, BO_LEADS, GROUP_LEADS, GROUP_LOG, TODAY
 
 from chas_sheets.emulator import make_app
 from chas_sheets.emulator.control import ManualClock
 from chas_sheets.nightly.report import OWNED_TABS
-from emulator_workspace import EmulatorWorkspace
 from chas_sheets.nightly.run import RequestPacer, run_nightly
-from test_nightly import ANNA_LEADS, ANNA_LOG, BO_LEADS, GROUP_LEADS, GROUP_LOG, TODAY
 
 MISSING = "https://docs.google.com/spreadsheets/d/1NoSuchSpreadsheetAnywhere0000000000000/edit"
 

@@ -14,16 +14,27 @@ import socket
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from emulator_workspace import EmulatorWorkspace
+from test_google_backend import loopback  # noqa: F401 - the emulator on a loopback port
+from test_nightly import (
+    ANNA_LEADS,
+    ANNA_LOG,
+    BO_LEADS,
+    GROUP_LEADS,
+    GROUP_LOG,
+    GROUP_MEMBERS,
+    TODAY,
+    records,
+    run,
+    tab,  # noqa: F401 - the workspace fixture
+    workspace,
+)
 
 from chas_sheets.cli import cli
 from chas_sheets.emulator import make_app
 from chas_sheets.nightly.report import MEMBERS, OVERPROCESSING, PLACEMENT
-from emulator_workspace import EmulatorWorkspace
 from chas_sheets.nightly.sharing import SHARING
 from chas_sheets.nightly.state import REREAD, STATE_TAB
-from test_google_backend import loopback  # noqa: F401 - the emulator on a loopback port
-from test_nightly import (ANNA_LEADS, ANNA_LOG, BO_LEADS, GROUP_LEADS, GROUP_LOG, GROUP_MEMBERS, TODAY, records, run,
-                          tab, workspace)  # noqa: F401 - the workspace fixture
 
 NEXT = TODAY + dt.timedelta(days=1)
 CROSS = (OVERPROCESSING, MEMBERS)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chas_sheets.nightly.overprocessing import Contact, Holding, busiest_window, find_overprocessing
 

@@ -15,10 +15,10 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from workbooks import write_rows
 
 from chas_sheets.cli import COMMANDS, cli
 from chas_sheets.privacy import mask_text
-from workbooks import write_rows
 
 TODAY = "2027-05-12"
 PHONES = ["070-123 45 67", "+46 8 555 123 45", "0701234599", "08-765 43 21", "073 111 22 33"]

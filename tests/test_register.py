@@ -6,11 +6,11 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from workbooks import write_rows
 
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.errors import InvalidInput, MissingTab
 from chas_sheets.programme.register import read_register
-from workbooks import write_rows
 
 URL = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit"
 

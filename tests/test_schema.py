@@ -1,6 +1,7 @@
+import pytest
+
 from chas_sheets.errors import MissingColumn, MissingTab
 from chas_sheets.sheet.schema import contract, find_header, match_header_row, require_tab
-import pytest
 
 
 def leads():

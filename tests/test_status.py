@@ -4,12 +4,12 @@ import datetime as dt
 import json
 
 from click.testing import CliRunner
-
-from chas_sheets.cli import cli
-from chas_sheets.status.report import render, status_report
-from chas_sheets.sheet.tables import RawWorkbook, load_tables
 from test_contactlog import crm_tables, entry, lead
 from test_mark_processed import demo_crm
+
+from chas_sheets.cli import cli
+from chas_sheets.sheet.tables import RawWorkbook, load_tables
+from chas_sheets.status.report import render, status_report
 
 D = dt.date
 TODAY = D(2026, 5, 20)  # a Wednesday in Sprint 2

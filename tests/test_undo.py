@@ -8,18 +8,19 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from test_backend_contract import GoogleHarness, LocalHarness, harness  # noqa: F401 (harness: a fixture)
+from test_harvest import everyone_wants_everything, group, prepared, rows  # noqa: F401 (group: a fixture)
 
 from chas_sheets.backends.google import GoogleSpreadsheet
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.sheet.changes import ChangeSet, RowAppend, RowRemoval
 from chas_sheets.cli import cli
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import execute, read_tables
-from chas_sheets.undo.restore import RUN_IN, list_runs, read_log, undo_run
+from chas_sheets.sheet.changelog import RUN_IN
+from chas_sheets.sheet.changes import ChangeSet, RowAppend, RowRemoval
 from chas_sheets.sheet.values import normalise_read
 from chas_sheets.sheet.writeplan import RunInfo
-from test_backend_contract import GoogleHarness, LocalHarness, harness  # noqa: F401 (harness: a fixture)
-from test_harvest import everyone_wants_everything, group, prepared, rows  # noqa: F401 (group: a fixture)
+from chas_sheets.undo.restore import list_runs, read_log, undo_run
 
 TODAY = dt.date(2027, 5, 12)
 D = dt.date

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from chas_sheets.errors import InvalidInput
 from chas_sheets.backends.base import ApplyResult, Backend
+from chas_sheets.errors import InvalidInput
 
 _SHEETS_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
@@ -53,7 +53,9 @@ def open_spreadsheet(target: str, *, credentials: str | None = None) -> Backend:
     if key is None and (problem := not_openable(str(target).strip())):
         raise InvalidInput(problem)
     if key is not None:
-        from chas_sheets.backends.google import GoogleSpreadsheet  # imported only when needed: gspread is slow to import
+        from chas_sheets.backends.google import (
+            GoogleSpreadsheet,  # imported only when needed: gspread is slow to import
+        )
 
         return GoogleSpreadsheet(key, credentials=credentials)
     from chas_sheets.backends.local import LocalWorkbook

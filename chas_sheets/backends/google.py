@@ -25,28 +25,35 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
 import requests
 
-from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.backends import google_format as fmt
+from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
+from chas_sheets.backends.google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
+from chas_sheets.backends.google_http import (
+    DRIVE_URL,
+    SHEETS_URL,
+    GoogleApiError,
+    RetryingHTTPClient,
+    RetryPolicy,
+    WriteOutcomeUnknown,
+    api_url_from_env,
+)
+from chas_sheets.backends.google_lock import SheetLock
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
+from chas_sheets.sheet.changelog import LOG_TAB
+from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import layout_for
 from chas_sheets.sheet.schema import contract, find_header
 from chas_sheets.sheet.tables import RawWorkbook
 from chas_sheets.sheet.values import as_text
-from chas_sheets.sheet.writeplan import LOG_TAB, RunInfo, WritePlan, resolve
-from chas_sheets.backends import google_format as fmt
-from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
-from chas_sheets.backends.google_lock import SheetLock
-from chas_sheets.backends.google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
-from chas_sheets.backends.google_http import (DRIVE_URL, SHEETS_URL, GoogleApiError, RetryingHTTPClient, RetryPolicy,
-                          WriteOutcomeUnknown, api_url_from_env)
+from chas_sheets.sheet.writeplan import RunInfo, WritePlan, resolve
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 SHEETS_WEB_URL = "https://docs.google.com/spreadsheets/d/{key}"

@@ -62,6 +62,11 @@ class WriteOutcomeUnknown(BackendError):
 _API_URL = re.compile(r"^https?://([^/\s:?#@\[\]]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?/?$")
 
 
+# Requests to the emulator go unauthenticated and act as its owner, this account: the client
+# side of that contract lives here, so production code never imports the emulator.
+EMULATOR_ACCOUNT = "emulator@chas-sheets-emulator.iam.gserviceaccount.com"
+
+
 def api_url_from_env() -> str | None:
     """CHAS_SHEETS_API_URL, checked up front: a mistyped one (no scheme, a path) is one clear
     error instead of a minute of retries that look like an outage."""

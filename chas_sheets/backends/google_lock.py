@@ -38,8 +38,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from chas_sheets.errors import BackendError, SpreadsheetLocked
 from chas_sheets.backends.google_http import GoogleApiError, WriteOutcomeUnknown
+from chas_sheets.errors import BackendError, SpreadsheetLocked
 
 LOCK_KEY = "chas-sheets-lock"
 # A fixed id is what makes creating the lock a test-and-set (int32, positive).

@@ -24,12 +24,13 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 from chas_sheets.errors import CorruptSpreadsheet, SpreadsheetLocked, SpreadsheetNotFound, UnsafeWrite
+from chas_sheets.sheet.changelog import LOG_TAB
+from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import TEMPLATE_ROWS, Layout, TabLayout, layout_for
 from chas_sheets.sheet.tables import RawWorkbook
 from chas_sheets.sheet.writeplan import Formula, Merged, RunInfo, TabWrites, resolve
-from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 
 LOCK_TIMEOUT_SECONDS = 30
 XLSX_CELL_CHARS = 32_767  # Excel's limit per cell
@@ -189,7 +190,7 @@ class LocalWorkbook(Backend):
     def _apply_locked(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
         wb = self._load()
         titles = list(wb.sheetnames)
-        touched = wanted_titles(titles, [*sorted(changes.tabs), "Ändringslogg"])
+        touched = wanted_titles(titles, [*sorted(changes.tabs), LOG_TAB])
         fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
         _add_formula_results(self.path, fresh.grids)
         plan = resolve(changes, fresh, run)

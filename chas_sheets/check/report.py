@@ -12,8 +12,9 @@ from dataclasses import asdict, dataclass, field
 
 from stdnum.se import orgnr as se_orgnr
 
-from chas_sheets.programme import calendar
 from chas_sheets.errors import ChasSheetsError
+from chas_sheets.programme import calendar
+from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, load_table
 from chas_sheets.sheet.values import as_text, is_blank
@@ -105,7 +106,7 @@ def _check_tab(raw: RawWorkbook, name: str, kind: str, report: CheckReport) -> T
     report.structure.append(structure)
     essential = name in ("Leads", "Grupper", "Studerande")
     if title is None:
-        if name == "Ändringslogg" or name == "Skörd":
+        if name == LOG_TAB or name == "Skörd":
             report.findings.append(Finding("info", "tab not there yet; chas-sheets creates it when needed", name))
         else:
             report.findings.append(Finding("error" if essential else "warning", "tab missing", name))

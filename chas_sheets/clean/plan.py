@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.clean.rules import CleanRules, Decision, clean_comment, default_rules
 from chas_sheets.errors import InvalidInput, MissingColumn
 from chas_sheets.privacy import mask_text
+from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import Table, Tables
-from chas_sheets.text import fold
 from chas_sheets.sheet.values import as_text, is_blank
+from chas_sheets.text import fold
 
 # Tabs whose rows have an ID and a free-text column; the tab a command reads by default first.
 CLEANABLE_TABS = ("Leads", "Kontaktlogg", "Event")

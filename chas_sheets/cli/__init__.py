@@ -13,9 +13,9 @@ import shlex
 
 import click
 
-from chas_sheets.errors import ChasSheetsError
-from chas_sheets.sheet.schema import one_line
 from chas_sheets.cli.common import AppContext
+from chas_sheets.errors import ChasSheetsError
+from chas_sheets.text import one_line
 
 # Command modules, each defining one Click command object named like the module.
 COMMANDS = (

@@ -2,9 +2,9 @@
 
 import click
 
-from chas_sheets.sharing.audit import audit_register, with_running_account
-from chas_sheets.programme.register import read_register
 from chas_sheets.cli.common import AppContext, echo_json, info, json_option, pass_app
+from chas_sheets.programme.register import read_register
+from chas_sheets.sharing.audit import audit_register, with_running_account
 
 
 @click.command()

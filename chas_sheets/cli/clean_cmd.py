@@ -8,13 +8,13 @@ import re
 
 import click
 
-from chas_sheets.clean.rules import load_rules
 from chas_sheets.clean.plan import CLEANABLE_TABS, DEFAULT_COLUMN, CleanReport, RowClean, plan_clean_comments
+from chas_sheets.clean.rules import load_rules
+from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, json_option, pass_app
 from chas_sheets.privacy import mask_text
 from chas_sheets.runner import read_tables
 from chas_sheets.sheet.schema import contract
 from chas_sheets.text import fold
-from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, json_option, pass_app
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _INDENT = "  "

@@ -12,8 +12,8 @@ import click
 from click.core import ParameterSource
 
 from chas_sheets.backends import Backend, open_spreadsheet
-from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.runner import Outcome, execute
+from chas_sheets.sheet.changes import ChangeSet
 
 
 @dataclass

@@ -2,10 +2,10 @@
 
 import click
 
+from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, json_option, pass_app
 from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import InvalidInput
 from chas_sheets.runner import read_tables
-from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, json_option, pass_app
 
 
 def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:

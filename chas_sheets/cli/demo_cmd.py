@@ -4,8 +4,8 @@ from pathlib import Path
 
 import click
 
-from chas_sheets.demo.workspace import build_demo
 from chas_sheets.cli.common import AppContext, info, pass_app
+from chas_sheets.demo.workspace import build_demo
 
 
 @click.command()

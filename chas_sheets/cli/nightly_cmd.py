@@ -3,12 +3,12 @@
 
 import click
 
-from chas_sheets.sharing.audit import with_running_account
+from chas_sheets.cli.common import AppContext, apply_option, echo_json, info, json_option, pass_app, progress
 from chas_sheets.nightly.report import OK, OVERPROCESSING, STATUS_WORDS, NightlyReport
 from chas_sheets.nightly.run import NightlyResult, RequestPacer, run_nightly
 from chas_sheets.nightly.sharing import SharingOptions, sharing_lines, summary_line
 from chas_sheets.nightly.state import Everything, detector_for
-from chas_sheets.cli.common import AppContext, echo_json, info, json_option, pass_app, apply_option, progress
+from chas_sheets.sharing.audit import with_running_account
 
 
 @click.command()

@@ -2,9 +2,9 @@
 
 import click
 
+from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, json_option, pass_app
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import read_tables
-from chas_sheets.cli.common import AppContext, echo_json, finish, json_option, pass_app, apply_option
 
 
 @click.command()

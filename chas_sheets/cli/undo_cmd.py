@@ -2,9 +2,9 @@
 
 import click
 
+from chas_sheets.cli.common import AppContext, apply_option, echo_json, info, json_option, pass_app
 from chas_sheets.runner import summary_line
 from chas_sheets.undo.restore import list_runs, read_log, summaries_json, undo_run
-from chas_sheets.cli.common import AppContext, apply_option, echo_json, info, json_option, pass_app
 
 
 @click.command()

@@ -46,8 +46,16 @@ from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import cpdist
 
 from chas_sheets.company.evidence import (
-    _as_text, company_key, domain_label, name_fingerprint, name_tokens,
-    ngram_fingerprint, normalise_name, parse_orgnr, places_in, registrable_domain,
+    _as_text,
+    company_key,
+    domain_label,
+    name_fingerprint,
+    name_tokens,
+    ngram_fingerprint,
+    normalise_name,
+    parse_orgnr,
+    places_in,
+    registrable_domain,
 )
 from chas_sheets.errors import InvalidInput
 

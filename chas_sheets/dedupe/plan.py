@@ -24,14 +24,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from chas_sheets.company.matching import (
+    CompanyRef,
+    cluster_companies,
+    company_key,
+    name_fingerprint,
+    parse_orgnr,
+    registrable_domain,
+)
+from chas_sheets.privacy import mask_text, shown
+from chas_sheets.processed.contactlog import link_log, same_person
 from chas_sheets.programme.calendar import parse_date
 from chas_sheets.sheet.changes import ChangeSet, RowRemoval
-from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key, name_fingerprint, parse_orgnr, registrable_domain
-from chas_sheets.processed.contactlog import link_log, same_person
-from chas_sheets.privacy import mask_text, shown
 from chas_sheets.sheet.tables import Table, Tables
 from chas_sheets.sheet.values import as_text, is_blank
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from stdnum.se import orgnr as se_orgnr
 
 from chas_sheets.backends.local import build_workbook
-from chas_sheets.programme.calendar import cohort_year_for, default_big_bang_day
 from chas_sheets.errors import InvalidInput
+from chas_sheets.programme.calendar import cohort_year_for, default_big_bang_day
 from chas_sheets.sheet.layout import layout_for
 from chas_sheets.text import strip_diacritics
 

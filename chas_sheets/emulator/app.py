@@ -3,7 +3,6 @@ handler atomically, answer in Google's JSON shape."""
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import tempfile

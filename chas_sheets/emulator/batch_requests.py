@@ -6,16 +6,14 @@ it raises RequestError for what Google rejects as `Invalid requests[i].kind: ...
 
 from __future__ import annotations
 
-import contextvars
 import copy
 
 from chas_sheets.emulator import a1, fieldmask, grid
 from chas_sheets.emulator.errors import ApiError, bad_request
+from chas_sheets.emulator.fieldmask import merge_masked
 from chas_sheets.emulator.formats import normalize_colors, stored_sheet_properties, without_nulls
+from chas_sheets.emulator.ids import book_random, ids_for_batch
 from chas_sheets.emulator.model import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, Spreadsheet
-
-
-_IDS: contextvars.ContextVar = contextvars.ContextVar("ids")
 
 
 class RequestError(Exception):
@@ -23,31 +21,6 @@ class RequestError(Exception):
 
 
 # --- helpers -------------------------------------------------------------------------
-
-def merge_masked(target: dict, source: dict, mask: str) -> None:
-    """Copy the fields named by a field mask (`title,gridProperties.rowCount`, `*`) from
-    source to target; a named field absent from source is cleared."""
-    source = without_nulls(source)
-    if mask.strip() == "*":
-        target.clear()
-        target.update(copy.deepcopy(source))
-        return
-    _merge_tree(target, source, fieldmask.parse(mask))
-
-
-def _merge_tree(target: dict, source: dict, tree: dict) -> None:
-    for name, sub in tree.items():
-        if not sub:
-            if source.get(name) is not None:
-                target[name] = copy.deepcopy(source[name])
-            else:
-                target.pop(name, None)
-            continue
-        child = target.setdefault(name, {})
-        _merge_tree(child, source.get(name) or {}, sub)
-        if not child:
-            target.pop(name)
-
 
 def prune_grid_range(grid_range: dict) -> dict:
     "Google leaves out sheetId 0 (proto3 default) when it echoes a GridRange."
@@ -119,11 +92,6 @@ def _sheet_properties(book: Spreadsheet, given: dict) -> dict:
     grid_props.setdefault("rowCount", DEFAULT_ROWS)
     grid_props.setdefault("columnCount", DEFAULT_COLUMNS)
     return properties
-
-
-def book_random(book: Spreadsheet):
-    "The store's id generator, for the batch now running."
-    return _IDS.get()
 
 
 def _place(book: Spreadsheet, sheet: Sheet, index: int | None) -> None:
@@ -615,21 +583,21 @@ def apply_all(book: Spreadsheet, requests: list, ids) -> list:
     """Apply the requests in order; the caller restores a snapshot if one fails.
 
     `ids` (the Store) makes the sheet, protected range and metadata ids."""
-    _IDS.set(ids)
-    replies = []
-    for i, request in enumerate(requests):
-        if not isinstance(request, dict) or len([k for k, v in request.items() if v is not None]) != 1:
-            raise bad_request(f"Invalid requests[{i}]: exactly one kind of request must be set.")
-        kind, body = next((k, v) for k, v in request.items() if v is not None)
-        handler = HANDLERS.get(kind)
-        if handler is None:
-            raise ApiError(501, f"The emulator does not implement requests[{i}].{kind}.")
-        try:
-            replies.append(handler(book, body or {}))
-        except RequestError as error:
-            raise bad_request(f"Invalid requests[{i}].{kind}: {error}")
-        except ApiError as error:
-            if error.code == 400 and not error.message.startswith("Invalid requests"):
-                raise bad_request(f"Invalid requests[{i}].{kind}: {error.message}")
-            raise
-    return replies
+    with ids_for_batch(ids):
+        replies = []
+        for i, request in enumerate(requests):
+            if not isinstance(request, dict) or len([k for k, v in request.items() if v is not None]) != 1:
+                raise bad_request(f"Invalid requests[{i}]: exactly one kind of request must be set.")
+            kind, body = next((k, v) for k, v in request.items() if v is not None)
+            handler = HANDLERS.get(kind)
+            if handler is None:
+                raise ApiError(501, f"The emulator does not implement requests[{i}].{kind}.")
+            try:
+                replies.append(handler(book, body or {}))
+            except RequestError as error:
+                raise bad_request(f"Invalid requests[{i}].{kind}: {error}")
+            except ApiError as error:
+                if error.code == 400 and not error.message.startswith("Invalid requests"):
+                    raise bad_request(f"Invalid requests[{i}].{kind}: {error.message}")
+                raise
+        return replies

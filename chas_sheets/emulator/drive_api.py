@@ -8,11 +8,12 @@ import csv
 import io
 import re
 
+from chas_sheets.backends.google_http import EMULATOR_ACCOUNT
 from chas_sheets.emulator import discovery, fieldmask, grid
 from chas_sheets.emulator.errors import ApiError, bad_request, not_found
 from chas_sheets.emulator.model import SPREADSHEET_MIME, DriveFile, rfc3339
 
-OWNER_EMAIL = "emulator@chas-sheets-emulator.iam.gserviceaccount.com"
+OWNER_EMAIL = EMULATOR_ACCOUNT  # the account every unauthenticated request acts as
 DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"
 DEFAULT_PERMISSION_FIELDS = "kind,id,type,role"
 ROLES = ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+
+from chas_sheets.emulator.formats import without_nulls
+
 
 def parse(fields: str) -> dict:
     "`sheets.properties,files(id,name)` -> {'sheets': {'properties': {}}, 'files': {...}}."
@@ -73,3 +77,28 @@ def apply(tree: dict | None, value):
         if name in value:
             kept[name] = apply(sub, value[name])
     return kept
+
+
+def merge_masked(target: dict, source: dict, mask: str) -> None:
+    """Copy the fields named by a field mask (`title,gridProperties.rowCount`, `*`) from
+    source to target; a named field absent from source is cleared."""
+    source = without_nulls(source)
+    if mask.strip() == "*":
+        target.clear()
+        target.update(copy.deepcopy(source))
+        return
+    _merge_tree(target, source, parse(mask))
+
+
+def _merge_tree(target: dict, source: dict, tree: dict) -> None:
+    for name, sub in tree.items():
+        if not sub:
+            if source.get(name) is not None:
+                target[name] = copy.deepcopy(source[name])
+            else:
+                target.pop(name, None)
+            continue
+        child = target.setdefault(name, {})
+        _merge_tree(child, source.get(name) or {}, sub)
+        if not child:
+            target.pop(name)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 
 from chas_sheets.emulator.errors import bad_request, not_found
+from chas_sheets.emulator.fieldmask import merge_masked
+from chas_sheets.emulator.ids import book_random
 from chas_sheets.emulator.model import Spreadsheet
 
 VISIBILITIES = ("DOCUMENT", "PROJECT")
@@ -40,7 +42,6 @@ def _normal_location(book: Spreadsheet, location: dict) -> dict:
 
 
 def create(book: Spreadsheet, given: dict) -> dict:
-    from chas_sheets.emulator.batch_requests import book_random
 
     meta = {k: copy.deepcopy(v) for k, v in given.items() if v is not None}
     if meta.get("visibility") not in VISIBILITIES:
@@ -100,7 +101,6 @@ def matching(book: Spreadsheet, data_filter: dict) -> list[dict]:
 
 
 def update(book: Spreadsheet, body: dict) -> list[dict]:
-    from chas_sheets.emulator.batch_requests import merge_masked
 
     changed = []
     for data_filter in body.get("dataFilters") or []:

@@ -19,13 +19,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Mapping, Sequence
 
-from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.clean.rules import CleanRules, clean_comment
 from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key
 from chas_sheets.processed.contactlog import same_person
+from chas_sheets.sheet.changelog import LOG_TAB
+from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.sheet.tables import Tables, new_id_factory
-from chas_sheets.text import fold_words
 from chas_sheets.sheet.values import as_text, is_blank
+from chas_sheets.text import fold_words
 
 WARM = "Varm"
 
@@ -37,7 +38,7 @@ def _clean(value: object, rules: CleanRules | None) -> object:
 
 def _taken_ids(tables: Tables) -> set[str]:
     taken = {as_text(i) for table in tables.tables.values() for i in table.df.index}
-    log = tables.get("Ändringslogg")
+    log = tables.get(LOG_TAB)
     if log is not None and log.has("Rad-ID"):
         taken |= {as_text(v) for v in log.df["Rad-ID"] if not is_blank(v)}
     return taken

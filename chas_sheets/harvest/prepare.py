@@ -24,16 +24,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from chas_sheets.harvest.lottery import Wishes, parse_wish
-from chas_sheets.sheet.changes import ChangeSet, RowAppend, TabReplacement
 from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key
-from chas_sheets.processed.contactlog import LogLinks, link_log, same_person
 from chas_sheets.errors import InvalidInput
+from chas_sheets.harvest.lottery import Wishes, parse_wish
+from chas_sheets.processed.contactlog import LogLinks, link_log, same_person
 from chas_sheets.processed.rules import JA, NEJ, SVAR
+from chas_sheets.sheet.changes import ChangeSet, RowAppend, TabReplacement
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import Table, Tables
-from chas_sheets.text import fold
 from chas_sheets.sheet.values import as_text, is_blank
+from chas_sheets.text import fold
 
 SKORD = "Skörd"
 KEY = "Företagsnyckel"

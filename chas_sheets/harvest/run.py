@@ -17,25 +17,25 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-from chas_sheets.harvest.lottery import commitment, new_seed
 from chas_sheets.backends import Backend, is_google_reference, not_openable
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.errors import ChasSheetsError, InvalidInput, SpreadsheetNotFound
-from chas_sheets.harvest.prepare import SKORD, member_names, read_wishes
 from chas_sheets.harvest.copy_leads import plan_copy
+from chas_sheets.harvest.lottery import commitment, new_seed
+from chas_sheets.harvest.prepare import SKORD, member_names, read_wishes
 from chas_sheets.harvest.split import CopyPlan, SplitReport, plan_split, previous_splits
-from chas_sheets.sheet.layout import layout_for
 from chas_sheets.runner import read_tables
+from chas_sheets.sheet.changelog import LOG_TAB
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.sheet.layout import layout_for
 from chas_sheets.sheet.tables import RawWorkbook, Tables, load_tables
 from chas_sheets.sheet.writeplan import RunInfo
 
 COMMAND = "harvest"
-GROUP_TABS = (["Leads", "Medlemmar"], ["Kontaktlogg", SKORD, "Ändringslogg"])
-MEMBER_TABS = (["Leads"], ["Kontaktlogg", "Ändringslogg"])
+GROUP_TABS = (["Leads", "Medlemmar"], ["Kontaktlogg", SKORD, LOG_TAB])
+MEMBER_TABS = (["Leads"], ["Kontaktlogg", LOG_TAB])
 
 
 @dataclass

@@ -18,17 +18,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from chas_sheets.harvest.lottery import ALGORITHM_VERSION, ONE_SENTENCE, Allocation, allocate, canonical_wishes
-from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.errors import MissingTab
+from chas_sheets.harvest.lottery import ALGORITHM_VERSION, ONE_SENTENCE, Allocation, allocate, canonical_wishes
 from chas_sheets.harvest.prepare import ASSIGNED, COMPANY, SKORD, group_companies, member_names, read_wishes, skord_keys
+from chas_sheets.sheet.changelog import HARVEST_AUDIT, LOG_TAB, RUN_IN
+from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import Tables
-from chas_sheets.undo.restore import RUN_IN
 from chas_sheets.sheet.values import as_text
 
-LOG_TAB = "Ändringslogg"
-AUDIT_COLUMN = "(skörd)"
+AUDIT_COLUMN = HARVEST_AUDIT
 _SEED, _COMMITMENT, _WISHES = "frö", "åtagande", "önskningar"
 _NOTE = re.compile(r"^(?P<what>[^:]+): (?P<value>.*)$", re.S)
 

@@ -15,16 +15,16 @@ import itertools
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from chas_sheets.programme.calendar import parse_date
-from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.check.report import check_workbook
 from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key, registrable_domain
 from chas_sheets.processed.contactlog import LogLinks, link_log, same_person
 from chas_sheets.processed.plan import MarkReport, lead_states, plan_mark_processed
 from chas_sheets.processed.rules import DIALOG
-from chas_sheets.status.report import status_report
+from chas_sheets.programme.calendar import parse_date
+from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import RawWorkbook, Table, load_tables
 from chas_sheets.sheet.values import as_text, is_blank
+from chas_sheets.status.report import status_report
 
 # The seeds' long-recruitment companies (Sprint 1): large consultancies, large product
 # companies, heavy industry and the public sector. "Large" is the EU's large enterprise (250

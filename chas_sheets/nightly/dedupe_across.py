@@ -14,11 +14,11 @@ from typing import Callable
 
 from chas_sheets.backends import Backend
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.nightly.report import CrmOwner, overprocessing
 from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm
-from chas_sheets.nightly.run import crm_jobs, one_line
 from chas_sheets.nightly.overprocessing import MOST_CRMS, MOST_STUDENTS, WINDOW_DAYS, OverprocessedCompany
-from chas_sheets.programme.register import read_register
+from chas_sheets.nightly.report import CrmOwner, overprocessing
+from chas_sheets.programme.register import crm_jobs, read_register
+from chas_sheets.text import one_line
 
 
 @dataclass
@@ -62,7 +62,7 @@ def report_across(register_backend: Backend, open_backend: Callable[[str], Backe
         try:
             summary = plan_crm(open_backend(job.target).read(None), job.kind, today).summary
         except ChasSheetsError as exc:
-            report.errors.append((job.owner, one_line(str(exc))))
+            report.errors.append((job.owner, one_line(str(exc), most=300)))
             continue
         summaries[job.target] = summary
         report.crms_read += 1

@@ -37,16 +37,24 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from chas_sheets.programme import calendar
-from chas_sheets.programme.calendar import Deadline, Period, cohort_year_for, company_goal, default_calendar, group_goal, period_on
-from chas_sheets.sheet.changes import TabReplacement
-from chas_sheets.processed.contactlog import same_person
 from chas_sheets.errors import InvalidInput
 from chas_sheets.nightly.crm_summary import CrmSummary
 from chas_sheets.nightly.overprocessing import Contact, Holding, OverprocessedCompany, find_overprocessing
+from chas_sheets.processed.contactlog import same_person
+from chas_sheets.programme import calendar
+from chas_sheets.programme.calendar import (
+    Deadline,
+    Period,
+    cohort_year_for,
+    company_goal,
+    default_calendar,
+    group_goal,
+    period_on,
+)
 from chas_sheets.programme.register import Register, RegisterGroup, RegisterStudent
-from chas_sheets.text import fold, fold_words
+from chas_sheets.sheet.changes import TabReplacement
 from chas_sheets.sheet.values import as_text
+from chas_sheets.text import fold, fold_words
 
 OK, BEHIND, ERROR = "ok", "behind", "error"
 STATUS_WORDS = {OK: "OK", BEHIND: "Efter", ERROR: "Fel"}

@@ -20,18 +20,46 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from chas_sheets.backends import Backend
-from chas_sheets.sheet.changes import ChangeSet, TabReplacement
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.nightly.report import (ERROR, MEMBERS, OVERPROCESSING, OWNED_TABS, PLACEMENT, RISK, CrmOutcome, NightlyReport, build_report,
-                      old_rows)
 from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm
-from chas_sheets.nightly.sharing import NOT_CHECKED, SHARING, SharingOptions, SharingOutcome, run_sharing_audit, sharing_tab
-from chas_sheets.nightly.state import (STATE_HEADERS, STATE_TAB, ChangeDetector, Detection, Everything, NightState,
-                            decode_summary, encode_summary, parse_state, updated_state)
-from chas_sheets.programme.register import Register, read_register
+from chas_sheets.nightly.report import (
+    ERROR,
+    MEMBERS,
+    OVERPROCESSING,
+    OWNED_TABS,
+    PLACEMENT,
+    RISK,
+    CrmOutcome,
+    NightlyReport,
+    build_report,
+    old_rows,
+)
+from chas_sheets.nightly.sharing import (
+    NOT_CHECKED,
+    SHARING,
+    SharingOptions,
+    SharingOutcome,
+    run_sharing_audit,
+    sharing_tab,
+)
+from chas_sheets.nightly.state import (
+    STATE_HEADERS,
+    STATE_TAB,
+    ChangeDetector,
+    Detection,
+    Everything,
+    NightState,
+    decode_summary,
+    encode_summary,
+    parse_state,
+    updated_state,
+)
+from chas_sheets.programme.register import CrmJob, crm_jobs, read_register
 from chas_sheets.runner import Outcome, execute
+from chas_sheets.sheet.changes import ChangeSet, TabReplacement
 from chas_sheets.sheet.tables import RawWorkbook
 from chas_sheets.sheet.values import as_text
+from chas_sheets.text import one_line
 
 COMMAND = "nightly"
 QUOTA_PER_MINUTE = 60  # Google Sheets: read and write requests per minute per user
@@ -69,25 +97,6 @@ def _requests(backend: Backend | None) -> int:
     return int(getattr(backend, "requests_sent", 0) or 0)
 
 
-@dataclass(frozen=True)
-class CrmJob:
-    target: str  # resolved reference
-    kind: str  # "group" or "individual"
-    owner: str
-
-
-def crm_jobs(register: Register) -> list[CrmJob]:
-    """Each CRM the register names once (a CRM named twice is read once)."""
-    jobs: dict[str, CrmJob] = {}
-    for g in register.groups:
-        if g.crm:
-            jobs.setdefault(g.crm, CrmJob(g.crm, "group", g.name))
-    for s in register.students:
-        if s.crm:
-            jobs.setdefault(s.crm, CrmJob(s.crm, "individual", s.name))
-    return list(jobs.values())
-
-
 @dataclass
 class NightlyResult:
     report: NightlyReport
@@ -103,6 +112,10 @@ class NightlyResult:
         return 1 if self.report.errors else 0
 
 
+def _error_line(text: str) -> str:
+    return one_line(text, most=300)
+
+
 def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool) -> CrmOutcome:
     """Read once, plan, write once if anything changed; every failure becomes the outcome's error."""
     outcome = CrmOutcome(job.target)
@@ -116,15 +129,10 @@ def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool) -> C
         outcome.written = written.written
         outcome.warnings += [f"skipped: {s}" for s in written.skipped]
     except ChasSheetsError as exc:
-        outcome.error = one_line(str(exc))
+        outcome.error = _error_line(str(exc))
     except Exception as exc:  # noqa: BLE001 — one broken CRM must never stop the night
-        outcome.error = one_line(f"{type(exc).__name__}: {exc}")
+        outcome.error = _error_line(f"{type(exc).__name__}: {exc}")
     return outcome
-
-
-def one_line(text: str, most: int = 300) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= most else line[: most - 1] + "…"
 
 
 def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
@@ -144,12 +152,12 @@ def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
         try:
             audit = run_sharing_audit(register, open_backend, sharing)
         except Exception as exc:  # noqa: BLE001 — the audit is an extra: it never stops the night
-            warnings.append(f"sharing audit failed ({one_line(f'{type(exc).__name__}: {exc}')}); Delning kept as it was")
+            warnings.append(f"sharing audit failed ({_error_line(f'{type(exc).__name__}: {exc}')}); Delning kept as it was")
     detector = detector or Everything()
     try:
         detection = detector.detect([job.target for job in jobs], old_state)
     except ChasSheetsError as exc:  # the feed failing only costs a full read
-        warnings.append(f"change detection failed ({one_line(str(exc))}); every CRM is read")
+        warnings.append(f"change detection failed ({_error_line(str(exc))}); every CRM is read")
         detection = Everything().detect([job.target for job in jobs], old_state)
     requests = detection.requests
     if pacer:
@@ -169,7 +177,7 @@ def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
             try:
                 backend = open_backend(job.target)
             except ChasSheetsError as exc:
-                outcomes[job.target] = CrmOutcome(job.target, error=one_line(str(exc)))
+                outcomes[job.target] = CrmOutcome(job.target, error=_error_line(str(exc)))
                 continue
             outcome = process_crm(job, backend, today, apply)
             sent = _requests(backend)

@@ -20,8 +20,8 @@ from chas_sheets.backends import Backend
 from chas_sheets.sheet.changes import TabReplacement
 
 if TYPE_CHECKING:  # audit imports nightly_run (crm_jobs): a run-time import here would be a cycle
-    from chas_sheets.sharing.audit import AuditReport
     from chas_sheets.programme.register import Register
+    from chas_sheets.sharing.audit import AuditReport
 
 SHARING = "Delning"
 SHARING_HEADERS = ("Datum", "Typ", "Namn", "Fynd", "Vad", "Roll", "CRM")

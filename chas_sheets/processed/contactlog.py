@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from chas_sheets.company.matching import company_key
 from chas_sheets.processed.rules import INGET_SVAR, JA, NEJ, SVAR, Attempt, parse_attempt
 from chas_sheets.sheet.tables import Table
+from chas_sheets.sheet.values import is_blank
 from chas_sheets.text import fold_words
-from chas_sheets.sheet.values import as_text, is_blank
 
 _SAME_DAY_ORDER = {INGET_SVAR: 0, SVAR: 1, NEJ: 2, JA: 3}
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from chas_sheets.programme.calendar import parse_date
-from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.processed.contactlog import LogLinks, LogRow, link_log
 from chas_sheets.processed.rules import JA, NEJ, PROCESSED_STATUSES, Attempt, Decision, decide, parse_status
+from chas_sheets.programme.calendar import parse_date
+from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import Table, Tables
 from chas_sheets.sheet.values import as_text, is_blank
 

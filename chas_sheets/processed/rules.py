@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from chas_sheets.programme.calendar import format_day, parse_date
-from chas_sheets.text import fold
 from chas_sheets.sheet.values import is_blank
+from chas_sheets.text import fold
 
 # Outcomes (Utfall)
 INGET_SVAR, SVAR, JA, NEJ = "Inget svar", "Svar", "Ja", "Nej"

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
 
 from chas_sheets.errors import InvalidInput
-from chas_sheets.text import fold, fold_words
 from chas_sheets.sheet.values import as_text, is_blank
+from chas_sheets.text import fold, fold_words
 
 DEFAULT_BIG_BANG = (12, 1)  # (month, day) in the autumn of Y-1
 INDIVIDUAL_GOAL = 50  # distinct companies in an individual CRM by 30 April

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from chas_sheets.backends import Backend
-from chas_sheets.programme.calendar import Period, calendar_from_rows, cohort_year_for, default_calendar, parse_date
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.sheet.tables import RawWorkbook, Table, load_table
+from chas_sheets.programme.calendar import Period, calendar_from_rows, cohort_year_for, default_calendar, parse_date
 from chas_sheets.sheet.schema import contract
+from chas_sheets.sheet.tables import RawWorkbook, Table, load_table
 from chas_sheets.sheet.values import as_text, is_blank
+
+if TYPE_CHECKING:  # only a type here: the register's rules stay free of I/O
+    from chas_sheets.backends import Backend
 
 REGISTER_TABS = ("Grupper", "Studerande", "Kalender")
 # The phase-1 individual goals (Fas 1, individnivå) the register may track as checkboxes.
@@ -135,3 +137,22 @@ def read_register(backend: Backend, today: dt.date | None = None,
         return parse_register(raw, backend.resolve_relative, today), raw
     except ChasSheetsError as exc:
         raise type(exc)(f"register {backend.display_name}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class CrmJob:
+    target: str  # resolved reference
+    kind: str  # "group" or "individual"
+    owner: str
+
+
+def crm_jobs(register: Register) -> list[CrmJob]:
+    """Each CRM the register names once (a CRM named twice is read once)."""
+    jobs: dict[str, CrmJob] = {}
+    for g in register.groups:
+        if g.crm:
+            jobs.setdefault(g.crm, CrmJob(g.crm, "group", g.name))
+    for s in register.students:
+        if s.crm:
+            jobs.setdefault(s.crm, CrmJob(s.crm, "individual", s.name))
+    return list(jobs.values())

@@ -26,8 +26,7 @@ from typing import Callable, Iterable
 from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.privacy import mask_email, mask_text
-from chas_sheets.nightly.run import crm_jobs
-from chas_sheets.programme.register import Register
+from chas_sheets.programme.register import Register, crm_jobs
 
 ANYONE, DOMAIN, OUTSIDE, FILE_MODE = "anyone", "domain", "outside", "file-mode"
 
@@ -142,12 +141,10 @@ def running_account(credentials: str | None = None) -> str | None:
     the emulator's own account when CHAS_SHEETS_API_URL points at one, else the service
     account of the key (`credentials` or GOOGLE_APPLICATION_CREDENTIALS); None for a login."""
     from chas_sheets.backends.google_auth import service_account_email
-    from chas_sheets.backends.google_http import api_url_from_env
+    from chas_sheets.backends.google_http import EMULATOR_ACCOUNT, api_url_from_env
 
     if api_url_from_env():  # requests go unauthenticated to the emulator: they act as its owner
-        from chas_sheets.emulator.drive_api import OWNER_EMAIL
-
-        return OWNER_EMAIL
+        return EMULATOR_ACCOUNT
     return service_account_email(credentials)
 
 

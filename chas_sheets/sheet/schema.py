@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from chas_sheets.errors import MissingColumn, MissingTab
-from chas_sheets.text import fold
+from chas_sheets.text import fold, one_line
 
 # How far down a header row may stand (a title row or two above it is common).
 HEADER_SEARCH_ROWS = 10
@@ -162,11 +162,6 @@ class HeaderMatch:
             if pos == index:
                 return label
         return None
-
-
-def one_line(text: object) -> str:
-    """Text people typed, fit for a one-line message (a tab title or header may hold line breaks)."""
-    return " ".join(str(text).split())
 
 
 def _cell_text(value: object) -> str:

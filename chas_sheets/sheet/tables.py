@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
+from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet, IdAssignment
 from chas_sheets.sheet.schema import HeaderMatch, TabSpec, contract, find_header, require_tab
 from chas_sheets.sheet.values import as_text, is_blank, normalise_read
@@ -179,12 +180,12 @@ class Tables:
 
 def logged_row_ids(raw: RawWorkbook) -> set[str]:
     """Row IDs named in Ändringslogg (removed rows included), so a new ID never reuses one."""
-    title = contract().find_tab_title("Ändringslogg", raw.grids.keys())
+    title = contract().find_tab_title(LOG_TAB, raw.grids.keys())
     if title is None:
         return set()
     grid = raw.grids[title]
     try:
-        header = find_header(contract().tab("Ändringslogg"), grid, title)
+        header = find_header(contract().tab(LOG_TAB), grid, title)
     except Exception:  # a damaged log must not stop a read; IDs stay random anyway
         return set()
     index = header.positions.get("Rad-ID")

@@ -18,13 +18,12 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval, TabReplacement
 from chas_sheets.errors import ChasSheetsError
+from chas_sheets.sheet.changelog import LOG_TAB, NEW_COLUMN, NEW_ID, NEW_ROW, REMOVED_ROW, REPLACED_TAB, log_row
+from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval
 from chas_sheets.sheet.schema import HeaderMatch, contract, find_header
 from chas_sheets.sheet.tables import RawWorkbook, row_texts
 from chas_sheets.sheet.values import as_text, is_blank, row_to_json, values_equal
-
-LOG_TAB = "Ändringslogg"
 
 
 class Formula(str):
@@ -175,8 +174,7 @@ class _TabState:
 
 
 def _log_row(run: RunInfo, tab: str, row_id: str, column: str, before: Any, after: Any) -> list[Any]:
-    return [run.run_id, run.started.strftime("%Y-%m-%d %H:%M:%S"), run.command, tab, row_id, column,
-            "" if before is None else before, "" if after is None else after]
+    return log_row(run.run_id, run.started, run.command, tab, row_id, column, before, after)
 
 
 def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
@@ -210,14 +208,14 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
         st.writes.replace = (list(item.headers), [list(r) for r in item.rows])
         st.writes.chart = item.chart
         plan.applied.append(item)
-        log.append(_log_row(run, item.tab, "", "(flik ersatt)", "", f"{len(item.rows)} rader"))
+        log.append(_log_row(run, item.tab, "", REPLACED_TAB, "", f"{len(item.rows)} rader"))
 
     for name, st in states.items():
         if name == LOG_TAB:
             continue
         for label in st.added_columns:  # a new column is a change to the sheet too
             plan.applied.append(("column", name, label))
-            log.append(_log_row(run, name, "", "(ny kolumn)", "", label))
+            log.append(_log_row(run, name, "", NEW_COLUMN, "", label))
 
     if log:
         log_state = state(LOG_TAB)
@@ -286,7 +284,7 @@ def _resolve_ids(items: list[IdAssignment], state, plan: WritePlan, log, skip) -
             st.writes.cells[(row, st.column("ID"))] = item.new
             st.rows_by_key[item.new] = row
             plan.applied.append(item)
-            log.append(_log_row(plan.run, item.tab, item.new, "ID", item.old, item.new))
+            log.append(_log_row(plan.run, item.tab, item.new, NEW_ID, item.old, item.new))
     return dropped
 
 
@@ -419,7 +417,7 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
     st.writes.deletes.append(row)
     del st.rows_by_key[item.row_id]
     plan.applied.append(item)
-    log.append(_log_row(plan.run, item.tab, item.row_id, "(rad borttagen)", row_to_json(whole), ""))
+    log.append(_log_row(plan.run, item.tab, item.row_id, REMOVED_ROW, row_to_json(whole), ""))
 
 
 def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, dropped: set[str]) -> None:
@@ -453,4 +451,4 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
     st.next_row += 1
     plan.applied.append(item)
     if not is_note:
-        log.append(_log_row(plan.run, item.tab, row_id, "(ny rad)", "", row_to_json(item.values)))
+        log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", row_to_json(item.values)))

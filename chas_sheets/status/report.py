@@ -14,11 +14,11 @@ import datetime as dt
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from chas_sheets.programme import calendar
 from chas_sheets.company.matching import company_key
 from chas_sheets.processed.contactlog import LogLinks, link_log
 from chas_sheets.processed.plan import LeadState, lead_states
 from chas_sheets.processed.rules import DIALOG, INGEN_RESPONS, KONTAKTAD, NY, STATUSES, next_channel
+from chas_sheets.programme import calendar
 from chas_sheets.sheet.tables import Table, Tables
 
 QUIET_DIALOG_DAYS = 7

@@ -44,38 +44,27 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from chas_sheets.backends import Backend, is_google_reference
-from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend, RowRemoval
 from chas_sheets.errors import ChasSheetsError, InvalidInput
 from chas_sheets.privacy import mask_text, shown
+from chas_sheets.sheet.changelog import (
+    LOG_TAB,
+    NEW_ID,
+    NEW_ROW,
+    REMOVED_ROW,
+    REPLACED_TAB,
+    RUN_IN,
+    UNDOES,
+    LogEntry,
+    log_entries,
+)
+from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend, RowRemoval
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, Tables, load_table, load_tables
 from chas_sheets.sheet.values import as_text, is_blank, row_from_json, values_equal
-from chas_sheets.sheet.writeplan import LOG_TAB, RunInfo
+from chas_sheets.sheet.writeplan import RunInfo
 
 COMMAND = "undo"
-NEW_ROW, REMOVED_ROW, REPLACED_TAB, NEW_ID = "(ny rad)", "(rad borttagen)", "(flik ersatt)", "ID"
-UNDOES, RUN_IN = "(ångrar)", "(körning i)"
 MULTI_SPREADSHEET_COMMANDS = ("harvest",)  # runs that may have written members' CRMs too
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One Ändringslogg row as undo reads it."""
-
-    log_row: int  # sheet row in Ändringslogg
-    run_id: str
-    time: str
-    command: str
-    tab: str
-    row_id: str
-    column: str
-    before: Any
-    after: Any
-
-    @property
-    def is_note(self) -> bool:
-        special = (NEW_ROW, REMOVED_ROW, REPLACED_TAB)
-        return self.column.startswith("(") and self.column.endswith(")") and self.column not in special
 
 
 @dataclass(frozen=True)
@@ -89,20 +78,6 @@ class RunSummary:
     def line(self) -> str:
         undone = f"  (undone by {', '.join(self.undone_by)})" if self.undone_by else ""
         return f"{self.id}  {self.time}  {self.command:<16} {self.changes:>5} changes{undone}"
-
-
-def log_entries(log_table: Table | None) -> list[LogEntry]:
-    if log_table is None:
-        return []
-    df = log_table.df
-
-    def get(row_id: str, column: str) -> Any:
-        return df.at[row_id, column] if column in df.columns else None
-
-    return [LogEntry(log_table.sheet_rows[r], as_text(get(r, "Körning")), as_text(get(r, "Tid")),
-                     as_text(get(r, "Kommando")), as_text(get(r, "Flik")), as_text(get(r, "Rad-ID")),
-                     as_text(get(r, "Kolumn")), get(r, "Före"), get(r, "Efter"))
-            for r in df.index if not is_blank(get(r, "Körning"))]
 
 
 def list_runs(log_table: Table | None) -> list[RunSummary]:
