@@ -508,6 +508,9 @@ def _clean_sentence(sentence: _Sentence, rules: CleanRules) -> tuple[str, list[D
     return "".join(pieces).strip(), decisions
 
 
+_MOST_PASSES = 4
+
+
 def clean_comment(text: object, rules: CleanRules | None = None) -> CleanResult:
     """Keep the facts of a comment, drop speculation and chatter; see the module docstring.
 
@@ -516,6 +519,21 @@ def clean_comment(text: object, rules: CleanRules | None = None) -> CleanResult:
     if not isinstance(text, str):
         return CleanResult(text, text)
     rules = rules or default_rules()
+    cleaned, decisions = _clean_once(text, rules)
+    # A clause is judged in its context ('vet ej men Bra ställe' keeps what follows 'men'; '?0)'
+    # is no list item). Once that context is cut away it reads alone and may be judged
+    # otherwise, so clean again until the text is stable: a cleaned comment cleans to itself,
+    # and the nightly's re-cleaning never changes what it already cleaned.
+    for _ in range(_MOST_PASSES if cleaned != text else 0):  # unchanged text is stable already
+        again, more = _clean_once(cleaned, rules)
+        if again == cleaned:
+            break
+        decisions += [d for d in more if not d.keep]
+        cleaned = again
+    return CleanResult(text, cleaned, tuple(decisions))
+
+
+def _clean_once(text: str, rules: CleanRules) -> tuple[str, list[Decision]]:
     decisions: list[Decision] = []
     lines = []
     for line in text.splitlines():
@@ -533,7 +551,7 @@ def clean_comment(text: object, rules: CleanRules | None = None) -> CleanResult:
         decisions += stripped
         if sentences:
             lines.append(prefix + " ".join(sentences))
-    return CleanResult(text, "\n".join(lines), tuple(decisions))
+    return "\n".join(lines), decisions
 
 
 # --- evaluation against a labelled corpus (tests, benchmark, tuning the rules) --------------
