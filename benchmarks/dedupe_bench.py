@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from chas_sheets.cli import tune_garbage_collector
 from chas_sheets.company import evidence as company_evidence
 from chas_sheets.company import matching as company_module
 from chas_sheets.company.matching import (
@@ -390,6 +391,7 @@ def main() -> None:
                         help="largest size the naive all-pairs baseline runs on")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    tune_garbage_collector()  # as the chas-sheets command does
     cold_start()
     print(f"start: peak RSS {peak_mb():.0f} MB")
     for size in map(int, args.sizes.split(",")):

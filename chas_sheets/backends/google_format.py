@@ -21,10 +21,10 @@ from typing import Any, Callable, Iterable, Mapping
 from openpyxl.utils import get_column_letter
 
 from chas_sheets.sheet.layout import TEMPLATE_ROWS, Layout, TabLayout
-from chas_sheets.sheet.values import is_blank
+from chas_sheets.sheet.values import SERIAL_EPOCH, is_blank
 from chas_sheets.sheet.writeplan import Formula, TabWrites
 
-EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Google's serial dates
+EPOCH = SERIAL_EPOCH  # day 0 of Google's serial dates
 DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
 DATE_TIME_FORMAT = {"type": "DATE_TIME", "pattern": "yyyy-mm-dd hh:mm:ss"}
 TIME_FORMAT = {"type": "TIME", "pattern": "hh:mm:ss"}

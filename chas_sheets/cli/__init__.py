@@ -8,6 +8,7 @@ ChasSheetsError subclasses; the group turns them into a one-line `Error: ...` an
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import shlex
 
@@ -150,5 +151,17 @@ def _register() -> None:
 _register()
 
 
+# Batch work allocates millions of small objects and no cycles (clustering 100,000 company
+# rows: the default collector thresholds made it 1.7x slower). The process owner tunes the
+# collector once; the library never touches process-wide state.
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    gc.freeze()  # what imports made lives for the whole process: never scan it again
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def main() -> None:
+    tune_garbage_collector()
     cli(prog_name="chas-sheets")

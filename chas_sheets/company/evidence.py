@@ -8,7 +8,6 @@ live in `templates/company_words.toml` so backoffice can tune them. Every functi
 from __future__ import annotations
 
 import functools
-import math
 import re
 import tomllib
 from importlib import resources
@@ -17,6 +16,7 @@ import tldextract
 from rapidfuzz.distance import DamerauLevenshtein
 from stdnum import luhn as _luhn
 
+from chas_sheets.sheet.values import as_text
 from chas_sheets.text import strip_diacritics
 
 # Letters NFKD does not decompose; ø is Nordic ö, so it folds like ö.
@@ -46,18 +46,6 @@ def _folded(text: str) -> str:
     lowered = text.lower().translate(_LETTERS)
     # ASCII has nothing to decompose (half the names): skip the per-letter NFKD filter.
     return lowered if lowered.isascii() else strip_diacritics(lowered)
-
-
-def _as_text(value: object) -> str:
-    """A cell value as stripped text; None, NaN and pandas' NA are blank."""
-    if value is None or type(value).__name__ in ("NAType", "NaTType"):
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():  # a number read from a sheet: 5560743089.0
-            return str(int(value))
-    return str(value).strip()
 
 
 def _phrases(words: list[str]) -> frozenset[tuple[str, ...]]:
@@ -91,7 +79,7 @@ def parse_orgnr(value: object) -> str | None:
     the VAT form `SE556074308901`. Valid means 10 digits passing the Luhn check
     (python-stdnum `se.orgnr`); a sole trader's personnummer is their organisation number.
     """
-    return None if value is None or value.__class__ is str and not value else _parse_orgnr(_as_text(value))
+    return None if value is None or value.__class__ is str and not value else _parse_orgnr(as_text(value))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -128,7 +116,7 @@ def registrable_domain(url_or_email: object) -> str | None:
     """
     if url_or_email is None or url_or_email.__class__ is str and not url_or_email:  # most rows: quick
         return None
-    text = _as_text(url_or_email).lower()
+    text = as_text(url_or_email).lower()
     if not text:
         return None
     email = _EMAIL_DOMAIN.search(text) if "://" not in text else None
@@ -235,12 +223,12 @@ def normalise_name(name: object) -> str:
     ends: `Volvo Personvagnar AB` -> `volvo personvagnar`, `AB Volvo (publ)` -> `volvo`,
     `Telefonaktiebolaget LM Ericsson` -> `lm ericsson`, `Tele2 Sverige AB` -> `tele2`.
     """
-    return " ".join(name_tokens(_as_text(name)))
+    return " ".join(name_tokens(as_text(name)))
 
 
 def name_fingerprint(name: object) -> str:
     """OpenRefine's fingerprint of the normalised name: its sorted unique words."""
-    return " ".join(sorted(set(name_tokens(_as_text(name)))))
+    return " ".join(sorted(set(name_tokens(as_text(name)))))
 
 
 def ngram_fingerprint(name: object, size: int = 2) -> str:
@@ -255,7 +243,7 @@ def ngram_fingerprint(name: object, size: int = 2) -> str:
 def company_key(name: object) -> str:
     """A quick forgiving key to match a company by name alone: the normalised name without
     spaces (`Tieto Evry` = `TietoEVRY` = `Tietoevry AB` -> `tietoevry`)."""
-    return "".join(name_tokens(_as_text(name)))
+    return "".join(name_tokens(as_text(name)))
 
 
 def places_in(tokens: tuple[str, ...]) -> frozenset[str]:

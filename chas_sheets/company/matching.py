@@ -31,9 +31,7 @@ Rows of a pandas table become refs like this (the ref is whatever identifies the
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import itertools
 import os
 from collections import Counter, defaultdict
@@ -46,7 +44,6 @@ from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import cpdist
 
 from chas_sheets.company.evidence import (
-    _as_text,
     company_key,
     domain_label,
     name_fingerprint,
@@ -58,6 +55,7 @@ from chas_sheets.company.evidence import (
     registrable_domain,
 )
 from chas_sheets.errors import InvalidInput
+from chas_sheets.sheet.values import as_text
 
 __all__ = [
     "CompanyRef", "Cluster", "ReviewPair", "CompanyClusters", "cluster_companies",
@@ -233,23 +231,7 @@ def cluster_companies(refs: Iterable[CompanyRef],
     confirming two rows with conflicting organisation numbers or domains is an error.
     The result does not depend on the order of `refs`.
     """
-    with _without_cycle_collector():
-        return _cluster(refs, confirmed)
-
-
-@contextlib.contextmanager
-def _without_cycle_collector():
-    """Pause the cyclic garbage collector: clustering allocates millions of small objects
-    and no cycles, so its collections found nothing and cost a third of the time at
-    100,000 rows. Reference counting still frees everything; the collector's previous
-    state comes back afterwards, also on errors."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    return _cluster(refs, confirmed)
 
 
 def _cluster(refs: Iterable[CompanyRef],
@@ -281,7 +263,7 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
         if ref.ref in seen:
             raise InvalidInput(f"the same row was given twice: {ref.ref!r}")
         seen.add(ref.ref)
-        name = _as_text(ref.name)
+        name = as_text(ref.name)
         site, mail = registrable_domain(ref.website), registrable_domain(ref.email)
         domains = tuple(sorted({site, mail})) if site and mail else (site,) if site else (mail,) if mail else ()
         rows.append(_Row(ref.ref, name, name_tokens(name), parse_orgnr(ref.orgnr) or "", domains))

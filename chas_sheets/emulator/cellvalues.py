@@ -14,7 +14,9 @@ from typing import Callable
 
 from chas_sheets.emulator.formula import ERROR_TEXT, FormulaError, evaluate
 
-EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Google's (and Lotus') serial dates
+# Day 0 of Google's (and Lotus') serial dates. Kept apart from the client's own constant on
+# purpose: the emulator stands in for Google, so a mistake in the client must not hide in it.
+EPOCH = dt.datetime(1899, 12, 30)
 DATE_TYPES = ("DATE", "TIME", "DATE_TIME")
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")

@@ -70,10 +70,6 @@ def _inside(key, span: a1.Span) -> bool:
     return span.start_row <= r < span.end_row and span.start_col <= c < span.end_col
 
 
-def has_value(sheet: Sheet, r: int, c: int) -> bool:
-    return bool(sheet.cells.get((r, c), {}).get("userEnteredValue"))
-
-
 def find_table(sheet: Sheet, span: a1.Span) -> a1.Span | None:
     """The table `values.append` appends to, as Google finds it.
 

@@ -92,14 +92,6 @@ class Sheet:
             return 0
         return next(iter(value.values()))
 
-    def used_extent(self) -> tuple[int, int]:
-        "(rows, cols) up to the last cell holding a value."
-        rows = cols = 0
-        for (r, c), cell in self.cells.items():
-            if cell.get("userEnteredValue"):
-                rows, cols = max(rows, r + 1), max(cols, c + 1)
-        return rows, cols
-
     def to_json(self) -> dict:
         data = {k: v for k, v in self.__dict__.items() if k not in ("cells", "row_props", "col_props")}
         data["cells"] = [[r, c, cell] for (r, c), cell in self.cells.items()]
@@ -136,11 +128,6 @@ class Spreadsheet:
                 return sheet
         folded = title.casefold()  # Google matches sheet titles case-insensitively
         return next((s for s in self.sheets if s.title.casefold() == folded), None)
-
-    def reindex(self) -> None:
-        self.sheets.sort(key=lambda s: s.properties["index"])
-        for i, sheet in enumerate(self.sheets):
-            sheet.properties["index"] = i
 
     def resolve(self, text: str) -> tuple[Sheet, a1.Span]:
         """A1 text -> (sheet, span), like Google: a sheet title, a named range, or cells of

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
 
 from chas_sheets.errors import InvalidInput
-from chas_sheets.sheet.values import as_text, is_blank
+from chas_sheets.sheet.values import SERIAL_EPOCH, as_text, is_blank
 from chas_sheets.text import fold, fold_words
 
 DEFAULT_BIG_BANG = (12, 1)  # (month, day) in the autumn of Y-1
@@ -69,8 +69,7 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
 # 3/5, 3/5/2025, 3/5-25, 3/5 2025 (Swedish day/month order)
 _DAY_MONTH = re.compile(r"(\d{1,2})/(\d{1,2})(?:\s*[/ -]\s*(\d{2}|\d{4}))?")
 _DAY_MONTHNAME = re.compile(r"(\d{1,2})\s+([a-z]+)(?:\s+(\d{2}|\d{4}))?")
-# Spreadsheet serial days (Excel and Google share the 1899-12-30 epoch): 2000-01-01 .. 2099.
-_SERIAL_EPOCH = dt.date(1899, 12, 30)
+# Spreadsheet serial days taken as dates: 2000-01-01 .. 2099.
 _SERIAL_RANGE = (36526, 73050)
 
 
@@ -90,7 +89,7 @@ def parse_date(value: object, today: dt.date | None = None) -> dt.date | None:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
-            return _SERIAL_EPOCH + dt.timedelta(days=int(value))
+            return SERIAL_EPOCH.date() + dt.timedelta(days=int(value))
         return None
     if not isinstance(value, str):
         return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from chas_sheets.errors import MissingColumn, MissingTab
+from chas_sheets.sheet.values import as_text
 from chas_sheets.text import fold, one_line
 
 # How far down a header row may stand (a title row or two above it is common).
@@ -157,21 +158,11 @@ class HeaderMatch:
     unknown: list[str]  # labels of columns the contract does not know
     duplicates: list[str]  # headers that matched a column already found
 
-    def label_at(self, index: int) -> str | None:
-        for label, pos in self.positions.items():
-            if pos == index:
-                return label
-        return None
-
-
-def _cell_text(value: object) -> str:
-    return "" if value is None else str(value).strip()
-
 
 def match_header_row(tab: TabSpec, cells: Sequence[object], row: int = 1) -> HeaderMatch:
     """Map one header row to the contract's columns (no error for missing ones)."""
     by_key = {key: col for col in tab.columns for key in col.keys}
-    headers = [_cell_text(c) for c in cells]
+    headers = [as_text(c) for c in cells]
     positions: dict[str, int] = {}
     aliases_used: dict[str, str] = {}
     unknown: list[str] = []

@@ -9,9 +9,15 @@ import datetime as dt
 import json
 from typing import Any, Mapping
 
+# Day 0 of spreadsheet serial dates: Excel (since Lotus) and Google count days from here.
+SERIAL_EPOCH = dt.datetime(1899, 12, 30)
+_PANDAS_MISSING = ("NAType", "NaTType")  # pd.NA and pd.NaT, without importing pandas
+
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value != value  # NaN
+    if value is None or type(value).__name__ in _PANDAS_MISSING:
+        return True
+    return (isinstance(value, str) and not value.strip()) or value != value  # NaN
 
 
 def as_text(value: object) -> str:
