@@ -360,3 +360,19 @@ def test_emulator_command_help():
     assert result.exit_code == 0
     for option in ("--host", "--port", "--state", "--read-quota", "--write-quota"):
         assert option in result.output
+
+
+def test_the_emulator_without_googles_api_descriptions_is_one_line_naming_the_extra(monkeypatch):
+    """google-api-python-client is the `emulator` extra: without it the command says what to install."""
+    import sys
+
+    from click.testing import CliRunner
+
+    from chas_sheets.cli import cli
+
+    monkeypatch.setitem(sys.modules, "googleapiclient", None)  # import fails as if not installed
+    result = CliRunner().invoke(cli, ["emulator", "--port", "0"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: the emulator checks every request against Google's API descriptions, which come with "
+        "google-api-python-client: install it with  pip install 'chas-sheets[emulator]'"]

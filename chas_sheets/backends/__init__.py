@@ -2,50 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from chas_sheets.backends.base import ApplyResult, Backend
+from chas_sheets.backends.references import (
+    CREATE_PREFIX,
+    UNRESOLVABLE_PREFIX,
+    google_key,
+    is_google_reference,
+    not_openable,
+)
 from chas_sheets.errors import InvalidInput
-
-_SHEETS_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
-# An address, never a file name: a path would collapse its '//' and say 'no such file'.
-_ADDRESS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|docs\.google\.com/)", re.IGNORECASE)
-CREATE_PREFIX = "google:"  # init's google:TITLE: a spreadsheet to create, not one to open
-# A relative path found inside a Google spreadsheet: it has no folder to be relative to, so it
-# is marked (Backend.resolve_relative) and refused when opened, never read from the current folder.
-UNRESOLVABLE_PREFIX = "relative-in-google:"
-
-
-def google_key(reference: str) -> str | None:
-    """The spreadsheet key in a Google Sheets URL or a bare key, else None."""
-    reference = reference.strip()
-    match = _SHEETS_URL.match(reference)
-    if match:
-        return match.group(1)
-    if _BARE_KEY.match(reference) and not reference.lower().endswith(".xlsx"):
-        return reference
-    return None
-
-
-def is_google_reference(reference: str) -> bool:
-    return google_key(reference) is not None
-
-
-def not_openable(target: str) -> str | None:
-    """Why `target` names neither a Google spreadsheet nor a local file, if it does not."""
-    if google_key(target) is not None:
-        return None
-    if _ADDRESS.match(target):
-        return (f"{target} is not a Google Sheets address: expected "
-                "https://docs.google.com/spreadsheets/d/<key>/...")
-    if target.startswith(UNRESOLVABLE_PREFIX):
-        return (f"the link '{target.removeprefix(UNRESOLVABLE_PREFIX)}' is a relative path, which a "
-                "Google spreadsheet cannot resolve: put the CRM's URL (or an absolute path) in its place")
-    if target.startswith(CREATE_PREFIX):
-        return (f"{target}: google:TITLE only names a new spreadsheet for `chas-sheets init` to create; "
-                "give an existing one's URL (https://docs.google.com/spreadsheets/d/<key>/...)")
-    return None
 
 
 def open_spreadsheet(target: str, *, credentials: str | None = None) -> Backend:
@@ -63,5 +28,5 @@ def open_spreadsheet(target: str, *, credentials: str | None = None) -> Backend:
     return LocalWorkbook(target)
 
 
-__all__ = ["ApplyResult", "Backend", "UNRESOLVABLE_PREFIX", "google_key", "is_google_reference",
+__all__ = ["ApplyResult", "Backend", "CREATE_PREFIX", "UNRESOLVABLE_PREFIX", "google_key", "is_google_reference",
            "not_openable", "open_spreadsheet"]

@@ -260,7 +260,7 @@ class GoogleSpreadsheet(Backend):
     def resolve_relative(self, reference: str) -> str:
         """A Google spreadsheet names others by URL, key or absolute path; a relative path has no
         folder to be relative to, so it comes back marked, and opening it says why it cannot."""
-        from chas_sheets.backends import UNRESOLVABLE_PREFIX, is_google_reference
+        from chas_sheets.backends.references import UNRESOLVABLE_PREFIX, is_google_reference
 
         if is_google_reference(reference) or Path(reference).expanduser().is_absolute():
             return reference

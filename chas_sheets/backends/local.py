@@ -139,7 +139,7 @@ class LocalWorkbook(Backend):
         return self.path.stem
 
     def resolve_relative(self, reference: str) -> str:
-        from chas_sheets.backends import is_google_reference
+        from chas_sheets.backends.references import is_google_reference
 
         if is_google_reference(reference):
             return reference

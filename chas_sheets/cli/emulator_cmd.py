@@ -35,7 +35,12 @@ def emulator(host: str, port: int, state_file: str | None, read_quota: int | Non
     {"kind": "error"|"drop"|"slow"|"edit", ...}. Stop with Ctrl+C.
     """
     from chas_sheets.emulator import make_app, serve
+    from chas_sheets.emulator.discovery import DescriptionsMissing, require_documents
 
+    try:
+        require_documents()
+    except DescriptionsMissing as exc:
+        raise click.ClickException(str(exc)) from exc
     app = make_app(state_file=state_file, read_quota_per_minute=read_quota, write_quota_per_minute=write_quota)
     try:
         serve(host=host, port=port, app=app)

@@ -18,12 +18,34 @@ from chas_sheets.emulator.errors import bad_request
 TOLERATED = {("Permission", "withLink")}
 
 
+# Google's own API descriptions ship with google-api-python-client, which only the emulator
+# needs: it is the `emulator` extra, not a dependency of the tool.
+MISSING = ("the emulator checks every request against Google's API descriptions, which come with "
+           "google-api-python-client: install it with  pip install 'chas-sheets[emulator]'")
+
+
+class DescriptionsMissing(RuntimeError):
+    pass
+
+
+def _documents_folder() -> Path:
+    try:
+        import googleapiclient
+    except ImportError:
+        raise DescriptionsMissing(MISSING) from None
+    return Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
+
+
+def require_documents() -> None:
+    """Fail up front, in one line, when the descriptions are not installed."""
+    for api in ("sheets.v4", "drive.v3"):
+        if not (_documents_folder() / f"{api}.json").is_file():
+            raise DescriptionsMissing(MISSING)
+
+
 @functools.lru_cache(maxsize=None)
 def document(api: str) -> dict:
-    import googleapiclient
-
-    folder = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
-    return json.loads((folder / f"{api}.json").read_text(encoding="utf-8"))
+    return json.loads((_documents_folder() / f"{api}.json").read_text(encoding="utf-8"))
 
 
 def _snake(name: str) -> str:

@@ -7,6 +7,7 @@ import sys
 from wsgiref.handlers import SimpleHandler
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
+from chas_sheets.emulator.app import Emulator
 from chas_sheets.emulator.errors import DroppedConnection
 
 
@@ -58,9 +59,7 @@ def make_emulator_server(app, host: str = "127.0.0.1", port: int = 0):
 
 def serve(host: str = "127.0.0.1", port: int = 0, state_file=None, app=None, **options) -> None:
     "Serve until interrupted; prints the URL to point CHAS_SHEETS_API_URL at."
-    from chas_sheets.emulator import make_app
-
-    app = app or make_app(state_file=state_file, **options)
+    app = app or Emulator(state_file=state_file, **options)
     server = make_emulator_server(app, host, port)
     print(f"Sheets API emulator on http://{host}:{server.server_port} (Ctrl+C stops)", flush=True)
     try:

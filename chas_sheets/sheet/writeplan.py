@@ -16,8 +16,6 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.sheet.changelog import LOG_TAB, NEW_COLUMN, NEW_ID, NEW_ROW, REMOVED_ROW, REPLACED_TAB, log_row
 from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval
@@ -175,6 +173,15 @@ class _TabState:
 
 def _log_row(run: RunInfo, tab: str, row_id: str, column: str, before: Any, after: Any) -> list[Any]:
     return log_row(run.run_id, run.started, run.command, tab, row_id, column, before, after)
+
+
+def column_letter(number: int) -> str:
+    """The spreadsheet letters of 1-based column `number`: 1 -> A, 27 -> AA (no I/O library needed)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
@@ -409,7 +416,7 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
     whole = dict(item.values)
     labels = {index: label for label, index in st.header.positions.items()}
     for index, value in enumerate(st.grid[row - 1] if row - 1 < len(st.grid) else []):
-        label = labels.get(index) or f"(kolumn {get_column_letter(index + 1)})"
+        label = labels.get(index) or f"(kolumn {column_letter(index + 1)})"
         if isinstance(value, Formula):
             whole[label] = str(value)  # the formula people wrote, not just its result
         elif label not in whole and not is_blank(value):
