@@ -220,3 +220,20 @@ def test_column_letters_match_openpyxls():  # the planner's own, so it needs no 
     from chas_sheets.sheet.writeplan import column_letter
 
     assert [column_letter(n) for n in range(1, 18279)] == [get_column_letter(n) for n in range(1, 18279)]  # to XFD
+
+
+def test_architecture_md_matches_the_tree():
+    """Every package is drawn in ARCHITECTURE.md, and every module it names exists."""
+    import re
+
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")} - {"templates"}
+    drawn = set(re.findall(r"^\s*(\w+)/\s", text, re.M))
+    assert packages - drawn == set()
+    named = set(re.findall(r"`(\w+/\w+\.(?:py|toml))`", text))
+    assert named, "the rule table names modules"
+    missing = {n for n in named if not (PACKAGE / n).exists() and not (ROOT / n).exists()}
+    assert missing == set()
+    for package, modules in re.findall(r"^\s*(\w+)/\s+(.*)$", text, re.M):
+        for module in re.findall(r"(\w+)\.py", modules):
+            assert (PACKAGE / package / f"{module}.py").exists(), f"{package}/{module}.py"

@@ -2,7 +2,7 @@
 
 Each cassette's requests are replayed in order against a fresh emulator and every answer is
 compared with Google's (ids mapped, volatile fields ignored; see
-chas_sheets/emulator/conformance.py). An interaction listed as passing in
+tests/conformance_replay.py). An interaction listed as passing in
 tests/data/conformance_baseline.json must keep passing.
 """
 

@@ -2,8 +2,8 @@
 
 `plan_prepare` writes or extends `Skörd`: one row per warm company, one column per member,
 `Antal leads`, `Senaste kontakt` and `Företagsnyckel` (the stable key addressing the row).
-`read_wishes` reads the members' marks back for the split (`harvest_split`), which copies the
-leads into the members' CRMs (`harvest_copy`); `harvest_run` does the I/O.
+`read_wishes` reads the members' marks back for the split (`harvest.split`), which copies the
+leads into the members' CRMs (`harvest.copy_leads`); `harvest.run` does the I/O.
 
 Decisions where the rules are silent:
 - Warm: a lead of the company has `Temperatur` `Varm`, or the company's log holds an answer
