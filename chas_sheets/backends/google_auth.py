@@ -37,17 +37,29 @@ class Identity:
     who: str
 
 
+def on_windows() -> bool:
+    return os.name == "nt"
+
+
 def config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    """Where the token and the OAuth client file live: $XDG_CONFIG_HOME or ~/.config, and on
+    Windows the user's own %APPDATA% (private to them by the profile's permissions)."""
+    base = os.environ.get("XDG_CONFIG_HOME")
+    if not base and on_windows() and os.environ.get("APPDATA"):
+        base = os.environ["APPDATA"]
+    base = base or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "chas-sheets"
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write a secret so that only its owner can read it, whatever the umask (0600)."""
+    """Write a secret so that only its owner can read it, whatever the umask (0600).
+
+    Portable on purpose: students run Windows, where os.fchmod exists only from Python 3.13.
+    mkstemp makes the file 0600 on POSIX; chmod by path says so again on every platform."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        os.chmod(tmp, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
@@ -66,6 +78,20 @@ def _read_json(path: Path) -> dict:
     if not isinstance(data, dict):
         raise BackendError(f"credentials file {path} is not a Google credentials file")
     return data
+
+
+LOGIN_PROMPT = ("Log in to Google in the browser; if none opened, open this address in one "
+                "(chas-sheets waits here):\n{url}")
+
+
+def has_browser() -> bool:
+    import webbrowser
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
 
 
 def _installed_app_flow(client_config: dict, scopes: Sequence[str]):
@@ -107,7 +133,9 @@ def user_login(client_config: dict | None, scopes: Sequence[str], *, token_path:
         client_config = _read_json(client_path)
     all_scopes = sorted(wanted | set(creds.scopes or ()) if creds is not None else wanted)
     flow = flow_factory(client_config, all_scopes)
-    creds = flow.run_local_server(port=0, open_browser=True)
+    # Without a browser here (a server, a locked-down laptop) the address is printed instead,
+    # to open in any browser that can reach this machine; the login then goes on as usual.
+    creds = flow.run_local_server(port=0, open_browser=has_browser(), authorization_prompt_message=LOGIN_PROMPT)
     write_private(token_path, creds.to_json())
     return Identity(creds, "your Google account")
 

@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import importlib
 import shlex
+import sys
 
 import click
 
@@ -162,6 +163,15 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def safe_console() -> None:
+    """Never crash on a character the console cannot show: a Windows console redirected to a
+    file writes in the ANSI code page (cp1252), which lacks some of what people type."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="replace")
+
+
 def main() -> None:
+    safe_console()
     tune_garbage_collector()
     cli(prog_name="chas-sheets")
