@@ -147,3 +147,12 @@ def test_an_unknown_kind_lists_the_accepted_ones(command):
     result = run(command, "crm.xlsx", "--kind", "person")
     assert result.exit_code == 2
     assert "'student'" in result.output and "'individual'" in result.output
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31", "2100-01-01"])
+@pytest.mark.parametrize("command", ["status", "check", "nightly", "dedupe"])
+def test_a_today_outside_the_century_is_a_usage_error_not_a_traceback(day, command, tmp_path):
+    result = CliRunner().invoke(cli, ["--today", day, command, str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+    assert f"{day} is outside 2000-2099" in result.output
+    assert "Traceback" not in result.output

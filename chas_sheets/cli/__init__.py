@@ -108,6 +108,9 @@ class _KindChoice(click.Choice):
 INDIVIDUAL_SPELLINGS = ("student", "individual")
 
 
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
 class _Date(click.ParamType):
     name = "YYYY-MM-DD"
 
@@ -115,9 +118,15 @@ class _Date(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a date like 2027-04-15", param, ctx)
+        # The calendar counts cohorts a year around this date: year 1 and 9999 have no
+        # neighbour, and no run of this tool belongs outside this century anyway.
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fail(f"{value} is outside {FIRST_DAY.year}-{LAST_DAY.year}: give a date like 2027-04-15",
+                      param, ctx)
+        return day
 
 
 @click.group(cls=ChasGroup, context_settings={"help_option_names": ["-h", "--help"]})
