@@ -376,3 +376,55 @@ def test_the_emulator_without_googles_api_descriptions_is_one_line_naming_the_ex
     assert result.output.strip().splitlines() == [
         "Error: the emulator checks every request against Google's API descriptions, which come with "
         "google-api-python-client: install it with  pip install 'chas-sheets[emulator]'"]
+
+
+def _raw(app, method: str, path: str, host: str | None, content_type: str | None = None, body: bytes = b""):
+    import io
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+               "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+    if host is not None:
+        environ["HTTP_HOST"] = host
+    if content_type is not None:
+        environ["CONTENT_TYPE"] = content_type
+    status, _, payload = app.handle(environ)
+    return int(status.split()[0]), payload
+
+
+@pytest.mark.parametrize("host", ["rebind.evil.example", "rebind.evil.example:8765", "127.0.0.1.evil.example"])
+def test_a_foreign_host_name_is_refused_dns_rebinding(host):
+    app = make_app()
+    code, payload = _raw(app, "GET", "/_emulator/stats", host)
+    assert code == 403 and b"only requests for this machine" in payload
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8765", "localhost:8765", "[::1]:8765", "192.168.1.20:8765",
+                                  "sheets.googleapis.com", None])
+def test_this_machine_and_googles_own_hosts_are_answered(host):
+    assert _raw(make_app(), "GET", "/_emulator/stats", host)[0] == 200
+
+
+def test_a_cross_site_text_post_cannot_wipe_the_spreadsheets():
+    app = make_app()
+    book = gspread_client_for(app).create("CRM")
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        code, _ = _raw(app, "POST", "/_emulator/reset", "127.0.0.1:8765", content_type, b"{}")
+        assert code == 415
+    assert book.id in app.store.files  # nothing was reset
+    assert _raw(app, "POST", "/_emulator/reset", "127.0.0.1:8765", "application/json", b"{}")[0] == 200
+    assert app.store.files == {}
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"files": 7}', "\xff"])
+def test_a_damaged_state_file_is_one_line(content, tmp_path):
+    from click.testing import CliRunner
+
+    from chas_sheets.cli import cli
+
+    state = tmp_path / "state.json"
+    state.write_bytes(content.encode("latin-1"))
+    result = CliRunner().invoke(cli, ["emulator", "--port", "0", "--state", str(state)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: --state {state} is not an emulator state file")
+    assert state.read_bytes() == content.encode("latin-1")  # never overwritten

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from chas_sheets.emulator import discovery, routes
+from chas_sheets.emulator import discovery, guard, routes
 from chas_sheets.emulator.control import Faults, Quota, Stats, SystemClock
 from chas_sheets.emulator.errors import ApiError, DroppedConnection, bad_request, permission_denied
 from chas_sheets.emulator.model import Spreadsheet, Store
+from chas_sheets.errors import InvalidInput
 
 JSON_TYPE = "application/json; charset=UTF-8"
 CONTROL_PREFIX = "/_emulator/"
@@ -56,7 +57,8 @@ class Emulator:
     `store` are the in-process controls; `/_emulator/...` offers the same over HTTP."""
 
     def __init__(self, state_file: str | os.PathLike | None = None, read_quota_per_minute: int | None = None,
-                 write_quota_per_minute: int | None = None, clock=None, seed: int | None = None):
+                 write_quota_per_minute: int | None = None, clock=None, seed: int | None = None,
+                 allowed_hosts: frozenset[str] | set[str] = frozenset()):
         self.clock = clock or SystemClock()
         self.store = Store(self.clock, seed)
         self.stats_counter = Stats()
@@ -65,8 +67,17 @@ class Emulator:
         self.state_file = Path(state_file) if state_file else None
         self.forbidden: set[str] = set()  # ids answered with 403, as files shared with someone else
         self._lock = threading.RLock()
+        self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)  # besides loopback (guard.py)
         if self.state_file and self.state_file.exists():
-            self.store.load_json(json.loads(self.state_file.read_text(encoding="utf-8")))
+            self._load_state(self.state_file)
+
+    def _load_state(self, path: Path) -> None:
+        try:
+            self.store.load_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+            raise InvalidInput(f"--state {path} is not an emulator state file{where}: move it away (or delete it) "
+                               "to start with no spreadsheets") from None
 
     # in-process controls ------------------------------------------------------------
     def stats(self) -> dict:
@@ -107,8 +118,10 @@ class Emulator:
         path = decode_path(environ)
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         try:
+            guard.check_host(environ, self.allowed_hosts)
             body = _read_body(environ)
             if path.startswith(CONTROL_PREFIX):
+                guard.check_control(environ, method)
                 return _answer(*self._control(method, path, body))
             if path in ("/token", "/oauth2/v4/token") and method == "POST":
                 return _answer(200, {"access_token": "emulator-access-token", "expires_in": 3600, "token_type": "Bearer"})
@@ -228,7 +241,7 @@ def _read_body(environ):
 
 def _answer(code: int, body, headers: dict | None = None) -> tuple[str, list, bytes]:
     reason = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-              429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
+              415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
               503: "Service Unavailable"}.get(code, "Error")
     extra = list((headers or {}).items())
     if code == 204 or body is None:

@@ -60,6 +60,7 @@ def make_emulator_server(app, host: str = "127.0.0.1", port: int = 0):
 def serve(host: str = "127.0.0.1", port: int = 0, state_file=None, app=None, **options) -> None:
     "Serve until interrupted; prints the URL to point CHAS_SHEETS_API_URL at."
     app = app or Emulator(state_file=state_file, **options)
+    app.allowed_hosts |= {host.lower()}  # the name it was told to listen on is its own
     server = make_emulator_server(app, host, port)
     print(f"Sheets API emulator on http://{host}:{server.server_port} (Ctrl+C stops)", flush=True)
     try:
