@@ -11,41 +11,80 @@ import re
 from chas_sheets.sheet.values import as_text, is_blank
 
 # Columns whose values are contact details (canonical names of the contract).
-PRIVATE_COLUMNS = frozenset({"Telefon", "E-post"})
+PRIVATE_COLUMNS = frozenset({"Telefon", "E-post", "LinkedIn"})
 
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+# An address: a local part and a domain of letters of any script (åsa.öberg@räksmörgås.se),
+# a malformed one too (anna@gmailcom). A masked one ('a***@x.se') does not match again.
+_EMAIL = re.compile(r"(?<![\w.%+-])([\w%+-])[\w.%+-]*@([\w-]+(?:\.[\w-]+)*)")
 _DATE = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?)")
-_PHONE = re.compile(r"(?<![\w@])(\+?\d[\d\s\-()]{6,}\d)(?![\w@])")
+# A phone number as people type it: it starts with +, 00 or 0 (Swedish numbers always do,
+# so org numbers 556036-0793 and run ids 20270512-... are not phones), 7 to 15 digits apart
+# by at most two of space, dot, dash, en or em dash, slash and parentheses.
+_PHONE_SEPARATORS = r"[\s.\-\u2010-\u2015/()]"
+_PHONE = re.compile(rf"(?<![\w@+*])(?:\+\s?|\(?)\d(?:{_PHONE_SEPARATORS}{{0,2}}\d){{6,14}}(?![\w@])")
+_LINKEDIN_PROFILE = re.compile(r"(linkedin\.com/(?:in|pub)/)([^\s/?#]+)", re.IGNORECASE)
+
+
+def _is_phone(text: str) -> bool:
+    start = text.lstrip("(").lstrip()
+    return start.startswith(("+", "0"))
+
+
+# A service account is a machine, not a person, and people must copy its address to share a
+# sheet with it ("share it with crm@skola.iam.gserviceaccount.com"): shown whole.
+_MACHINE_DOMAINS = (".gserviceaccount.com",)
+
+
+def _hide_email(match: re.Match) -> str:
+    if match.group(2).lower().endswith(_MACHINE_DOMAINS):
+        return match.group(0)
+    return f"{match.group(1)}***@{match.group(2)}"
 
 
 def mask_email(value: object) -> str:
     """'anna.svensson@volvocars.com' -> 'a***@volvocars.com' (the domain names the company)."""
-    return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", as_text(value))
+    return _EMAIL.sub(_hide_email, as_text(value))
+
+
+def _hide_digits(text: str) -> str:
+    digits = sum(ch.isdigit() for ch in text)
+    seen, out = 0, []
+    for ch in text:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= 3 or seen > digits - 2 else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _hide_phone(match: re.Match) -> str:
+    return _hide_digits(match.group(0)) if _is_phone(match.group(0)) else match.group(0)
 
 
 def mask_phone(value: object) -> str:
     """'070-123 45 67' -> '070-*** ** 67': the first three and last two digits stay."""
+    parts = _DATE.split(as_text(value))  # dates next to a number must not read as one long phone number
+    return "".join(part if i % 2 else _PHONE.sub(_hide_phone, part) for i, part in enumerate(parts))
 
-    def hide(match: re.Match) -> str:
-        text = match.group(0)
-        digits = sum(ch.isdigit() for ch in text)
-        seen, out = 0, []
-        for ch in text:
-            if ch.isdigit():
-                seen += 1
-                out.append(ch if seen <= 3 or seen > digits - 2 else "*")
-            else:
-                out.append(ch)
-        return "".join(out)
 
-    # Dates next to a number must not read as one long phone number: mask between them only.
-    parts = _DATE.split(as_text(value))
-    return "".join(part if i % 2 else _PHONE.sub(hide, part) for i, part in enumerate(parts))
+def mask_profile(value: object) -> str:
+    """'linkedin.com/in/anna-svensson-123' -> 'linkedin.com/in/a***': a profile names a person."""
+    return _LINKEDIN_PROFILE.sub(lambda m: f"{m.group(1)}{m.group(2)[:1]}***", as_text(value))
 
 
 def mask_text(value: object) -> str:
-    """Free text (a comment, an error message) with any e-mail address or phone number masked."""
-    return mask_phone(mask_email(value))
+    """Free text (a comment, an error message) with any e-mail address, phone number or profile
+    address masked. Idempotent: masking masked text changes nothing."""
+    return mask_output(as_text(value))
+
+
+def mask_output(text: str) -> str:
+    """`mask_text` for text as it is written out: spaces and line ends stay exactly as given."""
+    text = _LINKEDIN_PROFILE.sub(lambda m: f"{m.group(1)}{m.group(2)[:1]}***", text)
+    text = _EMAIL.sub(_hide_email, text)
+    parts = _DATE.split(text)  # dates next to a number must not read as one long phone number
+    return "".join(part if i % 2 else _PHONE.sub(_hide_phone, part) for i, part in enumerate(parts))
 
 
 def shown(column: str, value: object) -> str:

@@ -1,3 +1,5 @@
+import pytest
+
 from chas_sheets.privacy import mask_email, mask_phone, mask_text, shown
 
 
@@ -22,3 +24,31 @@ def test_shown_masks_only_contact_columns():
     assert shown("Telefon", "0701234567") == "070*****67"
     assert shown("Företag", "0701234567 AB") == "0701234567 AB"
     assert shown("E-post", None) == ""
+
+
+@pytest.mark.parametrize("typed, masked", [
+    ("070.765.43.21", "070.***.**.21"),
+    ("070–123 45 67", "070–*** ** 67"),  # an en dash, as a phone's keyboard types it
+    ("0046 70 123 45 67", "004* ** *** ** 67"),
+    ("(08) 123 45 67", "(08) 1** ** 67"),
+    ("+46 (0)8 123 45 67", "+46 (0)* *** ** 67"),
+    ("Mobil (22): 0731112233", "Mobil (22): 073*****33"),
+    ("åsa.öberg@räksmörgås.se", "å***@räksmörgås.se"),
+    ("kalle.karlsson@gmailcom", "k***@gmailcom"),
+    ("https://www.linkedin.com/in/anna-svensson-123/", "https://www.linkedin.com/in/a***/"),
+])
+def test_every_common_spelling_is_masked(typed, masked):
+    assert mask_text(typed) == masked
+    assert mask_text(masked) == masked  # masking twice changes nothing
+
+
+@pytest.mark.parametrize("kept", ["556036-0793", "20270512-101530-ab12", "2027-05-12 10:15:30", "120 anställda",
+                                  "L-000150", "0,5 tjänst", "crm@skola.iam.gserviceaccount.com"])
+def test_what_is_not_a_persons_contact_stays(kept):
+    assert mask_text(kept) == kept
+
+
+def test_written_output_keeps_its_spaces_and_line_ends():
+    from chas_sheets.privacy import mask_output
+
+    assert mask_output("  Ring 0701234567\n") == "  Ring 070*****67\n"

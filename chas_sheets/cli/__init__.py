@@ -16,6 +16,7 @@ import sys
 import click
 
 from chas_sheets.cli.common import AppContext
+from chas_sheets.cli.output import masked_output
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.text import one_line
 
@@ -38,6 +39,10 @@ COMMANDS = (
 
 class ChasGroup(click.Group):
     """Turns the library's errors into one line for the user, and says where a global option goes."""
+
+    def main(self, *args, **kwargs):
+        with masked_output():  # one masking step for all that is printed, errors included
+            return super().main(*args, **kwargs)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         cmd_name, cmd, rest = super().resolve_command(ctx, args)
