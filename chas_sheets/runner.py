@@ -34,6 +34,10 @@ class Outcome:
         return summary_line(target, self.changes.summary() if self.changes else None, self.applied,
                             self.written, self.run.run_id if self.run else None, len(self.skipped))
 
+    def notes(self, target: str) -> list[str]:
+        """What goes to stderr after the plan: each change skipped, then the summary line."""
+        return [*(f"skipped: {warning}" for warning in self.skipped), self.summary_line(target)]
+
     def to_dict(self) -> dict:
         return {
             "applied": self.applied,

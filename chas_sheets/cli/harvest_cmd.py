@@ -2,7 +2,7 @@
 
 import click
 
-from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, info, json_option, pass_app
+from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, finish_json, info, json_option, pass_app
 from chas_sheets.harvest.prepare import plan_prepare
 from chas_sheets.harvest.run import COMMAND, GROUP_TABS, run_split
 from chas_sheets.runner import read_tables
@@ -37,10 +37,9 @@ def harvest(ctx: click.Context, app: AppContext, group_crm: str, prepare: bool, 
         tables = read_tables(backend, *GROUP_TABS)
         changes, report = plan_prepare(tables, app.today)
         if as_json:
-            outcome = finish(backend, changes, f"{COMMAND} --prepare", apply_)
-            echo_json({**report.to_dict(), **outcome.to_dict()})
+            finish_json(backend, changes, f"{COMMAND} --prepare", apply_, report)
         else:
-            finish(backend, changes, f"{COMMAND} --prepare", apply_, describe=lambda _: report.render())
+            finish(backend, changes, f"{COMMAND} --prepare", apply_, report.render())
         return
 
     result = run_split(backend, seed, app.today, apply_, app.open)
