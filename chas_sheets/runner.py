@@ -34,6 +34,10 @@ class Outcome:
         return summary_line(target, self.changes.summary() if self.changes else None, self.applied,
                             self.written, self.run.run_id if self.run else None, len(self.skipped))
 
+    def notes(self, target: str) -> list[str]:
+        """What goes to stderr after the plan: each change skipped, then the summary line."""
+        return [*(f"skipped: {warning}" for warning in self.skipped), self.summary_line(target)]
+
     def to_dict(self) -> dict:
         return {
             "applied": self.applied,
@@ -46,14 +50,16 @@ class Outcome:
 
 def summary_line(target: str, planned: str | None, applied: bool, written: int, run_id: str | None,
                  skipped: int, *, nothing: str = "nothing to change", would: str = "would make",
-                 wrote: str = "wrote") -> str:
-    """The one closing line of every writing command (stderr), dry run or applied."""
+                 wrote: str = "wrote", also: str = "") -> str:
+    """The one closing line of every writing command (stderr), dry run or applied.
+
+    `also` goes after the run id on the applied line (the harvest counts the members' CRMs there)."""
     if planned is None:
         return f"{target}: {nothing}"
     if not applied:
         return f"{target}: {would} {planned} (dry run; add --apply to write)"
     note = f", {skipped} skipped" if skipped else ""
-    return f"{target}: {wrote} {written} changes as run {run_id}{note} (logged in Ändringslogg)"
+    return f"{target}: {wrote} {written} changes as run {run_id}{note}{also} (logged in Ändringslogg)"
 
 
 def execute(backend: Backend, changes: ChangeSet, command: str, apply: bool) -> Outcome:

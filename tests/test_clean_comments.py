@@ -2,13 +2,14 @@
 
 import json
 
+import click
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.clean.plan import plan_clean_comments
-from chas_sheets.clean.rules import clean_comment
+from chas_sheets.clean.plan import CleanReport, RowClean, plan_clean_comments
+from chas_sheets.clean.rules import Decision, clean_comment
 from chas_sheets.cli import cli
 from chas_sheets.errors import InvalidInput, MissingColumn
 from chas_sheets.runner import read_tables
@@ -229,6 +230,32 @@ def test_explain_shows_a_guess_outweighing_a_role_and_a_number_and_a_dated_quote
     _, report = plan(path)
     assert [row.after for row in report.cleaned] == ["Har 120 anställda i Sverige", "",
                                                      "Tror de ringer tillbaka, sa Anna 12/5 kl 10"]
+
+
+def test_the_renderer_marks_words_as_click_style_does_and_explains_every_clause():
+    guess = Decision("Verkar bra", False, "gissning", "Verkar")
+    fact = Decision("Ringde 5/3.", True, "datum", "5/3")
+    report = CleanReport("crm.xlsx", "Leads", "Kommentar", rows=4, comments=3, cleaned=[
+        RowClean("L-1", 2, "Volvo AB", "Ringde 5/3. Verkar bra", "Ringde 5/3.", (fact, guess)),
+        RowClean("L-2", 3, "", "haha\nlol", "", (Decision("haha lol", False, "skratt"),)),
+        RowClean("L-3", 5, "Saab AB", "Ringde 1/2.", "Ringde 1/2.", ()),
+        RowClean("L-9", 6, "Ikea", "Tror det", "", (), new_id=True),
+    ])
+    gone = lambda text: click.style(text, fg="red", strikethrough=True)  # noqa: E731 — what the CLI once called
+    first, second = gone("haha\nlol").split("\n")  # one deleted run; its lines stay under each other
+    assert report.render() == [
+        "crm.xlsx: Leads, column 'Kommentar': 3 comments in 4 rows, 3 to clean (2 down to nothing)",
+        "Leads row 2 L-1 Volvo AB:", f"  before: Ringde 5/3.{gone(' Verkar bra')}", "   after: Ringde 5/3.",
+        "Leads row 3 L-2:", f"  before: {first}", f"          {second}",
+        f"   after: {click.style('(blank)', dim=True)}",
+        "Leads row 6 (no ID yet) Ikea:", f"  before: {gone('Tror det')}", f"   after: {click.style('(blank)', dim=True)}",
+    ]
+    explained = report.render(explain=True, writing=True)
+    assert explained[1:6] == ["Leads row 2 L-1 Volvo AB:", f"  before: Ringde 5/3.{gone(' Verkar bra')}",
+                              "   after: Ringde 5/3.", "    behåll 'Ringde 5/3.'  [datum: '5/3']",
+                              "    släpp  'Verkar bra'  [gissning: 'Verkar']"]
+    assert "Leads row 5 L-3 Saab AB: unchanged" in explained
+    assert "Leads row 6 (new ID L-9) Ikea:" in explained
 
 
 def test_json_parses_and_carries_each_change(make_crm):

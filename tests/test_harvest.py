@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.clean.rules import clean_comment
 from chas_sheets.cli import cli
+from chas_sheets.harvest.lottery import allocate
 from chas_sheets.harvest.prepare import member_names, read_wishes
-from chas_sheets.harvest.split import plan_split
+from chas_sheets.harvest.run import HarvestRun, MemberCopy
+from chas_sheets.harvest.split import SplitReport, plan_split
 from chas_sheets.runner import read_tables
 from chas_sheets.sheet.tables import RawWorkbook, load_tables
+from chas_sheets.sheet.writeplan import RunInfo
 
 TODAY = dt.date(2027, 4, 3)
 SEVEN = ["Alva Ek", "Bilal Haddad", "Cecilia Lund", "Dawit Tesfaye", "Elin Berg", "Farah Ali", "Gustav Nord"]
@@ -292,6 +295,33 @@ def test_an_unreachable_crm_is_reported_and_the_others_are_written(group, tmp_pa
     for member in ("alva", "cecilia", "dawit"):
         assert rows(tmp_path / "studerande" / f"{member}.xlsx", "Leads")
     assert rows(path, "Skörd")[0]["Tilldelad"]
+
+
+def test_the_split_renders_its_members_and_ends_with_the_one_summary_line():
+    report = SplitReport("grupp.xlsx", allocate({"Alva Ek": {"saab": None}, "Bilal Haddad": {}}, seed="s"),
+                         {"saab": "Saab AB"}, ["Alva Ek", "Bilal Haddad"])
+    alva = MemberCopy("Alva Ek", "alva.xlsx", companies=1, leads=2, log_rows=1)
+    bilal = MemberCopy("Bilal Haddad", "bilal.xlsx", failed=True, problem="not a workbook")
+    dry = HarvestRun(report, "generated", applied=False, group_planned=3, members=[alva, bilal])
+    assert dry.render()[:len(report.render())] == report.render()
+    assert dry.render()[len(report.render()):] == [
+        "Individuella CRM (torrkörning):", "  Alva Ek -> alva.xlsx: would add 2 leads and 1 log rows of 1 companies",
+        "  Bilal Haddad -> bilal.xlsx: FAILED: not a workbook"]
+    assert dry.notes("grupp.xlsx") == [
+        "seed generated: to apply exactly this split run with --seed s --apply",
+        "grupp.xlsx: would make 3 changes and copy into 1 individual CRMs (dry run; add --apply to write)",
+        "failed: Bilal Haddad (the others were planned; fix and run again to complete the split)"]
+
+    alva.written = True
+    run_info = RunInfo.new("harvest")
+    applied = HarvestRun(report, "given", applied=True, run=run_info, group_planned=3, group_written=2,
+                         group_skipped=["Skörd row 2: changed since read"], members=[alva])
+    assert applied.render()[-2] == "Individuella CRM (skrivna):"
+    assert applied.notes("grupp.xlsx") == [
+        "skipped: Skörd row 2: changed since read",
+        f"grupp.xlsx: wrote 2 changes as run {run_info.run_id}; 1 individual CRMs written (logged in Ändringslogg)"]
+    done = HarvestRun(report, "logged in run R-1", applied=True, run=run_info, members=[MemberCopy("Alva Ek")])
+    assert done.notes("grupp.xlsx") == ["seed logged in run R-1", "grupp.xlsx: nothing new to write; this split is complete"]
 
 
 def test_copies_clean_comments_keep_own_rows_and_do_not_add_a_lead_twice(group, tmp_path):

@@ -20,7 +20,8 @@ from chas_sheets.sheet.changelog import RUN_IN
 from chas_sheets.sheet.changes import ChangeSet, RowAppend, RowRemoval
 from chas_sheets.sheet.values import normalise_read
 from chas_sheets.sheet.writeplan import RunInfo
-from chas_sheets.undo.restore import list_runs, read_log, undo_run
+from chas_sheets.undo.restore import (RunSummary, SheetUndo, UndoReport, UndoRun, list_note, list_runs, read_log,
+                                      undo_run)
 
 TODAY = dt.date(2027, 5, 12)
 D = dt.date
@@ -326,3 +327,28 @@ def test_a_row_given_its_id_and_removed_by_one_run_comes_back_with_that_id(tmp_p
     assert CliRunner().invoke(cli, ["undo", str(path), run_id, "--apply"]).exit_code == 0
     ids = [r[3] for r in openpyxl.load_workbook(path)["Leads"].iter_rows(min_row=2, values_only=True)]
     assert removed_id in ids and None not in ids
+
+
+def test_each_spreadsheet_of_an_undo_renders_its_plan_and_ends_with_one_note():
+    cells = ChangeSet()
+    cells.set_cell("Leads", "L-AAAAAA", "Status", "Ja", "Ny")
+    report = UndoReport("grupp.xlsx", "R-1", "mark-processed", "2027-05-12 10:00", planned=["Leads row 2 L-AAAAAA"],
+                        restored=1)
+    group = SheetUndo("grupp.xlsx", cells, report, written=1, skipped=["Leads row 3: edited since"])
+    untouched = SheetUndo("alva.xlsx", report=UndoReport("alva.xlsx", "R-1"))
+    unreachable = SheetUndo("bilal.xlsx", problem="cannot be opened")
+    run_info = RunInfo.new("undo")
+    applied = UndoRun("R-1", True, [group, untouched, unreachable], run_info)
+    assert group.render() == ["grupp.xlsx: undo of run R-1 (mark-processed, 2027-05-12 10:00)", "  Leads row 2 L-AAAAAA"]
+    assert unreachable.render() == []
+    assert applied.notes(group) == [
+        "skipped: Leads row 3: edited since",
+        f"grupp.xlsx: undid 1 changes as run {run_info.run_id}, 1 skipped (logged in Ändringslogg)"]
+    assert applied.notes(untouched) == ["alva.xlsx: nothing to undo"]
+    assert applied.notes(unreachable) == ["bilal.xlsx: FAILED: cannot be opened"]
+    dry = UndoRun("R-1", False, [group])
+    assert dry.notes(group)[-1] == "grupp.xlsx: undo would make 1 cells restored (dry run; add --apply to write)"
+
+    runs = [RunSummary("R-1", "2027-05-12 10:00", "mark-processed", 1)]
+    assert list_note("grupp.xlsx", runs, listed=True) == "grupp.xlsx: 1 runs logged"
+    assert list_note("grupp.xlsx", [], listed=False) == "grupp.xlsx: 0 runs logged; give a RUN_ID to undo one"

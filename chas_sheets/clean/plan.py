@@ -14,6 +14,8 @@ itself is the user's own text and is shown, nothing else from the row.
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 
 from chas_sheets.clean.rules import CleanRules, Decision, clean_comment, default_rules
@@ -30,6 +32,12 @@ DEFAULT_COLUMN = "Kommentar"
 # The column that names a row for people, per tab (never phone or e-mail).
 _ROW_NAME = {"Leads": "Företag", "Kontaktlogg": "Företag", "Event": "Namn"}
 REASON = "clean-comments: kept the facts"
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+_INDENT = "  "
+_MOST_DIFF_WORK = 4_000_000  # token pairs; ordinary comments are far below
+# ANSI styles, byte for byte what click.style writes; the CLI strips them off a non-terminal.
+_RED, _GREEN, _DIM, _STRIKETHROUGH, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[2m", "\x1b[9m", "\x1b[0m"
 
 
 def resolve_column(table: Table, wanted: str) -> str:
@@ -75,6 +83,18 @@ class RowClean:
         row_id = self.row_id if not self.new_id else f"(new ID {self.row_id})" if writing else "(no ID yet)"
         return f"{tab} row {self.sheet_row} {row_id}" + (f" {self.name}" if self.name else "")
 
+    def render(self, tab: str, explain: bool, writing: bool = False) -> list[str]:
+        """The row's label, before and after marked word by word, and (explain) each clause's decision."""
+        label = self.label(tab, writing)
+        if not self.changed:
+            lines = [f"{label}: unchanged"]
+        else:
+            before, after = _marked(mask_text(self.before), mask_text(self.after))  # contact details never shown
+            lines = [label + ":", *_block("before", before), *_block(" after", after)]
+        if explain:
+            lines += [f"{_INDENT * 2}{decision}" for decision in self.decisions]
+        return lines
+
     def to_dict(self) -> dict:
         """For --json: phone numbers and e-mails inside the comments are masked (privacy)."""
         return {
@@ -106,12 +126,51 @@ class CleanReport:
         return (f"{self.target}: {self.tab}, column '{self.column}': {self.comments} comments in {self.rows} rows, "
                 f"{len(self.changed)} to clean" + (f" ({self.emptied} down to nothing)" if self.emptied else ""))
 
+    def render(self, explain: bool = False, writing: bool = False) -> list[str]:
+        """The dry run (or --apply) for a terminal: the headline, then each changed row (every row
+        with `explain`). `writing`: new IDs are shown, since these are the ones written."""
+        lines = [self.headline()]
+        for row in self.cleaned:
+            if row.changed or explain:
+                lines += row.render(self.tab, explain, writing)
+        return lines
+
     def to_dict(self) -> dict:
         return {
             "target": self.target, "tab": self.tab, "column": self.column, "rows": self.rows,
             "comments": self.comments, "changed": len(self.changed), "emptied": self.emptied,
             "rows_changed": [row.to_dict() for row in self.changed],
         }
+
+
+def _styled(text: str, *styles: str) -> str:
+    return "".join(styles) + text + _RESET
+
+
+def _marked(before: str, after: str) -> tuple[str, str]:
+    """Before with what goes in red, after with anything new in green (word by word)."""
+    old, new = _TOKEN.findall(before), _TOKEN.findall(after)
+    if len(old) * len(new) > _MOST_DIFF_WORK:
+        return before, after  # the word diff is quadratic: a 50,000-character comment took minutes
+    left, right = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        gone, came = "".join(old[i1:i2]), "".join(new[j1:j2])
+        if op == "equal":
+            left.append(gone)
+            right.append(came)
+            continue
+        if gone:
+            left.append(_styled(gone, _RED, _STRIKETHROUGH))
+        if came:
+            right.append(_styled(came, _GREEN))
+    return "".join(left), "".join(right)
+
+
+def _block(label: str, text: str) -> list[str]:
+    """`label: text`, with the lines of a multi-line comment under each other."""
+    lines = text.split("\n") if text else [_styled("(blank)", _DIM)]
+    pad = " " * (len(label) + 2)
+    return [f"{_INDENT}{label}: {lines[0]}"] + [f"{_INDENT}{pad}{line}" for line in lines[1:]]
 
 
 def plan_clean_comments(

@@ -2,7 +2,7 @@
 
 import click
 
-from chas_sheets.cli.common import AppContext, echo_json, info, json_option, pass_app
+from chas_sheets.cli.common import AppContext, echo_json, echo_lines, info, json_option, pass_app
 from chas_sheets.programme.register import read_register
 from chas_sheets.sharing.audit import audit_register, with_running_account
 
@@ -30,8 +30,7 @@ def audit(app: AppContext, register: str, domain: str | None, allowed: tuple, as
     if as_json:
         echo_json(report.to_dict())
     else:
-        for line in report.render():
-            click.echo(line)
+        echo_lines(report.render())
     for warning in reg.warnings:
         info(f"warning: {warning}")
     info(report.summary_line())

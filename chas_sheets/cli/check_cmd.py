@@ -4,7 +4,7 @@ import click
 
 from chas_sheets.check.report import check_workbook, render
 from chas_sheets.cli import kind_option
-from chas_sheets.cli.common import AppContext, echo_json, json_option, pass_app
+from chas_sheets.cli.common import AppContext, echo_json, echo_lines, json_option, pass_app
 
 
 @click.command()
@@ -30,7 +30,6 @@ def check(app: AppContext, target: str, kind: str | None, as_json: bool):
     if as_json:
         echo_json(report.to_dict())
     else:
-        for line in render(report):
-            click.echo(line)
+        echo_lines(render(report))
     if not report.usable:
         raise click.exceptions.Exit(1)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import click
 from click.core import ParameterSource
@@ -90,13 +90,23 @@ class _NullBar:
         return False
 
 
-def finish(backend: Backend, changes: ChangeSet, command: str, apply_: bool,
-           describe: Callable[[ChangeSet], list[str]] | None = None) -> Outcome:
-    """Show the plan, write it with --apply, and end with one summary line on stderr."""
-    for line in (describe(changes) if describe else []):
-        click.echo(line)
+def echo_lines(lines: Iterable[str], color: bool | None = None) -> None:
+    """A renderer's lines on stdout (ANSI styles kept only on a terminal unless `color` says)."""
+    for line in lines:
+        click.echo(line, color=color)
+
+
+def finish(backend: Backend, changes: ChangeSet, command: str, apply_: bool, lines: Iterable[str] = ()) -> Outcome:
+    """Show the plan's `lines`, write it with --apply, and end with one summary line on stderr."""
+    echo_lines(lines)
     outcome = execute(backend, changes, command, apply_)
-    for warning in outcome.skipped:
-        info(f"skipped: {warning}")
-    info(outcome.summary_line(backend.display_name))
+    for note in outcome.notes(backend.display_name):
+        info(note)
+    return outcome
+
+
+def finish_json(backend: Backend, changes: ChangeSet, command: str, apply_: bool, report: Any) -> Outcome:
+    """`finish` for --json: the report and what writing did, as one object on stdout."""
+    outcome = finish(backend, changes, command, apply_)
+    echo_json({**report.to_dict(), **outcome.to_dict()})
     return outcome

@@ -2,7 +2,8 @@
 
 import click
 
-from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, json_option, pass_app
+from chas_sheets.cli.common import (AppContext, apply_option, echo_json, echo_lines, finish, finish_json, json_option,
+                                    pass_app)
 from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import InvalidInput
 from chas_sheets.runner import read_tables
@@ -50,14 +51,12 @@ def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], 
         if as_json:
             echo_json(report.to_dict())
         else:
-            for line in report.render():
-                click.echo(line)
+            echo_lines(report.render())
         return
     backend = app.open(target)
     tables = read_tables(backend, ["Leads"], ["Kontaktlogg"])
     changes, report = plan_dedupe(tables, _pairs(merges), app.today)
     if as_json:
-        outcome = finish(backend, changes, "dedupe", apply_)
-        echo_json({**report.to_dict(), **outcome.to_dict()})
-        return
-    finish(backend, changes, "dedupe", apply_, describe=lambda _: report.render(applied=apply_))
+        finish_json(backend, changes, "dedupe", apply_, report)
+    else:
+        finish(backend, changes, "dedupe", apply_, report.render(applied=apply_))

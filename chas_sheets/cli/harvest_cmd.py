@@ -2,7 +2,8 @@
 
 import click
 
-from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, info, json_option, pass_app
+from chas_sheets.cli.common import (AppContext, apply_option, echo_json, echo_lines, finish, finish_json, info,
+                                    json_option, pass_app)
 from chas_sheets.harvest.prepare import plan_prepare
 from chas_sheets.harvest.run import COMMAND, GROUP_TABS, run_split
 from chas_sheets.runner import read_tables
@@ -37,37 +38,17 @@ def harvest(ctx: click.Context, app: AppContext, group_crm: str, prepare: bool, 
         tables = read_tables(backend, *GROUP_TABS)
         changes, report = plan_prepare(tables, app.today)
         if as_json:
-            outcome = finish(backend, changes, f"{COMMAND} --prepare", apply_)
-            echo_json({**report.to_dict(), **outcome.to_dict()})
+            finish_json(backend, changes, f"{COMMAND} --prepare", apply_, report)
         else:
-            finish(backend, changes, f"{COMMAND} --prepare", apply_, describe=lambda _: report.render())
+            finish(backend, changes, f"{COMMAND} --prepare", apply_, report.render())
         return
 
     result = run_split(backend, seed, app.today, apply_, app.open)
     if as_json:
         echo_json(result.to_dict())
     else:
-        for line in result.report.render():
-            click.echo(line)
-        click.echo(f"Individuella CRM ({'skrivna' if apply_ else 'torrkörning'}):")
-        for member in result.members:
-            click.echo(f"  {member.line(apply_)}")
-    for warning in result.group_skipped:
-        info(f"skipped: {warning}")
-    if result.seed_source == "generated" and not apply_:
-        info(f"seed generated: to apply exactly this split run with --seed {result.report.allocation.seed} --apply")
-    elif result.seed_source != "given":
-        info(f"seed {result.seed_source}")
-    written = sum(m.written for m in result.members)
-    if apply_ and not (result.group_written or written):
-        info(f"{backend.display_name}: nothing new to write; this split is complete")
-    elif apply_:
-        info(f"{backend.display_name}: wrote {result.group_written} changes as run {result.run.run_id}; "
-             f"{written} individual CRMs written (logged in Ändringslogg)")
-    else:
-        info(f"{backend.display_name}: would make {result.group_planned} changes and copy into "
-             f"{sum(bool(m.leads or m.log_rows) for m in result.members)} individual CRMs (dry run; add --apply to write)")
+        echo_lines(result.render())
+    for note in result.notes(backend.display_name):
+        info(note)
     if result.failed:
-        info(f"failed: {', '.join(m.member for m in result.failed)} (the others were "
-             f"{'written' if apply_ else 'planned'}; fix and run again to complete the split)")
         ctx.exit(1)

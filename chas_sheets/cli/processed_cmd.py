@@ -2,7 +2,7 @@
 
 import click
 
-from chas_sheets.cli.common import AppContext, apply_option, echo_json, finish, json_option, pass_app
+from chas_sheets.cli.common import AppContext, apply_option, finish, finish_json, json_option, pass_app
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import read_tables
 
@@ -27,7 +27,6 @@ def processed(app: AppContext, target: str, apply_: bool, as_json: bool):
     tables = read_tables(backend, ["Leads"], ["Kontaktlogg"])
     changes, report = plan_mark_processed(tables, app.today)
     if as_json:
-        outcome = finish(backend, changes, "mark-processed", apply_)
-        echo_json({**report.to_dict(), **outcome.to_dict()})
-        return
-    finish(backend, changes, "mark-processed", apply_, describe=lambda _: report.render())
+        finish_json(backend, changes, "mark-processed", apply_, report)
+    else:
+        finish(backend, changes, "mark-processed", apply_, report.render())

@@ -3,7 +3,7 @@
 import click
 
 from chas_sheets.cli import kind_option
-from chas_sheets.cli.common import AppContext, echo_json, json_option, pass_app
+from chas_sheets.cli.common import AppContext, echo_json, echo_lines, json_option, pass_app
 from chas_sheets.runner import read_tables
 from chas_sheets.status.report import render, status_report
 
@@ -29,5 +29,4 @@ def status(app: AppContext, target: str, kind: str | None, as_json: bool):
     if as_json:
         echo_json(report.to_dict())
     else:
-        for line in render(report):
-            click.echo(line)
+        echo_lines(render(report))

@@ -2,9 +2,8 @@
 
 import click
 
-from chas_sheets.cli.common import AppContext, apply_option, echo_json, info, json_option, pass_app
-from chas_sheets.runner import summary_line
-from chas_sheets.undo.restore import list_runs, read_log, summaries_json, undo_run
+from chas_sheets.cli.common import AppContext, apply_option, echo_json, echo_lines, info, json_option, pass_app
+from chas_sheets.undo.restore import list_note, list_runs, read_log, summaries_json, undo_run
 
 
 @click.command()
@@ -31,30 +30,19 @@ def undo(app: AppContext, target: str, run_id: str | None, list_: bool, apply_: 
         if as_json:
             echo_json(summaries_json(runs))
         else:
-            for run in runs:
-                click.echo(run.line())
-            info(f"{backend.display_name}: {len(runs)} runs logged" + ("" if list_ else "; give a RUN_ID to undo one"))
+            echo_lines(run.line() for run in runs)
+            info(list_note(backend.display_name, runs, list_))
         return
 
     result = undo_run(backend, run_id, apply_, app.open)
     if as_json:
         echo_json(result.to_dict())
-    for sheet in result.sheets:
+    for sheet in result.sheets:  # each spreadsheet's plan, then its notes, like one command each
         if not as_json:
-            for line in sheet.report.render() if sheet.report else []:
-                click.echo(line)
-        for warning in sheet.skipped:
-            info(f"skipped: {warning}")
-        if sheet.problem:
-            info(f"{sheet.target}: FAILED: {sheet.problem}")
-        elif sheet.report is not None:
-            info(_summary(sheet, result))
+            echo_lines(sheet.render())
+        for note in result.notes(sheet):
+            info(note)
     if result.failed:
         raise click.ClickException(f"{len(result.failed)} spreadsheets could not be undone (see above); "
                                    f"run the same undo again once they can be reached")
 
-
-def _summary(sheet, result) -> str:
-    return summary_line(sheet.target, sheet.report.summary() if sheet.changes else None, result.applied,
-                        sheet.written, result.run.run_id if result.run else None, len(sheet.skipped),
-                        nothing="nothing to undo", would="undo would make", wrote="undid")

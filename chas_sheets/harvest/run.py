@@ -26,7 +26,7 @@ from chas_sheets.harvest.copy_leads import plan_copy
 from chas_sheets.harvest.lottery import commitment, new_seed
 from chas_sheets.harvest.prepare import SKORD, member_names, read_wishes
 from chas_sheets.harvest.split import CopyPlan, SplitReport, plan_split, previous_splits
-from chas_sheets.runner import read_tables
+from chas_sheets.runner import read_tables, summary_line
 from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import layout_for
@@ -84,6 +84,37 @@ class HarvestRun:
     @property
     def failed(self) -> list[MemberCopy]:
         return [m for m in self.members if m.failed]
+
+    def render(self) -> list[str]:
+        """The split, then one line per member's individual CRM (stdout)."""
+        return [*self.report.render(), f"Individuella CRM ({'skrivna' if self.applied else 'torrkörning'}):",
+                *(f"  {member.line(self.applied)}" for member in self.members)]
+
+    def notes(self, target: str) -> list[str]:
+        """What goes to stderr after the split or its JSON: skipped cells, where the seed came
+        from, the summary line and the members' CRMs that failed."""
+        notes = [f"skipped: {warning}" for warning in self.group_skipped]
+        if self.seed_source == "generated" and not self.applied:
+            notes.append(f"seed generated: to apply exactly this split run with "
+                         f"--seed {self.report.allocation.seed} --apply")
+        elif self.seed_source != "given":
+            notes.append(f"seed {self.seed_source}")
+        notes.append(self.summary_line(target))
+        if self.failed:
+            notes.append(f"failed: {', '.join(m.member for m in self.failed)} (the others were "
+                         f"{'written' if self.applied else 'planned'}; fix and run again to complete the split)")
+        return notes
+
+    def summary_line(self, target: str) -> str:
+        """The closing line every writing command ends with, counting the members' CRMs too.
+        Skipped group cells are listed one by one above it, so not counted in it."""
+        written = sum(m.written for m in self.members)
+        copies = sum(bool(m.leads or m.log_rows) for m in self.members)
+        planned = None if self.applied and not (self.group_written or written) else \
+            f"{self.group_planned} changes and copy into {copies} individual CRMs"
+        return summary_line(target, planned, self.applied, self.group_written, self.run.run_id if self.run else None,
+                            0, nothing="nothing new to write; this split is complete",
+                            also=f"; {written} individual CRMs written")
 
     def to_dict(self) -> dict:
         return {**self.report.to_dict(), "seed_source": self.seed_source, "applied": self.applied,

@@ -46,6 +46,7 @@ from typing import Any, Callable, Iterable
 from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError, InvalidInput
 from chas_sheets.privacy import mask_text, shown
+from chas_sheets.runner import summary_line
 from chas_sheets.sheet.changelog import (
     LOG_TAB,
     NEW_ID,
@@ -91,6 +92,11 @@ def list_runs(log_table: Table | None) -> list[RunSummary]:
     return [RunSummary(run_id, entries[0].time, entries[0].command, sum(not e.is_note for e in entries),
                        tuple(undone_by.get(run_id, ())))
             for run_id, entries in runs.items()]
+
+
+def list_note(target: str, runs: list[RunSummary], listed: bool) -> str:
+    """The closing line of `undo --list` (stderr); without --list it also says what to give."""
+    return f"{target}: {len(runs)} runs logged" + ("" if listed else "; give a RUN_ID to undo one")
 
 
 def unknown_run(run_id: str, source: str, runs: list[RunSummary], shown: int = 5) -> InvalidInput:
@@ -288,6 +294,9 @@ class SheetUndo:
     skipped: list[str] = field(default_factory=list)
     problem: str = ""
 
+    def render(self) -> list[str]:
+        return self.report.render() if self.report else []
+
     def to_dict(self) -> dict:
         return {"target": self.target, "planned": len(self.changes), "written": self.written,
                 "skipped": self.skipped, "problem": self.problem,
@@ -304,6 +313,18 @@ class UndoRun:
     @property
     def failed(self) -> list[SheetUndo]:
         return [s for s in self.sheets if s.problem]
+
+    def notes(self, sheet: SheetUndo) -> list[str]:
+        """What goes to stderr after one spreadsheet's plan: skipped changes, then why it
+        failed or its summary line."""
+        notes = [f"skipped: {warning}" for warning in sheet.skipped]
+        if sheet.problem:
+            notes.append(f"{sheet.target}: FAILED: {sheet.problem}")
+        elif sheet.report is not None:
+            notes.append(summary_line(sheet.target, sheet.report.summary() if sheet.changes else None, self.applied,
+                                      sheet.written, self.run.run_id if self.run else None, len(sheet.skipped),
+                                      nothing="nothing to undo", would="undo would make", wrote="undid"))
+        return notes
 
     def to_dict(self) -> dict:
         return {"undone_run": self.run_id, "applied": self.applied, "run_id": self.run.run_id if self.run else None,
@@ -393,5 +414,5 @@ def summaries_json(runs: Iterable[RunSummary]) -> list[dict]:
     return [dict(vars(r), undone_by=list(r.undone_by)) for r in runs]
 
 
-__all__ = ["LogEntry", "RunSummary", "UndoReport", "UndoRun", "list_runs", "plan_undo", "undo_run",
+__all__ = ["LogEntry", "RunSummary", "UndoReport", "UndoRun", "list_note", "list_runs", "plan_undo", "undo_run",
            "linked_references", "member_references", "log_entries"]
