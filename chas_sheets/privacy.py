@@ -16,18 +16,14 @@ PRIVATE_COLUMNS = frozenset({"Telefon", "E-post", "LinkedIn"})
 # An address: a local part and a domain of letters of any script (åsa.öberg@räksmörgås.se),
 # a malformed one too (anna@gmailcom). A masked one ('a***@x.se') does not match again.
 _EMAIL = re.compile(r"(?<![\w.%+-])([\w%+-])[\w.%+-]*@([\w-]+(?:\.[\w-]+)*)")
-_DATE = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?)")
+# ISO dates (2027-05-03) next to a number must not read as part of a phone number.
+_DATE = re.compile(r"(?<!\d)(\d{4}-\d{1,2}-\d{1,2})(?!\d)")
 # A phone number as people type it: it starts with +, 00 or 0 (Swedish numbers always do,
 # so org numbers 556036-0793 and run ids 20270512-... are not phones), 7 to 15 digits apart
-# by at most two of space, dot, dash, en or em dash, slash and parentheses.
-_PHONE_SEPARATORS = r"[\s.\-\u2010-\u2015/()]"
-_PHONE = re.compile(rf"(?<![\w@+*])(?:\+\s?|\(?)\d(?:{_PHONE_SEPARATORS}{{0,2}}\d){{6,14}}(?![\w@])")
+# by up to four of space, dot, dash, en or em dash, slash and parentheses (and colour codes).
+_PHONE_SEPARATORS = r"[\s.\-\u2010-\u2015/()\ue000]"  # \ue000: where a colour code stood
+_PHONE = re.compile(rf"(?<![\w@+*])(?:\+\s?\d|\(?0)(?:{_PHONE_SEPARATORS}{{0,4}}\d){{6,14}}(?![\w@])")
 _LINKEDIN_PROFILE = re.compile(r"(linkedin\.com/(?:in|pub)/)([^\s/?#]+)", re.IGNORECASE)
-
-
-def _is_phone(text: str) -> bool:
-    start = text.lstrip("(").lstrip()
-    return start.startswith(("+", "0"))
 
 
 # A service account is a machine, not a person, and people must copy its address to share a
@@ -59,7 +55,7 @@ def _hide_digits(text: str) -> str:
 
 
 def _hide_phone(match: re.Match) -> str:
-    return _hide_digits(match.group(0)) if _is_phone(match.group(0)) else match.group(0)
+    return _hide_digits(match.group(0))
 
 
 def mask_phone(value: object) -> str:
@@ -79,8 +75,23 @@ def mask_text(value: object) -> str:
     return mask_output(as_text(value))
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_COLOUR_MARK = "\ue000"  # a private-use character: never typed, never a word character
+
+
 def mask_output(text: str) -> str:
-    """`mask_text` for text as it is written out: spaces and line ends stay exactly as given."""
+    """`mask_text` for text as it is written out: spaces and line ends stay exactly as given.
+
+    Colour codes (a diff on a terminal) are set aside while masking, so a number coloured
+    word by word is still seen as one number."""
+    if "\x1b" not in text:
+        return _mask_plain(text)
+    codes = iter(_ANSI.findall(text))
+    masked = _mask_plain(_ANSI.sub(_COLOUR_MARK, text))
+    return re.sub(_COLOUR_MARK, lambda m: next(codes), masked)
+
+
+def _mask_plain(text: str) -> str:
     text = _LINKEDIN_PROFILE.sub(lambda m: f"{m.group(1)}{m.group(2)[:1]}***", text)
     text = _EMAIL.sub(_hide_email, text)
     parts = _DATE.split(text)  # dates next to a number must not read as one long phone number

@@ -33,6 +33,8 @@ def test_shown_masks_only_contact_columns():
     ("(08) 123 45 67", "(08) 1** ** 67"),
     ("+46 (0)8 123 45 67", "+46 (0)* *** ** 67"),
     ("Mobil (22): 0731112233", "Mobil (22): 073*****33"),
+    ("070000/0000", "070***/**00"),  # not a date '00/00' inside it
+    ("070 12/34 56", "070 **/** 56"),
     ("åsa.öberg@räksmörgås.se", "å***@räksmörgås.se"),
     ("kalle.karlsson@gmailcom", "k***@gmailcom"),
     ("https://www.linkedin.com/in/anna-svensson-123/", "https://www.linkedin.com/in/a***/"),
@@ -52,3 +54,14 @@ def test_written_output_keeps_its_spaces_and_line_ends():
     from chas_sheets.privacy import mask_output
 
     assert mask_output("  Ring 0701234567\n") == "  Ring 070*****67\n"
+
+
+def test_a_number_coloured_word_by_word_is_still_masked():
+    """clean-comments colours a diff word by word on a terminal; the codes must not hide a number."""
+    from chas_sheets.privacy import mask_output
+
+    red, off = "\x1b[31m", "\x1b[0m"
+    coloured = f"Ring {red}070{off} {red}123{off} 45 67 nu"
+    masked = mask_output(coloured)
+    assert "123" not in masked and masked.count("\x1b[") == 4
+    assert masked == f"Ring {red}070{off} {red}***{off} ** 67 nu"

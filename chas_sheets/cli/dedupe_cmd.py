@@ -2,8 +2,16 @@
 
 import click
 
-from chas_sheets.cli.common import (AppContext, apply_option, echo_json, echo_lines, finish, finish_json, json_option,
-                                    pass_app)
+from chas_sheets.cli.common import (
+    AppContext,
+    apply_option,
+    echo_json,
+    echo_lines,
+    finish,
+    finish_json,
+    json_option,
+    pass_app,
+)
 from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import InvalidInput
 from chas_sheets.runner import read_tables

@@ -2,8 +2,17 @@
 
 import click
 
-from chas_sheets.cli.common import (AppContext, apply_option, echo_json, echo_lines, finish, finish_json, info,
-                                    json_option, pass_app)
+from chas_sheets.cli.common import (
+    AppContext,
+    apply_option,
+    echo_json,
+    echo_lines,
+    finish,
+    finish_json,
+    info,
+    json_option,
+    pass_app,
+)
 from chas_sheets.harvest.prepare import plan_prepare
 from chas_sheets.harvest.run import COMMAND, GROUP_TABS, run_split
 from chas_sheets.runner import read_tables
