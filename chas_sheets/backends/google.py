@@ -13,9 +13,11 @@
   request; and `stringValue` stores text exactly like RAW (never parsed as a number, a date
   or a formula). So a changed spreadsheet costs 3 requests (read, verify, write) and an
   unchanged one 1.
-- A write whose answer was lost is never repeated blindly: the next verify read looks for
-  this run's rows in Ändringslogg (they are written atomically with everything else), and
-  only writes again if they are not there.
+- A write whose outcome is unknown (a 503 or 500 answer, a timeout or a dropped connection
+  after it was sent: google_http raises WriteOutcomeUnknown) is never repeated blindly: the
+  next verify read looks for this run's rows in Ändringslogg (they are written atomically with
+  everything else, removals included), and only writes again if they are not there. Sent
+  twice, a batch that deletes a row by position would delete the next row too.
 - init (`create_spreadsheet` or `create` on a blank spreadsheet): the template's tabs,
   dropdowns, bold frozen header, widths, protected tool-owned columns and colours in one
   batchUpdate; `share` invites people by e-mail (never "anyone with the link").
@@ -132,7 +134,8 @@ class GoogleSpreadsheet(Backend):
         client = self._client()
         url = f"{SHEETS_URL}/{self.key}"
         sleep = client.retry.sleep
-        return SheetLock(self.target, run.run_id, lambda body, params: client.post_json(f"{url}:batchUpdate", body, params),
+        return SheetLock(self.target, run.run_id,
+                         lambda body, params, **options: client.post_json(f"{url}:batchUpdate", body, params, **options),
                          lambda params: client.get_json(url, params), fmt.READ_FIELDS,
                          **{"sleep": sleep, "retry_seconds": client.retry.total_seconds, **self.lock_options})
 
@@ -227,9 +230,25 @@ class GoogleSpreadsheet(Backend):
         self._format(layout, old)
 
     def _format(self, layout, old_sheet_ids: list[int]) -> None:
+        """The template in one batch. Sent again only after a read shows the lost one was not
+        applied: Google applies a batch whole or not at all, so the template's new tab ids
+        being there means it was (sent twice, addSheet under the same ids would fail)."""
         taken = set(old_sheet_ids)
         ids = [_claim_id(taken) for _ in layout.tabs]
-        self._batch_update(fmt.layout_requests(layout, ids, old_sheet_ids))
+        requests_ = fmt.layout_requests(layout, ids, old_sheet_ids)
+        for _ in range(MAX_LOST_WRITES + 1):
+            try:
+                self._batch_update(requests_)
+                return
+            except WriteOutcomeUnknown:
+                try:
+                    book = self._client().get_json(f"{SHEETS_URL}/{self.key}", params={"fields": "sheets.properties.sheetId"})
+                except GoogleApiError as exc:
+                    raise self._failed(exc) from exc
+                if set(ids) <= {info.sheet_id for info in fmt.sheet_infos(book)}:
+                    return
+        raise BackendError(f"{self.target}: the template's answer was lost {MAX_LOST_WRITES + 1} times and it is "
+                           "not there; try again later")
 
     @classmethod
     def new(cls, kind: str, *, title: str | None = None, share: Iterable[str] = (), folder_id: str | None = None,
@@ -244,7 +263,10 @@ class GoogleSpreadsheet(Backend):
         body: dict[str, Any] = {"name": title or layout.title, "mimeType": SPREADSHEET_MIME}
         if folder_id:
             body["parents"] = [folder_id]
-        created = client.post_json(f"{DRIVE_URL}/files", body, {"supportsAllDrives": "true", "fields": "id"})
+        # Repeatable: if a lost answer hid a create that was done, the repeat leaves one extra,
+        # empty spreadsheet in the account's Drive; nothing a person made is touched.
+        created = client.post_json(f"{DRIVE_URL}/files", body, {"supportsAllDrives": "true", "fields": "id"},
+                                   repeatable=True)
         sheet = cls(created["id"], credentials, session=session, api_url=api_url, retry=retry)
         sheet._clients[scopes] = sheet._clients[(SPREADSHEETS,)] = (client, who)
         sheet._format(layout, [0])  # a new spreadsheet's only tab ('Sheet1') has id 0
@@ -277,7 +299,9 @@ class GoogleSpreadsheet(Backend):
             body = {"type": "user", "role": role, "emailAddress": email}
             params = {"sendNotificationEmail": "true" if notify else "false", "fields": "id"}
             try:
-                self._client(DRIVE_FILE).post_json(f"{DRIVE_URL}/files/{self.key}/permissions", body, params)
+                # Repeatable: inviting the same person with the same role again leaves one permission.
+                self._client(DRIVE_FILE).post_json(f"{DRIVE_URL}/files/{self.key}/permissions", body, params,
+                                                   repeatable=True)
             except GoogleApiError as exc:
                 raise self._failed(exc) from exc
             invited.append(email)

@@ -26,7 +26,7 @@ its verify-read releases with one more batchUpdate; a run that finds the lock he
 (one small `spreadsheets.get` of the metadata, then a new try) until WAIT_SECONDS, then gives
 up with SpreadsheetLocked. A crashed run's lock expires after LEASE_SECONDS and the next run
 takes it over atomically (delete-that-value + create in one batch). A take whose answer was
-lost (500, dropped connection) is resolved by reading the lock: our run id there means we hold
+lost (500, 503, dropped connection) is resolved by reading the lock: our run id there means we hold
 it; nobody's means the take was not applied, and it is tried again within RETRY_SECONDS.
 """
 
@@ -108,7 +108,8 @@ def lock_value_in(book: dict) -> str | None:
 @dataclass
 class SheetLock:
     """One run's hold on one spreadsheet. `post(body, params)` sends a batchUpdate,
-    `get(params)` a spreadsheets.get (both raise GoogleApiError); waits use `sleep`."""
+    `get(params)` a spreadsheets.get (both raise GoogleApiError; `post` takes `repeatable=True`
+    for a request that may be sent twice); waits use `sleep`."""
 
     target: str
     run_id: str
@@ -127,7 +128,7 @@ class SheetLock:
         """Take the lock; returns the spreadsheet as read right after taking it (the verify
         read), or None when that answer was lost (the caller then reads it).
 
-        A take whose answer was lost (500, dropped connection) is safe to resolve: the lock
+        A take whose answer was lost (500, 503, dropped connection) is safe to resolve: the lock
         carries our run id, so one read of it says whether the take got through. If it did
         not, it is tried again within `retry_seconds` (the HTTP retry budget); only a lock
         another run holds makes us wait (up to `wait_seconds`) and then give up."""
@@ -192,8 +193,8 @@ class SheetLock:
     def release(self) -> None:
         """Give the lock back when there was nothing to write (the write batch releases it
         otherwise). Best effort: if this fails, the lease ends the lock anyway."""
-        try:
-            self.post({"requests": [delete_request(self.value)]}, {"fields": "spreadsheetId"})
+        try:  # deleting our value twice is harmless: repeatable, retried even after a 503
+            self.post({"requests": [delete_request(self.value)]}, {"fields": "spreadsheetId"}, repeatable=True)
         except BackendError:
             pass
 
