@@ -28,6 +28,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -47,6 +48,8 @@ from chas_sheets.backends.google_http import (
     WriteOutcomeUnknown,
     api_url_from_env,
 )
+from chas_sheets.backends import google_guard as row_guard
+from chas_sheets.backends.google_guard import Guard
 from chas_sheets.backends.google_lock import SheetLock
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
 from chas_sheets.sheet.changelog import LOG_TAB
@@ -126,6 +129,7 @@ class GoogleSpreadsheet(Backend):
         except GoogleApiError as exc:
             raise self._failed(exc) from exc
         self._title = str(book.get("properties", {}).get("title") or "").strip()
+        self._sheets = fmt.sheet_infos(book)  # where row guards go if this read is planned on
         return book
 
     def _lock(self, run: RunInfo) -> SheetLock | None:
@@ -172,31 +176,67 @@ class GoogleSpreadsheet(Backend):
         if not changes:
             return ApplyResult(WritePlan(run), written=False)  # nothing to verify: no request
         lock = self._lock(run)
+        tabs = [*sorted(changes.tabs), LOG_TAB]
+        # Row guards ride on the lock's batches (no request of their own); from the state the
+        # command read, since the verify read is the answer to the batch that places them.
+        seed = f"{run.run_id} {secrets.token_hex(4)}"  # guard ids: never those of another apply, even of this run
+        guards = self._guards(self._sizes(), tabs, seed, 0) if lock else []
+        placed = list(guards)
         try:
-            book = lock.acquire() if lock else None
+            book = lock.acquire(row_guard.place(guards, run.run_id)) if lock else None
         except GoogleApiError as exc:
             raise self._failed(exc) from exc
         try:
-            return self._apply_held(changes, run, book, lock)
+            return self._apply_held(changes, run, book, lock, guards, placed, seed)
         except Exception:
-            if lock:
-                lock.release()  # best effort; a lock left behind expires after its lease
+            if lock:  # best effort; a lock left behind expires after its lease
+                lock.release([row_guard.remove(g) for g in placed])
             raise
 
-    def _apply_held(self, changes: ChangeSet, run: RunInfo, book: dict | None, lock: SheetLock | None) -> ApplyResult:
+    def _guards(self, infos: Sequence[fmt.SheetInfo], tabs: Sequence[str], seed: str, attempt: int) -> list[Guard]:
+        """One guard per tab the run may write that exists now (a tab the batch creates has
+        no rows to shift)."""
+        titles = {info.title: info for info in infos}
+        found = []
+        for name in tabs:
+            title = contract().find_tab_title(name, titles) if name in contract().tabs else (
+                name if name in titles else None)
+            if title is not None and (titles[title].sheet_id, titles[title].rows) not in found:
+                found.append((titles[title].sheet_id, titles[title].rows))
+        return row_guard.guards_for(found, seed, attempt)
+
+    def _rows_moved(self, guards: Sequence[Guard]) -> bool:
+        """After a refused write: did a guard leave its row (a person inserted or deleted rows)?"""
+        client = self._client()
+        for guard in guards:
+            try:
+                found = client.get_json(f"{SHEETS_URL}/{self.key}/developerMetadata/{guard.metadata_id}")
+            except GoogleApiError as exc:
+                if exc.status != 404:
+                    raise
+                found = None
+            if row_guard.moved(guard, found):
+                return True
+        return False
+
+    def _apply_held(self, changes: ChangeSet, run: RunInfo, book: dict | None, lock: SheetLock | None,
+                    guards: list[Guard], placed: list[Guard], seed: str) -> ApplyResult:
         tabs = [*sorted(changes.tabs), LOG_TAB]
         sent: WritePlan | None = None
         notes: list[str] = []
-        for _ in range(MAX_LOST_WRITES + 1):
+        moved = 0
+        for attempt in range(1, MAX_LOST_WRITES + 2):
             book = book or self._fetch()  # the lock's answer is the first verify read
             fresh = self._workbook(book, tabs, formulas=True, source=self.target)
             if sent is not None and run_logged(fresh, run.run_id):
                 notes.append("the answer to the write was lost, but its rows are in Ändringslogg: it was applied")
+                self._forget([g for g in placed if g not in guards])
+                self._sheets = None
                 return ApplyResult(sent, written=True, notes=notes)
             plan = resolve(changes, fresh, run)
             if not plan:
                 if lock:
-                    lock.release()
+                    lock.release([row_guard.remove(g) for g in placed])
                 return ApplyResult(plan, written=False, notes=notes)
             infos = {info.title: info for info in fmt.sheet_infos(book)}
             taken = {info.sheet_id for info in infos.values()}
@@ -205,19 +245,74 @@ class GoogleSpreadsheet(Backend):
                 requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
             book = None  # a retry reads again
             try:
-                self._batch_update(lock.fence(requests_) if lock else requests_)
+                if lock:
+                    requests_ = lock.fence(row_guard.check_and_remove(guards, run.run_id) + requests_)
+                self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate", {"requests": requests_})
             except WriteOutcomeUnknown as exc:
                 sent = plan
                 notes.append(f"{exc}; checked and retried")
                 continue
-            except BackendError:
+            except GoogleApiError as exc:
+                if exc.status == 400 and guards and self._rows_moved(guards):
+                    # Nothing was written (the batch is atomic): read again, plan again.
+                    moved += 1
+                    notes.append("a person inserted or deleted rows while this run wrote; nothing was written "
+                                 "then, the rows were read again and the write made on them")
+                    guards = self._guards(self._sheet_list(), tabs, seed, attempt)
+                    placed += guards
+                    book = self._read_after(lock, row_guard.place(guards, run.run_id))
+                    continue
                 if lock and lock.lost():
                     raise SpreadsheetLocked(f"{self.target}: another chas-sheets run took over the lock of this "
                                             "run (it held it past its lease); nothing was written, run again") from None
-                raise
+                raise self._failed(exc) from exc
+            self._forget([g for g in placed if g not in guards])
+            self._sheets = None  # our write changed row counts: the next apply asks again
             return ApplyResult(plan, written=True, notes=notes)
+        if moved:
+            raise BackendError(f"{self.target}: rows kept being inserted or deleted while this run wrote; "
+                               "nothing was written, run again")
         raise BackendError(f"{self.target}: the write's answer was lost {MAX_LOST_WRITES + 1} times and it is "
                            "not in Ändringslogg; nothing was written, try again later")
+
+    def _sizes(self) -> list[fmt.SheetInfo]:
+        """Tab sizes as of the read the changes were planned on; asked for (one small read)
+        only when this backend wrote since its last read, so a guard is never placed beyond
+        the grid (that would refuse the lock's take)."""
+        sheets = getattr(self, "_sheets", None)
+        return sheets if sheets is not None else self._sheet_list()
+
+    def _sheet_list(self) -> list[fmt.SheetInfo]:
+        """Every tab's id and size now (a small read, to place new guards on bottom rows)."""
+        try:
+            found = self._client().get_json(f"{SHEETS_URL}/{self.key}", params={
+                "fields": "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))"})
+        except GoogleApiError as exc:
+            raise self._failed(exc) from exc
+        return fmt.sheet_infos(found)
+
+    def _read_after(self, lock: SheetLock | None, requests_: list[dict]) -> dict:
+        """New guards placed and the verify read, in one batch (atomic: the guards' rows are
+        those of the state read)."""
+        assert lock is not None  # guards only ride with the lock
+        try:
+            return lock.read_after(requests_)
+        except WriteOutcomeUnknown as exc:
+            raise BackendError(f"{self.target}: {exc.reason} while reading again after a person moved rows; "
+                               "nothing was written, run again") from None
+        except GoogleApiError as exc:
+            raise self._failed(exc) from exc
+
+    def _forget(self, stale: Sequence[Guard]) -> None:
+        """Remove guards of earlier attempts (best effort: a guard whose row a person deleted
+        is gone already, and a guard left behind is invisible and harmless)."""
+        if not stale:
+            return
+        try:
+            self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate",
+                                     {"requests": [row_guard.remove(g) for g in stale]}, repeatable=True)
+        except BackendError:
+            pass
 
     def create(self, kind: str) -> None:
         """Build the template in this spreadsheet: only a blank one (a new 'Untitled

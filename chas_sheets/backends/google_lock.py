@@ -124,9 +124,11 @@ class SheetLock:
     value: str = ""
     waited: list[float] = field(default_factory=list)
 
-    def acquire(self) -> dict | None:
+    def acquire(self, also: list[dict] | None = None) -> dict | None:
         """Take the lock; returns the spreadsheet as read right after taking it (the verify
-        read), or None when that answer was lost (the caller then reads it).
+        read), or None when that answer was lost (the caller then reads it). `also`: requests
+        applied atomically with the take (the row guards, google_guard), so they are in place
+        in the very state the verify read shows.
 
         A take whose answer was lost (500, 503, dropped connection) is safe to resolve: the lock
         carries our run id, so one read of it says whether the take got through. If it did
@@ -140,7 +142,7 @@ class SheetLock:
             lost: WriteOutcomeUnknown | None = None
             refusal: GoogleApiError | None = None
             try:
-                return self._take([create_request(self.value)])
+                return self._take([create_request(self.value), *(also or [])])
             except WriteOutcomeUnknown as exc:
                 lost = exc  # did it get through? the lock's value says
             except GoogleApiError as exc:
@@ -156,7 +158,7 @@ class SheetLock:
             if holder is not None:
                 if holder.expires <= self.clock():
                     try:  # a crashed run's lock: take it over, atomically, only if still that one
-                        return self._take([delete_request(current), create_request(self.value)])
+                        return self._take([delete_request(current), create_request(self.value), *(also or [])])
                     except (WriteOutcomeUnknown, GoogleApiError):
                         pass  # raced with another run taking it over (or lost): look again after a wait
                 if self.clock() >= deadline:
@@ -180,6 +182,11 @@ class SheetLock:
             self.sleep(wait)
 
     def _take(self, requests_: list[dict]) -> dict:
+        return self.read_after(requests_)
+
+    def read_after(self, requests_: list[dict]) -> dict:
+        """Apply `requests_` (while holding the lock) and answer with the spreadsheet as it is
+        right after them: a verify read atomic with them."""
         body = {"requests": requests_, "includeSpreadsheetInResponse": True, "responseIncludeGridData": True}
         answer = self.post(body, {"fields": f"updatedSpreadsheet({self.read_fields},{METADATA_FIELDS})"})
         return answer.get("updatedSpreadsheet") or {}
@@ -190,13 +197,16 @@ class SheetLock:
     def fence(self, requests_: list[dict]) -> list[dict]:
         return fenced(requests_, self.value)
 
-    def release(self) -> None:
+    def release(self, also: list[dict] | None = None) -> None:
         """Give the lock back when there was nothing to write (the write batch releases it
-        otherwise). Best effort: if this fails, the lease ends the lock anyway."""
-        try:  # deleting our value twice is harmless: repeatable, retried even after a 503
-            self.post({"requests": [delete_request(self.value)]}, {"fields": "spreadsheetId"}, repeatable=True)
-        except BackendError:
-            pass
+        otherwise), with `also` (removing row guards) in the same batch if that works.
+        Best effort: if this fails, the lease ends the lock anyway."""
+        for requests_ in ([*(also or []), delete_request(self.value)], [delete_request(self.value)])[:2 if also else 1]:
+            try:  # deleting our value twice is harmless: repeatable, retried even after a 503
+                self.post({"requests": requests_}, {"fields": "spreadsheetId"}, repeatable=True)
+                return
+            except BackendError:
+                pass
 
     def lost(self) -> bool:
         """True when the lock is no longer ours (a write refused with 400 then says why)."""
