@@ -215,3 +215,81 @@ def test_the_row_guard_costs_no_request_when_nobody_moves_rows(ws, crm):
     assert outcome.written and outcome.result.notes == []
     assert ws.app.stats()["total"] - before == 3  # read, take + verify (guards placed), write (guards checked)
     assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []
+
+
+# The emulator's switchboard for these windows ---------------------------------------------
+def raw_session(app):
+    from chas_sheets.emulator import emulator_session
+
+    return emulator_session(app)
+
+
+def a1(app, key: str, range_: str) -> list:
+    answer = raw_session(app).get(f"https://sheets.googleapis.com/v4/spreadsheets/{key}/values/{range_}")
+    return answer.json().get("values", [])
+
+
+def put(session, key: str, range_: str, value: str):
+    return session.put(f"https://sheets.googleapis.com/v4/spreadsheets/{key}/values/{range_}",
+                       params={"valueInputOption": "RAW"}, json={"values": [[value]]})
+
+
+def test_the_emulator_answers_503_after_applying_and_before_applying_on_request(ws, crm):
+    session = raw_session(ws.app)
+    ws.app.faults.fail(status=503, method="PUT", after_apply=True)
+    answer = put(session, crm.key, "Leads!T3", "efter")
+    assert answer.status_code == 503 and answer.json()["error"]["status"] == "UNAVAILABLE"
+    assert a1(ws.app, crm.key, "Leads!T3") == [["efter"]]  # applied all the same
+    ws.app.faults.fail(status=503, method="PUT")
+    assert put(session, crm.key, "Leads!T3", "före").status_code == 503
+    assert a1(ws.app, crm.key, "Leads!T3") == [["efter"]]  # refused before: not applied
+
+
+def test_the_emulator_drops_the_connection_after_applying(ws, crm):
+    import requests
+
+    ws.app.faults.drop(method="sheets.spreadsheets.values.update", after_apply=True)
+    with pytest.raises(requests.ConnectionError):
+        put(raw_session(ws.app), crm.key, "Leads!T3", "tappad")
+    assert a1(ws.app, crm.key, "Leads!T3") == [["tappad"]]
+
+
+def test_a_fault_can_target_the_nth_matching_request(ws, crm):
+    session = raw_session(ws.app)
+    ws.app.faults.fail(status=500, method="PUT", path=crm.key, skip=2)
+    assert [put(session, crm.key, "Leads!T3", str(n)).status_code for n in range(4)] == [200, 200, 500, 200]
+    assert ws.app.faults.pending() == []
+
+
+def test_a_person_armed_over_http_sorts_a_tab_between_two_requests(ws, crm, served):
+    import os
+
+    import requests
+
+    url = os.environ["CHAS_SHEETS_API_URL"]
+    armed = requests.post(f"{url}/_emulator/faults", timeout=5, json={
+        "kind": "person", "spreadsheetId": crm.key, "method": "GET", "skip": 1,
+        "actions": [{"sort": {"tab": "Leads", "column": 1, "descending": True}},
+                    {"insertRows": {"tab": "Leads", "before": 2}},
+                    {"edit": {"range": "Leads!B2", "values": [["Ny rad AB"]]}}]})
+    assert armed.status_code == 200 and armed.json()["faults"][0]["kind"] == "person"
+    first = a1(ws.app, crm.key, "Leads!B2:B6")  # the first GET: the person waits
+    second = a1(ws.app, crm.key, "Leads!B2:B6")  # the person acts right after this one
+    assert first == second == [[lead["Företag"]] for lead in LEADS]
+    assert a1(ws.app, crm.key, "Leads!B2:B6") == [["Ny rad AB"], ["Volvo Personvagnar AB"], ["VOLVO PERSONVAGNAR AB"],
+                                                 ["Spotify AB"], ["Ericsson AB"]]  # Ö..A, case folded
+    bad = requests.post(f"{url}/_emulator/faults", json={"kind": "person", "spreadsheetId": crm.key, "actions": []},
+                        timeout=5)
+    assert bad.status_code == 400
+
+
+def test_the_emulator_refuses_row_metadata_beyond_the_grid_like_google(ws, crm):
+    session = raw_session(ws.app)
+    sheet = ws.app.store.get_spreadsheet(crm.key).sheet_by_title("Leads")
+    body = {"requests": [{"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": "k", "visibility": "DOCUMENT", "location": {"dimensionRange": {
+            "sheetId": sheet.sheet_id, "dimension": "ROWS", "startIndex": sheet.row_count,
+            "endIndex": sheet.row_count + 1}}}}}]}
+    answer = session.post(f"https://sheets.googleapis.com/v4/spreadsheets/{crm.key}:batchUpdate", json=body)
+    assert answer.status_code == 400 and "exceeds grid limits" in answer.json()["error"]["message"]
+    assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []

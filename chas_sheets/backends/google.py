@@ -18,6 +18,10 @@
   next verify read looks for this run's rows in Ändringslogg (they are written atomically with
   everything else, removals included), and only writes again if they are not there. Sent
   twice, a batch that deletes a row by position would delete the next row too.
+- Rows are found by ID in the verify read but written and deleted by position (a batchUpdate
+  has no other way to name a row). Row guards (google_guard), placed with the lock and checked
+  first in the write batch, make the write fail whole when a person inserted or deleted rows
+  in between; the run then reads again and plans again. A sort in that instant is not caught.
 - init (`create_spreadsheet` or `create` on a blank spreadsheet): the template's tabs,
   dropdowns, bold frozen header, widths, protected tool-owned columns and colours in one
   batchUpdate; `share` invites people by e-mail (never "anyone with the link").

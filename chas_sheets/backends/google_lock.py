@@ -21,6 +21,8 @@ lock rides on requests the run makes anyway:
 Creating the lock metadata only inside the write batch would NOT be a lock: two runs could
 still verify-read at the same time and plan the same rows; the lock must be held from before
 the verify-read until the write.
+The row guards (google_guard) ride on the same two batches: placed with the take, checked
+and removed at the front of the write.
 Costs beyond the budget only when something happens: a run that finds nothing to write after
 its verify-read releases with one more batchUpdate; a run that finds the lock held polls it
 (one small `spreadsheets.get` of the metadata, then a new try) until WAIT_SECONDS, then gives
