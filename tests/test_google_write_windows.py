@@ -293,3 +293,16 @@ def test_the_emulator_refuses_row_metadata_beyond_the_grid_like_google(ws, crm):
     answer = session.post(f"https://sheets.googleapis.com/v4/spreadsheets/{crm.key}:batchUpdate", json=body)
     assert answer.status_code == 400 and "exceeds grid limits" in answer.json()["error"]["message"]
     assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []
+
+
+def test_a_person_who_deletes_a_row_before_the_lock_is_taken_does_not_stop_the_run(ws, crm):
+    """The grid shrank since the command's read: a guard placed on the old bottom row would be
+    outside it (refused, and with it the lock's take); it goes on the bottom row as it is now."""
+    sheet_id = ws.app.store.get_spreadsheet(crm.key).sheet_by_title("Leads").sheet_id
+    ws.app.faults.person(crm.key, [{"requests": [{"deleteDimension": {"range": {
+        "sheetId": sheet_id, "dimension": "ROWS", "startIndex": 2, "endIndex": 3}}}]}], method=WRITE, before=True)
+    outcome = dedupe(crm)  # the person deleted Ericsson (row 3) right before the take
+    assert ws.app.faults.pending() == [] and outcome.written
+    assert sorted(leads(crm)) == ["L-AAAAAA", "L-CCCCCC"]
+    assert [e[2] for e in log_of(crm) if e[3] == "(rad borttagen)"] == ["L-DDDDDD"]
+    assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []

@@ -184,12 +184,23 @@ class GoogleSpreadsheet(Backend):
         # Row guards ride on the lock's batches (no request of their own); from the state the
         # command read, since the verify read is the answer to the batch that places them.
         seed = f"{run.run_id} {secrets.token_hex(4)}"  # guard ids: never those of another apply, even of this run
-        guards = self._guards(self._sizes(), tabs, seed, 0) if lock else []
-        placed = list(guards)
+        guards: list[Guard] = []
+        tries = 0
+
+        def place() -> list[dict]:
+            """Guards for a try at the lock: the first on the sizes the command read; a later
+            one (the grid may have shrunk while we waited, and a guard outside it would refuse
+            the take) on the sizes now."""
+            nonlocal guards, tries
+            tries += 1
+            guards = self._guards(self._sizes() if tries == 1 else self._sheet_list(), tabs, seed, -tries)
+            return row_guard.place(guards, run.run_id)
+
         try:
-            book = lock.acquire(row_guard.place(guards, run.run_id)) if lock else None
-        except GoogleApiError as exc:
+            book = lock.acquire(place) if lock else None
+        except GoogleApiError as exc:  # refused whole: neither the lock nor a guard was placed
             raise self._failed(exc) from exc
+        placed = list(guards)  # the guards of the take that got through (a take is all or nothing)
         try:
             return self._apply_held(changes, run, book, lock, guards, placed, seed)
         except Exception:

@@ -126,11 +126,12 @@ class SheetLock:
     value: str = ""
     waited: list[float] = field(default_factory=list)
 
-    def acquire(self, also: list[dict] | None = None) -> dict | None:
+    def acquire(self, also: Callable[[], list[dict]] | None = None) -> dict | None:
         """Take the lock; returns the spreadsheet as read right after taking it (the verify
-        read), or None when that answer was lost (the caller then reads it). `also`: requests
+        read), or None when that answer was lost (the caller then reads it). `also()`: requests
         applied atomically with the take (the row guards, google_guard), so they are in place
-        in the very state the verify read shows.
+        in the very state the verify read shows; asked for again before every new try, as the
+        spreadsheet may have changed while we waited.
 
         A take whose answer was lost (500, 503, dropped connection) is safe to resolve: the lock
         carries our run id, so one read of it says whether the take got through. If it did
@@ -141,10 +142,11 @@ class SheetLock:
         attempt = refused_unlocked = 0
         while True:
             self.value = LockValue(self.run_id, self.clock() + self.lease_seconds).text()
+            extra = also() if also else []
             lost: WriteOutcomeUnknown | None = None
             refusal: GoogleApiError | None = None
             try:
-                return self._take([create_request(self.value), *(also or [])])
+                return self._take([create_request(self.value), *extra])
             except WriteOutcomeUnknown as exc:
                 lost = exc  # did it get through? the lock's value says
             except GoogleApiError as exc:
@@ -160,7 +162,7 @@ class SheetLock:
             if holder is not None:
                 if holder.expires <= self.clock():
                     try:  # a crashed run's lock: take it over, atomically, only if still that one
-                        return self._take([delete_request(current), create_request(self.value), *(also or [])])
+                        return self._take([delete_request(current), create_request(self.value), *extra])
                     except (WriteOutcomeUnknown, GoogleApiError):
                         pass  # raced with another run taking it over (or lost): look again after a wait
                 if self.clock() >= deadline:
