@@ -41,8 +41,10 @@ from urllib.parse import quote
 import requests
 
 from chas_sheets.backends import google_format as fmt
+from chas_sheets.backends import google_guard as row_guard
 from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 from chas_sheets.backends.google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
+from chas_sheets.backends.google_guard import Guard
 from chas_sheets.backends.google_http import (
     DRIVE_URL,
     SHEETS_URL,
@@ -52,8 +54,6 @@ from chas_sheets.backends.google_http import (
     WriteOutcomeUnknown,
     api_url_from_env,
 )
-from chas_sheets.backends import google_guard as row_guard
-from chas_sheets.backends.google_guard import Guard
 from chas_sheets.backends.google_lock import SheetLock
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
 from chas_sheets.sheet.changelog import LOG_TAB
@@ -143,7 +143,7 @@ class GoogleSpreadsheet(Backend):
         url = f"{SHEETS_URL}/{self.key}"
         sleep = client.retry.sleep
         return SheetLock(self.target, run.run_id,
-                         lambda body, params, **options: client.post_json(f"{url}:batchUpdate", body, params, **options),
+                         lambda body, params, **kw: client.post_json(f"{url}:batchUpdate", body, params, **kw),
                          lambda params: client.get_json(url, params), fmt.READ_FIELDS,
                          **{"sleep": sleep, "retry_seconds": client.retry.total_seconds, **self.lock_options})
 
@@ -352,7 +352,8 @@ class GoogleSpreadsheet(Backend):
                 return
             except WriteOutcomeUnknown:
                 try:
-                    book = self._client().get_json(f"{SHEETS_URL}/{self.key}", params={"fields": "sheets.properties.sheetId"})
+                    book = self._client().get_json(f"{SHEETS_URL}/{self.key}",
+                                                   params={"fields": "sheets.properties.sheetId"})
                 except GoogleApiError as exc:
                     raise self._failed(exc) from exc
                 if set(ids) <= {info.sheet_id for info in fmt.sheet_infos(book)}:
