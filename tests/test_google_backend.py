@@ -214,10 +214,12 @@ def refused() -> requests.ConnectionError:
 
 @pytest.mark.parametrize("method, script, outcome", [
     ("POST", [refused(), 200], 2),  # never sent: a write is retried
-    ("POST", [429, 503, 200], 3),  # refused by Google before doing anything: retried
+    ("POST", [429, 429, 200], 3),  # refused by the quota before anything was done: retried
+    ("POST", [503], WriteOutcomeUnknown),  # UNAVAILABLE may hide an applied write: never repeated blindly
     ("POST", [500], WriteOutcomeUnknown),  # maybe applied: never repeated blindly
+    ("POST", [requests.ReadTimeout()], WriteOutcomeUnknown),  # sent, no answer in time
     ("POST", [requests.ConnectionError("Connection aborted.")], WriteOutcomeUnknown),
-    ("GET", [500, 502, requests.ConnectionError("Connection aborted."), requests.ReadTimeout(), 200], 5),
+    ("GET", [500, 503, requests.ConnectionError("Connection aborted."), requests.ReadTimeout(), 200], 5),
     ("GET", [400], GoogleApiError),  # a bad request is not retried
 ])
 def test_what_is_retried(method, script, outcome):

@@ -13,9 +13,15 @@
   request; and `stringValue` stores text exactly like RAW (never parsed as a number, a date
   or a formula). So a changed spreadsheet costs 3 requests (read, verify, write) and an
   unchanged one 1.
-- A write whose answer was lost is never repeated blindly: the next verify read looks for
-  this run's rows in Ändringslogg (they are written atomically with everything else), and
-  only writes again if they are not there.
+- A write whose outcome is unknown (a 503 or 500 answer, a timeout or a dropped connection
+  after it was sent: google_http raises WriteOutcomeUnknown) is never repeated blindly: the
+  next verify read looks for this run's rows in Ändringslogg (they are written atomically with
+  everything else, removals included), and only writes again if they are not there. Sent
+  twice, a batch that deletes a row by position would delete the next row too.
+- Rows are found by ID in the verify read but written and deleted by position (a batchUpdate
+  has no other way to name a row). Row guards (google_guard), placed with the lock and checked
+  first in the write batch, make the write fail whole when a person inserted or deleted rows
+  in between; the run then reads again and plans again. A sort in that instant is not caught.
 - init (`create_spreadsheet` or `create` on a blank spreadsheet): the template's tabs,
   dropdowns, bold frozen header, widths, protected tool-owned columns and colours in one
   batchUpdate; `share` invites people by e-mail (never "anyone with the link").
@@ -26,6 +32,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -34,8 +41,10 @@ from urllib.parse import quote
 import requests
 
 from chas_sheets.backends import google_format as fmt
+from chas_sheets.backends import google_guard as row_guard
 from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 from chas_sheets.backends.google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
+from chas_sheets.backends.google_guard import Guard
 from chas_sheets.backends.google_http import (
     DRIVE_URL,
     SHEETS_URL,
@@ -124,6 +133,7 @@ class GoogleSpreadsheet(Backend):
         except GoogleApiError as exc:
             raise self._failed(exc) from exc
         self._title = str(book.get("properties", {}).get("title") or "").strip()
+        self._sheets = fmt.sheet_infos(book)  # where row guards go if this read is planned on
         return book
 
     def _lock(self, run: RunInfo) -> SheetLock | None:
@@ -132,7 +142,8 @@ class GoogleSpreadsheet(Backend):
         client = self._client()
         url = f"{SHEETS_URL}/{self.key}"
         sleep = client.retry.sleep
-        return SheetLock(self.target, run.run_id, lambda body, params: client.post_json(f"{url}:batchUpdate", body, params),
+        return SheetLock(self.target, run.run_id,
+                         lambda body, params, **kw: client.post_json(f"{url}:batchUpdate", body, params, **kw),
                          lambda params: client.get_json(url, params), fmt.READ_FIELDS,
                          **{"sleep": sleep, "retry_seconds": client.retry.total_seconds, **self.lock_options})
 
@@ -169,31 +180,78 @@ class GoogleSpreadsheet(Backend):
         if not changes:
             return ApplyResult(WritePlan(run), written=False)  # nothing to verify: no request
         lock = self._lock(run)
+        tabs = [*sorted(changes.tabs), LOG_TAB]
+        # Row guards ride on the lock's batches (no request of their own); from the state the
+        # command read, since the verify read is the answer to the batch that places them.
+        seed = f"{run.run_id} {secrets.token_hex(4)}"  # guard ids: never those of another apply, even of this run
+        guards: list[Guard] = []
+        tries = 0
+
+        def place() -> list[dict]:
+            """Guards for a try at the lock: the first on the sizes the command read; a later
+            one (the grid may have shrunk while we waited, and a guard outside it would refuse
+            the take) on the sizes now."""
+            nonlocal guards, tries
+            tries += 1
+            guards = self._guards(self._sizes() if tries == 1 else self._sheet_list(), tabs, seed, -tries)
+            return row_guard.place(guards, run.run_id)
+
         try:
-            book = lock.acquire() if lock else None
-        except GoogleApiError as exc:
+            book = lock.acquire(place) if lock else None
+        except GoogleApiError as exc:  # refused whole: neither the lock nor a guard was placed
             raise self._failed(exc) from exc
+        placed = list(guards)  # the guards of the take that got through (a take is all or nothing)
         try:
-            return self._apply_held(changes, run, book, lock)
+            return self._apply_held(changes, run, book, lock, guards, placed, seed)
         except Exception:
-            if lock:
-                lock.release()  # best effort; a lock left behind expires after its lease
+            if lock:  # best effort; a lock left behind expires after its lease
+                lock.release([row_guard.remove(g) for g in placed])
             raise
 
-    def _apply_held(self, changes: ChangeSet, run: RunInfo, book: dict | None, lock: SheetLock | None) -> ApplyResult:
+    def _guards(self, infos: Sequence[fmt.SheetInfo], tabs: Sequence[str], seed: str, attempt: int) -> list[Guard]:
+        """One guard per tab the run may write that exists now (a tab the batch creates has
+        no rows to shift)."""
+        titles = {info.title: info for info in infos}
+        found = []
+        for name in tabs:
+            title = contract().find_tab_title(name, titles) if name in contract().tabs else (
+                name if name in titles else None)
+            if title is not None and (titles[title].sheet_id, titles[title].rows) not in found:
+                found.append((titles[title].sheet_id, titles[title].rows))
+        return row_guard.guards_for(found, seed, attempt)
+
+    def _rows_moved(self, guards: Sequence[Guard]) -> bool:
+        """After a refused write: did a guard leave its row (a person inserted or deleted rows)?"""
+        client = self._client()
+        for guard in guards:
+            try:
+                found = client.get_json(f"{SHEETS_URL}/{self.key}/developerMetadata/{guard.metadata_id}")
+            except GoogleApiError as exc:
+                if exc.status != 404:
+                    raise
+                found = None
+            if row_guard.moved(guard, found):
+                return True
+        return False
+
+    def _apply_held(self, changes: ChangeSet, run: RunInfo, book: dict | None, lock: SheetLock | None,
+                    guards: list[Guard], placed: list[Guard], seed: str) -> ApplyResult:
         tabs = [*sorted(changes.tabs), LOG_TAB]
         sent: WritePlan | None = None
         notes: list[str] = []
-        for _ in range(MAX_LOST_WRITES + 1):
+        moved = 0
+        for attempt in range(1, MAX_LOST_WRITES + 2):
             book = book or self._fetch()  # the lock's answer is the first verify read
             fresh = self._workbook(book, tabs, formulas=True, source=self.target)
             if sent is not None and run_logged(fresh, run.run_id):
                 notes.append("the answer to the write was lost, but its rows are in Ändringslogg: it was applied")
+                self._forget([g for g in placed if g not in guards])
+                self._sheets = None
                 return ApplyResult(sent, written=True, notes=notes)
             plan = resolve(changes, fresh, run)
             if not plan:
                 if lock:
-                    lock.release()
+                    lock.release([row_guard.remove(g) for g in placed])
                 return ApplyResult(plan, written=False, notes=notes)
             infos = {info.title: info for info in fmt.sheet_infos(book)}
             taken = {info.sheet_id for info in infos.values()}
@@ -202,19 +260,74 @@ class GoogleSpreadsheet(Backend):
                 requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
             book = None  # a retry reads again
             try:
-                self._batch_update(lock.fence(requests_) if lock else requests_)
+                if lock:
+                    requests_ = lock.fence(row_guard.check_and_remove(guards, run.run_id) + requests_)
+                self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate", {"requests": requests_})
             except WriteOutcomeUnknown as exc:
                 sent = plan
                 notes.append(f"{exc}; checked and retried")
                 continue
-            except BackendError:
+            except GoogleApiError as exc:
+                if exc.status == 400 and guards and self._rows_moved(guards):
+                    # Nothing was written (the batch is atomic): read again, plan again.
+                    moved += 1
+                    notes.append("a person inserted or deleted rows while this run wrote; nothing was written "
+                                 "then, the rows were read again and the write made on them")
+                    guards = self._guards(self._sheet_list(), tabs, seed, attempt)
+                    placed += guards
+                    book = self._read_after(lock, row_guard.place(guards, run.run_id))
+                    continue
                 if lock and lock.lost():
                     raise SpreadsheetLocked(f"{self.target}: another chas-sheets run took over the lock of this "
                                             "run (it held it past its lease); nothing was written, run again") from None
-                raise
+                raise self._failed(exc) from exc
+            self._forget([g for g in placed if g not in guards])
+            self._sheets = None  # our write changed row counts: the next apply asks again
             return ApplyResult(plan, written=True, notes=notes)
+        if moved:
+            raise BackendError(f"{self.target}: rows kept being inserted or deleted while this run wrote; "
+                               "nothing was written, run again")
         raise BackendError(f"{self.target}: the write's answer was lost {MAX_LOST_WRITES + 1} times and it is "
                            "not in Ändringslogg; nothing was written, try again later")
+
+    def _sizes(self) -> list[fmt.SheetInfo]:
+        """Tab sizes as of the read the changes were planned on; asked for (one small read)
+        only when this backend wrote since its last read, so a guard is never placed beyond
+        the grid (that would refuse the lock's take)."""
+        sheets = getattr(self, "_sheets", None)
+        return sheets if sheets is not None else self._sheet_list()
+
+    def _sheet_list(self) -> list[fmt.SheetInfo]:
+        """Every tab's id and size now (a small read, to place new guards on bottom rows)."""
+        try:
+            found = self._client().get_json(f"{SHEETS_URL}/{self.key}", params={
+                "fields": "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))"})
+        except GoogleApiError as exc:
+            raise self._failed(exc) from exc
+        return fmt.sheet_infos(found)
+
+    def _read_after(self, lock: SheetLock | None, requests_: list[dict]) -> dict:
+        """New guards placed and the verify read, in one batch (atomic: the guards' rows are
+        those of the state read)."""
+        assert lock is not None  # guards only ride with the lock
+        try:
+            return lock.read_after(requests_)
+        except WriteOutcomeUnknown as exc:
+            raise BackendError(f"{self.target}: {exc.reason} while reading again after a person moved rows; "
+                               "nothing was written, run again") from None
+        except GoogleApiError as exc:
+            raise self._failed(exc) from exc
+
+    def _forget(self, stale: Sequence[Guard]) -> None:
+        """Remove guards of earlier attempts (best effort: a guard whose row a person deleted
+        is gone already, and a guard left behind is invisible and harmless)."""
+        if not stale:
+            return
+        try:
+            self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate",
+                                     {"requests": [row_guard.remove(g) for g in stale]}, repeatable=True)
+        except BackendError:
+            pass
 
     def create(self, kind: str) -> None:
         """Build the template in this spreadsheet: only a blank one (a new 'Untitled
@@ -227,9 +340,26 @@ class GoogleSpreadsheet(Backend):
         self._format(layout, old)
 
     def _format(self, layout, old_sheet_ids: list[int]) -> None:
+        """The template in one batch. Sent again only after a read shows the lost one was not
+        applied: Google applies a batch whole or not at all, so the template's new tab ids
+        being there means it was (sent twice, addSheet under the same ids would fail)."""
         taken = set(old_sheet_ids)
         ids = [_claim_id(taken) for _ in layout.tabs]
-        self._batch_update(fmt.layout_requests(layout, ids, old_sheet_ids))
+        requests_ = fmt.layout_requests(layout, ids, old_sheet_ids)
+        for _ in range(MAX_LOST_WRITES + 1):
+            try:
+                self._batch_update(requests_)
+                return
+            except WriteOutcomeUnknown:
+                try:
+                    book = self._client().get_json(f"{SHEETS_URL}/{self.key}",
+                                                   params={"fields": "sheets.properties.sheetId"})
+                except GoogleApiError as exc:
+                    raise self._failed(exc) from exc
+                if set(ids) <= {info.sheet_id for info in fmt.sheet_infos(book)}:
+                    return
+        raise BackendError(f"{self.target}: the template's answer was lost {MAX_LOST_WRITES + 1} times and it is "
+                           "not there; try again later")
 
     @classmethod
     def new(cls, kind: str, *, title: str | None = None, share: Iterable[str] = (), folder_id: str | None = None,
@@ -244,7 +374,10 @@ class GoogleSpreadsheet(Backend):
         body: dict[str, Any] = {"name": title or layout.title, "mimeType": SPREADSHEET_MIME}
         if folder_id:
             body["parents"] = [folder_id]
-        created = client.post_json(f"{DRIVE_URL}/files", body, {"supportsAllDrives": "true", "fields": "id"})
+        # Repeatable: if a lost answer hid a create that was done, the repeat leaves one extra,
+        # empty spreadsheet in the account's Drive; nothing a person made is touched.
+        created = client.post_json(f"{DRIVE_URL}/files", body, {"supportsAllDrives": "true", "fields": "id"},
+                                   repeatable=True)
         sheet = cls(created["id"], credentials, session=session, api_url=api_url, retry=retry)
         sheet._clients[scopes] = sheet._clients[(SPREADSHEETS,)] = (client, who)
         sheet._format(layout, [0])  # a new spreadsheet's only tab ('Sheet1') has id 0
@@ -277,7 +410,9 @@ class GoogleSpreadsheet(Backend):
             body = {"type": "user", "role": role, "emailAddress": email}
             params = {"sendNotificationEmail": "true" if notify else "false", "fields": "id"}
             try:
-                self._client(DRIVE_FILE).post_json(f"{DRIVE_URL}/files/{self.key}/permissions", body, params)
+                # Repeatable: inviting the same person with the same role again leaves one permission.
+                self._client(DRIVE_FILE).post_json(f"{DRIVE_URL}/files/{self.key}/permissions", body, params,
+                                                   repeatable=True)
             except GoogleApiError as exc:
                 raise self._failed(exc) from exc
             invited.append(email)

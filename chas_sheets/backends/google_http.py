@@ -3,11 +3,20 @@
 gspread's `BackOffHTTPClient` never gives up, has no jitter and ignores `Retry-After`, and it
 retries writes whose outcome is unknown. This subclass of gspread's `HTTPClient` (so gspread
 objects accept it too) retries:
-- any request on 429 and 503 (Google refuses those before doing anything) and when the
-  connection could not even be opened (nothing was sent);
-- reads (GET) also on other 5xx, 408, timeouts and dropped connections;
-- a write whose answer was lost (500, dropped connection after sending) is never repeated
-  blindly: `WriteOutcomeUnknown` lets the caller check what happened.
+- any request on 429 (a quota refuses it before doing anything) and when the connection
+  could not even be opened (nothing was sent);
+- reads (GET), and writes the caller marks `repeatable`, also on 5xx, 408, timeouts and
+  dropped connections;
+- any other write whose outcome is unknown (500, 502, 503, 504, 408, a timeout or a dropped
+  connection after sending) is never repeated blindly: `WriteOutcomeUnknown` lets the caller
+  find out what happened (the Google backend looks for the run's rows in Ändringslogg).
+  503 included: Google's own definition of UNAVAILABLE (google.rpc.Code, the status a Sheets
+  503 carries) says it "is most likely a transient condition ... Note that it is not always
+  safe to retry non-idempotent operations" (googleapis/google/rpc/code.proto; the gRPC status
+  docs add "there is NOT A GUARANTEE that the server has not seen anything"; Google Cloud's
+  C++ retry-policies guide: "some operations are not safe to retry, regardless of the nature
+  of the error"). A batchUpdate that deletes a row by position or appends rows is such an
+  operation: repeated, it deletes the next row too and doubles the appended ones.
 Everything stops after `RetryPolicy.total_seconds`, with a one-line `BackendError`.
 
 `CHAS_SHEETS_API_URL` (or `api_url=`) sends every request to an emulator instead: only scheme
@@ -35,8 +44,8 @@ DRIVE_HOST = "https://www.googleapis.com"
 SHEETS_URL = SHEETS_HOST + "/v4/spreadsheets"
 DRIVE_URL = DRIVE_HOST + "/drive/v3"
 _GOOGLE_HOSTS = (SHEETS_HOST, DRIVE_HOST)
-_ALWAYS_RETRIED = (429, 503)  # refused before anything was done, writes included
-_READ_RETRIED = (408, 500, 502, 504)
+_ALWAYS_RETRIED = (429,)  # RESOURCE_EXHAUSTED: refused by the quota before anything was done
+_READ_RETRIED = (408, 500, 502, 503, 504)  # a write answered so may have been applied: see above
 _DRIVE_RATE_REASONS = ("userRateLimitExceeded", "rateLimitExceeded")
 
 
@@ -192,9 +201,11 @@ class RetryingHTTPClient(HTTPClient):
         self.requests_sent = 0
 
     def request(self, method: str, endpoint: str, params=None, data=None, json=None, files=None,
-                headers=None) -> requests.Response:
+                headers=None, *, repeatable: bool = False) -> requests.Response:
+        """One request with bounded retries. `repeatable`: the caller knows that sending this
+        write twice does no harm (it sets the same state again), so it is retried like a read."""
         url = rewrite_url(endpoint, self.api_url)
-        is_read = method.upper() == "GET"
+        is_read = method.upper() == "GET" or repeatable
         policy = self.retry
         started = policy.clock()
         attempt, waited = 0, 0.0
@@ -242,6 +253,6 @@ class RetryingHTTPClient(HTTPClient):
     def get_json(self, url: str, params: Any = None) -> dict:
         return self.request("get", url, params=params).json()
 
-    def post_json(self, url: str, body: Any, params: Any = None) -> dict:
-        response = self.request("post", url, params=params, json=body)
+    def post_json(self, url: str, body: Any, params: Any = None, *, repeatable: bool = False) -> dict:
+        response = self.request("post", url, params=params, json=body, repeatable=repeatable)
         return response.json() if response.content else {}

@@ -21,12 +21,14 @@ lock rides on requests the run makes anyway:
 Creating the lock metadata only inside the write batch would NOT be a lock: two runs could
 still verify-read at the same time and plan the same rows; the lock must be held from before
 the verify-read until the write.
+The row guards (google_guard) ride on the same two batches: placed with the take, checked
+and removed at the front of the write.
 Costs beyond the budget only when something happens: a run that finds nothing to write after
 its verify-read releases with one more batchUpdate; a run that finds the lock held polls it
 (one small `spreadsheets.get` of the metadata, then a new try) until WAIT_SECONDS, then gives
 up with SpreadsheetLocked. A crashed run's lock expires after LEASE_SECONDS and the next run
 takes it over atomically (delete-that-value + create in one batch). A take whose answer was
-lost (500, dropped connection) is resolved by reading the lock: our run id there means we hold
+lost (500, 503, dropped connection) is resolved by reading the lock: our run id there means we hold
 it; nobody's means the take was not applied, and it is tried again within RETRY_SECONDS.
 """
 
@@ -108,7 +110,8 @@ def lock_value_in(book: dict) -> str | None:
 @dataclass
 class SheetLock:
     """One run's hold on one spreadsheet. `post(body, params)` sends a batchUpdate,
-    `get(params)` a spreadsheets.get (both raise GoogleApiError); waits use `sleep`."""
+    `get(params)` a spreadsheets.get (both raise GoogleApiError; `post` takes `repeatable=True`
+    for a request that may be sent twice); waits use `sleep`."""
 
     target: str
     run_id: str
@@ -123,11 +126,14 @@ class SheetLock:
     value: str = ""
     waited: list[float] = field(default_factory=list)
 
-    def acquire(self) -> dict | None:
+    def acquire(self, also: Callable[[], list[dict]] | None = None) -> dict | None:
         """Take the lock; returns the spreadsheet as read right after taking it (the verify
-        read), or None when that answer was lost (the caller then reads it).
+        read), or None when that answer was lost (the caller then reads it). `also()`: requests
+        applied atomically with the take (the row guards, google_guard), so they are in place
+        in the very state the verify read shows; asked for again before every new try, as the
+        spreadsheet may have changed while we waited.
 
-        A take whose answer was lost (500, dropped connection) is safe to resolve: the lock
+        A take whose answer was lost (500, 503, dropped connection) is safe to resolve: the lock
         carries our run id, so one read of it says whether the take got through. If it did
         not, it is tried again within `retry_seconds` (the HTTP retry budget); only a lock
         another run holds makes us wait (up to `wait_seconds`) and then give up."""
@@ -136,10 +142,11 @@ class SheetLock:
         attempt = refused_unlocked = 0
         while True:
             self.value = LockValue(self.run_id, self.clock() + self.lease_seconds).text()
+            extra = also() if also else []
             lost: WriteOutcomeUnknown | None = None
             refusal: GoogleApiError | None = None
             try:
-                return self._take([create_request(self.value)])
+                return self._take([create_request(self.value), *extra])
             except WriteOutcomeUnknown as exc:
                 lost = exc  # did it get through? the lock's value says
             except GoogleApiError as exc:
@@ -155,7 +162,7 @@ class SheetLock:
             if holder is not None:
                 if holder.expires <= self.clock():
                     try:  # a crashed run's lock: take it over, atomically, only if still that one
-                        return self._take([delete_request(current), create_request(self.value)])
+                        return self._take([delete_request(current), create_request(self.value), *extra])
                     except (WriteOutcomeUnknown, GoogleApiError):
                         pass  # raced with another run taking it over (or lost): look again after a wait
                 if self.clock() >= deadline:
@@ -179,6 +186,11 @@ class SheetLock:
             self.sleep(wait)
 
     def _take(self, requests_: list[dict]) -> dict:
+        return self.read_after(requests_)
+
+    def read_after(self, requests_: list[dict]) -> dict:
+        """Apply `requests_` (while holding the lock) and answer with the spreadsheet as it is
+        right after them: a verify read atomic with them."""
         body = {"requests": requests_, "includeSpreadsheetInResponse": True, "responseIncludeGridData": True}
         answer = self.post(body, {"fields": f"updatedSpreadsheet({self.read_fields},{METADATA_FIELDS})"})
         return answer.get("updatedSpreadsheet") or {}
@@ -189,13 +201,16 @@ class SheetLock:
     def fence(self, requests_: list[dict]) -> list[dict]:
         return fenced(requests_, self.value)
 
-    def release(self) -> None:
+    def release(self, also: list[dict] | None = None) -> None:
         """Give the lock back when there was nothing to write (the write batch releases it
-        otherwise). Best effort: if this fails, the lease ends the lock anyway."""
-        try:
-            self.post({"requests": [delete_request(self.value)]}, {"fields": "spreadsheetId"})
-        except BackendError:
-            pass
+        otherwise), with `also` (removing row guards) in the same batch if that works.
+        Best effort: if this fails, the lease ends the lock anyway."""
+        for requests_ in ([*(also or []), delete_request(self.value)], [delete_request(self.value)])[:2 if also else 1]:
+            try:  # deleting our value twice is harmless: repeatable, retried even after a 503
+                self.post({"requests": requests_}, {"fields": "spreadsheetId"}, repeatable=True)
+                return
+            except BackendError:
+                pass
 
     def lost(self) -> bool:
         """True when the lock is no longer ours (a write refused with 400 then says why)."""

@@ -53,7 +53,7 @@ def decode_path(environ: dict) -> str:
 class Emulator:
     """The Sheets v4 + Drive v3 emulator as a WSGI app.
 
-    `stats()`, `reset()`, `faults` (fail/drop/slow/concurrent_edit), `quota`, `clock` and
+    `stats()`, `reset()`, `faults` (fail/drop/slow/concurrent_edit/person), `quota`, `clock` and
     `store` are the in-process controls; `/_emulator/...` offers the same over HTTP."""
 
     def __init__(self, state_file: str | os.PathLike | None = None, read_quota_per_minute: int | None = None,
@@ -137,12 +137,12 @@ class Emulator:
     def _dispatch(self, route: routes.Route, call: Call):
         self.stats_counter.count(route.api_method, route.spreadsheet_id or _file_of(route), route.is_write)
         fault_args = (call.http_method, call.path, route.api_method, route.spreadsheet_id)
-        if fault := self.faults.take(("drop",), *fault_args):
+        if fault := self.faults.take(("drop",), *fault_args, after_apply=False):
             raise DroppedConnection(f"emulator dropped the connection ({route.api_method})")
         if fault := self.faults.take(("slow",), *fault_args):
             self.clock.sleep(fault.delay)
-        if fault := self.faults.take(("error",), *fault_args):
-            raise ApiError(fault.status, "Internal error encountered." if fault.status >= 500 else "Injected fault.")
+        if fault := self.faults.take(("error",), *fault_args, after_apply=False):
+            raise _injected(fault.status)
         if route.quota:
             self.quota.charge(route.quota)
         api = "sheets.v4" if route.api_method.startswith("sheets.") else "drive.v3"
@@ -151,9 +151,16 @@ class Emulator:
         if target in self.forbidden:
             raise permission_denied()
         with self._lock:
+            self._person(*fault_args, before=True)
             result = self._run(route, call)
             if not route.is_write and route.spreadsheet_id:
                 self._concurrent_editor(*fault_args)
+            self._person(*fault_args, before=False)
+        # Applied, and then the answer is lost: what a client must never take for "not done".
+        if fault := self.faults.take(("drop",), *fault_args, after_apply=True):
+            raise DroppedConnection(f"emulator dropped the connection after applying {route.api_method}")
+        if fault := self.faults.take(("error",), *fault_args, after_apply=True):
+            raise _injected(fault.status)
         return result
 
     def _run(self, route: routes.Route, call: Call):
@@ -191,6 +198,19 @@ class Emulator:
         self.store.touch(spreadsheet_id)
         self.save()
 
+    def _person(self, http_method, path, api_method, spreadsheet_id, before: bool) -> None:
+        if spreadsheet_id is None:
+            return
+        fault = self.faults.take(("person",), http_method, path, api_method, spreadsheet_id, before=before)
+        if fault is None:
+            return
+        from chas_sheets.emulator import person
+
+        book = self.store.get_spreadsheet(spreadsheet_id)
+        person.act(book, fault.actions, Call("POST", path, {}, None, self.store))
+        self.store.touch(spreadsheet_id)
+        self.save()
+
     def _control(self, method: str, path: str, body):
         name = path[len(CONTROL_PREFIX):]
         if name == "stats" and method == "GET":
@@ -213,6 +233,11 @@ class Emulator:
             self.clock.advance(float((body or {}).get("seconds", 60)))
             return 200, {"now": self.clock.now()}
         raise ApiError(404, f"No emulator control at {method} {path}")
+
+
+def _injected(status: int) -> ApiError:
+    messages = {500: "Internal error encountered.", 503: "The service is currently unavailable."}
+    return ApiError(status, messages.get(status, "Internal error encountered." if status >= 500 else "Injected fault."))
 
 
 def _file_of(route: routes.Route) -> str | None:

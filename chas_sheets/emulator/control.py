@@ -131,23 +131,37 @@ def quota_error(kind: str, limit: int, retry_after: int) -> ApiError:
 @dataclass
 class Fault:
     """One armed fault. kind: "error" (status), "drop" (close the connection), "slow" (delay
-    seconds, then answer), "edit" (after a matching read, a concurrent editor writes)."""
+    seconds, then answer), "edit" (after a matching read, a concurrent editor writes),
+    "person" (a person's edit, sort or row insert between two requests of a run).
+
+    Which request: `method` and `path` narrow it; the first `skip` matching requests pass
+    untouched, so "the second batchUpdate" is `method="batchUpdate", skip=1`.
+    When: "error" and "drop" with `after_apply` let the request be applied first and then
+    lose its answer (Google did the work; the client cannot know); "person" acts right after
+    the matching request was handled (before its answer leaves) or, with `before`, right
+    before it is handled."""
 
     kind: str
     times: int = 1
     status: int = 500
     delay: float = 0.0
     path: str | None = None  # substring of the decoded path
-    method: str | None = None  # HTTP method or API method name (sheets.spreadsheets.values.get)
+    method: str | None = None  # HTTP method or API method name, or its last part (batchUpdate)
     spreadsheet_id: str | None = None
     edit_range: str | None = None
     edit_values: list = field(default_factory=list)
+    after_apply: bool = False
+    skip: int = 0
+    before: bool = False
+    actions: list = field(default_factory=list)  # a person's: {"edit"|"sort"|"insertRows"|"requests": ...}
     fired: int = 0
+    seen: int = 0  # matching requests so far (those skipped included)
 
     def matches(self, http_method: str, path: str, api_method: str, spreadsheet_id: str | None) -> bool:
         if self.path and self.path not in path:
             return False
-        if self.method and self.method.upper() not in (http_method.upper(), api_method.upper()):
+        if self.method and self.method.upper() not in (http_method.upper(), api_method.upper(),
+                                                       api_method.rpartition(".")[2].upper()):
             return False
         if self.spreadsheet_id and self.spreadsheet_id != spreadsheet_id:
             return False
@@ -165,13 +179,18 @@ class Faults:
         with self._lock:
             self.armed.clear()
 
-    def fail(self, times: int = 1, status: int = 500, path: str | None = None, method: str | None = None) -> Fault:
-        "The next `times` matching requests answer `status` (500 by default)."
-        return self._arm(Fault("error", times=times, status=status, path=path, method=method))
+    def fail(self, times: int = 1, status: int = 500, path: str | None = None, method: str | None = None,
+             after_apply: bool = False, skip: int = 0) -> Fault:
+        """The next `times` matching requests answer `status` (500 by default); with
+        `after_apply`, only after the request was applied (a 503 or 500 that hides a done write)."""
+        return self._arm(Fault("error", times=times, status=status, path=path, method=method,
+                               after_apply=after_apply, skip=skip))
 
-    def drop(self, times: int = 1, path: str | None = None, method: str | None = None) -> Fault:
-        "The next matching requests get their connection closed without an answer."
-        return self._arm(Fault("drop", times=times, path=path, method=method))
+    def drop(self, times: int = 1, path: str | None = None, method: str | None = None,
+             after_apply: bool = False, skip: int = 0) -> Fault:
+        """The next matching requests get their connection closed without an answer; with
+        `after_apply`, after the request was applied (the answer is what is lost)."""
+        return self._arm(Fault("drop", times=times, path=path, method=method, after_apply=after_apply, skip=skip))
 
     def slow(self, seconds: float, times: int = 1, path: str | None = None, method: str | None = None) -> Fault:
         "The next matching requests wait `seconds` (on the emulator's clock) before answering."
@@ -184,17 +203,45 @@ class Faults:
             Fault("edit", times=after_reads, spreadsheet_id=spreadsheet_id, edit_range=range_, edit_values=values)
         )
 
+    def person(self, spreadsheet_id: str, actions: list[dict], method: str | None = None, path: str | None = None,
+               skip: int = 0, before: bool = False) -> Fault:
+        """A person acts once, right after (or `before`) the (skip+1)-th request matching
+        `method`/`path` on this spreadsheet: any window between two requests of a run. Actions,
+        in order: {"edit": {"range": "Leads!C2", "values": [["Ja"]]}} (RAW, as typed),
+        {"sort": {"tab": "Leads", "column": 1, "descending": true}} (the rows under the header,
+        0-based column), {"insertRows": {"tab": "Leads", "before": 2, "count": 1}} (1-based row),
+        {"requests": [...]} (batchUpdate requests, as Google takes them)."""
+        return self._arm(Fault("person", spreadsheet_id=spreadsheet_id, actions=list(actions), method=method,
+                               path=path, skip=skip, before=before))
+
+    def person_edits(self, spreadsheet_id: str, range_: str, values: list, **when) -> Fault:
+        return self.person(spreadsheet_id, [{"edit": {"range": range_, "values": values}}], **when)
+
+    def person_sorts(self, spreadsheet_id: str, tab: str, column: int, descending: bool = False, **when) -> Fault:
+        return self.person(spreadsheet_id, [{"sort": {"tab": tab, "column": column, "descending": descending}}],
+                           **when)
+
+    def person_inserts_rows(self, spreadsheet_id: str, tab: str, before: int, count: int = 1, **when) -> Fault:
+        return self.person(spreadsheet_id, [{"insertRows": {"tab": tab, "before": before, "count": count}}], **when)
+
     def arm_from_json(self, body: dict) -> Fault:
         kind = body.get("kind", "error")
         common = {k: body[k] for k in ("times", "path", "method") if k in body}
+        window = {"after_apply": bool(body.get("afterApply", False)), "skip": int(body.get("skip", 0))}
         if kind == "error":
-            return self.fail(status=body.get("status", 500), **common)
+            return self.fail(status=body.get("status", 500), **common, **window)
         if kind == "drop":
-            return self.drop(**common)
+            return self.drop(**common, **window)
         if kind == "slow":
             return self.slow(body.get("seconds", 1.0), **common)
         if kind == "edit":
             return self.concurrent_edit(body["spreadsheetId"], body["range"], body["values"], body.get("afterReads", 1))
+        if kind == "person":
+            actions = body["actions"]
+            if not isinstance(actions, list) or not actions:
+                raise ValueError("a person fault needs a list of actions")
+            return self.person(body["spreadsheetId"], actions, method=body.get("method"), path=body.get("path"),
+                               skip=window["skip"], before=bool(body.get("before", False)))
         raise ValueError(f"unknown fault kind: {kind}")
 
     def _arm(self, fault: Fault) -> Fault:
@@ -202,11 +249,17 @@ class Faults:
             self.armed.append(fault)
         return fault
 
-    def take(self, kinds: tuple, http_method: str, path: str, api_method: str, spreadsheet_id: str | None) -> Fault | None:
-        "The first armed fault of these kinds matching the request, used up once."
+    def take(self, kinds: tuple, http_method: str, path: str, api_method: str, spreadsheet_id: str | None,
+             **phase) -> Fault | None:
+        """The first armed fault of these kinds matching the request (and `phase`: after_apply
+        or before, when given), used up once; a fault still skipping counts the request."""
         with self._lock:
-            for fault in self.armed:
-                if fault.kind in kinds and fault.matches(http_method, path, api_method, spreadsheet_id):
+            matching = [f for f in self.armed if f.kind in kinds and all(getattr(f, k) == v for k, v in phase.items())
+                        and f.matches(http_method, path, api_method, spreadsheet_id)]
+            for fault in matching:  # every matching fault counts the request, fired or not
+                fault.seen += 1
+            for fault in matching:
+                if fault.seen > fault.skip:
                     fault.fired += 1
                     if fault.fired >= fault.times:
                         self.armed.remove(fault)

@@ -31,6 +31,10 @@ def _normal_location(book: Spreadsheet, location: dict) -> dict:
         dimension = dim_range.get("dimension")
         if dimension not in ("ROWS", "COLUMNS"):
             raise bad_request("DimensionRange.dimension must be ROWS or COLUMNS.")
+        size = sheet.row_count if dimension == "ROWS" else sheet.col_count
+        if start < 0 or end > size:  # a row or column that does not exist carries nothing
+            raise bad_request(f"Range ({sheet.title}!{dimension} {start}:{end}) exceeds grid limits. "
+                              f"Max {dimension.lower()}: {size}")
         return {
             "locationType": "ROW" if dimension == "ROWS" else "COLUMN",
             "dimensionRange": {"sheetId": sheet.sheet_id, "dimension": dimension, "startIndex": start, "endIndex": end},
