@@ -334,3 +334,77 @@ def test_threaded_comments_are_refused_by_name(make_crm):
     rewrite_zip(path, add_thread)
     with pytest.raises(UnsafeWrite, match="threaded comments"):
         apply(path)
+
+
+# What openpyxl cannot model by default: rich text kept, Excel 2010+ extensions refused by name ----
+def test_rich_text_in_untouched_cells_is_kept(make_crm):
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    path = make_crm(Leads=[{**LEAD, "Kommentar": "x"}])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Leads"]
+    ws.cell(row=2, column=column(ws, "Kommentar")).value = CellRichText(
+        ["Ring ", TextBlock(InlineFont(b=True, color="FFFF0000"), "INTE"), " före 10"])
+    wb.save(path)
+    assert apply(path).written
+    ws = openpyxl.load_workbook(path, rich_text=True)["Leads"]
+    value = ws.cell(row=2, column=column(ws, "Kommentar")).value
+    assert isinstance(value, CellRichText) and str(value) == "Ring INTE före 10"
+    [bold] = [part for part in value if isinstance(part, TextBlock)]
+    assert (bold.text, bold.font.b, bold.font.color.rgb) == ("INTE", True, "FFFF0000")
+    assert lead(path)["Status"] == "Kontaktad"
+
+
+def test_a_rich_text_cell_is_compared_by_its_text(make_crm):
+    """The plan saw the cell's plain text: the re-read must see the same, not 'changed by someone'."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    path = make_crm(Leads=[LEAD])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Leads"]
+    ws.cell(row=2, column=column(ws, "Kommentar")).value = CellRichText(
+        ["Verkar ", TextBlock(InlineFont(i=True), "chill"), " typ lol "])  # a trailing space, as typed
+    wb.save(path)
+    seen = lead(path)["Kommentar"]  # what the plan's read saw
+    changes = ChangeSet()
+    changes.set_cell("Leads", "L-AAAAAA", "Kommentar", seen, "Verkar positiv")
+    result = apply(path, changes)
+    assert result.skipped == [] and lead(path)["Kommentar"] == "Verkar positiv"
+
+
+X14_DROPDOWN = (
+    '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+    'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    '<x14:dataValidation type="list" allowBlank="1"><x14:formula1><xm:f>Listor!$A$1:$A$5</xm:f></x14:formula1>'
+    '<xm:sqref>E2:E100</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>')
+
+
+def with_sheet_extension(path: Path, tab: str, ext_list: str) -> Path:
+    wb = openpyxl.load_workbook(path)
+    index = wb.sheetnames.index(tab) + 1
+
+    def edit(parts):
+        part = f"xl/worksheets/sheet{index}.xml"
+        parts[part] = parts[part].replace(b"</worksheet>", ext_list.encode() + b"</worksheet>")
+
+    rewrite_zip(path, edit)
+    return path
+
+
+def test_a_dropdown_listing_another_tab_is_refused_by_name(make_crm):
+    path = with_sheet_extension(make_crm(Leads=[LEAD]), "Leads", X14_DROPDOWN)
+    before = path.read_bytes()
+    with pytest.raises(UnsafeWrite, match=r"Leads: dropdowns listing another tab") as err:
+        apply(path)
+    assert "\n" not in str(err.value)
+    assert path.read_bytes() == before
+
+
+def test_hidden_error_marks_alone_do_not_block_a_write(make_crm):
+    ignored = ('<extLst><ext uri="{01252117-D84E-4E92-8308-4BE1C098FCBB}" '
+               'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"/></extLst>')
+    path = with_sheet_extension(make_crm(Leads=[LEAD]), "Leads", ignored)
+    assert apply(path).written

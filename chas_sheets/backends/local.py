@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,6 +21,7 @@ from xml.etree import ElementTree
 import filelock
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -27,7 +29,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 from chas_sheets.backends.local_file import Snapshot, WorkbookFile, save_new
-from chas_sheets.backends.xlsx_parts import describe, drawings_by_sheet, has_macros, macro_signature
+from chas_sheets.backends.xlsx_parts import (
+    describe,
+    describe_extensions,
+    drawings_by_sheet,
+    extensions_by_sheet,
+    has_macros,
+    macro_signature,
+)
 from chas_sheets.errors import (
     CorruptSpreadsheet,
     SpreadsheetChanged,
@@ -43,6 +52,9 @@ from chas_sheets.sheet.writeplan import Formula, Merged, RunInfo, TabWrites, res
 
 LOCK_TIMEOUT_SECONDS = 30
 XLSX_CELL_CHARS = 32_767  # Excel's limit per cell
+# openpyxl warns, on every load, that it drops a sheet's Excel 2010+ extensions: a write is refused
+# over them (xlsx_parts.extensions_by_sheet, naming them in one line), so the warning is noise.
+warnings.filterwarnings("ignore", message=r".* extension is not supported and will be removed", category=UserWarning)
 WRITE_ATTEMPTS = 2  # a person saving during a run: re-read and re-plan once, then give up
 
 
@@ -59,6 +71,8 @@ def _grid(ws, formulas: bool) -> list[list[Any]]:
 def _for_writing(cell) -> Any:
     if isinstance(cell, MergedCell):
         return Merged()
+    if isinstance(cell.value, CellRichText):  # its text, as the plan's read saw it; the cell keeps its runs
+        return str(cell.value)
     return Formula(cell.value) if cell.data_type == "f" else cell.value
 
 
@@ -188,7 +202,8 @@ class LocalWorkbook(Backend):
         snapshot = file.snapshot()  # the plan is made from exactly these bytes
         with self._damage_is_corrupt():
             names = set(zipfile.ZipFile(io.BytesIO(snapshot.data)).namelist())
-        wb = self._load(io.BytesIO(snapshot.data), keep_vba=has_macros(names))
+        # rich_text: bold or red words inside untouched cells are written back as they were
+        wb = self._load(io.BytesIO(snapshot.data), keep_vba=has_macros(names), rich_text=True)
         titles = list(wb.sheetnames)
         touched = wanted_titles(titles, [*sorted(changes.tabs), LOG_TAB])
         fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
@@ -209,6 +224,10 @@ class LocalWorkbook(Backend):
         if lost:
             raise UnsafeWrite(f"{self.path} has {describe(lost)} that saving with chas-sheets would lose; "
                               "nothing was written. Move them to another workbook, or run on a copy.")
+        extensions = extensions_by_sheet(io.BytesIO(snapshot.data), skip=replaced)
+        if extensions:
+            raise UnsafeWrite(f"{self.path} has {describe_extensions(extensions)}, which saving with chas-sheets "
+                              "would lose; nothing was written. Run on a copy, or remove them first.")
         if macro_signature(names):
             raise UnsafeWrite(f"{self.path} has signed macros, and saving with chas-sheets would lose their "
                               "signature; nothing was written. Run on a copy, or remove the signature first.")

@@ -2,8 +2,10 @@
 
 openpyxl rewrites a workbook from what it understood and drops the parts it does not model.
 Cell notes it models (kept on their cells, redrawn in a default box); macros it keeps when loaded
-with keep_vba. Charts, images, shapes, form controls, threaded comments and a macro signature it
-drops: those are found here so the write can be refused instead.
+with keep_vba; rich text when loaded with rich_text. Charts, images, shapes, form controls,
+threaded comments, a macro signature and a sheet's Excel 2010+ extensions (dropdowns listing
+another tab, data bars, sparklines, slicers) it drops: those are found here so the write can be
+refused instead, naming what would be lost.
 """
 
 from __future__ import annotations
@@ -23,6 +25,21 @@ _LOST_KINDS = ("drawing", "vmlDrawing", "chart", "image", "threadedComment")
 VBA_PART = "xl/vbaProject.bin"
 # A signed project's signature hangs off vbaProject.bin by a relationship openpyxl does not copy.
 _VBA_SIGNATURE = ("xl/_rels/vbaProject.bin.rels", "xl/vbaProjectSignature")
+
+# A worksheet's <extLst> children by uri (openpyxl.xml.constants.EXT_TYPES), in words people know.
+_EXTENSIONS = {
+    "{CCE6A557-97BC-4B89-ADB6-D9C93CAAB3DF}": "dropdowns listing another tab (Excel 2010 data validation)",
+    "{78C0D931-6437-407D-A8EE-F0AAD7539E65}": "Excel 2010 conditional formats (data bars, icon sets)",
+    "{05C60535-1F16-4FD2-B633-F4F36F0B64E0}": "sparklines",
+    "{A8765BA9-456A-4DAB-B4F3-ACF838C121DE}": "slicers",
+    "{3A4CF648-6AED-40F4-86FF-DC5316D8AED3}": "slicers",
+    "{FC87AEE6-9EDD-4A0A-B7FB-166176984837}": "protected ranges",
+    "{F7C9EE02-42E1-4005-9D12-6889AFFD525C}": "Office add-ins",
+    "{7E03D99C-DC04-49D9-9315-930204A7B6E9}": "timelines",
+}
+# Green error triangles a person chose to hide come back; nothing they made is lost, and refusing
+# would block every run on such a workbook for a mark no one sees.
+_HARMLESS_EXTENSIONS = {"{01252117-D84E-4E92-8308-4BE1C098FCBB}"}
 
 _VML_SHAPE = re.compile(rb"<(?:\w+:)?shape[\s>/]")
 _VML_OBJECT = re.compile(rb"ObjectType\s*=\s*[\"'](\w+)[\"']")
@@ -55,11 +72,7 @@ def drawings_by_sheet(source) -> dict[str, list[str]]:
         if not any(n.startswith(_DRAWING_PARTS) for n in names):
             return found
         notes: set[str] = set()
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target") for r in rels.findall("p:Relationship", NS)}
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        for sheet in book.iter(f"{{{NS['m']}}}sheet"):
-            part = _part("xl/workbook.xml", targets.get(sheet.get(f"{{{NS['r']}}}id"), ""))
+        for title, part in _sheets(archive):
             if _rels_of(part) not in names:
                 continue
             for rel in ElementTree.fromstring(archive.read(_rels_of(part))).findall("p:Relationship", NS):
@@ -70,9 +83,40 @@ def drawings_by_sheet(source) -> dict[str, list[str]]:
                 if kind == "vmlDrawing" and target in names and _notes_only(archive.read(target)):
                     notes.add(target)
                     continue
-                found.setdefault(sheet.get("name"), []).append(kind)
+                found.setdefault(title, []).append(kind)
         if not found and any(n.startswith(_DRAWING_PARTS) and n not in notes for n in names):
             found["(workbook)"] = ["drawing"]  # drawing parts not tied to a sheet we can name: still refuse
+    return found
+
+
+def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(title, part name) of every worksheet."""
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels.findall("p:Relationship", NS)}
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    return [(sheet.get("name"), _part("xl/workbook.xml", targets.get(sheet.get(f"{{{NS['r']}}}id"), "")))
+            for sheet in book.iter(f"{{{NS['m']}}}sheet")]
+
+
+def extensions_by_sheet(source, skip: set[str] = frozenset()) -> dict[str, list[str]]:
+    """Sheet title -> the Excel 2010+ features in its <extLst> that openpyxl drops on save."""
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(source) as archive:
+        names = set(archive.namelist())
+        for title, part in _sheets(archive):
+            if title in skip or part not in names:
+                continue
+            data = archive.read(part)
+            if b"extLst" not in data:  # most sheets: no parse needed
+                continue
+            ext_list = ElementTree.fromstring(data).find("m:extLst", NS)
+            for ext in [] if ext_list is None else ext_list:
+                uri = (ext.get("uri") or "").upper()
+                if uri in _HARMLESS_EXTENSIONS:
+                    continue
+                word = _EXTENSIONS.get(uri, f"an Excel extension chas-sheets cannot keep ({uri or 'no uri'})")
+                if word not in found.get(title, []):
+                    found.setdefault(title, []).append(word)
     return found
 
 
@@ -91,3 +135,7 @@ _WORDS = {"drawing": "charts, images or shapes", "chart": "charts", "image": "im
 def describe(lost: dict[str, list[str]]) -> str:
     """`Leads (threaded comments), Dashboard (charts, images or shapes)`"""
     return ", ".join(f"{sheet} ({', '.join(sorted({_WORDS.get(k, k) for k in kinds}))})" for sheet, kinds in lost.items())
+
+
+def describe_extensions(lost: dict[str, list[str]]) -> str:
+    return "; ".join(f"{sheet}: {', '.join(words)}" for sheet, words in lost.items())
