@@ -408,3 +408,26 @@ def test_hidden_error_marks_alone_do_not_block_a_write(make_crm):
                'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"/></extLst>')
     path = with_sheet_extension(make_crm(Leads=[LEAD]), "Leads", ignored)
     assert apply(path).written
+
+
+def test_a_note_inside_a_merged_range_is_refused_not_dropped(make_crm):
+    """Excel lets a note sit on any cell of a merged range; openpyxl keeps only the first cell's."""
+    path = with_note(make_crm(Leads=[LEAD]))  # the note on Företag (B2)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Leads"]
+    note = ws["B2"].comment
+    ws["B2"].comment = None
+    ws["C2"].comment = note
+    wb.save(path)
+
+    def merge_b2_c2(parts):  # merged after the note was written, as Excel would save it
+        sheet = "xl/worksheets/sheet1.xml"
+        merge = b'<mergeCells count="1"><mergeCell ref="B2:C2"/></mergeCells>'
+        parts[sheet] = parts[sheet].replace(b"</sheetData>", b"</sheetData>" + merge, 1)
+
+    rewrite_zip(path, merge_b2_c2)
+    assert "B2:C2" in [str(r) for r in openpyxl.load_workbook(path)["Leads"].merged_cells.ranges]
+    before = path.read_bytes()
+    with pytest.raises(UnsafeWrite, match=r"notes inside merged cells \(Leads!C2\)"):
+        apply(path)
+    assert path.read_bytes() == before

@@ -36,6 +36,7 @@ from chas_sheets.backends.xlsx_parts import (
     extensions_by_sheet,
     has_macros,
     macro_signature,
+    note_cells_by_sheet,
 )
 from chas_sheets.errors import (
     CorruptSpreadsheet,
@@ -52,9 +53,10 @@ from chas_sheets.sheet.writeplan import Formula, Merged, RunInfo, TabWrites, res
 
 LOCK_TIMEOUT_SECONDS = 30
 XLSX_CELL_CHARS = 32_767  # Excel's limit per cell
-# openpyxl warns, on every load, that it drops a sheet's Excel 2010+ extensions: a write is refused
-# over them (xlsx_parts.extensions_by_sheet, naming them in one line), so the warning is noise.
+# openpyxl warns, on every load, that it drops a sheet's Excel 2010+ extensions or a note inside a
+# merged range: a write is refused over them (in one line, naming them), so the warnings are noise.
 warnings.filterwarnings("ignore", message=r".* extension is not supported and will be removed", category=UserWarning)
+warnings.filterwarnings("ignore", message=r".* is part of a merged range but has a comment", category=UserWarning)
 WRITE_ATTEMPTS = 2  # a person saving during a run: re-read and re-plan once, then give up
 
 
@@ -211,13 +213,13 @@ class LocalWorkbook(Backend):
         plan = resolve(changes, fresh, run)
         if not plan:
             return ApplyResult(plan, written=False)
-        self._refuse_losses(snapshot, names, {w.title for w in plan.tabs.values() if w.replace is not None})
+        self._refuse_losses(snapshot, names, {w.title for w in plan.tabs.values() if w.replace is not None}, wb)
         for writes in plan.tabs.values():
             _execute(wb, writes)
         file.replace(snapshot, wb.save)
         return ApplyResult(plan, written=True)
 
-    def _refuse_losses(self, snapshot: Snapshot, names: set[str], replaced: set[str]) -> None:
+    def _refuse_losses(self, snapshot: Snapshot, names: set[str], replaced: set[str], wb) -> None:
         """Refuse, naming it, anything a save through openpyxl would drop (tabs the tool replaces
         whole are its own: their old drawings go by design)."""
         lost = {s: kinds for s, kinds in drawings_by_sheet(io.BytesIO(snapshot.data)).items() if s not in replaced}
@@ -228,6 +230,14 @@ class LocalWorkbook(Backend):
         if extensions:
             raise UnsafeWrite(f"{self.path} has {describe_extensions(extensions)}, which saving with chas-sheets "
                               "would lose; nothing was written. Run on a copy, or remove them first.")
+        # openpyxl drops (with a warning) a note on a cell inside a merged range that is not its top-left
+        dropped = [f"{title}!{ref}" for title, refs in note_cells_by_sheet(io.BytesIO(snapshot.data)).items()
+                   if title not in replaced and title in wb.sheetnames
+                   for ref in refs if isinstance(wb[title][ref], MergedCell)]
+        if dropped:
+            raise UnsafeWrite(f"{self.path} has notes inside merged cells ({', '.join(dropped[:5])}) that saving with "
+                              "chas-sheets would lose; nothing was written. Move each note to the merged range's "
+                              "first cell, or run on a copy.")
         if macro_signature(names):
             raise UnsafeWrite(f"{self.path} has signed macros, and saving with chas-sheets would lose their "
                               "signature; nothing was written. Run on a copy, or remove the signature first.")

@@ -120,6 +120,22 @@ def extensions_by_sheet(source, skip: set[str] = frozenset()) -> dict[str, list[
     return found
 
 
+def note_cells_by_sheet(source) -> dict[str, list[str]]:
+    """Sheet title -> the cells (A1 references) that carry a note in the file."""
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(source) as archive:
+        names = set(archive.namelist())
+        for title, part in _sheets(archive):
+            if _rels_of(part) not in names:
+                continue
+            for rel in ElementTree.fromstring(archive.read(_rels_of(part))).findall("p:Relationship", NS):
+                target = _part(part, rel.get("Target", ""))
+                if rel.get("Type", "").endswith("/comments") and target in names:
+                    comments = ElementTree.fromstring(archive.read(target))
+                    found.setdefault(title, []).extend(c.get("ref") for c in comments.iter(f"{{{NS['m']}}}comment"))
+    return found
+
+
 def has_macros(names: set[str]) -> bool:
     return VBA_PART in names
 
