@@ -233,7 +233,7 @@ class LocalWorkbook(Backend):
         # openpyxl drops (with a warning) a note on a cell inside a merged range that is not its top-left
         dropped = [f"{title}!{ref}" for title, refs in note_cells_by_sheet(io.BytesIO(snapshot.data)).items()
                    if title not in replaced and title in wb.sheetnames
-                   for ref in refs if isinstance(wb[title][ref], MergedCell)]
+                   for ref in refs if ref and isinstance(wb[title][ref], MergedCell)]
         if dropped:
             raise UnsafeWrite(f"{self.path} has notes inside merged cells ({', '.join(dropped[:5])}) that saving with "
                               "chas-sheets would lose; nothing was written. Move each note to the merged range's "
