@@ -217,6 +217,9 @@ def test_a_symlinked_workbook_open_under_its_real_name_is_refused(make_crm, tmp_
 VBA = b"\xd0\xcf\x11\xe0 a VBA project as Excel stores it " * 20
 MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+XLSX_MAIN = r"application/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet\.main\+xml"
+VBA_TYPE = '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+SIGNATURE_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProjectSignature"
 
 
 def rewrite_zip(path: Path, edit) -> None:
@@ -238,17 +241,17 @@ def with_macros(path: Path, signed: bool = False) -> Path:
     def edit(parts):
         parts["xl/vbaProject.bin"] = VBA
         types = parts["[Content_Types].xml"].decode()
-        types = re.sub(r"application/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet\.main\+xml", MACRO_MAIN, types)
-        types = types.replace("<Default ", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ', 1)
+        types = re.sub(XLSX_MAIN, MACRO_MAIN, types)
+        types = types.replace("<Default ", VBA_TYPE + "<Default ", 1)
         parts["[Content_Types].xml"] = types.encode()
         rels = parts["xl/_rels/workbook.xml.rels"].decode()
-        parts["xl/_rels/workbook.xml.rels"] = rels.replace(
-            "</Relationships>", f'<Relationship Id="rIdVba" Type="{VBA_REL}" Target="vbaProject.bin"/></Relationships>').encode()
+        vba = f'<Relationship Id="rIdVba" Type="{VBA_REL}" Target="vbaProject.bin"/>'
+        parts["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", vba + "</Relationships>").encode()
         if signed:
             parts["xl/vbaProjectSignature.bin"] = b"signature"
             parts["xl/_rels/vbaProject.bin.rels"] = (
                 '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                '<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProjectSignature" '
+                '<Relationship Id="rId1" Type="' + SIGNATURE_REL + '" '
                 'Target="vbaProjectSignature.bin"/></Relationships>').encode()
 
     rewrite_zip(xlsm, edit)
@@ -311,7 +314,8 @@ def test_a_form_control_in_the_notes_drawing_is_still_refused(make_crm):
         [vml] = [n for n in parts if n.endswith(".vml")]
         text = parts[vml].decode()
         shape = re.search(r"<(\w+):shape .*?</\1:shape>", text, re.S).group(0)
-        parts[vml] = text.replace("</xml>", shape.replace('ObjectType="Note"', 'ObjectType="Button"') + "</xml>").encode()
+        button = shape.replace('ObjectType="Note"', 'ObjectType="Button"')
+        parts[vml] = text.replace("</xml>", button + "</xml>").encode()
 
     rewrite_zip(path, add_button)
     before = path.read_bytes()
@@ -326,7 +330,8 @@ def test_threaded_comments_are_refused_by_name(make_crm):
 
     def add_thread(parts):
         [rels] = [n for n in parts if n.startswith("xl/worksheets/_rels/") and b"comments" in parts[n]]
-        parts["xl/threadedComments/threadedComment1.xml"] = b'<ThreadedComments xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"/>'
+        parts["xl/threadedComments/threadedComment1.xml"] = (
+            b'<ThreadedComments xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"/>')
         parts[rels] = parts[rels].replace(b"</Relationships>", (
             b'<Relationship Id="rIdT" Type="http://schemas.microsoft.com/office/2017/10/relationships/threadedComment" '
             b'Target="../threadedComments/threadedComment1.xml"/></Relationships>'))

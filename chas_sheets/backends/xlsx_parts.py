@@ -150,7 +150,8 @@ _WORDS = {"drawing": "charts, images or shapes", "chart": "charts", "image": "im
 
 def describe(lost: dict[str, list[str]]) -> str:
     """`Leads (threaded comments), Dashboard (charts, images or shapes)`"""
-    return ", ".join(f"{sheet} ({', '.join(sorted({_WORDS.get(k, k) for k in kinds}))})" for sheet, kinds in lost.items())
+    return ", ".join(f"{sheet} ({', '.join(sorted({_WORDS.get(k, k) for k in kinds}))})"
+                     for sheet, kinds in lost.items())
 
 
 def describe_extensions(lost: dict[str, list[str]]) -> str:
