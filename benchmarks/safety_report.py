@@ -7,6 +7,12 @@ strategy) the writing commands run one after another with --apply on a copy. Aft
 every non-empty cell of the original must still be in the workbook, or in Ändringslogg
 (a cleaned comment's original, a removed row's JSON). Prints the number of scenarios and
 command runs, crashes (tracebacks) and values lost: the goal is zero and zero.
+
+Then the file scenarios, each one `mark-processed --apply` on a CRM with something to write: a
+person saving during the run (between the tool's re-read and its replace), the workbook open in
+Excel or LibreOffice, read-only, reached through a symlink, with macros (.xlsm), with a note.
+Each must either write without losing anything (the person's edit, the macros, the note, the link)
+or refuse in one line and leave the file byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import sys
 import tempfile
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -30,6 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from workbooks import book  # noqa: E402
 
 from chas_sheets.backends.local import LocalWorkbook  # noqa: E402
+from chas_sheets.backends.xlsx_parts import VBA_PART  # noqa: E402
 from chas_sheets.cli import cli  # noqa: E402
 from chas_sheets.sheet.values import as_text, is_blank  # noqa: E402
 
@@ -152,6 +160,135 @@ def run_scenario(original: Path, work: Path) -> tuple[int, int, list[str]]:
     return runs, crashes, sorted(before - after - logged)
 
 
+# The file scenarios -------------------------------------------------------------------------------
+PERSONS_EDIT = "Ringde, ring igen fredag"
+
+
+def _crm(folder: Path, name: str) -> Path:
+    """A CRM with one lead without an ID: mark-processed --apply has something to write."""
+    path = folder / name
+    LocalWorkbook(path).create("student")
+    _fill(path, {"Leads": [["Företag", "Kommentar"], ["Volvo", None]]})
+    return path
+
+
+def _mark(path: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--today", "2027-05-12", "mark-processed", str(path), "--apply"])
+    return result.exit_code, result.output
+
+
+def _written(path: Path) -> bool:
+    ws = openpyxl.load_workbook(path)["Leads"]
+    return bool(ws.cell(row=2, column=[c.value for c in ws[1]].index("ID") + 1).value)
+
+
+def _refused_untouched(path: Path, before: bytes, code: int, output: str, why: str) -> list[str]:
+    lost = [] if path.read_bytes() == before else [f"(written although {why})"]
+    if code != 1 or sum(line.startswith("Error:") for line in output.splitlines()) != 1:
+        lost.append(f"(not refused in one line although {why})")
+    return lost
+
+
+def person_saves_during_run(folder: Path) -> list[str]:
+    from openpyxl.workbook.workbook import Workbook
+
+    path = _crm(folder, "person_saves.xlsx")
+    real_save, saves = Workbook.save, []
+
+    def person_saves_meanwhile(wb, filename):
+        real_save(wb, filename)  # the tool's temporary file; now the person saves the workbook
+        saves.append(filename)
+        if len(saves) == 1:
+            mine = openpyxl.load_workbook(path)
+            ws = mine["Leads"]
+            ws.cell(row=2, column=[c.value for c in ws[1]].index("Kommentar") + 1).value = PERSONS_EDIT
+            real_save(mine, path)
+
+    Workbook.save = person_saves_meanwhile
+    try:
+        code, output = _mark(path)
+    finally:
+        Workbook.save = real_save
+    lost = [] if PERSONS_EDIT in cell_texts(path)[0] else ["(the person's edit saved during the run)"]
+    return lost + ([] if code == 0 and _written(path) else ["(the run's own change, not written)"])
+
+
+def open_in(program: str, lock: str):
+    def scenario(folder: Path) -> list[str]:
+        path = _crm(folder, f"open_in_{program}.xlsx")
+        (folder / lock.format(name=path.name)).write_text("someone,host")
+        before = path.read_bytes()
+        return _refused_untouched(path, before, *_mark(path), f"open in {program}")
+    return scenario
+
+
+def read_only(folder: Path) -> list[str]:
+    path = _crm(folder, "read_only.xlsx")
+    path.chmod(0o444)
+    before = path.read_bytes()
+    return _refused_untouched(path, before, *_mark(path), "read-only")
+
+
+def symlinked(folder: Path) -> list[str]:
+    real = _crm(folder, "real.xlsx")
+    (folder / "links").mkdir()
+    link = folder / "links" / "linked.xlsx"
+    link.symlink_to(real)
+    before, _ = cell_texts(real)
+    code, _ = _mark(link)
+    lost = [] if link.is_symlink() else ["(the symlink, replaced by a copy)"]
+    lost += [] if code == 0 and _written(real) else ["(the run's change to the real file)"]
+    return lost + sorted(before - cell_texts(real)[0])
+
+
+def with_macros(folder: Path) -> list[str]:
+    from test_local_write_safety import VBA, with_macros as add_macros
+
+    path = add_macros(_crm(folder, "macros.xlsx"))
+    code, _ = _mark(path)
+    with zipfile.ZipFile(path) as archive:
+        kept = VBA_PART in archive.namelist() and archive.read(VBA_PART) == VBA
+        macro_type = b"macroEnabled.main+xml" in archive.read("[Content_Types].xml")
+    lost = [] if kept else ["(the macros, vbaProject.bin)"]
+    lost += [] if macro_type else ["(the macro-enabled content type: Excel would not open it)"]
+    return lost + ([] if code == 0 and _written(path) else ["(the run's own change, not written)"])
+
+
+def with_note(folder: Path) -> list[str]:
+    from openpyxl.comments import Comment
+
+    path = _crm(folder, "note.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Leads"]["B2"].comment = Comment("Ring efter lunch", "Anna")
+    wb.save(path)
+    code, _ = _mark(path)
+    note = openpyxl.load_workbook(path)["Leads"]["B2"].comment
+    lost = [] if note is not None and note.text == "Ring efter lunch" else ["(the note on Leads!B2)"]
+    return lost + ([] if code == 0 and _written(path) else ["(the run's own change, not written)"])
+
+
+FILE_SCENARIOS = {
+    "person_saves_during_run": person_saves_during_run,
+    "open_in_excel": open_in("Excel", "~${name}"),
+    "open_in_libreoffice": open_in("LibreOffice", ".~lock.{name}#"),
+    "read_only": read_only,
+    "symlink": symlinked,
+    "xlsm_macros": with_macros,
+    "cell_note": with_note,
+}
+
+
+def run_file_scenarios(folder: Path) -> dict[str, list[str]]:
+    """Scenario -> what was lost (or written although it should have been refused)."""
+    lost = {}
+    for name, scenario in FILE_SCENARIOS.items():
+        own = folder / name
+        own.mkdir()
+        if missing := scenario(own):
+            lost[name] = missing
+    return lost
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fuzz", type=int, default=50, help="random workbooks to add (default 50)")
@@ -171,9 +308,15 @@ def main() -> None:
             total_crashes += crashes
             if missing:
                 lost[name] = missing
+        files = Path(tmp, "files")
+        files.mkdir()
+        file_lost = run_file_scenarios(files)
+        lost.update(file_lost)
     corpus_count = len(scenarios) - sum(n.startswith("fuzz_") for n in scenarios)
     print(f"Scenarios: {len(scenarios)} ({corpus_count} hostile workbooks, {len(scenarios) - corpus_count} fuzz cases)")
     print(f"Command runs with --apply: {total_runs} ({', '.join(c[0] for c in COMMANDS)})")
+    print(f"File scenarios: {len(FILE_SCENARIOS)} ({', '.join(FILE_SCENARIOS)}), "
+          f"{len(FILE_SCENARIOS) - len(file_lost)} without loss")
     print(f"Crashes (tracebacks): {total_crashes}")
     for name, missing in lost.items():
         print(f"  LOST in {name}: {', '.join(repr(m[:40]) for m in missing[:5])}")

@@ -38,3 +38,15 @@ class BackendError(ChasSheetsError):
 
 class InvalidInput(ChasSheetsError):
     "A value given on the command line or in a sheet cannot be used."
+
+
+class SpreadsheetInUse(SpreadsheetLocked):
+    "The workbook is open in Excel or LibreOffice (their lock file is beside it)."
+
+
+class SpreadsheetChanged(SpreadsheetLocked):
+    "A person saved the workbook while chas-sheets was writing it."
+
+
+class ReadOnlySpreadsheet(UnsafeWrite):
+    "The workbook, or the folder its new copy is written to, is read-only."

@@ -2,15 +2,17 @@
 
 Reads every needed tab in one load; applies a change set under a lock file, re-reading the
 workbook first (compare-and-set), and saves atomically (temporary file in the same folder,
-then rename), so a crash never leaves a half-written workbook.
+then rename), so a crash never leaves a half-written workbook. The file-level safety (open in
+Excel or LibreOffice, read-only, a person saving meanwhile, symlinks) is local_file's; what an
+openpyxl save would drop is found by xlsx_parts and refused.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
-import posixpath
-import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, Sequence
@@ -19,13 +21,30 @@ from xml.etree import ElementTree
 import filelock
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
-from chas_sheets.errors import CorruptSpreadsheet, SpreadsheetLocked, SpreadsheetNotFound, UnsafeWrite
+from chas_sheets.backends.local_file import Snapshot, WorkbookFile, save_new
+from chas_sheets.backends.xlsx_parts import (
+    describe,
+    describe_extensions,
+    drawings_by_sheet,
+    extensions_by_sheet,
+    has_macros,
+    macro_signature,
+    note_cells_by_sheet,
+)
+from chas_sheets.errors import (
+    CorruptSpreadsheet,
+    SpreadsheetChanged,
+    SpreadsheetLocked,
+    SpreadsheetNotFound,
+    UnsafeWrite,
+)
 from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import TEMPLATE_ROWS, Layout, TabLayout, layout_for
@@ -34,37 +53,11 @@ from chas_sheets.sheet.writeplan import Formula, Merged, RunInfo, TabWrites, res
 
 LOCK_TIMEOUT_SECONDS = 30
 XLSX_CELL_CHARS = 32_767  # Excel's limit per cell
-_DRAWING_PARTS = ("xl/drawings/", "xl/charts/", "xl/media/", "xl/diagrams/")
-
-
-def drawings_by_sheet(path: Path) -> dict[str, list[str]]:
-    """Sheet title -> drawing parts (charts, images, shapes) openpyxl would drop on save."""
-    ns = {
-        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
-    }
-    found: dict[str, list[str]] = {}
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        if not any(n.startswith(_DRAWING_PARTS) for n in names):
-            return found
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target") for r in rels.findall("p:Relationship", ns)}
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        for sheet in book.iter(f"{{{ns['m']}}}sheet"):
-            target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
-            part = posixpath.normpath(posixpath.join("xl", target.lstrip("/").removeprefix("xl/")))
-            sheet_rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-            if sheet_rels not in names:
-                continue
-            for rel in ElementTree.fromstring(archive.read(sheet_rels)).findall("p:Relationship", ns):
-                kind = rel.get("Type", "").rsplit("/", 1)[-1]
-                if kind in ("drawing", "vmlDrawing", "chart", "image"):
-                    found.setdefault(sheet.get("name"), []).append(kind)
-        if not found:  # drawing parts not tied to a sheet we can name: still refuse
-            found["(workbook)"] = ["drawing"]
-    return found
+# openpyxl warns, on every load, that it drops a sheet's Excel 2010+ extensions or a note inside a
+# merged range: a write is refused over them (in one line, naming them), so the warnings are noise.
+warnings.filterwarnings("ignore", message=r".* extension is not supported and will be removed", category=UserWarning)
+warnings.filterwarnings("ignore", message=r".* is part of a merged range but has a comment", category=UserWarning)
+WRITE_ATTEMPTS = 2  # a person saving during a run: re-read and re-plan once, then give up
 
 
 def _grid(ws, formulas: bool) -> list[list[Any]]:
@@ -80,16 +73,18 @@ def _grid(ws, formulas: bool) -> list[list[Any]]:
 def _for_writing(cell) -> Any:
     if isinstance(cell, MergedCell):
         return Merged()
+    if isinstance(cell.value, CellRichText):  # its text, as the plan's read saw it; the cell keeps its runs
+        return str(cell.value)
     return Formula(cell.value) if cell.data_type == "f" else cell.value
 
 
-def _add_formula_results(path: Path, grids: dict[str, list[list[Any]]]) -> None:
+def _add_formula_results(source: Snapshot, grids: dict[str, list[list[Any]]]) -> None:
     """Give each Formula the result a plain read sees (a second, read-only load; only when
     there are formulas), so rows holding formulas are recognised by their fingerprint."""
     wanted = {t: g for t, g in grids.items() if any(isinstance(c, Formula) for r in g for c in r)}
     if not wanted:
         return
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    wb = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
     try:
         for title, grid in wanted.items():
             for cells, values in zip(grid, wb[title].iter_rows(values_only=True)):
@@ -146,13 +141,14 @@ class LocalWorkbook(Backend):
         ref = Path(reference).expanduser()
         return str(ref if ref.is_absolute() else self.path.parent / ref)
 
-    def _load(self, **kwargs):
-        if not self.path.exists():
-            raise SpreadsheetNotFound(f"{self.path}: no such file (create one with `chas-sheets init`)")
-        if self.path.is_dir():
-            raise SpreadsheetNotFound(f"{self.path} is a folder, not a workbook (.xlsx)")
+    def _load(self, source=None, **kwargs):
+        if source is None:
+            if not self.path.exists():
+                raise SpreadsheetNotFound(f"{self.path}: no such file (create one with `chas-sheets init`)")
+            if self.path.is_dir():
+                raise SpreadsheetNotFound(f"{self.path} is a folder, not a workbook (.xlsx)")
         with self._damage_is_corrupt():
-            return openpyxl.load_workbook(self.path, **kwargs)
+            return openpyxl.load_workbook(self.path if source is None else source, **kwargs)
 
     @contextlib.contextmanager
     def _damage_is_corrupt(self):
@@ -177,7 +173,9 @@ class LocalWorkbook(Backend):
         return RawWorkbook(titles, grids, self.target)
 
     def _lock(self) -> filelock.FileLock:
-        return filelock.FileLock(str(self.path.with_name(f".{self.path.name}.lock")), timeout=LOCK_TIMEOUT_SECONDS)
+        # Beside the real file, so runs naming it through a symlink and directly share one lock.
+        real = WorkbookFile(self.path).real
+        return filelock.FileLock(str(real.with_name(f".{real.name}.lock")), timeout=LOCK_TIMEOUT_SECONDS)
 
     def apply(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
         try:
@@ -188,38 +186,61 @@ class LocalWorkbook(Backend):
                                     f"try again when it has finished") from exc
 
     def _apply_locked(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
-        wb = self._load()
+        """Re-read, resolve and write; when a person saved the workbook meanwhile, once more from
+        their version (their edits win the compare-and-set), then give up."""
+        file = WorkbookFile(self.path)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            file.refuse_unsafe()
+            try:
+                return self._apply_once(file, changes, run)
+            except SpreadsheetChanged as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise SpreadsheetChanged(f"{self.path} was saved by someone else while chas-sheets was writing "
+                                             f"it, {WRITE_ATTEMPTS} times; nothing was written. Run the command "
+                                             "again when no one is saving it") from exc
+        raise AssertionError("unreachable")
+
+    def _apply_once(self, file: WorkbookFile, changes: ChangeSet, run: RunInfo) -> ApplyResult:
+        snapshot = file.snapshot()  # the plan is made from exactly these bytes
+        with self._damage_is_corrupt():
+            names = set(zipfile.ZipFile(io.BytesIO(snapshot.data)).namelist())
+        # rich_text: bold or red words inside untouched cells are written back as they were
+        wb = self._load(io.BytesIO(snapshot.data), keep_vba=has_macros(names), rich_text=True)
         titles = list(wb.sheetnames)
         touched = wanted_titles(titles, [*sorted(changes.tabs), LOG_TAB])
         fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
-        _add_formula_results(self.path, fresh.grids)
+        _add_formula_results(snapshot, fresh.grids)
         plan = resolve(changes, fresh, run)
         if not plan:
             return ApplyResult(plan, written=False)
-        replaced = {w.title for w in plan.tabs.values() if w.replace is not None}
-        lost = {s: kinds for s, kinds in drawings_by_sheet(self.path).items() if s not in replaced}
-        if lost:
-            where = ", ".join(f"{s} ({', '.join(sorted(set(k)))})" for s, k in lost.items())
-            raise UnsafeWrite(f"{self.path} has charts, images or shapes ({where}) that saving with chas-sheets "
-                              "would lose; nothing was written. Move them to another workbook, or run on a copy.")
+        self._refuse_losses(snapshot, names, {w.title for w in plan.tabs.values() if w.replace is not None}, wb)
         for writes in plan.tabs.values():
             _execute(wb, writes)
-        self._save_atomically(wb)
+        file.replace(snapshot, wb.save)
         return ApplyResult(plan, written=True)
 
-    def _save_atomically(self, wb) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".xlsx.tmp", dir=self.path.parent)
-        os.close(fd)
-        try:
-            wb.save(tmp)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            if self.path.exists():
-                os.chmod(tmp, self.path.stat().st_mode & 0o777)
-            os.replace(tmp, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    def _refuse_losses(self, snapshot: Snapshot, names: set[str], replaced: set[str], wb) -> None:
+        """Refuse, naming it, anything a save through openpyxl would drop (tabs the tool replaces
+        whole are its own: their old drawings go by design)."""
+        lost = {s: kinds for s, kinds in drawings_by_sheet(io.BytesIO(snapshot.data)).items() if s not in replaced}
+        if lost:
+            raise UnsafeWrite(f"{self.path} has {describe(lost)} that saving with chas-sheets would lose; "
+                              "nothing was written. Move them to another workbook, or run on a copy.")
+        extensions = extensions_by_sheet(io.BytesIO(snapshot.data), skip=replaced)
+        if extensions:
+            raise UnsafeWrite(f"{self.path} has {describe_extensions(extensions)}, which saving with chas-sheets "
+                              "would lose; nothing was written. Run on a copy, or remove them first.")
+        # openpyxl drops (with a warning) a note on a cell inside a merged range that is not its top-left
+        dropped = [f"{title}!{ref}" for title, refs in note_cells_by_sheet(io.BytesIO(snapshot.data)).items()
+                   if title not in replaced and title in wb.sheetnames
+                   for ref in refs if ref and isinstance(wb[title][ref], MergedCell)]
+        if dropped:
+            raise UnsafeWrite(f"{self.path} has notes inside merged cells ({', '.join(dropped[:5])}) that saving with "
+                              "chas-sheets would lose; nothing was written. Move each note to the merged range's "
+                              "first cell, or run on a copy.")
+        if macro_signature(names):
+            raise UnsafeWrite(f"{self.path} has signed macros, and saving with chas-sheets would lose their "
+                              "signature; nothing was written. Run on a copy, or remove the signature first.")
 
     def create(self, kind: str) -> None:
         if self.path.exists():
@@ -228,7 +249,7 @@ class LocalWorkbook(Backend):
             raise SpreadsheetNotFound(f"{self.path}: a local spreadsheet must end in .xlsx")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         wb = build_workbook(layout_for(kind))
-        self._save_atomically(wb)
+        save_new(self.path, wb.save)
 
 
 def _execute(wb, writes: TabWrites) -> None:
