@@ -9,32 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import importlib
 import shlex
 import sys
 
 import click
 
+from chas_sheets.cli import (
+    audit_cmd,
+    check_cmd,
+    clean_cmd,
+    dedupe_cmd,
+    demo_cmd,
+    emulator_cmd,
+    harvest_cmd,
+    init_cmd,
+    nightly_cmd,
+    processed_cmd,
+    status_cmd,
+    undo_cmd,
+)
 from chas_sheets.cli.common import AppContext
 from chas_sheets.cli.output import masked_output
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.text import one_line
-
-# Command modules, each defining one Click command object named like the module.
-COMMANDS = (
-    ("init", "init_cmd"),
-    ("check", "check_cmd"),
-    ("demo", "demo_cmd"),
-    ("mark-processed", "processed_cmd"),
-    ("status", "status_cmd"),
-    ("dedupe", "dedupe_cmd"),
-    ("clean-comments", "clean_cmd"),
-    ("harvest", "harvest_cmd"),
-    ("nightly", "nightly_cmd"),
-    ("undo", "undo_cmd"),
-    ("audit-sharing", "audit_cmd"),
-    ("emulator", "emulator_cmd"),
-)
 
 
 class ChasGroup(click.Group):
@@ -90,29 +87,6 @@ def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: c
     return f"{name} {option.make_metavar(ctx)}"
 
 
-def kind_option(*kinds: str, individual: str, help: str):  # noqa: A002 - Click's own name
-    """--kind taking `kinds`, where 'student' and 'individual' both mean `individual` (one person's CRM).
-
-    `check` has always said student, `status` individual; each accepts both now.
-    Defined above _register(): the command modules import it while this module loads.
-    """
-    return click.option("--kind", type=_KindChoice(kinds, individual),
-                        help=f"{help} 'student' and 'individual' are the same.")
-
-
-class _KindChoice(click.Choice):
-    def __init__(self, kinds, individual: str):
-        super().__init__(kinds)
-        self.individual = individual
-
-    def convert(self, value, param, ctx):
-        kind = super().convert(value, param, ctx)
-        return self.individual if kind in INDIVIDUAL_SPELLINGS else kind
-
-
-INDIVIDUAL_SPELLINGS = ("student", "individual")
-
-
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
@@ -152,18 +126,21 @@ def cli(ctx: click.Context, today, credentials, verbose):
     ctx.obj = AppContext(today=today or dt.date.today(), credentials=credentials, verbose=verbose)
 
 
-def _register() -> None:
-    for name, module_name in COMMANDS:
-        try:
-            module = importlib.import_module(f".{module_name}", __name__)
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{module_name}":
-                continue  # that job is not built yet
-            raise
-        cli.add_command(getattr(module, module_name.removesuffix("_cmd")), name)
-
-
-_register()
+for name, command in (
+    ("init", init_cmd.init),
+    ("check", check_cmd.check),
+    ("demo", demo_cmd.demo),
+    ("mark-processed", processed_cmd.processed),
+    ("status", status_cmd.status),
+    ("dedupe", dedupe_cmd.dedupe),
+    ("clean-comments", clean_cmd.clean),
+    ("harvest", harvest_cmd.harvest),
+    ("nightly", nightly_cmd.nightly),
+    ("undo", undo_cmd.undo),
+    ("audit-sharing", audit_cmd.audit),
+    ("emulator", emulator_cmd.emulator),
+):
+    cli.add_command(command, name)
 
 
 # Batch work allocates millions of small objects and no cycles (clustering 100,000 company

@@ -3,8 +3,7 @@
 import click
 
 from chas_sheets.check.report import check_workbook, render
-from chas_sheets.cli import kind_option
-from chas_sheets.cli.common import AppContext, echo_json, echo_lines, json_option, pass_app
+from chas_sheets.cli.common import AppContext, echo_json, echo_lines, json_option, kind_option, pass_app
 
 
 @click.command()

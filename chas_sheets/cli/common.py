@@ -110,3 +110,25 @@ def finish_json(backend: Backend, changes: ChangeSet, command: str, apply_: bool
     outcome = finish(backend, changes, command, apply_)
     echo_json({**report.to_dict(), **outcome.to_dict()})
     return outcome
+
+
+def kind_option(*kinds: str, individual: str, help: str):  # noqa: A002 - Click's own name
+    """--kind taking `kinds`, where 'student' and 'individual' both mean `individual` (one person's CRM).
+
+    `check` has always said student, `status` individual; each accepts both now.
+    """
+    return click.option("--kind", type=_KindChoice(kinds, individual),
+                        help=f"{help} 'student' and 'individual' are the same.")
+
+
+class _KindChoice(click.Choice):
+    def __init__(self, kinds, individual: str):
+        super().__init__(kinds)
+        self.individual = individual
+
+    def convert(self, value, param, ctx):
+        kind = super().convert(value, param, ctx)
+        return self.individual if kind in INDIVIDUAL_SPELLINGS else kind
+
+
+INDIVIDUAL_SPELLINGS = ("student", "individual")

@@ -2,8 +2,7 @@
 
 import click
 
-from chas_sheets.cli import kind_option
-from chas_sheets.cli.common import AppContext, echo_json, echo_lines, json_option, pass_app
+from chas_sheets.cli.common import AppContext, echo_json, echo_lines, json_option, kind_option, pass_app
 from chas_sheets.runner import read_tables
 from chas_sheets.status.report import render, status_report
 
