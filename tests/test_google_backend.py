@@ -265,6 +265,23 @@ def test_cli_init_on_google_prints_the_new_spreadsheets_url(app, loopback):
     assert GoogleSpreadsheet(key).read().titles == ["Leads", "Kontaktlogg", "Event", "Ändringslogg"]
 
 
+@pytest.mark.parametrize("share", ["anyone", "*@gmail.com", "anna@skola.se,bo@skola.se", "anna@skola"])
+def test_init_refuses_a_share_that_is_not_one_person_before_creating_anything(app, loopback, share):
+    from click.testing import CliRunner
+
+    from chas_sheets.cli import cli
+
+    from chas_sheets.privacy import mask_output
+
+    before, sent = set(app.store.files), app.stats()["total"]
+    result = CliRunner().invoke(cli, ["init", "student", "google:Mitt CRM", "--share", share])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [mask_output(  # addresses in output are masked
+        f"Error: --share '{share}' is not one person's e-mail address; a spreadsheet is shared only with "
+        "named people (give --share once per person)")]
+    assert set(app.store.files) == before and app.stats()["total"] == sent  # nothing sent, no orphan
+
+
 # Errors ------------------------------------------------------------------------------
 def test_unknown_and_unshared_spreadsheets_are_one_line_errors(app, crm):
     with pytest.raises(SpreadsheetNotFound, match="not found, or no access — share it with"):
@@ -401,3 +418,39 @@ def test_a_service_account_file_names_its_email_and_asks_only_for_needed_scopes(
     with pytest.raises(BackendError) as err:
         google_auth.load_identity(path, [google_auth.SPREADSHEETS])
     assert "secret" not in str(err.value)
+
+
+class _NoNetworkSession:
+    """What AuthorizedSession does on a machine that cannot reach Google: the token fetch fails."""
+
+    def __init__(self, error):
+        self.error, self.calls = error, 0
+
+    def request(self, **kwargs):
+        self.calls += 1
+        raise self.error
+
+
+def test_no_network_for_the_token_is_retried_then_one_line():
+    from google.auth.exceptions import TransportError
+
+    from chas_sheets.backends.google_http import RetryingHTTPClient
+
+    session = _NoNetworkSession(TransportError("HTTPSConnectionPool(host='oauth2.googleapis.com', port=443): "
+                                               "Max retries exceeded (Failed to resolve 'oauth2.googleapis.com')"))
+    client = RetryingHTTPClient(None, session, retry=fast_retry())
+    with pytest.raises(BackendError) as err:
+        client.request("post", "https://sheets.googleapis.com/v4/spreadsheets/x:batchUpdate", json={})
+    assert session.calls > 1  # never sent, so even a write is tried again
+    assert "cannot reach Google to log in (name lookup failed)" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_credentials_google_refuses_are_one_line_at_once():
+    from google.auth.exceptions import RefreshError
+
+    from chas_sheets.backends.google_http import RetryingHTTPClient
+
+    session = _NoNetworkSession(RefreshError("invalid_grant: Invalid JWT Signature.", {"error": "invalid_grant"}))
+    with pytest.raises(BackendError, match=r"^Google refused the credentials \(invalid_grant: Invalid JWT "):
+        RetryingHTTPClient(None, session, retry=fast_retry()).request("get", "https://sheets.googleapis.com/v4/x")
+    assert session.calls == 1

@@ -364,3 +364,26 @@ def test_twenty_thousand_lead_crm_read_planned_and_applied(tmp_path):
     assert rows[150]["ID"] == "L-000150" and re.fullmatch(r"L-\w{6}", rows[50]["ID"])
     assert sum(r["Status"] in ("Ja", "Nej") for r in rows) == 5_000
     assert rows[19_999]["Telefon"] == "0700019999"
+
+
+def test_a_file_name_too_long_for_the_system_is_one_line(tmp_path):
+    name = tmp_path / ("a" * 260 + ".xlsx")
+    for args in (["check", name], ["init", "student", name]):
+        result = CliRunner().invoke(cli, ["--today", TODAY, *map(str, args)])
+        assert result.exit_code == 1, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and "cannot be opened" in lines[0] and "…" in lines[0]
+
+
+def test_a_pipe_named_like_a_workbook_is_refused_at_once(tmp_path):
+    """A FIFO would block the read until killed: it is refused before anything opens it."""
+    import os
+    import subprocess
+    import sys
+
+    pipe = tmp_path / "pipe.xlsx"
+    os.mkfifo(pipe)
+    done = subprocess.run([sys.executable, "-m", "chas_sheets.cli", "check", str(pipe)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"Error: {pipe} is not a file (a pipe, socket or device): give an .xlsx workbook"

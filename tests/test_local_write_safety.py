@@ -25,7 +25,7 @@ from chas_sheets.backends.local_file import office_lock_names
 from chas_sheets.cli import cli
 from chas_sheets.errors import ReadOnlySpreadsheet, SpreadsheetChanged, SpreadsheetInUse, UnsafeWrite
 from chas_sheets.runner import read_tables
-from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.sheet.changes import CellChange, ChangeSet
 from chas_sheets.sheet.writeplan import RunInfo
 
 LEAD = {"ID": "L-AAAAAA", "Företag": "Acme AB", "Status": "Ny"}
@@ -435,4 +435,28 @@ def test_a_note_inside_a_merged_range_is_refused_not_dropped(make_crm):
     before = path.read_bytes()
     with pytest.raises(UnsafeWrite, match=r"notes inside merged cells \(Leads!C2\)"):
         apply(path)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("step", ["lock", "temporary", "rename"])
+def test_a_folder_that_refuses_the_write_is_one_line_and_the_workbook_unchanged(make_crm, monkeypatch, step):
+    """Rights the tool lacks (a school laptop's synced folder, a full disk): one line, nothing lost."""
+    import filelock
+
+    from chas_sheets.backends import local_file
+    from chas_sheets.errors import UnsafeWrite
+
+    path = make_crm(Leads=[{"ID": "L-1", "Företag": "Acme AB", "Status": "Ny"}])
+    before = path.read_bytes()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path.with_name(f".{path.name}.{step}")))
+
+    target = {"lock": (filelock.FileLock, "acquire"), "temporary": (local_file.tempfile, "mkstemp"),
+              "rename": (local_file.os, "replace")}[step]
+    monkeypatch.setattr(*target, refuse)
+    with pytest.raises(UnsafeWrite) as err:
+        LocalWorkbook(path).apply(ChangeSet(cells=[CellChange("Leads", "L-1", "Status", "Ny", "Kontaktad")]),
+                                  RunInfo.new("test"))
+    assert str(err.value).startswith(f"{path}: cannot write in its folder (.{path.name}.{step}): Permission denied;")
     assert path.read_bytes() == before

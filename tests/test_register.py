@@ -83,3 +83,25 @@ def test_a_register_without_studerande_names_the_tab(register):
     wb.save(register)
     with pytest.raises(MissingTab, match="register .*Studerande"):
         read_register(LocalWorkbook(register))
+
+
+def test_a_note_pasted_as_a_crm_is_named_by_row_never_shown(tmp_path):
+    """dedupe --across and nightly read the same register: neither prints the note or crashes."""
+    from click.testing import CliRunner
+    from workbooks import write_rows
+
+    from chas_sheets.backends.local import LocalWorkbook
+    from chas_sheets.cli import cli
+
+    register = tmp_path / "register.xlsx"
+    LocalWorkbook(register).create("register")
+    short = "Ring Anna Berg imorgon\nhon vet mer"  # a line break: no path has one
+    long = "Ring Anna Berg imorgon, hon vet mer om LIA, kolla med henne " * 6  # longer than any file name
+    write_rows(register, "Studerande", [{"Namn": "Ada", "Individuellt CRM": short},
+                                        {"Namn": "Bo", "Individuellt CRM": long}])
+    for command in (["dedupe", "--across"], ["nightly"]):
+        result = CliRunner().invoke(cli, ["--today", "2027-05-12", *command, str(register)])
+        assert "Traceback" not in result.output and "Anna Berg" not in result.output, result.output
+        for row in (2, 3):
+            assert f"Studerande row {row}: Individuellt CRM holds text, not a path or a Google Sheets address" \
+                in result.output, (command, result.output)

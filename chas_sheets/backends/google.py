@@ -67,7 +67,21 @@ from chas_sheets.sheet.writeplan import RunInfo, WritePlan, resolve
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 SHEETS_WEB_URL = "https://docs.google.com/spreadsheets/d/{key}"
 MAX_LOST_WRITES = 3  # writes whose answer was lost, checked and retried, before giving up
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One named person's address: no wildcard (*@gmail.com), no list (a@x.se,b@y.se), no 'anyone'.
+_EMAIL = re.compile(r"^[^@\s,;*]+@[^@\s,;*]+\.[^@\s,;*.]+$")
+
+
+def check_share_addresses(emails: Iterable[str]) -> list[str]:
+    """The addresses to share with, each checked before anything is created (no orphan left
+    behind by a refusal): sharing is only ever with named people."""
+    checked = []
+    for email in emails:
+        email = email.strip()
+        if not _EMAIL.match(email):
+            raise InvalidInput(f"--share '{email}' is not one person's e-mail address; a spreadsheet is shared "
+                               "only with named people (give --share once per person)")
+        checked.append(email)
+    return checked
 
 
 @dataclass
@@ -367,6 +381,7 @@ class GoogleSpreadsheet(Backend):
             retry: RetryPolicy | None = None) -> "GoogleSpreadsheet":
         """A new spreadsheet built from the template of `kind` (Drive files.create + one
         batchUpdate), shared with the given e-mails."""
+        share = check_share_addresses(share)
         layout = layout_for(kind)
         connection = Connection(credentials, session, api_url, retry)
         scopes = (SPREADSHEETS, DRIVE_FILE)
@@ -403,10 +418,7 @@ class GoogleSpreadsheet(Backend):
     def share(self, emails: Iterable[str], role: str = "writer", notify: bool = True) -> list[str]:
         """Invite people by e-mail (never 'anyone with the link'); returns who was invited."""
         invited = []
-        for email in emails:
-            email = email.strip()
-            if not _EMAIL.match(email):
-                raise InvalidInput(f"'{email}' is not an e-mail address; sharing is only with named people")
+        for email in check_share_addresses(emails):
             body = {"type": "user", "role": role, "emailAddress": email}
             params = {"sendNotificationEmail": "true" if notify else "false", "fields": "id"}
             try:

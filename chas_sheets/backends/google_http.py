@@ -178,6 +178,27 @@ def never_sent(exc: requests.RequestException) -> bool:
     return "NewConnectionError" in text or "NameResolutionError" in text or "Connection refused" in text
 
 
+def _auth_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    from google.auth.exceptions import RefreshError, TransportError
+
+    return (RefreshError,), (TransportError,)
+
+
+AUTH_REFUSED, AUTH_UNREACHABLE = _auth_errors()
+
+
+def _auth_reason(exc: BaseException) -> str:
+    """A short reason from google-auth's error, which may quote a whole HTTP exchange."""
+    text = " ".join(str(exc.args[0] if exc.args else exc).split())
+    if "Failed to resolve" in text or "NameResolutionError" in text or "Name or service not known" in text:
+        return "name lookup failed"
+    if "Connection refused" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return "timed out"
+    return text[:80] or type(exc).__name__
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc)
     if "Connection refused" in text:
@@ -216,6 +237,13 @@ class RetryingHTTPClient(HTTPClient):
             try:
                 response = self.session.request(method=method, url=url, json=json, params=params, data=data,
                                                 files=files, headers=headers, timeout=self.timeout)
+            except AUTH_REFUSED as exc:  # a revoked login, a deleted or disabled key: retrying cannot help
+                raise BackendError(f"Google refused the credentials ({_auth_reason(exc)}): log in again, or give "
+                                   "a valid key with --credentials") from None
+            except AUTH_UNREACHABLE as exc:
+                # The token could not be fetched: the request itself was never sent, so it is
+                # retried like one that met a refused connection (then one line, not a traceback).
+                failure, retry_after = f"cannot reach Google to log in ({_auth_reason(exc)})", None
             except requests.RequestException as exc:
                 if not (is_read or never_sent(exc)):
                     raise WriteOutcomeUnknown(f"{self._where(url)}: {_short(exc)} after the write was sent; "

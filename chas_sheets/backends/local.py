@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import warnings
 import zipfile
 from pathlib import Path
@@ -121,6 +122,12 @@ def _set_cell(ws, row: int, col: int, value: Any) -> None:
         cell.number_format = "yyyy-mm-dd"
 
 
+def _shown(path: Path, most: int = 120) -> str:
+    """A path fit for a one-line message: a pasted name of hundreds of characters is cut."""
+    text = str(path)
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 class LocalWorkbook(Backend):
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -141,12 +148,26 @@ class LocalWorkbook(Backend):
         ref = Path(reference).expanduser()
         return str(ref if ref.is_absolute() else self.path.parent / ref)
 
+    def _status(self) -> os.stat_result | None:
+        """The file's stat, None if there is none; a name the system cannot even look up (too
+        long, a loop of links) is one line, not an OSError."""
+        try:
+            return self.path.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise SpreadsheetNotFound(f"{_shown(self.path)}: cannot be opened ({exc.strerror or type(exc).__name__}); "
+                                      "check the name and the path") from None
+
     def _load(self, source=None, **kwargs):
         if source is None:
-            if not self.path.exists():
+            status = self._status()
+            if status is None:
                 raise SpreadsheetNotFound(f"{self.path}: no such file (create one with `chas-sheets init`)")
-            if self.path.is_dir():
+            if stat.S_ISDIR(status.st_mode):
                 raise SpreadsheetNotFound(f"{self.path} is a folder, not a workbook (.xlsx)")
+            if not stat.S_ISREG(status.st_mode):  # a pipe would block the read forever
+                raise SpreadsheetNotFound(f"{self.path} is not a file (a pipe, socket or device): give an .xlsx workbook")
         with self._damage_is_corrupt():
             return openpyxl.load_workbook(self.path if source is None else source, **kwargs)
 
@@ -184,6 +205,11 @@ class LocalWorkbook(Backend):
         except filelock.Timeout as exc:
             raise SpreadsheetLocked(f"{self.path} is being written by another chas-sheets run; "
                                     f"try again when it has finished") from exc
+        except OSError as exc:  # the lock file, the temporary file or the rename: no rights, a full disk
+            where = f" ({Path(exc.filename).name})" if exc.filename else ""
+            raise UnsafeWrite(f"{self.path}: cannot write in its folder{where}: {exc.strerror or type(exc).__name__}; "
+                              "nothing was written. Check that you may change files there, and the free space"
+                              ) from exc
 
     def _apply_locked(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
         """Re-read, resolve and write; when a person saved the workbook meanwhile, once more from
@@ -243,7 +269,7 @@ class LocalWorkbook(Backend):
                               "signature; nothing was written. Run on a copy, or remove the signature first.")
 
     def create(self, kind: str) -> None:
-        if self.path.exists():
+        if self._status() is not None:
             raise SpreadsheetNotFound(f"{self.path} already exists; init never overwrites a workbook")
         if self.path.suffix.lower() != ".xlsx":
             raise SpreadsheetNotFound(f"{self.path}: a local spreadsheet must end in .xlsx")

@@ -21,8 +21,9 @@ def init(app: AppContext, kind: str, target: str, share: tuple[str, ...]):
     An existing workbook is never overwritten.
     """
     if target.startswith("google:"):
-        from chas_sheets.backends.google import create_spreadsheet
+        from chas_sheets.backends.google import check_share_addresses, create_spreadsheet
 
+        check_share_addresses(share)  # before credentials or a request: a refusal creates nothing
         url = create_spreadsheet(target.removeprefix("google:"), kind, credentials=app.credentials, share=share)
         click.echo(url)
         return

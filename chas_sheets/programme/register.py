@@ -83,6 +83,19 @@ def _date(table: Table, row_id: str, column: str, today: dt.date | None, warning
     return parsed
 
 
+MOST_REFERENCE_CHARACTERS = 255  # the longest file name most systems take; URLs are far shorter
+
+
+def _reference(table: Table, row_id: str, column: str, warnings: list[str]) -> str:
+    """A CRM cell as a path or an address; a note pasted there is named by row, never shown."""
+    ref = table.text(row_id, column)
+    if "\n" in ref or len(ref) > MOST_REFERENCE_CHARACTERS:
+        warnings.append(f"{table.title} row {table.sheet_rows[row_id]}: {column} holds text, not a path or a Google "
+                        "Sheets address; ignored (put the CRM's path or URL there)")
+        return ""
+    return ref
+
+
 def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.date | None = None) -> Register:
     """Groups, students and calendar of a register read; raises MissingTab/MissingColumn
     when Grupper or Studerande is unusable (an invalid Kalender is an error too: it drives
@@ -96,7 +109,7 @@ def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.da
         if not text("Grupp"):
             warnings.append(f"{groups_table.title} row {groups_table.sheet_rows[row_id]}: no group name; skipped")
             continue
-        ref = text("Gruppens CRM")
+        ref = _reference(groups_table, row_id, "Gruppens CRM", warnings)
         groups.append(RegisterGroup(
             text("Grupp"), groups_table.sheet_rows[row_id], text("Region"), ref, resolve(ref) if ref else "",
             _date(groups_table, row_id, "Big Bang Day", today, warnings),
@@ -108,7 +121,7 @@ def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.da
         if not text("Namn"):
             warnings.append(f"{students_table.title} row {students_table.sheet_rows[row_id]}: no name; skipped")
             continue
-        ref = text("Individuellt CRM")
+        ref = _reference(students_table, row_id, "Individuellt CRM", warnings)
         students.append(RegisterStudent(
             text("Namn"), students_table.sheet_rows[row_id], text("E-post"), text("Grupp"), text("Utbildning"),
             ref, resolve(ref) if ref else "", text("LIA-företag"),
