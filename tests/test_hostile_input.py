@@ -387,3 +387,16 @@ def test_a_pipe_named_like_a_workbook_is_refused_at_once(tmp_path):
                           text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip() == f"Error: {pipe} is not a file (a pipe, socket or device): give an .xlsx workbook"
+
+
+def test_a_leads_tab_without_its_header_row_names_no_data_in_the_error(tmp_path):
+    """The header row deleted: the first row is a company's contact, and is not repeated."""
+    path = book(tmp_path / "utan_rubriker.xlsx", {"Leads": [
+        ["Acme AB", "Anna Svensson", "0701234567", "anna.svensson@acme.se"],
+        ["Beta AB", "Bo Ek", "0709876543", "bo@beta.se"]]})
+    for command in ("check", "status", "mark-processed", "dedupe", "clean-comments"):
+        result = CliRunner().invoke(cli, ["--today", TODAY, command, str(path)])
+        assert result.exit_code == 1, (command, result.output)
+        assert "tab 'Leads' has no header row: none of its first 10 rows names a column it needs (Företag); " \
+               "put the header row back above the data" in result.output, (command, result.output)
+        assert "Anna" not in result.output and "Acme" not in result.output, (command, result.output)

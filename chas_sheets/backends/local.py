@@ -207,7 +207,7 @@ class LocalWorkbook(Backend):
                                     f"try again when it has finished") from exc
         except OSError as exc:  # the lock file, the temporary file or the rename: no rights, a full disk
             where = f" ({Path(exc.filename).name})" if exc.filename else ""
-            raise UnsafeWrite(f"{self.path}: cannot write in its folder{where}: {exc.strerror or type(exc).__name__}; "
+            raise UnsafeWrite(f"{self.path}: cannot write in its folder{where}: {exc.strerror or exc or type(exc).__name__}; "
                               "nothing was written. Check that you may change files there, and the free space"
                               ) from exc
 

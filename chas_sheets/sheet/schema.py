@@ -207,7 +207,11 @@ def find_header(tab: TabSpec, rows: Sequence[Sequence[object]], title: str | Non
     if best is None or len(best.positions) == len(best.unknown):
         if not rows:
             raise MissingColumn(f"tab '{one_line(title)}' is empty: it needs a header row with {', '.join(tab.headers)}")
-        best = match_header_row(tab, rows[0], row=1)
+        # No row holds a single known header: the first row is data (a header row deleted or
+        # sorted away). Its cells are a company's contact details, so they are not repeated.
+        raise MissingColumn(f"tab '{one_line(title)}' has no header row: none of its first {HEADER_SEARCH_ROWS} rows "
+                            f"names a column it needs ({', '.join(c.name for c in tab.required)}); "
+                            "put the header row back above the data")
     missing = next(c for c in tab.required if c.name not in best.positions)
     tried = ", ".join(f"'{n}'" for n in (missing.name, *missing.aliases))
     raise MissingColumn(
