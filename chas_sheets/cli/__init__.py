@@ -33,6 +33,7 @@ COMMANDS = (
     ("undo", "undo_cmd"),
     ("audit-sharing", "audit_cmd"),
     ("emulator", "emulator_cmd"),
+    ("cohort", "cohort_cmd"),
 )
 
 
