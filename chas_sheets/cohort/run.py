@@ -127,7 +127,9 @@ class Places:
         if self.google:
             from chas_sheets.backends.google import GoogleSpreadsheet
 
-            sheet = GoogleSpreadsheet.new(kind, title=title, folder_id=self.drive_folder or _drive_parent(self.register),
+            if self.drive_folder is None and not isinstance(self.register, NewGoogleRegister):
+                self.drive_folder = _drive_parent(self.register) or ""  # asked once per run
+            sheet = GoogleSpreadsheet.new(kind, title=title, folder_id=self.drive_folder or None,
                                           credentials=self.credentials, share=share)
             self.created.append(sheet.target)
             return sheet
