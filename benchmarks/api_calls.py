@@ -6,7 +6,11 @@ Two identical student CRMs (N leads) get the same job: mark M leads `Kontaktad` 
 - naive: per tab `open_by_key` + `worksheet` + `get_all_values`, then one `update_cell`
   per changed cell and one `append_row` per log row.
 Counts come from the emulator's /_emulator/stats, per spreadsheet. Run:
-    python benchmarks/api_calls.py [--leads 200] [--changed 30]
+    python benchmarks/api_calls.py [--leads 200] [--changed 30] [--students 20 --group-size 7]
+
+The cohort commands (`cohort start`, `individual --all`, `move`, a second `start`), through the
+CLI against the emulator served on loopback: creating is per spreadsheet (Drive files.create,
+one batchUpdate for the template, one permission per person), everything else batched.
 """
 
 from __future__ import annotations
@@ -72,10 +76,59 @@ def measure(app, key: str, job, *args) -> tuple[int, float]:
     return app.stats()["bySpreadsheet"].get(key, 0) - before, time.perf_counter() - started
 
 
+def cohort_counts(students: int, group_size: int) -> list[tuple[str, dict]]:
+    """Requests of each cohort command on a class list of `students` in groups of `group_size`."""
+    import csv
+    import os
+    import tempfile
+    import threading
+
+    from click.testing import CliRunner
+
+    from chas_sheets.cli import cli
+    from chas_sheets.emulator import make_emulator_server
+
+    app = make_app()
+    server = make_emulator_server(app)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    os.environ["CHAS_SHEETS_API_URL"] = f"http://127.0.0.1:{server.server_port}"
+    counts = []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            roster = os.path.join(folder, "klass.csv")
+            with open(roster, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["Namn", "E-post", "Grupp"])
+                for n in range(students):
+                    writer.writerow([f"Student {n}", f"s{n}@skola.example.se", f"Grupp {n // group_size + 1}"])
+
+            def step(label: str, *args: str) -> str:
+                before = app.stats()
+                result = CliRunner().invoke(cli, ["--today", "2026-09-01", *args, "--apply"])
+                if result.exit_code != 0:
+                    raise SystemExit(result.output)
+                after = app.stats()
+                counts.append((label, {k: after[k] - before[k] for k in ("total", "reads", "writes")}))
+                return result.output
+
+            output = step("cohort start", "cohort", "start", roster, "--register", "google:Register")
+            register = output.split("the new register: ")[1].split()[0]
+            step("start again", "cohort", "start", roster, "--register", register)
+            step("individual --all", "cohort", "individual", register, "--all")
+            step("move", "cohort", "move", register, "s0@skola.example.se", "--to", "Grupp 2")
+    finally:
+        server.shutdown()
+        server.server_close()
+        os.environ.pop("CHAS_SHEETS_API_URL", None)
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=200)
     parser.add_argument("--changed", type=int, default=30)
+    parser.add_argument("--students", type=int, default=20)
+    parser.add_argument("--group-size", type=int, default=7)
     args = parser.parse_args()
     app = make_app()
     day = dt.date(2027, 5, 12)
@@ -91,6 +144,12 @@ def main() -> None:
     for label, (our_calls, our_time), (naive_calls, naive_time) in rows:
         print(f"{label:15}{our_calls:>10}{naive_calls:>10}{naive_calls / our_calls:>8.1f}x"
               f"   {our_time:.2f}s / {naive_time:.2f}s")
+
+
+    groups = -(-args.students // args.group_size)
+    print(f"\ncohort: {args.students} students in {groups} groups (requests: total = reads + writes)")
+    for label, count in cohort_counts(args.students, args.group_size):
+        print(f"{label:18}{count['total']:>6} = {count['reads']:>4} + {count['writes']:>4}")
 
 
 if __name__ == "__main__":

@@ -270,7 +270,6 @@ def test_init_refuses_a_share_that_is_not_one_person_before_creating_anything(ap
     from click.testing import CliRunner
 
     from chas_sheets.cli import cli
-
     from chas_sheets.privacy import mask_output
 
     before, sent = set(app.store.files), app.stats()["total"]

@@ -20,8 +20,16 @@ from chas_sheets.sheet.changelog import RUN_IN
 from chas_sheets.sheet.changes import ChangeSet, RowAppend, RowRemoval
 from chas_sheets.sheet.values import normalise_read
 from chas_sheets.sheet.writeplan import RunInfo
-from chas_sheets.undo.restore import (RunSummary, SheetUndo, UndoReport, UndoRun, list_note, list_runs, read_log,
-                                      undo_run)
+from chas_sheets.undo.restore import (
+    RunSummary,
+    SheetUndo,
+    UndoReport,
+    UndoRun,
+    list_note,
+    list_runs,
+    read_log,
+    undo_run,
+)
 
 TODAY = dt.date(2027, 5, 12)
 D = dt.date

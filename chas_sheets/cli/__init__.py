@@ -18,6 +18,7 @@ from chas_sheets.cli import (
     audit_cmd,
     check_cmd,
     clean_cmd,
+    cohort_cmd,
     dedupe_cmd,
     demo_cmd,
     emulator_cmd,
@@ -28,7 +29,7 @@ from chas_sheets.cli import (
     status_cmd,
     undo_cmd,
 )
-from chas_sheets.cli.common import AppContext
+from chas_sheets.cli.common import AppContext, Date
 from chas_sheets.cli.output import masked_output
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.text import one_line
@@ -87,30 +88,9 @@ def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: c
     return f"{name} {option.make_metavar(ctx)}"
 
 
-FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
-
-
-class _Date(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, dt.date):
-            return value
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date like 2027-04-15", param, ctx)
-        # The calendar counts cohorts a year around this date: year 1 and 9999 have no
-        # neighbour, and no run of this tool belongs outside this century anyway.
-        if not FIRST_DAY <= day <= LAST_DAY:
-            self.fail(f"{value} is outside {FIRST_DAY.year}-{LAST_DAY.year}: give a date like 2027-04-15",
-                      param, ctx)
-        return day
-
-
 @click.group(cls=ChasGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="chas-sheets")
-@click.option("--today", type=_Date(), default=None,
+@click.option("--today", type=Date(), default=None,
               help="The date every calendar rule uses (default: today). Replay any day: --today 2027-04-15.")
 @click.option("--credentials", type=click.Path(dir_okay=False), envvar="GOOGLE_APPLICATION_CREDENTIALS",
               help="Google service-account key file (or GOOGLE_APPLICATION_CREDENTIALS). "
@@ -139,6 +119,7 @@ for name, command in (
     ("undo", undo_cmd.undo),
     ("audit-sharing", audit_cmd.audit),
     ("emulator", emulator_cmd.emulator),
+    ("cohort", cohort_cmd.cohort),
 ):
     cli.add_command(command, name)
 

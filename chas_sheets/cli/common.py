@@ -132,3 +132,26 @@ class _KindChoice(click.Choice):
 
 
 INDIVIDUAL_SPELLINGS = ("student", "individual")
+
+
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+class Date(click.ParamType):
+    """A day given on the command line: YYYY-MM-DD, within the century the calendar knows."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2027-04-15", param, ctx)
+        # The calendar counts cohorts a year around this date: year 1 and 9999 have no
+        # neighbour, and no run of this tool belongs outside this century anyway.
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fail(f"{value} is outside {FIRST_DAY.year}-{LAST_DAY.year}: give a date like 2027-04-15",
+                      param, ctx)
+        return day

@@ -50,6 +50,9 @@ class TabSpec:
     aliases: tuple[str, ...] = ()
     columns: tuple[ColumnSpec, ...] = ()
     id_prefix: str | None = None
+    # A column people fill that also finds rows (the register's e-mails, group names): the tool
+    # addresses rows by it but, unlike an ID, never writes it; a blank or repeated one goes by position.
+    natural_key: str | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -66,7 +69,7 @@ class TabSpec:
             return "ID"
         if self.name == "Skörd":
             return "Företagsnyckel"
-        return None
+        return self.natural_key
 
     def column(self, name: str) -> ColumnSpec:
         for c in self.columns:
@@ -136,6 +139,7 @@ def contract() -> Contract:
             aliases=tuple(t.get("aliases", ())),
             columns=tuple(_column(c) for c in t["columns"]),
             id_prefix=t.get("id_prefix"),
+            natural_key=t.get("key"),
         )
         for name, t in raw["tabs"].items()
     }

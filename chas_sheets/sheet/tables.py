@@ -138,7 +138,7 @@ def load_table(
                 assignments.append(IdAssignment(spec.name, rows[i], row_texts(cells, key_index), current or None, new))
                 keys.append(new)
             seen.add(keys[-1])
-        if key in df.columns:
+        if key in df.columns and key != spec.natural_key:  # a natural key is people's data, as typed
             df[key] = keys
         elif key == "ID":
             df.insert(0, key, keys)

@@ -1,0 +1,1 @@
+"""A cohort's life from the class list: start it, open the individual CRMs, regroup it."""

@@ -1,0 +1,434 @@
+"""The cohort commands' I/O: read the register (and class list), plan, create, write, share (no Click).
+
+Order is for crash safety: new spreadsheets are created first, then the group (or individual)
+CRMs are written, and the register last, with a `(körning i)` note per other spreadsheet the
+run wrote, so `undo REGISTER RUN` walks them all. A local CRM whose file is already where it
+belongs (a run stopped before the register was written) is used, not created twice; every
+write is compare-and-set, so running again completes an interrupted run.
+
+Sharing (Google) is by name only, never by link: a group CRM with exactly its members as
+editors, an individual CRM with its student; the account chas-sheets runs as owns them.
+Sharing is not in Ändringslogg: `undo` of a move puts the rows back, not the access.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from chas_sheets.backends import Backend, is_google_reference
+from chas_sheets.cohort.plan import (
+    GROUPS,
+    MEMBERS,
+    STUDENTS,
+    StartPlan,
+    find_student,
+    link_changes,
+    member_changes,
+    missing_editors,
+    plan_individual,
+    plan_move,
+    plan_start,
+    register_changes,
+    rows_by_group,
+    run_note,
+)
+from chas_sheets.cohort.roster import TAB, Roster, email_key, parse_roster
+from chas_sheets.errors import CorruptSpreadsheet, InvalidInput, SpreadsheetNotFound
+from chas_sheets.runner import read_tables
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.sheet.layout import layout_for
+from chas_sheets.sheet.schema import contract
+from chas_sheets.sheet.tables import RawWorkbook, Tables, load_tables
+from chas_sheets.sheet.writeplan import RunInfo
+from chas_sheets.text import fold
+
+REGISTER_TABS = ([GROUPS, STUDENTS], [])
+GROUP_FOLDER, STUDENT_FOLDER = "grupper", "studerande"
+OLD_ACCESS = ("removed", "read-only")
+
+
+# --- the class list --------------------------------------------------------------------------
+
+def read_roster(path: str) -> Roster:
+    """A class list from a .csv (comma or semicolon, as Excel saves it) or an .xlsx (its
+    `Klasslista` tab, else the first)."""
+    file = Path(path)
+    if not file.is_file():
+        raise SpreadsheetNotFound(f"{path}: no such class list (.csv or .xlsx)")
+    if file.suffix.lower() == ".xlsx":
+        from chas_sheets.backends.local import LocalWorkbook
+
+        raw = LocalWorkbook(file).read()
+        title = contract().find_tab_title(TAB, raw.titles) or raw.titles[0]
+        return parse_roster(raw.grids.get(title, []), path)
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = file.read_bytes().decode("cp1252")  # Excel's "CSV" on a Swedish Windows
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return parse_roster([row for row in csv.reader(io.StringIO(text), dialect)], path)
+    except csv.Error as exc:
+        raise CorruptSpreadsheet(f"{path}: not a readable class list ({exc})") from exc
+
+
+# --- where new CRMs go -----------------------------------------------------------------------
+
+def _file_name(name: str) -> str:
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", name).strip(" .")
+    return (cleaned or "namnlös") + ".xlsx"
+
+
+@dataclass
+class Places:
+    """Creates CRMs beside the register: files in a folder, or Google spreadsheets in a Drive folder."""
+
+    register: Backend
+    folder: str | None = None  # local: where new CRMs go (default: grupper/ or studerande/ beside the register)
+    drive_folder: str | None = None
+    credentials: str | None = None
+    open_backend: Callable[[str], Backend] = None  # type: ignore[assignment]
+    created: list[str] = field(default_factory=list)
+
+    @property
+    def google(self) -> bool:
+        return is_google_reference(self.register.target) or isinstance(self.register, NewGoogleRegister)
+
+    def local_path(self, subfolder: str, name: str, taken: set[str]) -> Path:
+        base = Path(self.folder) if self.folder else Path(self.register.target).parent / subfolder
+        path = base / _file_name(name)
+        number = 2
+        while os.path.normcase(os.path.abspath(path)) in taken:
+            path = base / _file_name(f"{name} {number}")
+            number += 1
+        return path
+
+    def reference(self, target: str, seen_from: str) -> str:
+        """How a spreadsheet `seen_from` names `target`: a URL, or a path relative to its folder."""
+        if is_google_reference(target) or is_google_reference(seen_from):
+            return target
+        start = Path(seen_from).parent
+        try:
+            return Path(os.path.relpath(target, start)).as_posix()
+        except ValueError:  # another drive (Windows)
+            return str(Path(target).resolve())
+
+    def create(self, kind: str, title: str, path: Path | None, share: list[str]) -> Backend:
+        if self.google:
+            from chas_sheets.backends.google import GoogleSpreadsheet
+
+            if self.drive_folder is None and not isinstance(self.register, NewGoogleRegister):
+                self.drive_folder = _drive_parent(self.register) or ""  # asked once per run
+            sheet = GoogleSpreadsheet.new(kind, title=title, folder_id=self.drive_folder or None,
+                                          credentials=self.credentials, share=share)
+            self.created.append(sheet.target)
+            return sheet
+        backend = self.open_backend(str(path))
+        if not backend.exists():  # a file already there: a run stopped before the register knew it
+            backend.create(kind)
+            self.created.append(str(path))
+        return backend
+
+
+class NewGoogleRegister:
+    """`--register google:TITLE`: a register to create on Google, named but not there yet."""
+
+    def __init__(self, title: str):
+        self.title = title
+        self.target = self.display_name = f"google:{title}"
+
+    def exists(self) -> bool:
+        return False
+
+
+def _drive_parent(register: Backend) -> str | None:
+    """The register's Drive folder (new CRMs go beside it)."""
+    from chas_sheets.backends.google_auth import DRIVE_METADATA
+    from chas_sheets.backends.google_http import DRIVE_URL
+
+    found = register._client(DRIVE_METADATA).get_json(  # noqa: SLF001 - no public Drive read of parents yet
+        f"{DRIVE_URL}/files/{register.key}", {"fields": "parents", "supportsAllDrives": "true"})
+    parents = found.get("parents") or []
+    return parents[0] if parents else None
+
+
+def remove_access(sheet: Backend, email: str, read_only: bool) -> None:
+    """Take `email`'s access to a Google spreadsheet away, or leave it read-only."""
+    from chas_sheets.backends.google_auth import DRIVE_FILE
+    from chas_sheets.backends.google_http import DRIVE_URL
+
+    for permission in sheet.list_permissions():
+        if email_key(permission.get("emailAddress")) == email_key(email) and permission.get("role") != "owner":
+            sheet._client(DRIVE_FILE).request(  # noqa: SLF001 - no public unshare yet
+                "delete", f"{DRIVE_URL}/files/{sheet.key}/permissions/{permission['id']}",
+                params={"supportsAllDrives": "true"})
+    if read_only:
+        sheet.share([email], role="reader", notify=False)
+
+
+def _template_tables(kind: str, required: list[str], source: str) -> Tables:
+    layout = layout_for(kind)
+    raw = RawWorkbook([t.title for t in layout.tabs], {t.title: [list(t.headers)] for t in layout.tabs}, source)
+    return load_tables(raw, required)
+
+
+def _write(backend: Backend, changes: ChangeSet, run: RunInfo | None) -> int:
+    if run is None or not changes:
+        return 0
+    return len(backend.apply(changes, run).applied)
+
+
+# --- cohort start ----------------------------------------------------------------------------
+
+@dataclass
+class CohortReport:
+    applied: bool
+    lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    run: RunInfo | None = None
+    register: str = ""
+    changes: int = 0
+
+    def to_dict(self) -> dict:
+        return {"applied": self.applied, "register": self.register, "run_id": self.run.run_id if self.run else None,
+                "created": self.created, "changes": self.changes, "lines": self.lines, "warnings": self.warnings}
+
+
+def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt.date, apply: bool,
+                 big_bang_day: dt.date | None = None) -> CohortReport:
+    """`cohort start`: the register, its rows, a group CRM per group with its members, shared."""
+    from chas_sheets.programme.calendar import default_big_bang_day
+
+    if roster.problems:
+        raise InvalidInput(f"the class list has {len(roster.problems)} problems (above); nothing was created")
+    report = CohortReport(apply, warnings=list(roster.warnings))
+    run = RunInfo.new("cohort start") if apply else None
+    report.run = run
+    if not register.exists():
+        report.lines.append(f"{'created' if apply else 'would create'} the register {register.display_name}")
+        if apply:
+            register = _create_register(register, places)
+            places.register = register
+            report.created.append(register.target)
+    tables = read_tables(register, *REGISTER_TABS) if register.exists() or apply else \
+        _template_tables("register", [GROUPS, STUDENTS], register.target)
+    plan: StartPlan = plan_start(roster, tables[GROUPS], tables[STUDENTS])
+    report.warnings += plan.warnings
+    cohort_year = starting_cohort_year(today)
+    refs: dict[str, str] = {}
+    notes = ChangeSet()
+    taken = _referenced_paths(register, tables)
+    for group in plan.groups:
+        emails = [s.email for s in group.members]
+        verb = "created" if apply else "would create"
+        if group.create:
+            path = None if places.google else places.local_path(GROUP_FOLDER, group.name, taken)
+            if path is not None:
+                taken.add(os.path.normcase(os.path.abspath(path)))
+            where = str(path) if path else f"Google Drive ('Gruppens CRM {group.name}')"
+            report.lines.append(f"group {group.name}: {verb} its CRM {where}, shared with its {len(emails)} "
+                                f"members as editors" if places.google else f"group {group.name}: {verb} its CRM {where}")
+            if not apply:
+                crm, members = None, _template_tables("group", [MEMBERS], where)[MEMBERS]
+            else:
+                crm = places.create("group", f"Gruppens CRM {group.name}", path, emails)
+                report.created.append(crm.target)
+                members = read_tables(crm, [MEMBERS])[MEMBERS]
+            refs[group.name] = places.reference(crm.target if crm else str(path or ""), register.target) \
+                if (crm or path) else ""
+        else:
+            crm = places.open_backend(register.resolve_relative(group.crm_ref))
+            members = read_tables(crm, [MEMBERS])[MEMBERS]
+        changes, added = member_changes(members, group.members)
+        if added:
+            report.lines.append(f"group {group.name}: {'added' if apply else 'would add'} {len(added)} members "
+                                f"to Medlemmar")
+        if crm is not None and _write(crm, changes, run):
+            notes.appends.append(run_note(refs.get(group.name) or group.crm_ref))
+        if crm is not None and places.google and not group.create:
+            _share_missing(crm, emails, apply, report, f"group {group.name}")
+    big_bang = big_bang_day or default_big_bang_day(cohort_year)
+    changes = register_changes(plan, refs, tables[GROUPS], big_bang, str(cohort_year))
+    new_groups = sum(a.tab == GROUPS for a in changes.appends)
+    if new_groups or plan.new_students:
+        report.lines.append(f"register: {'added' if apply else 'would add'} {new_groups} groups (Big Bang Day "
+                            f"{big_bang.isoformat()}) and {len(plan.new_students)} students")
+    report.changes = len(changes) + sum(1 for line in report.lines if "Medlemmar" in line)
+    if run is not None and (changes or notes):
+        register.apply(changes.extend(notes), run)
+    if run is not None and not (changes or notes or report.created):
+        report.run = None  # nothing was written: no run to undo
+    if not report.lines:
+        report.lines.append("everything on the class list is already there; nothing to create")
+    report.register = register.target
+    return report
+
+
+def starting_cohort_year(today: dt.date) -> int:
+    """The cohort a class list starts: from July on, the one whose LIA search is next spring
+    (the calendar's cohort_year_for still counts September and October to the cohort ending)."""
+    return today.year + 1 if today.month >= 7 else today.year
+
+
+def _create_register(register: Backend, places: Places) -> Backend:
+    if isinstance(register, NewGoogleRegister):
+        from chas_sheets.backends.google import GoogleSpreadsheet
+
+        return GoogleSpreadsheet.new("register", title=register.title, folder_id=places.drive_folder,
+                                     credentials=places.credentials)
+    register.create("register")
+    return register
+
+
+def _referenced_paths(register: Backend, tables: Tables) -> set[str]:
+    """Local CRMs the register already names (a new one must not take their file)."""
+    paths = set()
+    for tab, column in ((GROUPS, "Gruppens CRM"), (STUDENTS, "Individuellt CRM")):
+        table = tables.get(tab)
+        for row_id in (table.df.index if table is not None else ()):
+            ref = table.text(row_id, column)
+            if ref and not is_google_reference(ref):
+                paths.add(os.path.normcase(os.path.abspath(register.resolve_relative(ref))))
+    return paths
+
+
+def _share_missing(sheet: Backend, emails: list[str], apply: bool, report: CohortReport, what: str) -> None:
+    missing = missing_editors(sheet.list_permissions(), emails)
+    if missing:
+        report.lines.append(f"{what}: {'shared' if apply else 'would share'} with {len(missing)} more people as editors")
+        if apply:
+            sheet.share(missing)
+
+
+# --- cohort individual -----------------------------------------------------------------------
+
+def open_individual(register: Backend, places: Places, *, group: str | None, apply: bool) -> CohortReport:
+    """`cohort individual`: a CRM per student who has none, linked in Studerande and Medlemmar."""
+    tables = read_tables(register, *REGISTER_TABS)
+    students, problems = plan_individual(tables[STUDENTS], group)
+    report = CohortReport(apply, warnings=problems, register=register.target)
+    run = RunInfo.new("cohort individual") if apply else None
+    report.run = run
+    refs: dict[str, str] = {}  # e-mail key -> the CRM as a register reference
+    targets: dict[str, str] = {}  # e-mail key -> the CRM itself (a path or a URL)
+    taken = _referenced_paths(register, tables)
+    made = 0
+    for student in students:
+        if student.crm_ref:
+            refs[email_key(student.email)] = student.crm_ref
+            targets[email_key(student.email)] = register.resolve_relative(student.crm_ref)
+            continue
+        path = None if places.google else places.local_path(STUDENT_FOLDER, student.name, taken)
+        if path is not None:
+            taken.add(os.path.normcase(os.path.abspath(path)))
+        made += 1
+        if not apply:
+            report.lines.append(f"would create the individual CRM of Studerande row "
+                                f"{tables[STUDENTS].sheet_rows[student.row_id]} ({student.group}): "
+                                + (str(path) if path else "on Google Drive, shared with the student only"))
+            target = str(path) if path else ""
+        else:
+            crm = places.create("student", f"Individuellt CRM {student.name}", path, [student.email])
+            report.created.append(crm.target)
+            target = crm.target
+        if target:
+            refs[email_key(student.email)] = places.reference(target, register.target)
+            targets[email_key(student.email)] = target
+    notes = ChangeSet()
+    group_rows = rows_by_group(tables[GROUPS])
+    for name in dict.fromkeys(s.group for s in students):
+        row_id = group_rows.get(fold(name))
+        ref = tables[GROUPS].text(row_id, "Gruppens CRM") if row_id else ""
+        if not ref:
+            report.warnings.append(f"group {name}: no Gruppens CRM in Grupper; its Medlemmar not linked")
+            continue
+        crm = places.open_backend(register.resolve_relative(ref))
+        members = read_tables(crm, [MEMBERS])[MEMBERS]
+        seen_from = {k: places.reference(t, crm.target) for k, t in targets.items()}
+        changes = link_changes(members, MEMBERS, seen_from)
+        if changes:
+            report.lines.append(f"group {name}: {'linked' if apply else 'would link'} {len(changes)} "
+                                f"individual CRMs in Medlemmar")
+        if _write(crm, changes, run):
+            notes.appends.append(run_note(ref))
+    changes = link_changes(tables[STUDENTS], STUDENTS, refs)
+    report.changes = len(changes)
+    if run is not None and (changes or notes):
+        register.apply(changes.extend(notes), run)
+    if run is not None and not (changes or notes or report.created):
+        report.run = None
+    if not made:
+        report.lines.insert(0, "every student chosen already has an individual CRM; none created")
+    else:
+        report.lines.insert(0, f"{'created' if apply else 'would create'} {made} individual CRMs")
+    return report
+
+
+# --- cohort move -----------------------------------------------------------------------------
+
+def move_student(register: Backend, places: Places, who: str, to_group: str, *, apply: bool,
+                 old_access: str = "removed") -> CohortReport:
+    """`cohort move`: one student from their group to `to_group`, in the register and both CRMs."""
+    tables = read_tables(register, *REGISTER_TABS)
+    students, groups = tables[STUDENTS], tables[GROUPS]
+    row_id = find_student(students, who)
+    group_rows = rows_by_group(groups)
+    new_row = group_rows.get(fold(to_group))
+    if new_row is None:
+        raise InvalidInput(f"no group '{to_group}' in Grupper; known: {', '.join(groups.text(r, 'Grupp') for r in groups.df.index)}")
+    new_name = groups.text(new_row, "Grupp")
+    old_name = students.text(row_id, "Grupp")
+    old_row = group_rows.get(fold(old_name))
+    report = CohortReport(apply, register=register.target)
+    old_ref = groups.text(old_row, "Gruppens CRM") if old_row else ""
+    new_ref = groups.text(new_row, "Gruppens CRM")
+    if not new_ref:
+        raise InvalidInput(f"group {new_name} has no Gruppens CRM in Grupper; run `chas-sheets cohort start` first")
+    old_crm = places.open_backend(register.resolve_relative(old_ref)) if old_ref else None
+    new_crm = places.open_backend(register.resolve_relative(new_ref))
+    old_tables = read_tables(old_crm, [MEMBERS], ["Leads"]) if old_crm is not None else None
+    new_tables = read_tables(new_crm, [MEMBERS])
+
+    def rebase(ref: str) -> str:
+        if old_crm is None:
+            return ref
+        return places.reference(old_crm.resolve_relative(ref), new_crm.target)
+
+    plan = plan_move(students, row_id, new_name, old_tables[MEMBERS] if old_tables else None, new_tables[MEMBERS],
+                     old_tables.get("Leads") if old_tables else None, rebase)
+    run = RunInfo.new("cohort move") if apply else None
+    report.run = run
+    verb = (lambda done, would: done if apply else would)  # noqa: E731
+    report.lines.append(f"Studerande row {students.sheet_rows[row_id]}: {verb('moved', 'would move')} from "
+                        f"{old_name or '(no group)'} to {new_name}")
+    report.lines.append(f"the {plan.leads_kept} leads the student added stay in {old_name}'s CRM (the group's work)")
+    report.warnings += plan.notes
+    notes = ChangeSet()
+    for crm, ref, changes in ((old_crm, old_ref, plan.old), (new_crm, new_ref, plan.new)):
+        if crm is not None and _write(crm, changes, run):
+            notes.appends.append(run_note(ref))
+    report.changes = len(plan.register) + len(plan.old) + len(plan.new)
+    if run is not None and (plan.register or notes):
+        register.apply(plan.register.extend(notes), run)
+    if places.google and plan.email:
+        _share_missing(new_crm, [plan.email], apply, report, f"group {new_name}")
+        if old_crm is not None and fold(old_name) != fold(new_name):
+            access = "read-only" if old_access == "read-only" else "removed"
+            report.lines.append(f"group {old_name}: the student's access {verb('is now', 'would be')} {access}")
+            if apply:
+                remove_access(old_crm, plan.email, old_access == "read-only")
+    if not report.changes:
+        report.lines.append("already in that group everywhere; nothing to change")
+        report.run = None
+    return report

@@ -1,0 +1,111 @@
+"""The cohort commands on Google (the emulator, through the CLI): the same life as locally, and
+each spreadsheet shared with exactly its people (plus the account chas-sheets runs as, its owner)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from click.testing import CliRunner
+from emulator_workspace import EmulatorWorkspace
+from test_cohort import GROUPS, TODAY, class_list, write_csv
+
+from chas_sheets.backends.google_http import RetryPolicy
+from chas_sheets.cli import cli
+from chas_sheets.emulator import make_app, make_emulator_server
+from chas_sheets.runner import read_tables
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["--today", TODAY, *map(str, args)])
+
+
+@pytest.fixture
+def ws(monkeypatch):
+    app = make_app()
+    server = make_emulator_server(app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("CHAS_SHEETS_API_URL", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    yield EmulatorWorkspace(app, RetryPolicy(total_seconds=30, sleep=lambda seconds: None))
+    server.shutdown()
+    server.server_close()
+
+
+def rows(ws, target, tab) -> list[dict]:
+    table = read_tables(ws.open(target), [tab])[tab]
+    return [{c: table.text(r, c) for c in table.df.columns} for r in table.df.index]
+
+
+def people(ws, target) -> dict[str, str]:
+    """Who may open the spreadsheet: e-mail (or 'owner') -> role; never anyone by link."""
+    found = {}
+    for p in ws.open(target).list_permissions():
+        assert p["type"] in ("user",), p  # no link, domain or group sharing
+        found["owner" if p["role"] == "owner" else p["emailAddress"]] = p["role"]
+    return found
+
+
+@pytest.fixture
+def started(ws, tmp_path):
+    roster = write_csv(tmp_path / "klass.csv", class_list())
+    result = run("cohort", "start", roster, "--register", "google:Register 2027", "--apply")
+    assert result.exit_code == 0, result.output
+    register = result.output.split("the new register: ")[1].split()[0]
+    return roster, register
+
+
+def test_start_on_google_shares_each_group_crm_with_exactly_its_members(ws, started):
+    roster, register = started
+    groups = rows(ws, register, "Grupper")
+    assert [g["Grupp"] for g in groups] == list(GROUPS)
+    for group in groups:
+        assert group["Gruppens CRM"].startswith("https://docs.google.com/spreadsheets/d/")
+        expected = [s for s in class_list() if s["Grupp"] == group["Grupp"]]
+        members = rows(ws, group["Gruppens CRM"], "Medlemmar")
+        assert [m["E-post"] for m in members] == [s["E-post"] for s in expected]
+        assert people(ws, group["Gruppens CRM"]) == {"owner": "owner", **{s["E-post"]: "writer" for s in expected}}
+    assert people(ws, register) == {"owner": "owner"}  # backoffice's register: shared with no student
+    files = len(ws.app.store.files)
+    again = run("cohort", "start", roster, "--register", register, "--apply")
+    assert again.exit_code == 0, again.output
+    assert "nothing to create" in again.output and len(ws.app.store.files) == files
+
+
+def test_individual_and_move_on_google(ws, started):
+    _, register = started
+    files = len(ws.app.store.files)
+    result = run("cohort", "individual", register, "--all", "--apply")
+    assert result.exit_code == 0, result.output
+    assert len(ws.app.store.files) == files + 20
+    students = rows(ws, register, "Studerande")
+    for student in students:
+        assert people(ws, student["Individuellt CRM"]) == {"owner": "owner", student["E-post"]: "writer"}
+    groups = {g["Grupp"]: g["Gruppens CRM"] for g in rows(ws, register, "Grupper")}
+    links = {s["E-post"]: s["Individuellt CRM"] for s in students}
+    for member in rows(ws, groups["Grupp A"], "Medlemmar"):
+        assert member["Individuellt CRM"] == links[member["E-post"]]
+
+    who = "sa0@skola.example.se"
+    moved = run("cohort", "move", register, who, "--to", "Grupp C", "--old-access", "read-only", "--apply")
+    assert moved.exit_code == 0, moved.output
+    assert who not in [m["E-post"] for m in rows(ws, groups["Grupp A"], "Medlemmar")]
+    assert [m for m in rows(ws, groups["Grupp C"], "Medlemmar") if m["E-post"] == who][0]["Individuellt CRM"] == links[who]
+    assert people(ws, groups["Grupp C"])[who] == "writer"
+    assert people(ws, groups["Grupp A"])[who] == "reader"
+    run_id = moved.output.split("done as run ")[1].split()[0]
+    undone = run("undo", register, run_id, "--apply")
+    assert undone.exit_code == 0, undone.output
+    assert who in [m["E-post"] for m in rows(ws, groups["Grupp A"], "Medlemmar")]
+    assert who not in [m["E-post"] for m in rows(ws, groups["Grupp C"], "Medlemmar")]
+    assert [s["Grupp"] for s in rows(ws, register, "Studerande") if s["E-post"] == who] == ["Grupp A"]
+
+
+def test_move_on_google_removes_the_old_access_by_default(ws, started):
+    _, register = started
+    groups = {g["Grupp"]: g["Gruppens CRM"] for g in rows(ws, register, "Grupper")}
+    moved = run("cohort", "move", register, "sb1@skola.example.se", "--to", "Grupp A", "--apply")
+    assert moved.exit_code == 0, moved.output
+    assert "sb1@skola.example.se" not in people(ws, groups["Grupp B"])
+    assert people(ws, groups["Grupp A"])["sb1@skola.example.se"] == "writer"
