@@ -1,6 +1,7 @@
 """The output boundary, attacked: phone numbers and e-mail addresses in any spelling, in any
-column (known or not) and in free text, through every command that reads a CRM, as text and
-as --json. Nothing may come out whole.
+column (known or not) and in free text, through every command that reads a CRM (check, status,
+mark-processed, dedupe and dedupe --across, clean-comments, harvest, nightly, audit-sharing,
+undo), as text and as --json. Nothing may come out whole.
 """
 
 from __future__ import annotations
@@ -85,8 +86,15 @@ def test_no_command_prints_a_phone_or_an_address_whole(secrets):
         register = Path(folder) / "register.xlsx"
         LocalWorkbook(register).create("register")
         write_rows(register, "Studerande", [{"Namn": "Ada", "Individuellt CRM": "crm.xlsx"}])
+        group = Path(folder) / "grupp.xlsx"
+        LocalWorkbook(group).create("group")
+        write_rows(group, "Leads", [{**row, "Temperatur": "Varm"} for row in leads])
+        write_rows(group, "Kontaktlogg", log)
+        write_rows(group, "Medlemmar", [{"Namn": "Ada", "E-post": addresses[0], "Individuellt CRM": "crm.xlsx"}])
+        CliRunner().invoke(cli, ["--today", TODAY, "mark-processed", str(crm), "--apply"])  # a run to undo
         commands = [["check", crm], ["status", crm], ["mark-processed", crm], ["dedupe", crm],
-                    ["clean-comments", crm], ["nightly", register]]
+                    ["clean-comments", crm], ["nightly", register], ["check", group], ["harvest", group, "--prepare"],
+                    ["audit-sharing", register], ["undo", crm, "--list"], ["dedupe", "--across", register]]
         for command in commands:
             for extra in ([], ["--json"]):
                 result = CliRunner().invoke(cli, ["--today", TODAY, *map(str, command), *extra])
