@@ -309,7 +309,8 @@ def keep_what_could_not_be_read(tabs: list[TabReplacement], report: NightlyRepor
             report.kept_tabs.append(tab.tab)
             continue
         if tab.tab == PLACEMENT and unread_students:
-            ours = {(row[2], row[3] or "") for row in tab.rows}
+            name, group = tab.headers.index("Namn"), tab.headers.index("Grupp")
+            ours = {(row[name], row[group] or "") for row in tab.rows}
             tab = TabReplacement(tab.tab, tab.headers, tab.rows + old_rows(
                 raw.grids.get(tab.tab), tab.headers, lambda row: row.get("Lista") == RISK and (
                     row.get("Namn"), row.get("Grupp")) in unread_students - ours), tab.chart)
