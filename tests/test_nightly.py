@@ -248,3 +248,41 @@ def test_the_demo_workspace_end_to_end(tmp_path):
     second = json.loads(CliRunner().invoke(cli, args).stdout)
     assert {t: tab(register, t) for t in (*OWNED_TABS, "Delning")} == tabs
     assert second["sharing"]["flagged"] == 0  # the night's writes kept the files private
+
+
+# Dashboard header -> the figure `--json` gives for a group / a student (None: blank for that kind).
+GROUP_COLUMNS = {"Namn": "name", "Grupp": "name", "Orsak": "reason", "Period": "period", "Företag": "companies",
+                 "Leads": "leads", "Mot mål": "toward_goal", "Mål": "goal", "Nya leads 7 d": "new_leads_7",
+                 "Bearbetade 7 d": "processed_7", "Balans 7 d": "balance_7", "Event": "events",
+                 "Långa rekryteringar": None, "Försök 7 d": "attempts_7", "Försök 28 d": "attempts_28",
+                 "Dialoger": "dialogues", "Bearbetade": None, "LIA registrerad": None, "Dagar till deadline": None,
+                 "Kvalitetsvarningar": "quality_warnings", "Dubbletter": "duplicates",
+                 "Senaste aktivitet": "last_activity", "CRM": "crm"}
+STUDENT_COLUMNS = {"Namn": "name", "Grupp": "group", "Orsak": "reason", "Period": "period", "Företag": "companies",
+                   "Leads": "leads", "Mål": "goal", "Nya leads 7 d": None, "Bearbetade 7 d": None, "Balans 7 d": None,
+                   "Event": None, "Långa rekryteringar": "long_recruitment", "Försök 7 d": "attempts_7",
+                   "Försök 28 d": "attempts_28", "Dialoger": "dialogues", "Bearbetade": "processed",
+                   "LIA registrerad": "lia_registered", "Dagar till deadline": "days_to_deadline",
+                   "Kvalitetsvarningar": "quality_warnings", "Dubbletter": "duplicates",
+                   "Senaste aktivitet": "last_activity", "CRM": "crm"}
+
+
+def as_json(value):
+    """A value as `--json` gives it, a blank (None or '') as None: a cell read back, or a figure."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return None if value == "" else value
+
+
+def test_every_dashboard_column_holds_the_figure_it_names(workspace):
+    data = json.loads(run(workspace, "--apply", "--json").stdout)
+    written = {(row["Typ"], row["Namn"]): row for row in records(workspace / "register.xlsx", "Dashboard")}
+    assert len(written) == len(data["groups"]) + len(data["students"]) == 6
+    for kind, figures, columns in (("Grupp", data["groups"], GROUP_COLUMNS),
+                                   ("Studerande", data["students"], STUDENT_COLUMNS)):
+        for f in figures:
+            row = written[kind, f["name"]]
+            assert {h: as_json(row[h]) for h in columns} == {h: as_json(f[key]) if key else None
+                                                           for h, key in columns.items()}
+            assert row["Status"] == {"ok": "OK", "behind": "Efter", "error": "Fel"}[f["status"]]
+            assert row["Datum"].date() == TODAY

@@ -70,9 +70,6 @@ class CrmSummary:
     def attempt_dates(self) -> list[tuple[dt.date, str]]:
         return [(day, row[1]) for row in self.attempts if (day := _iso(row[0]))]
 
-    def event_dates(self) -> list[dt.date | None]:
-        return [_iso(day) for day in self.events]
-
 
 def _iso(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None

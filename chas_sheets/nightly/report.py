@@ -519,6 +519,8 @@ def build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: 
 
 
 # --------------------------------------------------------------------------- tabs
+# Each row is built as a record keyed by its tab's headers and laid out under them only when
+# the tab is made, so a value cannot silently land under another column.
 def _cell(value: Any) -> Any:
     if value is None:
         return None
@@ -527,40 +529,99 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def laid_out(headers: Sequence[str], record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """`record`'s values in the order of `headers`; every header must have a value (None for a
+    blank cell) and every value a header, else the tab's code and its headers have drifted."""
+    if set(record) != set(headers):
+        missing, extra = [h for h in headers if h not in record], [k for k in record if k not in headers]
+        raise ValueError(f"row does not match its headers: no value for {missing}, no header for {extra}")
+    return tuple(_cell(record[h]) for h in headers)
+
+
+def _tab(tab: str, headers: Sequence[str], records: Iterable[Mapping[str, Any]],
+         chart: Mapping[str, Any] | None = None) -> TabReplacement:
+    return TabReplacement(tab, tuple(headers), tuple(laid_out(headers, record) for record in records), chart)
+
+
+def group_record(today: dt.date, g: GroupFigures) -> dict[str, Any]:
+    """A group's `Dashboard` row (a group has no student's columns: those are blank)."""
+    return {
+        "Datum": today, "Typ": "Grupp", "Namn": g.name, "Grupp": g.name, "Status": STATUS_WORDS[g.status],
+        "Orsak": g.reason, "Period": g.period, "Företag": g.companies, "Leads": g.leads,
+        "Mot mål": g.toward_goal, "Mål": g.goal, "I fas": g.on_track,
+        "Nya leads 7 d": g.new_leads_7, "Bearbetade 7 d": g.processed_7, "Balans 7 d": g.balance_7,
+        "Event": g.events, "Långa rekryteringar": None,
+        "Försök 7 d": g.attempts_7, "Försök 28 d": g.attempts_28, "Dialoger": g.dialogues,
+        "Bearbetade": None, "LIA registrerad": None, "Dagar till deadline": None,
+        "Kvalitetsvarningar": g.quality_warnings, "Dubbletter": g.duplicates,
+        "Senaste aktivitet": g.last_activity, "CRM": g.crm,
+    }
+
+
+def student_record(today: dt.date, s: StudentFigures) -> dict[str, Any]:
+    """A student's `Dashboard` row (a student has no group's weekly lead columns: those are blank)."""
+    return {
+        "Datum": today, "Typ": "Studerande", "Namn": s.name, "Grupp": s.group, "Status": STATUS_WORDS[s.status],
+        "Orsak": s.reason, "Period": s.period, "Företag": s.companies, "Leads": s.leads,
+        "Mot mål": s.companies if s.has_crm else 0, "Mål": s.goal,
+        "I fas": None if s.companies is None else s.companies >= s.goal,
+        "Nya leads 7 d": None, "Bearbetade 7 d": None, "Balans 7 d": None,
+        "Event": None, "Långa rekryteringar": s.long_recruitment,
+        "Försök 7 d": s.attempts_7, "Försök 28 d": s.attempts_28, "Dialoger": s.dialogues,
+        "Bearbetade": s.processed, "LIA registrerad": s.lia_registered, "Dagar till deadline": s.days_to_deadline,
+        "Kvalitetsvarningar": s.quality_warnings, "Dubbletter": s.duplicates,
+        "Senaste aktivitet": s.last_activity, "CRM": s.crm,
+    }
+
+
 def dashboard_tab(report: NightlyReport) -> TabReplacement:
-    rows = []
-    for g in report.groups:
-        rows.append((report.today, "Grupp", g.name, g.name, STATUS_WORDS[g.status], g.reason, g.period,
-                     g.companies, g.leads, g.toward_goal, g.goal, g.on_track, g.new_leads_7, g.processed_7, g.balance_7,
-                     g.events, None, g.attempts_7, g.attempts_28, g.dialogues, None, None, None,
-                     g.quality_warnings, g.duplicates,
-                     g.last_activity, g.crm))
-    for s in report.students:
-        rows.append((report.today, "Studerande", s.name, s.group, STATUS_WORDS[s.status], s.reason, s.period,
-                     s.companies, s.leads, s.companies if s.has_crm else 0, s.goal,
-                     None if s.companies is None else s.companies >= s.goal, None, None, None, None,
-                     s.long_recruitment, s.attempts_7, s.attempts_28, s.dialogues, s.processed, s.lia_registered,
-                     s.days_to_deadline, s.quality_warnings, s.duplicates, s.last_activity, s.crm))
-    return TabReplacement(DASHBOARD, DASHBOARD_HEADERS, tuple(tuple(_cell(v) for v in row) for row in rows),
-                          chart=DASHBOARD_CHART)
+    records = [*(group_record(report.today, g) for g in report.groups),
+               *(student_record(report.today, s) for s in report.students)]
+    return _tab(DASHBOARD, DASHBOARD_HEADERS, records, chart=DASHBOARD_CHART)
+
+
+def overprocessing_record(today: dt.date, c: OverprocessedCompany) -> dict[str, Any]:
+    return {
+        "Datum": today, "Företag": c.name, "Nyckel": c.key,
+        "Antal CRM": len(c.holders), "I CRM hos": ", ".join(c.holders) or None,
+        "Antal kontaktare": len(c.contacters), "Kontaktad av": ", ".join(c.contacters) or None,
+        "Från": c.window[0] if c.window else None, "Till": c.window[1] if c.window else None,
+        "Orsak": "; ".join(c.reasons),
+    }
 
 
 def overprocessing_tab(report: NightlyReport) -> TabReplacement:
-    rows = tuple(
-        (report.today, c.name, c.key, len(c.holders), ", ".join(c.holders) or None, len(c.contacters),
-         ", ".join(c.contacters) or None, c.window[0] if c.window else None, c.window[1] if c.window else None,
-         "; ".join(c.reasons))
-        for c in report.overprocessed)
-    return TabReplacement(OVERPROCESSING, OVERPROCESSING_HEADERS, rows)
+    return _tab(OVERPROCESSING, OVERPROCESSING_HEADERS, (overprocessing_record(report.today, c)
+                                                         for c in report.overprocessed))
+
+
+def placement_record(today: dt.date, r: PlacementRow) -> dict[str, Any]:
+    s = r.student
+    return {
+        "Datum": today, "Lista": r.list, "Namn": s.name, "Grupp": s.group or None, "E-post": s.email or None,
+        "Orsak": r.reason, "Företag": s.companies, "Dialoger": s.dialogues, "Försök 28 d": s.attempts_28,
+        "Senaste aktivitet": s.last_activity, "LIA-företag": s.lia_company or None,
+        "LIA registrerad": s.lia_registered, "Placerad": s.placed,
+    }
 
 
 def placement_tab(report: NightlyReport) -> TabReplacement:
-    rows = tuple(
-        (report.today, r.list, r.student.name, r.student.group or None, r.student.email or None, r.reason,
-         r.student.companies, r.student.dialogues, r.student.attempts_28, r.student.last_activity,
-         r.student.lia_company or None, r.student.lia_registered, r.student.placed)
-        for r in report.placement)
-    return TabReplacement(PLACEMENT, PLACEMENT_HEADERS, rows)
+    return _tab(PLACEMENT, PLACEMENT_HEADERS, (placement_record(report.today, r) for r in report.placement))
+
+
+def member_record(today: dt.date, m: MemberFigures, phase1_columns: Sequence[str]) -> dict[str, Any]:
+    """A member's `Medlemsbidrag` row; the register's phase-1 columns follow the fixed ones."""
+    return {
+        "Datum": today, "Grupp": m.group, "Namn": m.name, "Medlem": m.member,
+        "Leads tillagda": m.leads_added, "Leads tillagda 28 d": m.leads_added_28,
+        "Försök": m.attempts, "Försök 28 d": m.attempts_28,
+        **{column: m.phase1.get(column) or None for column in phase1_columns},
+    }
+
+
+def members_tab(report: NightlyReport) -> TabReplacement:
+    headers = (*MEMBER_HEADERS, *report.phase1_columns)
+    return _tab(MEMBERS, headers, (member_record(report.today, m, report.phase1_columns) for m in report.members))
 
 
 def old_rows(grid: Sequence[Sequence[Any]] | None, headers: Sequence[str],
@@ -574,12 +635,3 @@ def old_rows(grid: Sequence[Sequence[Any]] | None, headers: Sequence[str],
     return tuple(tuple(value(row, h) for h in headers) for row in grid[1:]
                  if any(cell not in (None, "") for cell in row)
                  and keep({h: as_text(value(row, h)) for h in at}))
-
-
-def members_tab(report: NightlyReport) -> TabReplacement:
-    headers = (*MEMBER_HEADERS, *report.phase1_columns)
-    rows = tuple(
-        (report.today, m.group, m.name, _cell(m.member), m.leads_added, m.leads_added_28, m.attempts, m.attempts_28,
-         *(m.phase1.get(column) or None for column in report.phase1_columns))
-        for m in report.members)
-    return TabReplacement(MEMBERS, headers, rows)

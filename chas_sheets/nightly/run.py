@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import deque
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -54,7 +55,7 @@ from chas_sheets.nightly.state import (
     parse_state,
     updated_state,
 )
-from chas_sheets.programme.register import CrmJob, crm_jobs, read_register
+from chas_sheets.programme.register import CrmJob, Register, crm_jobs, read_register
 from chas_sheets.runner import Outcome, execute
 from chas_sheets.sheet.changes import ChangeSet, TabReplacement
 from chas_sheets.sheet.tables import RawWorkbook
@@ -143,84 +144,149 @@ def run_nightly(register_backend: Backend, today: dt.date, *, apply: bool,
     """The whole night. `open_backend` opens a CRM reference; `detector` (default: read
     everything) tells which CRMs are unchanged; `progress(jobs)` wraps the loop (a bar);
     `sharing` (default: none) runs the sharing audit and rewrites `Delning`."""
-    register, raw = read_register(register_backend, today, extra_tabs=(*OWNED_TABS, SHARING, STATE_TAB))
-    old_state = parse_state(raw.grids.get(STATE_TAB))
-    jobs = crm_jobs(register)
-    warnings = list(register.warnings)
-    audit = None
+    night = _Night.read_register(register_backend, today, apply, open_backend, pacer)
     if sharing is not None:
+        night.audit_sharing(sharing)
+    night.detect_changes(detector or Everything())
+    night.process_crms(progress(night.jobs) if progress else nullcontext(night.jobs))
+    report = night.report()
+    tabs = night.owned_tabs(report)
+    tabs.append(night.state_tab(report))  # after the owned tabs: its note names those kept
+    changed = night.changed_tabs(tabs)
+    register_outcome = night.write_register(changed)
+    return NightlyResult(report, register_outcome, [tab.tab for tab in changed], night.detection_note(),
+                         night.requests, night.warnings, night.audit)
+
+
+class _Night:
+    """One night's state, built up by `run_nightly`'s steps in their order (each step reads
+    what the steps before it left)."""
+
+    def __init__(self, register_backend: Backend, today: dt.date, apply: bool,
+                 open_backend: Callable[[str], Backend], pacer: RequestPacer | None,
+                 register: Register, raw: RawWorkbook):
+        self.register_backend, self.today, self.apply = register_backend, today, apply
+        self.open_backend, self.pacer = open_backend, pacer
+        self.register, self.raw = register, raw  # raw: the run's own tabs, to compare and keep rows from
+        self.old_state = parse_state(raw.grids.get(STATE_TAB))
+        self.jobs = crm_jobs(register)
+        self.warnings = list(register.warnings)
+        self.audit: SharingOutcome | None = None
+        self.detection = Detection({}, set())
+        self.requests = 0
+        self.outcomes: dict[str, CrmOutcome] = {}
+        self.read_tonight: dict[str, str] = {}  # target -> encoded summary, for the state
+        self.state = NightState()
+
+    @classmethod
+    def read_register(cls, register_backend: Backend, today: dt.date, apply: bool,
+                      open_backend: Callable[[str], Backend], pacer: RequestPacer | None) -> _Night:
+        """The night begins with the register: its jobs and the tabs last night left."""
+        register, raw = read_register(register_backend, today, extra_tabs=(*OWNED_TABS, SHARING, STATE_TAB))
+        return cls(register_backend, today, apply, open_backend, pacer, register, raw)
+
+    @property
+    def targets(self) -> list[str]:
+        return [job.target for job in self.jobs]
+
+    def audit_sharing(self, options: SharingOptions) -> None:
         try:
-            audit = run_sharing_audit(register, open_backend, sharing)
+            self.audit = run_sharing_audit(self.register, self.open_backend, options)
         except Exception as exc:  # noqa: BLE001 — the audit is an extra: it never stops the night
-            warnings.append(f"sharing audit failed ({_error_line(f'{type(exc).__name__}: {exc}')}); Delning kept as it was")
-    detector = detector or Everything()
-    try:
-        detection = detector.detect([job.target for job in jobs], old_state)
-    except ChasSheetsError as exc:  # the feed failing only costs a full read
-        warnings.append(f"change detection failed ({_error_line(str(exc))}); every CRM is read")
-        detection = Everything().detect([job.target for job in jobs], old_state)
-    requests = detection.requests
-    if pacer:
-        pacer.record(_requests(register_backend) + detection.requests)
-    outcomes: dict[str, CrmOutcome] = {}
-    kept: dict[str, str] = {}
-    loop = progress(jobs) if progress else _Plain(jobs)
-    with loop as items:
-        for job in items:
-            if job.target in detection.unchanged:
-                summary = decode_summary(old_state.entries[job.target].summary)
-                outcomes[job.target] = CrmOutcome(job.target, CrmSummary.from_dict(summary), skipped=True)
-                continue
-            backend = None
-            if pacer:
-                pacer.before(REQUESTS_PER_CHANGED_CRM)
-            try:
-                backend = open_backend(job.target)
-            except ChasSheetsError as exc:
-                outcomes[job.target] = CrmOutcome(job.target, error=_error_line(str(exc)))
-                continue
-            outcome = process_crm(job, backend, today, apply)
-            sent = _requests(backend)
-            requests += sent
-            if pacer:
-                pacer.record(sent)
-            outcomes[job.target] = outcome
-            if outcome.summary is not None and not outcome.error:
-                kept[job.target] = encode_summary(outcome.summary.to_dict())
-    _stand_in(outcomes, old_state)
-    report = build_report(register, outcomes, today)
-    state = updated_state(old_state, detection, kept, today.isoformat(), [job.target for job in jobs])
-    tabs = keep_what_could_not_be_read(
-        [*report.tabs(), *([sharing_tab(audit.report, today)] if audit else [])], report, raw, jobs, old_state, audit)
-    state.note = report.note()
-    if report.unread:
-        warnings.append(report.note())
-    tabs.append(TabReplacement(STATE_TAB, STATE_HEADERS, state.rows()))
-    # A newer feed token alone is no reason to write: the write itself would move the feed
-    # on, and every night would write again. The old token stays valid (a longer walk).
-    same_but_token = NightState(old_state.page_token, state.entries, state.note)
-    changed = [tab for tab in tabs if not same_tab(raw, tab) and not (
-        tab.tab == STATE_TAB and same_tab(raw, TabReplacement(STATE_TAB, STATE_HEADERS, same_but_token.rows())))]
-    if changed:  # a local save drops charts of tabs not rewritten: draw them again with the rest
-        changed = [tab for tab in tabs if tab in changed or tab.chart]
-    register_outcome = None
-    if changed:
-        if pacer:
-            pacer.before(2)
-        register_outcome = execute(register_backend, ChangeSet(replacements=changed), COMMAND, apply)
-    requests += _requests(register_backend)  # the register's read, verify and write
-    return NightlyResult(report, register_outcome, [tab.tab for tab in changed],
-                         _detection_note(detection, jobs), requests, warnings, audit)
+            self.warnings.append(
+                f"sharing audit failed ({_error_line(f'{type(exc).__name__}: {exc}')}); Delning kept as it was")
 
+    def detect_changes(self, detector: ChangeDetector) -> None:
+        try:
+            self.detection = detector.detect(self.targets, self.old_state)
+        except ChasSheetsError as exc:  # the feed failing only costs a full read
+            self.warnings.append(f"change detection failed ({_error_line(str(exc))}); every CRM is read")
+            self.detection = Everything().detect(self.targets, self.old_state)
+        self.requests += self.detection.requests
+        if self.pacer:  # the register's read and the detection count toward the first minute
+            self.pacer.record(_requests(self.register_backend) + self.detection.requests)
 
-def _stand_in(outcomes: dict[str, CrmOutcome], state: NightState) -> None:
-    """A CRM that could not be read gets its summary from the last night it was read."""
-    for target, outcome in outcomes.items():
-        entry = state.entries.get(target)
-        if outcome.summary is None and outcome.error and entry:
-            data = decode_summary(entry.summary)
-            if data is not None:
-                outcome.stand_in, outcome.last_read = CrmSummary.from_dict(data), entry.read_on
+    def process_crms(self, loop: AbstractContextManager[Iterable[CrmJob]]) -> None:
+        with loop as jobs:
+            for job in jobs:
+                if job.target in self.detection.unchanged:
+                    self._reuse_summary(job)
+                else:
+                    self._read_crm(job)
+
+    def _reuse_summary(self, job: CrmJob) -> None:
+        summary = decode_summary(self.old_state.entries[job.target].summary)
+        self.outcomes[job.target] = CrmOutcome(job.target, CrmSummary.from_dict(summary), skipped=True)
+
+    def _read_crm(self, job: CrmJob) -> None:
+        if self.pacer:
+            self.pacer.before(REQUESTS_PER_CHANGED_CRM)
+        try:
+            backend = self.open_backend(job.target)
+        except ChasSheetsError as exc:
+            self.outcomes[job.target] = CrmOutcome(job.target, error=_error_line(str(exc)))
+            return
+        outcome = process_crm(job, backend, self.today, self.apply)
+        sent = _requests(backend)
+        self.requests += sent
+        if self.pacer:
+            self.pacer.record(sent)
+        self.outcomes[job.target] = outcome
+        if outcome.summary is not None and not outcome.error:
+            self.read_tonight[job.target] = encode_summary(outcome.summary.to_dict())
+
+    def report(self) -> NightlyReport:
+        """The night's figures, from what each CRM gave (or, for the cross-CRM tabs, its stand-in)."""
+        self._stand_in_for_unread()
+        return build_report(self.register, self.outcomes, self.today)
+
+    def _stand_in_for_unread(self) -> None:
+        """A CRM that could not be read gets its summary from the last night it was read."""
+        for target, outcome in self.outcomes.items():
+            entry = self.old_state.entries.get(target)
+            if outcome.summary is None and outcome.error and entry:
+                data = decode_summary(entry.summary)
+                if data is not None:
+                    outcome.stand_in, outcome.last_read = CrmSummary.from_dict(data), entry.read_on
+
+    def owned_tabs(self, report: NightlyReport) -> list[TabReplacement]:
+        """The report's tabs and `Delning`, minus what a CRM that could not be read would wrongly erase."""
+        tabs = [*report.tabs(), *([sharing_tab(self.audit.report, self.today)] if self.audit else [])]
+        return keep_what_could_not_be_read(tabs, report, self.raw, self.jobs, self.old_state, self.audit)
+
+    def state_tab(self, report: NightlyReport) -> TabReplacement:
+        """`Nattkörning`: what the next night needs, and the note on what tonight could not update
+        (it names the tabs kept, so it comes after `owned_tabs`)."""
+        self.state = updated_state(self.old_state, self.detection, self.read_tonight, self.today.isoformat(),
+                                   self.targets)
+        self.state.note = report.note()
+        if report.unread:
+            self.warnings.append(report.note())
+        return TabReplacement(STATE_TAB, STATE_HEADERS, self.state.rows())
+
+    def changed_tabs(self, tabs: list[TabReplacement]) -> list[TabReplacement]:
+        """The tabs whose content the register does not already hold."""
+        # A newer feed token alone is no reason to write: the write itself would move the feed
+        # on, and every night would write again. The old token stays valid (a longer walk).
+        old_token = NightState(self.old_state.page_token, self.state.entries, self.state.note)
+        same_but_token = TabReplacement(STATE_TAB, STATE_HEADERS, old_token.rows())
+        changed = [tab for tab in tabs if not same_tab(self.raw, tab)
+                   and not (tab.tab == STATE_TAB and same_tab(self.raw, same_but_token))]
+        if changed:  # a local save drops charts of tabs not rewritten: draw them again with the rest
+            changed = [tab for tab in tabs if tab in changed or tab.chart]
+        return changed
+
+    def write_register(self, changed: list[TabReplacement]) -> Outcome | None:
+        outcome = None
+        if changed:
+            if self.pacer:
+                self.pacer.before(2)
+            outcome = execute(self.register_backend, ChangeSet(replacements=changed), COMMAND, self.apply)
+        self.requests += _requests(self.register_backend)  # the register's read, verify and write
+        return outcome
+
+    def detection_note(self) -> str:
+        return f"{len(self.detection.unchanged)} of {len(self.jobs)} CRMs unchanged since they were last read"
 
 
 def keep_what_could_not_be_read(tabs: list[TabReplacement], report: NightlyReport, raw: RawWorkbook,
@@ -243,7 +309,8 @@ def keep_what_could_not_be_read(tabs: list[TabReplacement], report: NightlyRepor
             report.kept_tabs.append(tab.tab)
             continue
         if tab.tab == PLACEMENT and unread_students:
-            ours = {(row[2], row[3] or "") for row in tab.rows}
+            name, group = tab.headers.index("Namn"), tab.headers.index("Grupp")
+            ours = {(row[name], row[group] or "") for row in tab.rows}
             tab = TabReplacement(tab.tab, tab.headers, tab.rows + old_rows(
                 raw.grids.get(tab.tab), tab.headers, lambda row: row.get("Lista") == RISK and (
                     row.get("Namn"), row.get("Grupp")) in unread_students - ours), tab.chart)
@@ -253,21 +320,6 @@ def keep_what_could_not_be_read(tabs: list[TabReplacement], report: NightlyRepor
                 lambda row: row.get("CRM") in unchecked and row.get("Fynd") != NOT_CHECKED), tab.chart)
         kept.append(tab)
     return kept
-
-
-def _detection_note(detection: Detection, jobs: Sequence[CrmJob]) -> str:
-    return f"{len(detection.unchanged)} of {len(jobs)} CRMs unchanged since they were last read"
-
-
-class _Plain:
-    def __init__(self, items: Iterable):
-        self.items = items
-
-    def __enter__(self):
-        return self.items
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _trimmed(cells: Sequence[Any]) -> list[str]:
