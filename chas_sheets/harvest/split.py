@@ -1,11 +1,11 @@
 """The harvest, part 2: the split of the marked `Skörd` and its audit trail (pure).
 
-`plan_split` runs `allocation.allocate` on the wishes, fills `Tilldelad`, and appends the audit
+`plan_split` runs `harvest.lottery.allocate` on the wishes, fills `Tilldelad`, and appends the audit
 to the group's `Ändringslogg` as note rows (`Flik` Skörd, `Kolumn` `(skörd)`; the foundation
 stamps them with the run and does not log them twice): the algorithm, the frozen wishes as
 canonical JSON and their SHA-256 (so anyone can check the commitment later, even after the
 marks were edited), the seed, each contested company's ranked applicants, every evening move
-and each member's result. It also returns one `CopyPlan` per member for `harvest_copy`.
+and each member's result. It also returns one `CopyPlan` per member for `harvest.copy_leads`.
 
 A second split of the same wishes with the same seed plans no new audit rows and no cells,
 so applying twice, or again after a crash, adds nothing to the group CRM.

@@ -1,8 +1,8 @@
 """`dedupe --across REGISTER`: over-processed companies across every CRM the register names.
 
 Exactly the nightly run's `Överbearbetning` list, computed now and only reported: the register
-is read by `register.read_register`, each CRM once (`nightly_run.crm_jobs`), summarised by
-`nightly_crm.plan_crm` and judged by `nightly.overprocessing` (which asks
+is read by `register.read_register`, each CRM once (`programme.register.crm_jobs`), summarised by
+`nightly.crm_summary.plan_crm` and judged by `nightly.overprocessing` (which asks
 `overprocessing.find_overprocessing`), so the two can never disagree. Nothing is written.
 """
 

@@ -1,6 +1,6 @@
 """The nightly run's I/O: read the register, then each CRM once, write each at most once,
 then rewrite the register's own tabs (only those whose content changed). With `sharing`
-options the sharing audit runs right after the register is read (nightly_sharing: `Delning`).
+options the sharing audit runs right after the register is read (nightly.sharing: `Delning`).
 
 One CRM's tables are in memory at a time; what outlives a CRM is its small `CrmSummary`.
 A CRM that cannot be opened, read or written is an error row, never the end of the run,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from chas_sheets.backends import Backend
 from chas_sheets.sheet.changes import TabReplacement
 
-if TYPE_CHECKING:  # audit imports nightly_run (crm_jobs): a run-time import here would be a cycle
+if TYPE_CHECKING:  # types only: the audit itself is loaded when a night asks for it
     from chas_sheets.programme.register import Register
     from chas_sheets.sharing.audit import AuditReport
 

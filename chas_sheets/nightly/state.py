@@ -2,7 +2,7 @@
 
 The state lives in the register's tool-owned tab `Nattkörning` (so it travels with the
 register, on Google as locally): one row per CRM with the version last read, the night it
-was read and a compressed summary of what the figures need (`nightly_crm.CrmSummary`), plus
+was read and a compressed summary of what the figures need (`nightly.crm_summary.CrmSummary`), plus
 one row holding Drive's changes-feed page token. A CRM whose version is unchanged and whose
 summary is there is not read again: its figures are recomputed from the summary for today.
 
