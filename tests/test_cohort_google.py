@@ -3,16 +3,13 @@ each spreadsheet shared with exactly its people (plus the account chas-sheets ru
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 from click.testing import CliRunner
-from emulator_workspace import EmulatorWorkspace
 from test_cohort import GROUPS, TODAY, class_list, write_csv
+from test_harvest_google import ws  # noqa: F401 - the emulator workspace served on loopback
 
-from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.cli import cli
-from chas_sheets.emulator import make_app, make_emulator_server
 from chas_sheets.runner import read_tables
 
 
@@ -20,17 +17,6 @@ def run(*args):
     return CliRunner().invoke(cli, ["--today", TODAY, *map(str, args)])
 
 
-@pytest.fixture
-def ws(monkeypatch):
-    app = make_app()
-    server = make_emulator_server(app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("CHAS_SHEETS_API_URL", f"http://127.0.0.1:{server.server_port}")
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    yield EmulatorWorkspace(app, RetryPolicy(total_seconds=30, sleep=lambda seconds: None))
-    server.shutdown()
-    server.server_close()
 
 
 def rows(ws, target, tab) -> list[dict]:
