@@ -3,7 +3,6 @@ each spreadsheet shared with exactly its people (plus the account chas-sheets ru
 
 from __future__ import annotations
 
-
 import pytest
 from click.testing import CliRunner
 from test_cohort import GROUPS, TODAY, class_list, write_csv
