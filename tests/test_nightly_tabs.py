@@ -99,7 +99,7 @@ def test_each_column_of_the_other_tabs_holds_its_own_figure(report):
         "Från": c.window[0], "Till": c.window[1], "Orsak": "3 studerande inom 14 dagar",
     }]
     assert rows(report, "Placering") == [{
-        "Datum": TODAY, "Lista": "Risk", "Namn": "Anna Berg", "Grupp": "G1", "E-post": "anna@chas.se",
+        "Datum": TODAY, "Lista": "Risk", "Namn": "Anna Berg", "Grupp": "G1", "E-post": "a***@chas.se",  # masked
         "Orsak": "ingen dialog", "Företag": s.companies, "Dialoger": s.dialogues, "Försök 28 d": s.attempts_28,
         "Senaste aktivitet": s.last_activity, "LIA-företag": "Saab AB", "LIA registrerad": s.lia_registered,
         "Placerad": s.placed,

@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from chas_sheets.errors import InvalidInput
 from chas_sheets.nightly.crm_summary import CrmSummary
 from chas_sheets.nightly.overprocessing import Contact, Holding, OverprocessedCompany, find_overprocessing
+from chas_sheets.privacy import mask_output
 from chas_sheets.processed.contactlog import same_person
 from chas_sheets.programme import calendar
 from chas_sheets.programme.calendar import (
@@ -526,6 +527,10 @@ def _cell(value: Any) -> Any:
         return None
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
+    if isinstance(value, str):
+        # The register's tabs are output too (printed, shared, exported to PDF): they pass the
+        # same masking step as everything the command line prints.
+        return mask_output(value)
     return value
 
 
