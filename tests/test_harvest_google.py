@@ -156,3 +156,24 @@ def test_the_title_costs_no_request(ws):
     tables, name = read_group(ws.open(group.target))
     assert name == "göteborg-2" and "Skörd" in tables
     assert ws.app.stats()["bySpreadsheet"].get(group.key, 0) - before == 1
+
+
+def test_a_member_spreadsheet_costs_at_most_three_requests(ws, tmp_path, monkeypatch):
+    """Read, verify and write: no request to ask whether it exists first."""
+    monkeypatch.chdir(tmp_path)
+    anna = ws.fill("student", {})
+    group, bo = google_group(ws, "stockholm-1", anna.target)
+    before = {key: ws.app.stats()["bySpreadsheet"].get(key, 0) for key in (anna.key, bo.key)}
+    result = run("harvest", group.target, "--seed", "möte", "--apply")
+    assert result.exit_code == 0, result.output
+    sent = {key: ws.app.stats()["bySpreadsheet"].get(key, 0) - before[key] for key in before}
+    assert sent == {anna.key: 3, bo.key: 3}
+
+
+def test_a_member_spreadsheet_that_is_gone_is_reported_and_the_others_written(ws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    group, bo = google_group(ws, "stockholm-1", "x" * 44)  # a key no spreadsheet has
+    result = run("harvest", group.target, "--seed", "möte", "--apply")
+    assert result.exit_code == 1
+    assert "not found, or no access" in result.output
+    assert {r["Företag"] for r in member_rows(bo, "Leads") if r["Företag"]} == {"Volvo", "Saab"}

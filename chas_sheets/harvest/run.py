@@ -21,7 +21,7 @@ from typing import Callable
 
 from chas_sheets.backends import Backend, is_google_reference, not_openable
 from chas_sheets.backends.local import LocalWorkbook
-from chas_sheets.errors import ChasSheetsError, InvalidInput, SpreadsheetNotFound
+from chas_sheets.errors import ChasSheetsError, InvalidInput
 from chas_sheets.harvest.copy_leads import plan_copy
 from chas_sheets.harvest.lottery import commitment, new_seed
 from chas_sheets.harvest.prepare import SKORD, member_names, read_wishes
@@ -176,9 +176,10 @@ def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, ru
         return result
     try:
         backend = open_backend(result.target)
-        if backend.exists():
-            tables = read_tables(backend, *MEMBER_TABS)
-        elif isinstance(backend, LocalWorkbook):
+        # A missing local CRM is made from the template; a Google one is read at once (its
+        # answer says if it is missing or unshared): no request to ask first, so a member's
+        # spreadsheet costs read, verify and write, 3 requests.
+        if isinstance(backend, LocalWorkbook) and not backend.exists():
             result.created = True
             if run is not None:
                 backend.create("student")
@@ -186,7 +187,7 @@ def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, ru
             else:
                 tables = _template_tables(result.target)
         else:
-            raise SpreadsheetNotFound(f"{result.target} cannot be opened")
+            tables = read_tables(backend, *MEMBER_TABS)
         changes: ChangeSet = plan_copy(tables, plan.company_leads, plan.log_rows, name, today, member=plan.member)
         result.leads = sum(a.tab == "Leads" for a in changes.appends)
         result.log_rows = sum(a.tab == "Kontaktlogg" for a in changes.appends)
