@@ -75,19 +75,21 @@ def mask_text(value: object) -> str:
     return mask_output(as_text(value))
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Set aside while masking, put back after: colour codes, and escapes in JSON text ('\n' before
+# a number would make it look glued to the letter n).
+_ASIDE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\\+(?:u[0-9a-fA-F]{4}|.)", re.S)  # \\n: a repr, in JSON
 _COLOUR_MARK = "\ue000"  # a private-use character: never typed, never a word character
 
 
 def mask_output(text: str) -> str:
     """`mask_text` for text as it is written out: spaces and line ends stay exactly as given.
 
-    Colour codes (a diff on a terminal) are set aside while masking, so a number coloured
-    word by word is still seen as one number."""
-    if "\x1b" not in text:
+    Colour codes (a diff on a terminal) and JSON escapes (`\n` in --json) are set aside while
+    masking, so a number coloured word by word or following a line break is still seen."""
+    if "\x1b" not in text and "\\" not in text:
         return _mask_plain(text)
-    codes = iter(_ANSI.findall(text))
-    masked = _mask_plain(_ANSI.sub(_COLOUR_MARK, text))
+    codes = iter(_ASIDE.findall(text))
+    masked = _mask_plain(_ASIDE.sub(_COLOUR_MARK, text))
     return re.sub(_COLOUR_MARK, lambda m: next(codes), masked)
 
 

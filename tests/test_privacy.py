@@ -65,3 +65,17 @@ def test_a_number_coloured_word_by_word_is_still_masked():
     masked = mask_output(coloured)
     assert "123" not in masked and masked.count("\x1b[") == 4
     assert masked == f"Ring {red}070{off} {red}***{off} ** 67 nu"
+
+
+def test_json_escapes_do_not_hide_a_number_or_an_address():
+    """In --json a line break is the two characters '\\n': the n must not glue to the number."""
+    import json
+
+    from chas_sheets.privacy import mask_output
+
+    text = json.dumps({"Kommentar": "Ring\n0701234567\tanna@acme.se"}, ensure_ascii=False)
+    masked = mask_output(text)
+    assert json.loads(masked) == {"Kommentar": "Ring\n070*****67\ta***@acme.se"}
+    # a message quoting a cell with repr() holds '\\n' as text, which JSON writes as '\\\\n'
+    quoted = json.dumps({"message": repr("ring\n0700000000")})
+    assert "0700000000" not in mask_output(quoted) and json.loads(mask_output(quoted))

@@ -76,11 +76,12 @@ def test_no_command_prints_a_phone_or_an_address_whole(secrets):
         leads, log = [], []
         for n, ((phone, _), address, phone_column, address_column) in enumerate(secrets):
             row = {"ID": f"L-{n:06d}", "Företag": f"Bolag {n} AB", "Status": "Ny", "Tillagd": dt.date(2027, 3, 1)}
-            row[phone_column] = f"ring {phone}" if phone_column in ("Kommentar", "Status", "Roll") else phone
+            # after a line break too: in --json that is the letter n of '\n' right before the number
+            row[phone_column] = f"ring\n{phone}" if phone_column in ("Kommentar", "Status", "Roll") else phone
             row[address_column] = (row.get(address_column, "") + f" mejla {address}").strip()
             leads.append(row)
             log.append({"Datum": dt.date(2027, 4, 2), "Företag": f"Bolag {n} AB", "Kanal": "Telefon",
-                        "Utfall": "Inget svar", "Anteckning": f"nytt nummer {phone}, {address}"})
+                        "Utfall": "Inget svar", "Anteckning": f"nytt nummer\n{phone}\t{address}"})
         write_rows(crm, "Leads", leads)
         write_rows(crm, "Kontaktlogg", log)
         register = Path(folder) / "register.xlsx"
