@@ -453,3 +453,11 @@ def test_credentials_google_refuses_are_one_line_at_once():
     with pytest.raises(BackendError, match=r"^Google refused the credentials \(invalid_grant: Invalid JWT "):
         RetryingHTTPClient(None, session, retry=fast_retry()).request("get", "https://sheets.googleapis.com/v4/x")
     assert session.calls == 1
+
+
+def test_unshare_takes_one_persons_access_and_a_second_time_changes_nothing(app, crm):
+    crm.share(["anna@skola.se", "bo@skola.se"], notify=False)
+    assert crm.unshare("ANNA@skola.se ") == 1
+    assert crm.unshare("anna@skola.se") == 0
+    emails = {p.get("emailAddress") for p in crm.list_permissions()}
+    assert "bo@skola.se" in emails and "anna@skola.se" not in emails

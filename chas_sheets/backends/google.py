@@ -430,6 +430,33 @@ class GoogleSpreadsheet(Backend):
             invited.append(email)
         return invited
 
+    def unshare(self, email: str) -> int:
+        """Take `email`'s access away (an owner's stays); returns how many permissions went.
+        Repeatable: a permission already gone (a lost answer, a second run) is not an error."""
+        removed = 0
+        for permission in self.list_permissions():
+            if (permission.get("emailAddress") or "").strip().lower() != email.strip().lower() \
+                    or permission.get("role") == "owner":
+                continue
+            try:
+                url = f"{DRIVE_URL}/files/{self.key}/permissions/{permission['id']}"
+                self._client(DRIVE_FILE).request("delete", url, params={"supportsAllDrives": "true"}, repeatable=True)
+            except GoogleApiError as exc:
+                if exc.status != 404:
+                    raise self._failed(exc) from exc
+            removed += 1
+        return removed
+
+    def parent_folder(self) -> str | None:
+        """The Drive folder the spreadsheet lies in (new spreadsheets go beside it), if any."""
+        try:
+            found = self._client(DRIVE_METADATA).get_json(f"{DRIVE_URL}/files/{self.key}",
+                                                          {"fields": "parents", "supportsAllDrives": "true"})
+        except GoogleApiError as exc:
+            raise self._failed(exc) from exc
+        parents = found.get("parents") or []
+        return parents[0] if parents else None
+
     def list_permissions(self) -> list[dict]:
         """Who has access: Drive's Permission resources (type, role, emailAddress, domain)."""
         found: list[dict] = []

@@ -153,25 +153,12 @@ class NewGoogleRegister:
 
 def _drive_parent(register: Backend) -> str | None:
     """The register's Drive folder (new CRMs go beside it)."""
-    from chas_sheets.backends.google_auth import DRIVE_METADATA
-    from chas_sheets.backends.google_http import DRIVE_URL
-
-    found = register._client(DRIVE_METADATA).get_json(  # noqa: SLF001 - no public Drive read of parents yet
-        f"{DRIVE_URL}/files/{register.key}", {"fields": "parents", "supportsAllDrives": "true"})
-    parents = found.get("parents") or []
-    return parents[0] if parents else None
+    return register.parent_folder()
 
 
 def remove_access(sheet: Backend, email: str, read_only: bool) -> None:
     """Take `email`'s access to a Google spreadsheet away, or leave it read-only."""
-    from chas_sheets.backends.google_auth import DRIVE_FILE
-    from chas_sheets.backends.google_http import DRIVE_URL
-
-    for permission in sheet.list_permissions():
-        if email_key(permission.get("emailAddress")) == email_key(email) and permission.get("role") != "owner":
-            sheet._client(DRIVE_FILE).request(  # noqa: SLF001 - no public unshare yet
-                "delete", f"{DRIVE_URL}/files/{sheet.key}/permissions/{permission['id']}",
-                params={"supportsAllDrives": "true"})
+    sheet.unshare(email)
     if read_only:
         sheet.share([email], role="reader", notify=False)
 
