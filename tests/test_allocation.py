@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from chas_sheets.errors import InvalidInput
 from chas_sheets.harvest.lottery import (
     ALGORITHM_VERSION,
+    ALGORITHM_VERSIONS,
     ONE_SENTENCE,
     Wish,
     allocate,
@@ -208,6 +209,16 @@ def rank_key(wanted, company):
     return (wanted[company] is None, wanted[company] or 0)
 
 
+def giver_key(wanted, company):
+    "What a giver gives first: an unranked `x`, then its highest rank number."
+    return (wanted[company] is not None, -(wanted[company] or 0))
+
+
+def protected_pairs(wishes, result):
+    "(member, company): a company the member ranked 1 and won in the draw itself."
+    return {(m, d.company) for d in result.draws.values() for m in d.winners if wishes[m][d.company] == 1}
+
+
 def replay_moves(wishes, result):
     """Check every chain against the state before it, starting from the draw; return how many
     single-step chains had a choice of company and how many chains had several steps."""
@@ -234,8 +245,17 @@ def replay_moves(wishes, result):
                 and any(c in held[g] and len(held[g]) >= target for g in wishes)
             ]
             with_a_choice += len(options) > 1
-            best = min(rank_key(wishes[receiver], c) for c in options)
-            assert rank_key(wishes[receiver], steps[0].company) == best
+            # The giver gives what it ranked lowest (an `x` first); the receiver's ranks break
+            # ties; a rank-1 company the giver won in the draw goes last of all.
+            pairs = [(c, g) for c in options for g in wishes if c in held[g] and len(held[g]) >= target]
+
+            def order(pair, receiver=receiver):
+                company, giver = pair
+                return ((giver, company) in protected_pairs(wishes, result),
+                        giver_key(wishes[giver], company), rank_key(wishes[receiver], company))
+
+            best = min(order(pair) for pair in pairs)
+            assert order((steps[0].company, steps[0].from_member)) == best
         long_chains += len(steps) > 1
         for move in steps:
             assert move.company in held[move.from_member]
@@ -249,7 +269,7 @@ def replay_moves(wishes, result):
     return with_a_choice, long_chains
 
 
-def test_evening_moves_give_the_receiver_what_it_ranked_highest_and_are_logged():
+def test_evening_moves_give_what_the_giver_ranked_lowest_and_are_logged():
     members = SEVEN[:6]
     wishes = {}
     for shift, member in enumerate(members):  # each member ranks the companies differently
@@ -398,3 +418,123 @@ def test_random_wishes_keep_every_rule(wishes, seed, cap):
     assert result.fairness_report().ok
     replay_moves(wishes, result)
     assert allocate(reordered(wishes), seed=seed, cap=cap) == result
+
+
+# --- ranks count for the giver too (version 2) ----------------------------------------------
+
+
+def unprotected_chain_exists(wishes, held, protected, contested):
+    """Independent of the module: could any member receive along a chain that moves no
+    protected company, ending at a member with 2+ more companies than that receiver?"""
+    for receiver in wishes:
+        target = len(held[receiver]) + 2
+        reached, frontier = {receiver}, [receiver]
+        while frontier:
+            taker = frontier.pop()
+            for company in contested & wishes[taker].keys() - held[taker]:
+                for giver in wishes:
+                    if giver in reached or company not in held[giver] or (giver, company) in protected:
+                        continue
+                    if len(held[giver]) >= target:
+                        return True
+                    reached.add(giver)
+                    frontier.append(giver)
+    return False
+
+
+def protected_moves_were_needed(wishes, result):
+    """Replay the chains; at every chain that moves a protected company, no chain without one
+    may have existed. Returns how many chains moved a protected company."""
+    protected = protected_pairs(wishes, result)
+    contested = set(result.draws)
+    held = {m: {c for c in wanted if c not in contested} for m, wanted in wishes.items()}
+    for draw in result.draws.values():
+        for member in draw.winners:
+            held[member].add(draw.company)
+    needed = 0
+    for chain in sorted({move.chain for move in result.moves}):
+        steps = [move for move in result.moves if move.chain == chain]
+        if any((m.from_member, m.company) in protected for m in steps):
+            assert not unprotected_chain_exists(wishes, held, protected, contested), steps
+            (move,) = steps  # a direct move, and only because EF1 needs it
+            assert len(held[move.from_member] & wishes[move.to_member].keys()) >= len(held[move.to_member]) + 2
+            assert "inget annat kunde flyttas" in move.why
+            needed += 1
+        for move in steps:
+            held[move.from_member].remove(move.company)
+            held[move.to_member].add(move.company)
+    return needed
+
+
+@settings(max_examples=200, deadline=None)
+@given(wishes=WISHES, seed=st.text(min_size=1, max_size=8), cap=st.integers(1, 4))
+def test_a_first_ranked_company_won_in_the_draw_moves_only_when_nothing_else_evens_out(wishes, seed, cap):
+    result = allocate(wishes, seed=seed, cap=cap)
+    protected_moves_were_needed(wishes, result)
+    assert_ef1(wishes, result.bundles)
+    assert result.fairness_report().ok  # the cap and only-wanters too
+
+
+def test_a_member_who_ranks_a_contested_company_first_keeps_it_when_others_can_give():
+    # Anna ranks Spotify first and holds three companies nobody else wants; Bo and Cy marked
+    # Spotify `x` and hold two each; Di and Ek want only Spotify. Cap 3.
+    wishes = {
+        "Anna": {"Spotify": 1, "U1": 2, "U2": 3, "U3": 4},
+        "Bo": {"Spotify": None, "U4": 1, "U5": 2},
+        "Cy": {"Spotify": None, "U6": 1, "U7": 2},
+        "Di": {"Spotify": 1},
+        "Ek": {"Spotify": 1},
+    }
+    won = lost = lost_before = 0
+    for n in range(300):
+        now, before = allocate(wishes, f"seed {n}"), allocate(wishes, f"seed {n}", version=1)
+        assert now.draws == before.draws or now.draws["Spotify"].winners == before.draws["Spotify"].winners
+        if "Anna" not in now.draws["Spotify"].winners:
+            continue
+        won += 1
+        lost += "Spotify" not in now.bundles["Anna"]
+        lost_before += "Spotify" not in before.bundles["Anna"]
+        assert protected_moves_were_needed(wishes, now) == ("Spotify" not in now.bundles["Anna"])
+        assert now.fairness_report().ok and before.fairness_report().ok
+    assert won > 100
+    assert lost_before == won  # version 1: the richest gave, every time
+    assert lost < won / 2  # now only when Bo and Cy could not give (they lost the draw)
+    assert before.algorithm_version != now.algorithm_version
+
+
+def test_an_unknown_algorithm_version_is_a_clear_error():
+    with pytest.raises(InvalidInput, match="algoritmversion"):
+        allocate({"A": {"X": 1}}, "seed", version=7)
+
+
+def test_a_first_choice_still_moves_when_fairness_needs_it():
+    # Anna ranks both hot companies first (a tie) and wins both draws; Bo wanted both and has
+    # nothing: without a move he would want two of hers and hold none (EF1 broken).
+    wishes = {"Anna": {"H1": 1, "H2": 1}, "Bo": {"H1": None, "H2": None}}
+    for n in range(100):
+        result = allocate(wishes, f"seed {n}", cap=1)
+        if all(result.draws[c].winners == ("Anna",) for c in ("H1", "H2")):
+            break
+    else:
+        pytest.fail("no seed gave Anna both")
+    assert protected_moves_were_needed(wishes, result) == 1
+    assert sorted(len(b) for b in result.bundles.values()) == [1, 1]
+    assert_ef1(wishes, result.bundles)
+
+
+def test_a_split_logged_under_version_1_is_completed_with_version_1():
+    from chas_sheets.harvest.split import AUDIT_COLUMN, CURRENT_VERSION, logged_version
+    from chas_sheets.sheet.tables import RawWorkbook, load_tables
+
+    headers = ["Körning", "Tid", "Kommando", "Flik", "Rad-ID", "Kolumn", "Före", "Efter"]
+
+    def note(run, text):
+        return [run, "2027-04-03 10:00:00", "harvest", "Skörd", "", AUDIT_COLUMN, "", text]
+
+    wishes = {"Anna": {"Spotify": 1}, "Bo": {"Spotify": None}}
+    grid = [headers, note("R1", f"algoritm: {ALGORITHM_VERSIONS[1]}"), note("R1", f"åtagande: {commitment(wishes)}"),
+            note("R1", "frö: lotto"), note("R1", "önskningar: {}")]
+    tables = load_tables(RawWorkbook(["Ändringslogg"], {"Ändringslogg": grid}, "group.xlsx"), ["Ändringslogg"])
+    assert logged_version(tables, commitment(wishes), "lotto") == 1
+    assert logged_version(tables, commitment(wishes), "another seed") == CURRENT_VERSION == 2
+    assert logged_version(tables, commitment({"Anna": {}}), "lotto") == CURRENT_VERSION

@@ -30,7 +30,11 @@ from typing import Iterable, Mapping
 from chas_sheets.errors import InvalidInput
 from chas_sheets.sheet.values import is_blank
 
-ALGORITHM_VERSION = "dra-och-jämna-ut/1 (draw, then even out; SHA-256 lottery)"
+ALGORITHM_VERSIONS = {
+    1: "dra-och-jämna-ut/1 (draw, then even out; SHA-256 lottery)",
+    2: "dra-och-jämna-ut/2 (draw, then even out giving what the giver ranked lowest; SHA-256 lottery)",
+}
+ALGORITHM_VERSION = ALGORITHM_VERSIONS[2]
 
 DEFAULT_CAP = 3
 
@@ -38,12 +42,16 @@ ONE_SENTENCE = {
     "sv": (
         "Företag som tre eller färre har önskat går till alla som önskat dem; om resten dras "
         "lott offentligt; sedan, om någon har två eller fler företag mer än du och har ett som "
-        "du önskat, flyttas det till dig."
+        "du önskat, flyttas det till dig: det hen rangordnat lägst först, och ett företag hen satt "
+        "som etta och vann i lottningen bara om inget annat kan flyttas och du annars fick två "
+        "eller fler färre av dina önskade än hen har."
     ),
     "en": (
         "Companies with three or fewer requests go to everyone who asked; for the rest lots "
         "are drawn in public; then, if someone holds two or more companies more than you and "
-        "has one you asked for, it moves to you."
+        "has one you asked for, it moves to you: the one they ranked lowest first, and a "
+        "company they ranked first and won in the draw only when nothing else can move and you "
+        "would otherwise have two or more fewer of your wishes than they hold."
     ),
 }
 
@@ -249,7 +257,7 @@ class Allocation:
         return fairness_report(self.wishes, self.bundles, self.cap)
 
 
-def allocate(wishes: Wishes, seed: str, cap: int = DEFAULT_CAP) -> Allocation:
+def allocate(wishes: Wishes, seed: str, cap: int = DEFAULT_CAP, *, version: int = 2) -> Allocation:
     """Split the companies: all who asked where at most `cap` did; else draw, then even out.
 
     1. Draw: each contested company ranks its applicants by `lottery_order`; the first `cap` win.
@@ -257,6 +265,12 @@ def allocate(wishes: Wishes, seed: str, cap: int = DEFAULT_CAP) -> Allocation:
        for whom a chain i <- k1 <- ... <- j exists, in which each member takes from the next a
        contested company it asked for and lacks, ending at a member j holding at least
        |A_i| + 2; apply the shortest such chain and log its moves. Stop when no member has one.
+       Ranks count on both sides (version 2): a giver gives the company it ranked lowest first
+       (an unranked `x` before any ranked one), the taker's own ranks break ties; and a company
+       the giver ranked 1 and won in the draw is given only when no chain without such a move
+       exists for any member and keeping it would break EF1 (a direct move from a member of
+       whose companies the receiver wanted 2+ more than it holds). Version 1
+       (the taker's ranks only, no protection) is kept to re-check splits logged under it.
 
     Why it is right (research section 4):
     - Cap and wanting: a move hands a company from a holder to a member who wanted and lacked
@@ -276,6 +290,8 @@ def allocate(wishes: Wishes, seed: str, cap: int = DEFAULT_CAP) -> Allocation:
     normal = _validated(wishes)
     if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
         raise InvalidInput(f"taket måste vara ett heltal större än 0, inte {cap!r}")
+    if version not in ALGORITHM_VERSIONS:
+        raise InvalidInput(f"algoritmversion {version!r} finns inte (finns: {sorted(ALGORITHM_VERSIONS)})")
     if not isinstance(seed, str) or not seed:
         raise InvalidInput("fröet (seed) får inte vara tomt")
 
@@ -296,7 +312,9 @@ def allocate(wishes: Wishes, seed: str, cap: int = DEFAULT_CAP) -> Allocation:
         for member in chosen:
             bundles[member].add(company)
 
-    moves = _even_out(normal, bundles, set(ranked), seed)
+    protected = {(member, company) for company, won in winners.items() for member in won
+                 if version >= 2 and normal[member][company] == 1}
+    moves = _even_out(normal, bundles, set(ranked), seed, protected, giver_ranks=version >= 2)
 
     draws = {
         company: Draw(
@@ -318,6 +336,7 @@ def allocate(wishes: Wishes, seed: str, cap: int = DEFAULT_CAP) -> Allocation:
         },
         draws=draws,
         moves=tuple(moves),
+        algorithm_version=ALGORITHM_VERSIONS[version],
     )
 
 
@@ -326,8 +345,16 @@ def _even_out(
     bundles: dict[str, set[str]],
     contested: set[str],
     seed: str,
+    protected: set[tuple[str, str]] = frozenset(),
+    giver_ranks: bool = True,
 ) -> list[Move]:
-    "The evening step, in place on `bundles`; returns the moves in the order applied."
+    """The evening step, in place on `bundles`; returns the moves in the order applied.
+
+    `protected` holds (member, company) pairs moved only when no other chain exists and EF1
+    needs the move: a company the member ranked first and won in the draw. Why both rules: without them the
+    richest holder gives first whatever it ranked, so a member who held uncontested companies
+    lost the contested one it ranked first in every seed, and the draw it won counted for
+    nothing."""
     priority = {m: n for n, m in enumerate(lottery_order(seed, _EVENING_DRAW_KEY, wishes))}
     preference = {member: _preference_key(wishes, member, seed) for member in wishes}
     holders: dict[str, set[str]] = {company: set() for company in contested}
@@ -338,11 +365,17 @@ def _even_out(
     def richest_first(member: str) -> tuple[int, int]:
         return (-len(bundles[member]), priority[member])
 
-    def chain_from(receiver: str) -> list[tuple[str, str, str]] | None:
+    def gives_first(giver: str, company: str) -> tuple[bool, int]:
+        "What the giver ranked lowest first: an unranked `x`, then rank 5 before rank 2."
+        rank = wishes[giver][company]
+        return (rank is not None, -(rank or 0)) if giver_ranks else (False, 0)
+
+    def chain_from(receiver: str, allow_protected: bool) -> list[tuple[str, str, str]] | None:
         """Breadth-first: the shortest chain to a member with |A_i| + 2 companies or more.
 
-        Each member tries the companies it wants most first and, for one company, takes it
-        from the holder with the most companies first; returns [(giver, taker, company), ...].
+        Each taker considers every (company, holder) it could take, in the order: what the
+        holder ranked lowest, then what the taker wants most, then the holder with the most
+        companies; returns [(giver, taker, company), ...].
         """
         target = len(bundles[receiver]) + 2
         came_from: dict[str, tuple[str, str]] = {}  # giver -> (taker, company)
@@ -351,28 +384,43 @@ def _even_out(
         while queue:
             taker = queue.popleft()
             lacking = (wishes[taker].keys() & contested) - bundles[taker]
-            for company in sorted(lacking, key=preference[taker]):
-                for giver in sorted(holders[company] - seen, key=richest_first):
-                    seen.add(giver)
-                    came_from[giver] = (taker, company)
-                    if len(bundles[giver]) >= target:
-                        steps = []
-                        while giver != receiver:
-                            taker_of, company_of = came_from[giver]
-                            steps.append((giver, taker_of, company_of))
-                            giver = taker_of
-                        return steps
-                    queue.append(giver)
+            options = [(company, giver) for company in lacking for giver in holders[company]
+                       if allow_protected or (giver, company) not in protected]
+            options.sort(key=lambda o: (gives_first(o[1], o[0]), preference[taker](o[0]), richest_first(o[1])))
+            for company, giver in options:
+                if giver in seen:
+                    continue
+                seen.add(giver)
+                came_from[giver] = (taker, company)
+                if len(bundles[giver]) >= target:
+                    steps = []
+                    while giver != receiver:
+                        taker_of, company_of = came_from[giver]
+                        steps.append((giver, taker_of, company_of))
+                        giver = taker_of
+                    return steps
+                queue.append(giver)
+        return None
+
+    def envy_step(receiver: str) -> list[tuple[str, str, str]] | None:
+        """When no chain spares protected companies: a direct move from a member of whose
+        companies the receiver wanted 2+ more than it holds (EF1 broken without it), giving
+        what that member ranked lowest, a protected company only if it has nothing else."""
+        own = len(bundles[receiver])
+        for giver in sorted(wishes, key=richest_first):
+            if giver == receiver or len(bundles[giver] & wishes[receiver].keys()) < own + 2:
+                continue
+            lacking = (bundles[giver] & contested & wishes[receiver].keys()) - bundles[receiver]
+            company = min(lacking, key=lambda c: ((giver, c) in protected, gives_first(giver, c),
+                                                  preference[receiver](c)))
+            return [(giver, receiver, company)]
         return None
 
     moves: list[Move] = []
     while True:
         order = sorted(wishes, key=lambda m: (len(bundles[m]), priority[m]))
-        for receiver in order:
-            steps = chain_from(receiver)
-            if steps:
-                break
-        else:
+        steps, receiver = _first_chain(order, chain_from, envy_step if protected else None)
+        if not steps:
             return moves
         chain = len({move.chain for move in moves}) + 1
         first_giver = steps[0][0]
@@ -388,7 +436,24 @@ def _even_out(
             bundles[taker].add(company)
             holders[company].discard(giver)
             holders[company].add(taker)
-            moves.append(Move(chain, giver, taker, company, why))
+            because = why + (f"; {giver}s etta från lottningen: inget annat kunde flyttas och utan den var det orättvist"
+                             if (giver, company) in protected else "")
+            moves.append(Move(chain, giver, taker, company, because))
+
+
+def _first_chain(order, chain_from, envy_step) -> tuple[list | None, str | None]:
+    """The first receiver's chain; when companies are protected, first every chain that
+    spares them, then (second pass) only a direct move that EF1 needs."""
+    for receiver in order:
+        steps = chain_from(receiver, envy_step is None)
+        if steps:
+            return steps, receiver
+    if envy_step is not None:
+        for receiver in order:
+            steps = envy_step(receiver)
+            if steps:
+                return steps, receiver
+    return None, None
 
 
 def _preference_key(wishes: Mapping[str, Mapping[str, Rank]], member: str, seed: str):

@@ -19,13 +19,23 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from chas_sheets.errors import MissingTab
-from chas_sheets.harvest.lottery import ALGORITHM_VERSION, ONE_SENTENCE, Allocation, allocate, canonical_wishes
+from chas_sheets.harvest.lottery import (
+    ALGORITHM_VERSION,
+    ALGORITHM_VERSIONS,
+    ONE_SENTENCE,
+    Allocation,
+    allocate,
+    canonical_wishes,
+    commitment,
+)
 from chas_sheets.harvest.prepare import ASSIGNED, COMPANY, SKORD, group_companies, member_names, read_wishes, skord_keys
 from chas_sheets.sheet.changelog import HARVEST_AUDIT, LOG_TAB, RUN_IN
 from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import Tables
 from chas_sheets.sheet.values import as_text
+
+CURRENT_VERSION = max(ALGORITHM_VERSIONS)
 
 AUDIT_COLUMN = HARVEST_AUDIT
 _SEED, _COMMITMENT, _WISHES = "frö", "åtagande", "önskningar"
@@ -111,6 +121,21 @@ def previous_splits(tables: Tables) -> dict[str, tuple[str, str]]:
     return {note[_COMMITMENT]: (note[_SEED], run) for run, note in notes.items() if _COMMITMENT in note and _SEED in note}
 
 
+def logged_version(group_tables: Tables, wishes_commitment: str, seed: str) -> int:
+    """The algorithm version of the split already logged for these wishes and seed: a re-run
+    that completes a split made before an upgrade gives every member the same companies."""
+    log = group_tables.get(LOG_TAB)
+    previous = previous_splits(group_tables).get(wishes_commitment)
+    if log is None or not previous or previous[0] != seed:
+        return CURRENT_VERSION
+    for row_id in log.df.index:
+        if log.text(row_id, "Körning") == previous[1] and log.text(row_id, "Kolumn") == AUDIT_COLUMN:
+            match = _NOTE.match(log.text(row_id, "Efter"))
+            if match and match["what"] == "algoritm":
+                return next((n for n, name in ALGORITHM_VERSIONS.items() if name == match["value"]), CURRENT_VERSION)
+    return CURRENT_VERSION
+
+
 def _note(row_id: str, what: str, value: str) -> RowAppend:
     return RowAppend(LOG_TAB, {"Flik": SKORD, "Rad-ID": row_id, "Kolumn": AUDIT_COLUMN, "Efter": f"{what}: {value}"},
                      "harvest audit")
@@ -147,7 +172,7 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date,
         raise MissingTab(f"{group_tables.source} has no tab '{SKORD}': run `chas-sheets harvest --prepare` first")
     members = member_names(group_tables)
     wishes = read_wishes(skord, members)
-    allocation = allocate(wishes, seed)
+    allocation = allocate(wishes, seed, version=logged_version(group_tables, commitment(wishes), seed))
     keys = skord_keys(skord)
     names = {key: skord.text(key, COMPANY) for key in keys}
     report = SplitReport(group_tables.source, allocation, names, members)
