@@ -376,3 +376,60 @@ def test_random_marks_never_more_than_three_only_those_who_asked_all_when_three_
             assert holders == asked
     assert report.allocation.fairness_report().ef1
     assert {p.member: set(p.companies) for p in plans} == {m: {c for c, h in assigned.items() if m in h} for m in people}
+
+
+# --- a Skörd typed by hand (the sheet contract: Företag and one column per member, no key) ------
+
+
+def hand_typed_skord(path, header, rows_):
+    wb = openpyxl.load_workbook(path)
+    if "Skörd" in wb.sheetnames:
+        del wb["Skörd"]
+    ws = wb.create_sheet("Skörd")
+    for row in [header, *rows_]:
+        ws.append(row)
+    wb.save(path)
+
+
+def test_a_skord_typed_by_hand_is_matched_to_leads_by_company_and_split(group, tmp_path):
+    people = SEVEN[:4]
+    path = group(people=members(people))
+    # Spelt as people type: another case, a legal form, and one company with no lead at all.
+    hand_typed_skord(path, ["Företag", *people], [
+        ["VOLVO CARS AB", "x", "x", "x", "x"],
+        ["ericsson", "1", None, "x", None],
+        ["Spotify", None, "x", None, "1"],
+        ["Nokia", "x", "x", None, None],
+    ])
+    result = run("harvest", path, "--seed", "handskrivet", "--apply")
+    assert result.exit_code == 0, result.output
+    assert "Skörd row 5 (Nokia): no lead of this company in Leads" in result.output
+    skord = rows(path, "Skörd")
+    assigned = {r["Företag"]: r.get("Tilldelad") for r in skord}
+    assert assigned["VOLVO CARS AB"].split(", ") and len(assigned["VOLVO CARS AB"].split(", ")) == 3  # 4 wanted: drawn
+    assert sorted(assigned["ericsson"].split(", ")) == ["Alva Ek", "Cecilia Lund"]
+    assert assigned["Nokia"] is None
+    keys = {r["Företag"]: r["Företagsnyckel"] for r in skord}
+    assert keys["Nokia"] is None and all(keys[c] for c in ("VOLVO CARS AB", "ericsson", "Spotify"))
+    alva = rows(tmp_path / "studerande" / "alva.xlsx", "Leads")
+    assert {"Ericsson"} <= {r["Företag"] for r in alva}  # copied from Leads, as spelt there
+    # A second run finds the rows by the keys the first one wrote: nothing new.
+    again = run("harvest", path, "--apply")
+    assert again.exit_code == 0 and "redan loggade" in again.output
+
+
+def test_a_company_typed_twice_by_hand_is_one_clear_error(group):
+    path = group(people=members(SEVEN[:2]))
+    hand_typed_skord(path, ["Företag", *SEVEN[:2]], [["Volvo Cars", "x", None], ["volvo cars ab", None, "x"]])
+    result = run("harvest", path, "--seed", "s")
+    assert result.exit_code == 1
+    assert "rows 2 and 3 are both" in result.output and "Traceback" not in result.output
+
+
+def test_prepare_adds_no_second_row_for_a_company_typed_by_hand(group):
+    path = group(people=members(SEVEN[:2]))
+    hand_typed_skord(path, ["Företag", *SEVEN[:2]], [["Volvo Cars AB", "x", None]])
+    assert run("harvest", path, "--prepare", "--apply").exit_code == 0
+    companies = [r["Företag"] for r in rows(path, "Skörd")]
+    assert companies.count("Volvo Cars AB") == 1 and "Volvo Cars" not in companies
+    assert sorted(companies) == sorted(["Volvo Cars AB", *HOT_SIX[1:]])

@@ -224,16 +224,21 @@ def plan_prepare(group_tables: Tables, today: dt.date) -> tuple[ChangeSet, Prepa
     skord = group_tables.get(SKORD)
 
     existing: dict[str, Company | None] = {}  # Skörd key -> company
+    typed_by_hand: set[str] = set()  # companies on rows without a key (the split keys them)
     if skord is not None:
         for key in skord.df.index:
-            if not skord.text(key, KEY):
+            if not skord.text(key, KEY) or key in skord.unkeyed_cells:
                 if not skord.text(key, COMPANY):
                     continue
-                report.warnings.append(f"Skörd row {skord.sheet_rows[key]} ({skord.text(key, COMPANY)}) has no "
-                                       f"{KEY}: it was not made by --prepare; its marks are not read by the split")
+                company = companies.find("", skord.text(key, COMPANY))
+                if company is None:
+                    report.warnings.append(f"Skörd row {skord.sheet_rows[key]} ({skord.text(key, COMPANY)}): no "
+                                           "lead of this company in Leads; its marks are left out of the split")
+                else:  # typed by hand: the split reads it by the company's identity
+                    typed_by_hand.add(company.key)
                 continue
             existing[key] = companies.find(key, skord.text(key, COMPANY))
-    covered = {company.key for company in existing.values() if company is not None}
+    covered = {company.key for company in existing.values() if company is not None} | typed_by_hand
     new = sorted((c for c in companies.warm if c.key not in covered), key=lambda c: (fold(c.name), c.key))
     for company in new:
         if company.key in existing:  # the key is taken by a row that now means another company
@@ -290,7 +295,7 @@ def plan_prepare(group_tables: Tables, today: dt.date) -> tuple[ChangeSet, Prepa
 
 def skord_keys(skord: Table) -> list[str]:
     """The row keys of `Skörd` rows made by --prepare; a key on two rows is an error."""
-    keys = [key for key in skord.df.index if skord.text(key, KEY)]
+    keys = [key for key in skord.df.index if skord.text(key, KEY) and key not in skord.unkeyed_cells]
     doubles = sorted({key for key in keys if keys.count(key) > 1})
     if doubles:
         raise InvalidInput(f"tab '{skord.title}': {KEY} {doubles[0]!r} stands on more than one row; "
@@ -298,11 +303,50 @@ def skord_keys(skord: Table) -> list[str]:
     return keys
 
 
-def read_wishes(skord_table: Table, members: Iterable[str]) -> Wishes:
-    """{member: {Företagsnyckel: rank or None}} from the marks, every member included.
+@dataclass
+class SkordRows:
+    """Which company each `Skörd` row means: a row made by --prepare by its `Företagsnyckel`;
+    a row typed by hand (the sheet contract's `Företag` and one column per member, no key) by
+    the company's identity in `Leads`, as --prepare finds it. `new_keys` are the hand rows'
+    keys the split writes into `Företagsnyckel`; `unknown` the hand rows naming a company
+    with no lead at all (their marks cannot be split: nothing to copy)."""
 
-    Errors name tab, row and column: a cell that is not `x`, a rank or blank; a column that
-    matches no member but holds marks; marks on a row without a `Företagsnyckel`.
+    keys: dict[str, str]  # row key -> the company key the wishes use
+    new_keys: dict[str, str] = field(default_factory=dict)  # hand row key -> its new company key
+    unknown: list[str] = field(default_factory=list)  # what to tell people, row by row
+
+
+def skord_rows(skord: Table, companies: GroupCompanies) -> SkordRows:
+    """Every `Skörd` row's company (class doc); a company on two rows is an error naming both."""
+    prepared = set(skord_keys(skord))
+    found = SkordRows({key: key for key in prepared})
+    where: dict[str, int] = {}
+    for key in skord.df.index:
+        name = skord.text(key, COMPANY)
+        if key in prepared or not name:
+            if key in prepared:
+                company = companies.find(key, name)
+                where[company.key if company else key] = skord.sheet_rows[key]
+            continue
+        company = companies.find("", name)
+        if company is None:
+            found.unknown.append(f"Skörd row {skord.sheet_rows[key]} ({name}): no lead of this company in Leads; "
+                                 "its marks are left out of the split (add its leads, or remove the row)")
+            continue
+        if company.key in where:
+            raise InvalidInput(f"tab '{skord.title}' rows {where[company.key]} and {skord.sheet_rows[key]} are both "
+                               f"{company.name}; move the marks to one of them and delete the other")
+        where[company.key] = skord.sheet_rows[key]
+        found.keys[key] = found.new_keys[key] = company.key
+    return found
+
+
+def read_wishes(skord_table: Table, members: Iterable[str], rows: SkordRows | None = None) -> Wishes:
+    """{member: {company key: rank or None}} from the marks, every member included.
+
+    `rows` says which company each row means (`skord_rows`); without it only rows made by
+    --prepare count. Errors name tab, row and column: a cell that is not `x`, a rank or blank;
+    a column that matches no member but holds marks; marks on a row that names no company.
     """
     skord, members = skord_table, list(members)
     matched, unmatched = member_columns(skord, members)
@@ -317,7 +361,8 @@ def read_wishes(skord_table: Table, members: Iterable[str]) -> Wishes:
             if marked:
                 raise InvalidInput(f"{where(key, label)}: the column matches no member in Medlemmar "
                                    f"({', '.join(members)}); write the name as it stands there")
-    keys = set(skord_keys(skord))
+    keys = rows.keys if rows is not None else {key: key for key in skord_keys(skord)}
+    left_out = set() if rows is None else {k for k in skord.df.index if k not in keys and skord.text(k, COMPANY)}
     wishes: dict[str, dict] = {member: {} for member in members}
     for key in skord.df.index:
         for label, member in matched.items():
@@ -325,10 +370,10 @@ def read_wishes(skord_table: Table, members: Iterable[str]) -> Wishes:
                 wish = parse_wish(skord.df.at[key, label])
             except InvalidInput as exc:
                 raise InvalidInput(f"{where(key, label)}: {exc}") from None
-            if wish is None:
+            if wish is None or key in left_out:  # left out: reported by skord_rows
                 continue
             if key not in keys:
-                raise InvalidInput(f"{where(key, label)}: the row has no {KEY} (it was not made by "
-                                   "harvest --prepare); add the company's leads to Leads and prepare again")
-            wishes[member][key] = wish.rank
+                raise InvalidInput(f"{where(key, label)}: the row names no company; write the company in "
+                                   f"'{COMPANY}' or remove the marks")
+            wishes[member][keys[key]] = wish.rank
     return wishes

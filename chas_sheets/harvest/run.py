@@ -24,7 +24,7 @@ from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.errors import ChasSheetsError, InvalidInput
 from chas_sheets.harvest.copy_leads import plan_copy
 from chas_sheets.harvest.lottery import commitment, new_seed
-from chas_sheets.harvest.prepare import SKORD, member_names, read_wishes
+from chas_sheets.harvest.prepare import SKORD, group_companies, member_names, read_wishes, skord_rows
 from chas_sheets.harvest.split import CopyPlan, SplitReport, plan_split, previous_splits
 from chas_sheets.runner import read_tables, summary_line
 from chas_sheets.sheet.changelog import LOG_TAB
@@ -136,10 +136,13 @@ def link_problem(group: Backend, reference: str) -> str | None:
     return not_openable(group.resolve_relative(reference))
 
 
-def choose_seed(tables: Tables, given: str | None, apply: bool) -> tuple[str, str]:
+def choose_seed(tables: Tables, given: str | None, apply: bool, today: dt.date) -> tuple[str, str]:
     """The seed and where it came from. Without --seed, a split already logged for the same
     wishes keeps its seed (so a re-run completes it); else a new one is drawn."""
-    wishes = read_wishes(tables[SKORD], member_names(tables)) if SKORD in tables else {}
+    wishes = {}
+    if SKORD in tables:
+        rows = skord_rows(tables[SKORD], group_companies(tables, today))
+        wishes = read_wishes(tables[SKORD], member_names(tables), rows)
     previous = previous_splits(tables).get(commitment(wishes)) if wishes else None
     if given is not None:
         if apply and previous and previous[0] != given:
@@ -204,7 +207,7 @@ def run_split(group: Backend, seed: str | None, today: dt.date, apply: bool,
               open_backend: Callable[[str], Backend]) -> HarvestRun:
     """Read the group CRM once, split, write it once, then each member's CRM once."""
     tables, name = read_group(group)
-    seed, source = choose_seed(tables, seed, apply)
+    seed, source = choose_seed(tables, seed, apply, today)
     changes, plans, report = plan_split(tables, seed, today, lambda ref: link_problem(group, ref) is None)
     run = RunInfo.new(COMMAND) if apply else None
     result = HarvestRun(report, source, apply, run)

@@ -28,9 +28,17 @@ from chas_sheets.harvest.lottery import (
     canonical_wishes,
     commitment,
 )
-from chas_sheets.harvest.prepare import ASSIGNED, COMPANY, SKORD, group_companies, member_names, read_wishes, skord_keys
+from chas_sheets.harvest.prepare import (
+    ASSIGNED,
+    COMPANY,
+    SKORD,
+    group_companies,
+    member_names,
+    read_wishes,
+    skord_rows,
+)
 from chas_sheets.sheet.changelog import HARVEST_AUDIT, LOG_TAB, RUN_IN
-from chas_sheets.sheet.changes import ChangeSet, RowAppend
+from chas_sheets.sheet.changes import ChangeSet, IdAssignment, RowAppend
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import Tables
 from chas_sheets.sheet.values import as_text
@@ -171,20 +179,24 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date,
     if skord is None:
         raise MissingTab(f"{group_tables.source} has no tab '{SKORD}': run `chas-sheets harvest --prepare` first")
     members = member_names(group_tables)
-    wishes = read_wishes(skord, members)
+    companies = group_companies(group_tables, today)
+    rows = skord_rows(skord, companies)
+    wishes = read_wishes(skord, members, rows)
     allocation = allocate(wishes, seed, version=logged_version(group_tables, commitment(wishes), seed))
-    keys = skord_keys(skord)
-    names = {key: skord.text(key, COMPANY) for key in keys}
+    keys = list(rows.keys.values())
+    names = {company_key: skord.text(row, COMPANY) for row, company_key in rows.keys.items()}
     report = SplitReport(group_tables.source, allocation, names, members)
+    report.warnings += rows.unknown
 
     changes = group_tables.id_changes()
+    for row, company_key in rows.new_keys.items():  # a row typed by hand gets its company's key
+        changes.ids.append(IdAssignment(SKORD, skord.sheet_rows[row], skord.unkeyed_cells[row], None, company_key))
     holders = allocation.holders
-    for key in keys:
+    for row, key in rows.keys.items():
         new = ", ".join(holders.get(key, ())) or None
-        old = skord.df.at[key, ASSIGNED] if skord.has(ASSIGNED) else None
+        old = skord.df.at[row, ASSIGNED] if skord.has(ASSIGNED) else None
         if as_text(old) != as_text(new):
             changes.set_cell(SKORD, key, ASSIGNED, old, new, "harvest split")
-    companies = group_companies(group_tables, today)
     leads, log = group_tables["Leads"], group_tables.get("Kontaktlogg")
     lead_columns = [c for c in contract().tab("Leads").headers if leads.has(c)]
     log_columns = [c for c in contract().tab("Kontaktlogg").headers if log is not None and log.has(c)]

@@ -40,6 +40,9 @@ class Table:
     df: pd.DataFrame  # index: row key (ID); columns: canonical names, unknown headers as typed
     sheet_rows: dict[str, int]  # row key -> 1-based sheet row at read time
     id_assignments: list[IdAssignment] = field(default_factory=list)
+    # Rows of a tab keyed by a tool-written key (Skörd) that have none yet: their cells as read
+    # (`row_texts`), so a plan can give them a key the way a new ID is given.
+    unkeyed_cells: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -119,6 +122,7 @@ def load_table(
     df = pd.DataFrame(records, columns=labels, dtype=object)
 
     assignments: list[IdAssignment] = []
+    unkeyed: dict[str, tuple[str, ...]] = {}
     if key is None:
         keys = [f"r{r}" for r in rows]
     else:
@@ -132,6 +136,8 @@ def load_table(
                 keys.append(current)
             elif key != "ID":  # Skörd: keyed by a tool-written company key; a copied key goes by row
                 keys.append(current if current and current not in seen else f"r{rows[i]}")
+                if not current:
+                    unkeyed[keys[-1]] = row_texts(grid[rows[i] - 1], key_index)
             else:
                 new = make()
                 cells = grid[rows[i] - 1]
@@ -143,7 +149,7 @@ def load_table(
         elif key == "ID":
             df.insert(0, key, keys)
     df.index = pd.Index(keys, dtype=object, name="row_id")
-    return Table(spec, title, header, df, dict(zip(keys, rows)), assignments)
+    return Table(spec, title, header, df, dict(zip(keys, rows)), assignments, unkeyed)
 
 
 @dataclass

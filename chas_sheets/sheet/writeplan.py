@@ -288,7 +288,7 @@ def _resolve_ids(items: list[IdAssignment], state, plan: WritePlan, log, skip) -
             dropped.add(item.new)
         else:
             row = found[index]
-            st.writes.cells[(row, st.column("ID"))] = item.new
+            st.writes.cells[(row, st.column(st.spec.key_column if st.spec and st.spec.key_column else "ID"))] = item.new
             st.rows_by_key[item.new] = row
             plan.applied.append(item)
             log.append(_log_row(plan.run, item.tab, item.new, NEW_ID, item.old, item.new))
