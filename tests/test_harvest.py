@@ -433,3 +433,16 @@ def test_prepare_adds_no_second_row_for_a_company_typed_by_hand(group):
     companies = [r["Företag"] for r in rows(path, "Skörd")]
     assert companies.count("Volvo Cars AB") == 1 and "Volvo Cars" not in companies
     assert sorted(companies) == sorted(["Volvo Cars AB", *HOT_SIX[1:]])
+
+
+def test_the_split_lists_warm_companies_nobody_marked_and_the_cold_research(group):
+    leads = hot_leads(HOT_SIX[:3]) + [{"Företag": "Kallbolaget AB", "Kontaktperson": "Eva Kall"}]
+    path = prepared(group, {SEVEN[0]: {"Volvo Cars": "x"}, SEVEN[1]: {"Ericsson": 1}},
+                    leads=leads, people=members(SEVEN[:2]))
+    result = run("harvest", path, "--seed", "s", "--json")
+    assert result.exit_code == 0, result.output
+    import json
+    found = json.loads(result.stdout)
+    assert found["unclaimed"] == ["Spotify"] and found["cold"] == ["Kallbolaget AB"]
+    text = run("harvest", path, "--seed", "s").output
+    assert "Varma företag som ingen önskade (1)" in text and "Kallbolaget AB" in text

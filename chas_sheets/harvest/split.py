@@ -69,6 +69,9 @@ class SplitReport:
     members: list[str]
     already_logged: str = ""  # run id of an earlier split with the same wishes and seed
     warnings: list[str] = field(default_factory=list)
+    # What the split does not hand out, so the group decides instead of losing it silently.
+    unclaimed: list[str] = field(default_factory=list)  # warm companies in Skörd nobody marked
+    cold: list[str] = field(default_factory=list)  # the group's other companies (its research)
 
     def name(self, key: str) -> str:
         return self.names.get(key, key)
@@ -85,6 +88,7 @@ class SplitReport:
             "moves": [vars(move) for move in a.moves],
             "bundle_sizes": a.bundle_sizes, "fair": a.fairness_report().ok,
             "fairness": str(a.fairness_report()), "warnings": self.warnings,
+            "unclaimed": self.unclaimed, "cold": self.cold,
         }
 
     def render(self) -> list[str]:
@@ -108,10 +112,21 @@ class SplitReport:
                       for m in a.moves]
         lines.append("Antal företag: " + ", ".join(f"{m} {a.bundle_sizes[m]}" for m in self.members))
         lines.append(str(a.fairness_report()))
+        lines += _listed(f"Varma företag som ingen önskade ({len(self.unclaimed)}): stannar i gruppens CRM; "
+                         "bestäm vem som tar dem", self.unclaimed)
+        lines += _listed(f"Gruppens övriga företag ({len(self.cold)}, kall research): stannar i gruppens CRM; "
+                         "dela dem som ni vill", self.cold)
         if self.already_logged:
             lines.append(f"Samma önskningar och frö är redan loggade av körning {self.already_logged}.")
         lines += [f"warning: {warning}" for warning in self.warnings]
         return lines
+
+
+def _listed(title: str, names: list[str], most: int = 12) -> list[str]:
+    if not names:
+        return []
+    more = f" … och {len(names) - most} till" if len(names) > most else ""
+    return [f"{title}:", "  " + ", ".join(names[:most]) + more]
 
 
 def previous_splits(tables: Tables) -> dict[str, tuple[str, str]]:
@@ -187,6 +202,10 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date,
     names = {company_key: skord.text(row, COMPANY) for row, company_key in rows.keys.items()}
     report = SplitReport(group_tables.source, allocation, names, members)
     report.warnings += rows.unknown
+    in_skord = set(keys)
+    report.unclaimed = [names[k] for k in keys if k not in allocation.holders]
+    report.cold = sorted((c.name for c in companies.companies.values()
+                          if c.key not in in_skord and not c.warm), key=str.casefold)
 
     changes = group_tables.id_changes()
     for row, company_key in rows.new_keys.items():  # a row typed by hand gets its company's key
