@@ -446,3 +446,39 @@ def test_the_split_lists_warm_companies_nobody_marked_and_the_cold_research(grou
     assert found["unclaimed"] == ["Spotify"] and found["cold"] == ["Kallbolaget AB"]
     text = run("harvest", path, "--seed", "s").output
     assert "Varma företag som ingen önskade (1)" in text and "Kallbolaget AB" in text
+
+
+# --- a seed nobody chooses: its source fixed while members still mark ---------------------------
+
+
+def test_a_fixed_seed_source_takes_only_seeds_that_start_with_it(group):
+    path = prepared(group, everyone_wants_everything(SEVEN[:5]), people=members(SEVEN[:5]))
+    fixed = run("harvest", path, "--prepare", "--seed-source", "Lotto 2027-04-05", "--apply")
+    assert fixed.exit_code == 0, fixed.output
+    assert "Frökälla: Lotto 2027-04-05" in fixed.output
+    notes = [r["Efter"] for r in rows(path, "Ändringslogg") if r["Kolumn"] == "(skörd)"]
+    assert notes == ["frökälla: Lotto 2027-04-05"]
+
+    chosen = run("harvest", path, "--seed", "my lucky seed")  # a preview with a chosen seed: refused
+    assert chosen.exit_code == 1 and "must start with the fixed source 'Lotto 2027-04-05'" in chosen.output
+    bare = run("harvest", path)  # no seed at all: says what to give
+    assert bare.exit_code == 1 and '--seed "Lotto 2027-04-05: ' in bare.output
+    only_source = run("harvest", path, "--seed", "Lotto 2027-04-05")  # the drawn numbers are missing
+    assert only_source.exit_code == 1
+
+    drawn = run("harvest", path, "--seed", "lotto 2027-04-05: 3 8 15 22 31 34 35", "--apply")
+    assert drawn.exit_code == 0, drawn.output
+    assert "Frökälla (fastställd" in drawn.output and "Lotto 2027-04-05" in drawn.output
+
+    changed = run("harvest", path, "--prepare", "--seed-source", "Eurojackpot 2027-04-06", "--apply")
+    assert changed.exit_code == 1 and "cannot be changed" in changed.output
+    same = run("harvest", path, "--prepare", "--seed-source", "lotto 2027-04-05", "--apply")
+    assert same.exit_code == 0
+    assert [r["Efter"] for r in rows(path, "Ändringslogg") if r["Efter"] and r["Efter"].startswith("frökälla")] == [
+        "frökälla: Lotto 2027-04-05"]
+
+
+def test_seed_source_belongs_to_prepare(group):
+    path = group()
+    result = run("harvest", path, "--seed-source", "Lotto")
+    assert result.exit_code == 2 and "--prepare" in result.output

@@ -15,6 +15,7 @@ from chas_sheets.cli.common import (
 )
 from chas_sheets.harvest.prepare import plan_prepare
 from chas_sheets.harvest.run import COMMAND, GROUP_TABS, run_split
+from chas_sheets.harvest.seed_source import source_note
 from chas_sheets.runner import read_tables
 
 
@@ -24,12 +25,15 @@ from chas_sheets.runner import read_tables
               help="Write or extend the Skörd tab (warm companies x members) for the members to mark.")
 @click.option("--seed", default=None, metavar="TEXT",
               help="The lottery seed agreed at the meeting (default: the seed logged for these wishes, else a new one).")
+@click.option("--seed-source", default=None, metavar="TEXT",
+              help="With --prepare: fix where the seed will come from (e.g. 'Lotto 2027-04-05') while members "
+                   "still mark; every split then takes only a seed starting with it. Cannot be changed once fixed.")
 @apply_option
 @json_option
 @pass_app
 @click.pass_context
 def harvest(ctx: click.Context, app: AppContext, group_crm: str, prepare: bool, seed: str | None,
-            apply_: bool, as_json: bool):
+            seed_source: str | None, apply_: bool, as_json: bool):
     """Split the group's warm leads fairly between the members' individual CRMs.
 
     First `--prepare`: Skörd gets one row per warm company (Temperatur Varm, or an answer in
@@ -46,12 +50,17 @@ def harvest(ctx: click.Context, app: AppContext, group_crm: str, prepare: bool, 
             raise click.UsageError("--seed belongs to the split; run --prepare without it")
         tables = read_tables(backend, *GROUP_TABS)
         changes, report = plan_prepare(tables, app.today)
+        if seed_source is not None:
+            changes.appends.extend(source_note(tables, seed_source))
+            report.seed_source = f"Frökälla: {' '.join(seed_source.split())} (ingen annan källa kan användas sedan)"
         if as_json:
             finish_json(backend, changes, f"{COMMAND} --prepare", apply_, report)
         else:
             finish(backend, changes, f"{COMMAND} --prepare", apply_, report.render())
         return
 
+    if seed_source is not None:
+        raise click.UsageError("--seed-source is fixed with --prepare, before the wishes close")
     result = run_split(backend, seed, app.today, apply_, app.open)
     if as_json:
         echo_json(result.to_dict())

@@ -192,9 +192,11 @@ class PrepareReport:
     new_member_columns: list[str] = field(default_factory=list)
     rewritten: bool = False
     warnings: list[str] = field(default_factory=list)
+    seed_source: str = ""  # the seed source this run fixes, described
 
     def to_dict(self) -> dict:
         return {"target": self.target, "rewritten": self.rewritten, "members": self.members,
+                "seed_source": self.seed_source,
                 "new_member_columns": self.new_member_columns, "warnings": self.warnings,
                 "companies": [vars(row) for row in self.rows]}
 
@@ -207,6 +209,8 @@ class PrepareReport:
             contact = row.last_contact.isoformat() if row.last_contact else "ingen kontakt loggad"
             lines.append(f"{'+' if row.new else ' '} {row.name} [{row.key}]: {row.leads} leads, "
                          f"senaste kontakt {contact}; {row.why}")
+        if self.seed_source:
+            lines.append(self.seed_source)
         lines += [f"warning: {warning}" for warning in self.warnings]
         return lines
 

@@ -25,6 +25,7 @@ from chas_sheets.errors import ChasSheetsError, InvalidInput
 from chas_sheets.harvest.copy_leads import plan_copy
 from chas_sheets.harvest.lottery import commitment, new_seed
 from chas_sheets.harvest.prepare import SKORD, group_companies, member_names, read_wishes, skord_rows
+from chas_sheets.harvest.seed_source import check_seed, fixed_source
 from chas_sheets.harvest.split import CopyPlan, SplitReport, plan_split, previous_splits
 from chas_sheets.runner import read_tables, summary_line
 from chas_sheets.sheet.changelog import LOG_TAB
@@ -144,6 +145,9 @@ def choose_seed(tables: Tables, given: str | None, apply: bool, today: dt.date) 
         rows = skord_rows(tables[SKORD], group_companies(tables, today))
         wishes = read_wishes(tables[SKORD], member_names(tables), rows)
     previous = previous_splits(tables).get(commitment(wishes)) if wishes else None
+    fixed = fixed_source(tables)
+    if given is not None or not previous:
+        check_seed(fixed, given)
     if given is not None:
         if apply and previous and previous[0] != given:
             raise InvalidInput(f"these wishes were already split with seed {previous[0]} (run {previous[1]}); "

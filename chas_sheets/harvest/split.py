@@ -37,6 +37,7 @@ from chas_sheets.harvest.prepare import (
     read_wishes,
     skord_rows,
 )
+from chas_sheets.harvest.seed_source import fixed_source
 from chas_sheets.sheet.changelog import HARVEST_AUDIT, LOG_TAB, RUN_IN
 from chas_sheets.sheet.changes import ChangeSet, IdAssignment, RowAppend
 from chas_sheets.sheet.schema import contract
@@ -72,6 +73,7 @@ class SplitReport:
     # What the split does not hand out, so the group decides instead of losing it silently.
     unclaimed: list[str] = field(default_factory=list)  # warm companies in Skörd nobody marked
     cold: list[str] = field(default_factory=list)  # the group's other companies (its research)
+    seed_source: str = ""  # the seed source fixed before the wishes closed, described
 
     def name(self, key: str) -> str:
         return self.names.get(key, key)
@@ -88,13 +90,14 @@ class SplitReport:
             "moves": [vars(move) for move in a.moves],
             "bundle_sizes": a.bundle_sizes, "fair": a.fairness_report().ok,
             "fairness": str(a.fairness_report()), "warnings": self.warnings,
-            "unclaimed": self.unclaimed, "cold": self.cold,
+            "unclaimed": self.unclaimed, "cold": self.cold, "seed_source": self.seed_source,
         }
 
     def render(self) -> list[str]:
         a = self.allocation
         lines = [f"Så delas skörden: {ONE_SENTENCE['sv']}", "",
-                 f"Åtagande (SHA-256 av önskningarna): {a.commitment}", f"Frö: {a.seed}",
+                 f"Åtagande (SHA-256 av önskningarna): {a.commitment}",
+                 *([self.seed_source] if self.seed_source else []), f"Frö: {a.seed}",
                  f"Algoritm: {a.algorithm_version}", "", "Per medlem (* = vunnet i lottning, + = fått vid utjämning):"]
         width = max((len(m) for m in self.members), default=0)
         for member in self.members:
@@ -202,6 +205,8 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date,
     names = {company_key: skord.text(row, COMPANY) for row, company_key in rows.keys.items()}
     report = SplitReport(group_tables.source, allocation, names, members)
     report.warnings += rows.unknown
+    fixed = fixed_source(group_tables)
+    report.seed_source = fixed.describe() if fixed else ""
     in_skord = set(keys)
     report.unclaimed = [names[k] for k in keys if k not in allocation.holders]
     report.cold = sorted((c.name for c in companies.companies.values()
