@@ -43,6 +43,10 @@ class Table:
     # Rows of a tab keyed by a tool-written key (Skörd) that have none yet: their cells as read
     # (`row_texts`), so a plan can give them a key the way a new ID is given.
     unkeyed_cells: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Column -> {row key: text}, built on first use: planners ask for millions of cells, and a
+    # pandas scalar lookup (`df.at`) per cell was a quarter of a night's planning. Tables are
+    # never changed after the read (plans describe changes, they do not make them).
+    _texts: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -52,9 +56,15 @@ class Table:
         return column in self.df.columns
 
     def text(self, row_id: str, column: str) -> str:
-        if column not in self.df.columns:
-            return ""
-        return as_text(self.df.at[row_id, column])
+        texts = self._texts.get(column)
+        if texts is None:
+            if column not in self.df.columns:
+                return ""
+            values = self.df[column]
+            if isinstance(values, pd.DataFrame):  # two unknown headers typed alike: read the first
+                values = values.iloc[:, 0]
+            texts = self._texts[column] = dict(zip(self.df.index, map(as_text, values), strict=True))
+        return texts[row_id]
 
 
 def fingerprint(cells: Iterable[Any]) -> str:
