@@ -116,7 +116,14 @@ def _same_word(word: str, other: str) -> bool:
 
 
 def link_log(leads: Table, log: Table, today: dt.date) -> LogLinks:
-    """Every `Kontaktlogg` row with its attempt and its lead(s); see the module doc."""
+    """Every `Kontaktlogg` row with its attempt and its lead(s); see the module doc.
+
+    Linked once per read: the nightly asks it for mark-processed, status and the CRM summary
+    of one CRM (a fifth of a night's CPU when each linked again). The result is shared."""
+    return log.memo(("link_log", today), leads, lambda: _link_log(leads, log, today))
+
+
+def _link_log(leads: Table, log: Table, today: dt.date) -> LogLinks:
     by_company: dict[str, list[str]] = {}
     for lead_id in leads.df.index:
         key = company_key(leads.text(lead_id, "Företag"))

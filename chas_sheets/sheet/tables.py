@@ -47,6 +47,9 @@ class Table:
     # pandas scalar lookup (`df.at`) per cell was a quarter of a night's planning. Tables are
     # never changed after the read (plans describe changes, they do not make them).
     _texts: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    # What pure functions derive from this table and others, kept for the next caller of the
+    # same question (`memo`): the nightly asks one CRM the same thing for several jobs.
+    _memo: dict[tuple, tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -54,6 +57,17 @@ class Table:
 
     def has(self, column: str) -> bool:
         return column in self.df.columns
+
+    def memo(self, key: tuple, inputs: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per `key` for these exact `inputs` (compared by identity: tables
+        are never changed after the read, so the same objects give the same answer). The
+        result is shared: callers must not change it."""
+        found = self._memo.get(key)
+        if found is not None and found[0] is inputs:
+            return found[1]
+        result = compute()
+        self._memo[key] = (inputs, result)
+        return result
 
     def text(self, row_id: str, column: str) -> str:
         texts = self._texts.get(column)

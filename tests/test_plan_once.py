@@ -1,0 +1,44 @@
+"""Each CRM is planned once a night: the contact log is linked once per read, whichever jobs ask."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from click.testing import CliRunner
+
+from chas_sheets.cli import cli
+from chas_sheets.processed import contactlog
+from chas_sheets.sheet.tables import RawWorkbook, load_tables
+
+TODAY = dt.date(2027, 5, 12)
+
+
+def tables():
+    raw = RawWorkbook(["Leads", "Kontaktlogg"], {
+        "Leads": [["ID", "Företag", "Kontaktperson"], ["L-AAAAAA", "Volvo Cars", "Anna"]],
+        "Kontaktlogg": [["Datum", "Företag", "Kontaktperson", "Kanal", "Utfall"],
+                        ["2027-05-02", "Volvo Cars", "Anna", "Telefon", "Inget svar"]]}, "crm.xlsx")
+    return load_tables(raw, ["Leads", "Kontaktlogg"])
+
+
+def test_the_log_is_linked_once_per_read_and_again_for_other_tables_or_days():
+    one = tables()
+    first = contactlog.link_log(one["Leads"], one["Kontaktlogg"], TODAY)
+    assert contactlog.link_log(one["Leads"], one["Kontaktlogg"], TODAY) is first
+    assert [row.lead_ids for row in first.rows] == [("L-AAAAAA",)]
+    assert contactlog.link_log(one["Leads"], one["Kontaktlogg"], TODAY + dt.timedelta(days=1)) is not first
+    other = tables()  # another read: never the first read's answer
+    assert contactlog.link_log(other["Leads"], one["Kontaktlogg"], TODAY) is not first
+
+
+def test_a_nightly_links_each_crm_s_log_once(tmp_path, monkeypatch):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--today", TODAY.isoformat(), "demo", str(tmp_path / "demo")]).exit_code == 0
+    calls = []
+    real = contactlog._link_log
+    monkeypatch.setattr(contactlog, "_link_log", lambda leads, log, today: calls.append(log.title) or
+                        real(leads, log, today))
+    result = runner.invoke(cli, ["--today", TODAY.isoformat(), "nightly", str(tmp_path / "demo" / "register.xlsx")])
+    assert result.exit_code in (0, 1), result.output
+    crms = len(list((tmp_path / "demo").rglob("*.xlsx"))) - 1  # every CRM but the register
+    assert 0 < len(calls) <= crms
