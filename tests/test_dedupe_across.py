@@ -95,3 +95,32 @@ def test_copied_history_is_not_the_members_own_attempts(harvested):
     result = CliRunner().invoke(cli, ["--today", "2027-04-03", "nightly", str(harvested), "--json"])
     attempts = {s["name"]: s["attempts_28"] for s in json.loads(result.stdout)["students"]}
     assert attempts == {"Viktor Åkesson": 1, "Nora Larsson": 0, "Hugo Olsson": 0, "Erik Karlsson": 0}
+
+
+def test_after_a_nightly_only_changed_crms_are_read_and_the_answer_is_the_same(register, tmp_path, monkeypatch):
+    from chas_sheets.nightly.state import LocalFiles
+    from workbooks import write_rows
+
+    today = dt.date(2027, 5, 12)
+    full = report_across(LocalWorkbook(register), LocalWorkbook, today)
+    for _ in range(2):  # the second night records the versions the first night's writes left
+        run = CliRunner().invoke(cli, ["--today", today.isoformat(), "nightly", str(register), "--apply"])
+        assert run.exit_code in (0, 1), run.output
+    # A person edits one CRM after the night: only that one is read again.
+    write_rows(tmp_path / "studerande" / "s5.xlsx", "Leads", [{"ID": "L-Z", "Företag": "Ericsson"}])
+    opened = []
+
+    def opener(target):
+        opened.append(target)
+        return LocalWorkbook(target)
+
+    quick = report_across(LocalWorkbook(register), opener, today, LocalFiles())
+    assert quick.crms_kept >= 5 and quick.crms_read <= 2  # s5 (and the missing one, tried again)
+    assert any(t.endswith("s5.xlsx") for t in opened) and not any(t.endswith("s1.xlsx") for t in opened)
+    assert [(c.name, c.holders, c.contacters) for c in quick.companies] == [
+        (c.name, c.holders, c.contacters) for c in full.companies]
+    assert quick.leads == full.leads + 1
+    result = CliRunner().invoke(cli, ["--today", today.isoformat(), "dedupe", "--across", str(register)])
+    assert "unchanged since the nightly run" in result.output
+    result = CliRunner().invoke(cli, ["--today", today.isoformat(), "dedupe", "--across", str(register), "--full"])
+    assert "unchanged since the nightly run" not in result.output

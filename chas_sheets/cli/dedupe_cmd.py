@@ -33,10 +33,13 @@ def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
               help="TARGET is the register: report companies over-processed across every CRM it names.")
 @click.option("--merge", "merges", multiple=True, metavar="ID,ID",
               help="Confirm that two leads' companies are one (a review pair); repeatable.")
+@click.option("--full", is_flag=True,
+              help="With --across: read every CRM, not only those changed since the nightly run summarised them.")
 @apply_option
 @json_option
 @pass_app
-def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], apply_: bool, as_json: bool):
+def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], full: bool, apply_: bool,
+           as_json: bool):
     """Merge duplicate leads in one CRM, or (--across) list over-processed companies.
 
     Two rows are one lead when they are the same company (same organisation number, website
@@ -49,13 +52,19 @@ def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], 
 
     With --across, TARGET is the register: every CRM it names is read once, and companies in
     more than 3 individual CRMs or contacted by more than 3 students within 14 days are listed.
+    A CRM unchanged since the nightly run summarised it is judged from that summary instead of
+    read again (--full reads every one).
     """
+    if full and not across:
+        raise click.UsageError("--full goes with --across")
     if across:
         if apply_ or merges:
             raise click.UsageError("--across only reports: it takes neither --apply nor --merge")
         from chas_sheets.nightly.dedupe_across import report_across  # noqa: PLC0415 — only this mode needs the register
+        from chas_sheets.nightly.state import detector_for  # noqa: PLC0415
 
-        report = report_across(app.open(target), app.open, app.today)
+        detector = None if full else detector_for({"credentials": app.credentials})
+        report = report_across(app.open(target), app.open, app.today, detector)
         if as_json:
             echo_json(report.to_dict())
         else:
