@@ -42,3 +42,22 @@ def test_a_nightly_links_each_crm_s_log_once(tmp_path, monkeypatch):
     assert result.exit_code in (0, 1), result.output
     crms = len(list((tmp_path / "demo").rglob("*.xlsx"))) - 1  # every CRM but the register
     assert 0 < len(calls) <= crms
+
+
+def test_a_crm_the_night_wrote_is_not_read_again_the_next_night_but_a_persons_save_is(tmp_path):
+    from workbooks import write_rows
+
+    runner = CliRunner()
+    demo = tmp_path / "demo"
+    assert runner.invoke(cli, ["--today", TODAY.isoformat(), "demo", str(demo)]).exit_code == 0
+    night = ["--today", TODAY.isoformat(), "nightly", str(demo / "register.xlsx"), "--apply", "--json"]
+    import json
+
+    first = runner.invoke(cli, night)
+    assert first.exit_code in (0, 1), first.output
+    assert sum(c["read"] for c in json.loads(first.stdout)["crms"].values()) == 21
+    write_rows(demo / "studerande" / "sara-nilsson.xlsx", "Leads", [{"ID": "L-NYNYNY", "Företag": "Nytt AB"}])
+    second = runner.invoke(cli, night)
+    crms = json.loads(second.stdout)["crms"]
+    assert [t for t, c in crms.items() if c["read"]] == [str(demo / "studerande" / "sara-nilsson.xlsx")]
+    assert sum(c["unchanged"] for c in crms.values()) == 20  # only the one a person saved is read

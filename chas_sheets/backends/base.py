@@ -19,6 +19,9 @@ class ApplyResult:
     plan: WritePlan
     written: bool
     notes: list[str] = field(default_factory=list)
+    # Local files: the SHA-256 of the bytes the write was verified against and of the bytes it
+    # left, so a caller that knew the first can know the file it wrote without reading it again.
+    digests: tuple[str, str] | None = None
 
     @property
     def skipped(self) -> list[str]:

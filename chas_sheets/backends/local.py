@@ -242,8 +242,8 @@ class LocalWorkbook(Backend):
         self._refuse_losses(snapshot, names, {w.title for w in plan.tabs.values() if w.replace is not None}, wb)
         for writes in plan.tabs.values():
             _execute(wb, writes)
-        file.replace(snapshot, wb.save)
-        return ApplyResult(plan, written=True)
+        written = file.replace(snapshot, wb.save)
+        return ApplyResult(plan, written=True, digests=(snapshot.digest, written))
 
     def _refuse_losses(self, snapshot: Snapshot, names: set[str], replaced: set[str], wb) -> None:
         """Refuse, naming it, anything a save through openpyxl would drop (tabs the tool replaces

@@ -93,24 +93,26 @@ class WorkbookFile:
         except FileNotFoundError:
             return False
 
-    def replace(self, snapshot: Snapshot, save: Callable[[str], None]) -> None:
+    def replace(self, snapshot: Snapshot, save: Callable[[str], None]) -> str:
         """Save through `save(temporary path)` beside the real file, then rename it over the
         workbook, only if no program has it open and its bytes are still `snapshot`'s.
 
         The check and the rename are microseconds apart; a save landing in between cannot be
         excluded without the other program's cooperation, but the seconds-long window of
-        planning and saving is closed.
+        planning and saving is closed. Returns the SHA-256 of the bytes written.
         """
         tmp = _temporary_beside(self.real)
         try:
             save(tmp)
             _fsync(tmp)
+            written = _digest(Path(tmp).read_bytes())
             os.chmod(tmp, self.real.stat().st_mode & 0o777)
             self.refuse_if_open()
             if not self.unchanged_since(snapshot):
                 raise SpreadsheetChanged(f"{self.path} was saved by someone else while chas-sheets was writing it; "
                                          "nothing was written")
             os.replace(tmp, self.real)
+            return written
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)

@@ -414,6 +414,7 @@ class CrmOutcome:
     planned: int = 0
     written: int = 0
     warnings: list[str] = field(default_factory=list)
+    digests: tuple[str, str] | None = None  # a local write: the bytes it was verified against, and left
 
 
 @dataclass

@@ -54,6 +54,7 @@ from chas_sheets.nightly.state import (
     encode_summary,
     parse_state,
     updated_state,
+    version_after_write,
 )
 from chas_sheets.programme.register import CrmJob, Register, crm_jobs, read_register
 from chas_sheets.runner import Outcome, execute
@@ -128,6 +129,7 @@ def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool) -> C
         outcome.warnings = [*plan.report.warnings[:20]]
         written = execute(backend, plan.changes, COMMAND, apply)
         outcome.written = written.written
+        outcome.digests = written.result.digests if written.result is not None else None
         outcome.warnings += [f"skipped: {s}" for s in written.skipped]
     except ChasSheetsError as exc:
         outcome.error = _error_line(str(exc))
@@ -234,6 +236,9 @@ class _Night:
         self.outcomes[job.target] = outcome
         if outcome.summary is not None and not outcome.error:
             self.read_tonight[job.target] = encode_summary(outcome.summary.to_dict())
+            after = version_after_write(self.detection.versions.get(job.target, ""), outcome.digests)
+            if after:  # our own write is no reason to read it again tomorrow
+                self.detection.versions[job.target] = after
 
     def report(self) -> NightlyReport:
         """The night's figures, from what each CRM gave (or, for the cross-CRM tabs, its stand-in)."""

@@ -143,7 +143,21 @@ def file_version(path: str) -> str:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         return ""
-    return f"sha256:{digest[:32]}"
+    return content_version(digest)
+
+
+def content_version(sha256_hex: str) -> str:
+    """A local file's version as the state keeps it, from the SHA-256 of its bytes."""
+    return f"sha256:{sha256_hex[:32]}"
+
+
+def version_after_write(detected: str, digests: tuple[str, str] | None) -> str | None:
+    """The version to keep for a file this night wrote, so the next night does not read it
+    again for our own write: only when the write was verified against the very bytes the
+    change detection saw (else someone saved in between, and their edit needs a read)."""
+    if digests is None or not detected or detected != content_version(digests[0]):
+        return None
+    return content_version(digests[1])
 
 
 class DriveChanges(ChangeDetector):
