@@ -231,3 +231,16 @@ def test_outcome_does_not_depend_on_row_order_when_dates_differ(attempts, rnd):
     rnd.shuffle(shuffled)
     assert decide(shuffled) == decide(distinct)
     assert next_channel(shuffled) == next_channel(distinct)
+
+
+def test_three_unanswered_calls_on_one_day_are_one_attempt():
+    from chas_sheets.processed.rules import INGEN_RESPONS, KONTAKTAD, Attempt, decide
+
+    day = dt.date(2027, 5, 3)
+    same_day = [Attempt(day, "Telefon", "Inget svar", n) for n in (2, 3, 4)]
+    decision = decide(same_day)
+    assert decision.status == KONTAKTAD and "1 unanswered" in decision.reason
+    later = same_day + [Attempt(day + dt.timedelta(days=2), "Mejl", "Inget svar", 5),
+                        Attempt(day + dt.timedelta(days=6), "LinkedIn", "Inget svar", 6)]
+    closed = decide(later)
+    assert closed.status == INGEN_RESPONS and closed.processed_date == day + dt.timedelta(days=6)

@@ -2,7 +2,8 @@
 
 From the seeds: a lead is processed after a `Ja`, a `Nej`, or three contact attempts without a
 reply. In date order (ties keep sheet order): the latest `Ja`/`Nej` decides; otherwise three
-`Inget svar` since the last answer make `Ingen respons` (processed on the third); an answer
+`Inget svar` on three different days since the last answer make `Ingen respons` (processed on
+the third; several unanswered attempts on one day are one attempt, `one_per_day`); an answer
 (`Svar`) makes `Dialog`; one or two unanswered attempts with no answer make `Kontaktad`.
 With no usable log rows the hand-set `Status` stands.
 
@@ -157,6 +158,7 @@ def decide(attempts: Iterable[Attempt], hand_status: object = None) -> Decision:
         last = answers[-1]
         return Decision(last.outcome, last.date, f"{last.outcome}: {last.describe()}")
     last_svar, unanswered = _since_last_answer(ordered)
+    unanswered = one_per_day(unanswered)
     after = f" since Svar {last_svar.describe()}" if last_svar else ""
     if len(unanswered) >= UNANSWERED_TO_CLOSE:
         closing = unanswered[:UNANSWERED_TO_CLOSE]
@@ -177,6 +179,20 @@ def next_channel(attempts: Iterable[Attempt]) -> str | None:
     _, unanswered = _since_last_answer(sorted(attempts, key=lambda attempt: attempt.date))
     tried = {attempt.channel for attempt in unanswered}
     return next((channel for channel in PREFERRED_CHANNELS if channel not in tried), PREFERRED_CHANNELS[0])
+
+
+def one_per_day(unanswered: Sequence[Attempt]) -> list[Attempt]:
+    """Unanswered attempts on different days: the seeds' "tre kontaktförsök utan svar", and
+    their advice to call again another day or try another channel, read as three occasions.
+    Three calls in one afternoon are one attempt (the first of the day stands for it), so a
+    lead is never closed in a day. Attempts must be in date order."""
+    days: set[dt.date] = set()
+    kept = []
+    for attempt in unanswered:
+        if attempt.date not in days:
+            days.add(attempt.date)
+            kept.append(attempt)
+    return kept
 
 
 def _since_last_answer(ordered: Sequence[Attempt]) -> tuple[Attempt | None, list[Attempt]]:
