@@ -14,6 +14,7 @@ from pathlib import Path
 from chas_sheets.clean.rules import clean_comment, evaluate, load_rules
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "comment_corpus.toml"
+HELDOUT = CORPUS.with_name("comment_heldout.toml")
 
 
 def main() -> None:
@@ -34,6 +35,14 @@ def main() -> None:
     for text, fragment in scores.lost:
         print(f"  LOST fact {fragment!r} in {text!r}")
     for text, fragment in scores.stayed:
+        print(f"  stayed    {fragment!r} in {text!r}")
+    heldout = tomllib.loads(HELDOUT.read_text(encoding="utf-8"))["comment"]
+    held = evaluate(heldout, rules)
+    print(f"held-out (labelled before tuning, never tuned on): {len(heldout)} comments, facts kept "
+          f"{held.facts_kept:.1%}, speculation removed {held.speculation_removed:.1%}")
+    for text, fragment in held.lost:
+        print(f"  LOST fact {fragment!r} in {text!r}")
+    for text, fragment in held.stayed:
         print(f"  stayed    {fragment!r} in {text!r}")
 
     texts = [entry["text"] for entry in corpus] * args.rounds

@@ -362,3 +362,16 @@ def test_kept_clauses_stay_in_their_original_order(text):
 def test_cleaning_is_idempotent(text):
     once = cleaned(text)
     assert cleaned(once) == once
+
+
+def test_what_a_contact_said_is_kept_on_comments_labelled_before_the_rule():
+    # tests/data/comment_heldout.toml was labelled before the reported-speech rule was written
+    # and never tuned on: 17 of 20 facts survived before the rule, 20 of 20 after.
+    heldout = tomllib.loads((CORPUS_PATH.with_name("comment_heldout.toml")).read_text(encoding="utf-8"))["comment"]
+    scores = evaluate(heldout, RULES)
+    assert scores.lost == ()
+    assert scores.speculation_removed >= 0.90, scores.stayed
+    kept = clean_comment("Pratade med Per 3/5. Han tror inte att de har budget i år.", RULES).text
+    assert "Han tror inte att de har budget i år" in kept
+    mine = clean_comment("Ringde 3/5. Jag tror inte att de har budget i år.", RULES).text
+    assert "budget" not in mine  # the student's own guess still goes
