@@ -142,7 +142,8 @@ def test_no_alias_means_two_things(aliases):
 def test_unknown_outcome_is_a_warning_and_not_counted():
     attempt, warnings = parse_attempt("3/5", "Telefon", "kanske", 7, TODAY)
     assert attempt is None
-    assert warnings == ["row 7: Utfall 'kanske' is not one of Inget svar, Svar, Ja, Nej; the row is not counted"]
+    assert warnings == ["row 7: Utfall 'kanske' is not one of Inget svar, Svar, Ja, Nej, Möte bokat, Intervju, "
+                        "Arbetsprov, Erbjudande; the row is not counted"]
 
 
 def test_unknown_channel_is_a_warning_but_counts():
@@ -217,8 +218,13 @@ def test_never_processed_without_ja_nej_or_three_unanswered(attempts, hand):
         assert has_ja_nej or unanswered >= 3
         assert decision.processed_date in {a.date for a in attempts}
     if has_ja_nej:
-        assert decision.status in ("Ja", "Nej")
-        assert decision.processed_date == max(a.date for a in attempts if a.outcome in ("Ja", "Nej"))
+        answers = sorted((a for a in attempts if a.outcome in ("Ja", "Nej")), key=lambda a: a.date)
+        assert decision.status == answers[-1].outcome
+        if decision.status == "Nej":
+            assert decision.processed_date == answers[-1].date
+        else:  # processed on the first yes since the last no
+            last_no = max((i for i, a in enumerate(answers) if a.outcome == "Nej"), default=-1)
+            assert decision.processed_date == answers[last_no + 1].date
     if not decision.processed:
         assert next_channel(attempts) in ("Telefon", "Mejl", "LinkedIn")
 
@@ -244,3 +250,20 @@ def test_three_unanswered_calls_on_one_day_are_one_attempt():
                         Attempt(day + dt.timedelta(days=6), "LinkedIn", "Inget svar", 6)]
     closed = decide(later)
     assert closed.status == INGEN_RESPONS and closed.processed_date == day + dt.timedelta(days=6)
+
+
+
+def test_a_yes_goes_on_through_the_pipeline_and_keeps_the_day_it_was_processed():
+    from chas_sheets.processed.rules import ERBJUDANDE, PROCESSED_STATUSES, parse_outcome
+
+    day = D(2027, 4, 6)
+    story = [Attempt(day, "Telefon", "Ja", 2), Attempt(day + dt.timedelta(days=3), "Besök", "Möte bokat", 3),
+             Attempt(day + dt.timedelta(days=9), "Besök", "Intervju", 4),
+             Attempt(day + dt.timedelta(days=15), "Mejl", "Erbjudande", 5)]
+    decision = decide(story)
+    assert decision.status == ERBJUDANDE and decision.processed and decision.processed_date == day
+    assert ERBJUDANDE in PROCESSED_STATUSES
+    closed = decide([*story, Attempt(day + dt.timedelta(days=20), "Mejl", "Nej", 6)])
+    assert closed.status == "Nej" and closed.processed_date == day + dt.timedelta(days=20)
+    assert [parse_outcome(v) for v in ("möte", "Kodtest", "offer", "INTERVJU")] == [
+        "Möte bokat", "Arbetsprov", "Erbjudande", "Intervju"]

@@ -1,7 +1,9 @@
 """The processed rule (bearbetad) from a lead's contact log: pure, no I/O.
 
 From the seeds: a lead is processed after a `Ja`, a `Nej`, or three contact attempts without a
-reply. In date order (ties keep sheet order): the latest `Ja`/`Nej` decides; otherwise three
+reply. A yes goes on as the last sprint's pipeline (`Möte bokat`, `Intervju`, `Arbetsprov`,
+`Erbjudande`: each a yes to something). In date order (ties keep sheet order): the latest
+`Ja`/pipeline step/`Nej` decides (a yes keeps the date of the first yes since the last `Nej`); otherwise three
 `Inget svar` on three different days since the last answer make `Ingen respons` (processed on
 the third; several unanswered attempts on one day are one attempt, `one_per_day`); an answer
 (`Svar`) makes `Dialog`; one or two unanswered attempts with no answer make `Kontaktad`.
@@ -25,13 +27,19 @@ from chas_sheets.text import fold
 
 # Outcomes (Utfall)
 INGET_SVAR, SVAR, JA, NEJ = "Inget svar", "Svar", "Ja", "Nej"
+# After a yes, the LIA pipeline of the last sprint ("boka möten, intervjuer och arbetsprov"):
+# each step is a yes to something, so the lead is processed, and its story goes on.
+MOTE_BOKAT, INTERVJU, ARBETSPROV, ERBJUDANDE = "Möte bokat", "Intervju", "Arbetsprov", "Erbjudande"
+PIPELINE = (MOTE_BOKAT, INTERVJU, ARBETSPROV, ERBJUDANDE)
+POSITIVE = (JA, *PIPELINE)
 # Channels (Kanal)
 TELEFON, MEJL, LINKEDIN, BESOK, ANNAT = "Telefon", "Mejl", "LinkedIn", "Besök", "Annat"
 # Lead statuses (Leads.Status)
 NY, KONTAKTAD, DIALOG, INGEN_RESPONS = "Ny", "Kontaktad", "Dialog", "Ingen respons"
-STATUSES = (NY, KONTAKTAD, DIALOG, JA, NEJ, INGEN_RESPONS)
+STATUSES = (NY, KONTAKTAD, DIALOG, JA, *PIPELINE, NEJ, INGEN_RESPONS)
 # A hand-set `Ingen respons` also counts: it is the rule's own word for a closed lead.
-PROCESSED_STATUSES = frozenset({JA, NEJ, INGEN_RESPONS})
+PROCESSED_STATUSES = frozenset({*POSITIVE, NEJ, INGEN_RESPONS})
+LIVE_OFFER = ERBJUDANDE  # a lead with an offer: the student should register the LIA
 UNANSWERED_TO_CLOSE = 3
 # The seeds recommend the phone first; then the written channels.
 PREFERRED_CHANNELS = (TELEFON, MEJL, LINKEDIN)
@@ -45,6 +53,10 @@ OUTCOME_ALIASES: dict[str, tuple[str, ...]] = {
     SVAR: ("svar", "svarat", "svarade", "besvarad", "fick svar", "answered", "replied", "reply"),
     JA: ("ja", "yes", "ja tack", "japp"),
     NEJ: ("nej", "no", "nej tack", "nej tyvärr", "avböjt", "avböjde", "avslag", "declined"),
+    MOTE_BOKAT: ("möte", "bokat möte", "möte inbokat", "mötesbokning", "meeting", "meeting booked"),
+    INTERVJU: ("intervju bokad", "bokad intervju", "intervjuad", "interview"),
+    ARBETSPROV: ("arbetsprov bokat", "kodtest", "case", "testuppgift", "work test", "test"),
+    ERBJUDANDE: ("erbjudande om lia", "lia-erbjudande", "lia erbjudande", "fick erbjudande", "offer"),
 }
 CHANNEL_ALIASES: dict[str, tuple[str, ...]] = {
     TELEFON: ("telefon", "tel", "tfn", "ring", "ringde", "ringt", "samtal", "telefonsamtal", "phone", "call"),
@@ -153,10 +165,16 @@ def decide(attempts: Iterable[Attempt], hand_status: object = None) -> Decision:
     if not ordered:
         status = None if is_blank(hand_status) else parse_status(hand_status) or str(hand_status).strip()
         return Decision(status, None, "no log rows: the hand-set status stands", from_log=False)
-    answers = [attempt for attempt in ordered if attempt.outcome in (JA, NEJ)]
+    answers = [attempt for attempt in ordered if attempt.outcome in (NEJ, *POSITIVE)]
     if answers:
         last = answers[-1]
-        return Decision(last.outcome, last.date, f"{last.outcome}: {last.describe()}")
+        if last.outcome == NEJ:
+            return Decision(NEJ, last.date, f"{NEJ}: {last.describe()}")
+        # A yes and the pipeline after it: the latest step is the status; the lead was
+        # processed on the first yes of this run (a later step does not move `Bearbetad`).
+        run = [a for a in answers[answers.index(_last_no(answers)) + 1 if _last_no(answers) else 0:]]
+        return Decision(last.outcome, run[0].date, f"{last.outcome}: {last.describe()}"
+                        + (f" (ja sedan {run[0].describe()})" if len(run) > 1 else ""))
     last_svar, unanswered = _since_last_answer(ordered)
     unanswered = one_per_day(unanswered)
     after = f" since Svar {last_svar.describe()}" if last_svar else ""
@@ -179,6 +197,10 @@ def next_channel(attempts: Iterable[Attempt]) -> str | None:
     _, unanswered = _since_last_answer(sorted(attempts, key=lambda attempt: attempt.date))
     tried = {attempt.channel for attempt in unanswered}
     return next((channel for channel in PREFERRED_CHANNELS if channel not in tried), PREFERRED_CHANNELS[0])
+
+
+def _last_no(answers: Sequence[Attempt]) -> Attempt | None:
+    return next((a for a in reversed(answers) if a.outcome == NEJ), None)
 
 
 def one_per_day(unanswered: Sequence[Attempt]) -> list[Attempt]:
