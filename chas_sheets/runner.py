@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from chas_sheets.backends import ApplyResult, Backend
-from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import Tables, load_tables
 from chas_sheets.sheet.writeplan import RunInfo
 
 
 def read_tables(backend: Backend, required: Sequence[str], optional: Sequence[str] = ()) -> Tables:
-    """One read of the tabs a command needs (Ändringslogg too, so new IDs never reuse old ones)."""
-    raw = backend.read([*required, *optional, LOG_TAB])
+    """One read of the tabs a command needs. Ändringslogg only when the command names it (undo,
+    the harvest's audit): it grows with every run, and a new ID is checked against it when
+    written (`writeplan.resolve`), not when planned."""
+    raw = backend.read([*required, *optional])
     return load_tables(raw, required, optional)
 
 

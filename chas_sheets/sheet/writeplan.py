@@ -20,7 +20,7 @@ from chas_sheets.errors import ChasSheetsError
 from chas_sheets.sheet.changelog import LOG_TAB, NEW_COLUMN, NEW_ID, NEW_ROW, REMOVED_ROW, REPLACED_TAB, log_row
 from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval
 from chas_sheets.sheet.schema import HeaderMatch, contract, find_header
-from chas_sheets.sheet.tables import RawWorkbook, row_texts
+from chas_sheets.sheet.tables import RawWorkbook, logged_row_ids, row_texts
 from chas_sheets.sheet.values import as_text, is_blank, row_to_json, values_equal
 
 
@@ -203,7 +203,17 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
 
     # A new ID not written must not be named by anything written: a dangling link is worse
     # than a link filled in by the next run.
-    dropped = _resolve_ids(changes.ids, state, plan, log, skip)
+    # An ID is never handed out twice, not even one of a removed row: checked here, against the
+    # log as it is when writing, so a command need not read Ändringslogg to plan. A new ID the
+    # log already names (a chance of about 1 in 50,000 per ID with a 20,000-row log) is not
+    # written this time, nor anything naming it; the next run draws another.
+    logged = logged_row_ids(fresh) if changes.ids else set()
+    reused = {item.new for item in changes.ids if item.new in logged}
+    for item in changes.ids:
+        if item.new in reused:
+            skip(f"{item.tab} row {item.sheet_row}: the new ID {item.new} is named in Ändringslogg already; no ID "
+                 "given to it this time, and nothing that would name it is written")
+    dropped = _resolve_ids([item for item in changes.ids if item.new not in reused], state, plan, log, skip) | reused
     for item in changes.cells:
         _resolve_cell(state(item.tab), item, plan, log, skip, dropped)
     for item in changes.removals:
