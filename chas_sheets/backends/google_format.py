@@ -119,31 +119,34 @@ def _cell_number_format(cell: Mapping[str, Any]) -> Mapping[str, Any] | None:
             or (cell.get("effectiveFormat") or {}).get("numberFormat"))
 
 
-def typed_in_locale(number_format: Mapping[str, Any] | None) -> bool:
-    """A date format whose day and month are bare numbers in the locale's order (`M/d`,
-    `d/M/yyyy`, or no pattern: the locale's default) is what typing `11/4` leaves; the
-    same keystrokes mean another day in another locale. ISO (`yyyy-mm-dd`, what chas-sheets
-    writes) and month names (`d mmm`) mean one day everywhere."""
+def typed_date_order(number_format: Mapping[str, Any] | None) -> str | None:
+    """How a typed date's day and month read, when they hang on a locale: what typing `11/4`
+    leaves is a date format with day and month as bare numbers: "month_first" (`M/d`,
+    `M/d/yyyy`), "day_first" (`d/M`) or "locale" (no pattern: the locale's default). None
+    for ISO (`yyyy-mm-dd`, what chas-sheets writes), month names (`d mmm`) and non-dates,
+    which mean one day everywhere."""
     if (number_format or {}).get("type") not in ("DATE", "DATE_TIME"):
-        return False
+        return None
     pattern = str((number_format or {}).get("pattern") or "").lower()
     if not pattern:
-        return True
+        return "locale"
     date_part = pattern.split(" ")[0]
-    return not date_part.startswith("y") and "mmm" not in date_part and "d" in date_part and "m" in date_part
+    if date_part.startswith("y") or "mmm" in date_part or "d" not in date_part or "m" not in date_part:
+        return None
+    return "month_first" if date_part.index("m") < date_part.index("d") else "day_first"
 
 
-def locale_dates(sheet: Mapping[str, Any]) -> list[tuple[int, int]]:
-    """(1-based row, 0-based column) of a sheet's typed date cells whose meaning hangs on the
-    spreadsheet's locale (see `typed_in_locale`); formula results are not typed."""
+def locale_dates(sheet: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+    """(1-based row, 0-based column, order) of a sheet's typed date cells whose day hangs on a
+    locale (see `typed_date_order`); formula results are not typed."""
     found = []
     for block in sheet.get("data") or ():
         top, left = block.get("startRow", 0), block.get("startColumn", 0)
         for r, row in enumerate(block.get("rowData") or ()):
             for c, cell in enumerate(row.get("values") or ()):
                 entered = cell.get("userEnteredValue") or {}
-                if "numberValue" in entered and typed_in_locale(_cell_number_format(cell)):
-                    found.append((top + r + 1, left + c))
+                if "numberValue" in entered and (order := typed_date_order(_cell_number_format(cell))):
+                    found.append((top + r + 1, left + c, order))
     return found
 
 

@@ -31,10 +31,11 @@ class RawWorkbook:
     grids: dict[str, Grid]
     source: str = ""
     # Google only (an xlsx file has no locale): the spreadsheet's `properties.locale`, and per
-    # tab title the (1-based row, 0-based column) of date cells typed in that locale's own
-    # numeric day/month form (`11/4`), whose meaning depends on it; ISO dates are not among them.
+    # tab title the (1-based row, 0-based column, order) of date cells typed as bare numbers
+    # (`11/4`), whose day depends on the locale they were typed in; order is "month_first",
+    # "day_first" or "locale" (the locale's default). ISO dates are not among them.
     locale: str | None = None
-    locale_dates: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    locale_dates: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
 
 
 @dataclass
