@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from test_cohort_google import run, started  # noqa: F401 - cohort start on Google, through the CLI
+from test_harvest_google import ws  # noqa: F401 - the emulator workspace served on loopback
 
 from chas_sheets.backends import google_format as fmt
 from chas_sheets.backends.google import GoogleSpreadsheet, create_spreadsheet
@@ -104,6 +106,15 @@ def test_the_locale_rides_in_the_template_batch_not_a_request_of_its_own(app, se
     first = fmt.layout_requests(layout_for("student"), list(range(1, 10)))[0]  # set before anything is typed
     assert first == {"updateSpreadsheetProperties": {"properties": {"locale": "sv_SE", "timeZone": "Europe/Stockholm"},
                                                      "fields": "locale,timeZone"}}
+
+
+def test_every_spreadsheet_a_cohort_start_and_individual_create_is_swedish(ws, started):
+    _, register = started
+    result = run("cohort", "individual", register, "--all", "--apply")
+    assert result.exit_code == 0, result.output
+    books = [f.spreadsheet for f in ws.app.store.files.values() if f.spreadsheet is not None]
+    assert len(books) > 20  # the register, the group CRMs and an individual CRM per student
+    assert {(b.properties["locale"], b.properties["timeZone"]) for b in books} == {("sv_SE", "Europe/Stockholm")}
 
 
 # 2. the emulator parses typed input by the spreadsheet's locale -----------------------------
