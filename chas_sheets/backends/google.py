@@ -22,8 +22,9 @@
   has no other way to name a row). Row guards (google_guard), placed with the lock and checked
   first in the write batch, make the write fail whole when a person inserted or deleted rows
   in between; the run then reads again and plans again. A sort in that instant is not caught.
-- init (`create_spreadsheet` or `create` on a blank spreadsheet): the template's tabs,
-  dropdowns, bold frozen header, widths, protected tool-owned columns and colours in one
+- init (`create_spreadsheet` or `create` on a blank spreadsheet): the Swedish locale and
+  time zone (sv_SE, Europe/Stockholm: `11/4` typed by a person is 11 April), the template's
+  tabs, dropdowns, bold frozen header, widths, protected tool-owned columns and colours in one
   batchUpdate; `share` invites people by e-mail (never "anyone with the link").
 - Drive's changes feed (`start_page_token`, `modified_since`) lets the nightly run skip
   files nobody changed.
@@ -172,8 +173,11 @@ class GoogleSpreadsheet(Backend):
     def _workbook(book: dict, tabs: Sequence[str] | None, formulas: bool, source: str) -> RawWorkbook:
         sheets = {s["properties"]["title"]: s for s in book.get("sheets", ())}
         titles = [info.title for info in fmt.sheet_infos(book)]
-        grids = {t: fmt.sheet_grid(sheets[t], formulas) for t in wanted_titles(titles, tabs)}
-        return RawWorkbook(titles, grids, source)
+        wanted = wanted_titles(titles, tabs)
+        grids = {t: fmt.sheet_grid(sheets[t], formulas) for t in wanted}
+        dates = {t: found for t in wanted if (found := fmt.locale_dates(sheets[t]))}
+        locale = book.get("properties", {}).get("locale")
+        return RawWorkbook(titles, grids, source, locale=locale, locale_dates=dates)
 
     # Backend ----------------------------------------------------------------------------
     def exists(self) -> bool:

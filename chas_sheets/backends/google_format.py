@@ -33,9 +33,15 @@ PIXELS_PER_CHARACTER = 7
 _ERROR_TEXT = {"DIVIDE_BY_ZERO": "#DIV/0!", "N_A": "#N/A", "NAME": "#NAME?", "NULL_VALUE": "#NULL!",
                "NUM": "#NUM!", "REF": "#REF!", "VALUE": "#VALUE!", "LOADING": "#LOADING"}
 
-# One read: every tab's properties and cells, the cell fields needed to rebuild values.
+# Every spreadsheet chas-sheets creates: what a person types reads the Swedish way (`11/4` is
+# 11 April, `1,5` is 1.5) and today is Stockholm's. Without it Google gives en_US and Etc/GMT.
+SPREADSHEET_LOCALE = "sv_SE"
+SPREADSHEET_TIME_ZONE = "Europe/Stockholm"
+
+# One read: every tab's properties and cells, the cell fields needed to rebuild values, and
+# the locale dates were typed in (for check's warning; no extra request).
 READ_FIELDS = (
-    "spreadsheetId,properties.title,"
+    "spreadsheetId,properties(title,locale),"
     "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
     "data(startRow,startColumn,rowData.values(userEnteredValue,effectiveValue,"
     "userEnteredFormat.numberFormat,effectiveFormat.numberFormat)))"
@@ -82,8 +88,7 @@ def cell_value(cell: Mapping[str, Any], formulas: bool) -> Any:
     """A CellData as openpyxl would give it: the stored value, or a formula's result
     (formulas=False, like data_only) or its text as `Formula` (formulas=True)."""
     entered = cell.get("userEnteredValue") or {}
-    number_format = ((cell.get("userEnteredFormat") or {}).get("numberFormat")
-                     or (cell.get("effectiveFormat") or {}).get("numberFormat"))
+    number_format = _cell_number_format(cell)
     if "formulaValue" in entered:
         result = _plain(cell.get("effectiveValue"), number_format)
         return Formula(entered["formulaValue"], result) if formulas else result
@@ -107,6 +112,42 @@ def sheet_grid(sheet: Mapping[str, Any], formulas: bool) -> list[list[Any]]:
     for r, c in cells:
         widths[r] = max(widths[r], c + 1)
     return [[cells.get((r, c)) for c in range(widths[r])] for r in range(height)]
+
+
+def _cell_number_format(cell: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    return ((cell.get("userEnteredFormat") or {}).get("numberFormat")
+            or (cell.get("effectiveFormat") or {}).get("numberFormat"))
+
+
+def typed_date_order(number_format: Mapping[str, Any] | None) -> str | None:
+    """How a typed date's day and month read, when they hang on a locale: what typing `11/4`
+    leaves is a date format with day and month as bare numbers: "month_first" (`M/d`,
+    `M/d/yyyy`), "day_first" (`d/M`) or "locale" (no pattern: the locale's default). None
+    for ISO (`yyyy-mm-dd`, what chas-sheets writes), month names (`d mmm`) and non-dates,
+    which mean one day everywhere."""
+    if (number_format or {}).get("type") not in ("DATE", "DATE_TIME"):
+        return None
+    pattern = str((number_format or {}).get("pattern") or "").lower()
+    if not pattern:
+        return "locale"
+    date_part = pattern.split(" ")[0]
+    if date_part.startswith("y") or "mmm" in date_part or "d" not in date_part or "m" not in date_part:
+        return None
+    return "month_first" if date_part.index("m") < date_part.index("d") else "day_first"
+
+
+def locale_dates(sheet: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+    """(1-based row, 0-based column, order) of a sheet's typed date cells whose day hangs on a
+    locale (see `typed_date_order`); formula results are not typed."""
+    found = []
+    for block in sheet.get("data") or ():
+        top, left = block.get("startRow", 0), block.get("startColumn", 0)
+        for r, row in enumerate(block.get("rowData") or ()):
+            for c, cell in enumerate(row.get("values") or ()):
+                entered = cell.get("userEnteredValue") or {}
+                if "numberValue" in entered and (order := typed_date_order(_cell_number_format(cell))):
+                    found.append((top + r + 1, left + c, order))
+    return found
 
 
 def sheet_infos(spreadsheet: Mapping[str, Any]) -> list[SheetInfo]:
@@ -315,9 +356,19 @@ def rgb(hex_colour: str) -> dict:
     return {name: int(value[i:i + 2], 16) / 255 for name, i in (("red", 0), ("green", 2), ("blue", 4))}
 
 
+def locale_request() -> dict:
+    """A spreadsheet's locale and time zone set to Sweden's (see SPREADSHEET_LOCALE)."""
+    return {"updateSpreadsheetProperties": {
+        "properties": {"locale": SPREADSHEET_LOCALE, "timeZone": SPREADSHEET_TIME_ZONE},
+        "fields": "locale,timeZone",
+    }}
+
+
 def layout_requests(layout: Layout, sheet_ids: list[int], remove_sheet_ids: Iterable[int] = ()) -> list[dict]:
-    """Every request that turns a new spreadsheet into the template of `layout`."""
-    requests = [add_sheet(sid, tab.title, TEMPLATE_ROWS + 1, max(DEFAULT_COLUMNS, len(tab.headers)), index=i)
+    """Every request that turns a new spreadsheet into the template of `layout`, the Swedish
+    locale first (before anything is typed in it)."""
+    requests = [locale_request()]
+    requests += [add_sheet(sid, tab.title, TEMPLATE_ROWS + 1, max(DEFAULT_COLUMNS, len(tab.headers)), index=i)
                 for i, (tab, sid) in enumerate(zip(layout.tabs, sheet_ids))]
     requests += [{"deleteSheet": {"sheetId": sid}} for sid in remove_sheet_ids]
     for tab, sid in zip(layout.tabs, sheet_ids):

@@ -96,6 +96,7 @@ def check_workbook(raw: RawWorkbook, today: dt.date, kind: str | None = None) ->
         _check_leads(tables.get("Leads"), report)
         _check_vocabulary(tables, report)
         report.volume = _volume(tables.get("Leads"), kind, today)
+    _check_locale(raw, tables, report)
     return report
 
 
@@ -134,6 +135,56 @@ def _check_tab(raw: RawWorkbook, name: str, kind: str, report: CheckReport) -> T
         report.findings.append(Finding("info", f"{len(table.id_assignments)} rows without a unique ID "
                                                "(chas-sheets gives them one on the next write)", name))
     return table
+
+
+SHOWN_DATE_CELLS = 3  # the locale warning names this many date cells, then counts the rest
+LOCALE_FIX = "File > Settings > Locale: Sweden (Arkiv > Inställningar > Språkkod: Sverige)"
+
+
+def _check_locale(raw: RawWorkbook, tables: dict[str, Table], report: CheckReport) -> None:
+    """Google reads a typed `11/4` by the spreadsheet's locale: 11 April in sv_SE, 4 November
+    in en_US (what a spreadsheet made outside chas-sheets' init may have). The cell then holds
+    another day than the one a person meant, and the processed rule counts from it. Google
+    does not read such a cell again when the locale changes: a month-first date left from
+    before stays 4 November in a Swedish spreadsheet. An xlsx file has no locale (None)."""
+    if raw.locale is None:
+        return
+    swedish = raw.locale.lower().startswith("sv")
+    cells = [(title, row, col) for title, found in raw.locale_dates.items() for row, col, order in found
+             if (not swedish or order == "month_first") and not _is_header(title, row, tables)]
+    if not cells:
+        if not swedish:
+            report.findings.append(Finding("info", f"the spreadsheet's locale is {raw.locale}, not Swedish: a date "
+                                                   f"typed as 11/4 is not read as 11 April; fix: {LOCALE_FIX}"))
+        return
+    shown = ", ".join(f"{title} row {row}" + (f" [{name}]" if (name := _column_name(title, col, tables)) else "")
+                      for title, row, col in cells[:SHOWN_DATE_CELLS])
+    more = f" and {len(cells) - SHOWN_DATE_CELLS} more" if len(cells) > SHOWN_DATE_CELLS else ""
+    dates = f"{len(cells)} date" + ("s" if len(cells) != 1 else "")
+    if swedish:
+        message = (f"{dates} {'show' if len(cells) != 1 else 'shows'} the month before the day (typed while the "
+                   f"locale was not Swedish: 11/4 there is 4 November, not 11 April): {shown}{more}; fix: retype them")
+    else:
+        meaning = " (11/4 is 4 November, not 11 April)" if raw.locale == "en_US" else ""
+        message = (f"the spreadsheet's locale is {raw.locale}, not Swedish: {dates} typed like 11/4 read the "
+                   f"{raw.locale} way{meaning}: {shown}{more}; fix: {LOCALE_FIX}, then retype those dates")
+    report.findings.append(Finding("warning", message))
+
+
+def _table_for(title: str, tables: dict[str, Table]) -> Table | None:
+    return next((t for t in tables.values() if t.title == title), None)
+
+
+def _is_header(title: str, row: int, tables: dict[str, Table]) -> bool:
+    table = _table_for(title, tables)
+    return table is not None and row <= table.header.row
+
+
+def _column_name(title: str, col: int, tables: dict[str, Table]) -> str:
+    table = _table_for(title, tables)
+    if table is None or col >= len(table.header.headers):
+        return ""
+    return table.header.headers[col]
 
 
 def _check_leads(leads: Table | None, report: CheckReport) -> None:

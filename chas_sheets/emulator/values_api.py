@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from chas_sheets.emulator import a1, discovery, grid
 from chas_sheets.emulator.cellvalues import cell_from_raw, cell_from_user_entered
 from chas_sheets.emulator.errors import bad_request
@@ -56,12 +60,27 @@ def _rows_major(values: list, major: str | None) -> list:
     return [[col[i] if i < len(col) else None for col in values] for i in range(height)]
 
 
-def _input_parser(option: str | None):
+def _input_parser(option: str | None, book: Spreadsheet | None = None, call=None):
+    """How written values become cells; USER_ENTERED reads them by the spreadsheet's locale,
+    a yearless date taking the year of its time zone's today."""
     if option is None:
         raise bad_request("'valueInputOption' is required but not specified")
     if option not in VALUE_INPUT:
         raise bad_request(f"Invalid value at 'value_input_option' (TYPE_ENUM), \"{option}\"")
-    return VALUE_INPUT[option]
+    if option != "USER_ENTERED" or book is None:
+        return VALUE_INPUT[option]
+    return functools.partial(cell_from_user_entered, locale=book.properties.get("locale"),
+                             today=_today(book, getattr(getattr(call, "store", None), "clock", None)))
+
+
+def _today(book: Spreadsheet, clock) -> dt.date | None:
+    if clock is None:
+        return None
+    try:
+        zone = ZoneInfo(book.properties.get("timeZone") or "Etc/GMT")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    return dt.datetime.fromtimestamp(clock.now(), zone).date()
 
 
 def _check_values(values, where: str = "data.values") -> list:
@@ -84,7 +103,7 @@ def write_range(call, book: Spreadsheet, text: str, values: list, major: str | N
 
 def _write(call, book, sheet: Sheet, span: a1.Span, text: str, values: list, major, option, include,
            positions: bool = False) -> dict:
-    make_cell = _input_parser(option)
+    make_cell = _input_parser(option, book, call)
     if span.is_single_cell:  # a single cell only anchors the write, like Google
         span = a1.Span(span.start_row, None, span.start_col, None)
     rows = _rows_major(values, major)

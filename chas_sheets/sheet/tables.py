@@ -30,6 +30,12 @@ class RawWorkbook:
     titles: list[str]
     grids: dict[str, Grid]
     source: str = ""
+    # Google only (an xlsx file has no locale): the spreadsheet's `properties.locale`, and per
+    # tab title the (1-based row, 0-based column, order) of date cells typed as bare numbers
+    # (`11/4`), whose day depends on the locale they were typed in; order is "month_first",
+    # "day_first" or "locale" (the locale's default). ISO dates are not among them.
+    locale: str | None = None
+    locale_dates: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
 
 
 @dataclass
