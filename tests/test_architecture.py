@@ -24,7 +24,8 @@ TESTS = Path(__file__).resolve().parent
 IO_MODULES = ("chas_sheets.backends", "chas_sheets.cli", "chas_sheets.emulator", "chas_sheets.runner",
               "chas_sheets.harvest.run", "chas_sheets.nightly.run", "chas_sheets.nightly.state",
               "chas_sheets.nightly.sharing", "chas_sheets.nightly.dedupe_across", "chas_sheets.sharing",
-              "chas_sheets.undo", "chas_sheets.demo", "chas_sheets.cohort.run")
+              "chas_sheets.undo", "chas_sheets.demo", "chas_sheets.cohort.run",
+              "chas_sheets.selftest")
 # What a planner must never reach, directly or through another module.
 NOT_FOR_PLANNERS = ("chas_sheets.backends", "chas_sheets.cli", "chas_sheets.emulator", "click", "gspread",
                     "google", "googleapiclient", "requests", "openpyxl", "filelock")

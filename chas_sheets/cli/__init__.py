@@ -26,6 +26,7 @@ from chas_sheets.cli import (
     init_cmd,
     nightly_cmd,
     processed_cmd,
+    selftest_cmd,
     status_cmd,
     undo_cmd,
 )
@@ -120,6 +121,7 @@ for name, command in (
     ("audit-sharing", audit_cmd.audit),
     ("emulator", emulator_cmd.emulator),
     ("cohort", cohort_cmd.cohort),
+    ("selftest", selftest_cmd.selftest),
 ):
     cli.add_command(command, name)
 

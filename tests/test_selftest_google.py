@@ -1,0 +1,206 @@
+"""`chas-sheets selftest google`: it passes on the emulator (as strict as Google), and fails the
+right line, and only that line, on an emulator made to break one assumption at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+from click.testing import CliRunner
+
+from chas_sheets.backends.google import Connection
+from chas_sheets.backends.google_http import RetryPolicy
+from chas_sheets.cli import cli
+from chas_sheets.emulator import emulator_session, make_app
+from chas_sheets.selftest.google import Probe, run_selftest
+
+TODAY = dt.date(2027, 5, 12)
+
+
+def probe_for(app, **options) -> Probe:
+    return Probe(Connection(session=emulator_session(app), retry=RetryPolicy(total_seconds=5)), TODAY,
+                 wait_seconds=0, sleep=lambda _s: None, **options)
+
+
+class Misbehaving:
+    """The emulator, made wrong in one way: a WSGI layer that rewrites what goes in or comes out."""
+
+    def __init__(self, app, request=None, response=None):
+        self.app, self.request, self.response = app, request, response
+
+    def __call__(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
+        if self.response:
+            answer = self.response(method, path, body)
+            if answer is not None:
+                status, payload = answer
+                start_response(status, [("Content-Type", "application/json")])
+                return [json.dumps(payload).encode()]
+        if self.request and body:
+            body = json.dumps(self.request(method, path, json.loads(body))).encode()
+        import io
+
+        environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+        return self.app(environ, start_response)
+
+
+def _walk(value, visit):
+    """Apply `visit` to every dict inside a request body (in place)."""
+    if isinstance(value, dict):
+        visit(value)
+        for child in value.values():
+            _walk(child, visit)
+    elif isinstance(value, list):
+        for child in value:
+            _walk(child, visit)
+    return value
+
+
+def lock_accepts_duplicates(method, path, body):
+    return _walk(body, lambda d: d.pop("metadataId", None) if "metadataKey" in d else None)
+
+
+def keeps_us_locale(method, path, body):
+    def drop(d):
+        if isinstance(d.get("properties"), dict):
+            d["properties"].pop("locale", None)
+            d["properties"].pop("timeZone", None)
+    return _walk(body, drop)
+
+
+def typed_input_as_raw(method, path, body):
+    if body.get("valueInputOption") == "USER_ENTERED":
+        body["valueInputOption"] = "RAW"
+    return body
+
+
+def raw_parsed(method, path, body):
+    if body.get("valueInputOption") == "RAW":
+        body["valueInputOption"] = "USER_ENTERED"
+    return body
+
+
+def feed_blind(method, path, body):
+    if path.endswith("/drive/v3/changes"):
+        return "200 OK", {"kind": "drive#changeList", "changes": [], "newStartPageToken": "999999"}
+    return None
+
+
+def feed_scope_refused(method, path, body):
+    if "/drive/v3/changes" in path:
+        return "403 Forbidden", {"error": {"code": 403, "message": "Request had insufficient authentication scopes.",
+                                           "status": "PERMISSION_DENIED"}}
+    return None
+
+
+def large_bodies_refused(method, path, body):
+    if len(body) > 1_000_000:
+        return "413 Request Entity Too Large", {"error": {"code": 413, "message": "Request too large",
+                                                          "status": "INVALID_ARGUMENT"}}
+    return None
+
+
+def results(app, **options) -> dict[str, bool]:
+    return {check.name: check.passed for check in run_selftest(probe_for(app, **options))}
+
+
+def test_every_assumption_holds_on_the_emulator():
+    app = make_app()
+    found = results(app)
+    assert found and all(found.values()), [name for name, ok in found.items() if not ok]
+    assert len(found) == 8
+    assert not app.store.files  # the scratch spreadsheet was deleted
+
+
+# name of the line that must fail -> the way the emulator is made wrong
+BROKEN = {
+    "the write lock holds": {"request": lock_accepts_duplicates},
+    "new spreadsheets are Swedish": {"request": keeps_us_locale},
+    "typed 11/4 is 11 April": {"request": typed_input_as_raw},
+    "text stays text": {"request": raw_parsed},
+    "the changes feed lists an edit to a spreadsheet the account made": {"response": feed_blind},
+    "a write and a read of 5,000 log rows": {"response": large_bodies_refused},
+    "the tool's scopes suffice": {"response": feed_scope_refused},
+}
+
+
+@pytest.mark.parametrize("line", BROKEN)
+def test_a_misbehaving_google_fails_the_right_line(line):
+    found = results(Misbehaving(make_app(), **BROKEN[line]))
+    failed = {name for name, ok in found.items() if not ok}
+    assert line in failed
+    expected_along = {  # what necessarily fails with it
+        "new spreadsheets are Swedish": {"typed 11/4 is 11 April", "typed 1,5 is one and a half"},
+        "typed 11/4 is 11 April": {"typed 1,5 is one and a half"},
+        "the tool's scopes suffice": {"the changes feed"},
+    }.get(line, set())
+    assert failed - {line} == expected_along
+
+
+def test_the_shared_spreadsheet_is_checked_and_left_as_it_was():
+    from chas_sheets.backends.google import GoogleSpreadsheet
+
+    app = make_app()
+    shared = GoogleSpreadsheet.new("group", session=emulator_session(app), retry=RetryPolicy(total_seconds=5))
+    before = shared.read().grids
+    found = results(app, shared=shared.key)
+    assert found["the changes feed lists an edit to a spreadsheet shared with the account"] is True
+    assert shared.read().grids == before
+    assert not app.store.get_spreadsheet(shared.key).developer_metadata  # the probe's metadata is gone again
+    assert list(app.store.files) == [shared.key]  # the scratch spreadsheet was deleted
+
+
+def test_the_scratch_spreadsheet_is_deleted_even_when_a_check_cannot_run():
+    app = make_app()
+    found = results(Misbehaving(app, response=feed_scope_refused))
+    assert found["the tool's scopes suffice"] is False
+    assert not app.store.files
+
+
+@pytest.fixture
+def served(monkeypatch):
+    servers = []
+
+    def serve(app):
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        server = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        monkeypatch.setenv("CHAS_SHEETS_API_URL", f"http://127.0.0.1:{server.server_port}")
+        monkeypatch.setenv("CHAS_SHEETS_RETRY_SECONDS", "5")
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_command_prints_a_line_per_assumption_and_exits_0_when_all_pass(served):
+    served(make_app())
+    result = CliRunner().invoke(cli, ["--today", TODAY.isoformat(), "selftest", "google", "--wait", "0"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith(("PASS", "FAIL"))]
+    assert len(lines) == 8 and all(line.startswith("PASS") for line in lines)
+    assert "8 passed, 0 failed" in result.stderr
+
+
+def test_the_command_exits_1_and_says_what_a_fail_means(served):
+    served(Misbehaving(make_app(), request=lock_accepts_duplicates))
+    result = CliRunner().invoke(cli, ["--today", TODAY.isoformat(), "selftest", "google", "--wait", "0", "--json"])
+    assert result.exit_code == 1
+    checks = {c["check"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["the write lock holds"]["passed"] is False
+    assert "at once" in checks["the write lock holds"]["meaning"]
+
+
+def test_a_shared_that_is_no_spreadsheet_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["selftest", "google", "--shared", "not a url"])
+    assert result.exit_code == 2
+    assert "--shared" in result.output
