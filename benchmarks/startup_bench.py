@@ -41,7 +41,7 @@ def main() -> None:
         workspace = Path(folder) / "demo"
         subprocess.run([*cli, "--today", TODAY, "demo", str(workspace)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        crm = sorted((workspace / "grupper").glob("*.xlsx"))[0]
+        crm = min((workspace / "grupper").glob("*.xlsx"))
         cases = [
             ("python -c pass", [sys.executable, "-c", "pass"]),
             ("chas-sheets --help", [*cli, "--help"]),

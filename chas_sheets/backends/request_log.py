@@ -20,8 +20,9 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 WINDOW_SECONDS = 60.0  # Google's quotas refill per minute
 CACHE_DIR_ENV = "XDG_CACHE_HOME"
