@@ -85,7 +85,7 @@ def temp_files(folder) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
 
 
-COMMANDS = [["mark-processed"], ["clean-comments"]] + ([["dedupe"]] if "dedupe" in cli.commands else [])
+COMMANDS = [["mark-processed"], ["clean-comments"]] + ([["dedupe"]] if "dedupe" in cli.list_commands(None) else [])
 
 
 # Local: a crash at each step of the write --------------------------------------------------

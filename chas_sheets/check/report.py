@@ -234,7 +234,7 @@ def _volume(leads: Table | None, kind: str, today: dt.date) -> dict:
     (seed 000: "Minst 30 leads i CRM innan Big Bang Day infaller"), as `status` and `nightly` count."""
     if leads is None:
         return {}
-    from chas_sheets.company.matching import company_key
+    from chas_sheets.company.evidence import company_key  # not .matching: check needs no clustering
 
     names = [as_text(v) for v in leads.df["Företag"] if not is_blank(v)]
     companies = len({company_key(n) for n in names} - {""})

@@ -9,34 +9,78 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import importlib
 import shlex
 import sys
+from gettext import gettext as _
 
 import click
 
-from chas_sheets.cli import (
-    audit_cmd,
-    check_cmd,
-    clean_cmd,
-    cohort_cmd,
-    dedupe_cmd,
-    demo_cmd,
-    emulator_cmd,
-    harvest_cmd,
-    init_cmd,
-    nightly_cmd,
-    processed_cmd,
-    selftest_cmd,
-    status_cmd,
-    undo_cmd,
-)
 from chas_sheets.cli.common import AppContext, Date
 from chas_sheets.cli.output import masked_output
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.text import one_line
 
+# Each command: its module, the command in it, and the first paragraph of its help (what
+# `--help` lists). A command's module is imported only when that command runs: importing them
+# all cost every command ~1 s of pandas, openpyxl, requests... before it did anything.
+# tests/test_startup.py holds each summary to the command's own help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("chas_sheets.cli.init_cmd", "init", "Create a spreadsheet from its template."),
+    "check": ("chas_sheets.cli.check_cmd", "check",
+              "Report a CRM's structure, data quality and volume against the calendar's goal."),
+    "demo": ("chas_sheets.cli.demo_cmd", "demo",
+             "Build a realistic local workspace in FOLDER to try every command on."),
+    "mark-processed": ("chas_sheets.cli.processed_cmd", "processed",
+                       "Apply the processed rule: set Status and Bearbetad of every lead from Kontaktlogg."),
+    "status": ("chas_sheets.cli.status_cmd", "status", "Where you stand and what to do next, for --today."),
+    "dedupe": ("chas_sheets.cli.dedupe_cmd", "dedupe",
+               "Merge duplicate leads in one CRM, or (--across) list over-processed companies."),
+    "clean-comments": ("chas_sheets.cli.clean_cmd", "clean",
+                       "Clean comments down to facts: keep what happened, drop guesses and chatter."),
+    "harvest": ("chas_sheets.cli.harvest_cmd", "harvest",
+                "Split the group's warm leads fairly between the members' individual CRMs."),
+    "nightly": ("chas_sheets.cli.nightly_cmd", "nightly", "Backoffice's nightly run over every CRM in the REGISTER."),
+    "undo": ("chas_sheets.cli.undo_cmd", "undo", "Invert one run logged in Ändringslogg."),
+    "audit-sharing": ("chas_sheets.cli.audit_cmd", "audit",
+                      "List every CRM in the REGISTER shared wider than its members and backoffice."),
+    "emulator": ("chas_sheets.cli.emulator_cmd", "emulator",
+                 "Serve a Google Sheets API emulator on your machine, for trying things offline."),
+    "cohort": ("chas_sheets.cli.cohort_cmd", "cohort",
+               "Start a cohort from its class list, open the individual CRMs, regroup students."),
+    "selftest": ("chas_sheets.cli.selftest_cmd", "selftest",
+                 "Check, once, what chas-sheets assumes about a service before trusting it with CRMs."),
+}
 
-class ChasGroup(click.Group):
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (Click's documented LazyGroup pattern);
+    its `--help` lists them from COMMANDS without importing any."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, attribute, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        self.add_command(command, cmd_name)  # loaded once per process
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Click's own listing, fed stand-ins that carry only the summary: the same text, no import
+        commands = [(name, self.commands.get(name) or click.Command(name, help=COMMANDS[name][2]))
+                    for name in self.list_commands(ctx)]
+        commands = [(name, command) for name, command in commands if not command.hidden]
+        if not commands:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _command in commands)
+        with formatter.section(_("Commands")):  # Click's own (translatable) word
+            formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
+
+
+class ChasGroup(LazyGroup):
     """Turns the library's errors into one line for the user, and says where a global option goes."""
 
     def main(self, *args, **kwargs):
@@ -105,25 +149,6 @@ def cli(ctx: click.Context, today, credentials, verbose):
     Commands that write only show what they would do unless given --apply.
     """
     ctx.obj = AppContext(today=today or dt.date.today(), credentials=credentials, verbose=verbose)
-
-
-for name, command in (
-    ("init", init_cmd.init),
-    ("check", check_cmd.check),
-    ("demo", demo_cmd.demo),
-    ("mark-processed", processed_cmd.processed),
-    ("status", status_cmd.status),
-    ("dedupe", dedupe_cmd.dedupe),
-    ("clean-comments", clean_cmd.clean),
-    ("harvest", harvest_cmd.harvest),
-    ("nightly", nightly_cmd.nightly),
-    ("undo", undo_cmd.undo),
-    ("audit-sharing", audit_cmd.audit),
-    ("emulator", emulator_cmd.emulator),
-    ("cohort", cohort_cmd.cohort),
-    ("selftest", selftest_cmd.selftest),
-):
-    cli.add_command(command, name)
 
 
 # Batch work allocates millions of small objects and no cycles (clustering 100,000 company

@@ -6,14 +6,15 @@ import datetime as dt
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import click
 from click.core import ParameterSource
 
-from chas_sheets.backends import Backend, open_spreadsheet
-from chas_sheets.runner import Outcome, execute
-from chas_sheets.sheet.changes import ChangeSet
+if TYPE_CHECKING:  # the backends and the runner bring pandas and openpyxl: imported where used
+    from chas_sheets.backends import Backend
+    from chas_sheets.runner import Outcome
+    from chas_sheets.sheet.changes import ChangeSet
 
 
 @dataclass
@@ -31,6 +32,8 @@ class AppContext:
                 info(note)
 
     def open(self, target: str) -> Backend:
+        from chas_sheets.backends import open_spreadsheet
+
         return open_spreadsheet(target, credentials=self.credentials)
 
 
@@ -98,6 +101,8 @@ def echo_lines(lines: Iterable[str], color: bool | None = None) -> None:
 
 def finish(backend: Backend, changes: ChangeSet, command: str, apply_: bool, lines: Iterable[str] = ()) -> Outcome:
     """Show the plan's `lines`, write it with --apply, and end with one summary line on stderr."""
+    from chas_sheets.runner import execute
+
     echo_lines(lines)
     outcome = execute(backend, changes, command, apply_)
     for note in outcome.notes(backend.display_name):

@@ -3,6 +3,7 @@
 
 import click
 
+from chas_sheets.backends.request_log import RememberingPacer, request_log
 from chas_sheets.cli.common import AppContext, apply_option, echo_json, info, json_option, pass_app, progress
 from chas_sheets.nightly.render import render
 from chas_sheets.nightly.run import NightlyResult, RequestPacer, run_nightly
@@ -45,10 +46,14 @@ def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: b
     """
     backend = app.open(register)
     detector = Everything() if full else detector_for({"credentials": app.credentials})
+    # the quota is the account's, per minute: start with what the last minute spent (other runs too)
+    pacer = RememberingPacer(RequestPacer(), request_log(app.credentials))
+    pacer.before(1)  # the register's read comes first: after a busy minute, wait rather than meet a 429
     result = run_nightly(
-        backend, app.today, apply=apply_, open_backend=app.open, detector=detector, pacer=RequestPacer(),
+        backend, app.today, apply=apply_, open_backend=app.open, detector=detector, pacer=pacer,
         progress=lambda jobs: progress(jobs, "CRMs", length=len(jobs)),
         sharing=None if no_audit else SharingOptions(domain, with_running_account(allowed, app.credentials)))
+    pacer.settle(result.requests)
     report = result.report
     audit = result.sharing.report if result.sharing else None
     why_not = "--no-audit" if no_audit else "the audit failed: see the warning"

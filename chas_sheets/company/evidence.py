@@ -12,7 +12,6 @@ import re
 import tomllib
 from importlib import resources
 
-import tldextract
 from rapidfuzz.distance import DamerauLevenshtein
 from stdnum import luhn as _luhn
 
@@ -101,8 +100,16 @@ def _canonical_orgnr(digits: str) -> str | None:
 
 # ---------------------------------------------------------------- domains
 
-# The Public Suffix List snapshot bundled with tldextract: no URL to fetch, no cache on disk.
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+@functools.cache
+def _extractor():
+    """The Public Suffix List snapshot bundled with tldextract: no URL to fetch, no cache on disk.
+    Made on first use: tldextract brings requests, which names-only work (check) never needs."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+
 _EMAIL_DOMAIN = re.compile(r"@([^\s<>()\[\]@,;:/?#\"']+)")
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://)?(?:[^@/\s]*@)?([^/\s?#:]+)")
 
@@ -127,7 +134,7 @@ def registrable_domain(url_or_email: object) -> str | None:
 @functools.lru_cache(maxsize=1 << 17)
 def _domain_of_host(host: str) -> str | None:
     """Cached per host: many addresses (anna@, erik@, https://www.) share one."""
-    parts = _EXTRACT(host)
+    parts = _extractor()(host)
     if not parts.suffix or not parts.domain or parts.ipv4 or parts.ipv6:
         return None
     domain = parts.top_domain_under_public_suffix
