@@ -79,3 +79,11 @@ def test_json_escapes_do_not_hide_a_number_or_an_address():
     # a message quoting a cell with repr() holds '\\n' as text, which JSON writes as '\\\\n'
     quoted = json.dumps({"message": repr("ring\n0700000000")})
     assert "0700000000" not in mask_output(quoted) and json.loads(mask_output(quoted))
+
+
+def test_digits_that_look_like_a_date_inside_a_phone_number_are_masked_with_it():
+    # Found by tests/test_privacy_boundary.py: '7081-1-7' read as an ISO date split the number.
+    from chas_sheets.privacy import mask_text
+
+    assert "7081" not in mask_text("Kontakt 0046 7081-1-7 478 hej")
+    assert mask_text("Ringde 2027-05-12 070-812 34 56") == "Ringde 2027-05-12 070-*** ** 56"
