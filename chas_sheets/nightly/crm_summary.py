@@ -3,9 +3,13 @@
 From one raw read: the IDs to fill and the processed rule (exactly `mark-processed`'s plan),
 the counts `status` computes (distinct companies, processed leads, dialogues), the CRM
 quality warnings `check` finds, duplicate leads (reported, never merged at night), and a
-`CrmSummary`: small, JSON-able, independent of `today`, so that the figures of a CRM that has
-not changed can be recomputed for a new day from the summary kept in `Nattkörning` without
-reading the CRM again. The run keeps only summaries, one CRM's tables at a time.
+`CrmSummary`: small, JSON-able, so that the figures of a CRM that has not changed can be
+recomputed for a new day from the summary kept in `Nattkörning` without reading the CRM again.
+The run keeps only summaries, one CRM's tables at a time.
+
+The summary is of the CRM as it stood on `today` (`programme.replay`: rows dated later do not
+exist yet), so `--today` replays a past night faithfully; the change set is planned on the
+full tables, so a write never drops a later row.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from chas_sheets.processed.contactlog import LogLinks, link_log, same_person
 from chas_sheets.processed.plan import MarkReport, lead_states, plan_mark_processed
 from chas_sheets.processed.rules import DIALOG
 from chas_sheets.programme.calendar import parse_date
+from chas_sheets.programme.replay import tables_as_of
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import RawWorkbook, Table, load_tables
 from chas_sheets.sheet.values import as_text, is_blank
@@ -88,7 +93,8 @@ CRM_TABS = ("Leads", "Kontaktlogg", "Event", "Medlemmar")
 def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
     """The night's work on one CRM read (`kind`: 'group' or 'individual')."""
     tables = load_tables(raw, ["Leads"], CRM_TABS[1:])
-    changes, report = plan_mark_processed(tables, today)
+    changes, report = plan_mark_processed(tables, today)  # writes: the full tables
+    tables, _ = tables_as_of(tables, today)  # figures: the CRM as it stood on `today`
     status = status_report(tables, today, kind)
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     links = link_log(leads, log, today) if log is not None else LogLinks()
