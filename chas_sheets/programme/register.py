@@ -230,3 +230,26 @@ def crm_jobs(register: Register) -> list[CrmJob]:
         if s.crm:
             jobs.setdefault(s.crm, CrmJob(s.crm, "individual", s.name))
     return list(jobs.values())
+
+
+@dataclass(frozen=True)
+class CrmSettings:
+    """What the register says about one CRM: whose it is and the dates its goals follow."""
+
+    kind: str  # "group" or "individual"
+    owner: str
+    cohort: int
+    big_bang_day: dt.date | None = None
+    delmal: object = None
+
+
+def settings_for(register: Register, same: Callable[[str], bool], today: dt.date) -> CrmSettings | None:
+    """The settings of the CRM the register names where `same(resolved reference)` holds (its
+    group row first, a group CRM being shared by no student); None when no row names it."""
+    for g in register.groups:
+        if g.crm and same(g.crm):
+            return CrmSettings("group", g.name, register.cohort_of_group(g, today), g.big_bang_day, g.delmal)
+    for s in register.students:
+        if s.crm and same(s.crm):
+            return CrmSettings("individual", s.name, register.cohort_of_student(s, today))
+    return None
