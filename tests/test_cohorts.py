@@ -305,3 +305,15 @@ def test_a_kull_that_is_not_a_year_is_a_warning_naming_the_row(make_crm):
     reg, _ = read_register(LocalWorkbook(path), d(2027, 10, 1))
     assert reg.groups[0].kull is None and reg.students[0].kull == 2028
     assert any(w.startswith("Grupper row 2: Kull 'nästa år' is not a year") for w in reg.warnings)
+
+
+def test_a_replay_reads_again_a_crm_whose_kept_summary_is_of_a_later_day(register):
+    """Nattkörning keeps each CRM's summary; an unchanged CRM is not read again. A summary read
+    on 16 December holds Nya's 20 leads of the 15th: replaying 30 November must not use it, and
+    a summary of 30 November (which left them out) must not stand for 16 December."""
+    run("--today", "2027-12-16", "nightly", str(register), "--apply")
+    nya = lambda day: next(g for g in nightly(register, day)["groups"] if g["name"] == "Nya")  # noqa: E731
+    assert nya("2027-11-30")["leads"] == 12
+    run("--today", "2027-11-30", "nightly", str(register), "--apply")
+    assert nya("2027-12-16")["leads"] == 32
+    assert nightly(register, "2027-11-30")["crms"][str(register.parent / "grupper" / "gamla.xlsx")]["unchanged"]

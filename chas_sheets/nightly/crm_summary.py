@@ -57,6 +57,7 @@ class CrmSummary:
     events: list[str] = field(default_factory=list)  # each event's date ('' when none)
     members: list[str] = field(default_factory=list)  # group CRM: Medlemmar names
     duplicates: list[list[str]] = field(default_factory=list)  # [lead ID, lead ID, label]
+    later_rows: int = 0  # rows dated after the day it was read as of: not in it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,6 +75,14 @@ class CrmSummary:
 
     def attempt_dates(self) -> list[tuple[dt.date, str]]:
         return [(day, row[1]) for row in self.attempts if (day := _iso(row[0]))]
+
+
+def reusable_on(summary: dict, read_on: str, today: dt.date) -> bool:
+    """Whether a kept summary (read as of `read_on`) of an unchanged CRM stands for `today`: not
+    when it was read as of a later day (a replay: it holds rows that did not exist yet), nor
+    when it left out rows dated after its day and `today` is later (they may exist now)."""
+    day = today.isoformat()
+    return read_on <= day and (read_on == day or not summary.get("later_rows"))
 
 
 def _iso(text: str) -> dt.date | None:
@@ -94,7 +103,7 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
     """The night's work on one CRM read (`kind`: 'group' or 'individual')."""
     tables = load_tables(raw, ["Leads"], CRM_TABS[1:])
     changes, report = plan_mark_processed(tables, today)  # writes: the full tables
-    tables, _ = tables_as_of(tables, today)  # figures: the CRM as it stood on `today`
+    tables, hidden = tables_as_of(tables, today)  # figures: the CRM as it stood on `today`
     status = status_report(tables, today, kind)
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     links = link_log(leads, log, today) if log is not None else LogLinks()
@@ -108,6 +117,7 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
         events=_event_dates(tables.get("Event"), today),
         members=_members(tables.get("Medlemmar")),
         duplicates=find_duplicate_leads(leads),
+        later_rows=sum(hidden.values()),
     )
     return CrmPlan(changes, report, summary)
 
