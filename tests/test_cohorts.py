@@ -317,3 +317,15 @@ def test_a_replay_reads_again_a_crm_whose_kept_summary_is_of_a_later_day(registe
     run("--today", "2027-11-30", "nightly", str(register), "--apply")
     assert nya("2027-12-16")["leads"] == 32
     assert nightly(register, "2027-11-30")["crms"][str(register.parent / "grupper" / "gamla.xlsx")]["unchanged"]
+
+
+def test_a_kalender_with_only_some_periods_does_not_delay_the_cohorts_start():
+    from chas_sheets.nightly.crm_summary import CrmSummary
+    from chas_sheets.nightly.report import CrmOutcome, build_report
+
+    group = RegisterGroup("G", 2, "", "g.xlsx", "g.xlsx", None, None, kull=2027)
+    reg = Register("r", [group], [], [Period("Sprint 1", d(2027, 4, 7), d(2027, 5, 6), kull=2027)])
+    summary = CrmSummary("group", leads=3, lead_rows=[[f"L-{n}", "F", "", "", "", "2026-10-01", "", ""]
+                                                      for n in range(3)])
+    report = build_report(reg, {"g.xlsx": CrmOutcome("g.xlsx", summary)}, d(2026, 10, 15))
+    assert (report.groups[0].status, report.groups[0].reason) == ("behind", "3 av 30 leads (före Big Bang Day)")

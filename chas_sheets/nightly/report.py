@@ -231,7 +231,9 @@ def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str |
     figures.last_activity = _last_activity(summary, today)
     lia_start = milestones(_calendar(register, today, None, cohort), today, cohort).lia_start
     record = progress.big_bang_text()  # the 30-lead goal stays visible once Big Bang Day has come
+    # a Kalender may list only some periods: the cohort begins no later than its default Fas 1
     begins = min((p.start for p in periods), default=today)
+    begins = min(begins, default_calendar(cohort)[0].start)
     if today < begins:  # a group of the next cohort, listed before its Fas 1: nothing to judge yet
         figures.status, figures.reason = OK, f"Fas 1 börjar {begins.isoformat()} (kull {cohort})"
     elif today >= lia_start:  # from Sprint 1 the students work alone: the group is not judged
