@@ -117,12 +117,14 @@ def test_a_group_before_and_after_its_big_bang_day():
     crm = {"g.xlsx": group_summary(["2026-10-01"] * 30 + ["", "2026-12-08", "2026-12-09", "2026-12-10", "2026-12-10"])}
     before, _ = nightly(d(2026, 12, 7), crm, groups=[group])
     assert (before["G1"]["Period"], before["G1"]["Mål"], before["G1"]["Status"]) == ("Fas 1", 30, "OK")
-    assert (before["G1"]["Leads"], before["G1"]["Mot mål"]) == (35, 35)
+    # the 4 leads added from Big Bang Day on do not exist yet on 7 December (replay: test_cohorts)
+    assert (before["G1"]["Leads"], before["G1"]["Mot mål"]) == (35, 31)
     after, _ = nightly(d(2026, 12, 10), crm, groups=[group])
     assert (after["G1"]["Period"], after["G1"]["Mål"]) == ("Fas 1, efter Big Bang Day", 10)
     assert (after["G1"]["Leads"], after["G1"]["Mot mål"], after["G1"]["I fas"]) == (35, 4, "Nej")
     assert (after["G1"]["Status"], after["G1"]["Orsak"]) == (
-        "Efter", "4 av 10 leads tillagda sedan Big Bang Day 2026-12-08 (delmål)")
+        "Efter", "4 av 10 leads tillagda sedan Big Bang Day 2026-12-08 (delmål); "
+                 "Big Bang Day 2026-12-08: 31 av 30 leads (uppnått)")
 
 
 def test_a_delmal_reached_is_said_in_the_reason():
@@ -130,14 +132,15 @@ def test_a_delmal_reached_is_said_in_the_reason():
     crm = {"g.xlsx": group_summary(["2026-10-01"] * 30 + ["2026-12-08", "2026-12-09", "2026-12-10"])}
     row, _ = nightly(d(2026, 12, 10), crm, groups=[group])
     assert (row["G1"]["Status"], row["G1"]["Mot mål"], row["G1"]["Orsak"]) == (
-        "OK", 3, "3 av 3 leads tillagda sedan Big Bang Day 2026-12-08 (delmål)")
+        "OK", 3, "3 av 3 leads tillagda sedan Big Bang Day 2026-12-08 (delmål); "
+                 "Big Bang Day 2026-12-08: 30 av 30 leads (uppnått)")
 
 
 def test_a_group_without_a_delmal_keeps_30_leads_in_all():
     group = RegisterGroup("G1", 2, "", "g.xlsx", "g.xlsx", d(2026, 12, 8), None)
     row, _ = nightly(d(2026, 12, 10), {"g.xlsx": group_summary(["2026-10-01"] * 29)}, groups=[group])
     assert (row["G1"]["Mål"], row["G1"]["Mot mål"], row["G1"]["Status"]) == (30, 29, "Efter")
-    assert row["G1"]["Orsak"] == "29 av 30 leads (inget delmål satt)"
+    assert row["G1"]["Orsak"] == "29 av 30 leads (inget delmål satt); Big Bang Day 2026-12-08: 29 av 30 leads (missat)"
 
 
 def test_a_group_in_fas_2_needs_input_or_output_each_week():

@@ -61,3 +61,12 @@ def test_a_crm_the_night_wrote_is_not_read_again_the_next_night_but_a_persons_sa
     crms = json.loads(second.stdout)["crms"]
     assert [t for t, c in crms.items() if c["read"]] == [str(demo / "studerande" / "sara-nilsson.xlsx")]
     assert sum(c["unchanged"] for c in crms.values()) == 20  # only the one a person saved is read
+
+
+def test_a_table_made_from_another_does_not_share_its_caches():
+    import dataclasses
+
+    one = tables()["Leads"]
+    assert one.text("L-AAAAAA", "Företag") == "Volvo Cars"  # fills the cache
+    copy = dataclasses.replace(one, df=one.df.assign(Företag=["Spotify"]))
+    assert copy.text("L-AAAAAA", "Företag") == "Spotify"

@@ -14,6 +14,7 @@ from stdnum.se import orgnr as se_orgnr
 
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.programme import calendar
+from chas_sheets.programme.replay import hidden_text, table_as_of
 from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, load_table
@@ -84,7 +85,10 @@ def guess_kind(titles: list[str]) -> str:
     return "group" if c.find_tab_title("Medlemmar", titles) else "student"
 
 
-def check_workbook(raw: RawWorkbook, today: dt.date, kind: str | None = None) -> CheckReport:
+def check_workbook(raw: RawWorkbook, today: dt.date, kind: str | None = None, *,
+                   big_bang_day: dt.date | None = None, delmal: object = None,
+                   cohort: int | None = None) -> CheckReport:
+    """`big_bang_day`, `delmal`, `cohort`: the register's for this CRM (None: the defaults)."""
     kind = kind or guess_kind(raw.titles)
     report = CheckReport(raw.source, kind, today)
     tables: dict[str, Table] = {}
@@ -95,7 +99,12 @@ def check_workbook(raw: RawWorkbook, today: dt.date, kind: str | None = None) ->
     if kind != "register":
         _check_leads(tables.get("Leads"), report)
         _check_vocabulary(tables, report)
-        report.volume = _volume(tables.get("Leads"), kind, today)
+        leads = tables.get("Leads")
+        if leads is not None:  # volume as of `today`: a lead added later does not exist yet
+            leads, later = table_as_of(leads, today)
+            if later:
+                report.findings.append(Finding("info", hidden_text({"Leads": later}, today), "Leads"))
+        report.volume = _volume(leads, kind, today, big_bang_day, delmal, cohort)
     _check_locale(raw, tables, report)
     return report
 
@@ -229,9 +238,11 @@ def _known_variant(tab: str, column: str, value: object) -> bool:
     return bool(parser and parser(value))
 
 
-def _volume(leads: Table | None, kind: str, today: dt.date) -> dict:
+def _volume(leads: Table | None, kind: str, today: dt.date, big_bang_day: dt.date | None = None,
+            delmal: object = None, cohort: int | None = None) -> dict:
     """Volume against the goal: a student's distinct companies (50 by 30 April), a group's leads
-    (seed 000: "Minst 30 leads i CRM innan Big Bang Day infaller"), as `status` and `nightly` count."""
+    (seed 000: "Minst 30 leads i CRM innan Big Bang Day infaller"), as `status` and `nightly` count
+    (`calendar.group_progress`: the one goal of a group on a day)."""
     if leads is None:
         return {}
     from chas_sheets.company.evidence import company_key  # not .matching: check needs no clustering
@@ -239,12 +250,19 @@ def _volume(leads: Table | None, kind: str, today: dt.date) -> dict:
     names = [as_text(v) for v in leads.df["Företag"] if not is_blank(v)]
     companies = len({company_key(n) for n in names} - {""})
     whose = "group" if kind == "group" else "individual"
-    # a group CRM holds neither its Big Bang Day nor its Delmål (the register does): the
-    # cohort's default day and 30 leads in all
-    goal = calendar.company_goal(whose, today)
+    # a group CRM holds neither its Big Bang Day nor its Delmål (the register does): without
+    # them, the cohort's default day and 30 leads in all
+    progress = None
+    if whose == "group":
+        from chas_sheets.status.report import added_dates
+
+        defaults = big_bang_day is None and delmal is None and cohort is None
+        progress = calendar.group_progress(today, added_dates(leads), big_bang_day, delmal, cohort, defaults)
+        goal, toward_goal = progress.goal, progress.count
+    else:
+        goal, toward_goal = calendar.company_goal(whose, today, cohort=cohort), companies
     counts = "leads" if whose == "group" else "companies"
-    toward_goal = len(leads.df) if whose == "group" else companies
-    deadline = calendar.next_deadline(today, whose)
+    deadline = calendar.next_deadline(today, whose, big_bang_day=big_bang_day, cohort=cohort)
     return {
         "leads": len(leads.df),
         "companies": companies,
@@ -254,6 +272,7 @@ def _volume(leads: Table | None, kind: str, today: dt.date) -> dict:
         "on_track": toward_goal >= goal,
         "next_deadline": {"name": deadline.name, "date": deadline.date.isoformat(), "days_left": deadline.days_left,
                           "passed": deadline.passed},
+        "progress": progress.to_dict() if progress else None,
     }
 
 
@@ -279,15 +298,29 @@ def render(report: CheckReport) -> list[str]:
     if report.volume:
         v = report.volume
         mark = "on track" if v["on_track"] else f"{v['goal'] - v['toward_goal']} to go"
+        since = (v.get("progress") or {}).get("since")
         counted = (f"{v['leads']} leads ({v['companies']} distinct companies); goal {v['goal']} leads"
+                   + (f", {v['toward_goal']} added since Big Bang Day {_iso(since)} (Delmål)" if since else "")
                    if v["counts"] == "leads" else
                    f"{v['companies']} distinct companies in {v['leads']} leads; goal {v['goal']}")
         deadline = calendar.Deadline(**{**v["next_deadline"], "date": dt.date.fromisoformat(v["next_deadline"]["date"])})
         lines += ["", "Volume", f"  {counted} ({mark})",
                   f"  {calendar.describe_deadline(deadline)}"]
+        lines += [f"  {line.strip()}" for line in _progress_lines(v.get("progress"))]
     issues = [f for f in report.findings if f.level != "info"]
     notes = [f for f in report.findings if f.level == "info"]
     lines += ["", f"Quality: {report.count('error')} errors, {report.count('warning')} warnings"]
     lines += [f"  {f.line()}" for f in issues]
     lines += [f"  {f.line()}" for f in notes]
     return lines
+
+
+def _iso(day: object) -> str:
+    return day.isoformat() if isinstance(day, dt.date) else str(day)
+
+
+def _progress_lines(progress: dict | None) -> list[str]:
+    """The group's 30-lead result on Big Bang Day, in the words `status` uses."""
+    from chas_sheets.status.report import progress_lines
+
+    return progress_lines(calendar.GroupProgress(**progress)) if progress else []

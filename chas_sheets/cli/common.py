@@ -160,3 +160,33 @@ class Date(click.ParamType):
             self.fail(f"{value} is outside {FIRST_DAY.year}-{LAST_DAY.year}: give a date like 2027-04-15",
                       param, ctx)
         return day
+
+
+register_option = click.option(
+    "--register", "register", metavar="REGISTER",
+    help="The backoffice register naming this CRM: its group's Big Bang Day, Delmål and Kull set the goal "
+         "(the same goal nightly's Dashboard shows). Without it: the cohort's defaults.")
+
+
+def register_settings(app: AppContext, register: str | None, target: str):
+    """The register's settings for `target` (None without --register); an error when the
+    register names no such CRM, so a goal is never silently the default one."""
+    if not register:
+        return None
+    from chas_sheets.backends.references import google_key
+    from chas_sheets.errors import InvalidInput
+    from chas_sheets.programme.register import read_register, settings_for
+
+    def same(reference: str) -> bool:
+        key = google_key(target)
+        if key is not None or google_key(reference) is not None:
+            return key == google_key(reference)
+        from pathlib import Path
+
+        return Path(reference).expanduser().resolve() == Path(target).expanduser().resolve()
+
+    reg, _ = read_register(app.open(register), app.today)
+    found = settings_for(reg, same, app.today)
+    if found is None:
+        raise InvalidInput(f"register {register}: no row in Grupper or Studerande names {target} as its CRM")
+    return found

@@ -2,7 +2,16 @@
 
 import click
 
-from chas_sheets.cli.common import AppContext, echo_json, echo_lines, json_option, kind_option, pass_app
+from chas_sheets.cli.common import (
+    AppContext,
+    echo_json,
+    echo_lines,
+    json_option,
+    kind_option,
+    pass_app,
+    register_option,
+    register_settings,
+)
 from chas_sheets.runner import read_tables
 from chas_sheets.status.report import render, status_report
 
@@ -11,9 +20,10 @@ from chas_sheets.status.report import render, status_report
 @click.argument("target")
 @kind_option("individual", "student", "group", individual="individual",
              help="Whose goals to use (default: a CRM with a Medlemmar tab is a group's).")
+@register_option
 @json_option
 @pass_app
-def status(app: AppContext, target: str, kind: str | None, as_json: bool):
+def status(app: AppContext, target: str, kind: str | None, register: str | None, as_json: bool):
     """Where you stand and what to do next, for --today.
 
     The calendar period with its focus and goal, days to the next deadline (or the one that
@@ -24,7 +34,11 @@ def status(app: AppContext, target: str, kind: str | None, as_json: bool):
     """
     backend = app.open(target)
     tables = read_tables(backend, ["Leads"], ["Kontaktlogg", "Medlemmar"])
-    report = status_report(tables, app.today, kind)
+    settings = register_settings(app, register, target)
+    if settings is None:
+        report = status_report(tables, app.today, kind, defaults=(kind or tables.kind) == "group")
+    else:
+        report = status_report(tables, app.today, kind, settings.big_bang_day, settings.delmal, settings.cohort)
     if as_json:
         echo_json(report.to_dict())
     else:

@@ -3,9 +3,13 @@
 From one raw read: the IDs to fill and the processed rule (exactly `mark-processed`'s plan),
 the counts `status` computes (distinct companies, processed leads, dialogues), the CRM
 quality warnings `check` finds, duplicate leads (reported, never merged at night), and a
-`CrmSummary`: small, JSON-able, independent of `today`, so that the figures of a CRM that has
-not changed can be recomputed for a new day from the summary kept in `Nattkörning` without
-reading the CRM again. The run keeps only summaries, one CRM's tables at a time.
+`CrmSummary`: small, JSON-able, so that the figures of a CRM that has not changed can be
+recomputed for a new day from the summary kept in `Nattkörning` without reading the CRM again.
+The run keeps only summaries, one CRM's tables at a time.
+
+The summary is of the CRM as it stood on `today` (`programme.replay`: rows dated later do not
+exist yet), so `--today` replays a past night faithfully; the change set is planned on the
+full tables, so a write never drops a later row.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from chas_sheets.processed.contactlog import LogLinks, link_log, same_person
 from chas_sheets.processed.plan import MarkReport, lead_states, plan_mark_processed
 from chas_sheets.processed.rules import DIALOG
 from chas_sheets.programme.calendar import parse_date
+from chas_sheets.programme.replay import tables_as_of
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import RawWorkbook, Table, load_tables
 from chas_sheets.sheet.values import as_text, is_blank
@@ -52,6 +57,7 @@ class CrmSummary:
     events: list[str] = field(default_factory=list)  # each event's date ('' when none)
     members: list[str] = field(default_factory=list)  # group CRM: Medlemmar names
     duplicates: list[list[str]] = field(default_factory=list)  # [lead ID, lead ID, label]
+    later_rows: int = 0  # rows dated after the day it was read as of: not in it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,6 +77,14 @@ class CrmSummary:
         return [(day, row[1]) for row in self.attempts if (day := _iso(row[0]))]
 
 
+def reusable_on(summary: dict, read_on: str, today: dt.date) -> bool:
+    """Whether a kept summary (read as of `read_on`) of an unchanged CRM stands for `today`: not
+    when it was read as of a later day (a replay: it holds rows that did not exist yet), nor
+    when it left out rows dated after its day and `today` is later (they may exist now)."""
+    day = today.isoformat()
+    return read_on <= day and (read_on == day or not summary.get("later_rows"))
+
+
 def _iso(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
@@ -88,7 +102,8 @@ CRM_TABS = ("Leads", "Kontaktlogg", "Event", "Medlemmar")
 def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
     """The night's work on one CRM read (`kind`: 'group' or 'individual')."""
     tables = load_tables(raw, ["Leads"], CRM_TABS[1:])
-    changes, report = plan_mark_processed(tables, today)
+    changes, report = plan_mark_processed(tables, today)  # writes: the full tables
+    tables, hidden = tables_as_of(tables, today)  # figures: the CRM as it stood on `today`
     status = status_report(tables, today, kind)
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     links = link_log(leads, log, today) if log is not None else LogLinks()
@@ -102,6 +117,7 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
         events=_event_dates(tables.get("Event"), today),
         members=_members(tables.get("Medlemmar")),
         duplicates=find_duplicate_leads(leads),
+        later_rows=sum(hidden.values()),
     )
     return CrmPlan(changes, report, summary)
 

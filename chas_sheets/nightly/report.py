@@ -16,13 +16,21 @@ Decisions where the seeds are silent (also in the README):
   it with fewer than 50; in a reach-out period (its focus says reachout or last push) with no
   attempt in the last 7 days. A registered or placed LIA is always *ok*. Before the LIA
   search individual figures are shown but not judged.
+- Every group and student is judged by its own cohort's calendar (`Register.cohort_of_group`,
+  `cohort_of_student`): one register holds the cohort in its last sprints and the next one in
+  Fas 1 side by side.
 - A group is *behind* with fewer leads than its goal (30 before its Big Bang Day, then its
   Delmål counted in leads added since that day, an undated lead counting as older: see
-  `calendar.GroupGoal`), or in Fas 2 with neither new nor processed leads in the last 7 days. From the start
-  of the LIA search the group phase is over (the seeds: groups work in the first two phases)
-  and a group is no longer judged.
-- `Placering` before the hard deadline (from the start of the LIA search): students at risk,
-  with no dialogue and under the company goal.
+  `calendar.group_progress`, the one goal `check` and `status` give too), or in Fas 2 with
+  neither new nor processed leads in the last 7 days. From the start of its cohort's LIA
+  search the group phase is over (the seeds: groups work in the first two phases) and a group
+  is no longer judged. From Big Bang Day on, its 30-lead result on that day stays in `Orsak`.
+- `Placering`: a student with neither a registered LIA nor a placement, once their cohort's
+  hard deadline has passed, stays on it until one of the two is recorded, whatever the date,
+  with the days waited since the deadline. Before the hard deadline (from the start of the
+  LIA search): students at risk, with no dialogue and under the company goal.
+- A summary's rows dated after `today` do not exist yet (`crm_summary` reads the CRM as it
+  stood on `today`; the register's dates likewise), so a replay with --today is faithful.
 - A CRM that could not be read tonight is an error row in `Dashboard`; in the tabs that
   aggregate over CRMs (`Överbearbetning`, `Medlemsbidrag`) its summary from the last night it
   was read stands in for it (`CrmOutcome.stand_in`), as an unchanged CRM's does: one bad
@@ -49,7 +57,7 @@ from chas_sheets.programme.calendar import (
     cohort_year_for,
     company_goal,
     default_calendar,
-    group_goal,
+    group_progress,
     period_on,
 )
 from chas_sheets.programme.register import Register, RegisterGroup, RegisterStudent
@@ -107,9 +115,9 @@ class Milestones:
         return None
 
 
-def milestones(periods: Iterable[Period], today: dt.date) -> Milestones:
-    """Key dates from the calendar's sprints; a sprint the calendar lacks keeps its default date."""
-    defaults = {fold(p.name): p for p in default_calendar(cohort_year_for(today))}
+def milestones(periods: Iterable[Period], today: dt.date, cohort: int | None = None) -> Milestones:
+    """Key dates from the calendar's sprints; a sprint the calendar lacks keeps its cohort's default."""
+    defaults = {fold(p.name): p for p in default_calendar(cohort_year_for(today, cohort))}
     found = {fold(p.name): p for p in periods}
     sprint = lambda n: found.get(f"sprint{n}") or defaults[f"sprint{n}"]  # noqa: E731
     return Milestones(sprint(1).start, sprint(1).end, sprint(2).end, sprint(4).end)
@@ -138,8 +146,12 @@ class GroupFigures:
     status: str
     reason: str
     period: str
+    cohort: int | None = None
     goal: int | None = None
     goal_since: dt.date | None = None  # with a Delmål: only leads added on or after this day count
+    big_bang_day: dt.date | None = None
+    big_bang_leads: int | None = None  # from Big Bang Day on: the leads before it (the 30-lead goal)
+    big_bang_met: bool | None = None
     companies: int | None = None
     leads: int | None = None
     toward_goal: int | None = None  # the leads the goal counts
@@ -166,6 +178,9 @@ class StudentFigures:
     reason: str
     period: str
     goal: int
+    cohort: int | None = None
+    lia_start: dt.date | None = None
+    hard_deadline: dt.date | None = None
     lia_company: str = ""
     lia_registered: dt.date | None = None
     placed: dt.date | None = None
@@ -185,23 +200,25 @@ class StudentFigures:
 
 def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str | None, today: dt.date,
                   register: Register) -> GroupFigures:
-    period = period_on(today, _calendar(register, today, group.big_bang_day, group.name))
-    figures = GroupFigures(group.name, group.crm_ref, ERROR, "", period.name if period else "")
+    cohort = register.cohort_of_group(group, today)
+    periods = _calendar(register, today, group.big_bang_day, cohort)
+    period = period_on(today, periods)
+    figures = GroupFigures(group.name, group.crm_ref, ERROR, "", period.name if period else "", cohort)
+    added = summary.added_dates() if summary is not None else []
     try:
-        goal = group_goal(today, group.big_bang_day, group.delmal)
+        progress = group_progress(today, (day for day, _ in added), group.big_bang_day, group.delmal, cohort)
     except InvalidInput as exc:
         figures.reason = f"Delmål: {exc}"
         return figures
-    figures.goal, figures.goal_since = goal.target, goal.since
+    figures.goal, figures.goal_since, figures.big_bang_day = progress.goal, progress.since, progress.big_bang_day
     if error or summary is None:
         figures.reason = error or "ingen länk till gruppens CRM i registret"
         return figures
-    added = summary.added_dates()
     new = sum(_recent(day, today, RECENT_DAYS) for day, _ in added)
     done = sum(_recent(day, today, RECENT_DAYS) for day in summary.processed_dates())
     figures.companies, figures.leads = summary.companies, summary.leads
-    figures.toward_goal = goal.count(day for day, _ in added) if goal.since else summary.leads
-    figures.on_track = figures.toward_goal >= goal.target
+    figures.toward_goal, figures.on_track = progress.count, progress.met
+    figures.big_bang_leads, figures.big_bang_met = progress.big_bang_count, progress.big_bang_met
     figures.new_leads_7, figures.processed_7, figures.balance_7 = new, done, new - done
     figures.events = len(summary.events)
     # Seed 001: the programme lead "Följer upp på Career-gruppernas dialoger med branschen, för
@@ -212,33 +229,51 @@ def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str |
     figures.dialogues = summary.dialogues
     figures.duplicates, figures.quality_warnings = len(summary.duplicates), summary.quality_warnings
     figures.last_activity = _last_activity(summary, today)
-    lia_start = milestones(_calendar(register, today, None, group.name), today).lia_start
-    if today >= lia_start:  # from Sprint 1 the students work alone: the group is not judged
-        figures.status, figures.reason = OK, f"gruppfasen avslutad {(lia_start - dt.timedelta(days=1)).isoformat()}"
+    lia_start = milestones(_calendar(register, today, None, cohort), today, cohort).lia_start
+    record = progress.big_bang_text()  # the 30-lead goal stays visible once Big Bang Day has come
+    # a Kalender may list only some periods: the cohort begins no later than its default Fas 1
+    begins = min((p.start for p in periods), default=today)
+    begins = min(begins, default_calendar(cohort)[0].start)
+    if today < begins:  # a group of the next cohort, listed before its Fas 1: nothing to judge yet
+        figures.status, figures.reason = OK, f"Fas 1 börjar {begins.isoformat()} (kull {cohort})"
+    elif today >= lia_start:  # from Sprint 1 the students work alone: the group is not judged
+        ended = f"gruppfasen avslutad {(lia_start - dt.timedelta(days=1)).isoformat()}"
+        figures.status, figures.reason = OK, "; ".join(p for p in (ended, record) if p)
     elif not figures.on_track:
-        figures.status, figures.reason = BEHIND, _group_goal_text(figures.toward_goal, goal, today)
+        figures.status, figures.reason = BEHIND, _with_record(group_goal_text(progress, today), progress)
     elif period is not None and fold(period.name) == "fas2" and not new and not done:
-        figures.status, figures.reason = BEHIND, f"inga nya eller bearbetade leads senaste {RECENT_DAYS} dagarna"
+        figures.status, figures.reason = BEHIND, _with_record(
+            f"inga nya eller bearbetade leads senaste {RECENT_DAYS} dagarna", progress)
     else:  # a Delmål reached is said, so no one reads the total in `Leads` as its count
-        figures.status, figures.reason = OK, _group_goal_text(figures.toward_goal, goal, today) if goal.since else ""
+        figures.status, figures.reason = OK, _with_record(group_goal_text(progress, today) if progress.since else "",
+                                                          progress)
     return figures
 
 
-def _group_goal_text(count: int, goal: calendar.GroupGoal, today: dt.date) -> str:
+def _with_record(text: str, progress: calendar.GroupProgress) -> str:
+    record = progress.big_bang_text()
+    return "; ".join(p for p in (text, record) if p)
+
+
+def group_goal_text(progress: calendar.GroupProgress, today: dt.date) -> str:
     """'12 av 30 leads (före Big Bang Day)', '25 av 20 leads tillagda sedan Big Bang Day 2026-12-08 (delmål)'."""
-    if goal.since:
-        return f"{count} av {goal.target} leads tillagda sedan Big Bang Day {goal.since.isoformat()} (delmål)"
-    return f"{count} av {goal.target} leads ({'före Big Bang Day' if today < goal.big_bang_day else 'inget delmål satt'})"
+    if progress.since:
+        return (f"{progress.count} av {progress.goal} leads tillagda sedan Big Bang Day "
+                f"{progress.since.isoformat()} (delmål)")
+    return (f"{progress.count} av {progress.goal} leads "
+            f"({'före Big Bang Day' if today < progress.big_bang_day else 'inget delmål satt'})")
 
 
 def student_figures(student: RegisterStudent, summary: CrmSummary | None, error: str | None, today: dt.date,
                     register: Register) -> StudentFigures:
-    periods = _calendar(register, today, None, student.name)
+    cohort = register.cohort_of_student(student, today)
+    periods = _calendar(register, today, None, cohort)
     period = period_on(today, periods)
-    dates = milestones(periods, today)
+    dates = milestones(periods, today, cohort)
     deadline = dates.next_deadline(today)
     f = StudentFigures(student.name, student.group, student.email, student.crm_ref, OK, "",
-                       period.name if period else "", company_goal("individual", today),
+                       period.name if period else "", company_goal("individual", today, cohort=cohort),
+                       cohort, dates.lia_start, dates.hard_deadline,
                        student.lia_company, student.lia_registered, student.placed,
                        deadline.days_left if deadline else None, has_crm=summary is not None)
     if summary is not None:
@@ -283,11 +318,16 @@ def _student_status(f: StudentFigures, error: str | None, student: RegisterStude
     return OK, ""
 
 
-def _calendar(register: Register, today: dt.date, big_bang_day: dt.date | None, who: str) -> list[Period]:
+def days_waiting(hard_deadline: dt.date, today: dt.date) -> int:
+    """Days a student without a LIA has waited for a placement: since the hard deadline."""
+    return (today - hard_deadline).days
+
+
+def _calendar(register: Register, today: dt.date, big_bang_day: dt.date | None, cohort: int) -> list[Period]:
     try:
-        return register.calendar_for(today, big_bang_day)
+        return register.calendar_for(today, big_bang_day, cohort)
     except InvalidInput:  # a Big Bang Day outside the cohort: the default calendar without it
-        return register.calendar_for(today)
+        return register.calendar_for(today, cohort=cohort)
 
 
 # --------------------------------------------------------------------------- over-processing
@@ -332,25 +372,31 @@ class PlacementRow:
     list: str  # "Placering", "Egen LIA efter placering", "Risk"
     student: StudentFigures
     reason: str
+    days_waiting: int | None = None  # Placering: days since the student's hard deadline
 
 
 def placement(students: Iterable[StudentFigures], dates: Milestones, today: dt.date) -> list[PlacementRow]:
+    """Each student's own cohort decides (`dates` stands in for a student without one): once its
+    hard deadline has passed a student with no LIA and no placement stays listed until one is
+    recorded, longest waiting first (seed 002, Sprint 5: backoffice places those without LIA)."""
     rows = []
     for s in students:
+        hard_deadline, lia_start = s.hard_deadline or dates.hard_deadline, s.lia_start or dates.lia_start
         if s.placed and s.lia_registered and s.lia_registered > s.placed:
             rows.append(PlacementRow("Egen LIA efter placering", s,
                                      f"LIA registrerad {s.lia_registered.isoformat()} efter placering "
                                      f"{s.placed.isoformat()}: backoffice kan neka den"))
         elif s.lia_registered or s.placed:
             continue
-        elif today > dates.hard_deadline:
+        elif today > hard_deadline:
+            waited = days_waiting(hard_deadline, today)
             rows.append(PlacementRow("Placering", s, f"ingen LIA registrerad efter hard deadline "
-                                                     f"{dates.hard_deadline.isoformat()}"))
-        elif today >= dates.lia_start and s.status != ERROR and not s.dialogues and (s.companies or 0) < s.goal:
+                                                     f"{hard_deadline.isoformat()}: väntat {waited} dagar", waited))
+        elif today >= lia_start and s.status != ERROR and not s.dialogues and (s.companies or 0) < s.goal:
             what = f"{s.companies} av {s.goal} företag" if s.has_crm else "inget individuellt CRM"
             rows.append(PlacementRow(RISK, s, f"ingen dialog, {what}"))
     order = {"Egen LIA efter placering": 0, "Placering": 1, RISK: 2}
-    return sorted(rows, key=lambda row: order[row.list])
+    return sorted(rows, key=lambda row: (order[row.list], -(row.days_waiting or 0)))
 
 
 # --------------------------------------------------------------------------- members
@@ -486,8 +532,8 @@ class NightlyReport:
             "groups": [asdict(g) for g in self.groups],
             "students": [asdict(s) for s in self.students],
             "overprocessing": [c.to_dict() for c in self.overprocessed],
-            "placement": [{"list": r.list, "name": r.student.name, "group": r.student.group, "reason": r.reason}
-                          for r in self.placement],
+            "placement": [{"list": r.list, "name": r.student.name, "group": r.student.group, "reason": r.reason,
+                           "days_waiting": r.days_waiting} for r in self.placement],
             "members": [asdict(m) for m in self.members],
             "kept_tabs": self.kept_tabs,
             "crms": {t: {"read": not o.skipped and o.summary is not None, "unchanged": o.skipped, "error": o.error,
@@ -515,7 +561,8 @@ def build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: 
               *(CrmOwner(s.crm, "individual", s.name) for s in register.students if s.crm)]
     members = [m for g in register.groups if g.crm in summaries
                for m in member_figures(g, summaries[g.crm], register, today)]
-    dates = milestones(register.calendar_for(today), today)
+    cohort = register.default_cohort(today)
+    dates = milestones(register.calendar_for(today, cohort=cohort), today, cohort)
     return NightlyReport(today, groups, students, overprocessing(owners, summaries, today),
                          placement(students, dates, today), members, dates, register.phase1_columns, dict(outcomes))
 

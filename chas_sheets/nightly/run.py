@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from chas_sheets.backends import Backend
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm
+from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm, reusable_on
 from chas_sheets.nightly.report import (
     ERROR,
     MEMBERS,
@@ -205,6 +205,9 @@ class _Night:
             self.warnings.append(f"change detection failed ({_error_line(str(exc))}); every CRM is read")
             self.detection = Everything().detect(self.targets, self.old_state)
         self.requests += self.detection.requests
+        kept = self.old_state.entries  # a summary of another day may not stand for a replayed --today
+        self.detection.unchanged = {t for t in self.detection.unchanged if t in kept and reusable_on(
+            decode_summary(kept[t].summary) or {}, kept[t].read_on, self.today)}
         if self.pacer:  # the register's read and the detection count toward the first minute
             self.pacer.record(_requests(self.register_backend) + self.detection.requests)
 

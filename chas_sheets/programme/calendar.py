@@ -13,9 +13,10 @@ Decisions where the seeds are silent (documented here and in the README):
   November "inför nästa fas", and Big Bang Day falls "mot slutet av Fas 1".
 - The default Big Bang Day is 1 December Y-1; a group's own date (the register's
   `Big Bang Day`) replaces it. A Big Bang Day after 31 December moves the end of Fas 1 to it.
-- A day belongs to the cohort whose calendar is still running: 1 Sep-31 Oct Y is cohort Y
-  (Sprints 4-5), from 1 November Y it is cohort Y+1 (Fas 1). The Fas 1 of a new cohort that
-  overlaps the old cohort's last sprints needs a `Kalender` tab or an explicit cohort year.
+- Cohorts overlap (a new cohort's Fas 1 runs beside the old one's Sprints 4-5), so every rule
+  takes the cohort of the group or student it judges (the register's `Kull`, see
+  programme/register.py). Only when nothing names a cohort does the date decide: 1 Sep-31 Oct Y
+  is cohort Y (Sprints 4-5), from 1 November Y it is cohort Y+1 (Fas 1).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Period:
     end: dt.date  # inclusive
     focus: str = ""
     goal: str = ""
+    kull: int | None = None  # a Kalender row's `Kull`: the cohort it belongs to (None: not said)
 
     def __contains__(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
@@ -131,9 +133,37 @@ def format_day(day: dt.date) -> str:
 
 # --------------------------------------------------------------------------- calendars
 
-def cohort_year_for(today: dt.date) -> int:
-    """The cohort `today` falls in: its calendar runs 1 Sep Y-1 .. 31 Oct Y (see module doc)."""
+def cohort_year_for(today: dt.date, kull: int | None = None) -> int:
+    """The cohort to judge by: `kull` when the register names one, else the cohort `today`
+    falls in by date alone (its calendar runs 1 Sep Y-1 .. 31 Oct Y, see module doc)."""
+    if kull is not None:
+        return kull
     return today.year if today.month <= 10 else today.year + 1
+
+
+def cohort_of_big_bang_day(day: dt.date) -> int:
+    """The cohort whose Big Bang Day `day` can be: it falls in Fas 1-2 (Sep Y-1 .. Mar Y)."""
+    return day.year + 1 if day.month >= 9 else day.year
+
+
+_KULL = re.compile(r"(?:kull|cohort|argang)?\s*(\d{4})(?: 0+)?")
+
+
+def parse_kull(value: object) -> int | None:
+    """A `Kull` cell as a year ('2027', 2027, 'Kull 2027'); None when blank; InvalidInput when
+    it names no year (a wrong cohort would judge a person by another cohort's dates)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        year = int(value)
+    elif isinstance(value, str) and (match := _KULL.fullmatch(fold_words(value).strip())):
+        year = int(match[1])
+    else:
+        year = 0
+    if not 2000 <= year <= 2099:
+        raise InvalidInput(f"Kull {as_text(value)!r} is not a year (write the year whose April starts the LIA "
+                           "search, e.g. 2027)")
+    return year
 
 
 def default_big_bang_day(cohort_year: int) -> dt.date:
@@ -180,7 +210,8 @@ def period_on(today: dt.date, calendar: Iterable[Period]) -> Period | None:
     return max(current, key=lambda period: period.start, default=None)
 
 
-_KALENDER_COLUMNS = {"period": "Period", "start": "Start", "slut": "Slut", "fokus": "Fokus", "mal": "Mål"}
+_KALENDER_COLUMNS = {"period": "Period", "start": "Start", "slut": "Slut", "fokus": "Fokus", "mal": "Mål",
+                     "kull": "Kull", "cohort": "Kull", "argang": "Kull"}
 _REQUIRED = ("Period", "Start", "Slut")
 
 
@@ -204,7 +235,11 @@ def calendar_from_rows(rows: Sequence[Mapping[str, object]]) -> list[Period]:
             raise InvalidInput(
                 f"Kalender row {number} ({name}): Slut {end.isoformat()} is before Start {start.isoformat()}"
             )
-        periods.append(Period(name, start, end, as_text(cells.get("Fokus")), as_text(cells.get("Mål"))))
+        try:
+            kull = parse_kull(cells.get("Kull"))
+        except InvalidInput as exc:
+            raise InvalidInput(f"Kalender row {number} ({name}): {exc}") from None
+        periods.append(Period(name, start, end, as_text(cells.get("Fokus")), as_text(cells.get("Mål")), kull))
     if not periods:
         raise InvalidInput("Kalender has no periods")
     return periods
@@ -227,19 +262,32 @@ def _checked_kind(kind: str) -> None:
         raise InvalidInput(f"unknown CRM kind {kind!r} (expected 'individual' or 'group')")
 
 
+def kalender_cohort(periods: Sequence[Period]) -> int | None:
+    """The cohort a Kalender without `Kull` describes, from its own dates: the year its first
+    sprint starts in (sprints run April-October of the cohort's year), else the cohort of its
+    earliest start (September-December start the next cohort's Fas 1)."""
+    if not periods:
+        return None
+    sprints = [p.start for p in periods if fold(p.name).startswith("sprint")]
+    if sprints:
+        return min(sprints).year
+    first = min(p.start for p in periods)
+    return first.year + 1 if first.month >= 9 else first.year
+
+
 def _period_named(name: str, periods: Sequence[Period] | None, today: dt.date,
-                  big_bang_day: dt.date | None) -> Period:
+                  big_bang_day: dt.date | None, cohort: int | None = None) -> Period:
     """The calendar's period `name` (matched the forgiving way), else the cohort's default one."""
     for period in periods or ():
         if fold(period.name) == fold(name):
             return period
-    defaults = default_calendar(cohort_year_for(today), big_bang_day)
+    defaults = default_calendar(cohort_year_for(today, cohort), big_bang_day)
     return next(period for period in defaults if fold(period.name) == fold(name))
 
 
 def next_deadline(today: dt.date, kind: Kind = "individual", periods: Sequence[Period] | None = None,
-                  big_bang_day: dt.date | None = None) -> Deadline:
-    """The next deadline of today's cohort for a student's or a group's CRM.
+                  big_bang_day: dt.date | None = None, cohort: int | None = None) -> Deadline:
+    """The next deadline of the `cohort` (default: today's by date) for a student's or a group's CRM.
 
     Dates come from `periods` (a Kalender tab), else the default calendar (with the group's
     `big_bang_day`). Individual: the goal (end of Sprint 1), the soft (Sprint 2) and the hard
@@ -251,7 +299,7 @@ def next_deadline(today: dt.date, kind: Kind = "individual", periods: Sequence[P
     A passed deadline has `passed` set and a negative `days_left`.
     """
     _checked_kind(kind)
-    period = lambda name: _period_named(name, periods, today, big_bang_day)  # noqa: E731
+    period = lambda name: _period_named(name, periods, today, big_bang_day, cohort)  # noqa: E731
     if kind == "group":
         after_bbd = period("Fas 1, efter Big Bang Day")
         bbd = big_bang_day or after_bbd.start
@@ -315,10 +363,11 @@ class GroupGoal(NamedTuple):
         return sum(day is not None and day >= self.since for day in days)
 
 
-def group_goal(today: dt.date, big_bang_day: dt.date | None = None, delmal: object = None) -> GroupGoal:
-    """30 leads before the group's Big Bang Day (default: the cohort's); from that day its
+def group_goal(today: dt.date, big_bang_day: dt.date | None = None, delmal: object = None,
+               cohort: int | None = None) -> GroupGoal:
+    """30 leads before the group's Big Bang Day (default: its cohort's); from that day its
     `Delmål`, counted in leads added since; with no Delmål set, 30 leads in all still holds."""
-    bbd = big_bang_day or default_big_bang_day(cohort_year_for(today))
+    bbd = big_bang_day or default_big_bang_day(cohort_year_for(today, cohort))
     if today < bbd:
         return GroupGoal(GROUP_GOAL_BEFORE_BIG_BANG, bbd)
     target = _delmal(delmal)
@@ -330,13 +379,66 @@ def company_goal(
     today: dt.date,
     big_bang_day: dt.date | None = None,
     delmal: object = None,
+    cohort: int | None = None,
 ) -> int:
     """The goal's number in today's phase: 50 companies for a student (by 30 April); for a
     group, leads as `group_goal` says (which also says which leads count)."""
     _checked_kind(kind)
     if kind == "individual":
         return INDIVIDUAL_GOAL
-    return group_goal(today, big_bang_day, delmal).target
+    return group_goal(today, big_bang_day, delmal, cohort).target
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    """A group's goal and where it stands on one day: the one answer `check`, `status` and
+    `nightly` give (they differ only in wording).
+
+    `count` of `goal` leads (counted from `since` when the Delmål is the goal), `met` when
+    reached. From Big Bang Day on, the 30-lead goal of seed 000 ("Minst 30 leads i CRM innan
+    Big Bang Day infaller") is kept as a record: `big_bang_count` leads added before the day
+    (an undated lead counts as added before it, as `GroupGoal.count` says), `big_bang_met`.
+    """
+
+    count: int
+    goal: int
+    since: dt.date | None
+    met: bool
+    big_bang_day: dt.date
+    big_bang_count: int | None = None  # None until Big Bang Day has come
+    big_bang_met: bool | None = None
+    defaults: bool = False  # the group's own Big Bang Day and Delmål were not known: the cohort's
+
+    def big_bang_text(self) -> str:
+        """'Big Bang Day 2026-12-01: 31 av 30 leads (uppnått)', '' before the day."""
+        if self.big_bang_count is None:
+            return ""
+        word = "uppnått" if self.big_bang_met else "missat"
+        return (f"Big Bang Day {self.big_bang_day.isoformat()}: {self.big_bang_count} av "
+                f"{GROUP_GOAL_BEFORE_BIG_BANG} leads ({word})")
+
+    def to_dict(self) -> dict:
+        return {"count": self.count, "goal": self.goal, "since": self.since, "met": self.met,
+                "big_bang_day": self.big_bang_day, "big_bang_count": self.big_bang_count,
+                "big_bang_met": self.big_bang_met, "defaults": self.defaults}
+
+
+def group_progress(today: dt.date, added: Iterable[dt.date | None], big_bang_day: dt.date | None = None,
+                   delmal: object = None, cohort: int | None = None, defaults: bool = False) -> GroupProgress:
+    """A group's goal and progress on `today`, given each lead's `Tillagd` (None if blank).
+
+    Leads added after `today` do not exist yet (a replay with --today sees the day as it was).
+    Raises InvalidInput for a Delmål that is not a positive whole number.
+    """
+    days = [day for day in added if day is None or day <= today]
+    goal = group_goal(today, big_bang_day, delmal, cohort)
+    count = goal.count(days)
+    record = met = None
+    if today >= goal.big_bang_day:
+        record = sum(day is None or day < goal.big_bang_day for day in days)
+        met = record >= GROUP_GOAL_BEFORE_BIG_BANG
+    return GroupProgress(count, goal.target, goal.since, count >= goal.target, goal.big_bang_day, record, met,
+                         defaults)
 
 
 def _delmal(value: object) -> int | None:

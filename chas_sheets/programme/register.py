@@ -4,6 +4,17 @@
 (a local path or a Google URL/key) are resolved by the caller's `resolve` (the backend's
 `resolve_relative`: paths are relative to the register's folder). Reused by `nightly` and by
 `dedupe --across`. Blank rows are skipped; a row without a name is skipped with a warning.
+
+Cohorts: one register may hold overlapping cohorts (a new cohort's groups form in September
+while the previous one is in its last sprints), so each group and student is judged by the
+calendar of its own cohort (`cohort_of_group`, `cohort_of_student`), named by the year whose
+April starts its LIA search. It comes from, in order: the row's `Kull`; a student's group's
+cohort; a group's `Big Bang Day` (it falls in the cohort's Fas 1-2); the cohort of a Kalender
+without `Kull`; else the date alone (`calendar.cohort_year_for`, today's single-cohort rule).
+`Kalender` rows with a `Kull` belong to that cohort; rows without one to the cohort their dates
+describe (`calendar.kalender_cohort`); a cohort with no rows of its own has the defaults.
+With --today, dates after it do not exist yet (`replay`): a later `LIA registrerad` or
+`Placerad` is read as blank.
 """
 
 from __future__ import annotations
@@ -12,8 +23,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from chas_sheets.errors import ChasSheetsError
-from chas_sheets.programme.calendar import Period, calendar_from_rows, cohort_year_for, default_calendar, parse_date
+from chas_sheets.errors import ChasSheetsError, InvalidInput
+from chas_sheets.programme.calendar import (
+    Period,
+    calendar_from_rows,
+    cohort_of_big_bang_day,
+    cohort_year_for,
+    default_calendar,
+    kalender_cohort,
+    parse_date,
+    parse_kull,
+)
+from chas_sheets.programme.replay import table_as_of
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, load_table
 from chas_sheets.sheet.values import as_text, is_blank
@@ -35,6 +56,7 @@ class RegisterGroup:
     crm: str  # resolved: an absolute path or a Google URL/key; '' when not given
     big_bang_day: dt.date | None
     delmal: object  # as typed; calendar.company_goal checks it
+    kull: int | None = None  # the register's `Kull` (None: not given)
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,7 @@ class RegisterStudent:
     lia_registered: dt.date | None
     placed: dt.date | None
     phase1: tuple[tuple[str, str], ...] = ()  # (column, value as typed) for the columns present
+    kull: int | None = None  # the register's `Kull` (None: not given)
 
 
 @dataclass
@@ -61,11 +84,36 @@ class Register:
     phase1_columns: tuple[str, ...] = ()
     warnings: list[str] = field(default_factory=list)
 
-    def calendar_for(self, today: dt.date, big_bang_day: dt.date | None = None) -> list[Period]:
-        """The register's Kalender when present, else the seeds' defaults for today's cohort."""
+    def default_cohort(self, today: dt.date) -> int:
+        """The cohort of a row that names none: a Kalender's without `Kull`, else by date."""
+        undated = [p for p in self.calendar or () if p.kull is None]
+        found = kalender_cohort(undated)
+        return found if found is not None else cohort_year_for(today)
+
+    def cohort_of_group(self, group: RegisterGroup, today: dt.date) -> int:
+        if group.kull is not None:
+            return group.kull
+        if group.big_bang_day is not None:
+            return cohort_of_big_bang_day(group.big_bang_day)
+        return self.default_cohort(today)
+
+    def cohort_of_student(self, student: RegisterStudent, today: dt.date) -> int:
+        if student.kull is not None:
+            return student.kull
+        group = next((g for g in self.groups if g.name == student.group), None) if student.group else None
+        return self.cohort_of_group(group, today) if group is not None else self.default_cohort(today)
+
+    def calendar_for(self, today: dt.date, big_bang_day: dt.date | None = None,
+                     cohort: int | None = None) -> list[Period]:
+        """The Kalender's periods of `cohort` (default: the register's own) when it has any,
+        else the seeds' defaults for that cohort (with the group's `big_bang_day`)."""
+        cohort = self.default_cohort(today) if cohort is None else cohort
         if self.calendar is not None:
-            return self.calendar
-        return default_calendar(cohort_year_for(today), big_bang_day)
+            undated = kalender_cohort([p for p in self.calendar if p.kull is None])
+            own = [p for p in self.calendar if (p.kull if p.kull is not None else undated) == cohort]
+            if own:
+                return own
+        return default_calendar(cohort, big_bang_day)
 
     def members_of(self, group: str) -> list[RegisterStudent]:
         return [student for student in self.students if student.group == group]
@@ -96,13 +144,25 @@ def _reference(table: Table, row_id: str, column: str, warnings: list[str]) -> s
     return ref
 
 
+def _kull(table: Table, row_id: str, warnings: list[str]) -> int | None:
+    if not table.has("Kull"):
+        return None
+    try:
+        return parse_kull(table.df.at[row_id, "Kull"])
+    except InvalidInput as exc:
+        warnings.append(f"{table.title} row {table.sheet_rows[row_id]}: {exc}; the cohort is taken from the dates")
+        return None
+
+
 def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.date | None = None) -> Register:
     """Groups, students and calendar of a register read; raises MissingTab/MissingColumn
     when Grupper or Studerande is unusable (an invalid Kalender is an error too: it drives
-    every date rule, so guessing would mislead)."""
+    every date rule, so guessing would mislead). With `today`, the register as it stood then."""
     warnings: list[str] = []
     groups_table = load_table(raw, "Grupper")
     students_table = load_table(raw, "Studerande")
+    if today is not None:  # read-only: nothing here writes Studerande back
+        students_table, _ = table_as_of(students_table, today)
     groups = []
     for row_id in groups_table.df.index:
         text = lambda column: groups_table.text(row_id, column)  # noqa: E731
@@ -113,7 +173,8 @@ def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.da
         groups.append(RegisterGroup(
             text("Grupp"), groups_table.sheet_rows[row_id], text("Region"), ref, resolve(ref) if ref else "",
             _date(groups_table, row_id, "Big Bang Day", today, warnings),
-            groups_table.df.at[row_id, "Delmål"] if groups_table.has("Delmål") else None))
+            groups_table.df.at[row_id, "Delmål"] if groups_table.has("Delmål") else None,
+            _kull(groups_table, row_id, warnings)))
     phase1 = tuple(column for column in PHASE1_COLUMNS if students_table.has(column))
     students = []
     for row_id in students_table.df.index:
@@ -127,7 +188,7 @@ def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.da
             ref, resolve(ref) if ref else "", text("LIA-företag"),
             _date(students_table, row_id, "LIA registrerad", today, warnings),
             _date(students_table, row_id, "Placerad", today, warnings),
-            tuple((column, text(column)) for column in phase1)))
+            tuple((column, text(column)) for column in phase1), _kull(students_table, row_id, warnings)))
     return Register(raw.source, groups, students, _calendar(raw), phase1, warnings)
 
 
@@ -169,3 +230,26 @@ def crm_jobs(register: Register) -> list[CrmJob]:
         if s.crm:
             jobs.setdefault(s.crm, CrmJob(s.crm, "individual", s.name))
     return list(jobs.values())
+
+
+@dataclass(frozen=True)
+class CrmSettings:
+    """What the register says about one CRM: whose it is and the dates its goals follow."""
+
+    kind: str  # "group" or "individual"
+    owner: str
+    cohort: int
+    big_bang_day: dt.date | None = None
+    delmal: object = None
+
+
+def settings_for(register: Register, same: Callable[[str], bool], today: dt.date) -> CrmSettings | None:
+    """The settings of the CRM the register names where `same(resolved reference)` holds (its
+    group row first, a group CRM being shared by no student); None when no row names it."""
+    for g in register.groups:
+        if g.crm and same(g.crm):
+            return CrmSettings("group", g.name, register.cohort_of_group(g, today), g.big_bang_day, g.delmal)
+    for s in register.students:
+        if s.crm and same(s.crm):
+            return CrmSettings("individual", s.name, register.cohort_of_student(s, today))
+    return None

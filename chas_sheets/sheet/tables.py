@@ -52,10 +52,12 @@ class Table:
     # Column -> {row key: text}, built on first use: planners ask for millions of cells, and a
     # pandas scalar lookup (`df.at`) per cell was a quarter of a night's planning. Tables are
     # never changed after the read (plans describe changes, they do not make them).
-    _texts: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    # init=False: a table made from another (dataclasses.replace, a replay's filtered copy) starts
+    # with empty caches, never the other's.
+    _texts: dict[str, dict[str, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
     # What pure functions derive from this table and others, kept for the next caller of the
     # same question (`memo`): the nightly asks one CRM the same thing for several jobs.
-    _memo: dict[tuple, tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[tuple, tuple[Any, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:

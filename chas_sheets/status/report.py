@@ -6,6 +6,7 @@ attempts this week and last, and three queues from the seeds: leads with one or 
 unanswered attempts (call again or try a new channel, phone first), dialogues gone quiet for
 a week, and companies where nobody replied (go back to the sources for a new contact person).
 Statuses are the ones `mark-processed` would set, whether or not it has run.
+Rows dated after `today` do not exist yet (`programme.replay`): a replay sees the day as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from chas_sheets.processed.contactlog import LogLinks, link_log
 from chas_sheets.processed.plan import LeadState, lead_states
 from chas_sheets.processed.rules import DIALOG, INGEN_RESPONS, KONTAKTAD, NY, STATUSES, next_channel
 from chas_sheets.programme import calendar
+from chas_sheets.programme.replay import hidden_text, tables_as_of
 from chas_sheets.sheet.tables import Table, Tables
 
 QUIET_DIALOG_DAYS = 7
@@ -80,6 +82,9 @@ class StatusReport:
     new_contact_companies: list[NoReplyCompany] = field(default_factory=list)
     unmatched_log_rows: int = 0
     warnings: int = 0
+    cohort: int | None = None
+    progress: calendar.GroupProgress | None = None  # a group's goal, as check and nightly give it
+    later_rows: str = ""  # rows dated after `today`, not counted
 
     @property
     def open(self) -> int:
@@ -89,36 +94,41 @@ class StatusReport:
         data = asdict(self)
         data["open"] = self.open
         data["deadline"] = self.deadline._asdict()
+        data["progress"] = self.progress.to_dict() if self.progress else None
         return data
 
 
 def status_report(tables: Tables, today: dt.date, kind: str | None = None,
-                  big_bang_day: dt.date | None = None, delmal: object = None) -> StatusReport:
+                  big_bang_day: dt.date | None = None, delmal: object = None,
+                  cohort: int | None = None, defaults: bool = False) -> StatusReport:
     """The status of one CRM for `today`; `kind` 'individual' or 'group' (default: from its tabs).
 
-    A group's `big_bang_day` and `delmal` are the register's (a group CRM does not hold them);
-    without them the cohort's default Big Bang Day and 30 leads in all apply.
+    A group's `big_bang_day`, `delmal` and `cohort` are the register's (a group CRM does not
+    hold them); without them (`defaults`) the cohort's default Big Bang Day and 30 leads in all
+    apply, and the cohort is today's by date.
     """
     kind = kind or ("group" if tables.kind == "group" else "individual")
+    tables, hidden = tables_as_of(tables, today)
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     links = link_log(leads, log, today) if log is not None else LogLinks()
     states = lead_states(leads, links)
     # status only reads: an ID drawn for a row that has none is not in the sheet, so not shown
     unwritten = {assignment.new for assignment in leads.id_assignments}
-    cohort = calendar.cohort_year_for(today)
+    cohort = calendar.cohort_year_for(today, cohort)
     this_monday = today - dt.timedelta(days=today.weekday())
     last_monday = this_monday - dt.timedelta(days=7)
     dates = [attempt.date for attempt in links.attempts]
     companies = len({company_key(state.company) for state in states} - {""})
+    progress = None
     if kind == "group":
-        goal = calendar.group_goal(today, big_bang_day, delmal)
-        target, since, toward_goal = goal.target, goal.since, goal.count(added_dates(leads))
+        progress = calendar.group_progress(today, added_dates(leads), big_bang_day, delmal, cohort, defaults)
+        target, since, toward_goal = progress.goal, progress.since, progress.count
     else:
-        target, since, toward_goal = calendar.company_goal(kind, today), None, companies
+        target, since, toward_goal = calendar.company_goal(kind, today, cohort=cohort), None, companies
     return StatusReport(
         target=tables.source, kind=kind, today=today,
         period=calendar.period_on(today, calendar.default_calendar(cohort, big_bang_day)),
-        deadline=calendar.next_deadline(today, kind, big_bang_day=big_bang_day),
+        deadline=calendar.next_deadline(today, kind, big_bang_day=big_bang_day, cohort=cohort),
         companies=companies, goal=target, leads=len(states), toward_goal=toward_goal, goal_since=since,
         processed=sum(state.processed for state in states),
         by_status=_by_status(states),
@@ -131,6 +141,7 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
         new_contact_companies=_no_reply_companies(states),
         unmatched_log_rows=len(links.unmatched),
         warnings=len(links.warnings),
+        cohort=cohort, progress=progress, later_rows=hidden_text(hidden, today),
     )
 
 
@@ -150,6 +161,20 @@ def goal_line(kind: str, toward_goal: int, goal: int, since: dt.date | None) -> 
     if since is not None:
         return f"Goal: {toward_goal} of {goal} leads added since Big Bang Day {since.isoformat()} (Delmål; {mark})"
     return f"Goal: {toward_goal} of {goal} leads ({mark})"
+
+
+def progress_lines(progress: calendar.GroupProgress | None) -> list[str]:
+    """A group's 30-lead result on Big Bang Day once the day has come, and where its goal came from."""
+    if progress is None:
+        return []
+    lines = []
+    if progress.big_bang_count is not None:
+        mark = "met" if progress.big_bang_met else "missed"
+        lines.append(f"Big Bang Day {progress.big_bang_day.isoformat()}: {progress.big_bang_count} of "
+                     f"{calendar.GROUP_GOAL_BEFORE_BIG_BANG} leads before it ({mark})")
+    if progress.defaults:
+        lines.append("  (the cohort's default Big Bang Day and no Delmål: pass --register for the group's own)")
+    return lines
 
 
 def _by_status(states: list[LeadState]) -> dict[str, int]:
@@ -204,9 +229,12 @@ def render(report: StatusReport) -> list[str]:
     d = report.deadline
     lines.append(f"  {calendar.describe_deadline(d)}")
     lines += ["", goal_line(report.kind, report.toward_goal, report.goal, report.goal_since)]
+    lines += progress_lines(report.progress)
     counts = ", ".join(f"{status} {n}" for status, n in report.by_status.items() if n)
     lines.append(f"Leads: {report.leads}: {report.processed} processed, {report.open} open ({counts or 'none'})")
     lines.append(f"Attempts: {report.attempts_this_week} this week, {report.attempts_last_week} last week")
+    if report.later_rows:
+        lines.append(f"Not counted: {report.later_rows}")
     if report.unmatched_log_rows or report.warnings:
         lines.append(f"Kontaktlogg: {report.unmatched_log_rows} rows match no lead, {report.warnings} warnings "
                      "(see `chas-sheets mark-processed`)")
