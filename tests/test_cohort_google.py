@@ -85,6 +85,10 @@ def test_individual_and_move_on_google(ws, started):
     assert who in [m["E-post"] for m in rows(ws, groups["Grupp A"], "Medlemmar")]
     assert who not in [m["E-post"] for m in rows(ws, groups["Grupp C"], "Medlemmar")]
     assert [s["Grupp"] for s in rows(ws, register, "Studerande") if s["E-post"] == who] == ["Grupp A"]
+    # the access too: editor of the old group's CRM again, none to the new one's
+    assert people(ws, groups["Grupp A"])[who] == "writer" and who not in people(ws, groups["Grupp C"])
+    expected_a = {"owner": "owner", **{s["E-post"]: "writer" for s in class_list() if s["Grupp"] == "Grupp A"}}
+    assert people(ws, groups["Grupp A"]) == expected_a
 
 
 def test_move_on_google_removes_the_old_access_by_default(ws, started):
@@ -94,3 +98,51 @@ def test_move_on_google_removes_the_old_access_by_default(ws, started):
     assert moved.exit_code == 0, moved.output
     assert "sb1@skola.example.se" not in people(ws, groups["Grupp B"])
     assert people(ws, groups["Grupp A"])["sb1@skola.example.se"] == "writer"
+
+
+def sharing_log(ws, target) -> list[tuple[str, str, str, str]]:
+    """The sharing rows of a spreadsheet's Ändringslogg: (command, e-mail, before, after)."""
+    return [(r["Kommando"], r["Rad-ID"], r["Före"], r["Efter"]) for r in rows(ws, target, "Ändringslogg")
+            if r["Kolumn"] == "(delning)"]
+
+
+def test_move_logs_the_sharing_where_it_happened_and_undo_and_redo_follow_it(ws, started):
+    _, register = started
+    groups = {g["Grupp"]: g["Gruppens CRM"] for g in rows(ws, register, "Grupper")}
+    who = "sb1@skola.example.se"
+    moved = run("cohort", "move", register, who, "--to", "Grupp A", "--apply")
+    assert moved.exit_code == 0, moved.output
+    assert sharing_log(ws, groups["Grupp B"])[-1] == ("cohort move", who, "writer", "")
+    assert sharing_log(ws, groups["Grupp A"])[-1] == ("cohort move", who, "", "writer")
+    assert not sharing_log(ws, register)  # the register's own access did not change
+    run_id = moved.output.split("done as run ")[1].split()[0]
+
+    undone = run("undo", register, run_id, "--apply")
+    assert undone.exit_code == 0, undone.output
+    assert people(ws, groups["Grupp B"])[who] == "writer" and who not in people(ws, groups["Grupp A"])
+    assert sharing_log(ws, groups["Grupp B"])[-1] == ("undo", who, "", "writer")
+    again = run("undo", register, run_id, "--apply")  # twice: nothing more to do, access as it is
+    assert again.exit_code == 0, again.output
+    assert people(ws, groups["Grupp B"])[who] == "writer" and who not in people(ws, groups["Grupp A"])
+
+    undo_id = undone.output.split(" as run ")[1].split()[0]
+    redone = run("undo", register, undo_id, "--apply")  # undoing the undo moves the student again
+    assert redone.exit_code == 0, redone.output
+    assert people(ws, groups["Grupp A"])[who] == "writer" and who not in people(ws, groups["Grupp B"])
+
+
+def test_undo_leaves_access_a_person_changed_since_the_move(ws, started):
+    _, register = started
+    groups = {g["Grupp"]: g["Gruppens CRM"] for g in rows(ws, register, "Grupper")}
+    who = "sc2@skola.example.se"
+    moved = run("cohort", "move", register, who, "--to", "Grupp B", "--old-access", "read-only", "--apply")
+    assert moved.exit_code == 0, moved.output
+    assert sharing_log(ws, groups["Grupp C"])[-1] == ("cohort move", who, "writer", "reader")
+    ws.open(groups["Grupp C"]).unshare(who)  # backoffice took the read-only access away by hand
+    run_id = moved.output.split("done as run ")[1].split()[0]
+    undone = run("undo", register, run_id, "--apply")
+    assert undone.exit_code == 0, undone.output
+    assert "access changed after the run (the run left read-only, now no access); left as it is" in undone.output
+    assert who not in people(ws, groups["Grupp C"])  # left as the person made it
+    assert who not in people(ws, groups["Grupp B"])  # the new group's access, as the run left it: undone
+    assert who not in undone.output  # lines name log rows, not people
