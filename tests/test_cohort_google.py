@@ -146,3 +146,106 @@ def test_undo_leaves_access_a_person_changed_since_the_move(ws, started):
     assert who not in people(ws, groups["Grupp C"])  # left as the person made it
     assert who not in people(ws, groups["Grupp B"])  # the new group's access, as the run left it: undone
     assert who not in undone.output  # lines name log rows, not people
+
+
+class Stop(Exception):
+    """The run stopping (a crash, a power cut) at a chosen point."""
+
+
+def stop_at(monkeypatch, method: str, kind: str, nth: int) -> dict:
+    """Make the `nth` call of GoogleSpreadsheet.<method> for `kind` stop the run: `new` right
+    after the file and its template exist, `_format` right after the bare files.create."""
+    from chas_sheets.backends.google import GoogleSpreadsheet
+
+    state = {"on": True, "calls": 0}
+    if method == "new":
+        original = GoogleSpreadsheet.new.__func__
+
+        def new(cls, kind_, **kwargs):
+            sheet = original(cls, kind_, **kwargs)
+            if state["on"] and kind_ == kind:
+                state["calls"] += 1
+                if state["calls"] == nth:
+                    raise Stop(sheet.target)
+            return sheet
+        monkeypatch.setattr(GoogleSpreadsheet, "new", classmethod(new))
+    else:
+        original_format = GoogleSpreadsheet._format
+
+        def _format(self, layout, old):
+            if state["on"] and layout.kind == kind:
+                state["calls"] += 1
+                if state["calls"] == nth:
+                    raise Stop(self.target)
+            return original_format(self, layout, old)
+        monkeypatch.setattr(GoogleSpreadsheet, "_format", _format)
+    return state
+
+
+def spreadsheets(ws) -> int:
+    return len(ws.app.store.files)
+
+
+def check_started(ws, register):
+    """The register names 3 group CRMs, each with exactly its members in Medlemmar and as editors."""
+    groups = rows(ws, register, "Grupper")
+    assert [g["Grupp"] for g in groups] == list(GROUPS)
+    assert len({g["Gruppens CRM"] for g in groups}) == 3
+    for group in groups:
+        expected = [s["E-post"] for s in class_list() if s["Grupp"] == group["Grupp"]]
+        assert [m["E-post"] for m in rows(ws, group["Gruppens CRM"], "Medlemmar")] == expected
+        assert people(ws, group["Gruppens CRM"]) == {"owner": "owner", **{e: "writer" for e in expected}}
+    assert len(rows(ws, register, "Studerande")) == 20
+
+
+@pytest.mark.parametrize("method, nth", [("new", 2), ("_format", 2)],
+                         ids=["stopped-after-a-crm-was-made", "stopped-before-its-template"])
+def test_a_start_that_stopped_after_creating_leaves_no_orphan(ws, tmp_path, monkeypatch, method, nth):
+    roster = write_csv(tmp_path / "klass.csv", class_list())
+    state = stop_at(monkeypatch, method, "group", nth)
+    stopped = run("cohort", "start", roster, "--register", "google:Register 2027", "--apply")
+    assert isinstance(stopped.exception, Stop)
+    assert spreadsheets(ws) == 3  # the register and two group CRMs, none in the register yet
+    state["on"] = False
+    # Given the same google:TITLE (the stopped run never said where its register is)
+    result = run("cohort", "start", roster, "--register", "google:Register 2027", "--apply")
+    assert result.exit_code == 0, result.output
+    assert "the register google:Register 2027 was created by an earlier run; used it" in result.output
+    assert result.output.count("found its CRM, created by a run that stopped before the register named it") == 2
+    assert spreadsheets(ws) == 4  # register + 3 group CRMs: nothing made twice
+    register = result.output.split("the new register: ")[1].split()[0]
+    check_started(ws, register)
+    again = run("cohort", "start", roster, "--register", register, "--apply")
+    assert again.exit_code == 0 and "nothing to create" in again.output and spreadsheets(ws) == 4
+
+
+def test_individual_that_stopped_midway_uses_the_crms_it_made(ws, started, monkeypatch):
+    _, register = started
+    files = spreadsheets(ws)
+    state = stop_at(monkeypatch, "new", "student", 5)
+    stopped = run("cohort", "individual", register, "--all", "--apply")
+    assert isinstance(stopped.exception, Stop) and spreadsheets(ws) == files + 5
+    state["on"] = False
+    result = run("cohort", "individual", register, "--all", "--apply")
+    assert result.exit_code == 0, result.output
+    assert "found 5 individual CRMs an interrupted run had created; used them" in result.output
+    assert "created 15 individual CRMs" in result.output
+    assert spreadsheets(ws) == files + 20
+    students = rows(ws, register, "Studerande")
+    assert len({s["Individuellt CRM"] for s in students}) == 20
+    for student in students:
+        assert people(ws, student["Individuellt CRM"]) == {"owner": "owner", student["E-post"]: "writer"}
+
+
+def test_drive_finds_files_by_app_property_only_as_google_documents_it(ws):
+    from chas_sheets.backends.google import DRIVE_URL, GoogleSpreadsheet, find_created
+    from chas_sheets.emulator import emulator_session
+
+    mine = GoogleSpreadsheet.new("student", app_properties={"chasSheetsFor": "x'1"}, session=ws.session())
+    GoogleSpreadsheet.new("student", app_properties={"chasSheetsFor": "x'2"}, session=ws.session())
+    GoogleSpreadsheet.new("student", session=ws.session())
+    assert [f["id"] for f in find_created("chasSheetsFor", "x'1")] == [mine.key]
+    assert find_created("chasSheetsFor", "nobody") == []
+    session = emulator_session(ws.app)
+    answer = session.get(f"{DRIVE_URL}/files", params={"q": "appProperties has { key='chasSheetsFor' }"})
+    assert answer.status_code == 400  # Google wants key and value
