@@ -60,10 +60,13 @@ def test_start_on_google_shares_each_group_crm_with_exactly_its_members(ws, star
 
 def test_individual_and_move_on_google(ws, started):
     _, register = started
-    files = len(ws.app.store.files)
+    files, before = len(ws.app.store.files), ws.app.stats()["total"]
     result = run("cohort", "individual", register, "--all", "--apply")
     assert result.exit_code == 0, result.output
     assert len(ws.app.store.files) == files + 20
+    # Creation is per spreadsheet (files.create, template, the student's permission); the rest
+    # (finding left-behind CRMs, the register, 3 group CRMs' links) is batched: a few requests.
+    assert ws.app.stats()["total"] - before - 3 * 20 <= 16
     students = rows(ws, register, "Studerande")
     for student in students:
         assert people(ws, student["Individuellt CRM"]) == {"owner": "owner", student["E-post"]: "writer"}
@@ -249,3 +252,17 @@ def test_drive_finds_files_by_app_property_only_as_google_documents_it(ws):
     session = emulator_session(ws.app)
     answer = session.get(f"{DRIVE_URL}/files", params={"q": "appProperties has { key='chasSheetsFor' }"})
     assert answer.status_code == 400  # Google wants key and value
+
+
+def test_class_list_problems_on_google_create_nothing(ws, tmp_path):
+    students = class_list()
+    students[3]["Grupp"] = ""
+    students[10]["E-post"] = students[2]["E-post"]
+    roster = write_csv(tmp_path / "klass.csv", students)
+    result = run("cohort", "start", roster, "--register", "google:Register 2027", "--apply")
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if line.startswith("problem:")] == [
+        "problem: class list row 5: no Grupp; write the student's career group",
+        "problem: class list row 12: the same E-post as row 4; each student needs their own address "
+        "(fix one of the two rows)"]
+    assert spreadsheets(ws) == 0 and ws.app.stats()["total"] == 0  # not even a request

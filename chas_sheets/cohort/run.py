@@ -236,10 +236,12 @@ class CohortReport:
     run: RunInfo | None = None
     register: str = ""
     changes: int = 0
+    adopted: list[str] = field(default_factory=list)  # made by an interrupted run, found and used
 
     def to_dict(self) -> dict:
         return {"applied": self.applied, "register": self.register, "run_id": self.run.run_id if self.run else None,
-                "created": self.created, "changes": self.changes, "lines": self.lines, "warnings": self.warnings}
+                "created": self.created, "adopted": self.adopted, "changes": self.changes, "lines": self.lines,
+                "warnings": self.warnings}
 
 
 def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt.date, apply: bool,
@@ -256,6 +258,7 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
     if earlier is not None:
         report.lines.append(f"the register {register.display_name} was created by an earlier run; used it")
         register = places.register = earlier
+        places.adopted.append(earlier.target)
     if not register.exists():
         report.lines.append(f"{'created' if apply else 'would create'} the register {register.display_name}")
         if apply:
@@ -330,6 +333,7 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
     if not report.lines:
         report.lines.append("everything on the class list is already there; nothing to create")
     report.register = register.target
+    report.adopted = list(places.adopted)
     return report
 
 
@@ -439,6 +443,7 @@ def open_individual(register: Backend, places: Places, *, group: str | None, app
         register.apply(changes.extend(notes), run)
     if run is not None and not (changes or notes or report.created):
         report.run = None
+    report.adopted = list(places.adopted)
     if found:  # created by a run that stopped before the register named them
         report.lines.insert(0, f"found {found} individual CRMs an interrupted run had created; used them")
     if not made and not found:
