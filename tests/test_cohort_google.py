@@ -266,3 +266,19 @@ def test_class_list_problems_on_google_create_nothing(ws, tmp_path):
         "problem: class list row 12: the same E-post as row 4; each student needs their own address "
         "(fix one of the two rows)"]
     assert spreadsheets(ws) == 0 and ws.app.stats()["total"] == 0  # not even a request
+
+
+def test_undo_of_a_start_takes_the_members_access_away_with_their_rows(ws, tmp_path):
+    roster = write_csv(tmp_path / "klass.csv", class_list())
+    result = run("cohort", "start", roster, "--register", "google:Register 2027", "--apply")
+    assert result.exit_code == 0, result.output
+    register = result.output.split("the new register: ")[1].split()[0]
+    groups = {g["Grupp"]: g["Gruppens CRM"] for g in rows(ws, register, "Grupper")}
+    assert sharing_log(ws, groups["Grupp C"]) == [("cohort start", s["E-post"], "", "writer")
+                                                  for s in class_list() if s["Grupp"] == "Grupp C"]
+    run_id = result.output.split("done as run ")[1].split()[0]
+    undone = run("undo", register, run_id, "--apply")
+    assert undone.exit_code == 0, undone.output
+    for crm in groups.values():
+        assert rows(ws, crm, "Medlemmar") == [] and people(ws, crm) == {"owner": "owner"}
+    assert rows(ws, register, "Studerande") == []

@@ -482,11 +482,11 @@ class GoogleSpreadsheet(Backend):
 def find_created(key: str, value: str, *, credentials: str | None = None, **connection: Any) -> list[dict]:
     """Spreadsheets this app created with the private file property `key`=`value` (Drive
     files.list, q `appProperties has {...}`, as Google documents it; with the drive.file scope it
-    sees only files the app created): each file's id, createdTime and appProperties, oldest first."""
+    sees only files the app created): each file's id, createdTime, parents and appProperties, oldest first."""
     client, _ = Connection(credentials, **connection).client((SPREADSHEETS, DRIVE_FILE))
     quoted = value.replace("\\", "\\\\").replace("'", "\\'")
     params = {"q": f"appProperties has {{ key='{key}' and value='{quoted}' }} and trashed = false",
-              "fields": "nextPageToken,files(id,createdTime,appProperties)", "pageSize": "1000",
+              "fields": "nextPageToken,files(id,createdTime,parents,appProperties)", "pageSize": "1000",
               "supportsAllDrives": "true", "includeItemsFromAllDrives": "true"}
     found: list[dict] = []
     while True:

@@ -358,7 +358,8 @@ def _earlier_register(register: NewGoogleRegister, places: Places, apply: bool) 
     before saying where), so giving the same title again never makes a second one."""
     from chas_sheets.backends.google import GoogleSpreadsheet, find_created
 
-    found = find_created(ORIGIN_FOR, register.identity, credentials=places.credentials)
+    found = [f for f in find_created(ORIGIN_FOR, register.identity, credentials=places.credentials)
+             if not places.drive_folder or places.drive_folder in (f.get("parents") or [])]
     if not found:
         return None
     sheet = GoogleSpreadsheet(found[0]["id"], places.credentials)
