@@ -8,9 +8,11 @@ Two identical student CRMs (N leads) get the same job: mark M leads `Kontaktad` 
 Counts come from the emulator's /_emulator/stats, per spreadsheet. Run:
     python benchmarks/api_calls.py [--leads 200] [--changed 30] [--students 20 --group-size 7]
 
-The cohort commands (`cohort start`, `individual --all`, `move`, a second `start`), through the
-CLI against the emulator served on loopback: creating is per spreadsheet (Drive files.create,
-one batchUpdate for the template, one permission per person), everything else batched.
+The cohort commands (`cohort start`, a second `start`, `individual --all`, `move` and its
+`undo`), through the CLI against the emulator served on loopback: creating is per spreadsheet
+(Drive files.create, one batchUpdate for the template, one permission per person), everything
+else batched; the sharing a run changes is logged with the CRM's other changes (no request
+of its own), and one Drive files.list a run looks for CRMs an interrupted run created.
 """
 
 from __future__ import annotations
@@ -115,7 +117,8 @@ def cohort_counts(students: int, group_size: int) -> list[tuple[str, dict]]:
             register = output.split("the new register: ")[1].split()[0]
             step("start again", "cohort", "start", roster, "--register", register)
             step("individual --all", "cohort", "individual", register, "--all")
-            step("move", "cohort", "move", register, "s0@skola.example.se", "--to", "Grupp 2")
+            moved = step("move", "cohort", "move", register, "s0@skola.example.se", "--to", "Grupp 2")
+            step("undo of the move", "undo", register, moved.split("done as run ")[1].split()[0])
     finally:
         server.shutdown()
         server.server_close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,26 @@ def test_move_to_an_unknown_group_is_one_line(started):
     result = run("cohort", "move", register, "sa0@skola.example.se", "--to", "Grupp Z")
     assert result.exit_code == 1
     assert result.output.strip() == "Error: no group 'Grupp Z' in Grupper; known: Grupp A, Grupp B, Grupp C"
+
+
+def test_big_bang_day_given_lands_in_every_new_group(tmp_path):
+    roster = write_csv(tmp_path / "klass.csv", class_list())
+    register = tmp_path / "register.xlsx"
+    result = run("cohort", "start", roster, "--register", register, "--big-bang-day", "2026-11-24", "--apply")
+    assert result.exit_code == 0, result.output
+    assert "Big Bang Day 2026-11-24" in result.output
+    assert [g["Big Bang Day"] for g in rows(register, "Grupper")] == ["2026-11-24"] * 3
+    stored = read_tables(LocalWorkbook(register), ["Grupper"])["Grupper"].df["Big Bang Day"]
+    assert all(isinstance(day, dt.date) and day.isoformat()[:10] == "2026-11-24" for day in stored)  # a date, not text
+
+
+@pytest.mark.parametrize("typed", ["24/11", "2026-11-31", "0001-01-01"])
+def test_a_bad_big_bang_day_is_a_one_line_usage_error_and_nothing_is_created(tmp_path, typed):
+    roster = write_csv(tmp_path / "klass.csv", class_list())
+    result = run("cohort", "start", roster, "--register", tmp_path / "register.xlsx", "--big-bang-day", typed,
+                 "--apply")
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and errors[0] == result.output.splitlines()[-1]
+    assert errors[0].startswith("Error: Invalid value for '--big-bang-day': ") and typed in errors[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["klass.csv"]

@@ -382,9 +382,11 @@ class GoogleSpreadsheet(Backend):
     @classmethod
     def new(cls, kind: str, *, title: str | None = None, share: Iterable[str] = (), folder_id: str | None = None,
             credentials: str | None = None, session: requests.Session | None = None, api_url: str | None = None,
-            retry: RetryPolicy | None = None) -> "GoogleSpreadsheet":
+            retry: RetryPolicy | None = None, app_properties: dict[str, str] | None = None) -> "GoogleSpreadsheet":
         """A new spreadsheet built from the template of `kind` (Drive files.create + one
-        batchUpdate), shared with the given e-mails."""
+        batchUpdate), shared with the given e-mails. `app_properties` (Drive's private,
+        per-app file properties) are set in the same files.create, so a run that stops right
+        after it can find the file again (`find_created`)."""
         share = check_share_addresses(share)
         layout = layout_for(kind)
         connection = Connection(credentials, session, api_url, retry)
@@ -393,6 +395,8 @@ class GoogleSpreadsheet(Backend):
         body: dict[str, Any] = {"name": title or layout.title, "mimeType": SPREADSHEET_MIME}
         if folder_id:
             body["parents"] = [folder_id]
+        if app_properties:
+            body["appProperties"] = dict(app_properties)
         # Repeatable: if a lost answer hid a create that was done, the repeat leaves one extra,
         # empty spreadsheet in the account's Drive; nothing a person made is touched.
         created = client.post_json(f"{DRIVE_URL}/files", body, {"supportsAllDrives": "true", "fields": "id"},
@@ -434,11 +438,12 @@ class GoogleSpreadsheet(Backend):
             invited.append(email)
         return invited
 
-    def unshare(self, email: str) -> int:
+    def unshare(self, email: str, permissions: list[dict] | None = None) -> int:
         """Take `email`'s access away (an owner's stays); returns how many permissions went.
-        Repeatable: a permission already gone (a lost answer, a second run) is not an error."""
+        Repeatable: a permission already gone (a lost answer, a second run) is not an error.
+        `permissions`: a `list_permissions()` answer the caller already has (saves a request)."""
         removed = 0
-        for permission in self.list_permissions():
+        for permission in self.list_permissions() if permissions is None else permissions:
             if (permission.get("emailAddress") or "").strip().lower() != email.strip().lower() \
                     or permission.get("role") == "owner":
                 continue
@@ -476,6 +481,27 @@ class GoogleSpreadsheet(Backend):
             if not page.get("nextPageToken"):
                 return found
             params["pageToken"] = page["nextPageToken"]
+
+
+def find_created(key: str, value: str, *, credentials: str | None = None, **connection: Any) -> list[dict]:
+    """Spreadsheets this app created with the private file property `key`=`value` (Drive
+    files.list, q `appProperties has {...}`, as Google documents it; with the drive.file scope it
+    sees only files the app created): each file's id, createdTime, parents and appProperties, oldest first."""
+    client, _ = Connection(credentials, **connection).client((SPREADSHEETS, DRIVE_FILE))
+    quoted = value.replace("\\", "\\\\").replace("'", "\\'")
+    params = {"q": f"appProperties has {{ key='{key}' and value='{quoted}' }} and trashed = false",
+              "fields": "nextPageToken,files(id,createdTime,parents,appProperties)", "pageSize": "1000",
+              "supportsAllDrives": "true", "includeItemsFromAllDrives": "true"}
+    found: list[dict] = []
+    while True:
+        try:
+            page = client.get_json(f"{DRIVE_URL}/files", params)
+        except GoogleApiError as exc:
+            raise BackendError(f"Drive: looking for spreadsheets this tool created: {exc.message}") from exc
+        found += page.get("files", [])
+        if not page.get("nextPageToken"):
+            return sorted(found, key=lambda f: f.get("createdTime") or "")
+        params["pageToken"] = page["nextPageToken"]
 
 
 def _claim_id(taken: set[int]) -> int:

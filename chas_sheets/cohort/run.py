@@ -8,7 +8,14 @@ write is compare-and-set, so running again completes an interrupted run.
 
 Sharing (Google) is by name only, never by link: a group CRM with exactly its members as
 editors, an individual CRM with its student; the account chas-sheets runs as owns them.
-Sharing is not in Ändringslogg: `undo` of a move puts the rows back, not the access.
+A group CRM's sharing (start, move) is logged in its own Ändringslogg with the run's other
+changes there (sharing.access_log), so `undo` of a move gives the old group its access back
+and takes the new one's away. An individual CRM's sharing with its student is part of its
+creation (like its template) and not logged: logging it would cost a write per student.
+
+Google CRMs are created with Drive appProperties naming the register and what the CRM is for
+(`Places.create`): a run that stopped between creating one and writing its URL into the
+register leaves no orphan, the next run finds it (one files.list) and uses it.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from chas_sheets.cohort.plan import (
 from chas_sheets.cohort.roster import TAB, Roster, email_key, parse_roster
 from chas_sheets.errors import CorruptSpreadsheet, InvalidInput, SpreadsheetNotFound
 from chas_sheets.runner import read_tables
+from chas_sheets.sharing.access_log import carry_out, change_to, log_rows, words
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import layout_for
 from chas_sheets.sheet.schema import contract
@@ -51,7 +59,6 @@ from chas_sheets.text import fold
 
 REGISTER_TABS = ([GROUPS, STUDENTS], [])
 GROUP_FOLDER, STUDENT_FOLDER = "grupper", "studerande"
-OLD_ACCESS = ("removed", "read-only")
 
 
 # --- the class list --------------------------------------------------------------------------
@@ -99,6 +106,9 @@ class Places:
     credentials: str | None = None
     open_backend: Callable[[str], Backend] = None  # type: ignore[assignment]
     created: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)  # CRMs an interrupted run created, found and used
+    register_is_new: bool = False  # created by this run: nothing can be left behind for it
+    found: dict[str, str] | None = None
 
     @property
     def google(self) -> bool:
@@ -123,14 +133,20 @@ class Places:
         except ValueError:  # another drive (Windows)
             return str(Path(target).resolve())
 
-    def create(self, kind: str, title: str, path: Path | None, share: list[str]) -> Backend:
+    def create(self, kind: str, title: str, path: Path | None, share: list[str], identity: str = "") -> Backend:
+        """A new CRM, or the one an interrupted run created for the same `identity` (Google: a
+        spreadsheet made but never written into the register; local: the file already there)."""
         if self.google:
             from chas_sheets.backends.google import GoogleSpreadsheet
 
             if self.drive_folder is None and not isinstance(self.register, NewGoogleRegister):
                 self.drive_folder = _drive_parent(self.register) or ""  # asked once per run
+            found = self._left_behind().get(identity) if identity else None
+            if found:
+                return self._adopt(GoogleSpreadsheet(found, self.credentials), kind, share)
             sheet = GoogleSpreadsheet.new(kind, title=title, folder_id=self.drive_folder or None,
-                                          credentials=self.credentials, share=share)
+                                          credentials=self.credentials, share=share,
+                                          app_properties=self._origin(identity) if identity else None)
             self.created.append(sheet.target)
             return sheet
         backend = self.open_backend(str(path))
@@ -139,6 +155,46 @@ class Places:
             self.created.append(str(path))
         return backend
 
+    # Google: each new CRM carries who made it for what (Drive appProperties, private to the
+    # tool, set in the files.create itself), so a run that stopped between creating it and
+    # writing its URL into the register leaves no orphan: the next run finds it and uses it.
+    def _origin(self, identity: str) -> dict[str, str]:
+        return {ORIGIN_REGISTER: self.register.key, ORIGIN_FOR: identity}
+
+    def _left_behind(self) -> dict[str, str]:
+        """identity -> file id of CRMs made for this register (one files.list a run, only when
+        something is to be created, and none for a register this run created)."""
+        if self.found is None:
+            self.found = {}
+            if not self.register_is_new:
+                from chas_sheets.backends.google import find_created
+
+                for file in find_created(ORIGIN_REGISTER, self.register.key, credentials=self.credentials):
+                    identity = (file.get("appProperties") or {}).get(ORIGIN_FOR)
+                    if identity:
+                        self.found.setdefault(identity, file["id"])  # oldest first: an extra copy is ignored
+        return self.found
+
+    def _adopt(self, sheet: Backend, kind: str, share: list[str]) -> Backend:
+        raw = sheet.read()
+        if not any(raw.grids.values()):  # stopped before its template was built
+            sheet.create(kind)
+        if share:
+            sheet.share(missing_editors(sheet.list_permissions(), share))
+        self.adopted.append(sheet.target)
+        return sheet
+
+
+ORIGIN_REGISTER, ORIGIN_FOR = "chasSheetsRegister", "chasSheetsFor"
+
+
+def identity(kind: str, name: str) -> str:
+    """What a CRM is for, as stored in its appProperties: no name or address in clear text
+    (`kind` group: the folded group name; student: the e-mail key)."""
+    import hashlib
+
+    return f"{kind}:" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:24]
+
 
 class NewGoogleRegister:
     """`--register google:TITLE`: a register to create on Google, named but not there yet."""
@@ -146,6 +202,7 @@ class NewGoogleRegister:
     def __init__(self, title: str):
         self.title = title
         self.target = self.display_name = f"google:{title}"
+        self.identity = identity("register", fold(title))
 
     def exists(self) -> bool:
         return False
@@ -154,13 +211,6 @@ class NewGoogleRegister:
 def _drive_parent(register: Backend) -> str | None:
     """The register's Drive folder (new CRMs go beside it)."""
     return register.parent_folder()
-
-
-def remove_access(sheet: Backend, email: str, read_only: bool) -> None:
-    """Take `email`'s access to a Google spreadsheet away, or leave it read-only."""
-    sheet.unshare(email)
-    if read_only:
-        sheet.share([email], role="reader", notify=False)
 
 
 def _template_tables(kind: str, required: list[str], source: str) -> Tables:
@@ -186,10 +236,12 @@ class CohortReport:
     run: RunInfo | None = None
     register: str = ""
     changes: int = 0
+    adopted: list[str] = field(default_factory=list)  # made by an interrupted run, found and used
 
     def to_dict(self) -> dict:
         return {"applied": self.applied, "register": self.register, "run_id": self.run.run_id if self.run else None,
-                "created": self.created, "changes": self.changes, "lines": self.lines, "warnings": self.warnings}
+                "created": self.created, "adopted": self.adopted, "changes": self.changes, "lines": self.lines,
+                "warnings": self.warnings}
 
 
 def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt.date, apply: bool,
@@ -202,11 +254,16 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
     report = CohortReport(apply, warnings=list(roster.warnings))
     run = RunInfo.new("cohort start") if apply else None
     report.run = run
+    earlier = _earlier_register(register, places, apply) if isinstance(register, NewGoogleRegister) else None
+    if earlier is not None:
+        report.lines.append(f"the register {register.display_name} was created by an earlier run; used it")
+        register = places.register = earlier
+        places.adopted.append(earlier.target)
     if not register.exists():
         report.lines.append(f"{'created' if apply else 'would create'} the register {register.display_name}")
         if apply:
             register = _create_register(register, places)
-            places.register = register
+            places.register, places.register_is_new = register, True
             report.created.append(register.target)
     tables = read_tables(register, *REGISTER_TABS) if register.exists() or apply else \
         _template_tables("register", [GROUPS, STUDENTS], register.target)
@@ -216,21 +273,29 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
     refs: dict[str, str] = {}
     notes = ChangeSet()
     taken = _referenced_paths(register, tables)
+    shared = 0
     for group in plan.groups:
         emails = [s.email for s in group.members]
         verb = "created" if apply else "would create"
+        fresh = False  # a CRM this run created: shared with nobody yet (no need to ask Drive)
         if group.create:
             path = None if places.google else places.local_path(GROUP_FOLDER, group.name, taken)
             if path is not None:
                 taken.add(os.path.normcase(os.path.abspath(path)))
             where = str(path) if path else f"Google Drive ('Gruppens CRM {group.name}')"
-            report.lines.append(f"group {group.name}: {verb} its CRM {where}, shared with its {len(emails)} "
-                                f"members as editors" if places.google else f"group {group.name}: {verb} its CRM {where}")
+            report.lines.append(f"group {group.name}: {verb} its CRM {where}")
             if not apply:
                 crm, members = None, _template_tables("group", [MEMBERS], where)[MEMBERS]
             else:
-                crm = places.create("group", f"Gruppens CRM {group.name}", path, emails)
-                report.created.append(crm.target)
+                # Shared after its Medlemmar are written, so the sharing is logged with them.
+                crm = places.create("group", f"Gruppens CRM {group.name}", path, [],
+                                    identity("group", fold(group.name)))
+                if crm.target in places.adopted:
+                    report.lines[-1] = (f"group {group.name}: found its CRM, created by a run that stopped before "
+                                        f"the register named it; used it, none created")
+                else:
+                    report.created.append(crm.target)
+                    fresh = places.google
                 members = read_tables(crm, [MEMBERS])[MEMBERS]
             refs[group.name] = places.reference(crm.target if crm else str(path or ""), register.target) \
                 if (crm or path) else ""
@@ -241,17 +306,26 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
         if added:
             report.lines.append(f"group {group.name}: {'added' if apply else 'would add'} {len(added)} members "
                                 f"to Medlemmar")
+        access, permissions = [], []
+        if places.google:
+            permissions = [] if crm is None or fresh else crm.list_permissions()
+            access = [c for e in emails if (c := change_to(permissions, e, "writer"))]
+        if access:
+            shared += len(access)
+            report.lines.append(f"group {group.name}: {'shared' if apply else 'would share'} with {len(access)} "
+                                f"members as editors")
+            changes.appends += log_rows(access, "cohort start: sharing")
         if crm is not None and _write(crm, changes, run):
             notes.appends.append(run_note(refs.get(group.name) or group.crm_ref))
-        if crm is not None and places.google and not group.create:
-            _share_missing(crm, emails, apply, report, f"group {group.name}")
+        if crm is not None and run is not None and access:
+            carry_out(crm, access, permissions)
     big_bang = big_bang_day or default_big_bang_day(cohort_year)
     changes = register_changes(plan, refs, tables[GROUPS], big_bang, str(cohort_year))
     new_groups = sum(a.tab == GROUPS for a in changes.appends)
     if new_groups or plan.new_students:
         report.lines.append(f"register: {'added' if apply else 'would add'} {new_groups} groups (Big Bang Day "
                             f"{big_bang.isoformat()}) and {len(plan.new_students)} students")
-    report.changes = len(changes) + sum(1 for line in report.lines if "Medlemmar" in line)
+    report.changes = len(changes) + shared + sum(1 for line in report.lines if "Medlemmar" in line)
     if run is not None and (changes or notes):
         register.apply(changes.extend(notes), run)
     if run is not None and not (changes or notes or report.created):
@@ -259,6 +333,7 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
     if not report.lines:
         report.lines.append("everything on the class list is already there; nothing to create")
     report.register = register.target
+    report.adopted = list(places.adopted)
     return report
 
 
@@ -273,9 +348,26 @@ def _create_register(register: Backend, places: Places) -> Backend:
         from chas_sheets.backends.google import GoogleSpreadsheet
 
         return GoogleSpreadsheet.new("register", title=register.title, folder_id=places.drive_folder,
-                                     credentials=places.credentials)
+                                     credentials=places.credentials, app_properties={ORIGIN_FOR: register.identity})
     register.create("register")
     return register
+
+
+def _earlier_register(register: NewGoogleRegister, places: Places, apply: bool) -> Backend | None:
+    """The register an earlier `--register google:TITLE` run created (it may have stopped
+    before saying where), so giving the same title again never makes a second one."""
+    from chas_sheets.backends.google import GoogleSpreadsheet, find_created
+
+    found = [f for f in find_created(ORIGIN_FOR, register.identity, credentials=places.credentials)
+             if not places.drive_folder or places.drive_folder in (f.get("parents") or [])]
+    if not found:
+        return None
+    sheet = GoogleSpreadsheet(found[0]["id"], places.credentials)
+    if not any(sheet.read().grids.values()):  # that run stopped before its template was built
+        if not apply:
+            return None
+        sheet.create("register")
+    return sheet
 
 
 def _referenced_paths(register: Backend, tables: Tables) -> set[str]:
@@ -290,14 +382,6 @@ def _referenced_paths(register: Backend, tables: Tables) -> set[str]:
     return paths
 
 
-def _share_missing(sheet: Backend, emails: list[str], apply: bool, report: CohortReport, what: str) -> None:
-    missing = missing_editors(sheet.list_permissions(), emails)
-    if missing:
-        report.lines.append(f"{what}: {'shared' if apply else 'would share'} with {len(missing)} more people as editors")
-        if apply:
-            sheet.share(missing)
-
-
 # --- cohort individual -----------------------------------------------------------------------
 
 def open_individual(register: Backend, places: Places, *, group: str | None, apply: bool) -> CohortReport:
@@ -310,7 +394,7 @@ def open_individual(register: Backend, places: Places, *, group: str | None, app
     refs: dict[str, str] = {}  # e-mail key -> the CRM as a register reference
     targets: dict[str, str] = {}  # e-mail key -> the CRM itself (a path or a URL)
     taken = _referenced_paths(register, tables)
-    made = 0
+    made = found = 0
     for student in students:
         if student.crm_ref:
             refs[email_key(student.email)] = student.crm_ref
@@ -326,8 +410,13 @@ def open_individual(register: Backend, places: Places, *, group: str | None, app
                                 + (str(path) if path else "on Google Drive, shared with the student only"))
             target = str(path) if path else ""
         else:
-            crm = places.create("student", f"Individuellt CRM {student.name}", path, [student.email])
-            report.created.append(crm.target)
+            crm = places.create("student", f"Individuellt CRM {student.name}", path, [student.email],
+                                identity("student", email_key(student.email)))
+            if crm.target in places.adopted:
+                made -= 1
+                found += 1
+            else:
+                report.created.append(crm.target)
             target = crm.target
         if target:
             refs[email_key(student.email)] = places.reference(target, register.target)
@@ -355,9 +444,12 @@ def open_individual(register: Backend, places: Places, *, group: str | None, app
         register.apply(changes.extend(notes), run)
     if run is not None and not (changes or notes or report.created):
         report.run = None
-    if not made:
+    report.adopted = list(places.adopted)
+    if found:  # created by a run that stopped before the register named them
+        report.lines.insert(0, f"found {found} individual CRMs an interrupted run had created; used them")
+    if not made and not found:
         report.lines.insert(0, "every student chosen already has an individual CRM; none created")
-    else:
+    elif made:
         report.lines.insert(0, f"{'created' if apply else 'would create'} {made} individual CRMs")
     return report
 
@@ -401,6 +493,22 @@ def move_student(register: Backend, places: Places, who: str, to_group: str, *, 
                         f"{old_name or '(no group)'} to {new_name}")
     report.lines.append(f"the {plan.leads_kept} leads the student added stay in {old_name}'s CRM (the group's work)")
     report.warnings += plan.notes
+    # Sharing follows (Google): planned from who has access now, logged with each CRM's
+    # Medlemmar change (so `undo` of the run gives the access back), done after the writes.
+    access: list[tuple[Backend, list, list[dict]]] = []
+    if places.google and plan.email:
+        wanted = [(new_crm, new_name, "writer", plan.new)]
+        if old_crm is not None and fold(old_name) != fold(new_name):
+            wanted.append((old_crm, old_name, "reader" if old_access == "read-only" else "", plan.old))
+        for crm, name, role, changes in wanted:
+            permissions = crm.list_permissions()
+            change = change_to(permissions, plan.email, role)
+            if change is None:
+                continue
+            access.append((crm, [change], permissions))
+            changes.appends += log_rows([change], "cohort move: sharing")
+            report.lines.append(f"group {name}: the student's access {verb('is now', 'would be')} "
+                                f"{words(role) if role else 'removed'}")
     notes = ChangeSet()
     for crm, ref, changes in ((old_crm, old_ref, plan.old), (new_crm, new_ref, plan.new)):
         if crm is not None and _write(crm, changes, run):
@@ -408,13 +516,9 @@ def move_student(register: Backend, places: Places, who: str, to_group: str, *, 
     report.changes = len(plan.register) + len(plan.old) + len(plan.new)
     if run is not None and (plan.register or notes):
         register.apply(plan.register.extend(notes), run)
-    if places.google and plan.email:
-        _share_missing(new_crm, [plan.email], apply, report, f"group {new_name}")
-        if old_crm is not None and fold(old_name) != fold(new_name):
-            access = "read-only" if old_access == "read-only" else "removed"
-            report.lines.append(f"group {old_name}: the student's access {verb('is now', 'would be')} {access}")
-            if apply:
-                remove_access(old_crm, plan.email, old_access == "read-only")
+    if run is not None:
+        for crm, changes, permissions in access:
+            carry_out(crm, changes, permissions)
     if not report.changes:
         report.lines.append("already in that group everywhere; nothing to change")
         report.run = None

@@ -107,11 +107,29 @@ _CLAUSE = re.compile(
 )
 
 
+# `properties has { key='k' and value='v' }` (appProperties: the app's private ones). Google
+# wants both key and value: a key alone is `Invalid Value` (400).
+_PROPERTY = re.compile(
+    r"""^\s*(?P<kind>properties|appProperties)\s+has\s+\{\s*key\s*=\s*'(?P<key>(?:[^'\\]|\\.)*)'\s+and\s+"""
+    r"""value\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)'\s*\}\s*$""")
+
+
+def _unquote(text: str) -> str:
+    return text.replace("\\'", "'").replace("\\\\", "\\")
+
+
 def _query_matcher(q: str):
-    "Drive's `q` for the clauses clients use: name, mimeType, trashed, `'id' in parents`, joined by `and`."
-    clauses = [c for c in re.split(r"\s+and\s+", q.strip(), flags=re.IGNORECASE) if c]
+    """Drive's `q` for the clauses clients use: name, mimeType, trashed, `'id' in parents`,
+    `(app)properties has {...}`, joined by `and`."""
+    # `and` inside `{ ... }` belongs to a property clause, not between clauses.
+    clauses = [c for c in re.split(r"\s+and\s+(?![^{}]*\})", q.strip(), flags=re.IGNORECASE) if c]
     tests = []
     for clause in clauses:
+        prop = _PROPERTY.match(clause)
+        if prop:
+            kind, key, value = prop.group("kind"), _unquote(prop.group("key")), _unquote(prop.group("value"))
+            tests.append(lambda f, k=kind, key=key, v=value: (f.extra.get(k) or {}).get(key) == v)
+            continue
         match = _CLAUSE.match(clause)
         if not match:
             raise bad_request(f"Invalid Value: {q}")

@@ -15,6 +15,8 @@ Every change a run made is one log row (see `writeplan.resolve`); its `Kolumn` s
   next run, and clearing it would make this undo impossible to undo. An ID is never reused.
 - `(flik ersatt)`: a tool-owned tab (Dashboard, ...) rewritten whole; not undone (its old
   content is not logged; the next run rewrites it anyway). Reported.
+- `(delning)`: a person's access to the spreadsheet granted, changed or removed; to this
+  planner a note, undone by sharing/access_log (the two `access_log` hooks below).
 - any other `(…)` is a note of the run (the harvest's `(skörd)` audit, `(ångrar)`, `(körning i)`),
   not a change: never undone, never counted as a change.
 
@@ -47,6 +49,7 @@ from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError, InvalidInput
 from chas_sheets.privacy import mask_text, shown
 from chas_sheets.runner import summary_line
+from chas_sheets.sharing import access_log
 from chas_sheets.sheet.changelog import (
     LOG_TAB,
     NEW_ID,
@@ -293,6 +296,7 @@ class SheetUndo:
     written: int = 0
     skipped: list[str] = field(default_factory=list)
     problem: str = ""
+    access: Any = None  # sharing part of the undo (sharing.access_log)
 
     def render(self) -> list[str]:
         return self.report.render() if self.report else []
@@ -371,6 +375,7 @@ def undo_run(start: Backend, run_id: str, apply: bool, open_backend: Callable[[s
     first = SheetUndo(start.display_name, backend=start)
     if known:
         first.changes, first.report = plan_undo(_touched_tables(raw, log_table, run_id), log_table, run_id)
+        access_log.attach(first, log_table, run_id)  # hook: sharing changes the run logged
     for other in others:
         if other.changes:  # so that undoing this undo walks the same spreadsheets
             first.changes.appends.append(run_note(RUN_IN, other.target))
@@ -394,6 +399,7 @@ def _plan_other(target: str, run_id: str, open_backend: Callable[[str], Backend]
         log_table = read_log(raw)
         if any(e.run_id == run_id for e in log_entries(log_table)):
             sheet.changes, sheet.report = plan_undo(_touched_tables(raw, log_table, run_id), log_table, run_id)
+            access_log.attach(sheet, log_table, run_id)  # hook: sharing changes the run logged
     except ChasSheetsError as exc:
         sheet.problem = str(exc)
     return sheet
@@ -406,6 +412,7 @@ def _write(sheet: SheetUndo, run: RunInfo) -> None:
         result = sheet.backend.apply(sheet.changes, run)
         sheet.written = sum(not (isinstance(a, RowAppend) and a.tab == LOG_TAB) for a in result.applied)
         sheet.skipped = list(result.skipped)
+        access_log.finish(sheet)  # hook: sharing back as it was, after its log rows are written
     except ChasSheetsError as exc:
         sheet.problem = str(exc)
 
