@@ -7,16 +7,20 @@ empty cell never becomes the cell's value."""
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import sys
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
 from workbooks import lead_rows
 
 from chas_sheets.backends.xlsx_rows import RowMap, broken_references, remove_rows, shift_formula
@@ -24,6 +28,17 @@ from chas_sheets.cli import cli
 from chas_sheets.sheet.layout import TEMPLATE_ROWS
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _python_with_uno() -> str | None:
+    """A Python that can drive LibreOffice (the system one, usually; not the virtualenv's)."""
+    for python in dict.fromkeys([sys.executable, "/usr/bin/python3", shutil.which("python3")]):
+        if python and subprocess.run([python, "-c", "import uno"], capture_output=True).returncode == 0:
+            return python
+    return None
+
+
+UNO_PYTHON = _python_with_uno() if SOFFICE else None
 TODAY = ["--today", "2027-05-12"]
 # Leads columns of the student template: A ID, B Företag, D Webbplats, S Tillagd; a person's own after U
 LENGTH, GROUP, SIZE = "V", "W", "X"
@@ -59,7 +74,7 @@ def _crm(make_crm, extra=None):
     dv = DataValidation(type="list", formula1='"Liten,Stor"', allow_blank=True)
     dv.add(f"{SIZE}7")  # Delta's size
     ws.add_data_validation(dv)
-    ws.conditional_formatting.add(f"{SIZE}8", FormulaRule(formula=[f'$B8="Zeta AB"'],
+    ws.conditional_formatting.add(f"{SIZE}8", FormulaRule(formula=['$B8="Zeta AB"'],
                                                            fill=PatternFill("solid", bgColor="FFC7CE")))
     wb.defined_names["Zeta"] = DefinedName("Zeta", attr_text="Leads!$B$8")
     over = wb.create_sheet("Översikt")
@@ -204,8 +219,8 @@ def test_references_on_the_tab_itself(formula, expected):
     ("=leads!B7", "=leads!B6"),  # sheet names are case-insensitive
     ("=B7", "=B7"),  # its own tab
     ("=[1]Leads!B7", "=[1]Leads!B7"),  # another workbook
-    ("=Leads!B5+1", "=Leads!#REF!+1"),
-    ("=SUM(Leads!B2:B9, Leads!B5:B5)", "=SUM(Leads!B2:B7, Leads!#REF!)"),
+    ("=Leads!B5+1", "=#REF!+1"),
+    ("=SUM(Leads!B2:B9, Leads!B5:B5)", "=SUM(Leads!B2:B7, #REF!)"),
 ])
 def test_references_from_another_tab(formula, expected):
     assert shift_formula(formula, "Översikt", "Leads", RowMap.of([5, 8])).text == expected
@@ -228,7 +243,7 @@ def test_what_would_break_is_found_before_anything_changes():
     ws["C5"] = "=B5"  # a formula in the removed row goes with it
     ws["C9"] = "=B9"
     remove_rows(wb, "Leads", [5])
-    assert ws["C8"].value == "=B8" and wb["Andra"]["A1"].value == "=Leads!#REF!"
+    assert ws["C8"].value == "=B8" and wb["Andra"]["A1"].value == "=#REF!"
 
 
 def test_a_conditional_format_whose_first_row_goes_is_anchored_at_the_next():
@@ -263,3 +278,113 @@ def test_libreoffice_computes_each_formula_on_its_own_lead_after_the_removal(mak
     assert over["B1"].value == "Epsilon AB"
     assert over["B2"].value == 8  # L-1 .. L-9 without L-4
     assert over["B3"].value == "Zeta AB"
+
+
+LO_DELETE_ROWS = """
+import subprocess, sys, time, uno
+from com.sun.star.beans import PropertyValue
+
+soffice, profile, port, src, dst, tab, *rows = sys.argv[1:]
+office = subprocess.Popen([soffice, "--headless", "--norestore", "-env:UserInstallation=" + profile,
+                           "--accept=socket,host=localhost,port=%s;urp;" % port])
+try:
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    for _ in range(120):
+        try:
+            ctx = resolver.resolve("uno:socket,host=localhost,port=%s;urp;StarOffice.ComponentContext" % port)
+            break
+        except Exception:
+            time.sleep(0.5)
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    def prop(name, value):
+        p = PropertyValue(); p.Name = name; p.Value = value
+        return p
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, (prop("Hidden", True),))
+    sheet = doc.Sheets.getByName(tab)
+    for row in sorted(map(int, rows), reverse=True):
+        sheet.Rows.removeByIndex(row - 1, 1)
+    doc.storeToURL(uno.systemPathToFileUrl(dst), (prop("FilterName", "Calc MS Excel 2007 XML"),))
+    doc.close(True)
+finally:
+    office.terminate()
+    office.wait(60)
+"""
+
+
+def _facts(path):
+    """What a removal may move, as comparable facts: formulas, values, links, notes, merges,
+    validations, conditional formats, hidden rows, print areas, filters and names."""
+    wb = openpyxl.load_workbook(path)
+    facts = {}
+    for ws in wb.worksheets:
+        if ws.title == "Ändringslogg":
+            continue
+        for row in ws.iter_rows():
+            for c in row:
+                at = f"{ws.title}!{c.coordinate}"
+                if c.value is not None:
+                    facts[f"value {at}"] = str(c.value)
+                if c.hyperlink is not None:
+                    facts[f"link {at}"] = c.hyperlink.target
+                if c.comment is not None:
+                    facts[f"note {at}"] = c.comment.text.strip()
+        facts[f"merged {ws.title}"] = sorted(str(r) for r in ws.merged_cells.ranges)
+        validations = ws.data_validations.dataValidation
+        facts[f"validations {ws.title}"] = sorted((str(d.sqref), d.formula1) for d in validations)
+        facts[f"formats {ws.title}"] = sorted((str(c.sqref), tuple(f for r in c.rules for f in r.formula))
+                                             for c in ws.conditional_formatting)
+        facts[f"hidden {ws.title}"] = sorted(i for i, d in ws.row_dimensions.items() if d.hidden)
+        facts[f"print area {ws.title}"] = ws.print_area
+        facts[f"filter {ws.title}"] = ws.auto_filter.ref
+    for name, defined in wb.defined_names.items():
+        facts[f"name {name}"] = defined.attr_text.replace("'", "")
+    return facts
+
+
+@pytest.mark.skipif(UNO_PYTHON is None, reason="LibreOffice with its Python bridge (uno) is not installed")
+def test_the_removal_equals_libreoffices_own_row_deletion(make_crm, tmp_path):
+    def more(wb):  # what a person may also have: a hidden row, a print area, a name on a range
+        ws = wb["Leads"]
+        ws.row_dimensions[8].hidden = True
+        ws.print_area = "A1:X10"
+        wb.defined_names["Alla"] = DefinedName("Alla", attr_text="Leads!$A$2:$A$10")
+        wb["Översikt"]["C1"] = f"=SUM(Leads!{LENGTH}2:{LENGTH}10)"
+
+    path = _crm(make_crm, more)
+    theirs = tmp_path / "libreoffice.xlsx"
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    script = tmp_path / "delete_rows.py"
+    script.write_text(LO_DELETE_ROWS, encoding="utf-8")
+    subprocess.run([UNO_PYTHON, str(script), SOFFICE, (tmp_path / "lo-profile").as_uri(), str(port), str(path),
+                    str(theirs), "Leads", str(REMOVED_ROW)], check=True, capture_output=True, timeout=240)
+    assert _dedupe(path, "--apply").exit_code == 0
+    ours, expected = _facts(path), _facts(theirs)
+    # dedupe writes nothing else here (L-3 keeps its spelling, nothing to fill in): every cell,
+    # formula, link, note, merge, format, hidden row and name is where LibreOffice puts it
+    assert len(ours) > 100
+    assert ours == expected
+
+
+def test_merged_ranges_shrink_and_one_whose_first_row_goes_keeps_its_other_cells_merged():
+    # Google's deleteDimension squeezes a merge the same way (the emulator's grid.change_dimension)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for merged in ("A4:A6", "B5:B7", "C5:C6", "D5:D5"):
+        ws.merge_cells(merged)
+    ws["A4"], ws["B5"] = "över", "börjar"
+    remove_rows(wb, ws.title, [5])
+    assert sorted(str(r) for r in ws.merged_cells.ranges) == ["A4:A5", "B5:B6"]
+    assert ws["A4"].value == "över"
+    assert not isinstance(ws["B5"], MergedCell) and isinstance(ws["B6"], MergedCell)
+    assert not isinstance(ws["C5"], MergedCell)  # C5:C6 shrank to one cell: no longer merged
+
+
+def test_an_array_formula_and_its_range_move_with_their_rows():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["C8"] = ArrayFormula("C8:C9", "=B8:B9*2")
+    remove_rows(wb, ws.title, [5])
+    assert ws["C7"].value.ref == "C7:C8" and ws["C7"].value.text == "=B7:B8*2"

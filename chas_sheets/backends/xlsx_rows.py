@@ -108,7 +108,8 @@ def _same_sheet(name: str | None, host: str | None, title: str) -> bool:
 
 
 def _shift_operand(operand: str, host: str | None, title: str, rows: RowMap) -> tuple[str, bool]:
-    """One range operand with its rows on `title` shifted; (text, broken)."""
+    """One range operand with its rows on `title` shifted; (text, broken). A broken one is a bare
+    `#REF!`, its sheet dropped, as LibreOffice and Excel write it."""
     if match := _AREA.match(operand):
         if not _same_sheet(match["sheet"], host, title):
             return operand, False
@@ -118,12 +119,12 @@ def _shift_operand(operand: str, host: str | None, title: str, rows: RowMap) -> 
         if len(parts) == 1:
             new = rows.row(numbers[0])
             if new is None:
-                return prefix + REF_ERROR, True
+                return REF_ERROR, True
             (p,) = parts
             return f"{prefix}{p[1]}{p[2]}{new}", False  # type: ignore[index]
         span = rows.span(numbers[0], numbers[1])
         if span is None:
-            return prefix + REF_ERROR, True
+            return REF_ERROR, True
         if numbers[0] > numbers[1]:
             span = span[1], span[0]
         top, bottom = parts
@@ -136,7 +137,7 @@ def _shift_operand(operand: str, host: str | None, title: str, rows: RowMap) -> 
         numbers = [int(e.lstrip("$")) for e in ends]
         span = rows.span(numbers[0], numbers[1])
         if span is None:
-            return prefix + REF_ERROR, True
+            return REF_ERROR, True
         dollars = ["$" if e.startswith("$") else "" for e in ends]
         return f"{prefix}{dollars[0]}{min(span)}:{dollars[1]}{max(span)}", False
     return operand, False  # whole columns, names, tables, other workbooks: no row to shift
@@ -181,6 +182,8 @@ def _range(ref: str, rows: RowMap) -> str | None:
     span = rows.span(min_row, max_row)
     if span is None:
         return None
+    if min_col is None or max_col is None:  # whole rows
+        return f"{span[0]}:{span[1]}"
     return CellRange(min_col=min_col, min_row=span[0], max_col=max_col, max_row=span[1]).coord
 
 
