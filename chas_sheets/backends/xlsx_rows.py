@@ -290,8 +290,7 @@ def remove_rows(wb, title: str, removed: Iterable[int]) -> None:
     _shift_formulas(wb, title, rows)
     _shift_names(wb, title, rows)
     merged = _take_merged(ws, rows)
-    for start, count in _blocks(rows.removed):
-        ws.delete_rows(start, count)
+    _move_cells(ws, rows)
     _put_merged(ws, merged, rows)
     for cell in ws._cells.values():
         if cell.hyperlink is not None:
@@ -303,15 +302,17 @@ def remove_rows(wb, title: str, removed: Iterable[int]) -> None:
     _shift_row_dimensions(ws, rows)
 
 
-def _blocks(removed: tuple[int, ...]) -> list[tuple[int, int]]:
-    """Runs of consecutive rows, last first, so each deletion leaves the next one's numbers alone."""
-    blocks: list[list[int]] = []
-    for r in removed:
-        if blocks and blocks[-1][0] + blocks[-1][1] == r:
-            blocks[-1][1] += 1
-        else:
-            blocks.append([r, 1])
-    return [(start, count) for start, count in reversed(blocks)]
+def _move_cells(ws, rows: RowMap) -> None:
+    """Cells of removed rows go, the rest take their new row: one pass (openpyxl's delete_rows
+    re-sorts every cell per call, about 0.3 s a row on a tab of 2,000 leads)."""
+    moved = {}
+    for (r, c), cell in ws._cells.items():
+        new = rows.row(r)
+        if new is not None:
+            cell.row = new
+            moved[(new, c)] = cell
+    ws._cells = moved
+    ws._current_row = ws.max_row if moved else 0
 
 
 def _shift_formulas(wb, title: str, rows: RowMap) -> None:
