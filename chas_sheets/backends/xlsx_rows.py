@@ -14,11 +14,18 @@ deleteDimension (the Google backend's removal) do instead:
   (what lies wholly inside the removed rows goes with them).
 
 Chosen over the issue's alternative (never shift: empty and mark the row), because the shift can be
-done faithfully: references are rewritten token by token with openpyxl's formula Tokenizer, and
-tests/test_local_row_removal.py checks the formulas' results with LibreOffice where it is installed.
-The one place a spreadsheet program itself only approximates is a conditional-format or
-data-validation formula with a relative reference to *another* row (`=$B2<>$B1`): one formula serves
-the whole range, so it is re-anchored at the range's first remaining row, as Excel does.
+done faithfully, and was measured to be: references are rewritten token by token with openpyxl's
+formula Tokenizer, and tests/test_local_row_removal.py has LibreOffice delete the same row and finds
+every value, formula, link, note, merge, validation, format, hidden row, print area and name equal.
+Where LibreOffice differs, this follows Google's deleteDimension (the emulator's grid) or Excel:
+- a merged range losing its last row shrinks (LibreOffice keeps it a row too long, over the next lead);
+- one losing its first row keeps its other cells merged (LibreOffice unmerges; both lose the text);
+- a conditional-format or data-validation formula whose range loses its first row is re-anchored at
+  the range's next row (`$U2` stays `$U2`), as Excel, which stores them relative, does; LibreOffice
+  writes `#REF!` there. A relative reference to *another* row (`=$B2<>$B1`) is, as in any program,
+  only approximate: one formula serves the whole range.
+A 3D reference (`Sheet1:Sheet3!A1`) and a reference glued to a function (`A2:INDEX(...)`) are not
+shifted; the latter is reported by `broken_references` as unreadable when it may name the tab.
 
 Which references would break (`broken_references`) is separate from the removal, so the caller
 decides what to do about a `#REF!` before anything changes. Pure functions over a workbook in
@@ -361,16 +368,21 @@ def _put_merged(ws, coords: list[str], rows: RowMap) -> None:
 
 def _shift_formats(ws, title: str, rows: RowMap) -> None:
     own = ws.title == title
+    if not own:  # its ranges stay; only formulas naming the tab change
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                rule.formula = [_anchored(f, ws.title, title, cf.sqref, rows).text for f in rule.formula or ()]
+        return
     old = ws.conditional_formatting
     new = ConditionalFormattingList()
     new.max_priority = old.max_priority
     for cf in old:
-        sqref = _multi(cf.sqref, rows) if own else cf.sqref
+        sqref = _multi(cf.sqref, rows)
         if not sqref.ranges:
-            continue
+            continue  # wholly inside the removed rows: goes with them
         for rule in cf.rules:
             rule.formula = [_anchored(f, ws.title, title, cf.sqref, rows).text for f in rule.formula or ()]
-        new._cf_rules.setdefault(ConditionalFormatting(sqref=str(sqref)), []).extend(cf.rules)
+        new._cf_rules.setdefault(ConditionalFormatting(sqref=str(sqref), pivot=cf.pivot), []).extend(cf.rules)
     ws.conditional_formatting = new
 
 
