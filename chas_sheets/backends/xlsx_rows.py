@@ -21,9 +21,10 @@ Where LibreOffice differs, this follows Google's deleteDimension (the emulator's
 - a merged range losing its last row shrinks (LibreOffice keeps it a row too long, over the next lead);
 - one losing its first row keeps its other cells merged (LibreOffice unmerges; both lose the text);
 - a conditional-format or data-validation formula whose range loses its first row is re-anchored at
-  the range's next row (`$U2` stays `$U2`), as Excel, which stores them relative, does; LibreOffice
-  writes `#REF!` there. A relative reference to *another* row (`=$B2<>$B1`) is, as in any program,
-  only approximate: one formula serves the whole range.
+  the range's next row (`$U2` stays `$U2`, so the colours keep following each row; Excel keeps such
+  formulas relative to the range's top-left cell); LibreOffice writes `#REF!` there, which would end
+  the template's colours on every row. A relative reference to *another* row (`=$B2<>$B1`) is, as in
+  any program, only approximate: one formula serves the whole range.
 A 3D reference (`Sheet1:Sheet3!A1`) and a reference glued to a function (`A2:INDEX(...)`) are not
 shifted; the latter is reported by `broken_references` as unreadable when it may name the tab.
 
