@@ -45,3 +45,9 @@ def book(path: Path, tabs: dict[str, list[list]], merges: dict[str, list[str]] |
             ws.merge_cells(merged)
     wb.save(path)
     return path
+
+
+def lead_rows(path: Path, tab: str = "Leads", header_row: int = 1) -> dict[str, int]:
+    """Each lead's ID -> its sheet row (the key column is the first one)."""
+    ws = openpyxl.load_workbook(path)[tab]
+    return {str(row[0].value): row[0].row for row in ws.iter_rows(min_row=header_row + 1) if row[0].value}

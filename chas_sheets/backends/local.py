@@ -39,6 +39,7 @@ from chas_sheets.backends.xlsx_parts import (
     macro_signature,
     note_cells_by_sheet,
 )
+from chas_sheets.backends.xlsx_rows import broken_references, remove_rows
 from chas_sheets.errors import (
     CorruptSpreadsheet,
     SpreadsheetChanged,
@@ -77,6 +78,40 @@ def _for_writing(cell) -> Any:
     if isinstance(cell.value, CellRichText):  # its text, as the plan's read saw it; the cell keeps its runs
         return str(cell.value)
     return Formula(cell.value) if cell.data_type == "f" else cell.value
+
+
+def _links_stay_links(wb, data: bytes) -> None:
+    """A hyperlink on an empty cell stays a link, never becomes the cell's value.
+
+    openpyxl's Cell.hyperlink setter, run while loading, puts the link's address into an empty
+    cell: saved, a link left on a row by an older removal (or one a person put on an empty cell)
+    would become text in that cell that no one typed and no log shows, and the next dedupe would
+    read it as the lead's website. The plan's own read (read-only) never sees it, so it is undone
+    here, before anything is compared. openpyxl writes a link only with its cell, and skips an
+    empty cell without a style: such a cell gets the Hyperlink style (what Excel gives a linked
+    cell) so the link is kept."""
+    suspects: dict[str, list] = {}
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():
+            link = cell.hyperlink
+            if link is not None and isinstance(cell.value, str) and cell.value == (link.target or link.location):
+                suspects.setdefault(ws.title, []).append(cell)
+    if not suspects:
+        return
+    raw = openpyxl.load_workbook(io.BytesIO(data), read_only=True)  # no links bound: the cells as stored
+    try:
+        for title, cells in suspects.items():
+            low, high = min(c.row for c in cells), max(c.row for c in cells)
+            stored = {(r, c): value
+                      for r, values in enumerate(raw[title].iter_rows(min_row=low, max_row=high, values_only=True), low)
+                      for c, value in enumerate(values, 1)}
+            for cell in cells:
+                if stored.get((cell.row, cell.column)) is None:
+                    cell.value = None
+                    if not cell.has_style:
+                        cell.style = "Hyperlink"
+    finally:
+        raw.close()
 
 
 def _add_formula_results(source: Snapshot, grids: dict[str, list[list[Any]]]) -> None:
@@ -232,6 +267,7 @@ class LocalWorkbook(Backend):
             names = set(zipfile.ZipFile(io.BytesIO(snapshot.data)).namelist())
         # rich_text: bold or red words inside untouched cells are written back as they were
         wb = self._load(io.BytesIO(snapshot.data), keep_vba=has_macros(names), rich_text=True)
+        _links_stay_links(wb, snapshot.data)
         titles = list(wb.sheetnames)
         touched = wanted_titles(titles, [*sorted(changes.tabs), LOG_TAB])
         fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
@@ -239,7 +275,9 @@ class LocalWorkbook(Backend):
         plan = resolve(changes, fresh, run)
         if not plan:
             return ApplyResult(plan, written=False)
-        self._refuse_losses(snapshot, names, {w.title for w in plan.tabs.values() if w.replace is not None}, wb)
+        replaced = {w.title for w in plan.tabs.values() if w.replace is not None}
+        self._refuse_losses(snapshot, names, replaced, wb)
+        self._refuse_broken_references(plan, replaced, wb)
         for writes in plan.tabs.values():
             _execute(wb, writes)
         written = file.replace(snapshot, wb.save)
@@ -267,6 +305,28 @@ class LocalWorkbook(Backend):
         if macro_signature(names):
             raise UnsafeWrite(f"{self.path} has signed macros, and saving with chas-sheets would lose their "
                               "signature; nothing was written. Run on a copy, or remove the signature first.")
+
+    def _refuse_broken_references(self, plan, replaced: set[str], wb) -> None:
+        """Refuse a row removal that would turn a formula into #REF!.
+
+        A spreadsheet program (and Google's deleteDimension) would write #REF! into a formula that
+        points at the removed row itself. That formula is a person's work: #REF! loses, for good,
+        which cell it read (undo brings the row back at the end of the tab, not the reference),
+        and its result silently changes for everyone reading the tab. A refusal loses nothing and
+        names the cell, so the person can point it elsewhere and run again; the duplicate row
+        waiting one more run is the smaller harm. (Formulas in tabs this write replaces whole are
+        the tool's own and do not count.)"""
+        for writes in plan.tabs.values():
+            if not writes.deletes or writes.replace is not None or writes.title not in wb.sheetnames:
+                continue
+            places = [place for tab, place in broken_references(wb, writes.title, writes.deletes)
+                      if tab not in replaced]
+            if places:
+                rows = ", ".join(str(r) for r in sorted(set(writes.deletes)))
+                more = f" and {len(places) - 5} more" if len(places) > 5 else ""
+                raise UnsafeWrite(f"{self.path}: removing {writes.title} row {rows} would break {', '.join(places[:5])}"
+                                  f"{more} (it refers to a row that would be removed and would show #REF!); nothing "
+                                  "was written. Point the formula at another row or remove it, then run again.")
 
     def create(self, kind: str) -> None:
         if self._status() is not None:
@@ -310,8 +370,8 @@ def _execute(wb, writes: TabWrites) -> None:
         for col, value in enumerate(values):
             if value is not None:
                 _set_cell(ws, writes.first_append_row + offset, col, value)
-    for row in sorted(writes.deletes, reverse=True):
-        ws.delete_rows(row)
+    # every formula, link, note, merge, format and name that refers to the rows below moves with them
+    remove_rows(wb, writes.title, writes.deletes)
 
 
 def _header(ws, headers: list[str]) -> None:
