@@ -125,6 +125,8 @@ def _environ(method: str, uri: str, body: bytes) -> dict:
         "QUERY_STRING": parts.query,
         "CONTENT_TYPE": "application/json",
         "CONTENT_LENGTH": str(len(body)),
+        # The recordings hide gspread's token; it held gspread's default scopes (Sheets and all of Drive).
+        "HTTP_AUTHORIZATION": "Bearer emulator-access-token",
         "wsgi.input": io.BytesIO(body),
         "SERVER_NAME": parts.hostname or "localhost",
         "SERVER_PORT": "443",
