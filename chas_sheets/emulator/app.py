@@ -148,6 +148,8 @@ class Emulator:
         if route.quota:
             self.quota.charge(route.quota)
         discovery.validate_query(api, route.api_method, call.query)
+        if call.param("fields") is not None:
+            discovery.validate_fields(api, route.api_method, call.param("fields"))
         target = route.spreadsheet_id or _file_of(route)
         if target in self.forbidden:
             raise permission_denied()

@@ -289,7 +289,7 @@ def _vlookup(p: _Parser, args):
         raise FormulaError("N_A", "VLOOKUP evaluates to an out of bounds range.")
     if index < 1 or index > max((len(r) for r in table), default=0):
         raise FormulaError("REF" if index >= 1 else "VALUE",
-                           f"VLOOKUP evaluates to an out of bounds range." if index >= 1 else
+                           "VLOOKUP evaluates to an out of bounds range." if index >= 1 else
                            f"Function VLOOKUP parameter 3 value is {index}. It should be greater than or equal to 1.")
     is_sorted = bool(_number(_scalar(args[3]))) if len(args) == 4 else True
     found = None
