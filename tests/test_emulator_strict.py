@@ -64,12 +64,16 @@ def grid_of(app, key):
 # --- outside the grid ----------------------------------------------------------------------
 
 def test_a_values_write_that_starts_outside_the_grid_is_refused_and_one_inside_grows_it(app, session, book):
-    # "Range (Full!A4) exceeds grid limits. Max rows: 3, max columns: 2" (live answers quoted in
-    # pygsheets#124 and others): the start decides; a write starting inside grows the grid.
+    # Live answers quoted in public code: gspread's update_cell past the last column gave
+    # "Range (DOCUMENT_CONTENT!U1) exceeds grid limits. Max rows: 999, max columns: 20"; from an
+    # anchor cell inside the grid, values past its edge grow it.
     refused = put(session, book, "T!AA1", [["x"]])
     assert error_of(refused) == (400, "INVALID_ARGUMENT", "Range (T!AA1) exceeds grid limits. Max rows: 1000, "
                                                           "max columns: 26")
     assert put(session, book, "T!A1001", [["x"]]).status_code == 400
+    # An explicit range reaching past the grid is refused even if it starts inside (pygsheets#124).
+    assert error_of(put(session, book, "T!Y1:AB2", [["x"]]))[2] == ("Range (T!Y1:AB2) exceeds grid limits. "
+                                                                  "Max rows: 1000, max columns: 26")
     assert put(session, book, "T!Z1000", [["x", "y"]]).status_code == 200
     assert grid_of(app, book) == (1000, 27)
 

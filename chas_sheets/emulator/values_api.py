@@ -113,8 +113,10 @@ def _quoted(text: str) -> str:
 
 
 def _check_start(sheet: Sheet, span: a1.Span, text: str) -> None:
-    "A write that starts outside the grid is refused (one that starts inside grows it)."
-    if (span.start_row or 0) >= sheet.row_count or (span.start_col or 0) >= sheet.col_count:
+    """A write to a range reaching outside the grid is refused, like a read: an anchor cell
+    outside it (`Range (Full!A4) exceeds grid limits`), or an explicit end past it (pygsheets#124:
+    `A1:DA2306` on 2280 rows). From an anchor inside it, values past the edge grow the grid."""
+    if span.exceeds(sheet.row_count, sheet.col_count):
         raise bad_request(
             f"Range ({text}) exceeds grid limits. Max rows: {sheet.row_count}, max columns: {sheet.col_count}")
 
