@@ -255,13 +255,13 @@ def test_the_projects_clients_send_the_scopes_they_ask_for_and_those_suffice(app
 def test_formulas_people_put_in_crms_are_computed(app, session, book):
     rows = [["Acme AB", "5", '=A1&" – "&B1', '=IF(B1>3,"stor","liten")', "=COUNTA(A1:B2)",
              '=VLOOKUP("beta ab",A1:B2,2,FALSE)', '=HYPERLINK("https://acme.se","Acme")', "=TODAY()",
-             "=XLOOKUP(A1,A1:A2,B1:B2)", '=VLOOKUP("saknas",A1:B2,2,FALSE)'],
+             "=XLOOKUP(A1,A1:A2,B1:B2)", '=VLOOKUP("saknas",A1:B2,2,FALSE)', "=COUNTA(A:A)"],
             ["Beta AB", "7"]]
     assert put(session, book, "T!A1", rows).status_code == 200
-    shown = values(session, book, "T!C1:J1")[0]
+    shown = values(session, book, "T!C1:K1")[0]
     today = dt.datetime.now(dt.timezone.utc).date()
     assert shown == ["Acme AB – 5", "stor", "4", "7", "Acme", f"{today.month}/{today.day}/{today.year}", "#NAME?",
-                     "#N/A"]
+                     "#N/A", "2"]
     raw = values(session, book, "T!E1:F1", "UNFORMATTED_VALUE")[0]
     assert raw == [4, 7]
     assert values(session, book, "T!C1", "FORMULA") == [['=A1&" – "&B1']]

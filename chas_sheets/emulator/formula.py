@@ -35,10 +35,13 @@ class Ref:
     end_col: int
 
 
-Lookup = Callable[[Ref], list]  # rows of cell values (None for an empty cell)
+Lookup = Callable[[Ref], list]
+WHOLE = 10**7  # the open end of A:A or 2:2, past any grid (the lookup stops at the grid's edge)  # rows of cell values (None for an empty cell)
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
+  | (?P<lines>\$?\d+:\$?\d+)
+  | (?P<columns>\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}(?![A-Za-z0-9_(]))
   | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
   | (?P<string>"(?:[^"]|"")*")
   | (?P<ref>(?:'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_.]*)!\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?
@@ -156,7 +159,11 @@ class _Parser:
         if kind == "string":
             return text[1:-1].replace('""', '"')
         if kind == "ref":
-            ref = _ref(text)
+            return _Range(self.lookup(_ref(text)))
+        if kind in ("lines", "columns"):  # whole rows (2:3) or columns (A:B), cut to the grid by the lookup
+            low, high = sorted(_column(p.strip("$")) if kind == "columns" else int(p.strip("$")) - 1
+                               for p in text.split(":"))
+            ref = Ref(0, low, WHOLE, high + 1) if kind == "columns" else Ref(low, 0, high + 1, WHOLE)
             return _Range(self.lookup(ref))
         if kind == "name" and self.peek() == "(":
             return self.call(text.upper())
