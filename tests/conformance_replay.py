@@ -25,6 +25,8 @@ INT_ID_KEYS = {"sheetId", "protectedRangeId", "chartId", "metadataId", "sourceSh
 VOLATILE_KEYS = {
     "spreadsheetTheme", "defaultFormat", "createdTime", "modifiedTime", "etag", "spreadsheetUrl",
     "webViewLink", "webContentLink", "iconLink", "thumbnailLink", "time",
+    # Drive v2 names for the same timestamps
+    "createdDate", "modifiedDate", "modifiedByMeDate", "lastViewedByMeDate", "markedViewedByMeDate",
 }
 
 
@@ -116,15 +118,17 @@ def _short(value) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _environ(method: str, uri: str, body: bytes) -> dict:
+def _environ(method: str, uri: str, body: bytes, content_type: str = "application/json") -> dict:
     parts = urlsplit(uri)
     return {
         "REQUEST_METHOD": method,
         # What a WSGI server hands over (PEP 3333): percent-decoded, as latin-1.
         "PATH_INFO": unquote(parts.path, encoding="latin-1"),
         "QUERY_STRING": parts.query,
-        "CONTENT_TYPE": "application/json",
+        "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body)),
+        # The recordings hide gspread's token; it held gspread's default scopes (Sheets and all of Drive).
+        "HTTP_AUTHORIZATION": "Bearer emulator-access-token",
         "wsgi.input": io.BytesIO(body),
         "SERVER_NAME": parts.hostname or "localhost",
         "SERVER_PORT": "443",
@@ -171,7 +175,9 @@ def replay_cassette(path: Path) -> list[Outcome]:
             json.dumps(sent).encode("utf-8") if not isinstance(sent, str) else sent.encode("utf-8"))
         endpoint = endpoint_of(method, request["uri"], request_body)
         try:
-            status, _, answer = app.handle(_environ(method, uri, payload))
+            content_type = next((v[0] for k, v in request.get("headers", {}).items() if k.lower() == "content-type"),
+                                "application/json")
+            status, _, answer = app.handle(_environ(method, uri, payload, content_type))
         except Exception as error:  # a crash is a mismatch to count, not to hide
             outcomes.append(Outcome(path.name, index, endpoint, False, f"emulator raised {error!r}"))
             continue

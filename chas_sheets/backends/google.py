@@ -54,6 +54,7 @@ from chas_sheets.backends.google_http import (
     RetryPolicy,
     WriteOutcomeUnknown,
     api_url_from_env,
+    emulator_token,
 )
 from chas_sheets.backends.google_lock import SheetLock
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
@@ -102,7 +103,10 @@ class Connection:
             if session is None:
                 session = requests.Session()
                 session.trust_env = False  # loopback emulator: never through a proxy
-            return RetryingHTTPClient(None, session, retry=self.retry, api_url=api_url), "the emulator's user"
+            # The emulator grants exactly the scopes asked for, so a call they do not cover fails here as on Google.
+            token = {"Authorization": f"Bearer {emulator_token(scopes)}"}
+            return (RetryingHTTPClient(None, session, retry=self.retry, api_url=api_url, headers=token),
+                    "the emulator's user")
         identity = load_identity(self.credentials, scopes)
         from google.auth.transport.requests import AuthorizedSession
 

@@ -71,9 +71,16 @@ class WriteOutcomeUnknown(BackendError):
 _API_URL = re.compile(r"^https?://([^/\s:?#@\[\]]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?/?$")
 
 
-# Requests to the emulator go unauthenticated and act as its owner, this account: the client
-# side of that contract lives here, so production code never imports the emulator.
+# Requests to the emulator act as its owner, this account, with a token naming the scopes the
+# client asked for (the emulator refuses a call those scopes do not cover, as Google does): the
+# client side of that contract lives here, so production code never imports the emulator.
 EMULATOR_ACCOUNT = "emulator@chas-sheets-emulator.iam.gserviceaccount.com"
+EMULATOR_TOKEN_PREFIX = "emulator-token:"
+
+
+def emulator_token(scopes) -> str:
+    "The bearer token the emulator grants for `scopes`."
+    return EMULATOR_TOKEN_PREFIX + " ".join(sorted(scopes))
 
 
 def api_url_from_env() -> str | None:
@@ -214,8 +221,10 @@ class RetryingHTTPClient(HTTPClient):
     """gspread's HTTP client with bounded retries, emulator redirection and clear errors."""
 
     def __init__(self, auth, session: requests.Session | None = None, *, retry: RetryPolicy | None = None,
-                 api_url: str | None = None, timeout: tuple[float, float] = (10.0, 60.0)):
+                 api_url: str | None = None, timeout: tuple[float, float] = (10.0, 60.0),
+                 headers: dict[str, str] | None = None):
         super().__init__(auth, session)
+        self.headers = dict(headers or {})  # sent with every request (the emulator's scoped token)
         self.retry = retry or RetryPolicy.from_env()
         self.api_url = api_url if api_url is not None else api_url_from_env()
         self.timeout = timeout
@@ -236,7 +245,8 @@ class RetryingHTTPClient(HTTPClient):
             policy.pace()
             try:
                 response = self.session.request(method=method, url=url, json=json, params=params, data=data,
-                                                files=files, headers=headers, timeout=self.timeout)
+                                                files=files, headers={**self.headers, **(headers or {})} or None,
+                                                timeout=self.timeout)
             except AUTH_REFUSED as exc:  # a revoked login, a deleted or disabled key: retrying cannot help
                 raise BackendError(f"Google refused the credentials ({_auth_reason(exc)}): log in again, or give "
                                    "a valid key with --credentials") from None

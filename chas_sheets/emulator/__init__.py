@@ -1,7 +1,9 @@
 """A Google Sheets API v4 + Drive v3 emulator: Google's paths and JSON shapes, in memory.
 
-Point a client at it by replacing only scheme and host (e.g. CHAS_SHEETS_API_URL). It counts
-requests (`/_emulator/stats`), enforces per-minute quotas with 429s, and injects faults.
+Point a client at it by replacing only scheme and host (e.g. CHAS_SHEETS_API_URL). It refuses
+what Google refuses, in Google's words (tokens and their scopes, the grid's edges, field masks,
+request bodies; see auth.py, batch_requests.py, values_api.py), counts requests
+(`/_emulator/stats`), enforces per-minute quotas with 429s, and injects faults.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from chas_sheets.emulator import discovery, guard, routes
+from chas_sheets.emulator import auth, discovery, guard, routes
 from chas_sheets.emulator.control import Faults, Quota, Stats, SystemClock
 from chas_sheets.emulator.errors import ApiError, DroppedConnection, bad_request, permission_denied
 from chas_sheets.emulator.model import Spreadsheet, Store
@@ -124,17 +124,17 @@ class Emulator:
                 guard.check_control(environ, method)
                 return _answer(*self._control(method, path, body))
             if path in ("/token", "/oauth2/v4/token") and method == "POST":
-                return _answer(200, {"access_token": "emulator-access-token", "expires_in": 3600, "token_type": "Bearer"})
+                return _answer(200, auth.token_answer(body))
             route = routes.match(method, path)
             if route is None:
                 raise ApiError(404, f"Method not found: {method} {path}")
-            return _answer(*self._dispatch(route, Call(method, path, query, body, self.store)))
+            return _answer(*self._dispatch(route, Call(method, path, query, body, self.store), environ))
         except DroppedConnection:
             raise
         except ApiError as error:
             return _answer(error.code, error.body(), error.headers)
 
-    def _dispatch(self, route: routes.Route, call: Call):
+    def _dispatch(self, route: routes.Route, call: Call, environ: dict):
         self.stats_counter.count(route.api_method, route.spreadsheet_id or _file_of(route), route.is_write)
         fault_args = (call.http_method, call.path, route.api_method, route.spreadsheet_id)
         if fault := self.faults.take(("drop",), *fault_args, after_apply=False):
@@ -143,10 +143,13 @@ class Emulator:
             self.clock.sleep(fault.delay)
         if fault := self.faults.take(("error",), *fault_args, after_apply=False):
             raise _injected(fault.status)
+        api = "sheets.v4" if route.api_method.startswith("sheets.") else "drive.v3"
+        auth.check(environ, api, route.api_method)  # before the quota: Google charges no stranger
         if route.quota:
             self.quota.charge(route.quota)
-        api = "sheets.v4" if route.api_method.startswith("sheets.") else "drive.v3"
         discovery.validate_query(api, route.api_method, call.query)
+        if call.param("fields") is not None:
+            discovery.validate_fields(api, route.api_method, call.param("fields"))
         target = route.spreadsheet_id or _file_of(route)
         if target in self.forbidden:
             raise permission_denied()
@@ -265,7 +268,7 @@ def _read_body(environ):
 
 
 def _answer(code: int, body, headers: dict | None = None) -> tuple[str, list, bytes]:
-    reason = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+    reason = {200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
               415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
               503: "Service Unavailable"}.get(code, "Error")
     extra = list((headers or {}).items())

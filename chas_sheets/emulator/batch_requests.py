@@ -35,6 +35,26 @@ def _span_of(book: Spreadsheet, grid_range: dict) -> tuple[Sheet, a1.Span]:
     return sheet, span.clamp(sheet.row_count, sheet.col_count)
 
 
+def _span_in_grid(book: Spreadsheet, grid_range: dict) -> tuple[Sheet, a1.Span]:
+    """A GridRange that must start inside the grid, as Google checks it (a repeatCell probed
+    against the live API: starting at or past the last row or column is refused, open-ended
+    or not; starting inside and ending past is taken, on the cells the grid has)."""
+    sheet, span = book.grid_range_span(grid_range or {})
+    if (span.start_row or 0) >= sheet.row_count or (span.start_col or 0) >= sheet.col_count:
+        raise RequestError(grid_limits_message(sheet, span))
+    return sheet, span.clamp(sheet.row_count, sheet.col_count)
+
+
+def grid_limits_message(sheet: Sheet, span: a1.Span) -> str:
+    "Google's words, naming the range as given: `Range (T!A1001:B) exceeds grid limits. ...`."
+    start = f"{a1.column_letters(span.start_col or 0)}{(span.start_row or 0) + 1}"
+    end = (a1.column_letters(span.end_col - 1) if span.end_col is not None else "") + (
+        str(span.end_row) if span.end_row is not None else "")
+    cells = start if span.is_single_cell else f"{start}:{end}"
+    return (f"Range ({a1.quote_title(sheet.title)}!{cells}) exceeds grid limits. "
+            f"Max rows: {sheet.row_count}, max columns: {sheet.col_count}")
+
+
 def _cells_in(span: a1.Span):
     for r in range(span.start_row, span.end_row):
         for c in range(span.start_col, span.end_col):
@@ -212,12 +232,51 @@ def insert_dimension(book, body):
 
 def delete_dimension(book, body):
     sheet, dimension, start, end = _dimension_range(book, body.get("range"))
-    if dimension == grid.ROWS and end - start >= sheet.row_count:
-        raise RequestError("You can't delete all the rows on the sheet.")
-    if dimension == grid.COLUMNS and end - start >= sheet.col_count:
-        raise RequestError("You can't delete all the columns on the sheet.")
+    rows = dimension == grid.ROWS
+    word = "row" if rows else "column"
+    limit = sheet.row_count if rows else sheet.col_count
+    if end > limit:
+        raise RequestError(f"Cannot delete a {word} that doesn't exist. Tried to delete {word} index "
+                           f"{max(start, limit)} but there are only {limit} {word}s.")
+    frozen = sheet.grid.get("frozenRowCount" if rows else "frozenColumnCount") or 0
+    if start <= frozen and end >= limit:
+        raise RequestError(f"Sorry, it is not possible to delete all non-frozen {word}s.")
     grid.change_dimension(book, sheet, dimension, start, end, inserted=False)
     return {}
+
+
+def move_dimension(book, body):
+    """Drag rows or columns elsewhere: `destinationIndex` counts before the source is taken
+    out (Google's MoveDimensionRequest). Cells, sizes and single-row metadata move along."""
+    sheet, dimension, start, end = _dimension_range(book, body.get("source"))
+    limit = sheet.row_count if dimension == grid.ROWS else sheet.col_count
+    if end > limit:
+        raise RequestError(grid_limits_message(sheet, a1.Span(start, end, 0, sheet.col_count) if dimension == grid.ROWS
+                                               else a1.Span(0, sheet.row_count, start, end)))
+    destination = body.get("destinationIndex")
+    if destination is None or not 0 <= destination <= limit:
+        raise RequestError(f"destinationIndex must be between 0 and {limit}.")
+    grid.move_dimension(book, sheet, dimension, start, end, destination)
+    return {}
+
+
+def _shifted_range(book, body, inserted: bool):
+    sheet, span = _span_in_grid(book, body.get("range"))
+    dimension = body.get("shiftDimension")
+    if dimension not in (grid.ROWS, grid.COLUMNS):
+        raise RequestError("shiftDimension must be ROWS or COLUMNS.")
+    grid.shift_cells(sheet, span, dimension, inserted)
+    return {}
+
+
+def insert_range(book, body):
+    "Insert cells, shifting those below (ROWS) or to the right (COLUMNS) along; the grid grows."
+    return _shifted_range(book, body, inserted=True)
+
+
+def delete_range(book, body):
+    "Delete cells, shifting those below (ROWS) or to the right (COLUMNS) into their place."
+    return _shifted_range(book, body, inserted=False)
 
 
 def append_dimension(book, body):
@@ -276,13 +335,28 @@ def update_cells(book, body):
         raise RequestError("At least one field must be updated, but 'fields' is empty.")
     rows = body.get("rows") or []
     if body.get("range") is not None:
-        sheet, span = _span_of(book, body["range"])
+        sheet, span = _span_in_grid(book, body["range"])
         _write_rows(sheet, span.start_row, span.start_col, rows, mask, span)
     else:
         start = body.get("start") or {}
         sheet = book.sheet_by_id(start.get("sheetId"))
-        _write_rows(sheet, start.get("rowIndex") or 0, start.get("columnIndex") or 0, rows, mask)
+        row, col = start.get("rowIndex") or 0, start.get("columnIndex") or 0
+        _check_coordinate(sheet, row, col)
+        height = len(rows)
+        width = max((len((r or {}).get("values") or []) for r in rows), default=0)
+        if row + height > sheet.row_count or col + width > sheet.col_count:
+            # updateCells never grows the grid (appendDimension or appendCells do).
+            raise RequestError(grid_limits_message(sheet, a1.Span(row, row + height, col, col + width)))
+        _write_rows(sheet, row, col, rows, mask)
     return {}
+
+
+def _check_coordinate(sheet: Sheet, row: int, col: int) -> None:
+    "A GridCoordinate outside the grid, in Google's words."
+    if row >= sheet.row_count:
+        raise RequestError(f"GridCoordinate.rowIndex[{row}] is after last row in grid[{sheet.row_count - 1}]")
+    if col >= sheet.col_count:
+        raise RequestError(f"GridCoordinate.columnIndex[{col}] is after last column in grid[{sheet.col_count - 1}]")
 
 
 def append_cells(book, body):
@@ -296,7 +370,7 @@ def append_cells(book, body):
 
 
 def repeat_cell(book, body):
-    sheet, span = _span_of(book, body.get("range"))
+    sheet, span = _span_in_grid(book, body.get("range"))
     mask = body.get("fields") or ""
     if not mask:
         raise RequestError("At least one field must be updated, but 'fields' is empty.")
@@ -306,7 +380,7 @@ def repeat_cell(book, body):
 
 
 def set_data_validation(book, body):
-    sheet, span = _span_of(book, body.get("range"))
+    sheet, span = _span_in_grid(book, body.get("range"))
     rule = without_nulls(copy.deepcopy(body.get("rule"))) or None
     keys = list(sheet.cells) if len(sheet.cells) < span_size(span) else list(_cells_in(span))
     for key in keys:
@@ -337,7 +411,7 @@ def _covers(outer: dict, inner: dict) -> bool:
 
 
 def sort_range(book, body):
-    sheet, span = _span_of(book, body.get("range"))
+    sheet, span = _span_in_grid(book, body.get("range"))
     grid.sort_rows(sheet, span, body.get("sortSpecs") or [])
     return {}
 
@@ -372,7 +446,7 @@ def cut_paste(book, body):
 
 
 def merge_cells(book, body):
-    sheet, span = _span_of(book, body.get("range"))
+    sheet, span = _span_in_grid(book, body.get("range"))
     kind = body.get("mergeType") or "MERGE_ALL"
     if kind == "MERGE_ROWS":
         pieces = [a1.Span(r, r + 1, span.start_col, span.end_col) for r in range(span.start_row, span.end_row)]
@@ -402,13 +476,13 @@ def _overlaps(grid_range: dict, span: a1.Span) -> bool:
 
 
 def unmerge_cells(book, body):
-    sheet, span = _span_of(book, body.get("range"))
+    sheet, span = _span_in_grid(book, body.get("range"))
     sheet.merges = [m for m in sheet.merges if not _overlaps(m, span)]
     return {}
 
 
 def update_borders(book, body):
-    _span_of(book, body.get("range"))
+    _span_in_grid(book, body.get("range"))
     return {}
 
 
@@ -550,6 +624,9 @@ HANDLERS = {
     "insertDimension": insert_dimension,
     "deleteDimension": delete_dimension,
     "appendDimension": append_dimension,
+    "moveDimension": move_dimension,
+    "insertRange": insert_range,
+    "deleteRange": delete_range,
     "updateDimensionProperties": update_dimension_properties,
     "autoResizeDimensions": auto_resize_dimensions,
     "addDimensionGroup": add_dimension_group,
@@ -579,6 +656,34 @@ HANDLERS = {
 }
 
 
+# The object each masked request's `fields` is a path into (discovery schema names).
+MASKED = {
+    "repeatCell": "CellData", "updateCells": "CellData", "appendCells": "CellData",
+    "updateSheetProperties": "SheetProperties", "updateSpreadsheetProperties": "SpreadsheetProperties",
+    "updateDimensionProperties": "DimensionProperties", "updateNamedRange": "NamedRange",
+    "updateDeveloperMetadata": "DeveloperMetadata", "updateProtectedRange": "ProtectedRange",
+}
+MAX_CELL_CHARACTERS = 50000
+TOO_LONG = "Your input contains more than the maximum of 50000 characters in a single cell."
+
+
+def _check_request(kind: str, body: dict) -> None:
+    "What Google checks of a request before applying it: its field mask and its cells' length."
+    from chas_sheets.emulator.discovery import document
+
+    mask = body.get("fields")
+    if kind in MASKED and isinstance(mask, str) and mask.strip():
+        bad = fieldmask.unknown_path(document("sheets.v4")["schemas"], MASKED[kind], mask)
+        if bad:
+            raise RequestError(f"Error expanding 'fields' parameter. Cannot find matching fields for path '{bad}'.")
+    cells = [body.get("cell")] if kind == "repeatCell" else [
+        v for row in body.get("rows") or [] for v in (row or {}).get("values") or []]
+    for cell in cells:
+        entered = (cell or {}).get("userEnteredValue") or {}
+        if any(isinstance(v, str) and len(v) > MAX_CELL_CHARACTERS for v in entered.values()):
+            raise RequestError(TOO_LONG)
+
+
 def apply_all(book: Spreadsheet, requests: list, ids) -> list:
     """Apply the requests in order; the caller restores a snapshot if one fails.
 
@@ -593,6 +698,7 @@ def apply_all(book: Spreadsheet, requests: list, ids) -> list:
             if handler is None:
                 raise ApiError(501, f"The emulator does not implement requests[{i}].{kind}.")
             try:
+                _check_request(kind, body or {})
                 replies.append(handler(book, body or {}))
             except RequestError as error:
                 raise bad_request(f"Invalid requests[{i}].{kind}: {error}")

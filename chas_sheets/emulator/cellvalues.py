@@ -287,8 +287,16 @@ def formatted_value(effective: dict | None, number_format: dict | None) -> str |
     return None
 
 
+_DATE_FORMULA = re.compile(r"^=\s*TODAY\s*\(\s*\)\s*$", re.IGNORECASE)
+
+
 def number_format_of(cell: dict) -> dict | None:
-    return (cell.get("userEnteredFormat") or {}).get("numberFormat")
+    "The cell's number format; `=TODAY()` without one shows as a date (Google's automatic format)."
+    number_format = (cell.get("userEnteredFormat") or {}).get("numberFormat")
+    formula = (cell.get("userEnteredValue") or {}).get("formulaValue")
+    if number_format is None and formula and _DATE_FORMULA.match(formula):
+        return {"type": "DATE", "pattern": "M/d/yyyy"}
+    return number_format
 
 
 def render(cell: dict | None, value_render: str, datetime_render: str, lookup: Lookup):

@@ -28,7 +28,7 @@ def emulator_session(app_or_base_url) -> requests.Session:
     in process (requests-wsgi-adapter, no socket) or a base URL like http://127.0.0.1:8765."""
     session = requests.Session()
     session.trust_env = False  # proxies from the environment must not catch loopback calls
-    session.headers["Authorization"] = "Bearer emulator-access-token"
+    session.headers["Authorization"] = "Bearer emulator-access-token"  # gspread's scopes: Sheets and all of Drive
     if isinstance(app_or_base_url, str):
         adapter = _RewriteHost(app_or_base_url)
     else:

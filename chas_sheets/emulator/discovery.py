@@ -169,3 +169,28 @@ def validate_query(api: str, method_id: str, query: dict) -> None:
                 raise bad_request(f"Invalid value at '{_snake(name)}' ({param.get('type')}), \"{value}\"")
             if param.get("type") == "boolean" and value.lower() not in ("true", "false"):
                 raise bad_request(f"Invalid value at '{_snake(name)}' (TYPE_BOOL), \"{value}\"")
+
+
+def validate_fields(api: str, method_id: str, fields: str) -> None:
+    """The `fields` query parameter must name fields of the method's response, as Google
+    checks it. Sheets does not skip spaces (`properties, sheets` names ' sheets'); Drive does."""
+    from chas_sheets.emulator import fieldmask
+    from chas_sheets.emulator.errors import ApiError
+
+    spec = method(api, method_id) or {}
+    response = (spec.get("response") or {}).get("$ref")
+    if not response or not fields.strip():
+        return
+    drive = api.startswith("drive.")
+    spaced = None if drive else next((part for part in re.split(r"[,()]", fields) if part != part.strip()), None)
+    bad = spaced or fieldmask.unknown_path(document(api)["schemas"], response, fields)
+    if not bad:
+        return
+    if drive:
+        error = ApiError(400, f"Invalid field selection {bad.rsplit('.', 1)[-1]}", drive=True)
+        error.drive_errors = [{"message": error.message, "domain": "global", "reason": "invalidParameter",
+                               "locationType": "parameter", "location": "fields"}]
+        raise error
+    raise ApiError(400, "Request contains an invalid argument.", details=[{
+        "@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [{
+            "description": f"Error expanding 'fields' parameter. Cannot find matching fields for path '{bad}'."}]}])

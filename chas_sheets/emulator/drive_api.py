@@ -13,7 +13,7 @@ from chas_sheets.emulator import discovery, fieldmask, grid
 from chas_sheets.emulator.errors import ApiError, bad_request, not_found
 from chas_sheets.emulator.model import SPREADSHEET_MIME, DriveFile, rfc3339
 
-OWNER_EMAIL = EMULATOR_ACCOUNT  # the account every unauthenticated request acts as
+OWNER_EMAIL = EMULATOR_ACCOUNT  # the account every request acts as (whatever its token)
 DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"
 DEFAULT_PERMISSION_FIELDS = "kind,id,type,role"
 ROLES = ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader")
@@ -73,6 +73,61 @@ def update_file(call, file_id):
     drive_file.parents = [p for p in drive_file.parents if p not in removed]
     call.store.touch(file_id)
     return 200, _file_view(call, drive_file)
+
+
+def import_v2(call, file_id):
+    """Drive v2 `PUT /upload/drive/v2/files/{id}?uploadType=media&convert=true` with a CSV body
+    (gspread's import_csv): the spreadsheet's content is replaced by one tab named after the
+    file holding the CSV, parsed as if typed. Google's converter also set the time zone to
+    America/Los_Angeles in the recording (ClientTest.test_import_csv); the emulator does too."""
+    from chas_sheets.emulator.cellvalues import cell_from_user_entered
+    from chas_sheets.emulator.model import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet
+
+    drive_file = call.store.get_file(file_id)
+    if drive_file.spreadsheet is None or not call.flag("convert"):
+        raise bad_request("The emulator imports only CSV into a spreadsheet (convert=true).")
+    raw = call.body if isinstance(call.body, (bytes, str)) else b""
+    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    rows = list(csv.reader(io.StringIO(text)))
+    book = drive_file.spreadsheet
+    sheet = Sheet(properties={
+        "sheetId": call.store.new_int_id(), "title": drive_file.name, "index": 0, "sheetType": "GRID",
+        "gridProperties": {"rowCount": max(DEFAULT_ROWS, len(rows)),
+                           "columnCount": max([DEFAULT_COLUMNS] + [len(r) for r in rows])}})
+    grid.write_cells(sheet, 0, 0, [[v if v != "" else None for v in r] for r in rows], cell_from_user_entered)
+    book.sheets, book.named_ranges, book.developer_metadata = [sheet], [], []
+    book.properties["timeZone"] = "America/Los_Angeles"
+    call.store.touch(file_id)
+    return 200, _v2_resource(drive_file)
+
+
+def _v2_resource(drive_file: DriveFile) -> dict:
+    "Drive v2's File resource, for the one v2 call the emulator answers (the fields it knows)."
+    fid, owner = drive_file.file_id, {
+        "kind": "drive#user", "displayName": OWNER_EMAIL, "emailAddress": OWNER_EMAIL,
+        "isAuthenticatedUser": True, "permissionId": "00000000000000000001",
+        "picture": {"url": "https://lh3.googleusercontent.com/a/default-user=s64"}}
+    export = "https://docs.google.com/spreadsheets/export?id=" + fid + "&exportFormat="
+    return {
+        "kind": "drive#file", "id": fid, "title": drive_file.name, "mimeType": drive_file.mime_type,
+        "selfLink": f"https://www.googleapis.com/drive/v2/files/{fid}",
+        "alternateLink": f"https://docs.google.com/spreadsheets/d/{fid}/edit?usp=drivesdk",
+        "userPermission": {"kind": "drive#permission", "id": "me", "type": "user", "role": "owner",
+                           "selfLink": f"https://www.googleapis.com/drive/v2/files/{fid}/permissions/me",
+                           "pendingOwner": False},
+        "ownerNames": [OWNER_EMAIL], "owners": [owner], "lastModifyingUserName": OWNER_EMAIL,
+        "lastModifyingUser": owner, "editable": True, "writersCanShare": True, "copyable": True,
+        "appDataContents": False, "shared": False, "explicitlyTrashed": False,
+        "copyRequiresWriterPermission": False, "spaces": ["drive"],
+        "labels": {"viewed": True, "restricted": False, "starred": False, "hidden": False, "trashed": False},
+        "capabilities": {"canEdit": True, "canCopy": True},
+        "exportLinks": {mime: export + kind for mime, kind in (
+            ("application/x-vnd.oasis.opendocument.spreadsheet", "ods"), ("text/tab-separated-values", "tsv"),
+            ("application/pdf", "pdf"), ("application/zip", "zip"), ("text/csv", "csv"),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+            ("application/vnd.oasis.opendocument.spreadsheet", "ods"))},
+        "createdDate": rfc3339(drive_file.created), "modifiedDate": rfc3339(drive_file.modified),
+    }
 
 
 def delete_file(call, file_id):

@@ -8,13 +8,14 @@ from chas_sheets.errors import ChasSheetsError
 
 _STATUS = {
     400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
     429: "RESOURCE_EXHAUSTED",
     500: "INTERNAL",
     503: "UNAVAILABLE",
 }
-_DRIVE_REASON = {400: "badRequest", 403: "forbidden", 404: "notFound", 500: "internalError"}
+_DRIVE_REASON = {400: "badRequest", 401: "authError", 403: "forbidden", 404: "notFound", 500: "internalError"}
 
 
 class ApiError(ChasSheetsError):
@@ -28,12 +29,13 @@ class ApiError(ChasSheetsError):
         self.details = details
         self.drive = drive
         self.headers = headers or {}
+        self.drive_errors: list | None = None  # Drive's `errors` list when it is not the plain one
 
     def body(self) -> dict:
         error = {"code": self.code, "message": self.message}
         if self.drive:
             # Drive v3 answers in the older style: an `errors` list with a reason.
-            error["errors"] = [
+            error["errors"] = self.drive_errors or [
                 {"message": self.message, "domain": "global", "reason": _DRIVE_REASON.get(self.code, "error")}
             ]
         else:

@@ -102,3 +102,29 @@ def _merge_tree(target: dict, source: dict, tree: dict) -> None:
         _merge_tree(child, source.get(name) or {}, sub)
         if not child:
             target.pop(name)
+
+
+def unknown_path(schemas: dict, schema_name: str, mask: str) -> str | None:
+    """The first path of a field mask that names no field of the schema (dotted, as Google
+    reports it), or None when every path exists. `*` selects everything below it."""
+    return _unknown_in(schemas, schema_name, parse(mask), [])
+
+
+def _unknown_in(schemas: dict, schema_name: str | None, tree: dict, path: list) -> str | None:
+    properties = schemas.get(schema_name, {}).get("properties", {}) if schema_name else {}
+    for name, sub in tree.items():
+        if name == "*":
+            continue
+        spec = properties.get(name)
+        if spec is None:
+            return ".".join(path + [name])
+        if sub:
+            target = spec.get("$ref") or (spec.get("items") or {}).get("$ref")
+            if target is None:  # a scalar has no fields below it; a map's keys are not checked
+                if spec.get("type") == "object":
+                    continue
+                return ".".join(path + [name, next(iter(sub))])
+            found = _unknown_in(schemas, target, sub, path + [name])
+            if found:
+                return found
+    return None

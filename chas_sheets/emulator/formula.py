@@ -1,29 +1,23 @@
-"""A very small formula evaluator: enough for `=1+1`, `=4/2`, `=+4670...`, `=HYPERLINK(u, x)`.
+"""A small formula evaluator for what people put in CRMs: arithmetic, `&`, comparisons, cell
+references and ranges, and TODAY, IF, COUNTA, VLOOKUP, HYPERLINK, CONCATENATE, SUM, MIN, MAX.
 
-It is not a spreadsheet engine: anything else evaluates to Google's `#ERROR!`/`#NAME?`
-error values, so a client sees that a formula was stored, never a wrong number.
+It is not a spreadsheet engine: a function it does not know is Google's `#NAME?` and text it
+cannot parse `#ERROR!`, so a client sees that a formula was stored, never a wrong value.
+References to other sheets are not evaluated (`#REF!`, saying so).
 """
 
 from __future__ import annotations
 
-import ast
-import operator
+import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Callable
 
-Lookup = Callable[[str], object]
-
-_BINARY = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
-}
-_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+EPOCH = dt.date(1899, 12, 30)
 
 
 class FormulaError(Exception):
-    "A formula this evaluator cannot compute; carries Google's error value."
+    "A formula this evaluator cannot compute, or Google's error value for it."
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -31,50 +25,331 @@ class FormulaError(Exception):
         self.message = message
 
 
-def _function(name: str, args: list) -> object:
-    if name == "HYPERLINK" and 1 <= len(args) <= 2:
-        return args[-1]
-    if name in ("SUM", "MAX", "MIN") and args:
-        numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
-        return {"SUM": sum, "MAX": max, "MIN": min}[name](numbers or [0])
-    if name == "CONCATENATE":
-        return "".join(str(a) for a in args)
-    raise FormulaError("NAME", f"Unknown function: '{name.lower()}'.")
+@dataclass(frozen=True)
+class Ref:
+    "A cell or rectangle of the formula's own sheet, 0-based and end exclusive."
+
+    row: int
+    col: int
+    end_row: int
+    end_col: int
 
 
-def _eval(node: ast.AST, lookup: Lookup) -> object:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)):
-        return node.value
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _eval(node.left, lookup), _eval(node.right, lookup)
-        if not all(isinstance(v, (int, float)) for v in (left, right)):
-            raise FormulaError("VALUE", "Function expects number values.")
-        try:
-            return _BINARY[type(node.op)](left, right)
-        except ZeroDivisionError:
-            raise FormulaError("DIVIDE_BY_ZERO", "Function DIVIDE parameter 2 cannot be zero.")
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        value = _eval(node.operand, lookup)
-        if not isinstance(value, (int, float)):
-            raise FormulaError("VALUE", "Function expects number values.")
-        return _UNARY[type(node.op)](value)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
-        return _function(node.func.id.upper(), [_eval(a, lookup) for a in node.args])
-    if isinstance(node, ast.Name):
-        return lookup(node.id)
-    raise FormulaError("ERROR", "Formula parse error.")
+Lookup = Callable[[Ref], list]
+WHOLE = 10**7  # the open end of A:A or 2:2, past any grid (the lookup stops at the grid's edge)  # rows of cell values (None for an empty cell)
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<lines>\$?\d+:\$?\d+)
+  | (?P<columns>\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}(?![A-Za-z0-9_(]))
+  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<string>"(?:[^"]|"")*")
+  | (?P<ref>(?:'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_.]*)!\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?
+           |\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?(?![A-Za-z0-9_(]))
+  | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
+  | (?P<op><>|<=|>=|[-+*/^&=<>(),;%])
+""", re.VERBOSE)
+_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
-def evaluate(formula: str, lookup: Lookup) -> object:
-    """`=...` -> a number or string; raises FormulaError with Google's error kind."""
-    text = formula[1:].strip().replace("^", "**")
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out, i = [], 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        if not m:
+            raise FormulaError("ERROR", "Formula parse error.")
+        i = m.end()
+        if m.lastgroup != "space":
+            out.append((m.lastgroup, m.group()))
+    return out
+
+
+def _column(letters: str) -> int:
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _ref(text: str) -> Ref:
+    if "!" in text:
+        raise FormulaError("REF", "The emulator does not evaluate references to other sheets.")
+    corners = [_CELL.fullmatch(part) for part in text.split(":")]
+    rows = [int(m.group(2)) - 1 for m in corners]
+    cols = [_column(m.group(1)) for m in corners]
+    return Ref(min(rows), min(cols), max(rows) + 1, max(cols) + 1)
+
+
+class _Parser:
+    """Precedence, lowest first: comparison, `&`, + -, * /, ^, unary sign, %."""
+
+    def __init__(self, tokens, lookup: Lookup, today: dt.date):
+        self.tokens, self.i, self.lookup, self.today = tokens, 0, lookup, today
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i][1] if self.i < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> tuple[str, str]:
+        if self.i >= len(self.tokens) or (expected and self.tokens[self.i][1] != expected):
+            raise FormulaError("ERROR", "Formula parse error.")
+        self.i += 1
+        return self.tokens[self.i - 1]
+
+    def parse(self):
+        value = self.comparison()
+        if self.i != len(self.tokens):
+            raise FormulaError("ERROR", "Formula parse error.")
+        return value
+
+    def comparison(self):
+        left = self.concat()
+        while self.peek() in ("=", "<>", "<", ">", "<=", ">="):
+            op = self.take()[1]
+            left = _compare(op, _scalar(left), _scalar(self.concat()))
+        return left
+
+    def concat(self):
+        left = self.additive()
+        while self.peek() == "&":
+            self.take()
+            left = _text(_scalar(left)) + _text(_scalar(self.additive()))
+        return left
+
+    def additive(self):
+        left = self.term()
+        while self.peek() in ("+", "-"):
+            op = self.take()[1]
+            a, b = _number(_scalar(left)), _number(_scalar(self.term()))
+            left = a + b if op == "+" else a - b
+        return left
+
+    def term(self):
+        left = self.power()
+        while self.peek() in ("*", "/"):
+            op = self.take()[1]
+            a, b = _number(_scalar(left)), _number(_scalar(self.power()))
+            if op == "/" and b == 0:
+                raise FormulaError("DIVIDE_BY_ZERO", "Function DIVIDE parameter 2 cannot be zero.")
+            left = a * b if op == "*" else a / b
+        return left
+
+    def power(self):
+        left = self.unary()
+        while self.peek() == "^":
+            self.take()
+            left = _number(_scalar(left)) ** _number(_scalar(self.unary()))
+        return left
+
+    def unary(self):
+        if self.peek() in ("+", "-"):
+            op = self.take()[1]
+            value = _number(_scalar(self.unary()))
+            return -value if op == "-" else value
+        value = self.primary()
+        while self.peek() == "%":
+            self.take()
+            value = _number(_scalar(value)) / 100
+        return value
+
+    def primary(self):
+        kind, text = self.take()
+        if kind == "number":
+            number = float(text)
+            return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        if kind == "string":
+            return text[1:-1].replace('""', '"')
+        if kind == "ref":
+            return _Range(self.lookup(_ref(text)))
+        if kind in ("lines", "columns"):  # whole rows (2:3) or columns (A:B), cut to the grid by the lookup
+            low, high = sorted(_column(p.strip("$")) if kind == "columns" else int(p.strip("$")) - 1
+                               for p in text.split(":"))
+            ref = Ref(0, low, WHOLE, high + 1) if kind == "columns" else Ref(low, 0, high + 1, WHOLE)
+            return _Range(self.lookup(ref))
+        if kind == "name" and self.peek() == "(":
+            return self.call(text.upper())
+        if kind == "name" and text.upper() in ("TRUE", "FALSE"):
+            return text.upper() == "TRUE"
+        if kind == "name":
+            raise FormulaError("NAME", f"Unknown range name: '{text}'.")
+        if text == "(":
+            value = self.comparison()
+            self.take(")")
+            return value
+        raise FormulaError("ERROR", "Formula parse error.")
+
+    def call(self, name: str):
+        self.take("(")
+        args = []
+        if self.peek() != ")":
+            while True:
+                args.append(self.comparison())
+                if self.peek() in (",", ";"):
+                    self.take()
+                    continue
+                break
+        self.take(")")
+        function = _FUNCTIONS.get(name)
+        if function is None:
+            raise FormulaError("NAME", f"Unknown function: '{name.lower()}'.")
+        return function(self, args)
+
+
+class _Range(list):
+    "Rows of values of a reference; one cell acts as its value."
+
+
+def _scalar(value):
+    if isinstance(value, _Range):
+        if len(value) == 1 and len(value[0]) == 1:
+            value = value[0][0]
+        else:
+            raise FormulaError("VALUE", "An array value could not be found.")
+    if isinstance(value, FormulaError):
+        raise value
+    return value
+
+
+def _number(value) -> float:
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value.replace(",", "")) if value.strip() else 0
+    except ValueError:
+        raise FormulaError("VALUE", f"Function expects number values. But '{value}' is a text and cannot be "
+                                    "coerced to a number.") from None
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _compare(op: str, a, b) -> bool:
+    # Google compares text case-insensitively; an empty cell equals 0, "" and FALSE.
+    if a is None:
+        a = "" if isinstance(b, str) else (False if isinstance(b, bool) else 0)
+    if b is None:
+        b = "" if isinstance(a, str) else (False if isinstance(a, bool) else 0)
+    rank = {bool: 2, str: 1}
+    ra, rb = rank.get(type(a), 0), rank.get(type(b), 0)
+    if ra != rb:
+        key_a, key_b = ra, rb
+    elif isinstance(a, str):
+        key_a, key_b = a.casefold(), b.casefold()
+    else:
+        key_a, key_b = a, b
+    return {"=": key_a == key_b, "<>": key_a != key_b, "<": key_a < key_b, ">": key_a > key_b,
+            "<=": key_a <= key_b, ">=": key_a >= key_b}[op]
+
+
+def _flat(args):
+    for arg in args:
+        if isinstance(arg, _Range):
+            for row in arg:
+                yield from row
+        else:
+            yield arg
+
+
+def _arity(name: str, args, low: int, high: int) -> None:
+    if not low <= len(args) <= high:
+        raise FormulaError("N_A", f"Wrong number of arguments to {name}. Expected between {low} and {high} "
+                                  f"arguments, but got {len(args)} arguments.")
+
+
+def _today(p: _Parser, args):
+    _arity("TODAY", args, 0, 0)
+    return DateSerial((p.today - EPOCH).days)
+
+
+def _if(p: _Parser, args):
+    _arity("IF", args, 2, 3)
+    condition = _scalar(args[0])
+    truthy = bool(_number(condition)) if not isinstance(condition, str) else _text_truth(condition)
+    return _scalar(args[1]) if truthy else (_scalar(args[2]) if len(args) == 3 else False)
+
+
+def _text_truth(text: str) -> bool:
+    if text.upper() in ("TRUE", "FALSE"):
+        return text.upper() == "TRUE"
+    raise FormulaError("VALUE", f"Function IF parameter 1 expects boolean values. But '{text}' is a text and "
+                                "cannot be coerced to a boolean.")
+
+
+def _counta(p: _Parser, args):
+    return sum(1 for v in _flat(args) if v is not None)
+
+
+def _vlookup(p: _Parser, args):
+    _arity("VLOOKUP", args, 3, 4)
+    key, table, index = _scalar(args[0]), args[1], int(_number(_scalar(args[2])))
+    if not isinstance(table, _Range):
+        raise FormulaError("N_A", "VLOOKUP evaluates to an out of bounds range.")
+    if index < 1 or index > max((len(r) for r in table), default=0):
+        raise FormulaError("REF" if index >= 1 else "VALUE",
+                           "VLOOKUP evaluates to an out of bounds range." if index >= 1 else
+                           f"Function VLOOKUP parameter 3 value is {index}. It should be greater than or equal to 1.")
+    is_sorted = bool(_number(_scalar(args[3]))) if len(args) == 4 else True
+    found = None
+    for row in table:
+        first = row[0] if row else None
+        if first is None:
+            continue
+        if _compare("=", first, key):
+            found = row
+            break
+        if is_sorted and _compare("<", first, key):
+            found = row
+        elif is_sorted:
+            break
+    if found is None:
+        raise FormulaError("N_A", f"Did not find value '{_text(key)}' in VLOOKUP evaluation.")
+    return found[index - 1] if index - 1 < len(found) else None
+
+
+def _hyperlink(p: _Parser, args):
+    _arity("HYPERLINK", args, 1, 2)
+    return _scalar(args[-1])
+
+
+def _concatenate(p: _Parser, args):
+    return "".join(_text(v) for v in _flat(args))
+
+
+def _aggregate(function):
+    def apply(p: _Parser, args):
+        numbers = [v for v in _flat(args) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        return function(numbers) if numbers else 0
+    return apply
+
+
+_FUNCTIONS = {
+    "TODAY": _today, "IF": _if, "COUNTA": _counta, "VLOOKUP": _vlookup, "HYPERLINK": _hyperlink,
+    "CONCATENATE": _concatenate, "SUM": _aggregate(sum), "MAX": _aggregate(max), "MIN": _aggregate(min),
+}
+
+
+class DateSerial(int):
+    "A day number that Google shows as a date (TODAY's automatic format)."
+
+
+def evaluate(formula: str, lookup: Lookup, today: dt.date | None = None) -> object:
+    """`=...` -> a number, text or boolean; raises FormulaError with Google's error kind."""
+    text = formula[1:].strip() if formula.startswith("=") else formula.strip()
     if not text:
         raise FormulaError("ERROR", "Formula parse error.")
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError:
-        raise FormulaError("ERROR", "Formula parse error.")
-    return _eval(tree.body, lookup)
+    parser = _Parser(_tokens(text), lookup, today or dt.datetime.now(dt.timezone.utc).date())
+    value = _scalar(parser.parse())
+    return 0 if value is None else value
 
 
 ERROR_TEXT = {
@@ -83,4 +358,5 @@ ERROR_TEXT = {
     "VALUE": "#VALUE!",
     "DIVIDE_BY_ZERO": "#DIV/0!",
     "REF": "#REF!",
+    "N_A": "#N/A",
 }

@@ -216,10 +216,11 @@ def sort_rows(sheet: Sheet, span: a1.Span, specs: list) -> None:
 
         def key(r):
             value = render(snapshot[r].get(col), "UNFORMATTED_VALUE", "SERIAL_NUMBER", sheet.lookup)
+            # Ascending as Google sorts: numbers, then text, then booleans; empty cells always last.
             if value is None or value == "":
-                return (2, 0, "")
+                return (3, 0, "")
             if isinstance(value, bool):
-                return (1, 0, str(value))
+                return (2, int(value), "")
             if isinstance(value, (int, float)):
                 return (0, value, "")
             return (1, 0, value.casefold())
@@ -229,8 +230,8 @@ def sort_rows(sheet: Sheet, span: a1.Span, specs: list) -> None:
     for spec in reversed(specs or [{"dimensionIndex": span.start_col}]):
         key = sort_key_for(spec)
         descending = spec.get("sortOrder") == "DESCENDING"
-        filled = [r for r in ordered if key(r)[0] != 2]
-        empty = [r for r in ordered if key(r)[0] == 2]
+        filled = [r for r in ordered if key(r)[0] != 3]
+        empty = [r for r in ordered if key(r)[0] == 3]
         ordered = sorted(filled, key=key, reverse=descending) + empty
     for target, source in zip(rows, ordered):
         for c in cols:
@@ -239,3 +240,50 @@ def sort_rows(sheet: Sheet, span: a1.Span, specs: list) -> None:
                 sheet.cells.pop((target, c), None)
             else:
                 sheet.cells[(target, c)] = cell
+
+
+def move_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int, end: int, destination: int) -> None:
+    """moveDimension: [start, end) goes before `destination` (an index before the move)."""
+    if start <= destination <= end:
+        return  # into itself: nothing moves
+    limit = sheet.row_count if dimension == ROWS else sheet.col_count
+    order = [i for i in range(limit) if not start <= i < end]
+    at = destination if destination < start else destination - (end - start)
+    order[at:at] = list(range(start, end))
+    new_of = {old: new for new, old in enumerate(order)}
+    axis = 0 if dimension == ROWS else 1
+    sheet.cells = {((new_of[k[0]], k[1]) if axis == 0 else (k[0], new_of[k[1]])): v for k, v in sheet.cells.items()}
+    name = "row_props" if axis == 0 else "col_props"
+    setattr(sheet, name, {new_of[i]: p for i, p in getattr(sheet, name).items() if i in new_of})
+    for meta in book.developer_metadata:
+        dim_range = meta.get("location", {}).get("dimensionRange")
+        if (dim_range and dim_range.get("sheetId", 0) == sheet.sheet_id and dim_range.get("dimension") == dimension
+                and dim_range["endIndex"] - dim_range["startIndex"] == 1):
+            dim_range["startIndex"] = new_of[dim_range["startIndex"]]
+            dim_range["endIndex"] = dim_range["startIndex"] + 1
+
+
+def shift_cells(sheet: Sheet, span: a1.Span, dimension: str, inserted: bool) -> None:
+    """insertRange / deleteRange: the cells of the span's columns (ROWS) or rows (COLUMNS) from
+    the span on move by its height (or width); inserting grows the grid so nothing falls off."""
+    rows = dimension == ROWS
+    size = (span.end_row - span.start_row) if rows else (span.end_col - span.start_col)
+    lane_lo, lane_hi = (span.start_col, span.end_col) if rows else (span.start_row, span.end_row)
+    edge = span.start_row if rows else span.start_col
+    moved = {}
+    for (r, c), cell in sheet.cells.items():
+        along, lane = (r, c) if rows else (c, r)
+        if not (lane_lo <= lane < lane_hi) or along < edge:
+            moved[(r, c)] = cell
+            continue
+        if inserted:
+            along += size
+        elif along < edge + size:
+            continue  # deleted
+        else:
+            along -= size
+        moved[(along, lane) if rows else (lane, along)] = cell
+    sheet.cells = moved
+    if inserted:
+        sheet.grow_to(max(sheet.row_count, max((r + 1 for r, _ in moved), default=0)),
+                      max(sheet.col_count, max((c + 1 for _, c in moved), default=0)))

@@ -20,6 +20,7 @@ from chas_sheets.emulator.errors import bad_request
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DEFAULT_ROWS, DEFAULT_COLUMNS = 1000, 26
 _ID_CHARS = string.ascii_letters + string.digits + "-_"
+_EVALUATING: set = set()  # cells whose formula is being computed: a reference back to one is circular
 
 
 def rfc3339(epoch_seconds: float) -> str:
@@ -78,19 +79,31 @@ class Sheet:
         self.grid["rowCount"] = max(self.row_count, rows)
         self.grid["columnCount"] = max(self.col_count, cols)
 
-    def lookup(self, name: str):
-        "Formula references to this sheet's cells (`A1`)."
+    def lookup(self, ref) -> list:
+        """A formula's reference to this sheet's cells (formula.Ref) -> rows of values, None for
+        an empty cell and a FormulaError for a cell showing one (it propagates, as in Google)."""
         from chas_sheets.emulator.formula import FormulaError
 
-        try:
-            span = a1.parse_cells(name)
-        except a1.A1Error:
-            raise FormulaError("NAME", f"Unknown range name: '{name}'.")
-        cell = self.cells.get((span.start_row, span.start_col))
-        value = effective_value(cell, self.lookup) if cell else None
-        if not value:
-            return 0
-        return next(iter(value.values()))
+        rows = []
+        for r in range(ref.row, min(ref.end_row, max(self.row_count, ref.row + 1))):
+            line = []
+            for c in range(ref.col, min(ref.end_col, max(self.col_count, ref.col + 1))):
+                cell = self.cells.get((r, c))
+                key = (id(self), r, c)
+                if key in _EVALUATING:
+                    raise FormulaError("REF", "Circular dependency detected. To resolve with iterative calculation, "
+                                              "see File > Settings.")
+                _EVALUATING.add(key)
+                try:
+                    value = effective_value(cell, self.lookup) if cell else None
+                finally:
+                    _EVALUATING.discard(key)
+                if value and "errorValue" in value:
+                    line.append(FormulaError(value["errorValue"]["type"], value["errorValue"].get("message", "")))
+                else:
+                    line.append(next(iter(value.values())) if value else None)
+            rows.append(line)
+        return rows
 
     def to_json(self) -> dict:
         data = {k: v for k, v in self.__dict__.items() if k not in ("cells", "row_props", "col_props")}

@@ -23,6 +23,7 @@ class Route:
 _SHEETS = re.compile(r"^/v4/spreadsheets/(?P<id>[^/:]+)(?P<rest>.*)$", re.DOTALL)
 _VALUES_SUFFIX = re.compile(r"^(?P<range>.*?)(?P<verb>:append|:clear)?$", re.DOTALL)
 _DRIVE_FILE = re.compile(r"^/drive/v3/files/(?P<id>[^/]+)(?P<rest>(/.*)?)$")
+_DRIVE_V2_UPLOAD = re.compile(r"^/upload/drive/v2/files/(?P<id>[^/]+)$")
 
 
 def _sheets(method_id, handler, sid, *args, write=False) -> Route:
@@ -46,6 +47,8 @@ def match(http_method: str, path: str) -> Route | None:
         return Route("drive.changes.list", drive_api.list_changes, ())
     if m := _DRIVE_FILE.match(path):
         return _match_drive_file(http_method, m.group("id"), m.group("rest"))
+    if (m := _DRIVE_V2_UPLOAD.match(path)) and http_method == "PUT":
+        return Route("drive.files.update(v2 upload)", drive_api.import_v2, (m.group("id"),), is_write=True)
     return None
 
 

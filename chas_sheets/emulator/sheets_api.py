@@ -52,6 +52,8 @@ def batch_update(call, book):
     body = call.body or {}
     discovery.validate_body("sheets.v4", "BatchUpdateSpreadsheetRequest", body)
     requests = body.get("requests") or []
+    if not requests:
+        raise bad_request("Must specify at least one request.")
     replies = batch_requests.apply_all(book, requests, call.store)
     response = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
     if body.get("includeSpreadsheetInResponse"):

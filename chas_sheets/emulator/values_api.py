@@ -83,14 +83,61 @@ def _today(book: Spreadsheet, clock) -> dt.date | None:
     return dt.datetime.fromtimestamp(clock.now(), zone).date()
 
 
-def _check_values(values, where: str = "data.values") -> list:
+MAX_CELL_CHARACTERS = 50000
+TOO_LONG = "Your input contains more than the maximum of 50000 characters in a single cell."
+
+
+def _check_values(values, where: str = "data.values", cells: str = "values") -> list:
+    """Google's checks of written values: a list of lists, each value a string, number or
+    boolean (an object or a list in a cell is refused, shown in protobuf text as Google does)
+    and no text over 50,000 characters."""
     if values is None:
         return []
     if not isinstance(values, list) or not all(isinstance(row, list) or row is None for row in values):
         shown = values if isinstance(values, str) else "[...]"
         message = f"Invalid value at '{where}' (type.googleapis.com/google.protobuf.ListValue), \"{shown}\""
         raise bad_request(message, field=where)
+    for i, row in enumerate(values):
+        for j, value in enumerate(row or []):
+            if isinstance(value, (dict, list)):
+                raise bad_request(f"Invalid {cells}[{i}][{j}]: {proto_text(value)}")
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARACTERS:
+                raise bad_request(TOO_LONG)
     return [row or [] for row in values]
+
+
+def proto_text(value, indent: int = 0) -> str:
+    "A JSON value as protobuf text format shows a google.protobuf.Value (`struct_value {...}`)."
+    pad = "  " * indent
+    if isinstance(value, dict):
+        inner = "".join(f"{pad}  fields {{\n{pad}    key: {_quoted(k)}\n{pad}    value {{\n"
+                        f"{proto_text(v, indent + 3)}{pad}    }}\n{pad}  }}\n" for k, v in value.items())
+        return f"struct_value {{\n{inner}{pad}}}\n" if indent == 0 else f"{pad}struct_value {{\n{inner}{pad}}}\n"
+    if isinstance(value, list):
+        inner = "".join(f"{pad}  values {{\n{proto_text(v, indent + 2)}{pad}  }}\n" for v in value)
+        return f"list_value {{\n{inner}{pad}}}\n" if indent == 0 else f"{pad}list_value {{\n{inner}{pad}}}\n"
+    if value is None:
+        line = "null_value: NULL_VALUE"
+    elif isinstance(value, bool):
+        line = f"bool_value: {'true' if value else 'false'}"
+    elif isinstance(value, (int, float)):
+        line = f"number_value: {value:g}" if isinstance(value, float) else f"number_value: {value}"
+    else:
+        line = f"string_value: {_quoted(value)}"
+    return f"{pad}{line}\n"
+
+
+def _quoted(text: str) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _check_start(sheet: Sheet, span: a1.Span, text: str) -> None:
+    """A write to a range reaching outside the grid is refused, like a read: an anchor cell
+    outside it (`Range (Full!A4) exceeds grid limits`), or an explicit end past it (pygsheets#124:
+    `A1:DA2306` on 2280 rows). From an anchor inside it, values past the edge grow the grid."""
+    if span.exceeds(sheet.row_count, sheet.col_count):
+        raise bad_request(
+            f"Range ({text}) exceeds grid limits. Max rows: {sheet.row_count}, max columns: {sheet.col_count}")
 
 
 def write_range(call, book: Spreadsheet, text: str, values: list, major: str | None, option: str, include: bool,
@@ -98,6 +145,7 @@ def write_range(call, book: Spreadsheet, text: str, values: list, major: str | N
     """Write one ValueRange; the UpdateValuesResponse Google gives for it (with `positions`,
     also the absolute rows and columns written, under `_rows`/`_cols`, for batch totals)."""
     sheet, span = book.resolve(text)
+    _check_start(sheet, span, text)
     return _write(call, book, sheet, span, text, values, major, option, include, positions)
 
 
@@ -189,7 +237,7 @@ def batch_update(call, book: Spreadsheet):
     include = bool(body.get("includeValuesInResponse"))
     responses = []
     for i, data in enumerate(body.get("data") or []):
-        values = _check_values(data.get("values"), where=f"data[{i}].values")
+        values = _check_values(data.get("values"), where=f"data[{i}].values", cells=f"data[{i}].values")
         responses.append(write_range(call, book, data.get("range", ""), values, data.get("majorDimension"), option,
                                      include, positions=True))
     return 200, _batch_update_response(book, responses)
