@@ -152,10 +152,6 @@ def test_a_persons_edit_before_the_verify_read_is_kept_and_reported(ws, crm):
     assert any("L-AAAAAA" in line for line in outcome.skipped)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The Sheets API has no conditional write: a batchUpdate cannot say 'only if this cell still "
-    "holds what the verify read saw', so an edit typed in the instant between the verify read and "
-    "the write of the same cell is overwritten (and logged with the verify read's old value)."))
 def test_a_persons_edit_after_the_verify_read_is_not_overwritten(ws, crm):
     ws.app.faults.person_edits(crm.key, "Leads!T2", [["Ringde igen, vill ses"]], method=WRITE)  # after the take
     outcome = dedupe(crm)
@@ -164,13 +160,6 @@ def test_a_persons_edit_after_the_verify_read_is_not_overwritten(ws, crm):
     assert kept or any("L-AAAAAA" in line for line in outcome.skipped)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rows are found by ID at the verify read but written and deleted by position (updateCells, "
-    "deleteDimension): a sort between the verify read and the write moves other leads under "
-    "those positions. Google's batchUpdate can address a row only by index, and the row guards "
-    "(developer metadata on the bottom row) only see inserted and deleted rows: whether row "
-    "metadata follows a sort is not documented (research/google-sheets-api.md), so the emulator "
-    "leaves it in place and no request can make the write depend on a cell's value."))
 def test_a_person_who_sorts_leads_after_the_verify_read_loses_no_lead(ws, crm):
     ws.app.faults.person_sorts(crm.key, "Leads", column=1, descending=True, method=WRITE)  # Företag Ö..A
     dedupe(crm)
