@@ -423,3 +423,69 @@ def test_a_person_who_deletes_a_row_before_the_lock_is_taken_does_not_stop_the_r
     assert sorted(leads(crm)) == ["L-AAAAAA", "L-CCCCCC"]
     assert [e[2] for e in log_of(crm) if e[3] == "(rad borttagen)"] == ["L-DDDDDD"]
     assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []
+
+
+# What the write's copy asks of the emulator, as Google documents it -----------------------------
+def batch(app, key: str, body: dict):
+    return raw_session(app).post(f"https://sheets.googleapis.com/v4/spreadsheets/{key}:batchUpdate", json=body)
+
+
+def test_the_emulator_copies_rows_into_a_hidden_tab_and_answers_with_only_the_ranges_asked(ws, crm):
+    book = ws.app.store.get_spreadsheet(crm.key)
+    leads_id = book.sheet_by_title("Leads").sheet_id
+    answer = batch(ws.app, crm.key, {
+        "requests": [{"addSheet": {"properties": {"sheetId": 77, "title": "kopia", "hidden": True,
+                                                  "gridProperties": {"rowCount": 3, "columnCount": 26}}}},
+                     {"copyPaste": {"source": {"sheetId": leads_id, "startRowIndex": 1, "endRowIndex": 3,
+                                               "startColumnIndex": 0, "endColumnIndex": 26},
+                                    "destination": {"sheetId": 77, "startRowIndex": 1, "endRowIndex": 3,
+                                                    "startColumnIndex": 0, "endColumnIndex": 26},
+                                    "pasteType": "PASTE_NORMAL"}},
+                     {"updateCells": {"range": {"sheetId": leads_id, "startRowIndex": 1, "endRowIndex": 2,
+                                                "startColumnIndex": 1, "endColumnIndex": 2},
+                                      "fields": "userEnteredValue"}}],
+        "includeSpreadsheetInResponse": True, "responseIncludeGridData": True,
+        "responseRanges": ["kopia!A2:Z3", "'Leads'!A1:A1"]})
+    assert answer.status_code == 200, answer.text
+    sheets = answer.json()["updatedSpreadsheet"]["sheets"]
+    assert [s["properties"]["title"] for s in sheets] == ["Leads", "kopia"]  # only the sheets of the ranges
+    assert sheets[1]["properties"]["hidden"] is True
+    copy = sheets[1]["data"][0]
+    assert copy["startRow"] == 1 and copy["rowData"][0]["values"][1]["userEnteredValue"] == {
+        "stringValue": "Volvo Personvagnar AB"}  # as it was inside the batch, before the clear after it
+    assert "userEnteredValue" not in (sheets[0]["data"][0]["rowData"][0]["values"][0] or {}) or \
+        sheets[0]["data"][0]["rowData"][0]["values"][0]["userEnteredValue"] == {"stringValue": "ID"}
+
+
+def test_the_emulator_refuses_a_paste_beyond_the_grid_and_pastes_merges_and_validation(ws, crm):
+    book = ws.app.store.get_spreadsheet(crm.key)
+    leads = book.sheet_by_title("Leads")
+    small = {"addSheet": {"properties": {"sheetId": 78, "title": "liten", "gridProperties": {
+        "rowCount": 2, "columnCount": 26}}}}
+    source = {"sheetId": leads.sheet_id, "startRowIndex": 1, "endRowIndex": 4, "startColumnIndex": 0,
+              "endColumnIndex": 26}
+    beyond = batch(ws.app, crm.key, {"requests": [small, {"copyPaste": {
+        "source": source, "destination": {**source, "sheetId": 78}}}]})
+    assert beyond.status_code == 400 and "exceeds grid limits" in beyond.json()["error"]["message"]
+    assert ws.app.store.get_spreadsheet(crm.key).sheet_by_title("liten") is None  # the batch is all or nothing
+    merge = {"mergeCells": {"range": {"sheetId": leads.sheet_id, "startRowIndex": 1, "endRowIndex": 2,
+                                      "startColumnIndex": 2, "endColumnIndex": 4}, "mergeType": "MERGE_ALL"}}
+    rule = {"setDataValidation": {"range": {"sheetId": leads.sheet_id, "startRowIndex": 1, "endRowIndex": 2,
+                                            "startColumnIndex": 15, "endColumnIndex": 16},
+                                  "rule": {"condition": {"type": "ONE_OF_LIST",
+                                                         "values": [{"userEnteredValue": "Ny"}]}}}}
+    big = {"addSheet": {"properties": {"sheetId": 79, "title": "stor", "gridProperties": {
+        "rowCount": 4, "columnCount": 26}}}}
+    pasted = batch(ws.app, crm.key, {"requests": [merge, rule, big, {"copyPaste": {
+        "source": source, "destination": {**source, "sheetId": 79}}}]})
+    assert pasted.status_code == 200, pasted.text
+    copy = ws.app.store.get_spreadsheet(crm.key).sheet_by_title("stor")
+    assert {"startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 2, "endColumnIndex": 4}.items() <= \
+        next(m for m in copy.merges).items()
+    leads = ws.app.store.get_spreadsheet(crm.key).sheet_by_title("Leads")
+    assert copy.validation_at(1, 15) == {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "Ny"}]}}
+    assert copy.validation_at(2, 15) == leads.validation_at(2, 15) is not None  # the template's dropdown too
+    assert copy.validation_at(1, 0) is None and leads.validation_at(1, 0) is None
+    values = batch(ws.app, crm.key, {"requests": [{"copyPaste": {
+        "source": source, "destination": {**source, "sheetId": 79}, "pasteType": "PASTE_VALUES"}}]})
+    assert values.status_code == 501  # not emulated: refused, never pasted the normal way instead
