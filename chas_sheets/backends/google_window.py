@@ -184,6 +184,9 @@ def _quoted(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
+MAX_RANGES_PER_COPY = 50  # beyond this, one range from the first to the last copied row (blank rows are cheap)
+
+
 def response_ranges(captures: Sequence[Capture], written_titles: Iterable[str]) -> list[str]:
     """The copied rows, and one cell of each tab written in place (its size comes with it,
     for the row guards of an undo). Never empty when asked for: no ranges means the whole
@@ -191,7 +194,10 @@ def response_ranges(captures: Sequence[Capture], written_titles: Iterable[str]) 
     ranges = []
     for cap in captures:
         last = column_letter(cap.width)
-        ranges += [f"{_quoted(cap.scratch_title)}!A{start + 1}:{last}{end}" for start, end in _runs(cap.rows)]
+        runs = _runs(cap.rows)
+        if len(runs) > MAX_RANGES_PER_COPY:
+            runs = [(runs[0][0], runs[-1][1])]
+        ranges += [f"{_quoted(cap.scratch_title)}!A{start + 1}:{last}{end}" for start, end in runs]
     ranges += [f"{_quoted(title)}!A1:A1" for title in written_titles]
     return ranges
 
