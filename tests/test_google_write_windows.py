@@ -489,3 +489,29 @@ def test_the_emulator_refuses_a_paste_beyond_the_grid_and_pastes_merges_and_vali
     values = batch(ws.app, crm.key, {"requests": [{"copyPaste": {
         "source": source, "destination": {**source, "sheetId": 79}, "pasteType": "PASTE_VALUES"}}]})
     assert values.status_code == 501  # not emulated: refused, never pasted the normal way instead
+
+
+def test_a_field_mask_on_batch_update_cuts_the_answer_and_names_the_grid_data_it_wants(ws, crm):
+    """`responseIncludeGridData` "is ignored if a field mask was set in the request"."""
+    answer = raw_session(ws.app).post(
+        f"https://sheets.googleapis.com/v4/spreadsheets/{crm.key}:batchUpdate",
+        params={"fields": "updatedSpreadsheet(sheets(properties.title,data.rowData.values.userEnteredValue))"},
+        json={"requests": [], "includeSpreadsheetInResponse": True, "responseRanges": ["Leads!B2"]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"updatedSpreadsheet": {"sheets": [{"properties": {"title": "Leads"}, "data": [
+        {"rowData": [{"values": [{"userEnteredValue": {"stringValue": "Volvo Personvagnar AB"}}]}]}]}]}}
+
+
+def test_without_the_lock_a_run_that_writes_over_anothers_new_rows_sees_it_and_puts_them_back():
+    """The lock keeps two runs apart; the write's copy is a second net: run A planned its new
+    rows on rows run B has filled meanwhile, so A's copy is not blank, A's write is put back
+    (B's rows with it) and A appends after B."""
+    from test_locks import leads as lead_ids
+    from test_locks import log_runs, race
+
+    app = make_app()
+    key = EmulatorWorkspace(app, no_sleep()).fill("student", {}).key
+    backend, errors = race(app, key, locking=False)
+    assert errors == []
+    assert lead_ids(backend) == ["L-A00000", "L-A00001", "L-B00000", "L-B00001"]  # nobody's rows written over
+    assert len(set(log_runs(backend))) == 2 and len(log_runs(backend)) == 4

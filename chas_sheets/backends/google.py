@@ -293,7 +293,7 @@ class GoogleSpreadsheet(Backend):
             requests_ = []
             for title, writes in plan.tabs.items():
                 requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
-            this = self._copy_of(plan, fresh, infos, requests_, taken)
+            this = self._copy_of(plan, fresh, infos, requests_, taken, lock)
             requests_ = self._drop_scratch(book, scratch) + window.capture_requests(this.captures) + requests_
             ranges = window.response_ranges(this.captures, this.written_tabs())
             body: dict[str, Any] = {"includeSpreadsheetInResponse": True, "responseIncludeGridData": True,
@@ -345,12 +345,12 @@ class GoogleSpreadsheet(Backend):
         return dt.datetime.fromtimestamp(lock.clock() if lock else time.time(), dt.timezone.utc)
 
     def _copy_of(self, plan: WritePlan, fresh: RawWorkbook, infos: dict[str, fmt.SheetInfo], requests_: list[dict],
-                 taken: set[int]) -> "_Sent":
+                 taken: set[int], lock: SheetLock | None) -> "_Sent":
         """What this write does, and the copy of the rows it touches that rides in it."""
         done = window.written(plan.tabs, infos)
         created = {r["addSheet"]["properties"]["title"]: r["addSheet"]["properties"]["sheetId"]
                    for r in requests_ if "addSheet" in r and r["addSheet"]["properties"]["title"] not in infos}
-        stamp, token = self._now(None), secrets.token_hex(3)
+        stamp, token = self._now(lock), secrets.token_hex(3)  # the lock's clock: the one stale_scratch reads
         captures = window.plan_captures(window.write_rows(done), infos, lambda: _claim_id(taken),
                                         lambda n: window.scratch_title(stamp, token, n))
         return _Sent(plan, fresh, done, captures, created, infos)
