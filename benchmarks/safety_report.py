@@ -13,6 +13,12 @@ person saving during the run (between the tool's re-read and its replace), the w
 Excel or LibreOffice, read-only, reached through a symlink, with macros (.xlsm), with a note.
 Each must either write without losing anything (the person's edit, the macros, the note, the link)
 or refuse in one line and leave the file byte for byte as it was.
+
+Then the Google scenarios, on the emulator: `dedupe --apply` and `mark-processed --apply` on a
+group CRM while a person acts in the instant between the run's verify read and its write (sorts
+Leads, inserts a row, types into a cell the run writes), or while Google applies the write and
+its answer is lost (503). Each reports the values lost: an original value found nowhere (sheet
+or Ändringslogg), the person's edit overwritten, or a value of a calm run on another lead.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import shutil
 import sys
 import tempfile
@@ -278,6 +285,121 @@ FILE_SCENARIOS = {
 }
 
 
+# The Google scenarios (emulator) ---------------------------------------------------------------
+def _google_texts(backend) -> tuple[set[str], set[str]]:
+    """Every non-empty cell's text, and every text kept in Ändringslogg (as `cell_texts`)."""
+    cells, logged = set(), set()
+    raw = backend.read()
+    for title, grid in raw.grids.items():
+        for row in grid:
+            texts = [as_text(v) for v in row if not is_blank(v)]
+            cells.update(texts)
+            if title == "Ändringslogg":
+                for text in texts:
+                    logged.add(text)
+                    if text.startswith("{"):
+                        try:
+                            logged.update(as_text(v) for v in json.loads(text).values())
+                        except ValueError:
+                            pass
+    return cells, logged
+
+
+def _leads_by_id(backend) -> dict[str, dict[str, str]]:
+    from chas_sheets.runner import read_tables
+
+    df = read_tables(backend, ["Leads"])["Leads"].df
+    return {row_id: {k: as_text(v) for k, v in df.loc[row_id].items() if not is_blank(v)} for row_id in df.index}
+
+
+def _google_runs(ws, backend, arm) -> list[str]:
+    """dedupe, then mark-processed, with --apply semantics; `arm(key)` arms the fault before each."""
+    from test_google_write_windows import TODAY
+
+    from chas_sheets.dedupe.plan import plan_dedupe
+    from chas_sheets.processed.plan import plan_mark_processed
+    from chas_sheets.runner import execute, read_tables
+
+    failures = []
+    for name, plan in (("dedupe", lambda t: plan_dedupe(t, [], TODAY)[0]),
+                       ("mark-processed", lambda t: plan_mark_processed(t, TODAY)[0])):
+        if arm is not None:
+            arm(ws.app, backend.key)
+        try:
+            execute(backend, plan(read_tables(backend, ["Leads"], ["Kontaktlogg"])), name, apply=True)
+        except Exception as exc:  # a refusal is allowed (nothing lost is then checked); a crash is counted
+            failures.append(f"{name}: {type(exc).__name__}: {exc}")
+    return failures
+
+
+GOOGLE_EDIT = ("Leads!T2", "Ringde igen, vill ses")  # Volvo's Kommentar: a cell dedupe writes
+
+
+def _person_sorts(app, key):
+    app.faults.person_sorts(key, "Leads", column=1, descending=True, method="batchUpdate")
+
+
+def _person_inserts_row(app, key):
+    app.faults.person_inserts_rows(key, "Leads", before=3, method="batchUpdate")
+
+
+def _person_edits_cell(app, key):
+    if not getattr(app, "_edited", False):  # once: the person types one thing
+        app._edited = True
+        app.faults.person_edits(key, GOOGLE_EDIT[0], [[GOOGLE_EDIT[1]]], method="batchUpdate")
+
+
+def _lost_answer(app, key):
+    app.faults.fail(status=503, path=key, method="batchUpdate", skip=1, after_apply=True)
+
+
+GOOGLE_SCENARIOS = {
+    "google_person_sorts_leads": _person_sorts,
+    "google_person_inserts_a_row": _person_inserts_row,
+    "google_person_edits_a_written_cell": _person_edits_cell,
+    "google_503_after_apply": _lost_answer,
+}
+
+
+def run_google_scenarios() -> dict[str, tuple[int, list[str]]]:
+    """Scenario -> (values lost, what), each against the same runs on a calm copy."""
+    from emulator_workspace import EmulatorWorkspace
+    from test_google_write_windows import LEADS, LOG
+
+    from chas_sheets.backends.google_http import RetryPolicy
+    from chas_sheets.emulator import make_app
+
+    logging.getLogger("wsgiadapter").setLevel(logging.CRITICAL)  # the faults' 400s and 503s are the point
+
+    def crm():
+        ws = EmulatorWorkspace(make_app(), RetryPolicy(total_seconds=60, sleep=lambda seconds: None))
+        return ws, ws.fill("group", {"Leads": LEADS, "Kontaktlogg": LOG})
+
+    calm_ws, calm = crm()
+    _google_runs(calm_ws, calm, None)
+    expected = _leads_by_id(calm)
+    found = {}
+    for name, arm in GOOGLE_SCENARIOS.items():
+        ws, backend = crm()
+        before, _ = _google_texts(backend)
+        if name == "google_person_edits_a_written_cell":
+            before.discard(next(lead["Kommentar"] for lead in LEADS if lead["ID"] == "L-AAAAAA"))  # the person's
+        failures = _google_runs(ws, backend, arm)
+        after, logged = _google_texts(backend)
+        lost = [f"(value) {text[:30]}" for text in sorted(before - after - logged)]
+        now = _leads_by_id(backend)
+        edited = name == "google_person_edits_a_written_cell"
+        if edited and now.get("L-AAAAAA", {}).get("Kommentar") != GOOGLE_EDIT[1]:
+            lost.append("(the person's edit, overwritten)")
+        for row_id, cells in expected.items():  # a value of the calm run on another lead, or missing
+            for column, text in cells.items():
+                if not (edited and (row_id, column) == ("L-AAAAAA", "Kommentar")) \
+                        and now.get(row_id, {}).get(column) != text:
+                    lost.append(f"(misplaced) {row_id} {column}")
+        found[name] = (len(lost), lost + failures)
+    return found
+
+
 def run_file_scenarios(folder: Path) -> dict[str, list[str]]:
     """Scenario -> what was lost (or written although it should have been refused)."""
     lost = {}
@@ -312,11 +434,18 @@ def main() -> None:
         files.mkdir()
         file_lost = run_file_scenarios(files)
         lost.update(file_lost)
+    google = run_google_scenarios()
+    lost.update({name: what for name, (count, what) in google.items() if count or what})
     corpus_count = len(scenarios) - sum(n.startswith("fuzz_") for n in scenarios)
     print(f"Scenarios: {len(scenarios)} ({corpus_count} hostile workbooks, {len(scenarios) - corpus_count} fuzz cases)")
     print(f"Command runs with --apply: {total_runs} ({', '.join(c[0] for c in COMMANDS)})")
     print(f"File scenarios: {len(FILE_SCENARIOS)} ({', '.join(FILE_SCENARIOS)}), "
           f"{len(FILE_SCENARIOS) - len(file_lost)} without loss")
+    for name in FILE_SCENARIOS:
+        print(f"  {name}: values lost {len(file_lost.get(name, []))}")
+    print(f"Google scenarios (emulator, dedupe + mark-processed --apply): {len(google)}")
+    for name, (count, what) in google.items():
+        print(f"  {name}: values lost {count}" + (f"; {'; '.join(what[:3])}" if what else ""))
     print(f"Crashes (tracebacks): {total_crashes}")
     for name, missing in lost.items():
         print(f"  LOST in {name}: {', '.join(repr(m[:40]) for m in missing[:5])}")

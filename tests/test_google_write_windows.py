@@ -12,7 +12,9 @@ Waits go to a fake sleep (or none happen); nothing here depends on timing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -25,6 +27,8 @@ from chas_sheets.emulator import make_app, make_emulator_server
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import execute, read_tables
 from chas_sheets.sheet.changelog import LOG_TAB
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.undo.restore import undo_run
 
 TODAY = dt.date(2027, 5, 12)
 WRITE = "batchUpdate"  # the lock's take (the verify read) is the first, the write the second
@@ -152,30 +156,141 @@ def test_a_persons_edit_before_the_verify_read_is_kept_and_reported(ws, crm):
     assert any("L-AAAAAA" in line for line in outcome.skipped)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The Sheets API has no conditional write: a batchUpdate cannot say 'only if this cell still "
-    "holds what the verify read saw', so an edit typed in the instant between the verify read and "
-    "the write of the same cell is overwritten (and logged with the verify read's old value)."))
+def scratch_tabs(ws, key: str) -> list:
+    return [s for s in ws.app.store.get_spreadsheet(key).sheets if s.title.startswith("chas-sheets ")]
+
+
+def true_log(backend) -> list[tuple]:
+    """Ändringslogg without run id and time: (tab, row ID, column, before, after) of each row."""
+    df = read_tables(backend, [LOG_TAB])[LOG_TAB].df
+    new_id = re.compile(r"\bK-[A-Z0-9]{6}\b")  # a contact's new ID is drawn at random in each run
+    return sorted(tuple(new_id.sub("K-?", "" if v is None else str(v)) for v in row)
+                  for row in df[["Flik", "Rad-ID", "Kolumn", "Före", "Efter"]].itertuples(index=False))
+
+
+def calm_run(plan):
+    """The same run on the same sheet with nobody at it: what the run must end up writing."""
+    calm_ws = EmulatorWorkspace(make_app(), no_sleep())
+    calm = calm_ws.fill("group", {"Leads": LEADS, "Kontaktlogg": LOG})
+    changes = plan(read_tables(calm, ["Leads"], ["Kontaktlogg"]))
+    assert execute(calm, changes, "calm", apply=True).written
+    return calm
+
+
+def by_id(backend) -> dict:
+    df = read_tables(backend, ["Leads"])["Leads"].df
+    return {row_id: {k: v for k, v in df.loc[row_id].items() if v not in (None, "")} for row_id in sorted(df.index)}
+
+
 def test_a_persons_edit_after_the_verify_read_is_not_overwritten(ws, crm):
+    """The write copies the rows it writes, inside its own batch, and sees the cell it was
+    about to write no longer holds what the verify read saw: the write is put back, the
+    person's text is kept, the cell reported and nothing of it logged."""
     ws.app.faults.person_edits(crm.key, "Leads!T2", [["Ringde igen, vill ses"]], method=WRITE)  # after the take
+    before = ws.app.stats()["total"]
     outcome = dedupe(crm)
-    assert ws.app.faults.pending() == []
-    kept = read_tables(crm, ["Leads"])["Leads"].df.at["L-AAAAAA", "Kommentar"] == "Ringde igen, vill ses"
-    assert kept or any("L-AAAAAA" in line for line in outcome.skipped)
+    assert ws.app.stats()["total"] - before == 5  # read, take, write, put back with the take, write
+    assert ws.app.faults.pending() == [] and outcome.written
+    assert read_tables(crm, ["Leads"])["Leads"].df.at["L-AAAAAA", "Kommentar"] == "Ringde igen, vill ses"
+    assert any("L-AAAAAA" in line and "Kommentar" in line for line in outcome.skipped)
+    assert not [e for e in log_of(crm) if e[2:] == ("L-AAAAAA", "Kommentar")]  # the log holds what is true
+    assert "sorted or edited" in outcome.result.notes[0]
+    assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rows are found by ID at the verify read but written and deleted by position (updateCells, "
-    "deleteDimension): a sort between the verify read and the write moves other leads under "
-    "those positions. Google's batchUpdate can address a row only by index, and the row guards "
-    "(developer metadata on the bottom row) only see inserted and deleted rows: whether row "
-    "metadata follows a sort is not documented (research/google-sheets-api.md), so the emulator "
-    "leaves it in place and no request can make the write depend on a cell's value."))
 def test_a_person_who_sorts_leads_after_the_verify_read_loses_no_lead(ws, crm):
+    """dedupe: a sort moved Spotify under the duplicate's position. The write deleted it and
+    merged the note into the wrong row; its copy shows that, so it is put back and made again
+    on the rows by ID. Ändringslogg then holds only what is true, so undo restores it all."""
+    calm = calm_run(lambda tables: plan_dedupe(tables, [], TODAY)[0])
+    original = by_id(crm)
     ws.app.faults.person_sorts(crm.key, "Leads", column=1, descending=True, method=WRITE)  # Företag Ö..A
-    dedupe(crm)
-    assert ws.app.faults.pending() == []
+    outcome = dedupe(crm)
+    assert ws.app.faults.pending() == [] and outcome.written
     assert sorted(leads(crm)) == KEPT
+    assert by_id(crm) == by_id(calm)  # every lead holds exactly what a calm run gives it
+    assert list(leads(crm).values()) == ["Volvo Personvagnar AB", "Spotify AB", "Ericsson AB"]  # the person's order
+    assert true_log(crm) == true_log(calm)
+    assert all(not s.properties.get("hidden") is False for s in scratch_tabs(ws, crm.key))
+    assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []
+
+    run_id = log_of(crm)[0][0]
+    assert undo_run(crm, run_id, True, ws.open).failed == []
+    restored = by_id(crm)
+    assert restored == original  # the removed lead is back, Volvo's note as it was
+
+
+def test_a_person_who_sorts_before_mark_processed_writes_gets_every_value_on_its_own_lead(ws, crm):
+    """mark-processed writes values by position: after a sort they would land on other leads."""
+    plan = lambda tables: plan_mark_processed(tables, TODAY)[0]  # noqa: E731
+    calm = calm_run(plan)
+    changes = plan(read_tables(crm, ["Leads"], ["Kontaktlogg"]))
+    ws.app.faults.person_sorts(crm.key, "Leads", column=8, method=WRITE)  # Kontaktperson A..Ö
+    outcome = execute(crm, changes, "mark-processed", apply=True)
+    assert ws.app.faults.pending() == [] and outcome.written
+    assert by_id(crm) == by_id(calm)
+    assert true_log(crm) == true_log(calm)
+    assert [row_id for row_id in leads(crm)] == ["L-AAAAAA", "L-DDDDDD", "L-BBBBBB", "L-CCCCCC"]  # sorted stays
+    assert "sorted or edited" in outcome.result.notes[0]  # the first write did land on other leads
+
+
+def test_a_sort_hidden_by_a_lost_answer_is_still_put_back(ws, crm):
+    """The write was applied after a sort and its answer lost (503): its rows are in
+    Ändringslogg, and its copy in the scratch tab (which outlives the batch) shows the rows
+    were not the planned ones; it is put back and made again."""
+    calm = calm_run(lambda tables: plan_dedupe(tables, [], TODAY)[0])
+    ws.app.faults.person_sorts(crm.key, "Leads", column=1, descending=True, method=WRITE)
+    ws.app.faults.fail(status=503, path=crm.key, method=WRITE, skip=1, after_apply=True)
+    outcome = dedupe(crm)
+    assert ws.app.faults.pending() == [] and outcome.written
+    assert by_id(crm) == by_id(calm)
+    assert true_log(crm) == true_log(calm)
+    assert any("sorted or edited" in note for note in outcome.result.notes)
+
+
+def test_a_person_who_sorts_again_while_the_write_is_put_back_loses_nothing_and_is_told(ws, crm):
+    """Two sorts, one in each window: the put-back's own copy shows it too landed on other
+    rows. The run stops; the copies are kept (shown, renamed so no run deletes them)."""
+    ws.app.faults.person_sorts(crm.key, "Leads", column=1, descending=True, method=WRITE)
+    ws.app.faults.person_sorts(crm.key, "Leads", column=8, descending=True, method=WRITE, skip=1)  # Lisa first
+    from chas_sheets.errors import BackendError
+
+    with pytest.raises(BackendError, match="sorted or edited again") as caught:
+        dedupe(crm)
+    assert "nothing is lost" in str(caught.value)
+    kept = [s for s in ws.app.store.get_spreadsheet(crm.key).sheets if s.title.startswith("chas-sheets behållet")]
+    assert kept and not any(s.properties.get("hidden") for s in kept)
+    found = set()
+    for title in ["Leads"] + [s.title for s in kept]:
+        found |= {str(c.get("userEnteredValue", {}).get("stringValue", ""))
+                  for (r, col), c in ws.app.store.get_spreadsheet(crm.key).sheet_by_title(title).cells.items()}
+    assert {"L-AAAAAA", "L-BBBBBB", "L-CCCCCC", "L-DDDDDD", "Ringde 12/3, bad om CV", "Spotify AB"} <= found
+    assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []  # the lock is released
+
+
+def test_the_copy_costs_no_request_and_its_tab_goes_with_the_next_take(ws, crm):
+    before = ws.app.stats()["total"]
+    assert dedupe(crm).written
+    assert ws.app.stats()["total"] - before == 3
+    scratch = scratch_tabs(ws, crm.key)
+    assert scratch and all(s.properties.get("hidden") for s in scratch)
+    assert not any(t.startswith("chas-sheets") for t in crm.read().titles)  # never shown to a command
+    other = ws.open(crm.target)  # another run, seconds later: a young copy may still be needed
+    other.lock_options = {"clock": lambda: time.time() + 10}
+    assert execute(other, plan_mark_processed(read_tables(other, ["Leads"], ["Kontaktlogg"]), TODAY)[0],
+                   "mark-processed", apply=True).written
+    assert {s.sheet_id for s in scratch} <= {s.sheet_id for s in scratch_tabs(ws, crm.key)}
+    later = ws.open(crm.target)  # past the lock's lease: the take deletes every old copy
+    later.lock_options = {"clock": lambda: time.time() + 600}
+    changes = ChangeSet()
+    changes.set_cell("Leads", "L-CCCCCC", "Ort", None, "Stockholm")
+    read_tables(later, ["Leads"])
+    before = ws.app.stats()["total"]
+    assert execute(later, changes, "edit", apply=True).written
+    assert ws.app.stats()["total"] - before == 2  # take (deleting the old copies) and write
+    left = scratch_tabs(ws, crm.key)
+    assert left and len(left) == 2  # only this write's own copies (of Leads and Ändringslogg)
+    assert not {s.sheet_id for s in scratch} & {s.sheet_id for s in left}
 
 
 @pytest.mark.parametrize("person", [
@@ -308,3 +423,95 @@ def test_a_person_who_deletes_a_row_before_the_lock_is_taken_does_not_stop_the_r
     assert sorted(leads(crm)) == ["L-AAAAAA", "L-CCCCCC"]
     assert [e[2] for e in log_of(crm) if e[3] == "(rad borttagen)"] == ["L-DDDDDD"]
     assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []
+
+
+# What the write's copy asks of the emulator, as Google documents it -----------------------------
+def batch(app, key: str, body: dict):
+    return raw_session(app).post(f"https://sheets.googleapis.com/v4/spreadsheets/{key}:batchUpdate", json=body)
+
+
+def test_the_emulator_copies_rows_into_a_hidden_tab_and_answers_with_only_the_ranges_asked(ws, crm):
+    book = ws.app.store.get_spreadsheet(crm.key)
+    leads_id = book.sheet_by_title("Leads").sheet_id
+    answer = batch(ws.app, crm.key, {
+        "requests": [{"addSheet": {"properties": {"sheetId": 77, "title": "kopia", "hidden": True,
+                                                  "gridProperties": {"rowCount": 3, "columnCount": 26}}}},
+                     {"copyPaste": {"source": {"sheetId": leads_id, "startRowIndex": 1, "endRowIndex": 3,
+                                               "startColumnIndex": 0, "endColumnIndex": 26},
+                                    "destination": {"sheetId": 77, "startRowIndex": 1, "endRowIndex": 3,
+                                                    "startColumnIndex": 0, "endColumnIndex": 26},
+                                    "pasteType": "PASTE_NORMAL"}},
+                     {"updateCells": {"range": {"sheetId": leads_id, "startRowIndex": 1, "endRowIndex": 2,
+                                                "startColumnIndex": 1, "endColumnIndex": 2},
+                                      "fields": "userEnteredValue"}}],
+        "includeSpreadsheetInResponse": True, "responseIncludeGridData": True,
+        "responseRanges": ["kopia!A2:Z3", "'Leads'!A1:A1"]})
+    assert answer.status_code == 200, answer.text
+    sheets = answer.json()["updatedSpreadsheet"]["sheets"]
+    assert [s["properties"]["title"] for s in sheets] == ["Leads", "kopia"]  # only the sheets of the ranges
+    assert sheets[1]["properties"]["hidden"] is True
+    copy = sheets[1]["data"][0]
+    assert copy["startRow"] == 1 and copy["rowData"][0]["values"][1]["userEnteredValue"] == {
+        "stringValue": "Volvo Personvagnar AB"}  # as it was inside the batch, before the clear after it
+    assert "userEnteredValue" not in (sheets[0]["data"][0]["rowData"][0]["values"][0] or {}) or \
+        sheets[0]["data"][0]["rowData"][0]["values"][0]["userEnteredValue"] == {"stringValue": "ID"}
+
+
+def test_the_emulator_refuses_a_paste_beyond_the_grid_and_pastes_merges_and_validation(ws, crm):
+    book = ws.app.store.get_spreadsheet(crm.key)
+    leads = book.sheet_by_title("Leads")
+    small = {"addSheet": {"properties": {"sheetId": 78, "title": "liten", "gridProperties": {
+        "rowCount": 2, "columnCount": 26}}}}
+    source = {"sheetId": leads.sheet_id, "startRowIndex": 1, "endRowIndex": 4, "startColumnIndex": 0,
+              "endColumnIndex": 26}
+    beyond = batch(ws.app, crm.key, {"requests": [small, {"copyPaste": {
+        "source": source, "destination": {**source, "sheetId": 78}}}]})
+    assert beyond.status_code == 400 and "exceeds grid limits" in beyond.json()["error"]["message"]
+    assert ws.app.store.get_spreadsheet(crm.key).sheet_by_title("liten") is None  # the batch is all or nothing
+    merge = {"mergeCells": {"range": {"sheetId": leads.sheet_id, "startRowIndex": 1, "endRowIndex": 2,
+                                      "startColumnIndex": 2, "endColumnIndex": 4}, "mergeType": "MERGE_ALL"}}
+    rule = {"setDataValidation": {"range": {"sheetId": leads.sheet_id, "startRowIndex": 1, "endRowIndex": 2,
+                                            "startColumnIndex": 15, "endColumnIndex": 16},
+                                  "rule": {"condition": {"type": "ONE_OF_LIST",
+                                                         "values": [{"userEnteredValue": "Ny"}]}}}}
+    big = {"addSheet": {"properties": {"sheetId": 79, "title": "stor", "gridProperties": {
+        "rowCount": 4, "columnCount": 26}}}}
+    pasted = batch(ws.app, crm.key, {"requests": [merge, rule, big, {"copyPaste": {
+        "source": source, "destination": {**source, "sheetId": 79}}}]})
+    assert pasted.status_code == 200, pasted.text
+    copy = ws.app.store.get_spreadsheet(crm.key).sheet_by_title("stor")
+    assert {"startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 2, "endColumnIndex": 4}.items() <= \
+        next(m for m in copy.merges).items()
+    leads = ws.app.store.get_spreadsheet(crm.key).sheet_by_title("Leads")
+    assert copy.validation_at(1, 15) == {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "Ny"}]}}
+    assert copy.validation_at(2, 15) == leads.validation_at(2, 15) is not None  # the template's dropdown too
+    assert copy.validation_at(1, 0) is None and leads.validation_at(1, 0) is None
+    values = batch(ws.app, crm.key, {"requests": [{"copyPaste": {
+        "source": source, "destination": {**source, "sheetId": 79}, "pasteType": "PASTE_VALUES"}}]})
+    assert values.status_code == 501  # not emulated: refused, never pasted the normal way instead
+
+
+def test_a_field_mask_on_batch_update_cuts_the_answer_and_names_the_grid_data_it_wants(ws, crm):
+    """`responseIncludeGridData` "is ignored if a field mask was set in the request"."""
+    answer = raw_session(ws.app).post(
+        f"https://sheets.googleapis.com/v4/spreadsheets/{crm.key}:batchUpdate",
+        params={"fields": "updatedSpreadsheet(sheets(properties.title,data.rowData.values.userEnteredValue))"},
+        json={"requests": [], "includeSpreadsheetInResponse": True, "responseRanges": ["Leads!B2"]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"updatedSpreadsheet": {"sheets": [{"properties": {"title": "Leads"}, "data": [
+        {"rowData": [{"values": [{"userEnteredValue": {"stringValue": "Volvo Personvagnar AB"}}]}]}]}]}}
+
+
+def test_without_the_lock_a_run_that_writes_over_anothers_new_rows_sees_it_and_puts_them_back():
+    """The lock keeps two runs apart; the write's copy is a second net: run A planned its new
+    rows on rows run B has filled meanwhile, so A's copy is not blank, A's write is put back
+    (B's rows with it) and A appends after B."""
+    from test_locks import leads as lead_ids
+    from test_locks import log_runs, race
+
+    app = make_app()
+    key = EmulatorWorkspace(app, no_sleep()).fill("student", {}).key
+    backend, errors = race(app, key, locking=False)
+    assert errors == []
+    assert lead_ids(backend) == ["L-A00000", "L-A00001", "L-B00000", "L-B00001"]  # nobody's rows written over
+    assert len(set(log_runs(backend))) == 2 and len(log_runs(backend)) == 4

@@ -21,7 +21,9 @@
 - Rows are found by ID in the verify read but written and deleted by position (a batchUpdate
   has no other way to name a row). Row guards (google_guard), placed with the lock and checked
   first in the write batch, make the write fail whole when a person inserted or deleted rows
-  in between; the run then reads again and plans again. A sort in that instant is not caught.
+  in between; the run then reads again and plans again. A sort, or a cell typed into, in that
+  instant is caught by the write's own copy of the rows it writes (google_window): the write
+  is then put back from that copy and made again on the rows as they are.
 - init (`create_spreadsheet` or `create` on a blank spreadsheet): the Swedish locale and
   time zone (sv_SE, Europe/Stockholm: `11/4` typed by a person is 11 April), the template's
   tabs, dropdowns, bold frozen header, widths, protected tool-owned columns and colours in one
@@ -32,9 +34,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
@@ -43,6 +47,7 @@ import requests
 
 from chas_sheets.backends import google_format as fmt
 from chas_sheets.backends import google_guard as row_guard
+from chas_sheets.backends import google_window as window
 from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 from chas_sheets.backends.google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
 from chas_sheets.backends.google_guard import Guard
@@ -56,7 +61,7 @@ from chas_sheets.backends.google_http import (
     api_url_from_env,
     emulator_token,
 )
-from chas_sheets.backends.google_lock import SheetLock
+from chas_sheets.backends.google_lock import LEASE_SECONDS, SheetLock
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
 from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
@@ -69,6 +74,7 @@ from chas_sheets.sheet.writeplan import RunInfo, WritePlan, resolve
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 SHEETS_WEB_URL = "https://docs.google.com/spreadsheets/d/{key}"
 MAX_LOST_WRITES = 3  # writes whose answer was lost, checked and retried, before giving up
+MAX_WINDOW_UNDOS = 2  # writes put back because rows were sorted or edited under them, before giving up
 # One named person's address: no wildcard (*@gmail.com), no list (a@x.se,b@y.se), no 'anyone'.
 _EMAIL = re.compile(r"^[^@\s,;*]+@[^@\s,;*]+\.[^@\s,;*.]+$")
 
@@ -122,6 +128,7 @@ class GoogleSpreadsheet(Backend):
         self._clients: dict[tuple[str, ...], tuple[RetryingHTTPClient, str]] = {}
         self.locking = True  # hold the chas-sheets lock while writing (tests turn it off to show why)
         self.lock_options: dict[str, Any] = {}  # SheetLock overrides: clock, sleep, lease/wait/retry seconds
+        self._old_scratch: list[int] = []  # scratch tabs of this backend's finished writes (google_window)
 
     # plumbing ---------------------------------------------------------------------------
     def _client(self, *extra_scopes: str) -> RetryingHTTPClient:
@@ -176,7 +183,7 @@ class GoogleSpreadsheet(Backend):
     @staticmethod
     def _workbook(book: dict, tabs: Sequence[str] | None, formulas: bool, source: str) -> RawWorkbook:
         sheets = {s["properties"]["title"]: s for s in book.get("sheets", ())}
-        titles = [info.title for info in fmt.sheet_infos(book)]
+        titles = [info.title for info in fmt.sheet_infos(book) if not window.is_scratch(info.title)]
         wanted = wanted_titles(titles, tabs)
         grids = {t: fmt.sheet_grid(sheets[t], formulas) for t in wanted}
         dates = {t: found for t in wanted if (found := fmt.locale_dates(sheets[t]))}
@@ -215,8 +222,12 @@ class GoogleSpreadsheet(Backend):
             the take) on the sizes now."""
             nonlocal guards, tries
             tries += 1
-            guards = self._guards(self._sizes() if tries == 1 else self._sheet_list(), tabs, seed, -tries)
-            return row_guard.place(guards, run.run_id)
+            infos = self._sizes() if tries == 1 else self._sheet_list()
+            guards = self._guards(infos, tabs, seed, -tries)
+            # Scratch tabs of earlier runs (google_window) go with the take: no request of their own.
+            stale = window.stale_scratch(infos, self._now(lock), LEASE_SECONDS)
+            stale += [i for i in self._old_scratch if i in {info.sheet_id for info in infos} and i not in stale]
+            return row_guard.place(guards, run.run_id) + window.delete_sheets(stale)
 
         try:
             book = lock.acquire(place) if lock else None
@@ -259,34 +270,51 @@ class GoogleSpreadsheet(Backend):
     def _apply_held(self, changes: ChangeSet, run: RunInfo, book: dict | None, lock: SheetLock | None,
                     guards: list[Guard], placed: list[Guard], seed: str) -> ApplyResult:
         tabs = [*sorted(changes.tabs), LOG_TAB]
-        sent: WritePlan | None = None
+        sent: _Sent | None = None
         notes: list[str] = []
-        moved = 0
-        for attempt in range(1, MAX_LOST_WRITES + 2):
+        moved = undone = 0
+        scratch: list[int] = []  # scratch tabs of this apply's undone writes: the next write deletes them
+        for attempt in range(1, MAX_LOST_WRITES + MAX_WINDOW_UNDOS + 2):
             book = book or self._fetch()  # the lock's answer is the first verify read
             fresh = self._workbook(book, tabs, formulas=True, source=self.target)
             if sent is not None and run_logged(fresh, run.run_id):
                 notes.append("the answer to the write was lost, but its rows are in Ändringslogg: it was applied")
+                # Its copy is in the spreadsheet too (a scratch tab outlives the batch): check it.
+                if window.moved_rows(sent.captures, window.grids_of(book), sent.expected()):
+                    undone += 1
+                    placed[:] = [g for g in placed if g not in guards]  # the write removed them
+                    book, guards, made = self._undo(run, lock, sent, book, tabs, seed, attempt, placed, notes, undone)
+                    scratch += made
+                    sent = None
+                    continue
                 self._forget([g for g in placed if g not in guards])
                 self._sheets = None
-                return ApplyResult(sent, written=True, notes=notes)
+                self._old_scratch += sent.scratch_ids()
+                return ApplyResult(sent.plan, written=True, notes=notes)
             plan = resolve(changes, fresh, run)
             if not plan:
                 if lock:
-                    lock.release([row_guard.remove(g) for g in placed])
+                    lock.release([row_guard.remove(g) for g in placed] + self._drop_scratch(book, scratch))
                 return ApplyResult(plan, written=False, notes=notes)
             infos = {info.title: info for info in fmt.sheet_infos(book)}
             taken = {info.sheet_id for info in infos.values()}
             requests_ = []
             for title, writes in plan.tabs.items():
                 requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
+            this = self._copy_of(plan, fresh, infos, requests_, taken, lock)
+            requests_ = self._drop_scratch(book, scratch) + window.capture_requests(this.captures) + requests_
+            ranges = window.response_ranges(this.captures, this.written_tabs())
+            body: dict[str, Any] = {"includeSpreadsheetInResponse": True, "responseIncludeGridData": True,
+                                    "responseRanges": ranges} if ranges else {}
             book = None  # a retry reads again
             try:
                 if lock:
                     requests_ = lock.fence(row_guard.check_and_remove(guards, run.run_id) + requests_)
-                self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate", {"requests": requests_})
+                answer = self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate",
+                                                  {"requests": requests_, **body},
+                                                  {"fields": window.RESPONSE_FIELDS} if body else None)
             except WriteOutcomeUnknown as exc:
-                sent = plan
+                sent = this
                 notes.append(f"{exc}; checked and retried")
                 continue
             except GoogleApiError as exc:
@@ -303,14 +331,112 @@ class GoogleSpreadsheet(Backend):
                     raise SpreadsheetLocked(f"{self.target}: another chas-sheets run took over the lock of this "
                                             "run (it held it past its lease); nothing was written, run again") from None
                 raise self._failed(exc) from exc
+            after = answer.get("updatedSpreadsheet") or {}
+            if window.moved_rows(this.captures, window.grids_of(after), this.expected()):
+                undone += 1
+                placed[:] = [g for g in placed if g not in guards]  # the write removed them
+                book, guards, made = self._undo(run, lock, this, after, tabs, seed, attempt, placed, notes, undone)
+                scratch += made
+                continue
             self._forget([g for g in placed if g not in guards])
             self._sheets = None  # our write changed row counts: the next apply asks again
+            self._old_scratch += this.scratch_ids()  # this backend's next take deletes them
             return ApplyResult(plan, written=True, notes=notes)
         if moved:
             raise BackendError(f"{self.target}: rows kept being inserted or deleted while this run wrote; "
                                "nothing was written, run again")
         raise BackendError(f"{self.target}: the write's answer was lost {MAX_LOST_WRITES + 1} times and it is "
                            "not in Ändringslogg; nothing was written, try again later")
+
+    # The window between the verify read and the write (google_window) -----------------------
+    def _now(self, lock: SheetLock | None) -> dt.datetime:
+        return dt.datetime.fromtimestamp(lock.clock() if lock else time.time(), dt.timezone.utc)
+
+    def _copy_of(self, plan: WritePlan, fresh: RawWorkbook, infos: dict[str, fmt.SheetInfo], requests_: list[dict],
+                 taken: set[int], lock: SheetLock | None) -> "_Sent":
+        """What this write does, and the copy of the rows it touches that rides in it."""
+        done = window.written(plan.tabs, infos)
+        created = {r["addSheet"]["properties"]["title"]: r["addSheet"]["properties"]["sheetId"]
+                   for r in requests_ if "addSheet" in r and r["addSheet"]["properties"]["title"] not in infos}
+        stamp, token = self._now(lock), secrets.token_hex(3)  # the lock's clock: the one stale_scratch reads
+        captures = window.plan_captures(window.write_rows(done), infos, lambda: _claim_id(taken),
+                                        lambda n: window.scratch_title(stamp, token, n))
+        return _Sent(plan, fresh, done, captures, created, infos)
+
+    def _drop_scratch(self, book: dict, scratch: Sequence[int]) -> list[dict]:
+        """Deletions of this apply's scratch tabs that are still there (riding on the next batch)."""
+        present = {info.sheet_id for info in fmt.sheet_infos(book)}
+        return window.delete_sheets(i for i in scratch if i in present)
+
+    def _undo(self, run: RunInfo, lock: SheetLock | None, sent: "_Sent", after: dict, tabs: Sequence[str],
+              seed: str, attempt: int, placed: list[Guard], notes: list[str], undone: int
+              ) -> tuple[dict, list[Guard], list[int]]:
+        """Put back what a write did on rows that were not the planned ones, from its copy, in
+        the batch that takes the lock again (its answer is the next verify read); that batch
+        copies the rows it pastes on first, so it is checked like the write. Returns the new
+        verify read, the row guards placed with it and the scratch tabs now to delete."""
+        copies = window.grids_of(after)
+        inserts, pastes, touched = window.undo_requests(sent.done, sent.captures, sent.created)
+        now_sizes = {info.title: info for info in fmt.sheet_infos(after)}
+        counts = window.inserted_counts(sent.done)
+        sizes = {title: fmt.SheetInfo(info.sheet_id, title, info.index,
+                                      now_sizes.get(title, info).rows + counts.get(title, 0),
+                                      now_sizes.get(title, info).columns)
+                 for title, info in sent.infos.items()}
+        taken = {info.sheet_id for info in sizes.values()} | set(sent.created.values()) | set(sent.scratch_ids())
+        stamp, token = self._now(lock), secrets.token_hex(3)
+        checks = window.plan_captures(touched, sizes, lambda: _claim_id(taken),
+                                      lambda n: window.scratch_title(stamp, token, n))
+        by_title = {cap.title: cap for cap in sent.captures}
+        expected = {w.title: window.after_write(copies.get(by_title[w.title].scratch_title, [])
+                                                if w.title in by_title else [], w)
+                    for w in sent.done if not w.created}
+        guards = self._guards(list(sizes.values()), tabs, seed, 1000 + attempt)
+        requests_ = inserts + window.capture_requests(checks) + pastes + row_guard.place(guards, run.run_id)
+        keep = sent.scratch_ids() + [cap.scratch_id for cap in checks]
+        try:
+            book = self._read_after_undo(lock, requests_)
+        except (BackendError, GoogleApiError) as exc:
+            self._keep(keep)
+            raise BackendError(f"{self.target}: rows were sorted or edited while this run wrote, and putting back "
+                               f"what it wrote failed ({exc}); the rows as they were are kept in the tabs named "
+                               f"'{window.KEPT_PREFIX}…'") from None
+        placed += guards
+        if window.moved_rows(checks, window.grids_of(book), expected):
+            self._keep(keep)
+            raise BackendError(f"{self.target}: rows were sorted or edited again while this run put back what it "
+                               f"wrote; nothing is lost: the rows as they were are kept in the tabs named "
+                               f"'{window.KEPT_PREFIX}…', compare them by hand")
+        rows = sorted({f"{cap.title} {row + 1}" for cap in sent.captures for row in cap.rows})
+        notes.append("a person sorted or edited rows in the instant this run wrote; what it wrote there was put "
+                     f"back ({len(rows)} rows), the rows were read again and the write made on them")
+        if undone >= MAX_WINDOW_UNDOS:
+            raise BackendError(f"{self.target}: rows kept being sorted or edited while this run wrote; what it "
+                               "wrote was put back each time, so nothing was lost or written; run again")
+        return book, guards, keep
+
+    def _read_after_undo(self, lock: SheetLock | None, requests_: list[dict]) -> dict:
+        """The undo with the lock's take (its answer is the next verify read)."""
+        if lock is not None:
+            book = lock.acquire(lambda: list(requests_))
+            return book if book is not None else self._fetch()
+        answer = self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate", {
+            "requests": requests_, "includeSpreadsheetInResponse": True, "responseIncludeGridData": True},
+            {"fields": f"updatedSpreadsheet({fmt.READ_FIELDS})"})
+        return answer.get("updatedSpreadsheet") or {}
+
+    def _keep(self, sheet_ids: Sequence[int]) -> None:
+        """Scratch tabs shown and renamed so no later take deletes them (best effort)."""
+        stamp = self._now(None).strftime("%Y-%m-%d %H.%M.%S")
+        requests_ = [{"updateSheetProperties": {"properties": {
+            "sheetId": sheet_id, "title": f"{window.KEPT_PREFIX}{stamp} {n + 1}", "hidden": False},
+            "fields": "title,hidden"}} for n, sheet_id in enumerate(sheet_ids)]
+        for request in requests_:  # one by one: a tab already gone does not stop the others
+            try:
+                self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate", {"requests": [request]},
+                                         repeatable=True)
+            except (BackendError, GoogleApiError):
+                pass
 
     def _sizes(self) -> list[fmt.SheetInfo]:
         """Tab sizes as of the read the changes were planned on; asked for (one small read)
@@ -506,6 +632,28 @@ def find_created(key: str, value: str, *, credentials: str | None = None, **conn
         if not page.get("nextPageToken"):
             return sorted(found, key=lambda f: f.get("createdTime") or "")
         params["pageToken"] = page["nextPageToken"]
+
+
+@dataclass
+class _Sent:
+    """A write batch: its plan, the verify read it was planned on, what it does and its copy."""
+
+    plan: WritePlan
+    fresh: RawWorkbook
+    done: list[window.Written]
+    captures: list[window.Capture]
+    created: dict[str, int] = field(default_factory=dict)  # tabs it adds: title -> sheetId
+    infos: dict[str, fmt.SheetInfo] = field(default_factory=dict)  # every tab as the verify read saw it
+
+    def expected(self) -> dict:
+        return {cap.title: window.as_read(self.fresh.grids.get(cap.title, [])) for cap in self.captures}
+
+    def scratch_ids(self) -> list[int]:
+        return [cap.scratch_id for cap in self.captures]
+
+    def written_tabs(self) -> list[str]:
+        """The tabs there before the write (rewritten ones too): their sizes after it are asked for."""
+        return [title for title in self.plan.tabs if title in self.infos]
 
 
 def _claim_id(taken: set[int]) -> int:

@@ -17,10 +17,11 @@ writes lies above it, so any row inserted or deleted above one of them moves the
   then create it there again. If it moved, the delete matches nothing and the create fails
   (the id exists elsewhere) — or the delete itself fails — and nothing of the batch is
   applied. Then it is deleted, before any of the run's own writes move rows.
-Not covered: a sort (whether row metadata follows a sort is not documented, see
-/work/shared/research/google-sheets-api.md, so a sort leaves the bottom-row guard in place);
-a person deleting the guard's own (bottom, normally empty) row; an edit typed into a cell the
-run writes in the same instant. Pure request builders; no I/O.
+Not covered here: a sort (whether row metadata follows a sort is not documented, see
+/work/shared/research/google-sheets-api.md, so nothing may rest on it), and an edit typed into
+a cell the run writes in the same instant: both are caught by the write's own copy of the
+rows it writes (google_window), and put back. Nor a person deleting the guard's own (bottom,
+normally empty) row. Pure request builders; no I/O.
 """
 
 from __future__ import annotations

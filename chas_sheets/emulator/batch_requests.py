@@ -432,10 +432,76 @@ def _copy_block(book, source_range: dict, dest_sheet: Sheet, dest_row: int, dest
             dest_sheet.cells.pop((dest_row + i, dest_col + j), None)
 
 
+def _inside_grid(book, grid_range: dict) -> tuple[Sheet, a1.Span]:
+    "A GridRange that must lie inside its sheet's grid, as Google checks it."
+    sheet, span = book.grid_range_span(grid_range or {})
+    if span.exceeds(sheet.row_count, sheet.col_count):
+        raise RequestError(f"Range ({a1.quote_title(sheet.title)}!{_a1_of(span, sheet)}) exceeds grid limits. "
+                           f"Max rows: {sheet.row_count}, max columns: {sheet.col_count}")
+    return sheet, span.clamp(sheet.row_count, sheet.col_count)
+
+
+def _a1_of(span: a1.Span, sheet: Sheet) -> str:
+    span = span.clamp(max(sheet.row_count, span.end_row or 0), max(sheet.col_count, span.end_col or 0))
+    return (f"{a1.column_letters(span.start_col)}{span.start_row + 1}:"
+            f"{a1.column_letters(span.end_col - 1)}{span.end_row}")
+
+
 def copy_paste(book, body):
-    dest_sheet, dest = _span_of(book, body.get("destination"))
-    _copy_block(book, body.get("source"), dest_sheet, dest.start_row, dest.start_col, cut=False)
+    """PASTE_NORMAL: values, formulas, formats, notes, data validation and merges. The data
+    is repeated over a destination that is a multiple of the source; a smaller destination
+    still gets the whole source from its top-left cell. Both ranges must lie inside their grids
+    (nothing grows). Other paste types and TRANSPOSE are not emulated (refused, not faked)."""
+    paste_type = body.get("pasteType") or "PASTE_NORMAL"
+    if paste_type != "PASTE_NORMAL" or (body.get("pasteOrientation") or "NORMAL") != "NORMAL":
+        raise ApiError(501, f"The emulator does not implement copyPaste with {paste_type}/"
+                            f"{body.get('pasteOrientation') or 'NORMAL'}.")
+    source_sheet, source = _inside_grid(book, body.get("source"))
+    dest_sheet, dest = _inside_grid(book, body.get("destination"))
+    height, width = source.end_row - source.start_row, source.end_col - source.start_col
+    if not height or not width:
+        return {}
+    down = max(1, (dest.end_row - dest.start_row) // height) if (dest.end_row - dest.start_row) % height == 0 else 1
+    across = max(1, (dest.end_col - dest.start_col) // width) if (dest.end_col - dest.start_col) % width == 0 else 1
+    _inside_grid(book, {"sheetId": dest_sheet.sheet_id, "startRowIndex": dest.start_row,  # the whole paste
+                        "endRowIndex": dest.start_row + height * down, "startColumnIndex": dest.start_col,
+                        "endColumnIndex": dest.start_col + width * across})
+    # Read the source whole before pasting: a paste over its own source sees it as it was.
+    block = {(r - source.start_row, c - source.start_col): (copy.deepcopy(source_sheet.cells.get((r, c))),
+                                                            source_sheet.validation_at(r, c))
+             for r, c in _cells_in(source)}
+    merges = [m for m in source_sheet.merges if _within(m, source)]
+    for i in range(down):
+        for j in range(across):
+            _paste_block(block, merges, source, dest_sheet, dest.start_row + i * height, dest.start_col + j * width)
     return {}
+
+
+def _paste_block(block: dict, merges: list, span: a1.Span, dest: Sheet, row: int, col: int) -> None:
+    dr, dc = row - span.start_row, col - span.start_col
+    target = a1.Span(row, row + span.end_row - span.start_row, col, col + span.end_col - span.start_col)
+    for (i, j), (cell, rule) in block.items():
+        key = (row + i, col + j)
+        if cell:
+            dest.cells[key] = copy.deepcopy(cell)
+        else:
+            dest.cells.pop(key, None)
+        if rule is not None or dest.validation_at(*key) is not None:  # held by range here: cell by cell
+            dest.validations.append({"range": {"sheetId": dest.sheet_id, "startRowIndex": key[0],
+                                               "endRowIndex": key[0] + 1, "startColumnIndex": key[1],
+                                               "endColumnIndex": key[1] + 1}, "rule": copy.deepcopy(rule)})
+    dest.merges = [m for m in dest.merges if not _overlaps(m, target)]
+    for merge in merges:
+        dest.merges.append(prune_grid_range({
+            "sheetId": dest.sheet_id, "startRowIndex": merge.get("startRowIndex", 0) + dr,
+            "endRowIndex": merge.get("endRowIndex", 0) + dr, "startColumnIndex": merge.get("startColumnIndex", 0) + dc,
+            "endColumnIndex": merge.get("endColumnIndex", 0) + dc}))
+
+
+def _within(grid_range: dict, span: a1.Span) -> bool:
+    return (span.start_row <= grid_range.get("startRowIndex", 0) and grid_range.get("endRowIndex", 0) <= span.end_row
+            and span.start_col <= grid_range.get("startColumnIndex", 0)
+            and grid_range.get("endColumnIndex", 0) <= span.end_col)
 
 
 def cut_paste(book, body):

@@ -56,12 +56,16 @@ def batch_update(call, book):
         raise bad_request("Must specify at least one request.")
     replies = batch_requests.apply_all(book, requests, call.store)
     response = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+    mask = fieldmask.parse(call.param("fields")) if call.param("fields") else None
     if body.get("includeSpreadsheetInResponse"):
         ranges = [book.resolve(text) for text in body.get("responseRanges") or []]
+        # As in spreadsheets.get: a field mask that names grid data asks for it ("ignored if a
+        # field mask was set"), and the answer is cut to the mask.
+        asked = mask is not None and _asks_grid(mask.get("updatedSpreadsheet") or {})
         response["updatedSpreadsheet"] = views.spreadsheet_view(
-            book, bool(body.get("responseIncludeGridData")), ranges or None
+            book, bool(body.get("responseIncludeGridData")) or asked, ranges or None
         )
-    return 200, response
+    return 200, fieldmask.apply(mask, response) if mask else response
 
 
 def get_metadata(call, book, metadata_id):
