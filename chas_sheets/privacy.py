@@ -16,9 +16,11 @@ PRIVATE_COLUMNS = frozenset({"Telefon", "E-post", "LinkedIn"})
 # An address: a local part and a domain of letters of any script (åsa.öberg@räksmörgås.se),
 # a malformed one too (anna@gmailcom). A masked one ('a***@x.se') does not match again.
 _EMAIL = re.compile(r"(?<![\w.%+-])([\w%+-])[\w.%+-]*@([\w-]+(?:\.[\w-]+)*)")
-# ISO dates (2027-05-03) next to a number must not read as part of a phone number; only a
-# date that can be one counts, so digits inside a longer number ('0046 7081-1-7 478') do not.
-_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01]))(?!\d)")
+# ISO dates (2027-05-03) next to a number must not read as part of a phone number: a date that
+# can be one, anywhere, and any date-shaped text that does not follow other digits ('0001-01-01'
+# typed as a date); digits inside a longer number ('0046 7081-1-7 478') are that number.
+_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])"
+                   r"|(?<!\d[\s.\-/\u2010-\u2015])\d{4}-\d{1,2}-\d{1,2})(?!\d)")
 # A phone number as people type it: it starts with +, 00 or 0 (Swedish numbers always do,
 # so org numbers 556036-0793 and run ids 20270512-... are not phones), 7 to 15 digits apart
 # by up to four of space, dot, dash, en or em dash, slash and parentheses (and colour codes).

@@ -47,7 +47,7 @@ def test_init_makes_workbooks_with_dropdowns_bold_frozen_headers(tmp_path):
         assert all(c.font.bold for c in first[1] if c.value)
     leads = openpyxl.load_workbook(tmp_path / "student.xlsx")["Leads"]
     lists = {dv.formula1 for dv in leads.data_validations.dataValidation}
-    assert '"Ny,Kontaktad,Dialog,Ja,Nej,Ingen respons"' in lists
+    assert '"Ny,Kontaktad,Dialog,Ja,Möte bokat,Intervju,Arbetsprov,Erbjudande,Nej,Ingen respons"' in lists
     assert '"Varm,Kall"' in lists
     assert "Skörd" in openpyxl.load_workbook(tmp_path / "group.xlsx").sheetnames
     assert run("init", "student", tmp_path / "student.xlsx").exit_code == 1  # never overwrites
