@@ -262,7 +262,7 @@ class GoogleSpreadsheet(Backend):
                 self._forget([g for g in placed if g not in guards])
                 self._sheets = None
                 return ApplyResult(sent, written=True, notes=notes)
-            plan = resolve(changes, fresh, run)
+            plan = resolve(changes, fresh, run, fmt.number_format_lookup(book))
             if not plan:
                 if lock:
                     lock.release([row_guard.remove(g) for g in placed])
