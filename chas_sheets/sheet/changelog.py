@@ -232,12 +232,20 @@ def decode_row(text: str) -> tuple[dict[str, Any], dict[str, NumberFormat]]:
     return values, formats
 
 
-def encode_grid(grid: list[list[Any]], formats: Mapping[tuple[int, int], NumberFormat] | None = None) -> str:
-    """A tab's whole content for the log (`Före` of `(flik ersatt)`): rows of typed cells."""
+def encode_grid(grid: list[list[Any]], formats: Mapping[tuple[int, int], NumberFormat] | None = None,
+                chart: Mapping[str, Any] | None = None) -> str:
+    """A tab's whole content for the log (`Före` of `(flik ersatt)`): rows of typed cells, and the
+    chart spec the tool draws on it, if any."""
     formats = formats or {}
     rows = [[encode_cell(v, formats.get((r, c))) if not is_blank(v) else None for c, v in enumerate(line)]
             for r, line in enumerate(grid, start=1)]
-    return json.dumps({"rows": rows}, ensure_ascii=False)
+    return json.dumps({"rows": rows, **({"chart": dict(chart)} if chart else {})}, ensure_ascii=False)
+
+
+def logged_chart(text: str) -> dict | None:
+    """The chart spec logged with a tab's content (`encode_grid`), if any."""
+    chart = json.loads(text).get("chart")
+    return chart if isinstance(chart, dict) else None
 
 
 def decode_grid(text: str) -> tuple[list[list[Any]], dict[tuple[int, int], NumberFormat]]:

@@ -523,7 +523,9 @@ def _resolve_replacement(st: _TabState, item: TabReplacement, plan: WritePlan, l
     plan.applied.append(item)
     old_formats = {(r, c): f for r, line in enumerate(old, start=1) for c, v in enumerate(line)
                    if not is_blank(v) and (f := formats_of(st.title, r, c, v)) is not None}
-    before = encode_grid(old, old_formats) if old else ""
+    # The chart the run drew goes with the content: the old content, written by an earlier run
+    # of the same kind, had it too (a local save cannot keep a chart it does not draw again).
+    before = encode_grid(old, old_formats, item.chart)
     after = f"{len(item.rows)} rader ({written_digest(headers, rows)})"
     parts = [before[i:i + MAX_LOGGED_CHARS] for i in range(0, len(before), MAX_LOGGED_CHARS)] or [""]
     for number, part in enumerate(parts, start=1):

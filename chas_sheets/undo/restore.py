@@ -67,6 +67,7 @@ from chas_sheets.sheet.changelog import (
     decode_grid,
     decode_row,
     log_entries,
+    logged_chart,
     unheaded_index,
 )
 from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend, RowRemoval, TabReplacement
@@ -328,7 +329,12 @@ def _undo_replacement(changes: ChangeSet, report: UndoReport, raw: RawWorkbook |
         report.left.append(f"{tab}: changed since the run rewrote it (by a later run or a person); left as it is")
         return
     headers = tuple(old[0]) if old else ()
-    changes.replacements.append(TabReplacement(tab, headers, tuple(tuple(r) for r in old[1:]), formats=formats))
+    chart = logged_chart(before)
+    named = {as_text(h) for h in headers}
+    if chart and not (len(old) > 1 and {chart.get("category"), *chart.get("series", ())} <= named):
+        chart = None  # not the content the chart was drawn on (an empty tab before a first night)
+    changes.replacements.append(TabReplacement(tab, headers, tuple(tuple(r) for r in old[1:]), chart,
+                                               formats=formats))
     report.tabs_restored += 1
     report.planned.append(f"{tab}: rewritten by the run; put back as it was ({max(len(old) - 1, 0)} rows)")
 
