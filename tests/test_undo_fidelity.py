@@ -16,7 +16,15 @@ from test_undo import LEADS, leads, snapshot, undo
 
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.cli import cli
-from chas_sheets.sheet.changelog import REMOVED_ROW, RUN_IN, decode_row, encode_row, unheaded_index, unheaded_label
+from chas_sheets.sheet.changelog import (
+    REMOVED_ROW,
+    RUN_IN,
+    NumberFormat,
+    decode_row,
+    encode_row,
+    unheaded_index,
+    unheaded_label,
+)
 from chas_sheets.sheet.changes import ChangeSet, RowRemoval
 from chas_sheets.sheet.writeplan import Formula, RunInfo
 
@@ -25,7 +33,7 @@ TODAY = dt.date(2027, 5, 12)
 
 # --- the harness's view of one cell: formula, format, stored text ----------------------------
 
-def _position(harness, tab: str, row_id: str, column: int | str) -> tuple[int, int]:
+def _position(harness, tab: str, row_id: str, column: int | str) -> tuple[int, int]:  # noqa: F811 (the fixture)
     """(1-based row, 1-based column) of a row's cell, by header or by 1-based column number."""
     if isinstance(harness, LocalHarness):
         ws = openpyxl.load_workbook(harness.backend.path)[tab]
@@ -38,8 +46,8 @@ def _position(harness, tab: str, row_id: str, column: int | str) -> tuple[int, i
     return row, column if isinstance(column, int) else headers.index(column) + 1
 
 
-def person_writes(harness, tab: str, row_id: str, column: int | str, *, value=None, formula: str | None = None,
-                  number_format: str | None = None) -> None:
+def person_writes(harness, tab: str, row_id: str, column: int | str, *, value=None,  # noqa: F811 (the fixture)
+                  formula: str | None = None, number_format: str | None = None) -> None:
     """What a person does in the spreadsheet app: type a formula, a number, pick a number format."""
     row, col = _position(harness, tab, row_id, column)
     if isinstance(harness, LocalHarness):
@@ -66,7 +74,7 @@ def person_writes(harness, tab: str, row_id: str, column: int | str, *, value=No
             "fields": "userEnteredFormat.numberFormat"}}]})
 
 
-def stored(harness, tab: str, row_id: str, column: int | str) -> dict:
+def stored(harness, tab: str, row_id: str, column: int | str) -> dict:  # noqa: F811 (the fixture)
     """The cell as stored: {"formula": text} or {"value": v}, and its number format pattern."""
     row, col = _position(harness, tab, row_id, column)
     if isinstance(harness, LocalHarness):
@@ -82,7 +90,7 @@ def stored(harness, tab: str, row_id: str, column: int | str) -> dict:
     return {kind: value, "format": (cell.get("userEnteredFormat") or {}).get("numberFormat", {}).get("pattern")}
 
 
-def remove(harness, backend, row_id: str, command: str = "dedupe") -> str:
+def remove(harness, backend, row_id: str, command: str = "dedupe") -> str:  # noqa: F811 (the fixture)
     row = leads(backend).loc[row_id]
     run = RunInfo.new(command)
     result = harness.backend.apply(ChangeSet(removals=[RowRemoval("Leads", row_id, {
@@ -93,7 +101,7 @@ def remove(harness, backend, row_id: str, command: str = "dedupe") -> str:
 
 # --- a removed row comes back as it was, on both backends -----------------------------------
 
-def test_a_removed_row_comes_back_with_its_formula_number_format_and_header_less_cell(harness):
+def test_a_removed_row_comes_back_with_its_formula_number_format_and_header_less_cell(harness):  # noqa: F811
     backend = harness.create(Leads=LEADS)
     width = len(leads(backend).columns)
     free = width + 2  # a column past the headers, with no header: a person's own notes
@@ -120,7 +128,7 @@ def test_a_removed_row_comes_back_with_its_formula_number_format_and_header_less
 
 
 def test_undoing_the_undo_removes_the_restored_row_and_a_third_undo_restores_it_again(tmp_path):
-    harness = LocalHarness(tmp_path)
+    harness = LocalHarness(tmp_path)  # noqa: F811 (not the fixture: the local backend only)
     backend = harness.create(Leads=LEADS)
     person_writes(harness, "Leads", "L-CCCCCC", "Kommentar", formula="=LEN(B4)")
     run_id = remove(harness, backend, "L-CCCCCC")
@@ -134,7 +142,7 @@ def test_undoing_the_undo_removes_the_restored_row_and_a_third_undo_restores_it_
 def test_a_log_written_by_the_previous_version_still_undoes(tmp_path):
     """Before: a formula logged as its text, a header-less cell under `(kolumn W)`; both read back
     as values (the text stays text: it cannot be told from typed text), the cell in column W."""
-    harness = LocalHarness(tmp_path)
+    harness = LocalHarness(tmp_path)  # noqa: F811 (not the fixture: the local backend only)
     backend = harness.create(Leads=LEADS)
     old_row = json.dumps({"ID": "L-OLDROW", "Företag": "Ericsson", "Kommentar": "=LEN(B4)",
                           "Tillagd": {"date": "2027-04-02"}, "(kolumn W)": "egen anteckning"})
@@ -157,8 +165,6 @@ def test_a_log_written_by_the_previous_version_still_undoes(tmp_path):
 def test_the_log_tags_formulas_and_formats_so_text_is_never_taken_for_one():
     formula = Formula("=LEN(B4)", 8)
     formula.origin = (4, 12)
-    from chas_sheets.sheet.changelog import NumberFormat
-
     text = encode_row({"Kommentar": formula, "Roll": "=1+2", "Telefon": 701234567, "Tillagd": dt.date(2027, 4, 2)},
                       {"Telefon": NumberFormat("0000000000", "NUMBER")})
     values, formats = decode_row(text)

@@ -12,8 +12,9 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from chas_sheets.sheet.values import as_text, is_blank, normalise_read
 
@@ -142,7 +143,7 @@ class NumberFormat:
         return {"pattern": self.pattern, **({"type": self.kind} if self.kind else {})}
 
     @classmethod
-    def from_json(cls, data: Any) -> "NumberFormat | None":
+    def from_json(cls, data: Any) -> NumberFormat | None:
         if not isinstance(data, dict):
             return None
         return cls(str(data.get("pattern") or ""), str(data.get("type") or ""))
@@ -222,7 +223,7 @@ def decode_row(text: str) -> tuple[dict[str, Any], dict[str, NumberFormat]]:
     """A logged row -> its values and the number formats of the cells that had one."""
     data = json.loads(text)
     if not isinstance(data, dict):
-        raise ValueError("a logged row is a JSON object")
+        raise TypeError("a logged row is a JSON object")
     values: dict[str, Any] = {}
     formats: dict[str, NumberFormat] = {}
     for label, cell in data.items():
@@ -251,7 +252,7 @@ def logged_chart(text: str) -> dict | None:
 def decode_grid(text: str) -> tuple[list[list[Any]], dict[tuple[int, int], NumberFormat]]:
     data = json.loads(text)
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
-        raise ValueError("a logged tab is a JSON object with rows")
+        raise TypeError("a logged tab is a JSON object with rows")
     grid: list[list[Any]] = []
     formats: dict[tuple[int, int], NumberFormat] = {}
     for r, line in enumerate(data["rows"], start=1):
