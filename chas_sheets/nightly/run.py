@@ -20,13 +20,14 @@ cells stay with the student, group or company of their row), and their old conte
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import deque
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
-from chas_sheets.backends import Backend
+from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm
 from chas_sheets.nightly.report import (
@@ -290,7 +291,9 @@ class _Night:
         self.state.note = report.note()
         if report.unread:
             self.warnings.append(report.note())
-        return TabReplacement(STATE_TAB, STATE_HEADERS, self.state.rows())
+        # The night's own memory (tens of kB of summaries): not logged; after an undo the CRMs it
+        # wrote have changed, so the next night reads them again anyway.
+        return TabReplacement(STATE_TAB, STATE_HEADERS, self.state.rows(), log_content=False)
 
     def changed_tabs(self, tabs: list[TabReplacement]) -> list[TabReplacement]:
         """The tabs whose content the register does not already hold."""
@@ -308,7 +311,7 @@ class _Night:
         """The register's tabs that changed, and a `(körning i)` note per CRM the night wrote (so
         the night is undone from the register), in one write."""
         outcome = None
-        notes = [RowAppend(LOG_TAB, {"Kolumn": RUN_IN, "Efter": target}, "the night wrote this CRM")
+        notes = [RowAppend(LOG_TAB, {"Kolumn": RUN_IN, "Efter": self._reference(target)}, "the night wrote it")
                  for target in self.written]
         if changed or notes:
             if self.pacer:
@@ -317,6 +320,14 @@ class _Night:
                                self.run)
         self.requests += _requests(self.register_backend)  # the register's read, verify and write
         return outcome
+
+    def _reference(self, target: str) -> str:
+        """A CRM as the register's log names it: a Google URL as it is, a file relative to the
+        register's folder (as the register names it, and as undo resolves it)."""
+        folder = getattr(self.register_backend, "path", None)
+        if is_google_reference(target) or folder is None:
+            return target if is_google_reference(target) else os.path.abspath(target)
+        return os.path.relpath(os.path.abspath(target), os.path.abspath(os.path.dirname(folder)))
 
     def detection_note(self) -> str:
         return f"{len(self.detection.unchanged)} of {len(self.jobs)} CRMs unchanged since they were last read"

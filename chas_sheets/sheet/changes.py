@@ -75,6 +75,7 @@ class TabReplacement:
     chart: Mapping[str, Any] | None = None
     key: tuple[str, ...] = ()
     formats: Mapping[tuple[int, int], Any] = field(default_factory=dict)
+    log_content: bool = True  # False: the tool's own state (no one's work), not worth its log size
 
 
 @dataclass

@@ -525,7 +525,7 @@ def _resolve_replacement(st: _TabState, item: TabReplacement, plan: WritePlan, l
                    if not is_blank(v) and (f := formats_of(st.title, r, c, v)) is not None}
     # The chart the run drew goes with the content: the old content, written by an earlier run
     # of the same kind, had it too (a local save cannot keep a chart it does not draw again).
-    before = encode_grid(old, old_formats, item.chart)
+    before = encode_grid(old, old_formats, item.chart) if item.log_content else ""
     after = f"{len(item.rows)} rader ({written_digest(headers, rows)})"
     parts = [before[i:i + MAX_LOGGED_CHARS] for i in range(0, len(before), MAX_LOGGED_CHARS)] or [""]
     for number, part in enumerate(parts, start=1):

@@ -314,7 +314,8 @@ def _undo_replacement(changes: ChangeSet, report: UndoReport, raw: RawWorkbook |
     before = "".join(as_text(p.before) for p in parts)
     if not before or not digest or raw is None:
         report.not_undone.append(f"{tab}: rewritten whole by the run ({written}); its old content is not in the log "
-                                 "(a run before it was logged), so it is left; the next run rewrites it anyway")
+                                 "(the tool's own state, or a run from before it was logged), so it is left; "
+                                 "the next run rewrites it anyway")
         return
     try:
         old, formats = decode_grid(before)
