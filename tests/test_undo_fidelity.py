@@ -299,3 +299,40 @@ def test_a_google_night_is_undone_from_the_register():
         now = _without_ids(snapshot(ws.open(sheet.target)))
         assert {t: g for t, g in now.items() if t in before[sheet.key]} == before[sheet.key], sheet.key
         assert all(g == [] for t, g in now.items() if t not in before[sheet.key] and t != "Nattkörning"), sheet.key
+
+
+def test_on_google_backoffice_column_in_placering_survives_the_night_and_undo_restores_the_tab():
+    from emulator_workspace import EmulatorWorkspace
+    from test_nightly import ANNA_LEADS, ANNA_LOG
+
+    from chas_sheets.emulator import emulator_session, make_app
+    from chas_sheets.nightly.run import run_nightly
+    from chas_sheets.nightly.state import Everything
+    from chas_sheets.undo.restore import undo_run
+
+    app = make_app()
+    ws = EmulatorWorkspace(app)
+    anna = ws.fill("student", {"Leads": ANNA_LEADS, "Kontaktlogg": ANNA_LOG})
+    register = ws.fill("register", {"Studerande": [
+        {"Namn": "Anna Berg", "Grupp": "G1", "Individuellt CRM": anna.target},
+        {"Namn": "Cia Holm", "Grupp": "G1", "Individuellt CRM": ""}]})  # no CRM: at risk
+    run_nightly(ws.open(register.target), TODAY, apply=True, open_backend=ws.open, detector=Everything())
+    sheet = gspread.Client(auth=None, session=emulator_session(app)).open_by_key(register.key).worksheet("Placering")
+    grid = sheet.get_all_values()
+    assert any(row[2] == "Cia Holm" for row in grid[1:]), grid
+    cia = next(i for i, row in enumerate(grid) if row[2] == "Cia Holm") + 1
+    column = len(grid[0]) + 1
+    sheet.update([["Åtgärd"]], gspread.utils.rowcol_to_a1(1, column), raw=True)
+    sheet.update([["ringt 12/5"]], gspread.utils.rowcol_to_a1(cia, column), raw=True)
+    before_night = snapshot(ws.open(register.target))["Placering"]
+
+    later = TODAY + dt.timedelta(days=1)
+    result = run_nightly(ws.open(register.target), later, apply=True, open_backend=ws.open, detector=Everything())
+    after = snapshot(ws.open(register.target))["Placering"]
+    head = after[0]
+    noted = [row for row in after[1:] if len(row) > head.index("Åtgärd") and row[head.index("Åtgärd")]]
+    assert [(row[head.index("Namn")], row[head.index("Datum")], row[head.index("Åtgärd")]) for row in noted] == [
+        ("Cia Holm", later, "ringt 12/5")]
+    undone = undo_run(ws.open(register.target), result.register_outcome.run.run_id, True, ws.open)
+    assert not undone.failed and undone.sheets[0].report.tabs_restored >= 1
+    assert snapshot(ws.open(register.target))["Placering"] == before_night
