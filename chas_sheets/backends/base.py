@@ -9,7 +9,7 @@ from typing import Sequence
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook
-from chas_sheets.sheet.writeplan import RunInfo, WritePlan
+from chas_sheets.sheet.writeplan import Formula, RunInfo, WritePlan
 
 
 @dataclass
@@ -42,6 +42,24 @@ def wanted_titles(titles: Sequence[str], tabs: Sequence[str] | None) -> list[str
         if title is not None:
             wanted.append(title)
     return wanted
+
+
+def formula_text(formula: Formula, row: int, col: int) -> str:
+    """A restored formula's text for the cell at (1-based `row`, 0-based `col`): its relative
+    references moved by as much as the formula moved from where it was logged (as a copied row's
+    do), so a person's `=LEN(B5)` on row 5 reads `=LEN(B12)` when the row comes back on row 12."""
+    text = str(formula)
+    if formula.origin is None or formula.origin == (row, col):
+        return text
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils import get_column_letter
+
+    origin_row, origin_col = formula.origin
+    try:
+        return Translator(text, origin=f"{get_column_letter(origin_col + 1)}{origin_row}").translate_formula(
+            f"{get_column_letter(col + 1)}{row}")
+    except Exception:  # noqa: BLE001 — a formula the translator cannot parse is kept as it was
+        return text
 
 
 class Backend(abc.ABC):

@@ -20,6 +20,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from openpyxl.utils import get_column_letter
 
+from chas_sheets.backends.base import formula_text
+from chas_sheets.sheet.changelog import NumberFormat
 from chas_sheets.sheet.layout import TEMPLATE_ROWS, Layout, TabLayout
 from chas_sheets.sheet.values import SERIAL_EPOCH, is_blank
 from chas_sheets.sheet.writeplan import Formula, TabWrites
@@ -150,6 +152,25 @@ def locale_dates(sheet: Mapping[str, Any]) -> list[tuple[int, int, str]]:
     return found
 
 
+def number_format_lookup(spreadsheet: Mapping[str, Any]) -> Callable[[str, int, int], NumberFormat | None]:
+    """(title, 1-based row, 0-based column) -> the cell's own number format (userEnteredFormat),
+    looked up in a read with grid data; for the cells a run logs whole (undo restores them)."""
+    sheets = {s.get("properties", {}).get("title"): s for s in spreadsheet.get("sheets") or ()}
+
+    def lookup(title: str, row: int, col: int) -> NumberFormat | None:
+        for block in (sheets.get(title) or {}).get("data") or ():
+            r, c = row - 1 - block.get("startRow", 0), col - block.get("startColumn", 0)
+            rows = block.get("rowData") or []
+            if 0 <= r < len(rows) and c >= 0:
+                cells = rows[r].get("values") or []
+                if c < len(cells):
+                    found = (cells[c].get("userEnteredFormat") or {}).get("numberFormat")
+                    return NumberFormat(found.get("pattern", ""), found.get("type", "")) if found else None
+        return None
+
+    return lookup
+
+
 def sheet_infos(spreadsheet: Mapping[str, Any]) -> list[SheetInfo]:
     infos = []
     for sheet in spreadsheet.get("sheets") or ():
@@ -212,13 +233,37 @@ def grid_range(sheet_id: int, row: int | None = None, end_row: int | None = None
     return {k: v for k, v in found.items() if v is not None}
 
 
+def _cell_at(value: Any, row: int, col: int, bold: bool) -> dict:
+    """A cell of a block at (0-based row, col): a `Formula` (only a cell that was one, which undo
+    restores) as a formula, its references moved with it; anything else as `cell_data`."""
+    if isinstance(value, Formula):
+        return {"userEnteredValue": {"formulaValue": formula_text(value, row + 1, col)}}
+    return cell_data(value, bold)
+
+
+def format_requests(sheet_id: int, formats: Mapping[tuple[int, int], NumberFormat]) -> list[dict]:
+    """Number formats undo puts back ((1-based row, 0-based column) -> format)."""
+    requests = []
+    for (row, col), number_format in sorted(formats.items()):
+        found = {"type": number_format.kind or "NUMBER"}
+        if number_format.pattern:
+            found["pattern"] = number_format.pattern
+        requests.append({"repeatCell": {
+            "range": grid_range(sheet_id, row - 1, row, col, col + 1),
+            "cell": {"userEnteredFormat": {"numberFormat": found}},
+            "fields": "userEnteredFormat.numberFormat",
+        }})
+    return requests
+
+
 def _update_block(sheet_id: int, row: int, col: int, rows: list[list[Any]], bold: bool = False) -> list[dict]:
     """Values of a block at (0-based row, col); then DATE formats of its date cells only,
     so people's own formats on other cells are left as they are."""
     fields = "userEnteredValue,userEnteredFormat.textFormat.bold" if bold else "userEnteredValue"
     requests = [{"updateCells": {
         "start": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": col},
-        "rows": [{"values": [cell_data(v, bold) for v in line]} for line in rows],
+        "rows": [{"values": [_cell_at(v, row + i, col + j, bold) for j, v in enumerate(line)]}
+                 for i, line in enumerate(rows)],
         "fields": fields,
     }}]
     for i, line in enumerate(rows):
@@ -289,6 +334,7 @@ def tab_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[
         requests += _update_block(sheet.sheet_id, row - 1, col, [[value]])
     if writes.appends:
         requests += _update_block(sheet.sheet_id, writes.first_append_row - 1, 0, writes.appends)
+    requests += format_requests(sheet.sheet_id, writes.formats)
     for row in sorted(set(writes.deletes), reverse=True):
         requests.append({"deleteDimension": {"range": {"sheetId": sheet.sheet_id, "dimension": "ROWS",
                                                        "startIndex": row - 1, "endIndex": row}}})
@@ -309,6 +355,7 @@ def _replace_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Calla
     requests += _header_requests(sheet_id, 0, dict(enumerate(headers)))
     if rows:
         requests += _update_block(sheet_id, 1, 0, [list(r) for r in rows])
+    requests += format_requests(sheet_id, writes.formats)
     if writes.chart:
         requests.append(chart_request(sheet_id, writes.chart, list(headers), len(rows)))
     return requests

@@ -28,7 +28,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
+from chas_sheets.backends.base import ApplyResult, Backend, formula_text, wanted_titles
 from chas_sheets.backends.local_file import Snapshot, WorkbookFile, save_new
 from chas_sheets.backends.xlsx_parts import (
     describe,
@@ -47,7 +47,7 @@ from chas_sheets.errors import (
     SpreadsheetNotFound,
     UnsafeWrite,
 )
-from chas_sheets.sheet.changelog import LOG_TAB
+from chas_sheets.sheet.changelog import LOG_TAB, NumberFormat
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import TEMPLATE_ROWS, Layout, TabLayout, layout_for
 from chas_sheets.sheet.tables import RawWorkbook
@@ -145,6 +145,9 @@ def _set_cell(ws, row: int, col: int, value: Any) -> None:
         # cells people merged are skipped by the write plan, this is the fallback.
         ws.unmerge_cells(next(str(r) for r in ws.merged_cells.ranges if cell.coordinate in r))
         cell = ws.cell(row=row, column=col + 1)
+    if isinstance(value, Formula):  # only a cell that was a formula (undo restoring it), never text
+        cell.value = formula_text(value, row, col)
+        return
     if isinstance(value, str):
         value = _storable(value)
         if len(value) > XLSX_CELL_CHARS:  # openpyxl would silently cut it (a whole logged row, say)
@@ -272,7 +275,7 @@ class LocalWorkbook(Backend):
         touched = wanted_titles(titles, [*sorted(changes.tabs), LOG_TAB])
         fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
         _add_formula_results(snapshot, fresh.grids)
-        plan = resolve(changes, fresh, run)
+        plan = resolve(changes, fresh, run, lambda title, row, col: _number_format(wb[title], row, col))
         if not plan:
             return ApplyResult(plan, written=False)
         replaced = {w.title for w in plan.tabs.values() if w.replace is not None}
@@ -338,6 +341,19 @@ class LocalWorkbook(Backend):
         save_new(self.path, wb.save)
 
 
+def _number_format(ws, row: int, col: int) -> NumberFormat | None:
+    """A fresh-read cell's number format (asked for cells that hold a value: none is created)."""
+    pattern = ws.cell(row=row, column=col + 1).number_format
+    return NumberFormat(pattern) if pattern and pattern != "General" else None
+
+
+def _set_formats(ws, writes: TabWrites) -> None:
+    """Number formats undo puts back (a phone's `0000000000`), after the values they go with."""
+    for (row, col), number_format in writes.formats.items():
+        pattern = number_format.pattern or ("@" if number_format.kind == "TEXT" else "General")
+        ws.cell(row=row, column=col + 1).number_format = pattern
+
+
 def _execute(wb, writes: TabWrites) -> None:
     if writes.replace is not None:
         headers, rows = writes.replace
@@ -352,6 +368,7 @@ def _execute(wb, writes: TabWrites) -> None:
             for c, value in enumerate(values):
                 if value is not None:
                     _set_cell(ws, r, c, value)
+        _set_formats(ws, writes)
         if writes.chart:
             from chas_sheets.backends.xlsx_chart import add_chart
 
@@ -370,6 +387,7 @@ def _execute(wb, writes: TabWrites) -> None:
         for col, value in enumerate(values):
             if value is not None:
                 _set_cell(ws, writes.first_append_row + offset, col, value)
+    _set_formats(ws, writes)  # before removals: the formats' cells are addressed as planned
     # every formula, link, note, merge, format and name that refers to the rows below moves with them
     remove_rows(wb, writes.title, writes.deletes)
 

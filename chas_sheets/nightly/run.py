@@ -9,21 +9,29 @@ be read again), its last summary stands in for it in the cross-CRM tabs, a cross
 whose data about it is unknown keeps its rows, its `Risk` row in `Placering` and its
 findings in `Delning` are kept (`keep_what_could_not_be_read`).
 Google requests are paced (`RequestPacer`) to stay inside the per-user quota.
+
+The whole night is one run: every CRM it writes logs its changes under the night's run id, and
+the register's `Ändringslogg` gets a `(körning i)` note naming each CRM written, so
+`chas-sheets undo REGISTER RUN_ID` undoes the night everywhere (undo.restore walks the notes).
+The register's own tabs are rewritten keeping the columns backoffice added (`ROW_KEYS`: their
+cells stay with the student, group or company of their row), and their old content is logged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import deque
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
-from chas_sheets.backends import Backend
+from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm, reusable_on
 from chas_sheets.nightly.report import (
+    DASHBOARD,
     ERROR,
     MEMBERS,
     OVERPROCESSING,
@@ -57,15 +65,21 @@ from chas_sheets.nightly.state import (
     version_after_write,
 )
 from chas_sheets.programme.register import CrmJob, Register, crm_jobs, read_register
-from chas_sheets.runner import Outcome, execute
-from chas_sheets.sheet.changes import ChangeSet, TabReplacement
+from chas_sheets.runner import Outcome
+from chas_sheets.sheet.changelog import LOG_TAB, RUN_IN
+from chas_sheets.sheet.changes import ChangeSet, RowAppend, TabReplacement
 from chas_sheets.sheet.tables import RawWorkbook
 from chas_sheets.sheet.values import as_text
+from chas_sheets.sheet.writeplan import RunInfo
 from chas_sheets.text import one_line
 
 COMMAND = "nightly"
 QUOTA_PER_MINUTE = 60  # Google Sheets: read and write requests per minute per user
 REQUESTS_PER_CHANGED_CRM = 3  # read, verify, write
+# What names a row of the register's own tabs: a column backoffice added (`Åtgärd` in
+# `Placering`) keeps its cells on the row of the same key when the night rewrites the tab.
+ROW_KEYS = {DASHBOARD: ("Typ", "Grupp", "Namn"), OVERPROCESSING: ("Nyckel",), PLACEMENT: ("Namn", "Grupp"),
+            MEMBERS: ("Grupp", "Namn"), SHARING: ("CRM",)}
 
 
 class RequestPacer:
@@ -118,8 +132,18 @@ def _error_line(text: str) -> str:
     return one_line(text, most=300)
 
 
-def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool) -> CrmOutcome:
-    """Read once, plan, write once if anything changed; every failure becomes the outcome's error."""
+def _execute(backend: Backend, changes: ChangeSet, apply: bool, run: RunInfo | None) -> Outcome:
+    """runner.execute, under the night's run id (one id for everything the night writes)."""
+    if not apply or not changes:
+        return Outcome(changes, applied=False)
+    run = run or RunInfo.new(COMMAND)
+    result = backend.apply(changes, run)
+    return Outcome(changes, applied=True, run=run, result=result, skipped=list(result.skipped))
+
+
+def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool, run: RunInfo | None = None) -> CrmOutcome:
+    """Read once, plan, write once if anything changed (under `run`, the night's run); every
+    failure becomes the outcome's error."""
     outcome = CrmOutcome(job.target)
     try:
         raw = backend.read(None)
@@ -127,7 +151,7 @@ def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool) -> C
         del raw  # one CRM in memory at a time: the summary is all that outlives it
         outcome.summary, outcome.planned = plan.summary, len(plan.changes)
         outcome.warnings = [*plan.report.warnings[:20]]
-        written = execute(backend, plan.changes, COMMAND, apply)
+        written = _execute(backend, plan.changes, apply, run)
         outcome.written = written.written
         outcome.digests = written.result.digests if written.result is not None else None
         outcome.warnings += [f"skipped: {s}" for s in written.skipped]
@@ -179,6 +203,8 @@ class _Night:
         self.outcomes: dict[str, CrmOutcome] = {}
         self.read_tonight: dict[str, str] = {}  # target -> encoded summary, for the state
         self.state = NightState()
+        self.run = RunInfo.new(COMMAND) if apply else None  # one run id for the whole night
+        self.written: list[str] = []  # CRMs the night wrote (named in the register's log)
 
     @classmethod
     def read_register(cls, register_backend: Backend, today: dt.date, apply: bool,
@@ -231,7 +257,9 @@ class _Night:
         except ChasSheetsError as exc:
             self.outcomes[job.target] = CrmOutcome(job.target, error=_error_line(str(exc)))
             return
-        outcome = process_crm(job, backend, self.today, self.apply)
+        outcome = process_crm(job, backend, self.today, self.apply, self.run)
+        if outcome.written:
+            self.written.append(job.target)
         sent = _requests(backend)
         self.requests += sent
         if self.pacer:
@@ -260,7 +288,8 @@ class _Night:
     def owned_tabs(self, report: NightlyReport) -> list[TabReplacement]:
         """The report's tabs and `Delning`, minus what a CRM that could not be read would wrongly erase."""
         tabs = [*report.tabs(), *([sharing_tab(self.audit.report, self.today)] if self.audit else [])]
-        return keep_what_could_not_be_read(tabs, report, self.raw, self.jobs, self.old_state, self.audit)
+        tabs = keep_what_could_not_be_read(tabs, report, self.raw, self.jobs, self.old_state, self.audit)
+        return [replace(tab, key=ROW_KEYS.get(tab.tab, ())) for tab in tabs]
 
     def state_tab(self, report: NightlyReport) -> TabReplacement:
         """`Nattkörning`: what the next night needs, and the note on what tonight could not update
@@ -270,7 +299,9 @@ class _Night:
         self.state.note = report.note()
         if report.unread:
             self.warnings.append(report.note())
-        return TabReplacement(STATE_TAB, STATE_HEADERS, self.state.rows())
+        # The night's own memory (tens of kB of summaries): not logged; after an undo the CRMs it
+        # wrote have changed, so the next night reads them again anyway.
+        return TabReplacement(STATE_TAB, STATE_HEADERS, self.state.rows(), log_content=False)
 
     def changed_tabs(self, tabs: list[TabReplacement]) -> list[TabReplacement]:
         """The tabs whose content the register does not already hold."""
@@ -285,13 +316,26 @@ class _Night:
         return changed
 
     def write_register(self, changed: list[TabReplacement]) -> Outcome | None:
+        """The register's tabs that changed, and a `(körning i)` note per CRM the night wrote (so
+        the night is undone from the register), in one write."""
         outcome = None
-        if changed:
+        notes = [RowAppend(LOG_TAB, {"Kolumn": RUN_IN, "Efter": self._reference(target)}, "the night wrote it")
+                 for target in self.written]
+        if changed or notes:
             if self.pacer:
                 self.pacer.before(2)
-            outcome = execute(self.register_backend, ChangeSet(replacements=changed), COMMAND, self.apply)
+            outcome = _execute(self.register_backend, ChangeSet(appends=notes, replacements=changed), self.apply,
+                               self.run)
         self.requests += _requests(self.register_backend)  # the register's read, verify and write
         return outcome
+
+    def _reference(self, target: str) -> str:
+        """A CRM as the register's log names it: a Google URL as it is, a file relative to the
+        register's folder (as the register names it, and as undo resolves it)."""
+        folder = getattr(self.register_backend, "path", None)
+        if is_google_reference(target) or folder is None:
+            return target if is_google_reference(target) else os.path.abspath(target)
+        return os.path.relpath(os.path.abspath(target), os.path.abspath(os.path.dirname(folder)))
 
     def detection_note(self) -> str:
         return f"{len(self.detection.unchanged)} of {len(self.jobs)} CRMs unchanged since they were last read"
@@ -338,10 +382,14 @@ def _trimmed(cells: Sequence[Any]) -> list[str]:
 
 
 def same_tab(raw: RawWorkbook, tab: TabReplacement) -> bool:
-    """Whether the register already holds exactly this tab's content (then it is not rewritten)."""
+    """Whether the register already holds exactly this tab's content (then it is not rewritten);
+    columns backoffice added to it do not count (a rewrite keeps them)."""
     grid = raw.grids.get(tab.tab)
     if grid is None:
         return False
+    head = _trimmed(grid[0]) if grid else []
+    if tab.key and head[:len(tab.headers)] == _trimmed(tab.headers):
+        grid = [row[:len(tab.headers)] for row in grid]
     current = [_trimmed(row) for row in grid]
     while current and not current[-1]:
         current.pop()

@@ -40,9 +40,14 @@ class IdAssignment:
 
 @dataclass(frozen=True)
 class RowAppend:
+    """Add a row. `values` by header; a label `(kolumn W)` (changelog.unheaded_label) that is no
+    header of the tab is a column without one, by its letter. `formats`: number formats by label
+    (a row undo puts back as it was)."""
+
     tab: str
     values: Mapping[str, Any]
     reason: str = ""
+    formats: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,20 @@ class RowRemoval:
 
 @dataclass(frozen=True)
 class TabReplacement:
-    """Rewrite a tab the tool owns (Dashboard, ...) whole: never a tab people edit."""
+    """Rewrite a tab the tool owns (Dashboard, ...) whole: never a tab people edit.
+
+    Columns people added to it (a header the tool does not write) are kept when `key` (the
+    columns naming a row, e.g. the student) is given: their cells stay on the row of the same
+    key. The tab's old content is logged whole either way, so undo can put it back.
+    `formats` (row, column) -> number format of the new content (undo restoring a tab)."""
 
     tab: str
     headers: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     chart: Mapping[str, Any] | None = None
+    key: tuple[str, ...] = ()
+    formats: Mapping[tuple[int, int], Any] = field(default_factory=dict)
+    log_content: bool = True  # False: the tool's own state (no one's work), not worth its log size
 
 
 @dataclass

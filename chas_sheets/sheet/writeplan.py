@@ -14,29 +14,29 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.sheet.changelog import LOG_TAB, NEW_COLUMN, NEW_ID, NEW_ROW, REMOVED_ROW, REPLACED_TAB, log_row
-from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval
+from chas_sheets.sheet.changelog import (
+    LOG_TAB,
+    NEW_COLUMN,
+    NEW_ID,
+    NEW_ROW,
+    REMOVED_ROW,
+    REPLACED_TAB,
+    Formula,
+    NumberFormat,
+    encode_grid,
+    encode_row,
+    log_row,
+    unheaded_index,
+    unheaded_label,
+    worth_keeping,
+)
+from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval, TabReplacement
 from chas_sheets.sheet.schema import HeaderMatch, contract, find_header
 from chas_sheets.sheet.tables import RawWorkbook, logged_row_ids, row_texts
-from chas_sheets.sheet.values import as_text, is_blank, row_to_json, values_equal
-
-
-class Formula(str):
-    """A cell holding a formula (as read for writing): people's work, never overwritten.
-
-    `value` is the formula's result as a plain read saw it, so a row holding a formula is
-    still recognised as the row the command read (its cells are compared by their result).
-    """
-
-    value: Any = None
-
-    def __new__(cls, text: str, value: Any = None) -> "Formula":
-        formula = super().__new__(cls, text)
-        formula.value = value
-        return formula
+from chas_sheets.sheet.values import as_text, is_blank, values_equal
 
 
 class Merged(str):
@@ -81,6 +81,9 @@ class TabWrites:
     deletes: list[int] = field(default_factory=list)
     replace: tuple[list[str], list[list[Any]]] | None = None
     chart: Any = None
+    # Number formats to set, (row, column) as above: cells undo puts back as they were. With
+    # `replace`, row 1 is the header. Set after the values, before any deletion.
+    formats: dict[tuple[int, int], NumberFormat] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.create_headers or self.header_cells or self.cells or self.appends or self.deletes or self.replace)
@@ -184,8 +187,16 @@ def column_letter(number: int) -> str:
     return letters
 
 
-def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
+# How a backend tells the number format of a fresh-read cell: (tab title, 1-based row, 0-based
+# column) -> its format, or None. Asked only for the cells a run logs whole (removed rows,
+# replaced tabs), so a backend can look them up lazily.
+NumberFormatLookup = Callable[[str, int, int], "NumberFormat | None"]
+
+
+def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo,
+            number_format: NumberFormatLookup | None = None) -> WritePlan:
     plan = WritePlan(run)
+    formats_of = _formats_of(number_format)
     states: dict[str, _TabState] = {}
     log: list[list[Any]] = []
 
@@ -217,15 +228,11 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo) -> WritePlan:
     for item in changes.cells:
         _resolve_cell(state(item.tab), item, plan, log, skip, dropped)
     for item in changes.removals:
-        _resolve_removal(state(item.tab), item, plan, log, skip, dropped)
+        _resolve_removal(state(item.tab), item, plan, log, skip, dropped, formats_of)
     for item in changes.appends:
         _resolve_append(state(item.tab), item, plan, log, skip, dropped)
     for item in changes.replacements:
-        st = state(item.tab)
-        st.writes.replace = (list(item.headers), [list(r) for r in item.rows])
-        st.writes.chart = item.chart
-        plan.applied.append(item)
-        log.append(_log_row(run, item.tab, "", REPLACED_TAB, "", f"{len(item.rows)} rader"))
+        _resolve_replacement(state(item.tab), item, plan, log, skip, formats_of)
 
     for name, st in states.items():
         if name == LOG_TAB:
@@ -406,7 +413,8 @@ def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip, d
     log.append(_log_row(plan.run, item.tab, item.row_id, item.column, item.old, item.new))
 
 
-def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip, dropped: set[str]) -> None:
+def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip, dropped: set[str],
+                     formats_of) -> None:
     if item.row_id in dropped:
         skip(f"{st.name}: the row meant to get ID {item.row_id} did not get it; not removed")
         return
@@ -422,19 +430,26 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
             skip(f"{st.name} row {row} ({item.row_id}): changed since it was read; not removed")
             return
     # The whole sheet row goes, so the log keeps the whole sheet row: cells in columns the
-    # plan does not know (no header, or one people added since the read) included.
+    # plan does not know (no header, or one people added since the read) included, formulas
+    # as formulas and number formats (a phone's leading zero) tagged, so undo puts it back.
     whole = dict(item.values)
     labels = {index: label for label, index in st.header.positions.items()}
+    formats: dict[str, NumberFormat] = {}
     for index, value in enumerate(st.grid[row - 1] if row - 1 < len(st.grid) else []):
-        label = labels.get(index) or f"(kolumn {column_letter(index + 1)})"
+        if is_blank(value) or isinstance(value, Merged):
+            continue
+        label = labels.get(index) or unheaded_label(index)
         if isinstance(value, Formula):
-            whole[label] = str(value)  # the formula people wrote, not just its result
-        elif label not in whole and not is_blank(value):
+            whole[label] = placed(value, row, index)  # the formula people wrote, not just its result
+        elif label not in whole:
             whole[label] = as_read(value)
+        number_format = formats_of(st.title, row, index, value)
+        if number_format is not None:
+            formats[label] = number_format
     st.writes.deletes.append(row)
     del st.rows_by_key[item.row_id]
     plan.applied.append(item)
-    log.append(_log_row(plan.run, item.tab, item.row_id, REMOVED_ROW, row_to_json(whole), ""))
+    log.append(_log_row(plan.run, item.tab, item.row_id, REMOVED_ROW, encode_row(whole, formats), ""))
 
 
 def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, dropped: set[str]) -> None:
@@ -460,12 +475,124 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
     if row_id and row_id in st.rows_by_key:
         skip(f"{st.name}: row {row_id} is already there; not added again")
         return
-    by_index = {st.column(label): value for label, value in item.values.items() if not is_blank(value)}
+    by_index: dict[int, Any] = {}
+    at: dict[str, int] = {}
+    unheaded = []
+    for label, value in item.values.items():
+        if is_blank(value):
+            continue
+        position = unheaded_index(label) if label not in st.header.positions else None
+        if position is not None:
+            unheaded.append((label, position, value))  # a column without a header: its own letter
+        else:
+            at[label] = st.column(label)
+            by_index[at[label]] = value
+    for label, position, value in unheaded:
+        if position not in by_index:
+            at[label] = position
+            by_index[position] = value
     width = max(by_index, default=-1) + 1
     st.writes.appends.append(_place(by_index, width))
+    for label, number_format in item.formats.items():
+        if label in at:
+            st.writes.formats[(st.next_row, at[label])] = number_format
     if row_id:
         st.rows_by_key[row_id] = st.next_row
     st.next_row += 1
     plan.applied.append(item)
     if not is_note:
-        log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", row_to_json(item.values)))
+        log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", encode_row(item.values, item.formats)))
+
+
+def _formats_of(lookup: NumberFormatLookup | None):
+    """(title, row, column, value) -> the cell's number format when it is worth logging."""
+    def formats_of(title: str | None, row: int, col: int, value: Any) -> NumberFormat | None:
+        if lookup is None or title is None:
+            return None
+        number_format = lookup(title, row, col)
+        return number_format if worth_keeping(number_format, as_read(value)) else None
+    return formats_of
+
+
+MAX_LOGGED_CHARS = 30_000  # one Ändringslogg cell (an .xlsx cell holds 32,767): longer is split
+
+
+def _resolve_replacement(st: _TabState, item: TabReplacement, plan: WritePlan, log, skip, formats_of) -> None:
+    """A tool-owned tab rewritten: people's own columns kept by row key, old content logged whole."""
+    old = st.grid[:_last_used_row(st.grid)]
+    headers, rows = list(item.headers), [list(r) for r in item.rows]
+    formats = dict(item.formats)
+    if item.key and old:
+        headers, rows, lost = _keep_people_columns(st, item, old, formats, formats_of)
+        if lost:
+            skip(f"{st.name}: {lost} rows no longer on the tab held values in columns people added; "
+                 "kept in Ändringslogg (undo of this run puts them back)")
+    st.writes.replace = (headers, rows)
+    st.writes.formats = formats
+    st.writes.chart = item.chart
+    plan.applied.append(item)
+    old_formats = {(r, c): f for r, line in enumerate(old, start=1) for c, v in enumerate(line)
+                   if not is_blank(v) and (f := formats_of(st.title, r, c, v)) is not None}
+    # The chart the run drew goes with the content: the old content, written by an earlier run
+    # of the same kind, had it too (a local save cannot keep a chart it does not draw again).
+    before = encode_grid(old, old_formats, item.chart) if item.log_content else ""
+    after = f"{len(item.rows)} rader ({written_digest(headers, rows)})"
+    parts = [before[i:i + MAX_LOGGED_CHARS] for i in range(0, len(before), MAX_LOGGED_CHARS)] or [""]
+    for number, part in enumerate(parts, start=1):
+        log.append(_log_row(plan.run, item.tab, f"del {number}/{len(parts)}" if len(parts) > 1 else "",
+                            REPLACED_TAB, part, after))
+
+
+def written_digest(headers: list[Any], rows: list[list[Any]]) -> str:
+    """The fingerprint (changelog.content_digest) of a tab as written, as a plain read will see it."""
+    from chas_sheets.sheet.changelog import content_digest
+
+    return content_digest([as_read(h) for h in headers], [[as_read(c) for c in line] for line in rows])
+
+
+def _keep_people_columns(st: _TabState, item: TabReplacement, old: list[list[Any]],
+                         formats: dict[tuple[int, int], NumberFormat], formats_of):
+    """The new content with the columns people added to the old one, their cells on the row of
+    the same key; and how many old rows with such cells have no row any more."""
+    headers, rows = list(item.headers), [list(r) for r in item.rows]
+    head = [as_text(c) for c in old[0]]
+    extra = [(i, h) for i, h in enumerate(head) if h and h not in item.headers]
+    if not extra or not all(k in head for k in item.key) or not all(k in item.headers for k in item.key):
+        return headers, rows, 0
+    old_keys = [head.index(k) for k in item.key]
+    new_keys = [list(item.headers).index(k) for k in item.key]
+
+    def cell(line: list[Any], index: int) -> Any:
+        return line[index] if index < len(line) else None
+
+    kept: dict[tuple[str, ...], list[tuple[int, list[Any]]]] = {}
+    for number, line in enumerate(old[1:], start=2):
+        values = [cell(line, i) for i, _ in extra]
+        if any(not is_blank(v) and not isinstance(v, Merged) for v in values):
+            kept.setdefault(tuple(as_text(as_read(cell(line, i))) for i in old_keys), []).append((number, values))
+    width = len(headers)
+    headers += [h for _, h in extra]
+    for new_row, line in enumerate(rows, start=2):
+        line += [None] * (width - len(line))
+        found = kept.get(tuple(as_text(cell(line, i)) for i in new_keys))
+        if not found:
+            continue
+        old_row, values = found.pop(0)
+        for offset, ((old_col, _), value) in enumerate(zip(extra, values)):
+            if is_blank(value) or isinstance(value, Merged):
+                line.append(None)
+                continue
+            if isinstance(value, Formula):
+                value = placed(value, old_row, old_col)
+            line.append(value)
+            number_format = formats_of(st.title, old_row, old_col, value)
+            if number_format is not None:
+                formats[(new_row, width + offset)] = number_format
+    return headers, rows, sum(len(left) for left in kept.values())
+
+
+def placed(formula: Formula, row: int, col: int) -> Formula:
+    """A fresh-read formula that will be written elsewhere, knowing where it stood."""
+    moved = Formula(str(formula), formula.value)
+    moved.origin = (row, col)
+    return moved

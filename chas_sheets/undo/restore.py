@@ -7,14 +7,20 @@ Every change a run made is one log row (see `writeplan.resolve`); its `Kolumn` s
   Several changes of one cell in a run collapse to first `Före` -> last `Efter`.
 - `(ny rad)`, `Efter` = the row as JSON: the row is removed, but only while it is still exactly
   as the run wrote it (a row people have worked on since is kept and reported).
-- `(rad borttagen)`, `Före` = the whole row as JSON: re-inserted whole, same ID, dates as dates
-  (`values.row_from_json`), at the end of its tab (rows are found by ID, never by position).
+- `(rad borttagen)`, `Före` = the whole row as JSON: re-inserted whole, same ID, at the end of its
+  tab (rows are found by ID, never by position): dates as dates, formulas as formulas (their
+  relative references moved to the new row), number formats as they were, a cell of a column
+  without a header back in that column (`changelog.decode_row`; a log from before formulas
+  and formats were tagged gives their values, as it always did).
   Cell changes the run made on a row it removed or appended are covered by that row's undo.
 - `ID`: a new ID given to a row without a usable one is KEPT. IDs are how every later run, the
   contact log's `Lead-ID` and undo itself find rows; a blank ID would only get a new one on the
   next run, and clearing it would make this undo impossible to undo. An ID is never reused.
-- `(flik ersatt)`: a tool-owned tab (Dashboard, ...) rewritten whole; not undone (its old
-  content is not logged; the next run rewrites it anyway). Reported.
+- `(flik ersatt)`: a tool-owned tab (Dashboard, Placering, ...) rewritten whole, `Före` = its old
+  content (typed JSON, split over several rows `del 1/3`... when long), `Efter` = `N rader (digest)`.
+  Put back whole, columns people added included, only while the tab is still exactly as the run
+  wrote it (the digest): a tab a later run or a person changed since is left and reported. A log
+  from before the old content was logged: not undone, reported.
 - `(delning)`: a person's access to the spreadsheet granted, changed or removed; to this
   planner a note, undone by sharing/access_log (the two `access_log` hooks below).
 - any other `(…)` is a note of the run (the harvest's `(skörd)` audit, `(ångrar)`, `(körning i)`),
@@ -58,13 +64,19 @@ from chas_sheets.sheet.changelog import (
     REPLACED_TAB,
     RUN_IN,
     UNDOES,
+    Formula,
     LogEntry,
+    content_digest,
+    decode_grid,
+    decode_row,
     log_entries,
+    logged_chart,
+    unheaded_index,
 )
-from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend, RowRemoval
+from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend, RowRemoval, TabReplacement
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, Tables, load_table, load_tables
-from chas_sheets.sheet.values import as_text, is_blank, row_from_json, values_equal
+from chas_sheets.sheet.values import as_text, is_blank, values_equal
 from chas_sheets.sheet.writeplan import RunInfo
 
 COMMAND = "undo"
@@ -134,6 +146,7 @@ class UndoReport:
     planned: list[str] = field(default_factory=list)  # one line per change the undo makes
     restored: int = 0  # cells set back
     reinserted: int = 0  # removed rows put back
+    tabs_restored: int = 0  # tool-owned tabs put back as they were before the run
     removed: int = 0  # appended rows taken away
     ids_kept: int = 0
     already: int = 0  # changes already undone (or never needing it)
@@ -145,7 +158,8 @@ class UndoReport:
 
     def summary(self) -> str:
         parts = [f"{n} {label}" for n, label in ((self.restored, "cells restored"), (self.reinserted, "rows re-inserted"),
-                                                 (self.removed, "added rows removed")) if n]
+                                                 (self.removed, "added rows removed"),
+                                                 (self.tabs_restored, "tabs restored")) if n]
         return ", ".join(parts) or "no changes"
 
     def render(self) -> list[str]:
@@ -172,15 +186,22 @@ def _current_row(table: Table, row_id: str) -> dict[str, Any]:
 
 
 def _row_difference(current: dict[str, Any], written: dict[str, Any]) -> str | None:
-    """The first column where the row is not as the run wrote it, else None."""
+    """The first column where the row is not as the run wrote it, else None. A formula's cell
+    (a plain read sees its result, which moves with other cells) and a cell of a column without
+    a header (a plain read does not see it) are not compared."""
     for column in dict.fromkeys([*written, *current]):
+        if isinstance(written.get(column), Formula) or (
+                column not in current and unheaded_index(column) is not None):
+            continue
         if not values_equal(current.get(column), written.get(column)):
             return column
     return None
 
 
-def plan_undo(tables: Tables, log_table: Table | None, run_id: str) -> tuple[ChangeSet, UndoReport]:
-    """The change set that inverts run `run_id` in this spreadsheet, and what it will do."""
+def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
+              raw: RawWorkbook | None = None) -> tuple[ChangeSet, UndoReport]:
+    """The change set that inverts run `run_id` in this spreadsheet, and what it will do
+    (`raw`: the read, for the tool-owned tabs the run rewrote; without it they are not undone)."""
     entries = [e for e in log_entries(log_table) if e.run_id == run_id]
     if not entries:
         raise unknown_run(run_id, tables.source, list_runs(log_table))
@@ -190,14 +211,17 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str) -> tuple[Cha
     appended = {(e.tab, e.row_id) for e in changes_rows if e.column == NEW_ROW}
     removed = {(e.tab, e.row_id) for e in changes_rows if e.column == REMOVED_ROW}
     cells: dict[tuple[str, str, str], list[LogEntry]] = {}
+    replaced_done: set[str] = set()
 
     for entry in reversed(changes_rows):  # the inverse runs backwards
         table = tables.get(entry.tab)
         if entry.column == NEW_ID:
             report.ids_kept += 1
         elif entry.column == REPLACED_TAB:
-            report.not_undone.append(f"{entry.tab}: rewritten whole by the run ({as_text(entry.after)}); "
-                                     f"a tool-owned tab, rewritten by the next run")
+            if entry.tab not in replaced_done:
+                replaced_done.add(entry.tab)
+                parts = [e for e in changes_rows if e.column == REPLACED_TAB and e.tab == entry.tab]
+                _undo_replacement(changes, report, raw, entry.tab, parts)
         elif table is None:
             report.not_undone.append(f"{entry.tab}: tab not found; change to {entry.row_id or 'a row'} "
                                      f"({entry.column}) not undone")
@@ -234,11 +258,10 @@ def _undo_cell(changes: ChangeSet, report: UndoReport, table: Table, row_id: str
                            f"{_shown(column, after)}, now {_shown(column, current)}); left as it is")
 
 
-def _logged_row(report: UndoReport, entry: LogEntry, text: Any) -> dict[str, Any] | None:
+def _logged_row(report: UndoReport, entry: LogEntry, text: Any) -> tuple[dict[str, Any], dict] | None:
+    """A logged row's values and number formats (changelog.decode_row), or None, reported."""
     try:
-        row = row_from_json(as_text(text))
-        if isinstance(row, dict):
-            return row
+        return decode_row(as_text(text))
     except (ValueError, TypeError, AttributeError):
         pass
     report.not_undone.append(f"Ändringslogg row {entry.log_row}: the row of {entry.tab} {entry.row_id} is not "
@@ -247,9 +270,10 @@ def _logged_row(report: UndoReport, entry: LogEntry, text: Any) -> dict[str, Any
 
 
 def _undo_append(changes: ChangeSet, report: UndoReport, table: Table, entry: LogEntry) -> None:
-    written = _logged_row(report, entry, entry.after)
-    if written is None:
+    logged = _logged_row(report, entry, entry.after)
+    if logged is None:
         return
+    written = logged[0]
     if not entry.row_id:
         report.not_undone.append(f"{table.name}: a row the run added has no ID, so it cannot be found; left")
     elif entry.row_id not in table.df.index:
@@ -267,20 +291,56 @@ def _undo_append(changes: ChangeSet, report: UndoReport, table: Table, entry: Lo
 
 
 def _undo_removal(changes: ChangeSet, report: UndoReport, table: Table, entry: LogEntry) -> None:
-    row = _logged_row(report, entry, entry.before)
-    if row is None:
+    logged = _logged_row(report, entry, entry.before)
+    if logged is None:
         return
+    row, formats = logged
     if entry.row_id in table.df.index:
         report.already += 1
         return
     key = table.spec.key_column
     if key and entry.row_id and is_blank(row.get(key)):
         row[key] = entry.row_id  # a row given its ID by the same run: the log names it
-    changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}"))
+    changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}", formats))
     report.reinserted += 1
     company = as_text(row.get("Företag"))
     report.planned.append(f"{table.name} {entry.row_id}" + (f" {company}" if company else "")
                           + ": removed by the run; re-inserted whole")
+
+
+def _undo_replacement(changes: ChangeSet, report: UndoReport, raw: RawWorkbook | None, tab: str,
+                      parts: list[LogEntry]) -> None:
+    """A tool-owned tab the run rewrote: its old content back, while the tab is as the run left it."""
+    entry = parts[0]
+    written = as_text(entry.after)
+    digest = written.rsplit("(", 1)[-1].rstrip(")") if written.endswith(")") else ""
+    before = "".join(as_text(p.before) for p in parts)
+    if not before or not digest or raw is None:
+        report.not_undone.append(f"{tab}: rewritten whole by the run ({written}); its old content is not in the log "
+                                 "(the tool's own state, or a run from before it was logged), so it is left; "
+                                 "the next run rewrites it anyway")
+        return
+    try:
+        old, formats = decode_grid(before)
+    except (ValueError, TypeError, AttributeError):
+        report.not_undone.append(f"Ändringslogg row {entry.log_row}: the old content of {tab} is not readable "
+                                 "JSON; not undone")
+        return
+    title = contract().find_tab_title(tab, raw.grids.keys()) if tab in contract().tabs else (
+        tab if tab in raw.grids else None)
+    current = raw.grids.get(title) if title else None
+    if current is None or content_digest(current[:1][0] if current else [], current[1:]) != digest:
+        report.left.append(f"{tab}: changed since the run rewrote it (by a later run or a person); left as it is")
+        return
+    headers = tuple(old[0]) if old else ()
+    chart = logged_chart(before)
+    named = {as_text(h) for h in headers}
+    if chart and not (len(old) > 1 and {chart.get("category"), *chart.get("series", ())} <= named):
+        chart = None  # not the content the chart was drawn on (an empty tab before a first night)
+    changes.replacements.append(TabReplacement(tab, headers, tuple(tuple(r) for r in old[1:]), chart,
+                                               formats=formats))
+    report.tabs_restored += 1
+    report.planned.append(f"{tab}: rewritten by the run; put back as it was ({max(len(old) - 1, 0)} rows)")
 
 
 # The walk: I/O through the Backend interface only (like runner.py) ---------------------------
@@ -374,7 +434,7 @@ def undo_run(start: Backend, run_id: str, apply: bool, open_backend: Callable[[s
         raise unknown_run(run_id, start.display_name, list_runs(log_table))
     first = SheetUndo(start.display_name, backend=start)
     if known:
-        first.changes, first.report = plan_undo(_touched_tables(raw, log_table, run_id), log_table, run_id)
+        first.changes, first.report = plan_undo(_touched_tables(raw, log_table, run_id), log_table, run_id, raw)
         access_log.attach(first, log_table, run_id)  # hook: sharing changes the run logged
     for other in others:
         if other.changes:  # so that undoing this undo walks the same spreadsheets
@@ -398,7 +458,7 @@ def _plan_other(target: str, run_id: str, open_backend: Callable[[str], Backend]
         raw = sheet.backend.read()
         log_table = read_log(raw)
         if any(e.run_id == run_id for e in log_entries(log_table)):
-            sheet.changes, sheet.report = plan_undo(_touched_tables(raw, log_table, run_id), log_table, run_id)
+            sheet.changes, sheet.report = plan_undo(_touched_tables(raw, log_table, run_id), log_table, run_id, raw)
             access_log.attach(sheet, log_table, run_id)  # hook: sharing changes the run logged
     except ChasSheetsError as exc:
         sheet.problem = str(exc)
