@@ -242,3 +242,21 @@ def test_missing_file_is_a_one_line_error(tmp_path):
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error:") and len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_a_log_row_dated_after_today_does_not_decide_a_lead(make_crm):
+    import datetime as dt
+
+    from chas_sheets.backends.local import LocalWorkbook
+    from chas_sheets.processed.plan import plan_mark_processed
+    from chas_sheets.runner import read_tables
+
+    path = make_crm("student", "crm.xlsx", Leads=[{"ID": "L-AAAAAA", "Företag": "Volvo Cars", "Status": "Ny"}],
+                    Kontaktlogg=[{"Datum": "2027-05-20", "Företag": "Volvo Cars", "Lead-ID": "L-AAAAAA",
+                                  "Kanal": "Telefon", "Utfall": "Nej"}])
+    tables = read_tables(LocalWorkbook(path), ["Leads"], ["Kontaktlogg"])
+    changes, report = plan_mark_processed(tables, dt.date(2027, 5, 12))
+    assert not [c for c in changes.cells if c.column in ("Status", "Bearbetad")]
+    assert any("dated after 2027-05-12 are not counted" in w for w in report.warnings)
+    later, _ = plan_mark_processed(tables, dt.date(2027, 5, 21))
+    assert any(c.new == "Nej" for c in later.cells)

@@ -59,12 +59,13 @@ class LeadState:
         return f"{self.company or '(no company)'}" + (f" ({self.contact})" if self.contact else "")
 
 
-def lead_states(leads: Table, links: LogLinks) -> list[LeadState]:
-    """Every lead in sheet order with the status the rule gives it."""
+def lead_states(leads: Table, links: LogLinks, today: dt.date | None = None) -> list[LeadState]:
+    """Every lead in sheet order with the status the rule gives it; with `today`, as of that
+    day (a log row dated after it does not exist yet: a replay, a typo or a planned call)."""
     by_lead = links.by_lead()
     states = []
     for lead_id in leads.df.index:
-        attempts = by_lead.get(lead_id, [])
+        attempts = [a for a in by_lead.get(lead_id, []) if today is None or a.date <= today]
         cell_status = leads.df.at[lead_id, "Status"] if leads.has("Status") else None
         decision = decide(attempts, cell_status)
         hand = parse_status(cell_status)
@@ -147,7 +148,11 @@ def plan_mark_processed(tables: Tables, today: dt.date) -> tuple[ChangeSet, Mark
     report.linked = sum(row.attempt is not None and bool(row.lead_ids) for row in links.rows)
     report.unmatched = links.unmatched
     report.warnings.extend(links.warnings)
-    for state in lead_states(leads, links):
+    later = sum(1 for row in links.rows if row.attempt is not None and row.attempt.date > today)
+    if later:
+        report.warnings.append(f"Kontaktlogg: {later} rows dated after {today.isoformat()} are not counted "
+                               "(they have not happened yet)")
+    for state in lead_states(leads, links, today):
         report.processed += state.processed
         if state.kept_by_hand:
             report.warnings.append(
