@@ -33,7 +33,8 @@ from chas_sheets.status.report import status_report
 
 # The seeds' long-recruitment companies (Sprint 1): large consultancies, large product
 # companies, heavy industry and the public sector. "Large" is the EU's large enterprise (250
-# employees or more); a blank size gives the company the benefit of the doubt.
+# employees or more); a blank size is unknown, not large: the company is not counted (a lead
+# without a size said nothing about its recruitment, and counting it inflated the figure).
 LONG_RECRUITMENT_TYPES = ("Konsultbolag", "Produktbolag", "Industri", "Offentlig sektor")
 LARGE_COMPANY_EMPLOYEES = 250
 
@@ -175,10 +176,8 @@ def is_long_recruitment(typ: object, size: object) -> bool:
     word = contract().tab("Leads").column("Typ").canonical_value(typ)
     if word not in LONG_RECRUITMENT_TYPES:
         return False
-    if is_blank(size):
-        return True
-    digits = "".join(ch for ch in as_text(size) if ch.isdigit())
-    return not digits or int(digits) >= LARGE_COMPANY_EMPLOYEES
+    digits = "".join(ch for ch in as_text(size) if ch.isdigit()) if not is_blank(size) else ""
+    return bool(digits) and int(digits) >= LARGE_COMPANY_EMPLOYEES
 
 
 def _long_recruitment(leads: Table) -> int:
