@@ -44,7 +44,8 @@ def student() -> StudentFigures:
                           placed=next(days), days_to_deadline=next(numbers), has_crm=True,
                           companies=next(numbers), leads=next(numbers), long_recruitment=next(numbers),
                           attempts_7=next(numbers), attempts_28=next(numbers), dialogues=next(numbers),
-                          offers=next(numbers), interviews=next(numbers), processed=next(numbers), duplicates=next(numbers), quality_warnings=next(numbers),
+                          offers=next(numbers), interviews=next(numbers), processed=next(numbers),
+                          duplicates=next(numbers), quality_warnings=next(numbers),
                           last_activity=next(days))
 
 
@@ -87,7 +88,8 @@ def test_each_dashboard_column_holds_its_own_figure(report):
         "Mot mål": s.companies, "Mål": s.goal, "I fas": "Ja" if s.companies >= s.goal else "Nej",
         "Nya leads 7 d": None, "Bearbetade 7 d": None, "Balans 7 d": None, "Event": None,
         "Långa rekryteringar": s.long_recruitment, "Försök 7 d": s.attempts_7, "Försök 28 d": s.attempts_28,
-        "Dialoger": s.dialogues, "Levande erbjudanden": s.offers + s.interviews, "Bearbetade": s.processed, "LIA registrerad": s.lia_registered,
+        "Dialoger": s.dialogues, "Levande erbjudanden": s.offers + s.interviews, "Bearbetade": s.processed,
+        "LIA registrerad": s.lia_registered,
         "Dagar till deadline": s.days_to_deadline, "Kvalitetsvarningar": s.quality_warnings,
         "Dubbletter": s.duplicates, "Senaste aktivitet": s.last_activity, "CRM": "studerande/anna.xlsx",
     }

@@ -145,6 +145,9 @@ def test_phase_1_goals_are_due_when_fas_1_ends_and_commitment_after_big_bang_day
         "LIA-sökandet börjar 2027-04-01; Fas 1-mål saknas: CV ATS, LinkedIn (Fas 1 slutade 2026-12-31); "
         "Commitmentavtal inte signerat (Big Bang Day 2026-12-08)")
     assert january["Bo Berg"]["Status"] == "OK"
+    with_lia = student("Ada Ohlin", lia=d(2026, 12, 20), CV_ATS="", Commitmentavtal="")
+    january, _, _ = nightly(d(2027, 1, 1), [with_lia, bo], [group])
+    assert (january["Ada Ohlin"]["Status"], january["Ada Ohlin"]["Orsak"]) == ("OK", "LIA registrerad 2026-12-20")
 
 
 def test_a_register_without_the_phase_1_columns_gives_no_finding():
@@ -154,6 +157,16 @@ def test_a_register_without_the_phase_1_columns_gives_no_finding():
     dashboard, _, _ = nightly(d(2027, 2, 1), [ada], phase1=())
     assert (dashboard["Ada Ohlin"]["Status"], dashboard["Ada Ohlin"]["Orsak"]) == (
         "OK", "LIA-sökandet börjar 2027-04-01")
+    # the template's columns, blank for every student: a register that does not track them
+    blank = {c.replace(" ", "_"): "" for c in PHASE1}
+    dashboard, _, _ = nightly(d(2027, 2, 1), [student("Ada Ohlin", **blank), student("Bo Berg", **blank)])
+    assert (dashboard["Ada Ohlin"]["Status"], dashboard["Ada Ohlin"]["Orsak"]) == (
+        "OK", "LIA-sökandet börjar 2027-04-01")
+    # one student ticked: the column is tracked, and the others lack it
+    ticked = blank | {"LinkedIn": "x"}
+    dashboard, _, _ = nightly(d(2027, 2, 1), [student("Ada Ohlin", **blank), student("Bo Berg", **ticked)])
+    assert dashboard["Ada Ohlin"]["Orsak"] == (
+        "LIA-sökandet börjar 2027-04-01; Fas 1-mål saknas: LinkedIn (Fas 1 slutade 2026-12-31)")
 
 
 # --------------------------------------------------------------------------- 3. composition
@@ -178,7 +191,8 @@ def test_a_group_of_four_or_in_two_regions_is_a_warning_with_its_reason():
     dashboard, _, _ = nightly(d(2026, 11, 2), students, groups, crms)
     # composing groups is backoffice's work: a warning with its reason, the group's status stands
     assert (dashboard["Små"]["Status"], dashboard["Små"]["Orsak"]) == ("OK", "")
-    assert dashboard["Små"]["Varningar"] == "4 medlemmar, ska vara 6-8; bor inte i gruppens region Stockholm: Små Malmö (Malmö)"
+    assert dashboard["Små"]["Varningar"] == ("4 medlemmar, ska vara 6-8; "
+                                             "bor inte i gruppens region Stockholm: Små Malmö (Malmö)")
     assert dashboard["Hela"]["Varningar"] == "medlemmar i flera regioner: Borås, Göteborg"
     assert dashboard["Hela 1"]["Varningar"] is None  # a student's row has none
     # from the LIA search on the group phase is over: no composition warnings
@@ -227,7 +241,8 @@ def test_live_offers_are_on_the_dashboard_and_on_placering():
     # past the hard deadline the offer is said on the placement row
     _, tab, _ = nightly(d(2027, 10, 3), students, crms=crms)
     ada = next(row for row in tab("Placering") if row["Namn"] == "Ada Ohlin")
-    assert ada["Lista"] == "Placering" and ada["Orsak"].endswith("levande erbjudande: 1 erbjudande, 1 intervju/arbetsprov")
+    assert ada["Lista"] == "Placering"
+    assert ada["Orsak"].endswith("levande erbjudande: 1 erbjudande, 1 intervju/arbetsprov")
 
 
 # --------------------------------------------------------------------------- 5. Gruppbild
@@ -272,7 +287,8 @@ def test_dialoger_lists_each_groups_open_dialogues_with_contact_details_masked()
     syd = group_crm({}, [("2026-10-01", "A")] * 30, dialogues=[["Ikea", "Lisa Ek", "Ja", "2026-11-01", "Cia Dahl"]])
     _, tab, report = nightly(d(2026, 11, 10), [], groups, {"n.xlsx": norr, "s.xlsx": syd})
     rows = tab("Dialoger")
-    assert [(r["Grupp"], r["Företag"], r["Kontaktperson"], r["Status"], r["Senaste kontakt"], r["Av"]) for r in rows] == [
+    fields = ("Grupp", "Företag", "Kontaktperson", "Status", "Senaste kontakt", "Av")
+    assert [tuple(r[f] for f in fields) for r in rows] == [
         ("Norr", "Saab", "p***@saab.se", "Möte bokat", None, "Bo Berg"),  # never contacted: first
         ("Norr", "Volvo", "Eva Lund", "Dialog", d(2026, 11, 5), "Ada Ohlin"),
         ("Syd", "Ikea", "Lisa Ek", "Ja", d(2026, 11, 1), "Cia Dahl")]

@@ -82,9 +82,10 @@ RISK = "Risk"
 LIVE = "Levande erbjudande"
 
 DASHBOARD_HEADERS = (
-    "Datum", "Typ", "Namn", "Grupp", "Status", "Orsak", "Varningar", "Period", "Företag", "Leads", "Mot mål", "Mål",
+    "Datum", "Typ", "Namn", "Grupp", "Status", "Orsak", "Period", "Företag", "Leads", "Mot mål", "Mål",
     "I fas", "Nya leads 7 d", "Bearbetade 7 d", "Balans 7 d", "Event", "Långa rekryteringar", "Försök 7 d",
-    "Försök 28 d", "Dialoger", "Levande erbjudanden", "Bearbetade", "LIA registrerad", "Dagar till deadline",
+    "Försök 28 d", "Dialoger", "Levande erbjudanden", "Varningar", "Bearbetade", "LIA registrerad",
+    "Dagar till deadline",
     "Kvalitetsvarningar",
     "Dubbletter", "Senaste aktivitet", "CRM",
 )
@@ -351,7 +352,9 @@ def student_figures(student: RegisterStudent, summary: CrmSummary | None, error:
         f.last_activity = _last_activity(summary, today)
     f.status, f.reason = _student_status(f, error, student, today, dates, period)
     behind, notes = student_findings(f, student, today, dates, register, cohort)
-    if behind and f.status == OK and not (f.lia_registered or f.placed):  # a LIA is always ok
+    if f.lia_registered or f.placed:  # a LIA is always ok: nothing left to chase
+        behind = []
+    if behind and f.status == OK:
         f.status = BEHIND
     f.reason = "; ".join(p for p in (f.reason, *behind, *notes) if p)
     return f
@@ -363,6 +366,11 @@ NOT_DONE = {"false", "nej", "no", "0", "falskt"}
 
 def done(value: str | None) -> bool:
     return not is_blank(value) and fold(value) not in NOT_DONE
+
+
+def tracked_phase1_columns(register: Register) -> set[str]:
+    """The phase-1 columns backoffice fills in: present, and not blank for every student."""
+    return {c for c in register.phase1_columns if any(not is_blank(s.phase1_value(c)) for s in register.students)}
 
 
 def student_findings(f: StudentFigures, student: RegisterStudent, today: dt.date, dates: Milestones,
@@ -379,7 +387,8 @@ def student_findings(f: StudentFigures, student: RegisterStudent, today: dt.date
     - The commitment agreement is signed on Big Bang Day (seed 000: "Ni klargör också vilka
       förväntningar ni ställer på varandra genom att signera ett standardiserat
       commitmentavtal"): due from the day after the group's Big Bang Day.
-    A column the register lacks gives no finding. Live offers are a note, never behind."""
+    A column the register lacks, or one no student has filled in (the template has them all:
+    a register that does not track a goal), gives no finding. Live offers are a note."""
     behind, notes = [], []
     no_lia = not (f.lia_registered or f.placed)
     if no_lia and dates.soft_deadline < today <= dates.hard_deadline:
@@ -390,12 +399,13 @@ def student_findings(f: StudentFigures, student: RegisterStudent, today: dt.date
         phase1 = phase_one_dates(_calendar(register, today, big_bang_day, cohort), cohort, big_bang_day)
     except InvalidInput:  # a Big Bang Day outside the cohort: the default one
         phase1 = phase_one_dates(_calendar(register, today, None, cohort), cohort)
+    tracked = tracked_phase1_columns(register)
     if today > phase1.last_day:
-        missing = [c for c in ("CV design", "CV ATS", "LinkedIn") if c in register.phase1_columns
+        missing = [c for c in ("CV design", "CV ATS", "LinkedIn") if c in tracked
                    and not done(student.phase1_value(c))]
         if missing:
             behind.append(f"Fas 1-mål saknas: {', '.join(missing)} (Fas 1 slutade {phase1.last_day.isoformat()})")
-    if today > phase1.big_bang_day and "Commitmentavtal" in register.phase1_columns \
+    if today > phase1.big_bang_day and "Commitmentavtal" in tracked \
             and not done(student.phase1_value("Commitmentavtal")):
         behind.append(f"Commitmentavtal inte signerat (Big Bang Day {phase1.big_bang_day.isoformat()})")
     if no_lia and f.live_offers:
@@ -506,7 +516,8 @@ def placement(students: Iterable[StudentFigures], dates: Milestones, today: dt.d
             waited = days_waiting(hard_deadline, today)
             live = f"; levande erbjudande: {s.live_offer_text()}" if s.live_offers else ""
             rows.append(PlacementRow("Placering", s, f"ingen LIA registrerad efter hard deadline "
-                                                     f"{hard_deadline.isoformat()}: väntat {waited} dagar{live}", waited))
+                                                     f"{hard_deadline.isoformat()}: väntat {waited} dagar{live}",
+                                     waited))
         elif s.live_offers:  # seed 001: an offer is to be registered; backoffice follows it up
             rows.append(PlacementRow(LIVE, s, f"{s.live_offer_text()}, ingen LIA registrerad"))
         elif today >= lia_start and s.status != ERROR and not s.dialogues and (s.companies or 0) < s.goal:
@@ -532,7 +543,8 @@ class MemberFigures:
     processed: int = 0
 
 
-def member_figures(group: RegisterGroup, summary: CrmSummary, register: Register, today: dt.date) -> list[MemberFigures]:
+def member_figures(group: RegisterGroup, summary: CrmSummary, register: Register,
+                   today: dt.date) -> list[MemberFigures]:
     """Each member's input (leads by `Tillagd av`) and output (attempts by `Av`), all time and
     the last 28 days. A name matching no member, or several, gets a row of its own."""
     students = register.members_of(group.name)
@@ -626,12 +638,13 @@ def group_picture(register: Register, members: Sequence[MemberFigures], today: d
             total_in, total_out, total_done = totals[n]
             rows.append(PictureRow(cohort, n, "Grupp", n, None, None, total_in, total_out, total_done,
                                    _ratio(total_in, cohort_in), _ratio(total_out, cohort_out),
-                                   _ratio(total_in, cohort_in / len(names)), _ratio(total_out, cohort_out / len(names))))
+                                   _ratio(total_in, cohort_in / len(names)),
+                                   _ratio(total_out, cohort_out / len(names))))
             students = register.members_of(n)
             for m in by_group[n]:
                 student = next((s for s in students if same_person(s.name, m.name)), None)
                 signed = None
-                if "Commitmentavtal" in register.phase1_columns:
+                if "Commitmentavtal" in tracked_phase1_columns(register):
                     signed = done(student.phase1_value("Commitmentavtal")) if student else False
                 rows.append(PictureRow(cohort, n, "Medlem", m.name, m.member, signed, m.leads_added, m.attempts,
                                        m.processed, _ratio(m.leads_added, total_in), _ratio(m.attempts, total_out),
@@ -849,7 +862,8 @@ def student_record(today: dt.date, s: StudentFigures) -> dict[str, Any]:
         "Nya leads 7 d": None, "Bearbetade 7 d": None, "Balans 7 d": None,
         "Event": None, "Långa rekryteringar": s.long_recruitment,
         "Försök 7 d": s.attempts_7, "Försök 28 d": s.attempts_28, "Dialoger": s.dialogues,
-        "Levande erbjudanden": s.live_offers, "Bearbetade": s.processed, "LIA registrerad": s.lia_registered, "Dagar till deadline": s.days_to_deadline,
+        "Levande erbjudanden": s.live_offers, "Bearbetade": s.processed, "LIA registrerad": s.lia_registered,
+        "Dagar till deadline": s.days_to_deadline,
         "Kvalitetsvarningar": s.quality_warnings, "Dubbletter": s.duplicates,
         "Senaste aktivitet": s.last_activity, "CRM": s.crm,
     }
