@@ -4,7 +4,8 @@ Input: the parsed register and, per CRM, its `CrmSummary` (or the one-line reaso
 not be read). Output: the tabs the run owns in the register, each rewritten whole —
 `Dashboard` (a row per group and per student, with the run's date and a status ok / behind /
 error with its reason, and a chart of the count against the goal), `Överbearbetning`,
-`Placering` and `Medlemsbidrag` — and every figure for `--json`.
+`Placering`, `Medlemsbidrag`, `Gruppbild` (regrouping evidence) and `Dialoger` (the groups'
+open dialogues) — and every figure for `--json`.
 
 Decisions where the seeds are silent (also in the README):
 - "the last 7 days" is today and the 6 days before it; "the last 28 days" likewise.
@@ -29,6 +30,15 @@ Decisions where the seeds are silent (also in the README):
   hard deadline has passed, stays on it until one of the two is recorded, whatever the date,
   with the days waited since the deadline. Before the hard deadline (from the start of the
   LIA search): students at risk, with no dialogue and under the company goal.
+- Findings beyond the company goal are said in `Orsak` and put a student behind (never with
+  a registered LIA or a placement): the soft deadline passed without a LIA (from 1 July to the
+  hard deadline), a phase-1 goal (`CV design`, `CV ATS`, `LinkedIn`) not ticked once Fas 1
+  has ended, `Commitmentavtal` not ticked after the group's Big Bang Day (`student_findings`;
+  a column absent, or blank for every student, is not tracked). A group's composition (6-8
+  members, one region, from Fas 2 two to three researchers and one project lead) is a warning
+  in `Varningar`, its status unchanged. Live offers (leads at Erbjudande, Intervju,
+  Arbetsprov) are counted in `Levande erbjudanden`, noted in `Orsak` and, with no LIA
+  registered, listed on `Placering` as `Levande erbjudande` (before `Risk`).
 - A summary's rows dated after `today` do not exist yet (`crm_summary` reads the CRM as it
   stood on `today`; the register's dates likewise), so a replay with --today is faithful.
 - A CRM that could not be read tonight is an error row in `Dashboard`; in the tabs that
