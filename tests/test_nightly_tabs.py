@@ -33,8 +33,9 @@ def group() -> GroupFigures:
                         companies=next(numbers), leads=next(numbers), toward_goal=next(numbers), on_track=False,
                         new_leads_7=next(numbers), processed_7=next(numbers), balance_7=next(numbers),
                         events=next(numbers), attempts_7=next(numbers), attempts_28=next(numbers),
-                        dialogues=next(numbers), duplicates=next(numbers), quality_warnings=next(numbers),
-                        last_activity=next(days))
+                        dialogues=next(numbers), live_offers=next(numbers), duplicates=next(numbers),
+                        quality_warnings=next(numbers), last_activity=next(days),
+                        warnings=["5 medlemmar, ska vara 6-8", "3 projektledare, ska vara en"])
 
 
 def student() -> StudentFigures:
@@ -43,7 +44,8 @@ def student() -> StudentFigures:
                           placed=next(days), days_to_deadline=next(numbers), has_crm=True,
                           companies=next(numbers), leads=next(numbers), long_recruitment=next(numbers),
                           attempts_7=next(numbers), attempts_28=next(numbers), dialogues=next(numbers),
-                          processed=next(numbers), duplicates=next(numbers), quality_warnings=next(numbers),
+                          offers=next(numbers), interviews=next(numbers), processed=next(numbers),
+                          duplicates=next(numbers), quality_warnings=next(numbers),
                           last_activity=next(days))
 
 
@@ -71,20 +73,23 @@ def test_each_dashboard_column_holds_its_own_figure(report):
     group_row, student_row = rows(report, "Dashboard")
     assert group_row == {
         "Datum": TODAY, "Typ": "Grupp", "Namn": "G1", "Grupp": "G1", "Status": "Efter", "Orsak": g.reason,
+        "Varningar": "5 medlemmar, ska vara 6-8; 3 projektledare, ska vara en",
         "Period": "Fas 2", "Företag": g.companies, "Leads": g.leads, "Mot mål": g.toward_goal, "Mål": g.goal,
         "I fas": "Nej", "Nya leads 7 d": g.new_leads_7, "Bearbetade 7 d": g.processed_7,
         "Balans 7 d": g.balance_7, "Event": g.events, "Långa rekryteringar": None, "Försök 7 d": g.attempts_7,
-        "Försök 28 d": g.attempts_28, "Dialoger": g.dialogues, "Bearbetade": None, "LIA registrerad": None,
+        "Försök 28 d": g.attempts_28, "Dialoger": g.dialogues,
+        "Levande erbjudanden": g.live_offers, "Bearbetade": None, "LIA registrerad": None,
         "Dagar till deadline": None, "Kvalitetsvarningar": g.quality_warnings, "Dubbletter": g.duplicates,
         "Senaste aktivitet": g.last_activity, "CRM": "grupper/g1.xlsx",
     }
     assert student_row == {
         "Datum": TODAY, "Typ": "Studerande", "Namn": "Anna Berg", "Grupp": "G1", "Status": "OK",
-        "Orsak": s.reason, "Period": "Sprint 2", "Företag": s.companies, "Leads": s.leads,
+        "Orsak": s.reason, "Varningar": None, "Period": "Sprint 2", "Företag": s.companies, "Leads": s.leads,
         "Mot mål": s.companies, "Mål": s.goal, "I fas": "Ja" if s.companies >= s.goal else "Nej",
         "Nya leads 7 d": None, "Bearbetade 7 d": None, "Balans 7 d": None, "Event": None,
         "Långa rekryteringar": s.long_recruitment, "Försök 7 d": s.attempts_7, "Försök 28 d": s.attempts_28,
-        "Dialoger": s.dialogues, "Bearbetade": s.processed, "LIA registrerad": s.lia_registered,
+        "Dialoger": s.dialogues, "Levande erbjudanden": s.offers + s.interviews, "Bearbetade": s.processed,
+        "LIA registrerad": s.lia_registered,
         "Dagar till deadline": s.days_to_deadline, "Kvalitetsvarningar": s.quality_warnings,
         "Dubbletter": s.duplicates, "Senaste aktivitet": s.last_activity, "CRM": "studerande/anna.xlsx",
     }
@@ -100,7 +105,8 @@ def test_each_column_of_the_other_tabs_holds_its_own_figure(report):
     }]
     assert rows(report, "Placering") == [{
         "Datum": TODAY, "Lista": "Risk", "Namn": "Anna Berg", "Grupp": "G1", "E-post": "a***@chas.se",  # masked
-        "Orsak": "ingen dialog", "Företag": s.companies, "Dialoger": s.dialogues, "Försök 28 d": s.attempts_28,
+        "Orsak": "ingen dialog", "Företag": s.companies, "Dialoger": s.dialogues,
+        "Levande erbjudanden": s.offers + s.interviews, "Försök 28 d": s.attempts_28,
         "Senaste aktivitet": s.last_activity, "LIA-företag": "Saab AB", "LIA registrerad": s.lia_registered,
         "Placerad": s.placed,
     }]

@@ -23,7 +23,7 @@ from chas_sheets.check.report import check_workbook
 from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key, registrable_domain
 from chas_sheets.processed.contactlog import LogLinks, link_log, same_person
 from chas_sheets.processed.plan import MarkReport, lead_states, plan_mark_processed
-from chas_sheets.processed.rules import DIALOG
+from chas_sheets.processed.rules import ARBETSPROV, DIALOG, ERBJUDANDE, INTERVJU, POSITIVE, parse_status
 from chas_sheets.programme.calendar import parse_date
 from chas_sheets.programme.replay import tables_as_of
 from chas_sheets.sheet.changes import ChangeSet
@@ -33,7 +33,8 @@ from chas_sheets.status.report import status_report
 
 # The seeds' long-recruitment companies (Sprint 1): large consultancies, large product
 # companies, heavy industry and the public sector. "Large" is the EU's large enterprise (250
-# employees or more); a blank size gives the company the benefit of the doubt.
+# employees or more); a blank size is unknown, not large: the company is not counted (a lead
+# without a size said nothing about its recruitment, and counting it inflated the figure).
 LONG_RECRUITMENT_TYPES = ("Konsultbolag", "Produktbolag", "Industri", "Offentlig sektor")
 LARGE_COMPANY_EMPLOYEES = 250
 
@@ -58,6 +59,19 @@ class CrmSummary:
     members: list[str] = field(default_factory=list)  # group CRM: Medlemmar names
     duplicates: list[list[str]] = field(default_factory=list)  # [lead ID, lead ID, label]
     later_rows: int = 0  # rows dated after the day it was read as of: not in it
+    # The LIA pipeline after a yes (processed/rules.py): leads whose status is an offer, and
+    # those at an interview or a work test; a summary kept from before they existed reads 0.
+    offers: int = 0
+    interviews: int = 0  # Intervju or Arbetsprov
+    # Open dialogues (status Dialog, Ja or a pipeline step), most recently contacted first, at
+    # most OPEN_DIALOGUES_KEPT: [company, contact person, status, last contact (ISO), by]
+    open_dialogues: list[list[str]] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)  # group CRM: Medlemmar name -> Roll
+
+    @property
+    def live_offers(self) -> int:
+        """Leads with an offer, an interview or a work test: the student may soon have a LIA."""
+        return self.offers + self.interviews
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,12 +91,19 @@ class CrmSummary:
         return [(day, row[1]) for row in self.attempts if (day := _iso(row[0]))]
 
 
+# Fields a summary kept by an earlier version lacks: such a summary still reads (as 0 / empty),
+# but an unchanged CRM is read again once rather than showing no offers or dialogues for good.
+LATER_FIELDS = ("offers", "interviews", "open_dialogues", "roles")
+
+
 def reusable_on(summary: dict, read_on: str, today: dt.date) -> bool:
     """Whether a kept summary (read as of `read_on`) of an unchanged CRM stands for `today`: not
     when it was read as of a later day (a replay: it holds rows that did not exist yet), nor
-    when it left out rows dated after its day and `today` is later (they may exist now)."""
+    when it left out rows dated after its day and `today` is later (they may exist now), nor
+    when it was kept by an earlier version (LATER_FIELDS missing)."""
     day = today.isoformat()
-    return read_on <= day and (read_on == day or not summary.get("later_rows"))
+    return (read_on <= day and (read_on == day or not summary.get("later_rows"))
+            and all(name in summary for name in LATER_FIELDS))
 
 
 def _iso(text: str) -> dt.date | None:
@@ -97,6 +118,8 @@ class CrmPlan:
 
 
 CRM_TABS = ("Leads", "Kontaktlogg", "Event", "Medlemmar")
+OPEN_DIALOGUES_KEPT = 50  # per CRM: the summary is kept in a cell of `Nattkörning`
+OPEN_STATUSES = (DIALOG, *POSITIVE)
 
 
 def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
@@ -119,6 +142,8 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
         duplicates=find_duplicate_leads(leads),
         later_rows=sum(hidden.values()),
     )
+    summary.offers, summary.interviews, summary.open_dialogues = _pipeline(leads, log, links)
+    summary.roles = _roles(tables.get("Medlemmar"))
     return CrmPlan(changes, report, summary)
 
 
@@ -163,6 +188,37 @@ def _event_dates(events: Table | None, today: dt.date) -> list[str]:
     return out
 
 
+def _pipeline(leads: Table, log: Table | None, links: LogLinks) -> tuple[int, int, list[list[str]]]:
+    """Offers, interviews/work tests and the open dialogues of the leads as they stand."""
+    last: dict[str, tuple[str, str]] = {}  # lead ID -> (last contact ISO, by)
+    for row in links.rows:
+        if row.attempt is None:
+            continue
+        by = log.text(row.row_id, "Av") if log is not None else ""
+        for lead_id in row.lead_ids:
+            if row.attempt.date.isoformat() >= last.get(lead_id, ("", ""))[0]:
+                last[lead_id] = (row.attempt.date.isoformat(), by)
+    offers = interviews = 0
+    open_rows = []
+    for state in lead_states(leads, links):  # the status that holds after the processed rule
+        lead_id, status = state.lead_id, parse_status(state.status)
+        offers += status == ERBJUDANDE
+        interviews += status in (INTERVJU, ARBETSPROV)
+        if status in OPEN_STATUSES:
+            when, by = last.get(lead_id, ("", ""))
+            open_rows.append([state.company, state.contact, status, when,
+                              by or leads.text(lead_id, "Ansvarig")])
+    open_rows.sort(key=lambda row: row[3], reverse=True)
+    return offers, interviews, open_rows[:OPEN_DIALOGUES_KEPT]
+
+
+def _roles(members: Table | None) -> dict[str, str]:
+    if members is None or not members.has("Roll"):
+        return {}
+    return {name: members.text(row_id, "Roll") for row_id in members.df.index
+            if (name := members.text(row_id, "Namn"))}
+
+
 def _members(members: Table | None) -> list[str]:
     if members is None:
         return []
@@ -175,10 +231,8 @@ def is_long_recruitment(typ: object, size: object) -> bool:
     word = contract().tab("Leads").column("Typ").canonical_value(typ)
     if word not in LONG_RECRUITMENT_TYPES:
         return False
-    if is_blank(size):
-        return True
-    digits = "".join(ch for ch in as_text(size) if ch.isdigit())
-    return not digits or int(digits) >= LARGE_COMPANY_EMPLOYEES
+    digits = "".join(ch for ch in as_text(size) if ch.isdigit()) if not is_blank(size) else ""
+    return bool(digits) and int(digits) >= LARGE_COMPANY_EMPLOYEES
 
 
 def _long_recruitment(leads: Table) -> int:

@@ -4,7 +4,8 @@ Input: the parsed register and, per CRM, its `CrmSummary` (or the one-line reaso
 not be read). Output: the tabs the run owns in the register, each rewritten whole —
 `Dashboard` (a row per group and per student, with the run's date and a status ok / behind /
 error with its reason, and a chart of the count against the goal), `Överbearbetning`,
-`Placering` and `Medlemsbidrag` — and every figure for `--json`.
+`Placering`, `Medlemsbidrag`, `Gruppbild` (regrouping evidence) and `Dialoger` (the groups'
+open dialogues) — and every figure for `--json`.
 
 Decisions where the seeds are silent (also in the README):
 - "the last 7 days" is today and the 6 days before it; "the last 28 days" likewise.
@@ -29,6 +30,15 @@ Decisions where the seeds are silent (also in the README):
   hard deadline has passed, stays on it until one of the two is recorded, whatever the date,
   with the days waited since the deadline. Before the hard deadline (from the start of the
   LIA search): students at risk, with no dialogue and under the company goal.
+- Findings beyond the company goal are said in `Orsak` and put a student behind (never with
+  a registered LIA or a placement): the soft deadline passed without a LIA (from 1 July to the
+  hard deadline), a phase-1 goal (`CV design`, `CV ATS`, `LinkedIn`) not ticked once Fas 1
+  has ended, `Commitmentavtal` not ticked after the group's Big Bang Day (`student_findings`;
+  a column absent, or blank for every student, is not tracked). A group's composition (6-8
+  members, one region, from Fas 2 two to three researchers and one project lead) is a warning
+  in `Varningar`, its status unchanged. Live offers (leads at Erbjudande, Intervju,
+  Arbetsprov) are counted in `Levande erbjudanden`, noted in `Orsak` and, with no LIA
+  registered, listed on `Placering` as `Levande erbjudande` (before `Risk`).
 - A summary's rows dated after `today` do not exist yet (`crm_summary` reads the CRM as it
   stood on `today`; the register's dates likewise), so a replay with --today is faithful.
 - A CRM that could not be read tonight is an error row in `Dashboard`; in the tabs that
@@ -59,10 +69,11 @@ from chas_sheets.programme.calendar import (
     default_calendar,
     group_progress,
     period_on,
+    phase_one_dates,
 )
 from chas_sheets.programme.register import Register, RegisterGroup, RegisterStudent
 from chas_sheets.sheet.changes import TabReplacement
-from chas_sheets.sheet.values import as_text
+from chas_sheets.sheet.values import as_text, is_blank
 from chas_sheets.text import fold, fold_words
 
 OK, BEHIND, ERROR = "ok", "behind", "error"
@@ -74,21 +85,31 @@ DASHBOARD = "Dashboard"
 OVERPROCESSING = "Överbearbetning"
 PLACEMENT = "Placering"
 MEMBERS = "Medlemsbidrag"
-OWNED_TABS = (DASHBOARD, OVERPROCESSING, PLACEMENT, MEMBERS)
+GROUP_PICTURE = "Gruppbild"
+DIALOGUES = "Dialoger"
+OWNED_TABS = (DASHBOARD, OVERPROCESSING, PLACEMENT, MEMBERS, GROUP_PICTURE, DIALOGUES)
 RISK = "Risk"
+LIVE = "Levande erbjudande"
 
 DASHBOARD_HEADERS = (
     "Datum", "Typ", "Namn", "Grupp", "Status", "Orsak", "Period", "Företag", "Leads", "Mot mål", "Mål",
     "I fas", "Nya leads 7 d", "Bearbetade 7 d", "Balans 7 d", "Event", "Långa rekryteringar", "Försök 7 d",
-    "Försök 28 d", "Dialoger", "Bearbetade", "LIA registrerad", "Dagar till deadline", "Kvalitetsvarningar",
+    "Försök 28 d", "Dialoger", "Levande erbjudanden", "Varningar", "Bearbetade", "LIA registrerad",
+    "Dagar till deadline",
+    "Kvalitetsvarningar",
     "Dubbletter", "Senaste aktivitet", "CRM",
 )
 OVERPROCESSING_HEADERS = ("Datum", "Företag", "Nyckel", "Antal CRM", "I CRM hos", "Antal kontaktare",
                           "Kontaktad av", "Från", "Till", "Orsak")
-PLACEMENT_HEADERS = ("Datum", "Lista", "Namn", "Grupp", "E-post", "Orsak", "Företag", "Dialoger", "Försök 28 d",
-                     "Senaste aktivitet", "LIA-företag", "LIA registrerad", "Placerad")
+PLACEMENT_HEADERS = ("Datum", "Lista", "Namn", "Grupp", "E-post", "Orsak", "Företag", "Dialoger",
+                     "Levande erbjudanden", "Försök 28 d", "Senaste aktivitet", "LIA-företag", "LIA registrerad",
+                     "Placerad")
 MEMBER_HEADERS = ("Datum", "Grupp", "Namn", "Medlem", "Leads tillagda", "Leads tillagda 28 d", "Försök",
                   "Försök 28 d")
+GROUP_PICTURE_HEADERS = ("Datum", "Kull", "Grupp", "Typ", "Namn", "Medlem", "Commitmentavtal", "Leads tillagda",
+                         "Försök", "Bearbetade", "Andel input", "Andel output", "Input mot snitt",
+                         "Output mot snitt")
+DIALOGUE_HEADERS = ("Datum", "Grupp", "Företag", "Kontaktperson", "Status", "Senaste kontakt", "Av")
 
 # The chart spec both backends draw (xlsx: backends/xlsx_chart.py; Google: addChart in
 # backends/google_format.py): a bar per row, the category column against the series columns.
@@ -163,9 +184,11 @@ class GroupFigures:
     attempts_7: int | None = None
     attempts_28: int | None = None
     dialogues: int | None = None  # the programme lead follows these up (seed 001)
+    live_offers: int | None = None
     duplicates: int | None = None
     quality_warnings: int | None = None
     last_activity: dt.date | None = None
+    warnings: list[str] = field(default_factory=list)  # the group's composition (not its status)
 
 
 @dataclass
@@ -192,10 +215,22 @@ class StudentFigures:
     attempts_7: int | None = None
     attempts_28: int | None = None
     dialogues: int | None = None
+    offers: int | None = None  # leads at Erbjudande
+    interviews: int | None = None  # leads at Intervju or Arbetsprov
     processed: int | None = None
     duplicates: int | None = None
     quality_warnings: int | None = None
     last_activity: dt.date | None = None
+
+    @property
+    def live_offers(self) -> int | None:
+        return None if self.offers is None else self.offers + (self.interviews or 0)
+
+    def live_offer_text(self) -> str:
+        """'1 erbjudande, 2 intervju/arbetsprov' ('' when none)."""
+        parts = [f"{self.offers} erbjudande" if self.offers else "",
+                 f"{self.interviews} intervju/arbetsprov" if self.interviews else ""]
+        return ", ".join(p for p in parts if p)
 
 
 def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str | None, today: dt.date,
@@ -226,7 +261,7 @@ def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str |
     attempts = [day for day, _ in summary.attempt_dates()]
     figures.attempts_7 = sum(_recent(day, today, RECENT_DAYS) for day in attempts)
     figures.attempts_28 = sum(_recent(day, today, MONTH_DAYS) for day in attempts)
-    figures.dialogues = summary.dialogues
+    figures.dialogues, figures.live_offers = summary.dialogues, summary.live_offers
     figures.duplicates, figures.quality_warnings = len(summary.duplicates), summary.quality_warnings
     figures.last_activity = _last_activity(summary, today)
     lia_start = milestones(_calendar(register, today, None, cohort), today, cohort).lia_start
@@ -247,7 +282,46 @@ def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str |
     else:  # a Delmål reached is said, so no one reads the total in `Leads` as its count
         figures.status, figures.reason = OK, _with_record(group_goal_text(progress, today) if progress.since else "",
                                                           progress)
+    if begins <= today < lia_start:  # the composition matters while the group works as one
+        fas2 = today > phase_one_dates(periods, cohort, group.big_bang_day).last_day
+        figures.warnings = composition_warnings(group, summary, register, fas2)
     return figures
+
+
+# Seed 002: "Varje Career-grupp består av sex till åtta studerande från olika utbildningar, men
+# bosatta i samma region"; "Två till tre personer i gruppen jobbar som researchers"; roles come
+# "Till Fas 2" (in Fas 1 everyone is a researcher), and "Projektledaren" is one person.
+GROUP_SIZE = (6, 8)
+RESEARCHERS = (2, 3)
+
+
+def composition_warnings(group: RegisterGroup, summary: CrmSummary | None, register: Register,
+                         fas2: bool) -> list[str]:
+    """Warnings on a group's composition (its status stands: composing groups is backoffice's
+    work): its size (the register's students of the group, else its Medlemmar), one region
+    (the group's and its students' `Region`), and from Fas 2 its roles (Medlemmar `Roll`).
+    What the register and CRM do not say (no Region, no Roll) gives no warning."""
+    warnings = []
+    students = register.members_of(group.name)
+    size = len(students) or len(summary.members if summary else ())
+    if size and not GROUP_SIZE[0] <= size <= GROUP_SIZE[1]:
+        warnings.append(f"{size} medlemmar, ska vara {GROUP_SIZE[0]}-{GROUP_SIZE[1]}")
+    if group.region:
+        away = [f"{s.name} ({s.region})" for s in students if s.region and fold(s.region) != fold(group.region)]
+        if away:
+            warnings.append(f"bor inte i gruppens region {group.region}: {', '.join(away)}")
+    else:
+        regions = sorted({fold(s.region): s.region for s in students if s.region}.values())
+        if len(regions) > 1:
+            warnings.append(f"medlemmar i flera regioner: {', '.join(regions)}")
+    roles = [fold(role) for role in (summary.roles.values() if summary else ()) if role]
+    if fas2 and roles:
+        researchers, leads = roles.count("researcher"), roles.count("projektledare")
+        if not RESEARCHERS[0] <= researchers <= RESEARCHERS[1]:
+            warnings.append(f"{researchers} researchers, ska vara {RESEARCHERS[0]}-{RESEARCHERS[1]}")
+        if leads > 1:
+            warnings.append(f"{leads} projektledare, ska vara en")
+    return warnings
 
 
 def _with_record(text: str, progress: calendar.GroupProgress) -> str:
@@ -283,10 +357,70 @@ def student_figures(student: RegisterStudent, summary: CrmSummary | None, error:
         f.attempts_7 = sum(_recent(day, today, RECENT_DAYS) for day in attempts)
         f.attempts_28 = sum(_recent(day, today, MONTH_DAYS) for day in attempts)
         f.dialogues, f.processed = summary.dialogues, summary.processed
+        f.offers, f.interviews = summary.offers, summary.interviews
         f.duplicates, f.quality_warnings = len(summary.duplicates), summary.quality_warnings
         f.last_activity = _last_activity(summary, today)
     f.status, f.reason = _student_status(f, error, student, today, dates, period)
+    behind, notes = student_findings(f, student, today, dates, register, cohort)
+    if f.lia_registered or f.placed:  # a LIA is always ok: nothing left to chase
+        behind = []
+    if behind and f.status == OK:
+        f.status = BEHIND
+    f.reason = "; ".join(p for p in (f.reason, *behind, *notes) if p)
     return f
+
+
+# A phase-1 checkbox counts as done when it holds anything but a no (TRUE, Ja, x, a date...).
+NOT_DONE = {"false", "nej", "no", "0", "falskt"}
+
+
+def done(value: str | None) -> bool:
+    return not is_blank(value) and fold(value) not in NOT_DONE
+
+
+def tracked_phase1_columns(register: Register) -> set[str]:
+    """The phase-1 columns backoffice fills in: present, and not blank for every student."""
+    return {c for c in register.phase1_columns if any(not is_blank(s.phase1_value(c)) for s in register.students)}
+
+
+def student_findings(f: StudentFigures, student: RegisterStudent, today: dt.date, dates: Milestones,
+                     register: Register, cohort: int) -> tuple[list[str], list[str]]:
+    """A student's findings beyond the company goal: (those that put them behind, notes).
+
+    - The soft deadline (seed 001: "I slutet av juni infaller Soft Deadline. Målet är att ha
+      säkrat och registrerat din LIA senast då"): from the day after it, no LIA is behind (after
+      the hard deadline the placement rule speaks instead).
+    - The phase-1 individual goals (seed 000, "Fasens mål på individnivå: Du ska ha två
+      välfungerande CV-versioner (design + ATS) på plats. Du ska ha en välfungerande
+      LinkedIn-profil på plats."): the Career Workshops carry no date in the seeds ("Under
+      fasen deltar du i två Career Workshops"), so the goals are due when Fas 1 ends.
+    - The commitment agreement is signed on Big Bang Day (seed 000: "Ni klargör också vilka
+      förväntningar ni ställer på varandra genom att signera ett standardiserat
+      commitmentavtal"): due from the day after the group's Big Bang Day.
+    A column the register lacks, or one no student has filled in (the template has them all:
+    a register that does not track a goal), gives no finding. Live offers are a note."""
+    behind, notes = [], []
+    no_lia = not (f.lia_registered or f.placed)
+    if no_lia and dates.soft_deadline < today <= dates.hard_deadline:
+        behind.append(f"soft deadline passerad utan LIA ({dates.soft_deadline.isoformat()})")
+    group = register.group_named(student.group)
+    big_bang_day = group.big_bang_day if group else None
+    try:
+        phase1 = phase_one_dates(_calendar(register, today, big_bang_day, cohort), cohort, big_bang_day)
+    except InvalidInput:  # a Big Bang Day outside the cohort: the default one
+        phase1 = phase_one_dates(_calendar(register, today, None, cohort), cohort)
+    tracked = tracked_phase1_columns(register)
+    if today > phase1.last_day:
+        missing = [c for c in ("CV design", "CV ATS", "LinkedIn") if c in tracked
+                   and not done(student.phase1_value(c))]
+        if missing:
+            behind.append(f"Fas 1-mål saknas: {', '.join(missing)} (Fas 1 slutade {phase1.last_day.isoformat()})")
+    if today > phase1.big_bang_day and "Commitmentavtal" in tracked \
+            and not done(student.phase1_value("Commitmentavtal")):
+        behind.append(f"Commitmentavtal inte signerat (Big Bang Day {phase1.big_bang_day.isoformat()})")
+    if no_lia and f.live_offers:
+        notes.append(f"levande erbjudande: {f.live_offer_text()}")
+    return behind, notes
 
 
 def _student_status(f: StudentFigures, error: str | None, student: RegisterStudent, today: dt.date,
@@ -369,7 +503,7 @@ def overprocessing(owners: Iterable[CrmOwner], summaries: Mapping[str, CrmSummar
 # --------------------------------------------------------------------------- placement
 @dataclass(frozen=True)
 class PlacementRow:
-    list: str  # "Placering", "Egen LIA efter placering", "Risk"
+    list: str  # "Placering", "Egen LIA efter placering", "Levande erbjudande", "Risk"
     student: StudentFigures
     reason: str
     days_waiting: int | None = None  # Placering: days since the student's hard deadline
@@ -390,12 +524,16 @@ def placement(students: Iterable[StudentFigures], dates: Milestones, today: dt.d
             continue
         elif today > hard_deadline:
             waited = days_waiting(hard_deadline, today)
+            live = f"; levande erbjudande: {s.live_offer_text()}" if s.live_offers else ""
             rows.append(PlacementRow("Placering", s, f"ingen LIA registrerad efter hard deadline "
-                                                     f"{hard_deadline.isoformat()}: väntat {waited} dagar", waited))
+                                                     f"{hard_deadline.isoformat()}: väntat {waited} dagar{live}",
+                                     waited))
+        elif s.live_offers:  # seed 001: an offer is to be registered; backoffice follows it up
+            rows.append(PlacementRow(LIVE, s, f"{s.live_offer_text()}, ingen LIA registrerad"))
         elif today >= lia_start and s.status != ERROR and not s.dialogues and (s.companies or 0) < s.goal:
             what = f"{s.companies} av {s.goal} företag" if s.has_crm else "inget individuellt CRM"
             rows.append(PlacementRow(RISK, s, f"ingen dialog, {what}"))
-    order = {"Egen LIA efter placering": 0, "Placering": 1, RISK: 2}
+    order = {"Egen LIA efter placering": 0, "Placering": 1, LIVE: 2, RISK: 3}
     return sorted(rows, key=lambda row: (order[row.list], -(row.days_waiting or 0)))
 
 
@@ -410,9 +548,13 @@ class MemberFigures:
     attempts: int = 0
     attempts_28: int = 0
     phase1: dict[str, str] = field(default_factory=dict)
+    # leads processed, credited to whoever logged the lead's last attempt (a lead closed by hand
+    # with no attempt logged is credited to no one)
+    processed: int = 0
 
 
-def member_figures(group: RegisterGroup, summary: CrmSummary, register: Register, today: dt.date) -> list[MemberFigures]:
+def member_figures(group: RegisterGroup, summary: CrmSummary, register: Register,
+                   today: dt.date) -> list[MemberFigures]:
     """Each member's input (leads by `Tillagd av`) and output (attempts by `Av`), all time and
     the last 28 days. A name matching no member, or several, gets a row of its own."""
     students = register.members_of(group.name)
@@ -439,11 +581,111 @@ def member_figures(group: RegisterGroup, summary: CrmSummary, register: Register
         row = credit(who)
         row.leads_added += 1
         row.leads_added_28 += _recent(day, today, MONTH_DAYS)
+    last_by: dict[str, tuple[str, str]] = {}  # lead ID -> (date, by) of its last attempt
+    for day, by, lead_ids in summary.attempts:
+        for lead_id in lead_ids:
+            if day >= last_by.get(lead_id, ("", ""))[0]:
+                last_by[lead_id] = (day, by)
     for day, who in summary.attempt_dates():
         row = credit(who)
         row.attempts += 1
         row.attempts_28 += _recent(day, today, MONTH_DAYS)
+    for lead_id, *_rest, processed in summary.lead_rows:
+        if processed and dt.date.fromisoformat(processed) <= today and lead_id in last_by:
+            credit(last_by[lead_id][1]).processed += 1
     return list(rows.values())
+
+
+# --------------------------------------------------------------------------- Gruppbild, Dialoger
+@dataclass
+class PictureRow:
+    """A `Gruppbild` row: a group's totals among its cohort's groups, or a member within the group."""
+
+    cohort: int
+    group: str
+    kind: str  # "Grupp" or "Medlem"
+    name: str
+    member: bool | None
+    commitment: bool | None  # the register's Commitmentavtal (None: no such column, or a group row)
+    leads_added: int
+    attempts: int
+    processed: int
+    share_input: float | None  # of the group's (a member) or the cohort's (a group) leads added
+    share_output: float | None  # likewise of attempts
+    input_vs_average: float | None  # 1.0 = the cohort's average member (a member) or group (a group)
+    output_vs_average: float | None
+
+
+def _ratio(part: float, whole: float | None) -> float | None:
+    return round(part / whole, 2) if whole else None
+
+
+def group_picture(register: Register, members: Sequence[MemberFigures], today: dt.date) -> list[PictureRow]:
+    """The regrouping evidence (seed 000: backoffice builds and rebuilds the groups "tills de
+    består av studerande med liknande nivåer av commitment och mindset"; "under november görs
+    eventuella justeringar"): per group in its group phase (before its cohort's LIA search),
+    each member's input (leads added) and output (attempts; leads processed) as a share of the
+    group's, against the cohort's average member, and each group's totals against its
+    cohort's groups; with the commitment agreement where the register tracks it."""
+    by_group: dict[str, list[MemberFigures]] = {}
+    for m in members:
+        by_group.setdefault(m.group, []).append(m)
+    cohorts: dict[int, list[str]] = {}
+    for g in register.groups:
+        cohort = register.cohort_of_group(g, today)
+        if g.name in by_group and g.name not in cohorts.get(cohort, []) and \
+                today < milestones(_calendar(register, today, None, cohort), today, cohort).lia_start:
+            cohorts.setdefault(cohort, []).append(g.name)
+    rows = []
+    for cohort, names in sorted(cohorts.items()):
+        totals = {n: tuple(sum(getattr(m, f) for m in by_group[n]) for f in ("leads_added", "attempts", "processed"))
+                  for n in names}
+        cohort_in, cohort_out = sum(t[0] for t in totals.values()), sum(t[1] for t in totals.values())
+        people = [m for n in names for m in by_group[n] if m.member]
+        person_in = sum(m.leads_added for m in people) / len(people) if people else None
+        person_out = sum(m.attempts for m in people) / len(people) if people else None
+        for n in names:
+            total_in, total_out, total_done = totals[n]
+            rows.append(PictureRow(cohort, n, "Grupp", n, None, None, total_in, total_out, total_done,
+                                   _ratio(total_in, cohort_in), _ratio(total_out, cohort_out),
+                                   _ratio(total_in, cohort_in / len(names)),
+                                   _ratio(total_out, cohort_out / len(names))))
+            students = register.members_of(n)
+            for m in by_group[n]:
+                student = next((s for s in students if same_person(s.name, m.name)), None)
+                signed = None
+                if "Commitmentavtal" in tracked_phase1_columns(register):
+                    signed = done(student.phase1_value("Commitmentavtal")) if student else False
+                rows.append(PictureRow(cohort, n, "Medlem", m.name, m.member, signed, m.leads_added, m.attempts,
+                                       m.processed, _ratio(m.leads_added, total_in), _ratio(m.attempts, total_out),
+                                       _ratio(m.leads_added, person_in), _ratio(m.attempts, person_out)))
+    return rows
+
+
+@dataclass(frozen=True)
+class DialogueRow:
+    group: str
+    company: str
+    contact: str
+    status: str
+    last_contact: dt.date | None
+    by: str
+
+
+def open_dialogues(register: Register, summaries: Mapping[str, CrmSummary]) -> list[DialogueRow]:
+    """Each group CRM's open dialogues (seed 001: the programme lead "Följer upp på
+    Career-gruppernas dialoger med branschen, för att hålla kontakterna varma"), the longest
+    without contact first (never contacted: first of all)."""
+    rows, seen = [], set()
+    for g in register.groups:
+        summary = summaries.get(g.crm) if g.crm else None
+        if summary is None or g.crm in seen:
+            continue
+        seen.add(g.crm)
+        found = [DialogueRow(g.name, company, contact, status, dt.date.fromisoformat(when) if when else None, by)
+                 for company, contact, status, when, by in summary.open_dialogues]
+        rows += sorted(found, key=lambda r: r.last_contact or dt.date.min)
+    return rows
 
 
 # --------------------------------------------------------------------------- the report
@@ -475,6 +717,8 @@ class NightlyReport:
     phase1_columns: tuple[str, ...] = ()
     crms: dict[str, CrmOutcome] = field(default_factory=dict)
     kept_tabs: list[str] = field(default_factory=list)  # not rewritten: last night's rows kept
+    picture: list[PictureRow] = field(default_factory=list)  # Gruppbild
+    dialogues: list[DialogueRow] = field(default_factory=list)  # Dialoger
 
     @property
     def unread(self) -> list[CrmOutcome]:
@@ -490,7 +734,8 @@ class NightlyReport:
         return {status: sum(row.status == status for row in rows) for status in (OK, BEHIND, ERROR)}
 
     def tabs(self) -> list[TabReplacement]:
-        return [dashboard_tab(self), overprocessing_tab(self), placement_tab(self), members_tab(self)]
+        return [dashboard_tab(self), overprocessing_tab(self), placement_tab(self), members_tab(self),
+                group_picture_tab(self), dialogues_tab(self)]
 
     def summary_line(self) -> str:
         c = self.counts()
@@ -535,6 +780,8 @@ class NightlyReport:
             "placement": [{"list": r.list, "name": r.student.name, "group": r.student.group, "reason": r.reason,
                            "days_waiting": r.days_waiting} for r in self.placement],
             "members": [asdict(m) for m in self.members],
+            "group_picture": [asdict(r) for r in self.picture],
+            "dialogues": [asdict(r) for r in self.dialogues],
             "kept_tabs": self.kept_tabs,
             "crms": {t: {"read": not o.skipped and o.summary is not None, "unchanged": o.skipped, "error": o.error,
                          "counted_from": o.last_read if o.stand_in is not None else None,
@@ -564,7 +811,9 @@ def build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: 
     cohort = register.default_cohort(today)
     dates = milestones(register.calendar_for(today, cohort=cohort), today, cohort)
     return NightlyReport(today, groups, students, overprocessing(owners, summaries, today),
-                         placement(students, dates, today), members, dates, register.phase1_columns, dict(outcomes))
+                         placement(students, dates, today), members, dates, register.phase1_columns, dict(outcomes),
+                         picture=group_picture(register, members, today),
+                         dialogues=open_dialogues(register, summaries))
 
 
 # --------------------------------------------------------------------------- tabs
@@ -600,12 +849,13 @@ def group_record(today: dt.date, g: GroupFigures) -> dict[str, Any]:
     """A group's `Dashboard` row (a group has no student's columns: those are blank)."""
     return {
         "Datum": today, "Typ": "Grupp", "Namn": g.name, "Grupp": g.name, "Status": STATUS_WORDS[g.status],
-        "Orsak": g.reason, "Period": g.period, "Företag": g.companies, "Leads": g.leads,
+        "Orsak": g.reason, "Varningar": "; ".join(g.warnings) or None, "Period": g.period,
+        "Företag": g.companies, "Leads": g.leads,
         "Mot mål": g.toward_goal, "Mål": g.goal, "I fas": g.on_track,
         "Nya leads 7 d": g.new_leads_7, "Bearbetade 7 d": g.processed_7, "Balans 7 d": g.balance_7,
         "Event": g.events, "Långa rekryteringar": None,
         "Försök 7 d": g.attempts_7, "Försök 28 d": g.attempts_28, "Dialoger": g.dialogues,
-        "Bearbetade": None, "LIA registrerad": None, "Dagar till deadline": None,
+        "Levande erbjudanden": g.live_offers, "Bearbetade": None, "LIA registrerad": None, "Dagar till deadline": None,
         "Kvalitetsvarningar": g.quality_warnings, "Dubbletter": g.duplicates,
         "Senaste aktivitet": g.last_activity, "CRM": g.crm,
     }
@@ -615,13 +865,15 @@ def student_record(today: dt.date, s: StudentFigures) -> dict[str, Any]:
     """A student's `Dashboard` row (a student has no group's weekly lead columns: those are blank)."""
     return {
         "Datum": today, "Typ": "Studerande", "Namn": s.name, "Grupp": s.group, "Status": STATUS_WORDS[s.status],
-        "Orsak": s.reason, "Period": s.period, "Företag": s.companies, "Leads": s.leads,
+        "Orsak": s.reason, "Varningar": None, "Period": s.period, "Företag": s.companies,
+        "Leads": s.leads,
         "Mot mål": s.companies if s.has_crm else 0, "Mål": s.goal,
         "I fas": None if s.companies is None else s.companies >= s.goal,
         "Nya leads 7 d": None, "Bearbetade 7 d": None, "Balans 7 d": None,
         "Event": None, "Långa rekryteringar": s.long_recruitment,
         "Försök 7 d": s.attempts_7, "Försök 28 d": s.attempts_28, "Dialoger": s.dialogues,
-        "Bearbetade": s.processed, "LIA registrerad": s.lia_registered, "Dagar till deadline": s.days_to_deadline,
+        "Levande erbjudanden": s.live_offers, "Bearbetade": s.processed, "LIA registrerad": s.lia_registered,
+        "Dagar till deadline": s.days_to_deadline,
         "Kvalitetsvarningar": s.quality_warnings, "Dubbletter": s.duplicates,
         "Senaste aktivitet": s.last_activity, "CRM": s.crm,
     }
@@ -652,7 +904,8 @@ def placement_record(today: dt.date, r: PlacementRow) -> dict[str, Any]:
     s = r.student
     return {
         "Datum": today, "Lista": r.list, "Namn": s.name, "Grupp": s.group or None, "E-post": s.email or None,
-        "Orsak": r.reason, "Företag": s.companies, "Dialoger": s.dialogues, "Försök 28 d": s.attempts_28,
+        "Orsak": r.reason, "Företag": s.companies, "Dialoger": s.dialogues, "Levande erbjudanden": s.live_offers,
+        "Försök 28 d": s.attempts_28,
         "Senaste aktivitet": s.last_activity, "LIA-företag": s.lia_company or None,
         "LIA registrerad": s.lia_registered, "Placerad": s.placed,
     }
@@ -675,6 +928,28 @@ def member_record(today: dt.date, m: MemberFigures, phase1_columns: Sequence[str
 def members_tab(report: NightlyReport) -> TabReplacement:
     headers = (*MEMBER_HEADERS, *report.phase1_columns)
     return _tab(MEMBERS, headers, (member_record(report.today, m, report.phase1_columns) for m in report.members))
+
+
+def group_picture_record(today: dt.date, r: PictureRow) -> dict[str, Any]:
+    return {
+        "Datum": today, "Kull": r.cohort, "Grupp": r.group, "Typ": r.kind, "Namn": r.name, "Medlem": r.member,
+        "Commitmentavtal": r.commitment, "Leads tillagda": r.leads_added, "Försök": r.attempts,
+        "Bearbetade": r.processed, "Andel input": r.share_input, "Andel output": r.share_output,
+        "Input mot snitt": r.input_vs_average, "Output mot snitt": r.output_vs_average,
+    }
+
+
+def group_picture_tab(report: NightlyReport) -> TabReplacement:
+    return _tab(GROUP_PICTURE, GROUP_PICTURE_HEADERS, (group_picture_record(report.today, r) for r in report.picture))
+
+
+def dialogue_record(today: dt.date, r: DialogueRow) -> dict[str, Any]:
+    return {"Datum": today, "Grupp": r.group, "Företag": r.company, "Kontaktperson": r.contact or None,
+            "Status": r.status, "Senaste kontakt": r.last_contact, "Av": r.by or None}
+
+
+def dialogues_tab(report: NightlyReport) -> TabReplacement:
+    return _tab(DIALOGUES, DIALOGUE_HEADERS, (dialogue_record(report.today, r) for r in report.dialogues))
 
 
 def old_rows(grid: Sequence[Sequence[Any]] | None, headers: Sequence[str],

@@ -210,6 +210,22 @@ def period_on(today: dt.date, calendar: Iterable[Period]) -> Period | None:
     return max(current, key=lambda period: period.start, default=None)
 
 
+class PhaseOneDates(NamedTuple):
+    big_bang_day: dt.date
+    last_day: dt.date  # the last day of Fas 1 (its individual goals are due by then)
+
+
+def phase_one_dates(periods: Iterable[Period], cohort: int, big_bang_day: dt.date | None = None) -> PhaseOneDates:
+    """A cohort's Big Bang Day and the last day of its Fas 1: from the calendar's `Fas 1, efter
+    Big Bang Day` (else `Fas 1`) period, else the defaults (with the group's `big_bang_day`)."""
+    found = {fold(p.name): p for p in periods}
+    after, before = found.get("fas1efterbigbangday"), found.get("fas1")
+    defaults = {fold(p.name): p for p in default_calendar(cohort, big_bang_day)}
+    day = big_bang_day or (after.start if after else defaults["fas1efterbigbangday"].start)
+    last = (after or before or defaults["fas1efterbigbangday"]).end
+    return PhaseOneDates(day, max(last, day))
+
+
 _KALENDER_COLUMNS = {"period": "Period", "start": "Start", "slut": "Slut", "fokus": "Fokus", "mal": "Mål",
                      "kull": "Kull", "cohort": "Kull", "argang": "Kull"}
 _REQUIRED = ("Period", "Start", "Slut")

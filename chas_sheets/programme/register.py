@@ -73,6 +73,11 @@ class RegisterStudent:
     placed: dt.date | None
     phase1: tuple[tuple[str, str], ...] = ()  # (column, value as typed) for the columns present
     kull: int | None = None  # the register's `Kull` (None: not given)
+    region: str = ""  # the register's optional `Region` (seed 002: a group lives in one region)
+
+    def phase1_value(self, column: str) -> str | None:
+        """The phase-1 cell as typed; None when the register has no such column."""
+        return next((value for name, value in self.phase1 if name == column), None)
 
 
 @dataclass
@@ -114,6 +119,9 @@ class Register:
             if own:
                 return own
         return default_calendar(cohort, big_bang_day)
+
+    def group_named(self, name: str) -> RegisterGroup | None:
+        return next((g for g in self.groups if g.name == name), None) if name else None
 
     def members_of(self, group: str) -> list[RegisterStudent]:
         return [student for student in self.students if student.group == group]
@@ -188,7 +196,8 @@ def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.da
             ref, resolve(ref) if ref else "", text("LIA-företag"),
             _date(students_table, row_id, "LIA registrerad", today, warnings),
             _date(students_table, row_id, "Placerad", today, warnings),
-            tuple((column, text(column)) for column in phase1), _kull(students_table, row_id, warnings)))
+            tuple((column, text(column)) for column in phase1), _kull(students_table, row_id, warnings),
+            text("Region")))
     return Register(raw.source, groups, students, _calendar(raw), phase1, warnings)
 
 
