@@ -32,7 +32,9 @@ from chas_sheets.errors import ChasSheetsError
 from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm, reusable_on
 from chas_sheets.nightly.report import (
     DASHBOARD,
+    DIALOGUES,
     ERROR,
+    GROUP_PICTURE,
     MEMBERS,
     OVERPROCESSING,
     OWNED_TABS,
@@ -79,7 +81,8 @@ REQUESTS_PER_CHANGED_CRM = 3  # read, verify, write
 # What names a row of the register's own tabs: a column backoffice added (`Åtgärd` in
 # `Placering`) keeps its cells on the row of the same key when the night rewrites the tab.
 ROW_KEYS = {DASHBOARD: ("Typ", "Grupp", "Namn"), OVERPROCESSING: ("Nyckel",), PLACEMENT: ("Namn", "Grupp"),
-            MEMBERS: ("Grupp", "Namn"), SHARING: ("CRM",)}
+            MEMBERS: ("Grupp", "Namn"), SHARING: ("CRM",), GROUP_PICTURE: ("Grupp", "Typ", "Namn"),
+            DIALOGUES: ("Grupp", "Företag", "Kontaktperson")}
 
 
 class RequestPacer:
@@ -352,7 +355,9 @@ def keep_what_could_not_be_read(tabs: list[TabReplacement], report: NightlyRepor
     - `Delning` keeps the earlier findings of CRMs that could not be checked tonight."""
     kinds = {job.target: job.kind for job in jobs}
     unknown = {o.target for o in report.unread if o.stand_in is None and (o.target in state.entries or not state.entries)}
-    held_by = {OVERPROCESSING: unknown, MEMBERS: {t for t in unknown if kinds.get(t) == "group"}}
+    groups_unknown = {t for t in unknown if kinds.get(t) == "group"}
+    held_by = {OVERPROCESSING: unknown, MEMBERS: groups_unknown, GROUP_PICTURE: groups_unknown,
+               DIALOGUES: groups_unknown}
     unread_students = {(s.name, s.group) for s in report.students if s.status == ERROR}  # the CRM failed
     unchecked = {c.crm for c in audit.report.crms if c.error} if audit else set()
     kept = []
