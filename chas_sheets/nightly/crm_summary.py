@@ -27,15 +27,11 @@ from chas_sheets.processed.rules import DIALOG
 from chas_sheets.programme.calendar import parse_date
 from chas_sheets.programme.replay import tables_as_of
 from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, load_tables
-from chas_sheets.sheet.values import as_text, is_blank
 from chas_sheets.status.report import status_report
+from chas_sheets.status.todo import TODO_TAB, is_long_recruitment, same_todo, todo_tab
 
-# The seeds' long-recruitment companies (Sprint 1): large consultancies, large product
-# companies, heavy industry and the public sector. "Large" is the EU's large enterprise (250
-# employees or more); a blank size gives the company the benefit of the doubt.
-LONG_RECRUITMENT_TYPES = ("Konsultbolag", "Produktbolag", "Industri", "Offentlig sektor")
-LARGE_COMPANY_EMPLOYEES = 250
 
 
 @dataclass
@@ -99,12 +95,20 @@ class CrmPlan:
 CRM_TABS = ("Leads", "Kontaktlogg", "Event", "Medlemmar")
 
 
-def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
-    """The night's work on one CRM read (`kind`: 'group' or 'individual')."""
+def plan_crm(raw: RawWorkbook, kind: str, today: dt.date, *, lia_registered: dt.date | None = None,
+             cohort: int | None = None) -> CrmPlan:
+    """The night's work on one CRM read (`kind`: 'group' or 'individual'); an individual CRM's
+    `Att göra` is rewritten when what it should say differs from what it holds (`lia_registered`,
+    `cohort`: the student's, from the register)."""
     tables = load_tables(raw, ["Leads"], CRM_TABS[1:])
     changes, report = plan_mark_processed(tables, today)  # writes: the full tables
     tables, hidden = tables_as_of(tables, today)  # figures: the CRM as it stood on `today`
-    status = status_report(tables, today, kind)
+    status = status_report(tables, today, kind, cohort=cohort, lia_registered=lia_registered, ids_written=True)
+    if kind == "individual":
+        todo = todo_tab(status)
+        title = contract().find_tab_title(TODO_TAB, raw.grids.keys())
+        if not same_todo(raw.grids.get(title) if title else None, todo):
+            changes.replacements.append(todo)
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     links = link_log(leads, log, today) if log is not None else LogLinks()
     summary = CrmSummary(
@@ -167,18 +171,6 @@ def _members(members: Table | None) -> list[str]:
     if members is None:
         return []
     return [name for name in (members.text(row_id, "Namn") for row_id in members.df.index) if name]
-
-
-def is_long_recruitment(typ: object, size: object) -> bool:
-    from chas_sheets.sheet.schema import contract
-
-    word = contract().tab("Leads").column("Typ").canonical_value(typ)
-    if word not in LONG_RECRUITMENT_TYPES:
-        return False
-    if is_blank(size):
-        return True
-    digits = "".join(ch for ch in as_text(size) if ch.isdigit())
-    return not digits or int(digits) >= LARGE_COMPANY_EMPLOYEES
 
 
 def _long_recruitment(leads: Table) -> int:

@@ -56,7 +56,7 @@ from chas_sheets.nightly.state import (
     updated_state,
     version_after_write,
 )
-from chas_sheets.programme.register import CrmJob, Register, crm_jobs, read_register
+from chas_sheets.programme.register import CrmJob, Register, RegisterStudent, crm_jobs, read_register
 from chas_sheets.runner import Outcome, execute
 from chas_sheets.sheet.changes import ChangeSet, TabReplacement
 from chas_sheets.sheet.tables import RawWorkbook
@@ -118,12 +118,15 @@ def _error_line(text: str) -> str:
     return one_line(text, most=300)
 
 
-def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool) -> CrmOutcome:
-    """Read once, plan, write once if anything changed; every failure becomes the outcome's error."""
+def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool,
+                student: RegisterStudent | None = None, cohort: int | None = None) -> CrmOutcome:
+    """Read once, plan, write once if anything changed; every failure becomes the outcome's error.
+    `student`, `cohort`: the register's row of an individual CRM's owner (its `Att göra`)."""
     outcome = CrmOutcome(job.target)
     try:
         raw = backend.read(None)
-        plan = plan_crm(raw, job.kind, today)
+        plan = plan_crm(raw, job.kind, today, lia_registered=student.lia_registered if student else None,
+                        cohort=cohort)
         del raw  # one CRM in memory at a time: the summary is all that outlives it
         outcome.summary, outcome.planned = plan.summary, len(plan.changes)
         outcome.warnings = [*plan.report.warnings[:20]]
@@ -231,7 +234,9 @@ class _Night:
         except ChasSheetsError as exc:
             self.outcomes[job.target] = CrmOutcome(job.target, error=_error_line(str(exc)))
             return
-        outcome = process_crm(job, backend, self.today, self.apply)
+        student = self._student(job)
+        cohort = self.register.cohort_of_student(student, self.today) if student else None
+        outcome = process_crm(job, backend, self.today, self.apply, student, cohort)
         sent = _requests(backend)
         self.requests += sent
         if self.pacer:
@@ -242,6 +247,12 @@ class _Night:
             after = version_after_write(self.detection.versions.get(job.target, ""), outcome.digests)
             if after:  # our own write is no reason to read it again tomorrow
                 self.detection.versions[job.target] = after
+
+    def _student(self, job: CrmJob) -> RegisterStudent | None:
+        """The student whose individual CRM this is (the first row naming it, as `crm_jobs`)."""
+        if job.kind != "individual":
+            return None
+        return next((s for s in self.register.students if s.crm == job.target), None)
 
     def report(self) -> NightlyReport:
         """The night's figures, from what each CRM gave (or, for the cross-CRM tabs, its stand-in)."""
