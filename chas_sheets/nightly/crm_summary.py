@@ -54,6 +54,10 @@ class CrmSummary:
     members: list[str] = field(default_factory=list)  # group CRM: Medlemmar names
     duplicates: list[list[str]] = field(default_factory=list)  # [lead ID, lead ID, label]
     later_rows: int = 0  # rows dated after the day it was read as of: not in it
+    # An individual CRM's `Att göra` as written: the day it goes stale with no edit (ISO, '' never)
+    # and the `LIA registrerad` it was planned with (a new one in the register changes the list).
+    todo_until: str = ""
+    todo_lia: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -81,6 +85,19 @@ def reusable_on(summary: dict, read_on: str, today: dt.date) -> bool:
     return read_on <= day and (read_on == day or not summary.get("later_rows"))
 
 
+def todo_current(summary: dict, today: dt.date, lia_registered: dt.date | None) -> bool:
+    """Whether the `Att göra` an unchanged individual CRM holds still says what today's list
+    would: not once the day it goes stale has come, nor when the register's `LIA registrerad`
+    differs from the one it was planned with, nor when it was never planned (an older summary)."""
+    if summary.get("kind") != "individual":
+        return True
+    if "todo_until" not in summary:
+        return False
+    until = summary["todo_until"]
+    return (not until or today.isoformat() < until) and summary.get("todo_lia", "") == (
+        lia_registered.isoformat() if lia_registered else "")
+
+
 def _iso(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
@@ -104,11 +121,6 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date, *, lia_registered: dt.
     changes, report = plan_mark_processed(tables, today)  # writes: the full tables
     tables, hidden = tables_as_of(tables, today)  # figures: the CRM as it stood on `today`
     status = status_report(tables, today, kind, cohort=cohort, lia_registered=lia_registered, ids_written=True)
-    if kind == "individual":
-        todo = todo_tab(status)
-        title = contract().find_tab_title(TODO_TAB, raw.grids.keys())
-        if not same_todo(raw.grids.get(title) if title else None, todo):
-            changes.replacements.append(todo)
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     links = link_log(leads, log, today) if log is not None else LogLinks()
     summary = CrmSummary(
@@ -123,6 +135,13 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date, *, lia_registered: dt.
         duplicates=find_duplicate_leads(leads),
         later_rows=sum(hidden.values()),
     )
+    if kind == "individual":
+        todo = todo_tab(status)
+        title = contract().find_tab_title(TODO_TAB, raw.grids.keys())
+        if not same_todo(raw.grids.get(title) if title else None, todo):
+            changes.replacements.append(todo)
+        summary.todo_until = status.list_changes_on.isoformat() if status.list_changes_on else ""
+        summary.todo_lia = lia_registered.isoformat() if lia_registered else ""
     return CrmPlan(changes, report, summary)
 
 

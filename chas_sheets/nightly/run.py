@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from chas_sheets.backends import Backend
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm, reusable_on
+from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm, reusable_on, todo_current
 from chas_sheets.nightly.report import (
     ERROR,
     MEMBERS,
@@ -209,10 +209,16 @@ class _Night:
             self.detection = Everything().detect(self.targets, self.old_state)
         self.requests += self.detection.requests
         kept = self.old_state.entries  # a summary of another day may not stand for a replayed --today
-        self.detection.unchanged = {t for t in self.detection.unchanged if t in kept and reusable_on(
-            decode_summary(kept[t].summary) or {}, kept[t].read_on, self.today)}
+        self.detection.unchanged = {t for t in self.detection.unchanged if t in kept and self._reusable(
+            decode_summary(kept[t].summary) or {}, kept[t].read_on, t)}
         if self.pacer:  # the register's read and the detection count toward the first minute
             self.pacer.record(_requests(self.register_backend) + self.detection.requests)
+
+    def _reusable(self, summary: dict, read_on: str, target: str) -> bool:
+        """A kept summary stands for today, and the CRM's `Att göra` is still today's list."""
+        student = next((s for s in self.register.students if s.crm == target), None)
+        return reusable_on(summary, read_on, self.today) and todo_current(
+            summary, self.today, student.lia_registered if student else None)
 
     def process_crms(self, loop: AbstractContextManager[Iterable[CrmJob]]) -> None:
         with loop as jobs:

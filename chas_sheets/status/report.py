@@ -36,13 +36,13 @@ from chas_sheets.programme.replay import hidden_text, tables_as_of
 from chas_sheets.sheet.tables import Table, Tables
 from chas_sheets.status.todo import (
     FIRST_CONTACTS_SHOWN,
+    QUIET_DIALOG_DAYS,
     REGISTER_LIA,
     first_contact_rank,
     sprint_focus,
     todo_sections,
 )
 
-QUIET_DIALOG_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ class StatusReport:
     first_contacts: list[QueueItem] = field(default_factory=list)  # the first FIRST_CONTACTS_SHOWN
     more_first_contacts: int = 0  # never-contacted leads beyond those
     lia_registered: dt.date | None = None  # the register's `LIA registrerad` (None: none, or not known)
+    list_changes_on: dt.date | None = None  # the first day the to-do changes with no edit (None: never)
     unmatched_log_rows: int = 0
     warnings: int = 0
     cohort: int | None = None
@@ -150,7 +151,9 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
     last_monday = this_monday - dt.timedelta(days=7)
     dates = [attempt.date for attempt in links.attempts]
     companies = len({company_key(state.company) for state in states} - {""})
-    period = calendar.period_on(today, calendar.default_calendar(cohort, big_bang_day))
+    periods = calendar.default_calendar(cohort, big_bang_day)
+    period = calendar.period_on(today, periods)
+    deadline = calendar.next_deadline(today, kind, big_bang_day=big_bang_day, cohort=cohort)
     first_contacts = _first_contacts(states, leads, sprint_focus(period), today, unwritten)
     progress = None
     if kind == "group":
@@ -161,7 +164,7 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
     return StatusReport(
         target=tables.source, kind=kind, today=today,
         period=period,
-        deadline=calendar.next_deadline(today, kind, big_bang_day=big_bang_day, cohort=cohort),
+        deadline=deadline,
         companies=companies, goal=target, leads=len(states), toward_goal=toward_goal, goal_since=since,
         processed=sum(state.processed for state in states),
         by_status=_by_status(states),
@@ -178,6 +181,7 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
         first_contacts=first_contacts[:FIRST_CONTACTS_SHOWN],
         more_first_contacts=max(len(first_contacts) - FIRST_CONTACTS_SHOWN, 0),
         lia_registered=lia_registered,
+        list_changes_on=_list_changes_on(states, periods, deadline, today),
         unmatched_log_rows=len(links.unmatched),
         warnings=len(links.warnings),
         cohort=cohort, progress=progress, later_rows=hidden_text(hidden, today),
@@ -235,6 +239,18 @@ def _item(state: LeadState, today: dt.date, unwritten: set[str], with_channel: b
         ", ".join(attempt.describe() for attempt in state.attempts),
         next_channel(state.attempts) if with_channel else None,
         state.company, state.contact, reason)
+
+
+def _list_changes_on(states: list[LeadState], periods: list[calendar.Period], deadline: calendar.Deadline,
+                     today: dt.date) -> dt.date | None:
+    """The first day after `today` on which the to-do would change with nothing new in the CRM:
+    a dialogue turns quiet, a period (the sprint's order) begins or ends, the deadline passes.
+    Until then a nightly need not read an unchanged CRM again for its `Att göra`."""
+    quiet = (state.last_contact + dt.timedelta(days=QUIET_DIALOG_DAYS) for state in states
+             if state.status == DIALOG and state.last_contact is not None)
+    bounds = (day for p in periods for day in (p.start, p.end + dt.timedelta(days=1)))
+    passes = [deadline.date + dt.timedelta(days=1)] if not deadline.passed else []
+    return min((day for day in (*quiet, *bounds, *passes) if day > today), default=None)
 
 
 def _attempts_or_hand(state: LeadState) -> str:

@@ -21,21 +21,19 @@ Decisions where the seeds are silent:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 from chas_sheets.programme import calendar
 from chas_sheets.sheet.changes import TabReplacement
 from chas_sheets.sheet.values import as_text, is_blank
 from chas_sheets.text import fold
 
-if TYPE_CHECKING:  # the report is built in status.report, which imports this module's ranks
-    from chas_sheets.status.report import StatusReport
-
 TODO_TAB = "Att göra"
 NOTICE = "Skrivs om varje natt av chas-sheets; anteckningar här sparas inte."
 COLUMNS = ("Vad", "Företag", "Kontaktperson", "Senast", "Försök nu med", "Varför", "Lead-ID")
 GOAL_ROW, DEADLINE_ROW = "Mål", "Nästa deadline"
 FIRST_CONTACTS_SHOWN = 10
+QUIET_DIALOG_DAYS = 7
 
 # What to do, per queue (the tab's `Vad`), in the list's order.
 REGISTER_LIA, FOLLOW_UP, QUIET_DIALOG, FIRST_CONTACT, NEW_CONTACT = (
@@ -104,14 +102,13 @@ def first_contact_rank(focus: str, warm: bool, typ: object, size: object) -> tup
 
 
 # --------------------------------------------------------------------------- one list
-def todo_sections(report: StatusReport) -> list[tuple[str, str, list]]:
+# `report` below is a status.report.StatusReport (not imported: that module imports this one).
+def todo_sections(report: Any) -> list[tuple[str, str, list]]:
     """(Vad, English title, items) per queue, in the list's order: what `status` prints."""
-    from chas_sheets.status.report import QUIET_DIALOG_DAYS
-
     return [(what, title.format(days=QUIET_DIALOG_DAYS), getattr(report, key)) for what, key, title in SECTIONS]
 
 
-def todo_rows(report: StatusReport) -> list[tuple[str, ...]]:
+def todo_rows(report: Any) -> list[tuple[str, ...]]:
     """The items as the tab's rows (COLUMNS), in the order `status` prints them. No day counts
     ('3 days ago'): a row stays the same until the CRM changes."""
     rows = []
@@ -131,13 +128,13 @@ def todo_rows(report: StatusReport) -> list[tuple[str, ...]]:
     return rows
 
 
-def goal_text(report: StatusReport) -> str:
+def goal_text(report: Any) -> str:
     to_go = report.goal - report.toward_goal
     mark = "målet nått" if to_go <= 0 else f"{to_go} kvar"
     return f"{report.toward_goal} av {report.goal} företag i ditt CRM ({mark})"
 
 
-def deadline_cells(report: StatusReport) -> tuple[str, str, str]:
+def deadline_cells(report: Any) -> tuple[str, str, str]:
     """(date, what, days): the days are counted on `report.today` (the one volatile cell)."""
     d = report.deadline
     when = f"den {report.today.isoformat()}"
@@ -146,7 +143,7 @@ def deadline_cells(report: StatusReport) -> tuple[str, str, str]:
     return d.date.isoformat(), d.name, days
 
 
-def todo_tab(report: StatusReport) -> TabReplacement:
+def todo_tab(report: Any) -> TabReplacement:
     """`Att göra`: the notice, the goal and deadline, then the list under COLUMNS."""
     items = todo_rows(report) or [("Inget att göra i listan i dag", "", "", "", "", "", "")]
     rows = ((GOAL_ROW, goal_text(report)), (DEADLINE_ROW, *deadline_cells(report)), (), COLUMNS, *items)
