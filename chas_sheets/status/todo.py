@@ -123,8 +123,8 @@ def todo_rows(report: Any) -> list[tuple[str, ...]]:
             rows.append((what, item.company, item.contact,
                          item.last_contact.isoformat() if item.last_contact else "",
                          item.next_channel or "", item.reason, item.lead_id))
-    if report.more_first_contacts:
-        rows.append((FIRST_CONTACT, "", "", "", "", f"och {report.more_first_contacts} till med status Ny i Leads", ""))
+        if what == FIRST_CONTACT and report.more_first_contacts:
+            rows.append((what, "", "", "", "", f"och {report.more_first_contacts} till med status Ny i Leads", ""))
     return rows
 
 
