@@ -22,7 +22,8 @@ from chas_sheets.emulator.control import ManualClock
 from chas_sheets.nightly.run import RequestPacer, run_nightly
 from chas_sheets.nightly.state import Everything
 from chas_sheets.processed.rules import ERBJUDANDE, JA, PROCESSED_STATUSES
-from chas_sheets.sheet.tables import RawWorkbook
+from chas_sheets.programme import calendar
+from chas_sheets.sheet.tables import RawWorkbook, load_tables
 from chas_sheets.status.report import status_report
 from chas_sheets.status.todo import (
     COLUMNS,
@@ -38,7 +39,6 @@ from chas_sheets.status.todo import (
     sprint_focus,
     todo_tab,
 )
-from chas_sheets.programme import calendar
 
 DAY = TODAY.isoformat()
 
@@ -261,8 +261,6 @@ def test_on_google_it_is_written_once_and_costs_nothing_more(google):
     anna = google_grid(ws, crms["anna"])
     assert anna[0][0] == NOTICE
     tables = ws.open(crms["anna"].target).read(None)
-    from chas_sheets.sheet.tables import load_tables
-
     expected = todo_tab(status_report(load_tables(tables, ["Leads"], ["Kontaktlogg"]), TODAY, "individual"))
     assert same_todo(anna, expected)
     _, per_sheet = night(ws, clock, register)  # our own write shows in the feed: read once more
@@ -290,8 +288,6 @@ def test_on_google_a_persons_note_is_gone_the_next_night(google):
 # --------------------------------------------------------------------------- the planner
 def test_the_deadlines_day_count_alone_is_no_change_but_a_new_deadline_is():
     tables = RawWorkbook(["Leads"], {"Leads": [["ID", "Företag", "Status"], ["L-1", "Volvo AB", "Ny"]]}, "x.xlsx")
-    from chas_sheets.sheet.tables import load_tables
-
     today = status_report(load_tables(tables, ["Leads"]), TODAY, "individual")
     tomorrow = status_report(load_tables(tables, ["Leads"]), TODAY + dt.timedelta(days=1), "individual")
     written = todo_tab(today)

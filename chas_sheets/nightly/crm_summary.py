@@ -33,7 +33,6 @@ from chas_sheets.status.report import status_report
 from chas_sheets.status.todo import TODO_TAB, is_long_recruitment, same_todo, todo_tab
 
 
-
 @dataclass
 class CrmSummary:
     """What the nightly figures need from one CRM (dates as ISO text, '' when unknown)."""

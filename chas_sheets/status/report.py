@@ -44,7 +44,6 @@ from chas_sheets.status.todo import (
 )
 
 
-
 @dataclass(frozen=True)
 class QueueItem:
     lead_id: str
