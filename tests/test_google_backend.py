@@ -262,7 +262,7 @@ def test_cli_init_on_google_prints_the_new_spreadsheets_url(app, loopback):
     url = result.output.strip().splitlines()[-1]
     key = google_key(url)
     assert key and app.store.files[key].name == "Mitt CRM"
-    assert GoogleSpreadsheet(key).read().titles == ["Leads", "Kontaktlogg", "Event", "Ändringslogg"]
+    assert GoogleSpreadsheet(key).read().titles == ["Leads", "Kontaktlogg", "Event", "Att göra", "Ändringslogg"]
 
 
 @pytest.mark.parametrize("share", ["anyone", "*@gmail.com", "anna@skola.se,bo@skola.se", "anna@skola"])

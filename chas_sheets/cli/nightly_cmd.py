@@ -29,8 +29,9 @@ def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: b
 
     For each group CRM (Grupper) and individual CRM (Studerande): fill missing IDs, link the
     contact log and apply the processed rule (as mark-processed), find duplicate leads
-    (reported, not merged) and compute the figures; one read per CRM, one write only if
-    something changed. Then rewrites the register's own tabs: Dashboard (a row per group and
+    (reported, not merged) and compute the figures; in an individual CRM, rewrite the
+    tool-owned `Att göra` tab (the student's to-do, the list `status` prints) when it changed;
+    one read per CRM, one write only if something changed. Then rewrites the register's own tabs: Dashboard (a row per group and
     per student with status ok / behind / error and why, and a chart against the goal),
     Överbearbetning, Placering, Medlemsbidrag, Delning and Nattkörning (what the next night
     needs to skip unchanged CRMs). Never the tabs people edit.

@@ -28,9 +28,12 @@ def status(app: AppContext, target: str, kind: str | None, register: str | None,
 
     The calendar period with its focus and goal, days to the next deadline (or the one that
     has passed), the goal (a student: distinct companies; a group: leads), processed and open leads, attempts this week and last week,
-    and the follow-ups: leads with 1-2 unanswered attempts (with the channel to try next),
-    dialogues with no contact for 7 days, and companies where nobody replied (find a new
-    contact person there). Statuses are the ones mark-processed would set. Reads only.
+    and the day's to-do, the list the nightly run writes into a student's `Att göra` tab: a
+    Ja or Erbjudande with no LIA registered (--register knows the student's `LIA
+    registrerad`), leads with 1-2 unanswered attempts (with the channel to try next),
+    dialogues with no contact for 7 days, never-contacted leads in the order the sprint asks
+    for (the first 10), and companies where nobody replied (find a new contact person there).
+    Statuses are the ones mark-processed would set. Reads only.
     """
     backend = app.open(target)
     tables = read_tables(backend, ["Leads"], ["Kontaktlogg", "Medlemmar"])
@@ -38,7 +41,8 @@ def status(app: AppContext, target: str, kind: str | None, register: str | None,
     if settings is None:
         report = status_report(tables, app.today, kind, defaults=(kind or tables.kind) == "group")
     else:
-        report = status_report(tables, app.today, kind, settings.big_bang_day, settings.delmal, settings.cohort)
+        report = status_report(tables, app.today, kind, settings.big_bang_day, settings.delmal, settings.cohort,
+                               lia_registered=settings.lia_registered)
     if as_json:
         echo_json(report.to_dict())
     else:

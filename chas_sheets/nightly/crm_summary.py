@@ -27,16 +27,10 @@ from chas_sheets.processed.rules import ARBETSPROV, DIALOG, ERBJUDANDE, INTERVJU
 from chas_sheets.programme.calendar import parse_date
 from chas_sheets.programme.replay import tables_as_of
 from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, load_tables
-from chas_sheets.sheet.values import as_text, is_blank
 from chas_sheets.status.report import status_report
-
-# The seeds' long-recruitment companies (Sprint 1): large consultancies, large product
-# companies, heavy industry and the public sector. "Large" is the EU's large enterprise (250
-# employees or more); a blank size is unknown, not large: the company is not counted (a lead
-# without a size said nothing about its recruitment, and counting it inflated the figure).
-LONG_RECRUITMENT_TYPES = ("Konsultbolag", "Produktbolag", "Industri", "Offentlig sektor")
-LARGE_COMPANY_EMPLOYEES = 250
+from chas_sheets.status.todo import TODO_TAB, is_long_recruitment, same_todo, todo_tab
 
 
 @dataclass
@@ -59,6 +53,10 @@ class CrmSummary:
     members: list[str] = field(default_factory=list)  # group CRM: Medlemmar names
     duplicates: list[list[str]] = field(default_factory=list)  # [lead ID, lead ID, label]
     later_rows: int = 0  # rows dated after the day it was read as of: not in it
+    # An individual CRM's `Att göra` as written: the day it goes stale with no edit (ISO, '' never)
+    # and the `LIA registrerad` it was planned with (a new one in the register changes the list).
+    todo_until: str = ""
+    todo_lia: str = ""
     # The LIA pipeline after a yes (processed/rules.py): leads whose status is an offer, and
     # those at an interview or a work test; a summary kept from before they existed reads 0.
     offers: int = 0
@@ -106,6 +104,19 @@ def reusable_on(summary: dict, read_on: str, today: dt.date) -> bool:
             and all(name in summary for name in LATER_FIELDS))
 
 
+def todo_current(summary: dict, today: dt.date, lia_registered: dt.date | None) -> bool:
+    """Whether the `Att göra` an unchanged individual CRM holds still says what today's list
+    would: not once the day it goes stale has come, nor when the register's `LIA registrerad`
+    differs from the one it was planned with, nor when it was never planned (an older summary)."""
+    if summary.get("kind") != "individual":
+        return True
+    if "todo_until" not in summary:
+        return False
+    until = summary["todo_until"]
+    return (not until or today.isoformat() < until) and summary.get("todo_lia", "") == (
+        lia_registered.isoformat() if lia_registered else "")
+
+
 def _iso(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
@@ -122,12 +133,15 @@ OPEN_DIALOGUES_KEPT = 50  # per CRM: the summary is kept in a cell of `Nattkörn
 OPEN_STATUSES = (DIALOG, *POSITIVE)
 
 
-def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
-    """The night's work on one CRM read (`kind`: 'group' or 'individual')."""
+def plan_crm(raw: RawWorkbook, kind: str, today: dt.date, *, lia_registered: dt.date | None = None,
+             cohort: int | None = None) -> CrmPlan:
+    """The night's work on one CRM read (`kind`: 'group' or 'individual'); an individual CRM's
+    `Att göra` is rewritten when what it should say differs from what it holds (`lia_registered`,
+    `cohort`: the student's, from the register)."""
     tables = load_tables(raw, ["Leads"], CRM_TABS[1:])
     changes, report = plan_mark_processed(tables, today)  # writes: the full tables
     tables, hidden = tables_as_of(tables, today)  # figures: the CRM as it stood on `today`
-    status = status_report(tables, today, kind)
+    status = status_report(tables, today, kind, cohort=cohort, lia_registered=lia_registered, ids_written=True)
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     links = link_log(leads, log, today) if log is not None else LogLinks()
     summary = CrmSummary(
@@ -144,6 +158,13 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date) -> CrmPlan:
     )
     summary.offers, summary.interviews, summary.open_dialogues = _pipeline(leads, log, links)
     summary.roles = _roles(tables.get("Medlemmar"))
+    if kind == "individual":
+        todo = todo_tab(status)
+        title = contract().find_tab_title(TODO_TAB, raw.grids.keys())
+        if not same_todo(raw.grids.get(title) if title else None, todo):
+            changes.replacements.append(todo)
+        summary.todo_until = status.list_changes_on.isoformat() if status.list_changes_on else ""
+        summary.todo_lia = lia_registered.isoformat() if lia_registered else ""
     return CrmPlan(changes, report, summary)
 
 
@@ -223,16 +244,6 @@ def _members(members: Table | None) -> list[str]:
     if members is None:
         return []
     return [name for name in (members.text(row_id, "Namn") for row_id in members.df.index) if name]
-
-
-def is_long_recruitment(typ: object, size: object) -> bool:
-    from chas_sheets.sheet.schema import contract
-
-    word = contract().tab("Leads").column("Typ").canonical_value(typ)
-    if word not in LONG_RECRUITMENT_TYPES:
-        return False
-    digits = "".join(ch for ch in as_text(size) if ch.isdigit()) if not is_blank(size) else ""
-    return bool(digits) and int(digits) >= LARGE_COMPANY_EMPLOYEES
 
 
 def _long_recruitment(leads: Table) -> int:

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm, reusable_on
+from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm, reusable_on, todo_current
 from chas_sheets.nightly.report import (
     DASHBOARD,
     DIALOGUES,
@@ -66,7 +66,7 @@ from chas_sheets.nightly.state import (
     updated_state,
     version_after_write,
 )
-from chas_sheets.programme.register import CrmJob, Register, crm_jobs, read_register
+from chas_sheets.programme.register import CrmJob, Register, RegisterStudent, crm_jobs, read_register
 from chas_sheets.runner import Outcome
 from chas_sheets.sheet.changelog import LOG_TAB, RUN_IN
 from chas_sheets.sheet.changes import ChangeSet, RowAppend, TabReplacement
@@ -144,13 +144,16 @@ def _execute(backend: Backend, changes: ChangeSet, apply: bool, run: RunInfo | N
     return Outcome(changes, applied=True, run=run, result=result, skipped=list(result.skipped))
 
 
-def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool, run: RunInfo | None = None) -> CrmOutcome:
+def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool, run: RunInfo | None = None,
+                student: RegisterStudent | None = None, cohort: int | None = None) -> CrmOutcome:
     """Read once, plan, write once if anything changed (under `run`, the night's run); every
-    failure becomes the outcome's error."""
+    failure becomes the outcome's error. `student`, `cohort`: the register's row of an
+    individual CRM's owner (its `Att göra`)."""
     outcome = CrmOutcome(job.target)
     try:
         raw = backend.read(None)
-        plan = plan_crm(raw, job.kind, today)
+        plan = plan_crm(raw, job.kind, today, lia_registered=student.lia_registered if student else None,
+                        cohort=cohort)
         del raw  # one CRM in memory at a time: the summary is all that outlives it
         outcome.summary, outcome.planned = plan.summary, len(plan.changes)
         outcome.warnings = [*plan.report.warnings[:20]]
@@ -235,10 +238,16 @@ class _Night:
             self.detection = Everything().detect(self.targets, self.old_state)
         self.requests += self.detection.requests
         kept = self.old_state.entries  # a summary of another day may not stand for a replayed --today
-        self.detection.unchanged = {t for t in self.detection.unchanged if t in kept and reusable_on(
-            decode_summary(kept[t].summary) or {}, kept[t].read_on, self.today)}
+        self.detection.unchanged = {t for t in self.detection.unchanged if t in kept and self._reusable(
+            decode_summary(kept[t].summary) or {}, kept[t].read_on, t)}
         if self.pacer:  # the register's read and the detection count toward the first minute
             self.pacer.record(_requests(self.register_backend) + self.detection.requests)
+
+    def _reusable(self, summary: dict, read_on: str, target: str) -> bool:
+        """A kept summary stands for today, and the CRM's `Att göra` is still today's list."""
+        student = next((s for s in self.register.students if s.crm == target), None)
+        return reusable_on(summary, read_on, self.today) and todo_current(
+            summary, self.today, student.lia_registered if student else None)
 
     def process_crms(self, loop: AbstractContextManager[Iterable[CrmJob]]) -> None:
         with loop as jobs:
@@ -260,7 +269,9 @@ class _Night:
         except ChasSheetsError as exc:
             self.outcomes[job.target] = CrmOutcome(job.target, error=_error_line(str(exc)))
             return
-        outcome = process_crm(job, backend, self.today, self.apply, self.run)
+        student = self._student(job)
+        cohort = self.register.cohort_of_student(student, self.today) if student else None
+        outcome = process_crm(job, backend, self.today, self.apply, self.run, student, cohort)
         if outcome.written:
             self.written.append(job.target)
         sent = _requests(backend)
@@ -273,6 +284,12 @@ class _Night:
             after = version_after_write(self.detection.versions.get(job.target, ""), outcome.digests)
             if after:  # our own write is no reason to read it again tomorrow
                 self.detection.versions[job.target] = after
+
+    def _student(self, job: CrmJob) -> RegisterStudent | None:
+        """The student whose individual CRM this is (the first row naming it, as `crm_jobs`)."""
+        if job.kind != "individual":
+            return None
+        return next((s for s in self.register.students if s.crm == job.target), None)
 
     def report(self) -> NightlyReport:
         """The night's figures, from what each CRM gave (or, for the cross-CRM tabs, its stand-in)."""

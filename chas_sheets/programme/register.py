@@ -250,6 +250,7 @@ class CrmSettings:
     cohort: int
     big_bang_day: dt.date | None = None
     delmal: object = None
+    lia_registered: dt.date | None = None  # a student's `LIA registrerad`
 
 
 def settings_for(register: Register, same: Callable[[str], bool], today: dt.date) -> CrmSettings | None:
@@ -260,5 +261,6 @@ def settings_for(register: Register, same: Callable[[str], bool], today: dt.date
             return CrmSettings("group", g.name, register.cohort_of_group(g, today), g.big_bang_day, g.delmal)
     for s in register.students:
         if s.crm and same(s.crm):
-            return CrmSettings("individual", s.name, register.cohort_of_student(s, today))
+            return CrmSettings("individual", s.name, register.cohort_of_student(s, today),
+                               lia_registered=s.lia_registered)
     return None

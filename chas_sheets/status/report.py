@@ -2,9 +2,11 @@
 
 The calendar for `today`, the goal (a student: distinct companies; a group: leads, as seed
 000 counts them, see `calendar.GroupGoal`), processed and open leads,
-attempts this week and last, and three queues from the seeds: leads with one or two
-unanswered attempts (call again or try a new channel, phone first), dialogues gone quiet for
-a week, and companies where nobody replied (go back to the sources for a new contact person).
+attempts this week and last, and the day's to-do (`status.todo`, the same list the nightly
+writes into the CRM's `Att göra` tab): a yes or an offer with no registered LIA, leads with one
+or two unanswered attempts (call again or try a new channel, phone first), dialogues gone quiet
+for a week, never-contacted leads in the order the sprint asks for, and companies where nobody
+replied (go back to the sources for a new contact person).
 Statuses are the ones `mark-processed` would set, whether or not it has run.
 Rows dated after `today` do not exist yet (`programme.replay`): a replay sees the day as it was.
 """
@@ -18,12 +20,28 @@ from dataclasses import asdict, dataclass, field
 from chas_sheets.company.matching import company_key
 from chas_sheets.processed.contactlog import LogLinks, link_log
 from chas_sheets.processed.plan import LeadState, lead_states
-from chas_sheets.processed.rules import DIALOG, INGEN_RESPONS, KONTAKTAD, NY, STATUSES, next_channel
+from chas_sheets.processed.rules import (
+    DIALOG,
+    ERBJUDANDE,
+    INGEN_RESPONS,
+    JA,
+    KONTAKTAD,
+    NY,
+    STATUSES,
+    next_channel,
+    parse_status,
+)
 from chas_sheets.programme import calendar
 from chas_sheets.programme.replay import hidden_text, tables_as_of
 from chas_sheets.sheet.tables import Table, Tables
-
-QUIET_DIALOG_DAYS = 7
+from chas_sheets.status.todo import (
+    FIRST_CONTACTS_SHOWN,
+    QUIET_DIALOG_DAYS,
+    REGISTER_LIA,
+    first_contact_rank,
+    sprint_focus,
+    todo_sections,
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,9 @@ class QueueItem:
     days_since: int | None
     attempts: str  # '3/5 Telefon, 6/5 Mejl', or '' when nothing is logged
     next_channel: str | None = None
+    company: str = ""
+    contact: str = ""
+    reason: str = ""  # why it is on the list, in Swedish (the `Att göra` tab's `Varför`)
 
     def line(self) -> str:
         when = (f"last contact {calendar.format_day(self.last_contact)} ({_ago(self.days_since)})"
@@ -80,6 +101,11 @@ class StatusReport:
     follow_ups: list[QueueItem] = field(default_factory=list)
     quiet_dialogs: list[QueueItem] = field(default_factory=list)
     new_contact_companies: list[NoReplyCompany] = field(default_factory=list)
+    lia_to_register: list[QueueItem] = field(default_factory=list)
+    first_contacts: list[QueueItem] = field(default_factory=list)  # the first FIRST_CONTACTS_SHOWN
+    more_first_contacts: int = 0  # never-contacted leads beyond those
+    lia_registered: dt.date | None = None  # the register's `LIA registrerad` (None: none, or not known)
+    list_changes_on: dt.date | None = None  # the first day the to-do changes with no edit (None: never)
     unmatched_log_rows: int = 0
     warnings: int = 0
     cohort: int | None = None
@@ -100,8 +126,13 @@ class StatusReport:
 
 def status_report(tables: Tables, today: dt.date, kind: str | None = None,
                   big_bang_day: dt.date | None = None, delmal: object = None,
-                  cohort: int | None = None, defaults: bool = False) -> StatusReport:
+                  cohort: int | None = None, defaults: bool = False, *,
+                  lia_registered: dt.date | None = None, ids_written: bool = False) -> StatusReport:
     """The status of one CRM for `today`; `kind` 'individual' or 'group' (default: from its tabs).
+
+    `lia_registered`: the student's date from the register; a `Ja` or `Erbjudande` is on the
+    list until it is set. `ids_written`: the IDs drawn for rows without one are written with
+    the plan this report goes with (the nightly), so the list may name them.
 
     A group's `big_bang_day`, `delmal` and `cohort` are the register's (a group CRM does not
     hold them); without them (`defaults`) the cohort's default Big Bang Day and 30 leads in all
@@ -113,12 +144,16 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
     links = link_log(leads, log, today) if log is not None else LogLinks()
     states = lead_states(leads, links)
     # status only reads: an ID drawn for a row that has none is not in the sheet, so not shown
-    unwritten = {assignment.new for assignment in leads.id_assignments}
+    unwritten = set() if ids_written else {assignment.new for assignment in leads.id_assignments}
     cohort = calendar.cohort_year_for(today, cohort)
     this_monday = today - dt.timedelta(days=today.weekday())
     last_monday = this_monday - dt.timedelta(days=7)
     dates = [attempt.date for attempt in links.attempts]
     companies = len({company_key(state.company) for state in states} - {""})
+    periods = calendar.default_calendar(cohort, big_bang_day)
+    period = calendar.period_on(today, periods)
+    deadline = calendar.next_deadline(today, kind, big_bang_day=big_bang_day, cohort=cohort)
+    first_contacts = _first_contacts(states, leads, sprint_focus(period), today, unwritten)
     progress = None
     if kind == "group":
         progress = calendar.group_progress(today, added_dates(leads), big_bang_day, delmal, cohort, defaults)
@@ -127,18 +162,25 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
         target, since, toward_goal = calendar.company_goal(kind, today, cohort=cohort), None, companies
     return StatusReport(
         target=tables.source, kind=kind, today=today,
-        period=calendar.period_on(today, calendar.default_calendar(cohort, big_bang_day)),
-        deadline=calendar.next_deadline(today, kind, big_bang_day=big_bang_day, cohort=cohort),
+        period=period,
+        deadline=deadline,
         companies=companies, goal=target, leads=len(states), toward_goal=toward_goal, goal_since=since,
         processed=sum(state.processed for state in states),
         by_status=_by_status(states),
         attempts_this_week=sum(this_monday <= day < this_monday + dt.timedelta(days=7) for day in dates),
         attempts_last_week=sum(last_monday <= day < this_monday for day in dates),
-        follow_ups=_oldest_first(_item(state, today, unwritten, with_channel=True)
+        follow_ups=_oldest_first(_item(state, today, unwritten, with_channel=True, reason=_unanswered(state))
                                  for state in states if state.status == KONTAKTAD),
-        quiet_dialogs=_oldest_first(_item(state, today, unwritten)
+        quiet_dialogs=_oldest_first(_item(state, today, unwritten, with_channel=True, reason=_dialog(state))
                                     for state in states if state.status == DIALOG and _quiet(state, today)),
         new_contact_companies=_no_reply_companies(states),
+        lia_to_register=[] if lia_registered or kind == "group" else [
+            _item(state, today, unwritten, reason=f"{state.status}: {_attempts_or_hand(state)}; ingen LIA registrerad")
+            for state in states if parse_status(state.status) in (JA, ERBJUDANDE)],
+        first_contacts=first_contacts[:FIRST_CONTACTS_SHOWN],
+        more_first_contacts=max(len(first_contacts) - FIRST_CONTACTS_SHOWN, 0),
+        lia_registered=lia_registered,
+        list_changes_on=_list_changes_on(states, periods, deadline, today),
         unmatched_log_rows=len(links.unmatched),
         warnings=len(links.warnings),
         cohort=cohort, progress=progress, later_rows=hidden_text(hidden, today),
@@ -187,12 +229,57 @@ def _quiet(state: LeadState, today: dt.date) -> bool:
     return state.last_contact is None or (today - state.last_contact).days >= QUIET_DIALOG_DAYS
 
 
-def _item(state: LeadState, today: dt.date, unwritten: set[str], with_channel: bool = False) -> QueueItem:
+def _item(state: LeadState, today: dt.date, unwritten: set[str], with_channel: bool = False,
+          reason: str = "") -> QueueItem:
     last = state.last_contact
     return QueueItem(
-        "" if state.lead_id in unwritten else state.lead_id, state.sheet_row, state.label(), last, (today - last).days if last else None,
+        "" if state.lead_id in unwritten else state.lead_id, state.sheet_row, state.label(), last,
+        (today - last).days if last else None,
         ", ".join(attempt.describe() for attempt in state.attempts),
-        next_channel(state.attempts) if with_channel else None)
+        next_channel(state.attempts) if with_channel else None,
+        state.company, state.contact, reason)
+
+
+def _list_changes_on(states: list[LeadState], periods: list[calendar.Period], deadline: calendar.Deadline,
+                     today: dt.date) -> dt.date | None:
+    """The first day after `today` on which the to-do would change with nothing new in the CRM:
+    a dialogue turns quiet, a period (the sprint's order) begins or ends, the deadline passes.
+    Until then a nightly need not read an unchanged CRM again for its `Att göra`."""
+    quiet = (state.last_contact + dt.timedelta(days=QUIET_DIALOG_DAYS) for state in states
+             if state.status == DIALOG and state.last_contact is not None)
+    bounds = (day for p in periods for day in (p.start, p.end + dt.timedelta(days=1)))
+    passes = [deadline.date + dt.timedelta(days=1)] if not deadline.passed else []
+    return min((day for day in (*quiet, *bounds, *passes) if day > today), default=None)
+
+
+def _attempts_or_hand(state: LeadState) -> str:
+    return ", ".join(a.describe() for a in state.attempts) if state.attempts else "satt för hand"
+
+
+def _unanswered(state: LeadState) -> str:
+    if not state.attempts:
+        return "Kontaktad (satt för hand), inget i Kontaktlogg"
+    return f"Utan svar: {_attempts_or_hand(state)}"
+
+
+def _dialog(state: LeadState) -> str:
+    if state.last_contact is None:
+        return "Dialog (satt för hand), inget i Kontaktlogg"
+    return f"Dialog, ingen kontakt sedan {state.last_contact.isoformat()}"
+
+
+def _first_contacts(states: list[LeadState], leads: Table, focus: str, today: dt.date,
+                    unwritten: set[str]) -> list[QueueItem]:
+    """Never-contacted leads (`Ny`, nothing logged), in the order the sprint asks for."""
+    ranked = []
+    for state in states:
+        if (state.status or NY) != NY or state.attempts or not state.company:
+            continue
+        typ, size = (leads.df.at[state.lead_id, column] if leads.has(column) else None for column in ("Typ", "Storlek"))
+        warm = leads.has("Temperatur") and leads.text(state.lead_id, "Temperatur").strip().lower() == "varm"
+        rank, why = first_contact_rank(focus, warm, typ, size)
+        ranked.append((rank, state.sheet_row, _item(state, today, unwritten, with_channel=True, reason=why)))
+    return [item for _, _, item in sorted(ranked, key=lambda entry: entry[:2])]
 
 
 def _oldest_first(items) -> list[QueueItem]:
@@ -238,12 +325,11 @@ def render(report: StatusReport) -> list[str]:
     if report.unmatched_log_rows or report.warnings:
         lines.append(f"Kontaktlogg: {report.unmatched_log_rows} rows match no lead, {report.warnings} warnings "
                      "(see `chas-sheets mark-processed`)")
-    sections = (
-        ("Follow up: 1-2 attempts without reply, oldest first", report.follow_ups),
-        (f"Dialogues with no contact for {QUIET_DIALOG_DAYS}+ days", report.quiet_dialogs),
-        ("Nobody replied: go back to your sources for a new contact person at", report.new_contact_companies),
-    )
-    for title, items in sections:
+    for what, title, items in todo_sections(report):
+        if what == REGISTER_LIA and not items:
+            continue  # no yes waiting for its LIA: nothing to say
         lines += ["", f"{title} ({len(items)})"]
         lines += [f"  {item.line()}" for item in items] or ["  (none)"]
+        if items is report.first_contacts and report.more_first_contacts:
+            lines.append(f"  ... and {report.more_first_contacts} more with status Ny")
     return lines
