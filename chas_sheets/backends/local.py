@@ -459,6 +459,7 @@ def build_workbook(layout: Layout):
 
 def _format_tab(ws, tab: TabLayout) -> None:
     _header(ws, tab.headers)
+    _print_setup(ws)  # people's tabs print as the tool's do: landscape, one page wide
     owned_fill = PatternFill("solid", fgColor="E0E0E0")
     for index, (header, width) in enumerate(zip(tab.headers, tab.widths)):
         letter = get_column_letter(index + 1)
