@@ -346,8 +346,8 @@ def owned_tab_requests(sheet_id: int, fmt: OwnedTabFormat) -> list[dict]:
         requests.append(_column_format(sheet_id, 0, 1, 0, len(fmt.widths),
                                        {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}))
     if fmt.rows:
-        requests += [_column_format(sheet_id, 1, last, col, col + 1, {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"})
-                     for col in fmt.wrapped]
+        requests.append(_column_format(sheet_id, 1, last, 0, len(fmt.widths), {"verticalAlignment": "TOP"}))
+        requests += [_column_format(sheet_id, 1, last, col, col + 1, {"wrapStrategy": "WRAP"}) for col in fmt.wrapped]
         requests += [_column_format(sheet_id, 1, last, col, col + 1, {"numberFormat": DATE_FORMAT})
                      for col in fmt.date_columns]
     if fmt.status_column is not None and fmt.rows:

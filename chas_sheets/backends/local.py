@@ -390,6 +390,7 @@ def _format_owned_tab(wb, ws, fmt: OwnedTabFormat) -> None:
     from chas_sheets.backends.xlsx_chart import add_chart
 
     ws.column_dimensions = DimensionHolder(worksheet=ws, default_factory=ws._add_column)
+    ws.row_dimensions = DimensionHolder(worksheet=ws, default_factory=ws._add_row)  # delete_rows leaves heights
     ws.conditional_formatting = ConditionalFormattingList()
     ws.row_breaks = RowBreak()
     last = fmt.rows + 1
@@ -399,6 +400,10 @@ def _format_owned_tab(wb, ws, fmt: OwnedTabFormat) -> None:
         ws.cell(row=1, column=col + 1).alignment = Alignment(wrap_text=True, vertical="top")
     for row, lines in enumerate(fmt.lines, start=1):
         ws.row_dimensions[row].height = ROW_POINTS * lines if lines > 1 else None
+    for row, lines in enumerate(fmt.lines[1:], start=2):  # a row of several lines reads from its top
+        if lines > 1:
+            for col in range(len(fmt.widths)):
+                ws.cell(row=row, column=col + 1).alignment = Alignment(vertical="top")
     for col in fmt.wrapped:
         for row in range(2, last + 1):
             ws.cell(row=row, column=col + 1).alignment = Alignment(wrap_text=True, vertical="top")
