@@ -84,15 +84,21 @@ def test_an_edited_crm_is_found_by_the_changes_feed(google):
     assert next(s for s in result.report.students if s.name == "Bo Ström").companies == 2
 
 
-def test_the_dashboard_gets_a_native_chart(google):
+def test_the_dashboard_gets_native_charts_for_groups_and_students(google):
     ws, clock, register, _ = google
     night(ws, clock, register)
     book = ws.open(register.target)._client().get_json(
         f"https://sheets.googleapis.com/v4/spreadsheets/{register.key}", params={"fields": "sheets(properties.title,charts)"})
     [dashboard] = [s for s in book["sheets"] if s["properties"]["title"] == "Dashboard"]
-    [chart] = dashboard["charts"]
-    assert chart["spec"]["basicChart"]["chartType"] == "BAR"
-    assert len(chart["spec"]["basicChart"]["series"]) == 2  # Mot mål, Mål
+    groups, students = dashboard["charts"]  # one axis each: a group's goal is leads, a student's 50 companies
+    assert groups["spec"]["title"].startswith("Grupper") and students["spec"]["title"].startswith("Studerande")
+    for chart in (groups, students):
+        assert chart["spec"]["basicChart"]["chartType"] == "BAR"
+        assert len(chart["spec"]["basicChart"]["series"]) == 2  # Mot mål, Mål
+    # G1 is row 2; the students rows 3-5, their series named by the header row
+    assert groups["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"][0]["endRowIndex"] == 2
+    header, rows = students["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"]
+    assert (header["startRowIndex"], header["endRowIndex"], rows["startRowIndex"], rows["endRowIndex"]) == (0, 1, 2, 5)
 
 
 def test_the_pacer_keeps_a_busy_night_inside_the_quota():

@@ -22,7 +22,15 @@ from openpyxl.utils import get_column_letter
 
 from chas_sheets.backends.base import formula_text
 from chas_sheets.sheet.changelog import NumberFormat
-from chas_sheets.sheet.layout import TEMPLATE_ROWS, Layout, TabLayout
+from chas_sheets.sheet.layout import (
+    STATUS_FILLS,
+    TEMPLATE_ROWS,
+    Layout,
+    OwnedTabFormat,
+    PlacedChart,
+    TabLayout,
+    owned_tab_format,
+)
 from chas_sheets.sheet.values import SERIAL_EPOCH, is_blank
 from chas_sheets.sheet.writeplan import Formula, TabWrites
 
@@ -278,9 +286,12 @@ def _update_block(sheet_id: int, row: int, col: int, rows: list[list[Any]], bold
     return requests
 
 
-def add_sheet(sheet_id: int, title: str, rows: int, columns: int, index: int | None = None) -> dict:
+def add_sheet(sheet_id: int, title: str, rows: int, columns: int, index: int | None = None,
+              hidden: bool = False) -> dict:
     props: dict = {"sheetId": sheet_id, "title": title, "sheetType": "GRID",
                    "gridProperties": {"rowCount": rows, "columnCount": columns, "frozenRowCount": 1}}
+    if hidden:  # the tool's internal state: out of sight, never printed
+        props["hidden"] = True
     if index is not None:
         props["index"] = index
     return {"addSheet": {"properties": props}}
@@ -343,57 +354,90 @@ def tab_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[
 
 def _replace_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[], int]) -> list[dict]:
     """A tool-owned tab rewritten whole: deleted and added again under the same id and place
-    (old rows, charts and formats go with it), atomically inside the one batchUpdate."""
+    (old rows, charts and formats go with it), atomically inside the one batchUpdate, then laid
+    out as `sheet.layout.owned_tab_format` says."""
     headers, rows = writes.replace
+    fmt = owned_tab_format(writes.title, headers, rows, writes.chart)
     requests: list[dict] = []
     sheet_id = sheet.sheet_id if sheet else make_id()
     if sheet is not None:
         requests.append({"deleteSheet": {"sheetId": sheet.sheet_id}})
     width = max([len(headers), *(len(r) for r in rows)])
     requests.append(add_sheet(sheet_id, writes.title, max(DEFAULT_ROWS, len(rows) + 1), max(DEFAULT_COLUMNS, width),
-                              index=sheet.index if sheet else None))
+                              index=sheet.index if sheet else None, hidden=fmt.hidden))
     requests += _header_requests(sheet_id, 0, dict(enumerate(headers)))
     if rows:
         requests += _update_block(sheet_id, 1, 0, [list(r) for r in rows])
-    requests += format_requests(sheet_id, writes.formats)
-    if writes.chart:
-        requests.append(chart_request(sheet_id, writes.chart, list(headers), len(rows)))
-    return requests
+    # the tab's layout, then the number formats a restored tab brings back (undo): theirs win
+    return requests + owned_tab_requests(sheet_id, fmt) + format_requests(sheet_id, writes.formats)
 
 
-def _column_index(reference: Any, headers: list[str]) -> int:
-    """0-based column of a header name or index; the xlsx chart's check, so both backends
-    refuse a bad chart spec with the same message."""
-    from chas_sheets.backends.xlsx_chart import _column
-
-    return _column(reference, headers) - 1
+def _column_format(sheet_id: int, row: int, end_row: int, col: int, end_col: int, cell_format: dict) -> dict:
+    fields = ",".join(f"userEnteredFormat.{name}" for name in cell_format)
+    return {"repeatCell": {"range": grid_range(sheet_id, row, end_row, col, end_col),
+                           "cell": {"userEnteredFormat": cell_format}, "fields": fields}}
 
 
-def chart_request(sheet_id: int, chart: Mapping[str, Any], headers: list[str], row_count: int) -> dict:
-    """A native chart of a replaced tab: `{"type": "column"|"bar"|"line", "title",
-    "category": header or index (default the first column), "series": [headers] (default
-    all other columns)}`, placed to the right of the table."""
-    kind = str(chart.get("type", "column")).upper()
-    category = _column_index(chart.get("category", 0), headers)
-    series = [_column_index(s, headers) for s in chart.get("series", ())] or [
-        i for i in range(len(headers)) if i != category]
+def owned_tab_requests(sheet_id: int, fmt: OwnedTabFormat) -> list[dict]:
+    """The layout of a rewritten tool-owned tab (the header's bold and freeze come with it):
+    widths, wrapping, date columns, the status colours and the charts. Google keeps no print
+    setup in a spreadsheet (it is chosen when printing or exporting), and fits wrapped rows'
+    heights by itself."""
+    last = fmt.rows + 1
+    requests: list[dict] = [{"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": col, "endIndex": col + 1},
+        "properties": {"pixelSize": int(width * PIXELS_PER_CHARACTER + 5)},
+        "fields": "pixelSize",
+    }} for col, width in enumerate(fmt.widths)]
+    if fmt.widths:
+        requests.append(_column_format(sheet_id, 0, 1, 0, len(fmt.widths),
+                                       {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}))
+    if fmt.rows:
+        requests.append(_column_format(sheet_id, 1, last, 0, len(fmt.widths), {"verticalAlignment": "TOP"}))
+        requests += [_column_format(sheet_id, 1, last, col, col + 1, {"wrapStrategy": "WRAP"}) for col in fmt.wrapped]
+        requests += [_column_format(sheet_id, 1, last, col, col + 1, {"numberFormat": DATE_FORMAT})
+                     for col in fmt.date_columns]
+    if fmt.status_column is not None and fmt.rows:
+        col = fmt.status_column
+        requests += [{"addConditionalFormatRule": {"index": i, "rule": {
+            "ranges": [grid_range(sheet_id, 1, last, col, col + 1)],
+            "booleanRule": {"condition": {"type": "TEXT_EQ", "values": [{"userEnteredValue": word}]},
+                            "format": {"backgroundColor": rgb(fill)}},
+        }}} for i, (word, fill) in enumerate(STATUS_FILLS.items())]
+    return requests + [chart_request(sheet_id, chart) for chart in fmt.charts]
 
+
+PIXELS_PER_CM = 96 / 2.54
+
+
+def chart_request(sheet_id: int, chart: PlacedChart) -> dict:
+    """A native chart placed as the layout says (`PlacedChart`). Its series are named by the
+    header row: a chart over rows further down (the Dashboard's students) takes the header
+    row as a first source range and its rows as a second, as Google allows."""
     def source(col: int) -> dict:
-        return {"sourceRange": {"sources": [grid_range(sheet_id, 0, row_count + 1, col, col + 1)]}}
+        if chart.first_row == 2:
+            ranges = [grid_range(sheet_id, 0, chart.last_row, col, col + 1)]
+        else:
+            ranges = [grid_range(sheet_id, 0, 1, col, col + 1),
+                      grid_range(sheet_id, chart.first_row - 1, chart.last_row, col, col + 1)]
+        return {"sourceRange": {"sources": ranges}}
 
+    kind = chart.kind.upper()
     value_axis = "BOTTOM_AXIS" if kind == "BAR" else "LEFT_AXIS"
     spec = {
-        "title": str(chart.get("title", "")),
+        "title": chart.title,
         "basicChart": {
             "chartType": kind,
             "legendPosition": "BOTTOM_LEGEND",
             "headerCount": 1,
-            "domains": [{"domain": source(category)}],
-            "series": [{"series": source(c), "targetAxis": value_axis} for c in series],
+            "domains": [{"domain": source(chart.category)}],
+            "series": [{"series": source(c), "targetAxis": value_axis} for c in chart.series],
         },
     }
-    position = {"overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": 0,
-                                                   "columnIndex": len(headers) + 1}}}
+    position = {"overlayPosition": {
+        "anchorCell": {"sheetId": sheet_id, "rowIndex": chart.anchor_row - 1, "columnIndex": chart.anchor_col},
+        "widthPixels": round(chart.width_cm * PIXELS_PER_CM), "heightPixels": round(chart.height_cm * PIXELS_PER_CM),
+    }}
     return {"addChart": {"chart": {"spec": spec, "position": position}}}
 
 

@@ -23,10 +23,14 @@ import filelock
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.cell.rich_text import CellRichText
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.dimensions import DimensionHolder
+from openpyxl.worksheet.pagebreak import Break, RowBreak
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from chas_sheets.backends.base import ApplyResult, Backend, formula_text, wanted_titles
 from chas_sheets.backends.local_file import Snapshot, WorkbookFile, save_new
@@ -49,7 +53,15 @@ from chas_sheets.errors import (
 )
 from chas_sheets.sheet.changelog import LOG_TAB, NumberFormat
 from chas_sheets.sheet.changes import ChangeSet
-from chas_sheets.sheet.layout import TEMPLATE_ROWS, Layout, TabLayout, layout_for
+from chas_sheets.sheet.layout import (
+    STATUS_FILLS,
+    TEMPLATE_ROWS,
+    Layout,
+    OwnedTabFormat,
+    TabLayout,
+    layout_for,
+    owned_tab_format,
+)
 from chas_sheets.sheet.tables import RawWorkbook
 from chas_sheets.sheet.writeplan import Formula, Merged, RunInfo, TabWrites, resolve
 
@@ -59,6 +71,7 @@ XLSX_CELL_CHARS = 32_767  # Excel's limit per cell
 # merged range: a write is refused over them (in one line, naming them), so the warnings are noise.
 warnings.filterwarnings("ignore", message=r".* extension is not supported and will be removed", category=UserWarning)
 warnings.filterwarnings("ignore", message=r".* is part of a merged range but has a comment", category=UserWarning)
+ROW_POINTS = 15  # a row of one line of 11-point text
 WRITE_ATTEMPTS = 2  # a person saving during a run: re-read and re-plan once, then give up
 
 
@@ -368,11 +381,8 @@ def _execute(wb, writes: TabWrites) -> None:
             for c, value in enumerate(values):
                 if value is not None:
                     _set_cell(ws, r, c, value)
-        _set_formats(ws, writes)
-        if writes.chart:
-            from chas_sheets.backends.xlsx_chart import add_chart
-
-            add_chart(ws, writes.chart, len(rows))
+        _format_owned_tab(wb, ws, owned_tab_format(writes.title, headers, rows, writes.chart))
+        _set_formats(ws, writes)  # a restored tab's own number formats (undo) after the layout's
         return
     if writes.create_headers:
         ws = wb.create_sheet(writes.title)
@@ -390,6 +400,68 @@ def _execute(wb, writes: TabWrites) -> None:
     _set_formats(ws, writes)  # before removals: the formats' cells are addressed as planned
     # every formula, link, note, merge, format and name that refers to the rows below moves with them
     remove_rows(wb, writes.title, writes.deletes)
+
+
+def _format_owned_tab(wb, ws, fmt: OwnedTabFormat) -> None:
+    """Lay out a tab the tool has just rewritten (see sheet.layout.owned_tab_format): whatever
+    the last night's layout left (widths, colours, breaks) is replaced, not added to."""
+    from chas_sheets.backends.xlsx_chart import add_chart
+
+    ws.column_dimensions = DimensionHolder(worksheet=ws, default_factory=ws._add_column)
+    ws.row_dimensions = DimensionHolder(worksheet=ws, default_factory=ws._add_row)  # delete_rows leaves heights
+    ws.conditional_formatting = ConditionalFormattingList()
+    ws.row_breaks = RowBreak()
+    last = fmt.rows + 1
+    for col, width in enumerate(fmt.widths):
+        ws.column_dimensions[get_column_letter(col + 1)].width = width
+    for col in range(len(fmt.widths)):  # a long header wraps at its spaces rather than widen its column
+        ws.cell(row=1, column=col + 1).alignment = Alignment(wrap_text=True, vertical="top")
+    for row, lines in enumerate(fmt.lines, start=1):
+        ws.row_dimensions[row].height = ROW_POINTS * lines if lines > 1 else None
+    for row, lines in enumerate(fmt.lines[1:], start=2):  # a row of several lines reads from its top
+        if lines > 1:
+            for col in range(len(fmt.widths)):
+                ws.cell(row=row, column=col + 1).alignment = Alignment(vertical="top")
+    for col in fmt.wrapped:
+        for row in range(2, last + 1):
+            ws.cell(row=row, column=col + 1).alignment = Alignment(wrap_text=True, vertical="top")
+    for col in fmt.date_columns:  # a date column shows dates even where a cell is typed later
+        for row in range(2, last + 1):
+            cell = ws.cell(row=row, column=col + 1)
+            if cell.value is not None and not cell.is_date:
+                cell.number_format = "yyyy-mm-dd"
+    if fmt.status_column is not None and fmt.rows:
+        letter = get_column_letter(fmt.status_column + 1)
+        for word, fill in STATUS_FILLS.items():
+            ws.conditional_formatting.add(f"{letter}2:{letter}{last}", CellIsRule(
+                operator="equal", formula=[f'"{word}"'], fill=PatternFill("solid", fgColor=fill, bgColor=fill)))
+    _print_setup(ws)
+    for chart in fmt.charts:
+        add_chart(ws, chart)
+    if fmt.charts_row:  # the charts start a page, so none is cut between two
+        ws.row_breaks.append(Break(id=fmt.rows + 1))  # after the table, a blank row above the charts
+    _set_hidden(wb, ws, fmt.hidden)
+
+
+def _print_setup(ws) -> None:
+    """Landscape A4, as wide as one page (as many pages down as it takes), header on each page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+
+
+def _set_hidden(wb, ws, hidden: bool) -> None:
+    """A hidden tab is never printed nor shown; it must not be the one the workbook opens on."""
+    ws.sheet_state = "hidden" if hidden else "visible"
+    if hidden:
+        ws.sheet_view.tabSelected = False
+        if wb.active is ws:
+            visible = next(i for i, sheet in enumerate(wb.worksheets) if sheet.sheet_state == "visible")
+            wb.active = visible
+            wb.worksheets[visible].sheet_view.tabSelected = True
 
 
 def _header(ws, headers: list[str]) -> None:
@@ -410,6 +482,7 @@ def build_workbook(layout: Layout):
 
 def _format_tab(ws, tab: TabLayout) -> None:
     _header(ws, tab.headers)
+    _print_setup(ws)  # people's tabs print as the tool's do: landscape, one page wide
     owned_fill = PatternFill("solid", fgColor="E0E0E0")
     for index, (header, width) in enumerate(zip(tab.headers, tab.widths)):
         letter = get_column_letter(index + 1)

@@ -1,59 +1,41 @@
-"""A native openpyxl chart for a tab the tool rewrites (TabReplacement.chart), local backend.
+"""Native openpyxl charts for a tab the tool rewrites, local backend.
 
-The chart spec is one small dict both backends draw (Google: `google_format.chart_request`
-turns it into `addChart`):
-
-    {"type": "bar" | "column" | "line",   # bar: horizontal bars; column: vertical (default)
-     "title": "Företag mot mål",
-     "category": "Namn",                  # header (or 0-based index) of the labels; default column 0
-     "series": ["Mot mål", "Mål"]}        # headers (or indexes) of the values; default all others
-
-The data are the tab's rows under its header (row 1); the chart stands to the right of them.
+What each chart shows and where it stands is decided once for both backends
+(`sheet.layout.owned_tab_format`: the tab's declared charts, else the replacement's own spec
+`{"type": "bar"|"column"|"line", "title", "category", "series"}`); Google draws the same
+`PlacedChart`s with `google_format.chart_request`. A chart covering only some rows (the
+Dashboard's groups, its students) takes its series names from the header row.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.chart.series import SeriesLabel, StrRef
+from openpyxl.utils import get_column_letter, quote_sheetname
 
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.utils import get_column_letter
-
-from chas_sheets.errors import InvalidInput
-
-ROW_HEIGHT_CM = 0.5  # a bar chart grows with its rows so that every label stays readable
+from chas_sheets.sheet.layout import PlacedChart
 
 
-def _column(reference: Any, headers: list[str]) -> int:
-    """1-based column of a header name or a 0-based index."""
-    if isinstance(reference, int):
-        if not 0 <= reference < len(headers):
-            raise InvalidInput(f"chart: column {reference} is outside the tab's {len(headers)} columns")
-        return reference + 1
-    if str(reference) not in headers:
-        raise InvalidInput(f"chart: no column {reference!r} in the tab (has: {', '.join(headers)})")
-    return headers.index(str(reference)) + 1
-
-
-def add_chart(ws, chart_spec: Mapping[str, Any], n_rows: int) -> None:
-    """Draw `chart_spec` over the first `n_rows` data rows of `ws` (header in row 1)."""
-    headers = [("" if cell.value is None else str(cell.value)) for cell in ws[1]]
-    kind = str(chart_spec.get("type", "column")).lower()
-    category = _column(chart_spec.get("category", 0), headers)
-    series = [_column(s, headers) for s in chart_spec.get("series", ())] or [
-        c for c in range(1, len(headers) + 1) if c != category]
-    if kind == "line":
+def add_chart(ws, placed: PlacedChart) -> None:
+    """Draw one placed chart on `ws` (header in row 1)."""
+    if placed.kind == "line":
         chart = LineChart()
-    elif kind in ("bar", "column"):
-        chart = BarChart()
-        chart.type = "bar" if kind == "bar" else "col"
     else:
-        raise InvalidInput(f"chart: unknown type {kind!r} (use bar, column or line)")
-    chart.title = str(chart_spec.get("title", "")) or None
-    last = max(n_rows, 1) + 1
-    for col in series:
-        chart.add_data(Reference(ws, min_col=col, max_col=col, min_row=1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=category, max_col=category, min_row=2, max_row=last))
-    chart.width = 18
-    if kind == "bar":
-        chart.height = max(7.5, ROW_HEIGHT_CM * n_rows * max(len(series), 1) / 1.5)
-    ws.add_chart(chart, f"{get_column_letter(len(headers) + 2)}2")
+        chart = BarChart()
+        chart.type = "bar" if placed.kind == "bar" else "col"
+    chart.title = placed.title or None
+    for col in placed.series:
+        values = Reference(ws, min_col=col + 1, max_col=col + 1, min_row=placed.first_row, max_row=placed.last_row)
+        series = Series(values)
+        header = f"{quote_sheetname(ws.title)}!${get_column_letter(col + 1)}$1"
+        series.tx = SeriesLabel(strRef=StrRef(header))
+        chart.series.append(series)
+    chart.set_categories(Reference(ws, min_col=placed.category + 1, max_col=placed.category + 1,
+                                   min_row=placed.first_row, max_row=placed.last_row))
+    if placed.kind == "bar":
+        chart.y_axis.majorGridlines = None
+        chart.x_axis.scaling.orientation = "maxMin"  # the first row on top, as in the table
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides both axes otherwise
+    chart.legend.position = "b"
+    chart.width, chart.height = placed.width_cm, placed.height_cm
+    ws.add_chart(chart, f"{get_column_letter(placed.anchor_col + 1)}{placed.anchor_row}")
