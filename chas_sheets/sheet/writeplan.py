@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.sheet.changelog import LOG_TAB, NEW_COLUMN, NEW_ID, NEW_ROW, REMOVED_ROW, REPLACED_TAB, log_row
+from chas_sheets.sheet.changelog import (
+    LOG_TAB,
+    NEW_COLUMN,
+    NEW_ID,
+    NEW_ROW,
+    REMOVED_ROW,
+    REPLACED_TAB,
+    RUNS_TAB,
+    log_row,
+)
 from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval
 from chas_sheets.sheet.schema import HeaderMatch, contract, find_header
 from chas_sheets.sheet.tables import RawWorkbook, logged_row_ids, row_texts
@@ -467,5 +476,5 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
         st.rows_by_key[row_id] = st.next_row
     st.next_row += 1
     plan.applied.append(item)
-    if not is_note:
+    if not is_note and item.tab != RUNS_TAB:  # a run's row in Körningar lists the run: not a change of it
         log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", row_to_json(item.values)))
