@@ -10,6 +10,7 @@ carried out is Fel with one line; command-line --apply runs are listed in the ta
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import openpyxl
@@ -198,6 +199,32 @@ def test_a_watch_stopped_after_its_claim_resumes_under_the_same_run_id_and_runs_
         sorted(c for c in COMPANIES for _ in range(2))
     new_log = rows(group, "Ändringslogg")[len(before):]
     assert {r["Flik"] for r in new_log} == {"Körningar"}  # only the answer was written
+
+
+def test_a_claim_whose_lease_runs_out_is_resumed_without_anyone_editing_the_sheet(workspace, monkeypatch):
+    group = workspace / "grupper" / "g1.xlsx"
+    stale = "20270403-120000-abcd"
+    order(group, "Skörd", "möte", Status="Kör", Resultat=claim_text(stale, dt.datetime(2027, 4, 3, 12, 0)))
+    order(group, "Bearbetade")
+    at = lambda minute: (lambda: dt.datetime(2027, 4, 3, 12, minute))  # noqa: E731
+    first = watch(workspace, now=at(5))
+    assert first.answers == [] and [r["Status"] for r in runs_tab(group)][-2:] == ["Kör", "Väntar"]
+    watch(workspace, now=at(6))  # its own Väntar write: read once more
+    resumed = watch(workspace, now=at(11))  # nothing changed in the file, but the lease ran out
+    assert [(a.job, a.status) for a in resumed.answers] == [("Skörd", "Klar"), ("Bearbetade", "Klar")]
+    assert logged_runs(group, "harvest") == {stale}
+
+
+def test_check_takes_a_crm_without_korningar_as_one_made_before_it(tmp_path):
+    path = tmp_path / "old.xlsx"
+    LocalWorkbook(path).create("group")
+    wb = openpyxl.load_workbook(path)
+    del wb["Körningar"]
+    wb.save(path)
+    result = cli_run("check", path, "--json")
+    findings = [f for f in json.loads(result.stdout)["findings"] if f.get("tab") == "Körningar"]
+    assert [(f["level"], f["message"]) for f in findings] == [
+        ("info", "tab not there yet; chas-sheets creates it when needed")]
 
 
 def test_angra_from_the_sheet_undoes_the_harvest_members_included(workspace):

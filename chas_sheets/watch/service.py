@@ -77,6 +77,7 @@ from chas_sheets.watch.requests import (
     with_run_id,
 )
 
+SERVED, UNREAD, LATER = "served", "unread", "later"  # what serving a CRM left
 COMMAND = "watch"  # the run that writes the watch's own bookkeeping (claims, Fel, Väntar)
 # The detectors skip only spreadsheets whose state holds a usable summary (the nightly run's
 # figures); the watch keeps none, so every entry carries this empty one.
@@ -90,6 +91,9 @@ class WatchState:
     page_token: str | None = None
     versions: dict[str, str] = field(default_factory=dict)  # target -> version when last served
     crms: dict[str, str] = field(default_factory=dict)  # the register's CRMs: target -> kind
+    # CRMs with a request left for later (waiting behind a live claim, a write that failed):
+    # served again next poll even if nothing changes in them (a lease runs out without an edit)
+    revisit: list[str] = field(default_factory=list)
 
     def night_state(self) -> NightState:
         return NightState(self.page_token, {t: StateEntry(v, "", _SEEN) for t, v in self.versions.items()})
@@ -104,7 +108,8 @@ def default_state_path(register: str) -> Path:
 def load_state(path: Path) -> WatchState:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return WatchState(data.get("page_token"), dict(data.get("versions", {})), dict(data.get("crms", {})))
+        return WatchState(data.get("page_token"), dict(data.get("versions", {})), dict(data.get("crms", {})),
+                          list(data.get("revisit", [])))
     except (OSError, ValueError, AttributeError):
         return WatchState()  # none or damaged: the next poll reads everything once
 
@@ -172,32 +177,38 @@ class Watch:
                 state.versions[self.register] = versions.get(self.register) or _version(self.register, token)
             except ChasSheetsError as exc:
                 result.problems.append(one_line(exc))
+        revisit = set(state.revisit)
+        state.revisit = []
         for target, kind in crms.items():
-            if target in changed or target not in state.versions:
+            if target in changed or target in revisit or target not in state.versions:
                 # The version from before the read: an edit made while serving is seen next poll
                 version = versions.get(target) or _version(target, token)
-                if self.serve(target, kind, result):
-                    state.versions[target] = version
-                else:
+                served = self.serve(target, kind, result)
+                if served == UNREAD:
                     state.versions.pop(target, None)  # read again next poll
+                    continue
+                state.versions[target] = version
+                if served == LATER:
+                    state.revisit.append(target)
         state.crms = crms
         state.versions = {t: v for t, v in state.versions.items() if t in crms or t == self.register}
         state.page_token = token
         save_state(self.state_path, state)
         return result
 
-    def serve(self, target: str, kind: str, result: PollResult) -> bool:
-        """Carry out what `target`'s Körningar asks for; False when it could not be read."""
+    def serve(self, target: str, kind: str, result: PollResult) -> str:
+        """Carry out what `target`'s Körningar asks for: SERVED, LATER (something is left for a
+        later poll) or UNREAD (it could not be read)."""
         try:
             backend = self.open_backend(target)
             raw = backend.read([RUNS_TAB])
             result.read.append(target)
             if contract().find_tab_title(RUNS_TAB, raw.grids.keys()) is None:
-                return True
+                return SERVED
             table = load_table(raw, RUNS_TAB)
             requests = read_requests(table)
             if not needs_work(requests):
-                return True
+                return SERVED
             logged: set[str] = set()
             if running(requests):  # only then is the log needed: it grows with every run
                 raw = backend.read([RUNS_TAB, LOG_TAB])
@@ -207,7 +218,8 @@ class Watch:
             steps = plan_poll(requests, "group" if kind == "group" else "individual", logged, self.now(), self.lease)
         except ChasSheetsError as exc:
             result.problems.append(f"{target}: {one_line(exc)}")
-            return False
+            return UNREAD
+        problems = len(result.problems)
         named = {r.row_id for r in requests}
         # Rows people added have no ID yet: given in the first write, with the bookkeeping
         first = ChangeSet(ids=[a for a in table.id_assignments if a.new in named])
@@ -226,7 +238,10 @@ class Watch:
             first = self._carry_out(backend, kind, step, current[step.request.row_id], first, target, result)
         if first:
             self._write(backend, first, RunInfo.new(COMMAND), target, result)
-        return True
+        left = any(step.action == "wait" for step in steps) or len(result.problems) > problems \
+            or len(running(requests)) > sum(step.action in ("rerun", "complete", "fail") for step in steps
+                                            if step.request.status == RUNNING)
+        return LATER if left else SERVED
 
     def _write(self, backend: Backend, changes: ChangeSet, run: RunInfo, target: str, result: PollResult) -> list:
         try:
@@ -332,11 +347,17 @@ def harvest_result(harvest: HarvestRun, run_id: str) -> str:
 
 
 def undo_result(undone: UndoRun) -> str:
-    done = [s for s in undone.sheets if s.written]
+    reports = [s.report for s in undone.sheets if s.report is not None]
     first = undone.sheets[0].report
-    text = f"ångrade körning {undone.run_id} ({first.command if first else 'okänt kommando'}) i {len(done)} kalkylblad"
-    if first is not None:
-        text += f": {first.summary()}"
+    counts = ((sum(r.restored for r in reports), "cell återställd", "celler återställda"),
+              (sum(r.removed for r in reports), "tillagd rad borttagen", "tillagda rader borttagna"),
+              (sum(r.reinserted for r in reports), "borttagen rad återinsatt", "borttagna rader återinsatta"),
+              (sum(len(r.left) for r in reports), "ändring gjord efter körningen lämnad",
+               "ändringar gjorda efter körningen lämnade"))
+    done = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n) or "inget kvar att ångra"
+    written = sum(1 for s in undone.sheets if s.written)
+    text = (f"ångrade körning {undone.run_id} ({first.command if first else 'okänt kommando'}) "
+            f"i {written} kalkylblad: {done}")
     for sheet in undone.failed:
         text += f"; {sheet.target}: FEL {sheet.problem}"
     return with_run_id(text, undone.run.run_id) if undone.run else text
