@@ -227,6 +227,25 @@ def test_check_takes_a_crm_without_korningar_as_one_made_before_it(tmp_path):
         ("info", "tab not there yet; chas-sheets creates it when needed")]
 
 
+def test_a_harvest_claim_found_in_the_log_is_completed_under_its_id_not_run_again(workspace):
+    group = workspace / "grupper" / "g1.xlsx"
+    assert cli_run("harvest", group, "--seed", "möte", "--apply").exit_code == 0
+    (harvest_id,) = logged_runs(group, "harvest")
+    anna = workspace / "studerande" / "anna.xlsx"
+    order(group, "Skörd", "möte", Status="Kör", Resultat=claim_text(harvest_id, dt.datetime.now()))
+    (answer,) = watch(workspace).answers
+    assert answer.status == "Klar" and answer.result.endswith(f"körning {harvest_id}")
+    assert "0 ändringar i gruppens CRM, 0 individuella CRM skrivna" in answer.result  # all there already
+    assert logged_runs(group, "harvest") == {harvest_id} and logged_runs(anna, "harvest") == {harvest_id}
+
+
+def test_watch_once_exits_1_when_the_register_cannot_be_read(tmp_path):
+    result = CliRunner().invoke(cli, ["watch", str(tmp_path / "nowhere.xlsx"), "--once",
+                                      "--state", str(tmp_path / "state.json")])
+    assert result.exit_code == 1
+    assert "problem:" in result.output and "nowhere.xlsx" in result.output
+
+
 def test_angra_from_the_sheet_undoes_the_harvest_members_included(workspace):
     group = workspace / "grupper" / "g1.xlsx"
     order(group, "Skörd", "möte")

@@ -102,7 +102,8 @@ class WatchState:
 def default_state_path(register: str) -> Path:
     """Under the user's cache folder, one file per register."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chas-sheets"
-    return base / f"watch-{hashlib.sha256(register.encode('utf-8')).hexdigest()[:16]}.json"
+    name = register if google_key(register) else os.path.abspath(register)  # one file whatever the cwd
+    return base / f"watch-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:16]}.json"
 
 
 def load_state(path: Path) -> WatchState:
