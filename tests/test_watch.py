@@ -301,6 +301,17 @@ def test_preview_writes_only_its_answer(workspace):
     assert not logged_runs(group, "harvest")
 
 
+def test_a_preview_that_cannot_be_made_is_fel(tmp_path, make_crm):
+    group = make_crm("group", "g.xlsx", Leads=LEADS, Körningar=[{"Jobb": "Förhandsvisa skörd"}])
+    wb = openpyxl.load_workbook(group)
+    del wb["Skörd"]  # never prepared, in a CRM made before the template had the tab
+    wb.save(group)
+    make_crm("register", "register.xlsx", Grupper=[{"Grupp": "G1", "Gruppens CRM": "g.xlsx"}])
+    (answer,) = watch(tmp_path).answers
+    assert answer.status == FAILED and "run `chas-sheets harvest --prepare` first" in answer.result
+    assert [r["Status"] for r in runs_tab(tmp_path / "g.xlsx")] == ["Fel"]
+
+
 def test_cli_apply_lists_its_run_and_a_dry_run_does_not(make_crm):
     crm = make_crm("student", Leads=[{"Företag": "Volvo", "Kontaktperson": "Eva"}],
                    Kontaktlogg=[{"Datum": dt.date(2027, 4, 1), "Företag": "Volvo", "Kontaktperson": "Eva",

@@ -184,7 +184,12 @@ class Watch:
             if target in changed or target in revisit or target not in state.versions:
                 # The version from before the read: an edit made while serving is seen next poll
                 version = versions.get(target) or _version(target, token)
-                served = self.serve(target, kind, result)
+                try:
+                    served = self.serve(target, kind, result)
+                except Exception as exc:  # noqa: BLE001 — one broken CRM must not stop the others
+                    traceback.print_exc()
+                    result.problems.append(f"{target}: internt fel ({type(exc).__name__})")
+                    served = UNREAD
                 if served == UNREAD:
                     state.versions.pop(target, None)  # read again next poll
                     continue
@@ -260,7 +265,7 @@ class Watch:
             text = with_run_id("klar; avslutad efter ett avbrott (körningen hade skrivit sina ändringar)", step.run_id)
             return self._answer(backend, request, DONE, text, pending, RunInfo.new(COMMAND), target, result)
         if request.job == PREVIEW:  # a dry run writes nothing but its answer: no claim needed
-            status, text = self._guarded(lambda: self._preview(backend, request))
+            status, text, _ = self._guarded(lambda: self._preview(backend, request))
             return self._answer(backend, request, status, text, pending, RunInfo.new(COMMAND), target, result)
         run = RunInfo(step.run_id, command, now) if step.run_id else RunInfo.new(command, now)
         if request.status != RUNNING:
@@ -319,13 +324,13 @@ class Watch:
         execute(backend, changes, run.command, True, run=run, listing=finished(request, DONE, text, self.now()))
         return DONE, text, True
 
-    def _preview(self, backend: Backend, request: Request) -> tuple[str, str]:
+    def _preview(self, backend: Backend, request: Request) -> tuple[str, str, bool]:
         harvest = run_split(backend, request.argument or None, self.today(), False, self.open_backend)
         seed = harvest.report.allocation.seed
         text = f"förhandsvisning med frö {seed}: {who_gets_what(harvest)}; inget skrivet"
         if not request.argument:
             text += f" (skriv Skörd med {seed} i Argument för exakt denna delning)"
-        return DONE, text
+        return DONE, text, False
 
 
 def who_gets_what(harvest: HarvestRun) -> str:
