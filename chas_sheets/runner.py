@@ -9,6 +9,7 @@ from chas_sheets.backends import ApplyResult, Backend
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import Tables, load_tables
 from chas_sheets.sheet.writeplan import RunInfo
+from chas_sheets.watch.requests import RUNS_TAB, changes_summary, listing_row, lists_run
 
 
 def read_tables(backend: Backend, required: Sequence[str], optional: Sequence[str] = ()) -> Tables:
@@ -29,7 +30,8 @@ class Outcome:
 
     @property
     def written(self) -> int:
-        return len(self.result.applied) if self.result else 0
+        """Changes written, the run's own row in Körningar not counted (it is the listing, not the job)."""
+        return written(self.result) if self.result else 0
 
     def summary_line(self, target: str) -> str:
         return summary_line(target, self.changes.summary() if self.changes else None, self.applied,
@@ -63,10 +65,35 @@ def summary_line(target: str, planned: str | None, applied: bool, written: int, 
     return f"{target}: {wrote} {written} changes as run {run_id}{note}{also} (logged in Ändringslogg)"
 
 
-def execute(backend: Backend, changes: ChangeSet, command: str, apply: bool) -> Outcome:
-    """Write `changes` when asked to; a dry run touches nothing."""
+def written(result: ApplyResult) -> int:
+    """Changes a write made, the run's own row in Körningar not counted (the listing, not the job)."""
+    return sum(getattr(item, "tab", None) != RUNS_TAB for item in result.applied)
+
+
+def listed(changes: ChangeSet, run: RunInfo, listing: ChangeSet | None = None, argument: str = "") -> ChangeSet:
+    """`changes` with the run listed in Körningar, in the same write (no request of its own).
+
+    The one place every --apply run is listed: a run from the command line gets a new row
+    (Jobb, Status Klar, the time, Resultat = the summary and run id) when it changes a CRM's
+    own tabs; a run `watch` makes for a row of the tab passes that row's answer as `listing`
+    instead (possibly empty, when the job's answer needs what happens after this write).
+    A new Körningar tab is created by the write like Ändringslogg is."""
+    if listing is None:
+        if not lists_run(changes):
+            return changes
+        listing = ChangeSet(appends=[listing_row(run.command, run.run_id, run.started, changes_summary(changes),
+                                                 argument)])
+    if not listing:
+        return changes
+    return ChangeSet().extend(changes).extend(listing)
+
+
+def execute(backend: Backend, changes: ChangeSet, command: str, apply: bool, *, run: RunInfo | None = None,
+            listing: ChangeSet | None = None) -> Outcome:
+    """Write `changes` when asked to; a dry run touches nothing. `run`: the run id chosen before
+    (a request `watch` claimed); `listing`: see `listed`."""
     if not apply or not changes:
         return Outcome(changes, applied=False)
-    run = RunInfo.new(command)
-    result = backend.apply(changes, run)
+    run = run or RunInfo.new(command)
+    result = backend.apply(listed(changes, run, listing), run)
     return Outcome(changes, applied=True, run=run, result=result, skipped=list(result.skipped))

@@ -47,7 +47,7 @@ LEADS = [
 ]
 LOG = [{"Datum": dt.date(2027, 4, 20), "Företag": "Ericsson AB", "Kontaktperson": "Lisa Berg", "Kanal": "Telefon",
         "Utfall": "Svar", "Av": "Ada", "Anteckning": "Ring igen i maj"}]
-RANDOM_COLUMNS = {"ID", "Lead-ID", "Rad-ID", "Körning", "Tid"}
+RANDOM_COLUMNS = {"ID", "Lead-ID", "Rad-ID", "Körning", "Tid", "Beställd", "Klar", "Resultat"}  # Körningar: times, run id
 
 
 def fingerprint(path) -> str:

@@ -262,7 +262,8 @@ def test_cli_init_on_google_prints_the_new_spreadsheets_url(app, loopback):
     url = result.output.strip().splitlines()[-1]
     key = google_key(url)
     assert key and app.store.files[key].name == "Mitt CRM"
-    assert GoogleSpreadsheet(key).read().titles == ["Leads", "Kontaktlogg", "Event", "Att göra", "Ändringslogg"]
+    assert GoogleSpreadsheet(key).read().titles == ["Leads", "Kontaktlogg", "Event", "Att göra", "Körningar",
+                                                    "Ändringslogg"]
 
 
 @pytest.mark.parametrize("share", ["anyone", "*@gmail.com", "anna@skola.se,bo@skola.se", "anna@skola"])
@@ -300,7 +301,8 @@ def test_init_builds_validations_protections_colours_and_a_frozen_bold_header(ap
     meta = book.fetch_sheet_metadata({"includeGridData": "true", "ranges": ["Leads!A1:Z2"]})
     leads = meta["sheets"][0]
     headers = [c["userEnteredValue"]["stringValue"] for c in leads["data"][0]["rowData"][0]["values"]]
-    assert [w.title for w in book.worksheets()] == ["Leads", "Kontaktlogg", "Event", "Medlemmar", "Skörd", "Ändringslogg"]
+    assert [w.title for w in book.worksheets()] == [
+        "Leads", "Kontaktlogg", "Event", "Medlemmar", "Skörd", "Körningar", "Ändringslogg"]
     assert leads["properties"]["gridProperties"]["frozenRowCount"] == 1
     assert all(c["userEnteredFormat"]["textFormat"]["bold"] for c in leads["data"][0]["rowData"][0]["values"])
     second = leads["data"][0]["rowData"][1]["values"]

@@ -18,8 +18,8 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed on this machine")
 @pytest.mark.parametrize("kind, tabs", [
-    ("student", ["Leads", "Kontaktlogg", "Event", "Att göra", "Ändringslogg"]),
-    ("group", ["Leads", "Kontaktlogg", "Event", "Medlemmar", "Skörd", "Ändringslogg"]),
+    ("student", ["Leads", "Kontaktlogg", "Event", "Att göra", "Körningar", "Ändringslogg"]),
+    ("group", ["Leads", "Kontaktlogg", "Event", "Medlemmar", "Skörd", "Körningar", "Ändringslogg"]),
 ])
 def test_libreoffice_opens_init_workbooks_with_their_dropdowns(tmp_path, kind, tabs):
     path = tmp_path / f"{kind}.xlsx"

@@ -57,11 +57,12 @@ def opener(harness):
 
 
 def snapshot(backend, *, log=False) -> dict[str, list[list]]:
-    """Every cell value of every tab (Ändringslogg only when asked), trailing blanks trimmed."""
+    """Every cell value of every tab (the histories Ändringslogg and Körningar only when asked),
+    trailing blanks trimmed."""
     raw = backend.read()
     grids = {}
     for title, grid in raw.grids.items():
-        if title == "Ändringslogg" and not log:
+        if title in ("Ändringslogg", "Körningar") and not log:
             continue
         cells = [[normalise_read(c) for c in row] for row in grid]
         cells = [row[:max((i + 1 for i, c in enumerate(row) if c is not None), default=0)] for row in cells]

@@ -15,6 +15,7 @@ from stdnum.se import orgnr as se_orgnr
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.programme import calendar
 from chas_sheets.programme.replay import hidden_text, table_as_of
+from chas_sheets.sheet.changelog import LOG_TAB, RUNS_TAB
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, load_table
 from chas_sheets.sheet.values import as_text, is_blank
@@ -115,8 +116,8 @@ def _check_tab(raw: RawWorkbook, name: str, kind: str, report: CheckReport) -> T
     report.structure.append(structure)
     essential = name in ("Leads", "Grupper", "Studerande")
     if title is None:
-        # a tab only the tool writes (every column tool-owned: Ändringslogg, Att göra) or Skörd
-        if name == "Skörd" or all(column.tool_owned for column in spec.columns):
+        # a tab only the tool writes (every column tool-owned: Ändringslogg, Att göra), Skörd, Körningar
+        if name in (LOG_TAB, "Skörd", RUNS_TAB) or all(column.tool_owned for column in spec.columns):
             report.findings.append(Finding("info", "tab not there yet; chas-sheets creates it when needed", name))
         else:
             report.findings.append(Finding("error" if essential else "warning", "tab missing", name))
@@ -218,6 +219,8 @@ def _check_leads(leads: Table | None, report: CheckReport) -> None:
 
 def _check_vocabulary(tables: dict[str, Table], report: CheckReport) -> None:
     for table in tables.values():
+        if table.name == RUNS_TAB:  # answered in the tab itself (an unknown Jobb is Fel); command-line
+            continue               # runs are listed by their command's name
         for col in table.spec.columns:
             if not col.vocabulary or col.name not in table.df.columns:
                 continue

@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Serve a Google Sheets API emulator on your machine, for trying things offline."),
     "cohort": ("chas_sheets.cli.cohort_cmd", "cohort",
                "Start a cohort from its class list, open the individual CRMs, regroup students."),
+    "watch": ("chas_sheets.cli.watch_cmd", "watch", "Run the jobs people order in Körningar of the REGISTER's CRMs."),
     "selftest": ("chas_sheets.cli.selftest_cmd", "selftest",
                  "Check, once, what chas-sheets assumes about a service before trusting it with CRMs."),
 }

@@ -27,7 +27,7 @@ from chas_sheets.harvest.lottery import commitment, new_seed
 from chas_sheets.harvest.prepare import SKORD, group_companies, member_names, read_wishes, skord_rows
 from chas_sheets.harvest.seed_source import check_seed, fixed_source
 from chas_sheets.harvest.split import CopyPlan, SplitReport, plan_split, previous_splits
-from chas_sheets.runner import read_tables, summary_line
+from chas_sheets.runner import listed, read_tables, summary_line, written
 from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import layout_for
@@ -208,16 +208,18 @@ def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, ru
 
 
 def run_split(group: Backend, seed: str | None, today: dt.date, apply: bool,
-              open_backend: Callable[[str], Backend]) -> HarvestRun:
-    """Read the group CRM once, split, write it once, then each member's CRM once."""
+              open_backend: Callable[[str], Backend], *, run: RunInfo | None = None,
+              listing: ChangeSet | None = None) -> HarvestRun:
+    """Read the group CRM once, split, write it once, then each member's CRM once. `run` and
+    `listing`: a run id chosen before and the Körningar answer (`runner.listed`)."""
     tables, name = read_group(group)
     seed, source = choose_seed(tables, seed, apply, today)
     changes, plans, report = plan_split(tables, seed, today, lambda ref: link_problem(group, ref) is None)
-    run = RunInfo.new(COMMAND) if apply else None
+    run = (run or RunInfo.new(COMMAND)) if apply else None
     result = HarvestRun(report, source, apply, run)
     if run is not None and changes:
-        applied = group.apply(changes, run)
-        result.group_written, result.group_skipped = len(applied.applied), list(applied.skipped)
+        applied = group.apply(listed(changes, run, listing, seed), run)
+        result.group_written, result.group_skipped = written(applied), list(applied.skipped)
     result.group_planned = len(changes)
     for plan in plans:
         result.members.append(copy_to_member(group, plan, name, today, run, open_backend))

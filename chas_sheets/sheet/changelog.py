@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chas_sheets.sheet.tables import Table
 
 LOG_TAB = "Ändringslogg"
+RUNS_TAB = "Körningar"  # the sheet's history of runs; a run's own row there is not a change it logs
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 # Markers in `Kolumn`: what kind of change the row records.

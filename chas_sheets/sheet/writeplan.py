@@ -24,6 +24,7 @@ from chas_sheets.sheet.changelog import (
     NEW_ROW,
     REMOVED_ROW,
     REPLACED_TAB,
+    RUNS_TAB,
     Formula,
     NumberFormat,
     encode_grid,
@@ -500,7 +501,7 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
         st.rows_by_key[row_id] = st.next_row
     st.next_row += 1
     plan.applied.append(item)
-    if not is_note:
+    if not is_note and item.tab != RUNS_TAB:  # a run's row in Körningar lists the run: not a change of it
         log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", encode_row(item.values, item.formats)))
 
 

@@ -54,7 +54,7 @@ from typing import Any, Callable, Iterable
 from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError, InvalidInput
 from chas_sheets.privacy import mask_text, shown
-from chas_sheets.runner import summary_line
+from chas_sheets.runner import listed, summary_line
 from chas_sheets.sharing import access_log
 from chas_sheets.sheet.changelog import (
     LOG_TAB,
@@ -63,6 +63,7 @@ from chas_sheets.sheet.changelog import (
     REMOVED_ROW,
     REPLACED_TAB,
     RUN_IN,
+    RUNS_TAB,
     UNDOES,
     Formula,
     LogEntry,
@@ -207,7 +208,8 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
         raise unknown_run(run_id, tables.source, list_runs(log_table))
     report = UndoReport(tables.source, run_id, entries[0].command, entries[0].time)
     changes = ChangeSet()
-    changes_rows = [e for e in entries if not e.is_note]
+    # A run's row in Körningar is the sheet's history of runs, not a change to undo
+    changes_rows = [e for e in entries if not e.is_note and e.tab != RUNS_TAB]
     appended = {(e.tab, e.row_id) for e in changes_rows if e.column == NEW_ROW}
     removed = {(e.tab, e.row_id) for e in changes_rows if e.column == REMOVED_ROW}
     cells: dict[tuple[str, str, str], list[LogEntry]] = {}
@@ -419,8 +421,10 @@ def _absolute(start: Backend, reference: str) -> str:
     return target if is_google_reference(target) else os.path.normpath(target)
 
 
-def undo_run(start: Backend, run_id: str, apply: bool, open_backend: Callable[[str], Backend]) -> UndoRun:
-    """Plan (and with `apply` write) the undo of `run_id` in `start` and the spreadsheets it names."""
+def undo_run(start: Backend, run_id: str, apply: bool, open_backend: Callable[[str], Backend], *,
+             run: RunInfo | None = None, listing: ChangeSet | None = None) -> UndoRun:
+    """Plan (and with `apply` write) the undo of `run_id` in `start` and the spreadsheets it names.
+    `run` and `listing`: a run id chosen before and the Körningar answer (`runner.listed`)."""
     raw = start.read()
     log_table = read_log(raw)
     commands = {e.command for e in log_entries(log_table) if e.run_id == run_id}
@@ -443,9 +447,9 @@ def undo_run(start: Backend, run_id: str, apply: bool, open_backend: Callable[[s
         first.changes.appends.insert(0, run_note(UNDOES, run_id))
     result = UndoRun(run_id, apply, [first, *others])
     if apply:
-        result.run = RunInfo.new(COMMAND)
+        result.run = run or RunInfo.new(COMMAND)
         for sheet in result.sheets:
-            _write(sheet, result.run)
+            _write(sheet, result.run, listed(sheet.changes, result.run, listing, run_id) if sheet is first else None)
     return result
 
 
@@ -465,12 +469,12 @@ def _plan_other(target: str, run_id: str, open_backend: Callable[[str], Backend]
     return sheet
 
 
-def _write(sheet: SheetUndo, run: RunInfo) -> None:
+def _write(sheet: SheetUndo, run: RunInfo, changes: ChangeSet | None = None) -> None:
     if not sheet.changes or sheet.backend is None or sheet.problem:
         return
     try:
-        result = sheet.backend.apply(sheet.changes, run)
-        sheet.written = sum(not (isinstance(a, RowAppend) and a.tab == LOG_TAB) for a in result.applied)
+        result = sheet.backend.apply(changes or sheet.changes, run)
+        sheet.written = sum(not (isinstance(a, RowAppend) and a.tab in (LOG_TAB, RUNS_TAB)) for a in result.applied)
         sheet.skipped = list(result.skipped)
         access_log.finish(sheet)  # hook: sharing back as it was, after its log rows are written
     except ChasSheetsError as exc:

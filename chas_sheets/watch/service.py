@@ -1,0 +1,377 @@
+"""`watch`'s I/O: poll the register's CRMs, run what people asked for in `Körningar`, answer there.
+
+One poll:
+1. Which spreadsheets changed since the last poll: the nightly run's change detectors
+   (`nightly.state`): Drive's changes feed for Google (one request, whatever the number of
+   CRMs), the file's content hash locally (no request). The register is watched too: a
+   changed register is read again for its list of CRMs. Nothing changed: one request, no read.
+2. For each changed CRM, only its `Körningar` tab is read (one request). Nothing pending: done.
+3. The requests are carried out one at a time, in their order, through the same library
+   functions as the commands (a request is an --apply; `Förhandsvisa skörd` the dry run):
+   each row is claimed first (`Kör`, the run id in Resultat), then the job runs under that
+   run id, then the row gets its answer, in the job's own write where the job writes one
+   spreadsheet (`runner.listed`). See `requests` for how an interrupted claim is resumed.
+
+What the watch remembers between polls (the feed's token, each spreadsheet's version, the
+register's CRMs) is a small JSON file of its own: reading it back costs no request, and
+losing it only costs one full poll.
+
+`Beställd av` is left blank: the Sheets API does not say who typed a cell, and Drive's
+`lastModifyingUser` (a request per CRM) names whoever saved the file last, not the row's author.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chas_sheets.backends import Backend, google_key
+from chas_sheets.clean.plan import DEFAULT_COLUMN, plan_clean_comments
+from chas_sheets.dedupe.plan import plan_dedupe
+from chas_sheets.errors import ChasSheetsError
+from chas_sheets.harvest.run import HarvestRun, run_split
+from chas_sheets.nightly.state import ChangeDetector, NightState, StateEntry, encode_summary, file_version
+from chas_sheets.processed.plan import plan_mark_processed
+from chas_sheets.programme.register import crm_jobs, read_register
+from chas_sheets.runner import execute, read_tables
+from chas_sheets.sheet.changelog import LOG_TAB, log_entries
+from chas_sheets.sheet.changes import ChangeSet
+from chas_sheets.sheet.schema import contract
+from chas_sheets.sheet.tables import load_table
+from chas_sheets.sheet.writeplan import RunInfo
+from chas_sheets.text import one_line
+from chas_sheets.undo.restore import UndoRun, read_log, undo_run
+from chas_sheets.watch.requests import (
+    CLEAN,
+    COMMANDS,
+    DEDUPE,
+    DONE,
+    FAILED,
+    HARVEST,
+    LEASE,
+    MULTI_SPREADSHEET,
+    PREVIEW,
+    PROCESSED,
+    RUNNING,
+    RUNS_TAB,
+    UNDO,
+    WAITING,
+    Request,
+    Step,
+    after,
+    changes_summary,
+    claim,
+    finished,
+    needs_work,
+    plan_poll,
+    read_requests,
+    running,
+    waiting,
+    with_run_id,
+)
+
+SERVED, UNREAD, LATER = "served", "unread", "later"  # what serving a CRM left
+COMMAND = "watch"  # the run that writes the watch's own bookkeeping (claims, Fel, Väntar)
+# The detectors skip only spreadsheets whose state holds a usable summary (the nightly run's
+# figures); the watch keeps none, so every entry carries this empty one.
+_SEEN = encode_summary({})
+
+
+# The state between polls ---------------------------------------------------------------------
+
+@dataclass
+class WatchState:
+    page_token: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)  # target -> version when last served
+    crms: dict[str, str] = field(default_factory=dict)  # the register's CRMs: target -> kind
+    # CRMs with a request left for later (waiting behind a live claim, a write that failed):
+    # served again next poll even if nothing changes in them (a lease runs out without an edit)
+    revisit: list[str] = field(default_factory=list)
+
+    def night_state(self) -> NightState:
+        return NightState(self.page_token, {t: StateEntry(v, "", _SEEN) for t, v in self.versions.items()})
+
+
+def default_state_path(register: str) -> Path:
+    """Under the user's cache folder, one file per register."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chas-sheets"
+    name = register if google_key(register) else os.path.abspath(register)  # one file whatever the cwd
+    return base / f"watch-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:16]}.json"
+
+
+def load_state(path: Path) -> WatchState:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return WatchState(data.get("page_token"), dict(data.get("versions", {})), dict(data.get("crms", {})),
+                          list(data.get("revisit", [])))
+    except (OSError, ValueError, AttributeError):
+        return WatchState()  # none or damaged: the next poll reads everything once
+
+
+def save_state(path: Path, state: WatchState) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        json.dump(vars(state), tmp, ensure_ascii=False, indent=1)
+    os.replace(tmp.name, path)  # a watch stopped mid-write leaves the old state, never half a file
+
+
+# What one poll did ---------------------------------------------------------------------------
+
+@dataclass
+class Answer:
+    target: str
+    row: int
+    job: str
+    status: str
+    result: str
+
+    def line(self) -> str:
+        return f"{self.target}: Körningar rad {self.row} {self.job}: {self.status}: {self.result}"
+
+
+@dataclass
+class PollResult:
+    detection_requests: int = 0
+    read: list[str] = field(default_factory=list)  # spreadsheets whose Körningar was read
+    answers: list[Answer] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # spreadsheets that could not be served
+
+    def lines(self) -> list[str]:
+        return [*(a.line() for a in self.answers), *(f"problem: {p}" for p in self.problems),
+                f"watch: {len(self.read)} CRM lästa, {len(self.answers)} beställningar besvarade"]
+
+
+# The watch -----------------------------------------------------------------------------------
+
+class Watch:
+    def __init__(self, register: str, open_backend: Callable[[str], Backend], detector: ChangeDetector,
+                 state_path: Path, today: Callable[[], dt.date] | None = None,
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now().replace(microsecond=0),
+                 lease: dt.timedelta = LEASE):
+        self.register, self.open_backend, self.detector = register, open_backend, detector
+        self.state_path, self.today, self.now, self.lease = state_path, today or dt.date.today, now, lease
+
+    def poll(self) -> PollResult:
+        state = load_state(self.state_path)
+        result = PollResult()
+        targets = [self.register, *state.crms]
+        try:
+            detection = self.detector.detect(targets, state.night_state())
+            changed = {t for t in targets if t not in detection.unchanged}
+            versions, token = detection.versions, detection.page_token
+            result.detection_requests = detection.requests
+        except ChasSheetsError as exc:  # the feed failing costs a full poll, nothing else
+            result.problems.append(f"ändringsflödet: {one_line(exc)}; alla CRM läses")
+            changed, versions, token = set(targets), {}, state.page_token
+        crms = state.crms
+        if self.register in changed or not crms:
+            try:
+                register, _raw = read_register(self.open_backend(self.register), self.today())
+                crms = {job.target: job.kind for job in crm_jobs(register)}
+                state.versions[self.register] = versions.get(self.register) or _version(self.register, token)
+            except ChasSheetsError as exc:
+                result.problems.append(one_line(exc))
+        revisit = set(state.revisit)
+        state.revisit = []
+        for target, kind in crms.items():
+            if target in changed or target in revisit or target not in state.versions:
+                # The version from before the read: an edit made while serving is seen next poll
+                version = versions.get(target) or _version(target, token)
+                try:
+                    served = self.serve(target, kind, result)
+                except Exception as exc:  # noqa: BLE001 — one broken CRM must not stop the others
+                    traceback.print_exc()
+                    result.problems.append(f"{target}: internt fel ({type(exc).__name__})")
+                    served = UNREAD
+                if served == UNREAD:
+                    state.versions.pop(target, None)  # read again next poll
+                    continue
+                state.versions[target] = version
+                if served == LATER:
+                    state.revisit.append(target)
+        state.crms = crms
+        state.versions = {t: v for t, v in state.versions.items() if t in crms or t == self.register}
+        state.page_token = token
+        save_state(self.state_path, state)
+        return result
+
+    def serve(self, target: str, kind: str, result: PollResult) -> str:
+        """Carry out what `target`'s Körningar asks for: SERVED, LATER (something is left for a
+        later poll) or UNREAD (it could not be read)."""
+        try:
+            backend = self.open_backend(target)
+            raw = backend.read([RUNS_TAB])
+            result.read.append(target)
+            if contract().find_tab_title(RUNS_TAB, raw.grids.keys()) is None:
+                return SERVED
+            table = load_table(raw, RUNS_TAB)
+            requests = read_requests(table)
+            if not needs_work(requests):
+                return SERVED
+            logged: set[str] = set()
+            if running(requests):  # only then is the log needed: it grows with every run
+                raw = backend.read([RUNS_TAB, LOG_TAB])
+                table = load_table(raw, RUNS_TAB)
+                requests = read_requests(table)
+                logged = {e.run_id for e in log_entries(read_log(raw))}
+            steps = plan_poll(requests, "group" if kind == "group" else "individual", logged, self.now(), self.lease)
+        except ChasSheetsError as exc:
+            result.problems.append(f"{target}: {one_line(exc)}")
+            return UNREAD
+        problems = len(result.problems)
+        named = {r.row_id for r in requests}
+        # Rows people added have no ID yet: given in the first write, with the bookkeeping
+        first = ChangeSet(ids=[a for a in table.id_assignments if a.new in named])
+        current = {step.request.row_id: step.request for step in steps}
+        queued = [s for s in steps if s.action in ("run", "rerun", "complete")]
+        for step in steps:
+            request = step.request
+            if step.action == "fail":
+                first.extend(finished(request, FAILED, step.reason, self.now()))
+                result.answers.append(Answer(target, request.sheet_row, request.job, FAILED, step.reason))
+            elif step.action == "wait" or (step in queued[1:] and request.status == ""):
+                marks = waiting(request, self.now())
+                first.extend(marks)
+                current[request.row_id] = after(request, marks)
+        for step in queued:
+            first = self._carry_out(backend, kind, step, current[step.request.row_id], first, target, result)
+        if first:
+            self._write(backend, first, RunInfo.new(COMMAND), target, result)
+        left = any(step.action == "wait" for step in steps) or len(result.problems) > problems \
+            or len(running(requests)) > sum(step.action in ("rerun", "complete", "fail") for step in steps
+                                            if step.request.status == RUNNING)
+        return LATER if left else SERVED
+
+    def _write(self, backend: Backend, changes: ChangeSet, run: RunInfo, target: str, result: PollResult) -> list:
+        try:
+            return backend.apply(changes, run).applied
+        except ChasSheetsError as exc:
+            result.problems.append(f"{target}: {one_line(exc)}")
+            return []
+
+    def _carry_out(self, backend: Backend, kind: str, step: Step, request: Request, pending: ChangeSet,
+                   target: str, result: PollResult) -> ChangeSet:
+        """One request, start to answer; returns the bookkeeping still to write (none once written)."""
+        now = self.now()
+        command = COMMANDS[request.job]
+        if step.action == "complete" and request.job not in MULTI_SPREADSHEET:
+            text = with_run_id("klar; avslutad efter ett avbrott (körningen hade skrivit sina ändringar)", step.run_id)
+            return self._answer(backend, request, DONE, text, pending, RunInfo.new(COMMAND), target, result)
+        if request.job == PREVIEW:  # a dry run writes nothing but its answer: no claim needed
+            status, text, _ = self._guarded(lambda: self._preview(backend, request))
+            return self._answer(backend, request, status, text, pending, RunInfo.new(COMMAND), target, result)
+        run = RunInfo(step.run_id, command, now) if step.run_id else RunInfo.new(command, now)
+        if request.status != RUNNING:
+            marks = claim(request, run.run_id, now)
+            claimed = self._write(backend, pending.extend(marks), RunInfo.new(COMMAND), target, result)
+            if not any(item in claimed for item in marks.cells if item.column == "Status"):
+                return ChangeSet()  # someone changed the row meanwhile (or another watch took it): theirs
+            request = after(request, marks)
+        status, text, answered = self._guarded(lambda: self._job(backend, kind, request, run))
+        if answered:  # written with the job's own changes
+            result.answers.append(Answer(target, request.sheet_row, request.job, status, text))
+            return ChangeSet()
+        return self._answer(backend, request, status, text, ChangeSet(), run, target, result)
+
+    def _answer(self, backend: Backend, request: Request, status: str, text: str, pending: ChangeSet,
+                run: RunInfo, target: str, result: PollResult) -> ChangeSet:
+        self._write(backend, pending.extend(finished(request, status, text, self.now())), run, target, result)
+        result.answers.append(Answer(target, request.sheet_row, request.job, status, text))
+        return ChangeSet()
+
+    @staticmethod
+    def _guarded(job: Callable[[], tuple]) -> tuple:
+        """A job's answer; a failure is the request's `Fel` with one line, never the watch's end."""
+        try:
+            return job()
+        except ChasSheetsError as exc:
+            return FAILED, one_line(exc), False
+        except Exception as exc:  # noqa: BLE001 — one broken request must not stop the others
+            traceback.print_exc()
+            return FAILED, f"internt fel ({type(exc).__name__}); se watch-tjänstens logg", False
+
+    # The jobs: the library calls the commands make ---------------------------------------------
+
+    def _job(self, backend: Backend, kind: str, request: Request, run: RunInfo) -> tuple[str, str, bool]:
+        """(status, Resultat, whether the answer went with the job's own write)."""
+        today = self.today()
+        if request.job == HARVEST:
+            harvest = run_split(backend, request.argument, today, True, self.open_backend, run=run,
+                                listing=ChangeSet())
+            return (FAILED if harvest.failed else DONE), harvest_result(harvest, run.run_id), False
+        if request.job == UNDO:
+            undone = undo_run(backend, request.argument, True, self.open_backend, run=run, listing=ChangeSet())
+            return (FAILED if undone.failed else DONE), undo_result(undone), False
+        if request.job == PROCESSED:
+            tables = read_tables(backend, ["Leads"], ["Kontaktlogg"])
+            changes, _report = plan_mark_processed(tables, today)
+        elif request.job == CLEAN:
+            changes, _report = plan_clean_comments(read_tables(backend, ["Leads"]), DEFAULT_COLUMN, None, tab="Leads")
+        elif request.job == DEDUPE:
+            changes, _report = plan_dedupe(read_tables(backend, ["Leads"], ["Kontaktlogg"]), (), today)
+        else:
+            raise ChasSheetsError(f"jobbet {request.job} körs inte av watch")
+        if not changes:
+            return DONE, "inget att ändra", False
+        text = with_run_id(changes_summary(changes), run.run_id)
+        execute(backend, changes, run.command, True, run=run, listing=finished(request, DONE, text, self.now()))
+        return DONE, text, True
+
+    def _preview(self, backend: Backend, request: Request) -> tuple[str, str, bool]:
+        harvest = run_split(backend, request.argument or None, self.today(), False, self.open_backend)
+        seed = harvest.report.allocation.seed
+        text = f"förhandsvisning med frö {seed}: {who_gets_what(harvest)}; inget skrivet"
+        if not request.argument:
+            text += f" (skriv Skörd med {seed} i Argument för exakt denna delning)"
+        return DONE, text, False
+
+
+def who_gets_what(harvest: HarvestRun) -> str:
+    parts = []
+    for member in harvest.members:
+        if member.failed:
+            parts.append(f"{member.member}: FEL {member.problem}")
+        else:
+            parts.append(f"{member.member} {member.companies} företag ({member.leads} leads)")
+    return ", ".join(parts) or "ingen medlem"
+
+
+def harvest_result(harvest: HarvestRun, run_id: str) -> str:
+    written = sum(m.written for m in harvest.members)
+    text = (f"delad med frö {harvest.report.allocation.seed}: {who_gets_what(harvest)}; "
+            f"{harvest.group_written} ändringar i gruppens CRM, {written} individuella CRM skrivna")
+    if harvest.failed:
+        text += "; beställ Skörd med samma frö igen när felet är åtgärdat, så slutförs delningen"
+    return with_run_id(text, run_id)
+
+
+def undo_result(undone: UndoRun) -> str:
+    reports = [s.report for s in undone.sheets if s.report is not None]
+    first = undone.sheets[0].report
+    counts = ((sum(r.restored for r in reports), "cell återställd", "celler återställda"),
+              (sum(r.removed for r in reports), "tillagd rad borttagen", "tillagda rader borttagna"),
+              (sum(r.reinserted for r in reports), "borttagen rad återinsatt", "borttagna rader återinsatta"),
+              (sum(len(r.left) for r in reports), "ändring gjord efter körningen lämnad",
+               "ändringar gjorda efter körningen lämnade"))
+    done = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n) or "inget kvar att ångra"
+    written = sum(1 for s in undone.sheets if s.written)
+    text = (f"ångrade körning {undone.run_id} ({first.command if first else 'okänt kommando'}) "
+            f"i {written} kalkylblad: {done}")
+    for sheet in undone.failed:
+        text += f"; {sheet.target}: FEL {sheet.problem}"
+    return with_run_id(text, undone.run.run_id) if undone.run else text
+
+
+def _version(target: str, token: str | None) -> str:
+    """The version to remember for a spreadsheet the detection did not see (newly listed)."""
+    return f"feed:{token}" if google_key(target) else file_version(target)
+
+
+__all__ = ["WAITING", "PollResult", "Watch", "WatchState", "default_state_path", "load_state", "save_state"]
