@@ -282,8 +282,8 @@ def row_domains(rnd: random.Random, company: dict, copy: int, renamed: bool) -> 
         roll = rnd.random()
         email = (company["group_domain"] if company["group_domain"] and roll < 0.4 else
                  rnd.choice(FREE_MAIL) if roll > 0.8 else rnd.choice(own))
-    if renamed and not website and (not email or email in FREE_MAIL) and rnd.random() < 0.5:
-        website = own[0]  # a renamed company's row carries its domain or its org number
+    if renamed and not website and (not email or email not in own):
+        website = own[0]  # an old name is recognisable only by the domain the company kept
     kind = ("group domain" if email and email == company["group_domain"] else
             "country domain" if website and website != own[0] or email and email in own[1:] else
             "company domain" if website or email and email not in FREE_MAIL else
@@ -324,8 +324,6 @@ def make_rows(count: int, seed: int) -> Labelled:
                 variant(rnd, company["name"], company["former"])
             website, email, domain_kind = row_domains(rnd, company, copy, kind == "renamed")
             orgnr = typed_orgnr(rnd, company["orgnr"]) if rnd.random() < 0.3 else ""
-            if kind == "renamed" and domain_kind in ("free mail", "no domain") and not parse_orgnr(orgnr):
-                orgnr = company["orgnr"]  # the old name with the org number the company kept
             refs.append(CompanyRef(len(refs), name, orgnr, website, email))
             truth.append(company_id)
             kinds.append((kind, domain_kind))

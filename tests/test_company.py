@@ -299,12 +299,17 @@ def test_free_mail_is_not_evidence():
 def test_lm_ericsson_and_ericsson_ab_are_reviewed_not_merged():
     # Decision: Ericsson AB (556056-6258) is a subsidiary of Telefonaktiebolaget LM Ericsson
     # (556016-0680), a separate legal entity, like AB Volvo and Volvo Personvagnar AB. By
-    # name alone the two are a review pair; the same orgnr or domain joins them.
+    # name alone the two are a review pair; so they are on ericsson.com, the group's domain
+    # both write from; the same orgnr joins them.
     clusters = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson"), CompanyRef(2, "Ericsson AB"))
     assert not together(clusters, 1, 2)
     assert [(p.a, p.b) for p in clusters.review] == [("ericsson", "ericsson lm")]
-    joined = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson", website="ericsson.com"),
-                     CompanyRef(2, "Ericsson AB", email="x@ericsson.com"))
+    on_group_domain = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson", website="ericsson.com"),
+                              CompanyRef(2, "Ericsson AB", email="x@ericsson.com"))
+    assert not together(on_group_domain, 1, 2)
+    assert [p.reason for p in on_group_domain.review] == ["group domain ericsson.com, names differ"]
+    joined = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson", orgnr=LM_ERICSSON),
+                     CompanyRef(2, "Ericsson AB", orgnr="5560160680"))
     assert together(joined, 1, 2)
 
 

@@ -66,6 +66,9 @@ def _words() -> dict[str, frozenset]:
         "places": places | {(*place[:-1], place[-1] + "s") for place in places},
         "compound_legal_stems": tuple(_folded(stem) for stem in data["compound_legal_stems"]),
         "shared_domains": frozenset(domain.strip().lower() for domain in data["shared_domains"]),
+        "group_domains": frozenset(domain.strip().lower() for domain in tomllib.loads(
+            resources.files("chas_sheets.templates").joinpath("company_groups.toml").read_text("utf-8"))
+            ["group_domains"]),
     }
 
 
@@ -143,6 +146,12 @@ def _domain_of_host(host: str) -> str | None:
     except UnicodeError:
         pass
     return None if domain in _words()["shared_domains"] else domain
+
+
+def is_group_domain(domain: str) -> bool:
+    """A domain several companies of one group share (`volvo.com`): listed in
+    `templates/company_groups.toml`. Such a domain says "one of the group", not which company."""
+    return domain in _words()["group_domains"]
 
 
 def domain_label(domain: str) -> str:

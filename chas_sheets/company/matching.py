@@ -46,6 +46,7 @@ from rapidfuzz.process import cpdist
 from chas_sheets.company.evidence import (
     company_key,
     domain_label,
+    is_group_domain,
     name_fingerprint,
     name_tokens,
     ngram_fingerprint,
@@ -84,6 +85,15 @@ LONGEST_NAME_LETTERS = 150
 MOST_PER_KEY = 20
 # Blocks larger than this are compared as a sorted neighbourhood of this width.
 BLOCK_WINDOW = 20
+# Two names on one domain with nothing else in common agree when their letters score this
+# (rapidfuzz ratio on the names without spaces): 'finoybil it' / 'fino bil it'.
+NAMES_AGREE_SCORE = 75
+# A domain with more different names than this is one big company typed every way: its names
+# are not compared with each other (that would cost their square).
+MOST_NAMES_ON_A_DOMAIN = 60
+# A name this short that begins as another name on its domain (or as the domain) is taken for
+# its abbreviation ('VCC' / 'Volvo Personvagnar' on volvocars.com), never as disagreeing.
+ABBREVIATION_LETTERS = 4
 
 
 @dataclass(frozen=True)
@@ -240,7 +250,7 @@ def _cluster(refs: Iterable[CompanyRef],
     forest = _Forest(rows)
     _join_by(forest, rows, lambda row: [row.orgnr] if row.orgnr else [],
              "orgnr {}", domains_too=False, check=False)
-    _join_by(forest, rows, lambda row: row.domains, "domain {}", domains_too=False)
+    _join_by_domain(forest, rows)
     _join_by(forest, rows, lambda row: [_fingerprint(row.tokens)] if row.tokens else [],
              "name '{}'", domains_too=True, weak_if_short=True)
     _join_by_compact(forest, rows)
@@ -295,6 +305,101 @@ def _join_by(forest: _Forest, rows: list[_Row], keys_of, label: str, domains_too
             forest.join_group(members, label.format(key), domains_too, weak)
 
 
+def _join_by_domain(forest: _Forest, rows: list[_Row]) -> None:
+    """Rows sharing a registrable domain, unless the names on it say they are several companies.
+
+    A group's domain (listed, or carried by rows with two organisation numbers) says "one of
+    the group": on it only the same name joins, other names are review pairs. On any other
+    domain the rows join unless their names disagree strongly (no word in common, not alike,
+    no initials or domain name in common: a subsidiary writing from its parent's domain, a
+    company renamed): then each family of names joins apart and the families are reviewed."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        for domain in row.domains:
+            groups[domain].append(i)
+    labels = {domain_label(domain) for domain in groups}
+    for domain in sorted(groups):
+        members = groups[domain]
+        if len(members) == 1:
+            continue
+        names = defaultdict(list)
+        for i in members:
+            names[_fingerprint(rows[i].tokens) if rows[i].tokens else ""].append(i)
+        if len(names) == 1 or (len(names) == 2 and "" in names):  # most domains: one name
+            forest.join_group(members, f"domain {domain}", domains_too=False)
+            continue
+        orgnrs = {forest.orgnr[forest.find(i)] for i in members} - {""}
+        label = domain_label(domain)
+        if (is_group_domain(domain) or len(orgnrs) > 1
+                or any(_another_domains_name(rows[i].tokens, label, labels) for i in members)):
+            families = [group for name, group in sorted(names.items()) if name]
+            reason = f"group domain {domain}, names differ"
+        else:
+            families = _name_families(sorted(name for name in names if name), label, names)
+            reason = f"domain {domain}, names disagree"
+        if len(families) == 1:
+            forest.join_group(members, f"domain {domain}", domains_too=False)
+            continue
+        for family in families:
+            if len(family) > 1:
+                forest.join_group(family, f"domain {domain}", domains_too=False)
+        heads = sorted({forest.find(family[0]) for family in families} | {forest.find(i) for i in names.get("", ())})
+        for a, b in itertools.combinations(heads[:MOST_PER_KEY], 2):
+            forest.add_review(a, b, 90, reason)
+
+
+def _another_domains_name(tokens: tuple[str, ...], label: str, labels: set[str]) -> bool:
+    """The name is another domain's name ('Mitoda Media' writing from mitoda.se while
+    mitodamedia.com is in the data): that company writes from a domain it shares."""
+    compact = "".join(tokens)
+    return compact != label and compact in labels
+
+
+def _name_families(names: list[str], label: str, rows_of: dict[str, list[int]]) -> list[list[int]]:
+    """The rows of each family of names (connected by `_names_agree`) on one domain."""
+    if len(names) > MOST_NAMES_ON_A_DOMAIN:  # a big company typed every way: the domain decides
+        return [[i for name in names for i in rows_of[name]]]
+    parent = list(range(len(names)))
+
+    def find(n: int) -> int:
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    for a, b in itertools.combinations(range(len(names)), 2):
+        if find(a) != find(b) and _names_agree(names[a], names[b], label):
+            parent[max(find(a), find(b))] = min(find(a), find(b))
+    families: dict[int, list[int]] = defaultdict(list)
+    for n, name in enumerate(names):
+        families[find(n)].extend(rows_of[name])
+    return list(families.values())
+
+
+def _names_agree(a: str, b: str, label: str) -> bool:
+    """Two names (fingerprints) on one domain that may be one company: a word in common, one
+    spelt within the other or alike, initials ('seb' / 'skandinaviska enskilda banken'), or
+    both tied to the domain's name ('volvocars')."""
+    words_a, words_b = set(a.split()), set(b.split())
+    if words_a & words_b:
+        return True
+    compact_a, compact_b = a.replace(" ", ""), b.replace(" ", "")
+    if compact_a in compact_b or compact_b in compact_a or fuzz.ratio(compact_a, compact_b) >= NAMES_AGREE_SCORE:
+        return True
+    initials_a, initials_b = "".join(w[0] for w in a.split()), "".join(w[0] for w in b.split())
+    if compact_a == initials_b or compact_b == initials_a:
+        return True
+    short, other = sorted((compact_a, compact_b), key=len)
+    if len(short) <= ABBREVIATION_LETTERS and short[0] in (other[0], label[:1]):
+        return True  # 'VCC' on volvocars.com: an abbreviation is too short to disagree
+    return _tied_to(compact_a, label) and _tied_to(compact_b, label)
+
+
+def _tied_to(compact: str, label: str) -> bool:
+    """The domain's name holds the name's letters, or the name holds the domain's."""
+    label = label.replace("-", "")
+    return len(min(compact, label, key=len)) >= 3 and (compact in label or label in compact)
+
+
 def _join_by_compact(forest: _Forest, rows: list[_Row]) -> None:
     """Names equal once spaces are dropped (`tieto evry` / `tietoevry`)."""
     groups: dict[str, list[int]] = defaultdict(list)
@@ -332,14 +437,15 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
             roots_of[_fingerprint(row.tokens)].add(forest.find(i))
     names = sorted(roots_of)
     position = {name: n for n, name in enumerate(names)}
-    by_label: dict[str, set[int]] = defaultdict(set)
+    by_label: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for i, row in enumerate(rows):
         for domain in row.domains:
-            by_label[domain_label(domain)].add(forest.find(i))
+            by_label[domain_label(domain)][forest.find(i)].add(domain)
     for label, roots in sorted(by_label.items()):  # volvocars.com / volvocars.se
         if len(roots) > 1:
             for a, b in itertools.combinations(sorted(roots)[:MOST_PER_KEY], 2):
-                forest.add_review(a, b, 95, f"domain name '{label}' under different endings")
+                if not roots[a] & roots[b]:  # on one domain: reviewed (or not) when joining by domain
+                    forest.add_review(a, b, 95, f"domain name '{label}' under different endings")
     for name in names:  # one name in several clusters: those were kept apart by a conflict
         if len(roots_of[name]) > 1:
             for a, b in itertools.combinations(sorted(roots_of[name])[:MOST_PER_KEY], 2):
