@@ -231,6 +231,25 @@ def _is_misspelt_legal_form(token: str) -> bool:
                for form in _words()["long_legal_forms"])
 
 
+@functools.lru_cache(maxsize=1 << 17)
+def core_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of a name without legal forms and filler words anywhere in it, for review
+    only: "Klarna Bank AB (publ) Software" -> ("klarna", "bank", "software"). Never empty
+    when the name is not."""
+    words = _words()
+    strip, (first_words, _) = words["strip"], _end_words(words["strip"])
+    kept, i = [], 0
+    while i < len(tokens):
+        if tokens[i] in first_words:
+            size = next((size for size in (3, 2, 1) if tuple(tokens[i:i + size]) in strip), 0)
+            if size:
+                i += size
+                continue
+        kept.append(tokens[i])
+        i += 1
+    return tuple(kept) if kept else tokens
+
+
 def normalise_name(name: object) -> str:
     """The matching form of a company name.
 

@@ -45,6 +45,7 @@ from rapidfuzz.process import cpdist
 
 from chas_sheets.company.evidence import (
     company_key,
+    core_tokens,
     domain_label,
     is_group_domain,
     name_fingerprint,
@@ -66,6 +67,9 @@ __all__ = [
 
 # Names with at most this many letters (after normalising) never match fuzzily: Bravo/Brava.
 SHORT_NAME_LETTERS = 5
+# A one-word name this long or longer within a longer name is a review pair ('Xova' within
+# 'Xova Ventilation'), however short: the words a student leaves out are the later ones.
+SHORTEST_SUB_NAME = 3
 # rapidfuzz ratio on fingerprints (= token_sort_ratio) at or above which a pair is reviewed.
 REVIEW_SCORE = 85
 # A name within a longer one ('renosa' in 'renosa snickeri') is reviewed when the longer adds at
@@ -432,15 +436,22 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
     the first or last four letters), large blocks as a sorted neighbourhood: cost stays
     near-linear."""
     roots_of: dict[str, set[int]] = defaultdict(set)
+    by_compact: dict[str, set[int]] = defaultdict(set)
     for i, row in enumerate(rows):
-        if SHORT_NAME_LETTERS < len("".join(row.tokens)) <= LONGEST_NAME_LETTERS:
-            roots_of[_fingerprint(row.tokens)].add(forest.find(i))
+        if SHORTEST_SUB_NAME <= len("".join(row.tokens)) <= LONGEST_NAME_LETTERS:
+            core = core_tokens(row.tokens)  # legal forms inside the name are no words of it
+            roots_of[_fingerprint(core)].add(forest.find(i))
+            by_compact["".join(core)].add(forest.find(i))
     names = sorted(roots_of)
     position = {name: n for n, name in enumerate(names)}
     by_label: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for i, row in enumerate(rows):
         for domain in row.domains:
             by_label[domain_label(domain)][forest.find(i)].add(domain)
+    for label in sorted(by_label.keys() & by_compact.keys()):  # 'Raelni Reklam' / raelnireklam.com
+        for a in sorted(by_compact[label])[:MOST_PER_KEY]:
+            for b in sorted(by_label[label])[:MOST_PER_KEY]:
+                forest.add_review(a, b, 90, f"name '{label}' is the domain name of '{min(by_label[label][b])}'")
     for label, roots in sorted(by_label.items()):  # volvocars.com / volvocars.se
         if len(roots) > 1:
             for a, b in itertools.combinations(sorted(roots)[:MOST_PER_KEY], 2):
@@ -450,6 +461,7 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
         if len(roots_of[name]) > 1:
             for a, b in itertools.combinations(sorted(roots_of[name])[:MOST_PER_KEY], 2):
                 forest.add_review(a, b, 100, f"name '{name}'")
+    names = [name for name in names if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
     pairs = _candidate_pairs(names)
     if len(pairs):
         as_array = np.array(names, dtype=object)  # gathers 2M names in C: 0.06 s, not 0.3 s
@@ -482,7 +494,8 @@ def _contained_names(names: list[str], position: dict[str, int]):
                     letters = len(name.replace(" ", "")) - len(sub.replace(" ", ""))
                     within[sub].append((name, 90 if letters <= CONTAINED_EXTRA_LETTERS else 80))
     for sub, longer in sorted(within.items()):
-        if len(sub.replace(" ", "")) > SHORT_NAME_LETTERS and len(longer) <= MOST_CONTAINING:
+        short = len(sub.replace(" ", "")) <= SHORT_NAME_LETTERS
+        if (not short or " " not in sub) and len(longer) <= MOST_CONTAINING:
             for name, score in longer:
                 yield sub, name, score
 
