@@ -13,7 +13,6 @@ import tomllib
 from importlib import resources
 
 from rapidfuzz.distance import DamerauLevenshtein
-from stdnum import luhn as _luhn
 
 from chas_sheets.sheet.values import as_text
 from chas_sheets.text import strip_diacritics
@@ -98,7 +97,17 @@ def _parse_orgnr(typed: str) -> str | None:
 @functools.lru_cache(maxsize=1 << 16)
 def _canonical_orgnr(digits: str) -> str | None:
     """One Luhn check per number, however many ways it was typed."""
-    return f"{digits[:6]}-{digits[6:]}" if _luhn.is_valid(digits) else None
+    return f"{digits[:6]}-{digits[6:]}" if _luhn_valid(digits) else None
+
+
+def _luhn_valid(digits: str) -> bool:
+    """The Luhn check python-stdnum's `luhn.is_valid` makes, without its exceptions (the
+    numbers here are ten digits already): every second digit from the right doubled."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = ord(char) - 48
+        total += (digit * 2 - 9 if digit > 4 else digit * 2) if position % 2 else digit
+    return total % 10 == 0
 
 
 # ---------------------------------------------------------------- domains
@@ -134,9 +143,25 @@ def registrable_domain(url_or_email: object) -> str | None:
     return _domain_of_host(host_match.group(1).strip(".")) if host_match else None
 
 
+# Endings most addresses have, under which the Public Suffix List has no wildcard: the
+# registrable domain is the last label before them, unless that pair is itself a suffix.
+_PLAIN_ENDINGS = frozenset(("se", "com", "nu", "net", "org"))
+
+
+@functools.cache
+def _suffixes() -> frozenset[str]:
+    return frozenset(_extractor().tlds)
+
+
 @functools.lru_cache(maxsize=1 << 17)
 def _domain_of_host(host: str) -> str | None:
     """Cached per host: many addresses (anna@, erik@, https://www.) share one."""
+    head, _, ending = host.rpartition(".")
+    if ending in _PLAIN_ENDINGS and host.isascii() and "xn--" not in host:
+        label = head.rpartition(".")[2]  # a quick path, the same answer as tldextract's
+        if label and f"{label}.{ending}" not in _suffixes():
+            domain = f"{label}.{ending}"
+            return None if domain in _words()["shared_domains"] else domain
     parts = _extractor()(host)
     if not parts.suffix or not parts.domain or parts.ipv4 or parts.ipv6:
         return None

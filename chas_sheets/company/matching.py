@@ -443,11 +443,17 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
     near-linear."""
     roots_of: dict[str, set[int]] = defaultdict(set)
     by_compact: dict[str, set[int]] = defaultdict(set)
+    keys_of: dict[tuple[str, ...], tuple[str, str] | None] = {}
     for i, row in enumerate(rows):
-        if SHORTEST_SUB_NAME <= len("".join(row.tokens)) <= LONGEST_NAME_LETTERS:
-            core = core_tokens(row.tokens)  # legal forms inside the name are no words of it
-            roots_of[_fingerprint(core)].add(forest.find(i))
-            by_compact["".join(core)].add(forest.find(i))
+        if not row.tokens:
+            continue
+        keys = keys_of.get(row.tokens, ())
+        if keys == ():
+            keys = keys_of[row.tokens] = _review_keys(row.tokens)
+        if keys:
+            root = forest.find(i)
+            roots_of[keys[0]].add(root)
+            by_compact[keys[1]].add(root)
     names = sorted(roots_of)
     position = {name: n for n, name in enumerate(names)}
     by_label: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -485,6 +491,15 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
         _review_names(forest, roots_of, a, b, score, "names '{}' and '{}' one typo apart")
 
 
+def _review_keys(tokens: tuple[str, ...]) -> tuple[str, str] | None:
+    """The fingerprint and the letters of a name's words without legal forms anywhere in it
+    (they are no words of the name), or None for a name too short or too long to compare."""
+    if not SHORTEST_SUB_NAME <= sum(map(len, tokens)) <= LONGEST_NAME_LETTERS:
+        return None
+    core = core_tokens(tokens)
+    return _fingerprint(core), "".join(core)
+
+
 def _contained_names(names: list[str], position: dict[str, int]):
     """(sub, name, score) for names found whole within a longer one that adds at most
     MOST_WORDS_MISSING words ('renosa' in 'renosa snickeri', 'ericsson' in 'ericsson lm'),
@@ -510,28 +525,31 @@ def _contained_names(names: list[str], position: dict[str, int]):
 
 def _typo_names(names: list[str]):
     """(a, b, score) for names alike but for one slip in one word of TYPO_WORD_LETTERS or
-    more. Names are first grouped by their other words (most such groups hold one name and
-    cost nothing more); inside a group, a deletion index (SymSpell's idea) pairs words one
-    slip apart: those share the word itself or the word less one letter."""
-    by_rest: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for n, name in enumerate(names):
-        if len(name) - name.count(" ") <= SHORT_NAME_LETTERS:
-            continue
-        words = name.split()
+    more. A deletion index (SymSpell's idea) over the distinct words pairs words one slip
+    apart (they share the word itself or the word less one letter); two names are then a
+    pair when those words are the only difference: they have the same other words."""
+    long_names = [(n, name.split()) for n, name in enumerate(names)
+                  if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
+    filed: dict[str, list[str]] = defaultdict(list)
+    for word in {word for _, words in long_names for word in words if len(word) >= TYPO_WORD_LETTERS - 1}:
+        for form in _deletions(word):
+            filed[form].append(word)
+    alike: dict[str, set[str]] = defaultdict(set)  # word -> the words one slip from it
+    for words in filed.values():
+        if 1 < len(words) <= BLOCK_WINDOW:  # more is a generic stem, not a typo
+            for word_a, word_b in itertools.combinations(words, 2):
+                alike[word_a].add(word_b)
+                alike[word_b].add(word_a)
+    with_rest: dict[tuple[str, str], list[int]] = defaultdict(list)  # (word, other words) -> names
+    for n, words in long_names:
         for w, word in enumerate(words):
-            if len(word) >= TYPO_WORD_LETTERS - 1:
-                by_rest[" ".join(words[:w] + words[w + 1:])].append((word, n))
+            if word in alike:
+                with_rest[word, " ".join(words[:w] + words[w + 1:])].append(n)
     pairs = set()
-    for group in by_rest.values():
-        if len(group) < 2:
-            continue
-        filed: dict[str, list[int]] = defaultdict(list)
-        for word, n in group:
-            for form in {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}:
-                filed[form].append(n)
-        for form, members in filed.items():
-            if 1 < len(members) <= BLOCK_WINDOW:  # more is a generic word, not a typo
-                pairs.update(itertools.combinations(members, 2))
+    for (word, rest), members in with_rest.items():
+        for other in alike[word]:
+            if other > word:  # each pair of words once
+                pairs.update((min(i, j), max(i, j)) for i in members for j in with_rest.get((other, rest), ()))
     for i, j in sorted(pairs):
         a, b = names[i], names[j]
         only_a, only_b = set(a.split()) - set(b.split()), set(b.split()) - set(a.split())
@@ -540,6 +558,11 @@ def _typo_names(names: list[str]):
             if (max(len(word_a), len(word_b)) >= TYPO_WORD_LETTERS
                     and DamerauLevenshtein.distance(word_a, word_b, score_cutoff=1) <= 1):
                 yield a, b, int(fuzz.ratio(a, b))
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and every form of it less one letter."""
+    return {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
 
 
 def _alike_only_around(a: str, b: str) -> bool:
@@ -555,13 +578,18 @@ def _alike_only_around(a: str, b: str) -> bool:
 def _review_names(forest: _Forest, roots_of: dict, a: str, b: str, score: int, how: str) -> None:
     """Offer every cluster named `a` for review against every one named `b`; `how` says why,
     with a place for each name."""
-    places_a, places_b = places_in(tuple(a.split())), places_in(tuple(b.split()))
+    places_a, places_b = _places(a), _places(b)
     if places_a - places_b and places_b - places_a:
         return  # Region Stockholm / Region Skåne
     reason = how.format(a, b)
     for ra in roots_of[a]:
         for rb in roots_of[b]:
             forest.add_review(ra, rb, score, reason)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _places(name: str) -> frozenset[str]:
+    return places_in(tuple(name.split()))
 
 
 def _candidate_codes(names: list[str]) -> np.ndarray:
