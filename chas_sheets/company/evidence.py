@@ -42,8 +42,18 @@ _ORGNR_SEPARATORS = re.compile(r"[\s\-.+/]")
 
 def _folded(text: str) -> str:
     lowered = text.lower().translate(_LETTERS)
-    # ASCII has nothing to decompose (half the names): skip the per-letter NFKD filter.
+    # ASCII has nothing to decompose (half the names): skip the per-letter NFKD filter, and
+    # most other names hold only Latin letters with marks (å, ä, ö, é): one table does those.
+    if lowered.isascii():
+        return lowered
+    lowered = lowered.translate(_LATIN_MARKS)
     return lowered if lowered.isascii() else strip_diacritics(lowered)
+
+
+# What strip_diacritics makes of each Latin letter with marks (U+00C0-U+024F): the same answer,
+# letter by letter, as its NFKD filter (which drops only combining marks, each after its letter).
+_LATIN_MARKS = str.maketrans({chr(code): strip_diacritics(chr(code)) for code in range(0xC0, 0x250)
+                              if strip_diacritics(chr(code)) != chr(code)})
 
 
 def _phrases(words: list[str]) -> frozenset[tuple[str, ...]]:
@@ -80,7 +90,9 @@ def parse_orgnr(value: object) -> str | None:
     the VAT form `SE556074308901`. Valid means 10 digits passing the Luhn check
     (python-stdnum `se.orgnr`); a sole trader's personnummer is their organisation number.
     """
-    return None if value is None or value.__class__ is str and not value else _parse_orgnr(as_text(value))
+    if value is None or value.__class__ is str and not value:
+        return None
+    return _parse_orgnr(value.strip() if value.__class__ is str else as_text(value))  # as_text, quicker
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -135,7 +147,7 @@ def registrable_domain(url_or_email: object) -> str | None:
     """
     if url_or_email is None or url_or_email.__class__ is str and not url_or_email:  # most rows: quick
         return None
-    text = as_text(url_or_email).lower()
+    text = (url_or_email.strip() if url_or_email.__class__ is str else as_text(url_or_email)).lower()
     if not text:
         return None
     email = _EMAIL_DOMAIN.search(text) if "://" not in text else None
