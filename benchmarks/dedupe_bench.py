@@ -1,17 +1,26 @@
 """Benchmark company identity (chas_sheets.company.matching): quality and speed.
 
-Builds a labelled set of rows as students type them: real Swedish company names and
-synthetic ones, in realistic variants (case, legal forms, `&`/`och`, spacing, typos, missing
-and extra words, domains in several forms, free mail, org numbers in several forms, mistyped
-org numbers), plus look-alike different companies (AB Volvo / Volvo Personvagnar, Sigma
-Technology / Sigma IT, Region Stockholm / Region Skåne, one-letter, other-trade and
-place-name siblings, the same name under another org number). Prints pairwise precision and
-recall of the automatic merges, the candidate recall (automatic merges and review pairs: what
-a person is shown), why the false merges happened, recall per kind of variant, and
-time and peak memory for 1,000 / 10,000 / 100,000 rows next to a naive all-pairs fuzzy
-baseline on the same data.
+Builds a labelled set of rows as students type them, where names and domains disagree as they
+do in real data: real Swedish company names and synthetic ones in realistic variants (case,
+legal forms, `&`/`och`, spacing, typos, missing and extra words, the old name of a renamed
+company), with the domain evidence a row carries (the company's domain, its domain under
+another ending (.se/.com/.nu), the domain its group shares (AB Volvo and Volvo Lastvagnar AB
+on volvo.com; a parent's subsidiaries writing from its domain), only a free-mail address, or
+none), org numbers in several forms and mistyped, plus look-alike different companies (AB
+Volvo / Volvo Personvagnar, Sigma Technology / Sigma IT, Region Stockholm / Region Skåne,
+one-letter, other-trade and place-name siblings, the same name under another org number).
+
+Prints pairwise precision and recall of the automatic merges, the candidate recall (automatic
+merges and review pairs: what a person is shown), why the false merges happened, and per name
+kind and per domain kind the rows in their company's main cluster or in a review pair with
+it. Each size runs in a fresh process (peak memory is that size's own), next to a naive
+all-pairs fuzzy baseline on the same data; with --baseline-src (e.g. a checkout of main) the
+same labelled set runs through that tree's matcher first, and the summary prints every figure
+as a ratio: to the bars (candidate recall 0.95, precision 0.99, 5 s, 400 MB) and to the
+baseline measured in the same run.
 
     python benchmarks/dedupe_bench.py [--sizes 1000,10000,100000] [--naive-max 10000]
+                                      [--baseline-src DIR]
 """
 
 from __future__ import annotations

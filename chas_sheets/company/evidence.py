@@ -1,7 +1,8 @@
 """The evidence a company row carries: organisation number, registrable domain, matching name.
 
 Pure functions, no network. The word lists (legal forms, filler words, places, shared domains)
-live in `templates/company_words.toml` so backoffice can tune them. Every function here is for
+live in `templates/company_words.toml`, the domains several companies of one group share in
+`templates/company_groups.toml`, so backoffice can tune them. Every function here is for
 *matching only*: the values people typed are never rewritten with them.
 """
 

@@ -8,6 +8,14 @@ Evidence, strongest first (see ../shared/research/dedupe-and-allocation.md):
 3. the same normalised name: the same fingerprint (sorted words) or the same words without
    spaces (`Tieto Evry` = `Tietoevry`).
 
+A domain is evidence of one company only where the names on it agree. A group's domain
+(`volvo.com`: listed in templates/company_groups.toml, or carried by rows with two organisation
+numbers, or by a company whose own domain is another) joins only rows that also bear the same
+name; on any other domain, names that disagree strongly (no word in common, not alike, no
+initials: a subsidiary writing from its parent's domain, a company renamed) and the domain's
+own name against that name with more words (a parent and the subsidiary it named) join apart
+and are review pairs.
+
 Clusters form automatically only on that evidence, strongest first, and never across
 conflicting evidence: two different valid organisation numbers are two companies, whatever
 the names and domains say; two clusters whose domains have nothing in common (`volvo.com` /
@@ -17,7 +25,9 @@ companies it is no evidence at all: the rows with nothing stronger could be eith
 they join nothing and become *review* pairs. Weaker matches are only ever review pairs: similar
 names (rapidfuzz ratio inside blocks, so cost stays near-linear), a name missing a word or two
 of a longer one ('Renosa HB' / 'Renosa Snickeri HB', unless the shorter is within many names),
-and one slip of the keyboard in one word (a deletion index). A user confirms a pair with
+and one slip of the keyboard in one word (a deletion index), a name against the cluster whose
+domain is that name ('Raelni Reklam' / raelnireklam.com); legal forms anywhere in a name are no
+words of it for review ('Klarna Bank AB (publ) Software'). A user confirms a pair with
 `confirmed=` (a person may overrule different domains, never two organisation numbers, which
 are also never offered for review).
 
@@ -171,8 +181,10 @@ class _Forest:
         self.parent = list(range(len(rows)))
         self.orgnr = [row.orgnr for row in rows]
         none: frozenset[str] = frozenset()
-        self.labels = [frozenset(map(domain_label, row.domains)) if row.domains else none for row in rows]
-        self.evidence: list[set[str]] = [set() for _ in rows]
+        label_sets: dict[tuple[str, ...], frozenset[str]] = {(): none}  # rows share them: one each
+        self.labels = [label_sets.get(row.domains) or label_sets.setdefault(
+            row.domains, frozenset(map(domain_label, row.domains))) for row in rows]
+        self.evidence: defaultdict[int, set[str]] = defaultdict(set)  # by root; most have none
         self.review: dict[tuple[int, int], tuple[int, str]] = {}
 
     def find(self, i: int) -> int:
@@ -200,8 +212,8 @@ class _Forest:
         self.parent[b] = a
         self.orgnr[a] = self.orgnr[a] or self.orgnr[b]
         self.labels[a] |= self.labels[b]
-        self.evidence[a] |= self.evidence[b]
-        self.evidence[b] = set()
+        if b in self.evidence:
+            self.evidence[a] |= self.evidence.pop(b)
         return a
 
     def add_review(self, a: int, b: int, score: int, reason: str) -> None:
@@ -441,8 +453,9 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
     """Review pairs from similar names, compared only inside blocks (a shared uncommon word,
     the first or last four letters), large blocks as a sorted neighbourhood: cost stays
     near-linear."""
-    roots_of: dict[str, set[int]] = defaultdict(set)
-    by_compact: dict[str, set[int]] = defaultdict(set)
+    # name -> the clusters bearing it; lists, not sets: most names are in one (a third the memory)
+    roots_of: dict[str, list[int]] = {}
+    by_compact: dict[str, list[int]] = {}
     keys_of: dict[tuple[str, ...], tuple[str, str] | None] = {}
     for i, row in enumerate(rows):
         if not row.tokens:
@@ -452,14 +465,31 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
             keys = keys_of[row.tokens] = _review_keys(row.tokens)
         if keys:
             root = forest.find(i)
-            roots_of[keys[0]].add(root)
-            by_compact[keys[1]].add(root)
+            for index, key in ((roots_of, keys[0]), (by_compact, keys[1])):
+                found = index.get(key)
+                if found is None:
+                    index[key] = [root]
+                elif found[-1] != root:
+                    found.append(root)
+    for index in (roots_of, by_compact):
+        for key, found in index.items():
+            if len(found) > 1:
+                index[key] = sorted(set(found))
+    del keys_of
     names = sorted(roots_of)
     position = {name: n for n, name in enumerate(names)}
-    by_label: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    on_label: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for i, row in enumerate(rows):
         for domain in row.domains:
-            by_label[domain_label(domain)][forest.find(i)].add(domain)
+            on_label[domain_label(domain)].append((forest.find(i), domain))
+    by_label: dict[str, dict[int, set[str]]] = {}  # label -> root -> its domains with that label
+    for label, found in on_label.items():
+        if len({root for root, _ in found}) > 1 or label in by_compact:
+            roots: dict[int, set[str]] = defaultdict(set)
+            for root, domain in found:
+                roots[root].add(domain)
+            by_label[label] = roots
+    del on_label
     for label in sorted(by_label.keys() & by_compact.keys()):  # 'Raelni Reklam' / raelnireklam.com
         for a in sorted(by_compact[label])[:MOST_PER_KEY]:
             for b in sorted(by_label[label])[:MOST_PER_KEY]:
@@ -485,6 +515,7 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
         for i, j, score in zip(first[hits].tolist(), second[hits].tolist(), scores[hits].tolist()):
             if not _alike_only_around(names[i], names[j]):
                 _review_names(forest, roots_of, names[i], names[j], score, "name '{}' ~ '{}'")
+    del codes, as_array  # the next passes need their memory
     for a, b, score in _contained_names(names, position):
         _review_names(forest, roots_of, a, b, score, "name '{}' within '{}'")
     for a, b, score in _typo_names(names):
@@ -528,20 +559,29 @@ def _typo_names(names: list[str]):
     more. A deletion index (SymSpell's idea) over the distinct words pairs words one slip
     apart (they share the word itself or the word less one letter); two names are then a
     pair when those words are the only difference: they have the same other words."""
-    long_names = [(n, name.split()) for n, name in enumerate(names)
-                  if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
-    filed: dict[str, list[str]] = defaultdict(list)
-    for word in {word for _, words in long_names for word in words if len(word) >= TYPO_WORD_LETTERS - 1}:
-        for form in _deletions(word):
-            filed[form].append(word)
+    long_names = [n for n, name in enumerate(names) if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
+    by_length: dict[int, set[str]] = defaultdict(set)
+    for n in long_names:
+        for word in names[n].split():
+            if len(word) >= TYPO_WORD_LETTERS - 1:
+                by_length[len(word)].add(word)
     alike: dict[str, set[str]] = defaultdict(set)  # word -> the words one slip from it
-    for words in filed.values():
-        if 1 < len(words) <= BLOCK_WINDOW:  # more is a generic stem, not a typo
-            for word_a, word_b in itertools.combinations(words, 2):
-                alike[word_a].add(word_b)
-                alike[word_b].add(word_a)
+    for length in sorted(by_length):  # words of one length and the next: memory stays small
+        filed: dict[str, list[str]] = defaultdict(list)
+        for word in by_length[length]:
+            for form in _deletions(word):
+                filed[form].append(word)
+        for word in by_length.get(length + 1, ()):
+            for form in _deletions(word) - {word}:
+                filed[form].append(word)
+        for words in filed.values():
+            if 1 < len(words) <= BLOCK_WINDOW:  # more is a generic stem, not a typo
+                for word_a, word_b in itertools.combinations(words, 2):
+                    alike[word_a].add(word_b)
+                    alike[word_b].add(word_a)
     with_rest: dict[tuple[str, str], list[int]] = defaultdict(list)  # (word, other words) -> names
-    for n, words in long_names:
+    for n in long_names:
+        words = names[n].split()
         for w, word in enumerate(words):
             if word in alike:
                 with_rest[word, " ".join(words[:w] + words[w + 1:])].append(n)
@@ -644,7 +684,7 @@ def _result(forest: _Forest, rows: list[_Row]) -> CompanyClusters:
                 members=tuple(rows[i].ref for i in group), orgnr=forest.orgnr[root],
                 domains=rows[group[0]].domains if len(group) == 1 else
                 tuple(sorted({d for i in group for d in rows[i].domains})),
-                evidence=tuple(sorted(forest.evidence[root])) if forest.evidence[root] else ())
+                evidence=tuple(sorted(forest.evidence[root])) if root in forest.evidence else ())
         for root, group in members.items()), key=lambda cluster: cluster.key))
     best: dict[tuple[str, str], tuple[int, str]] = {}
     for (a, b), (score, reason) in sorted(forest.review.items()):
