@@ -299,13 +299,167 @@ def test_free_mail_is_not_evidence():
 def test_lm_ericsson_and_ericsson_ab_are_reviewed_not_merged():
     # Decision: Ericsson AB (556056-6258) is a subsidiary of Telefonaktiebolaget LM Ericsson
     # (556016-0680), a separate legal entity, like AB Volvo and Volvo Personvagnar AB. By
-    # name alone the two are a review pair; the same orgnr or domain joins them.
+    # name alone the two are a review pair; so they are on ericsson.com, the group's domain
+    # both write from; the same orgnr joins them.
     clusters = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson"), CompanyRef(2, "Ericsson AB"))
     assert not together(clusters, 1, 2)
     assert [(p.a, p.b) for p in clusters.review] == [("ericsson", "ericsson lm")]
-    joined = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson", website="ericsson.com"),
-                     CompanyRef(2, "Ericsson AB", email="x@ericsson.com"))
+    on_group_domain = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson", website="ericsson.com"),
+                              CompanyRef(2, "Ericsson AB", email="x@ericsson.com"))
+    assert not together(on_group_domain, 1, 2)
+    assert [p.reason for p in on_group_domain.review] == ["group domain ericsson.com, names differ"]
+    joined = cluster(CompanyRef(1, "Telefonaktiebolaget LM Ericsson", orgnr=LM_ERICSSON),
+                     CompanyRef(2, "Ericsson AB", orgnr="5560160680"))
     assert together(joined, 1, 2)
+
+
+# ---------------------------------------------------------------- names and domains that disagree
+
+def reviewed_pairs(clusters):
+    return {frozenset((p.a, p.b)): p.reason for p in clusters.review}
+
+
+def test_a_group_domain_does_not_merge_two_companies_of_the_group():
+    # AB Volvo and Volvo Lastvagnar AB are two companies; their staff both write from volvo.com.
+    clusters = cluster(CompanyRef(1, "AB Volvo", email="anna@volvo.com"),
+                       CompanyRef(2, "Volvo Lastvagnar AB", email="erik@volvo.com"),
+                       CompanyRef(3, "VOLVO LASTVAGNAR", website="https://www.volvo.com/"))
+    assert not together(clusters, 1, 2)
+    assert together(clusters, 2, 3)  # the same name on the group's domain still joins
+    assert reviewed_pairs(clusters)[frozenset((clusters.key_of(1), clusters.key_of(2)))] == \
+        "group domain volvo.com, names differ"
+
+
+def test_a_domain_two_org_numbers_carry_is_a_group_domain_without_being_listed():
+    clusters = cluster(CompanyRef(1, "Nimino Holding AB", orgnr=AB_VOLVO, email="a@nimino.se"),
+                       CompanyRef(2, "Nimino Bygg AB", orgnr=VOLVO_CARS, email="b@nimino.se"),
+                       CompanyRef(3, "Nimino Bygg", email="c@nimino.se"),
+                       CompanyRef(4, "Nimino", email="d@nimino.se"))
+    assert not together(clusters, 1, 2)
+    assert together(clusters, 2, 3) and together(clusters, 1, 4)
+    assert frozenset((AB_VOLVO, VOLVO_CARS)) not in reviewed_pairs(clusters)  # two orgnrs: never
+
+
+def test_a_subsidiary_writing_from_its_parents_domain_is_a_review_pair():
+    clusters = cluster(CompanyRef(1, "Lindqvist Koncern AB", website="lindqvistkoncern.se"),
+                       CompanyRef(2, "Berglunds Måleri AB", email="anna@lindqvistkoncern.se"))
+    assert not together(clusters, 1, 2)
+    assert list(reviewed_pairs(clusters).values()) == ["domain lindqvistkoncern.se, names disagree"]
+
+
+def test_the_domains_own_name_and_that_name_with_more_words_are_reviewed_not_merged():
+    # A parent and the subsidiary it named, as often as one company typed two ways.
+    clusters = cluster(CompanyRef(1, "Nimino Koncern AB", email="a@nimino.se"),
+                       CompanyRef(2, "Nimino El AB", email="b@nimino.se"))
+    assert not together(clusters, 1, 2)
+    assert len(clusters.review) == 1
+
+
+def test_a_company_that_has_its_own_domain_and_writes_from_another_is_not_that_domains_company():
+    clusters = cluster(CompanyRef(1, "Mitoda AB", email="a@mitoda.se"),
+                       CompanyRef(2, "Mitoda Media AB", website="mitodamedia.com", email="b@mitoda.se"))
+    assert not together(clusters, 1, 2)
+    assert len(clusters.review) == 1
+
+
+def test_names_that_agree_on_one_domain_still_join():
+    clusters = cluster(CompanyRef(1, "Volvo Personvagnar", website="volvocars.com"),
+                       CompanyRef(2, "Volvo Cars", email="a@volvocars.com"),
+                       CompanyRef(3, "VCC", email="b@volvocars.com"),
+                       CompanyRef(4, "Skandinaviska Enskilda Banken", email="c@seb.se"),
+                       CompanyRef(5, "SEB", website="seb.se"),
+                       CompanyRef(6, "Fino Bil IT", website="finobilit.com"),
+                       CompanyRef(7, "Finoybil IT", email="d@finobilit.com"))
+    assert together(clusters, 1, 2) and together(clusters, 1, 3)
+    assert together(clusters, 4, 5) and together(clusters, 6, 7)
+
+
+def test_a_renamed_company_with_the_same_orgnr_merges():
+    clusters = cluster(CompanyRef(1, "Tieto Sweden AB", orgnr="5560000001"),
+                       CompanyRef(2, "Tietoevry Sweden AB", orgnr="556000-0001"))
+    assert together(clusters, 1, 2)
+
+
+def test_a_renamed_company_on_the_same_domain_is_at_least_a_review_pair():
+    clusters = cluster(CompanyRef(1, "Raelni Reklam AB", website="raelnireklam.com"),
+                       CompanyRef(2, "Strömbergs Automation AB", email="anna@raelnireklam.com"),
+                       CompanyRef(3, "Raelni Reklam"),
+                       CompanyRef(4, "Strömbergs Automation", email="erik@raelnireklam.com"))
+    assert together(clusters, 2, 4) and not together(clusters, 1, 2)
+    assert frozenset((clusters.key_of(1), clusters.key_of(2))) in reviewed_pairs(clusters)
+    assert together(clusters, 1, 3)
+
+
+def test_a_name_is_reviewed_against_the_cluster_whose_domain_is_that_name():
+    # The old name's rows carry the domain; the new name's rows carry nothing else.
+    clusters = cluster(CompanyRef(1, "Strömbergs Automation", website="raelnireklam.com"),
+                       CompanyRef(2, "Raelni Reklam"))
+    assert reviewed_pairs(clusters) == {
+        frozenset(("raelni reklam", "raelnireklam.com")): "name 'raelnireklam' is the domain name of 'raelnireklam.com'"}
+
+
+@pytest.mark.parametrize("registered, typed", [
+    ("Xova Ventilation AB", "Xova"),                           # a short name missing a word
+    ("Klarna Bank AB (publ)", "Klarna Bank AB (publ) Software"),  # a word after the legal form
+    ("Takabe Holding AB", "Takabe Holding AB Service"),
+    ("Malmö Innovation Rör AB", "Malmö Inovation Rör AB"),     # a typo
+    ("Jönsson & Sandström Reklam AB", "Jönsson & Sandström Rekalm"),
+])
+def test_typo_and_missing_word_variants_are_at_least_review_pairs(registered, typed):
+    clusters = cluster(CompanyRef(1, registered), CompanyRef(2, typed))
+    assert together(clusters, 1, 2) or frozenset((clusters.key_of(1), clusters.key_of(2))) in reviewed_pairs(clusters)
+
+
+def test_hosts_on_the_quick_path_get_tldextracts_answer():
+    from chas_sheets.company.evidence import _domain_of_host, _extractor
+
+    for host in ["www.volvocars.se", "shop.brand.se", "brand.se", "a.se", "x.y.z.nu", "example.org",
+                 "mail.example.net", "www.ab.se"]:
+        parts = _extractor()(host)
+        expected = parts.top_domain_under_public_suffix if parts.domain and parts.suffix else None
+        assert _domain_of_host(host) == expected, host
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789", min_size=10, max_size=10))
+def test_the_luhn_check_is_stdnums(digits):
+    from stdnum import luhn
+
+    from chas_sheets.company.evidence import _luhn_valid
+
+    assert _luhn_valid(digits) == luhn.is_valid(digits)
+
+
+def test_the_benchmarks_labelled_set_has_every_kind_of_variant(monkeypatch):
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "dedupe_bench.py"
+    spec = importlib.util.spec_from_file_location("dedupe_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "dedupe_bench", bench)  # its dataclass looks itself up there
+    spec.loader.exec_module(bench)
+    data = bench.make_rows(3000, 7)
+    name_kinds = {kind for kind, _ in data.kinds}
+    domain_kinds = {kind for _, kind in data.kinds}
+    assert name_kinds == set(bench.NAME_KINDS)
+    assert domain_kinds == set(bench.DOMAIN_KINDS)
+    companies_on = {}
+    for ref, company, (name_kind, domain_kind) in zip(data.refs, data.truth, data.kinds):
+        domain = registrable_domain(ref.email) or registrable_domain(ref.website)
+        if domain_kind == "group domain":  # several companies of one group on one domain
+            companies_on.setdefault(domain, set()).add(company)
+        if name_kind == "renamed":  # the old name, recognisable by the domain the company kept
+            assert normalise_name(ref.name) != normalise_name(data.companies[company]["name"])
+            own = data.companies[company]["domains"]
+            assert registrable_domain(ref.website) in own or registrable_domain(ref.email) in own
+        if domain_kind == "free mail":
+            assert registrable_domain(ref.email) is None and not ref.website
+        if domain_kind == "country domain":
+            assert len(data.companies[company]["domains"]) > 1
+    assert any(len(companies) > 1 for companies in companies_on.values())
+    assert "volvo.com" in {c["group_domain"] for c in data.companies}
 
 
 def test_confirmed_review_pair_is_merged_and_conflicts_refused():

@@ -1,7 +1,8 @@
 """The evidence a company row carries: organisation number, registrable domain, matching name.
 
 Pure functions, no network. The word lists (legal forms, filler words, places, shared domains)
-live in `templates/company_words.toml` so backoffice can tune them. Every function here is for
+live in `templates/company_words.toml`, the domains several companies of one group share in
+`templates/company_groups.toml`, so backoffice can tune them. Every function here is for
 *matching only*: the values people typed are never rewritten with them.
 """
 
@@ -13,7 +14,6 @@ import tomllib
 from importlib import resources
 
 from rapidfuzz.distance import DamerauLevenshtein
-from stdnum import luhn as _luhn
 
 from chas_sheets.sheet.values import as_text
 from chas_sheets.text import strip_diacritics
@@ -43,8 +43,18 @@ _ORGNR_SEPARATORS = re.compile(r"[\s\-.+/]")
 
 def _folded(text: str) -> str:
     lowered = text.lower().translate(_LETTERS)
-    # ASCII has nothing to decompose (half the names): skip the per-letter NFKD filter.
+    # ASCII has nothing to decompose (half the names): skip the per-letter NFKD filter, and
+    # most other names hold only Latin letters with marks (å, ä, ö, é): one table does those.
+    if lowered.isascii():
+        return lowered
+    lowered = lowered.translate(_LATIN_MARKS)
     return lowered if lowered.isascii() else strip_diacritics(lowered)
+
+
+# What strip_diacritics makes of each Latin letter with marks (U+00C0-U+024F): the same answer,
+# letter by letter, as its NFKD filter (which drops only combining marks, each after its letter).
+_LATIN_MARKS = str.maketrans({chr(code): strip_diacritics(chr(code)) for code in range(0xC0, 0x250)
+                              if strip_diacritics(chr(code)) != chr(code)})
 
 
 def _phrases(words: list[str]) -> frozenset[tuple[str, ...]]:
@@ -66,6 +76,9 @@ def _words() -> dict[str, frozenset]:
         "places": places | {(*place[:-1], place[-1] + "s") for place in places},
         "compound_legal_stems": tuple(_folded(stem) for stem in data["compound_legal_stems"]),
         "shared_domains": frozenset(domain.strip().lower() for domain in data["shared_domains"]),
+        "group_domains": frozenset(domain.strip().lower() for domain in tomllib.loads(
+            resources.files("chas_sheets.templates").joinpath("company_groups.toml").read_text("utf-8"))
+            ["group_domains"]),
     }
 
 
@@ -78,7 +91,9 @@ def parse_orgnr(value: object) -> str | None:
     the VAT form `SE556074308901`. Valid means 10 digits passing the Luhn check
     (python-stdnum `se.orgnr`); a sole trader's personnummer is their organisation number.
     """
-    return None if value is None or value.__class__ is str and not value else _parse_orgnr(as_text(value))
+    if value is None or value.__class__ is str and not value:
+        return None
+    return _parse_orgnr(value.strip() if value.__class__ is str else as_text(value))  # as_text, quicker
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -95,7 +110,17 @@ def _parse_orgnr(typed: str) -> str | None:
 @functools.lru_cache(maxsize=1 << 16)
 def _canonical_orgnr(digits: str) -> str | None:
     """One Luhn check per number, however many ways it was typed."""
-    return f"{digits[:6]}-{digits[6:]}" if _luhn.is_valid(digits) else None
+    return f"{digits[:6]}-{digits[6:]}" if _luhn_valid(digits) else None
+
+
+def _luhn_valid(digits: str) -> bool:
+    """The Luhn check python-stdnum's `luhn.is_valid` makes, without its exceptions (the
+    numbers here are ten digits already): every second digit from the right doubled."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = ord(char) - 48
+        total += (digit * 2 - 9 if digit > 4 else digit * 2) if position % 2 else digit
+    return total % 10 == 0
 
 
 # ---------------------------------------------------------------- domains
@@ -123,7 +148,7 @@ def registrable_domain(url_or_email: object) -> str | None:
     """
     if url_or_email is None or url_or_email.__class__ is str and not url_or_email:  # most rows: quick
         return None
-    text = as_text(url_or_email).lower()
+    text = (url_or_email.strip() if url_or_email.__class__ is str else as_text(url_or_email)).lower()
     if not text:
         return None
     email = _EMAIL_DOMAIN.search(text) if "://" not in text else None
@@ -131,9 +156,25 @@ def registrable_domain(url_or_email: object) -> str | None:
     return _domain_of_host(host_match.group(1).strip(".")) if host_match else None
 
 
+# Endings most addresses have, under which the Public Suffix List has no wildcard: the
+# registrable domain is the last label before them, unless that pair is itself a suffix.
+_PLAIN_ENDINGS = frozenset(("se", "com", "nu", "net", "org"))
+
+
+@functools.cache
+def _suffixes() -> frozenset[str]:
+    return frozenset(_extractor().tlds)
+
+
 @functools.lru_cache(maxsize=1 << 17)
 def _domain_of_host(host: str) -> str | None:
     """Cached per host: many addresses (anna@, erik@, https://www.) share one."""
+    head, _, ending = host.rpartition(".")
+    if ending in _PLAIN_ENDINGS and host.isascii() and "xn--" not in host:
+        label = head.rpartition(".")[2]  # a quick path, the same answer as tldextract's
+        if label and f"{label}.{ending}" not in _suffixes():
+            domain = f"{label}.{ending}"
+            return None if domain in _words()["shared_domains"] else domain
     parts = _extractor()(host)
     if not parts.suffix or not parts.domain or parts.ipv4 or parts.ipv6:
         return None
@@ -143,6 +184,12 @@ def _domain_of_host(host: str) -> str | None:
     except UnicodeError:
         pass
     return None if domain in _words()["shared_domains"] else domain
+
+
+def is_group_domain(domain: str) -> bool:
+    """A domain several companies of one group share (`volvo.com`): listed in
+    `templates/company_groups.toml`. Such a domain says "one of the group", not which company."""
+    return domain in _words()["group_domains"]
 
 
 def domain_label(domain: str) -> str:
@@ -220,6 +267,25 @@ def _is_misspelt_legal_form(token: str) -> bool:
         return False
     return any(DamerauLevenshtein.distance(token, form, score_cutoff=1) <= 1
                for form in _words()["long_legal_forms"])
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def core_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of a name without legal forms and filler words anywhere in it, for review
+    only: "Klarna Bank AB (publ) Software" -> ("klarna", "bank", "software"). Never empty
+    when the name is not."""
+    words = _words()
+    strip, (first_words, _) = words["strip"], _end_words(words["strip"])
+    kept, i = [], 0
+    while i < len(tokens):
+        if tokens[i] in first_words:
+            size = next((size for size in (3, 2, 1) if tuple(tokens[i:i + size]) in strip), 0)
+            if size:
+                i += size
+                continue
+        kept.append(tokens[i])
+        i += 1
+    return tuple(kept) if kept else tokens
 
 
 def normalise_name(name: object) -> str:

@@ -8,6 +8,14 @@ Evidence, strongest first (see ../shared/research/dedupe-and-allocation.md):
 3. the same normalised name: the same fingerprint (sorted words) or the same words without
    spaces (`Tieto Evry` = `Tietoevry`).
 
+A domain is evidence of one company only where the names on it agree. A group's domain
+(`volvo.com`: listed in templates/company_groups.toml, or carried by rows with two organisation
+numbers, or by a company whose own domain is another) joins only rows that also bear the same
+name; on any other domain, names that disagree strongly (no word in common, not alike, no
+initials: a subsidiary writing from its parent's domain, a company renamed) and the domain's
+own name against that name with more words (a parent and the subsidiary it named) join apart
+and are review pairs.
+
 Clusters form automatically only on that evidence, strongest first, and never across
 conflicting evidence: two different valid organisation numbers are two companies, whatever
 the names and domains say; two clusters whose domains have nothing in common (`volvo.com` /
@@ -17,7 +25,9 @@ companies it is no evidence at all: the rows with nothing stronger could be eith
 they join nothing and become *review* pairs. Weaker matches are only ever review pairs: similar
 names (rapidfuzz ratio inside blocks, so cost stays near-linear), a name missing a word or two
 of a longer one ('Renosa HB' / 'Renosa Snickeri HB', unless the shorter is within many names),
-and one slip of the keyboard in one word (a deletion index). A user confirms a pair with
+and one slip of the keyboard in one word (a deletion index), a name against the cluster whose
+domain is that name ('Raelni Reklam' / raelnireklam.com); legal forms anywhere in a name are no
+words of it for review ('Klarna Bank AB (publ) Software'). A user confirms a pair with
 `confirmed=` (a person may overrule different domains, never two organisation numbers, which
 are also never offered for review).
 
@@ -45,7 +55,9 @@ from rapidfuzz.process import cpdist
 
 from chas_sheets.company.evidence import (
     company_key,
+    core_tokens,
     domain_label,
+    is_group_domain,
     name_fingerprint,
     name_tokens,
     ngram_fingerprint,
@@ -65,6 +77,9 @@ __all__ = [
 
 # Names with at most this many letters (after normalising) never match fuzzily: Bravo/Brava.
 SHORT_NAME_LETTERS = 5
+# A one-word name this long or longer within a longer name is a review pair ('Xova' within
+# 'Xova Ventilation'), however short: the words a student leaves out are the later ones.
+SHORTEST_SUB_NAME = 3
 # rapidfuzz ratio on fingerprints (= token_sort_ratio) at or above which a pair is reviewed.
 REVIEW_SCORE = 85
 # A name within a longer one ('renosa' in 'renosa snickeri') is reviewed when the longer adds at
@@ -84,6 +99,17 @@ LONGEST_NAME_LETTERS = 150
 MOST_PER_KEY = 20
 # Blocks larger than this are compared as a sorted neighbourhood of this width.
 BLOCK_WINDOW = 20
+# Candidate pairs scored per rapidfuzz call: bounds the memory the name lists take.
+SCORED_AT_ONCE = 1 << 19
+# Two names on one domain with nothing else in common agree when their letters score this
+# (rapidfuzz ratio on the names without spaces): 'finoybil it' / 'fino bil it'.
+NAMES_AGREE_SCORE = 75
+# A domain with more different names than this is one big company typed every way: its names
+# are not compared with each other (that would cost their square).
+MOST_NAMES_ON_A_DOMAIN = 60
+# A name this short that begins as another name on its domain (or as the domain) is taken for
+# its abbreviation ('VCC' / 'Volvo Personvagnar' on volvocars.com), never as disagreeing.
+ABBREVIATION_LETTERS = 4
 
 
 @dataclass(frozen=True)
@@ -155,8 +181,10 @@ class _Forest:
         self.parent = list(range(len(rows)))
         self.orgnr = [row.orgnr for row in rows]
         none: frozenset[str] = frozenset()
-        self.labels = [frozenset(map(domain_label, row.domains)) if row.domains else none for row in rows]
-        self.evidence: list[set[str]] = [set() for _ in rows]
+        label_sets: dict[tuple[str, ...], frozenset[str]] = {(): none}  # rows share them: one each
+        self.labels = [label_sets.get(row.domains) or label_sets.setdefault(
+            row.domains, frozenset(map(domain_label, row.domains))) for row in rows]
+        self.evidence: defaultdict[int, set[str]] = defaultdict(set)  # by root; most have none
         self.review: dict[tuple[int, int], tuple[int, str]] = {}
 
     def find(self, i: int) -> int:
@@ -184,8 +212,8 @@ class _Forest:
         self.parent[b] = a
         self.orgnr[a] = self.orgnr[a] or self.orgnr[b]
         self.labels[a] |= self.labels[b]
-        self.evidence[a] |= self.evidence[b]
-        self.evidence[b] = set()
+        if b in self.evidence:
+            self.evidence[a] |= self.evidence.pop(b)
         return a
 
     def add_review(self, a: int, b: int, score: int, reason: str) -> None:
@@ -240,7 +268,7 @@ def _cluster(refs: Iterable[CompanyRef],
     forest = _Forest(rows)
     _join_by(forest, rows, lambda row: [row.orgnr] if row.orgnr else [],
              "orgnr {}", domains_too=False, check=False)
-    _join_by(forest, rows, lambda row: row.domains, "domain {}", domains_too=False)
+    _join_by_domain(forest, rows)
     _join_by(forest, rows, lambda row: [_fingerprint(row.tokens)] if row.tokens else [],
              "name '{}'", domains_too=True, weak_if_short=True)
     _join_by_compact(forest, rows)
@@ -263,7 +291,7 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
         if ref.ref in seen:
             raise InvalidInput(f"the same row was given twice: {ref.ref!r}")
         seen.add(ref.ref)
-        name = as_text(ref.name)
+        name = ref.name.strip() if ref.name.__class__ is str else as_text(ref.name)  # as_text, quicker
         site, mail = registrable_domain(ref.website), registrable_domain(ref.email)
         domains = tuple(sorted({site, mail})) if site and mail else (site,) if site else (mail,) if mail else ()
         rows.append(_Row(ref.ref, name, name_tokens(name), parse_orgnr(ref.orgnr) or "", domains))
@@ -293,6 +321,105 @@ def _join_by(forest: _Forest, rows: list[_Row], keys_of, label: str, domains_too
         else:
             weak = weak_if_short and len(key.replace(" ", "")) <= SHORT_NAME_LETTERS
             forest.join_group(members, label.format(key), domains_too, weak)
+
+
+def _join_by_domain(forest: _Forest, rows: list[_Row]) -> None:
+    """Rows sharing a registrable domain, unless the names on it say they are several companies.
+
+    A group's domain (listed, or carried by rows with two organisation numbers) says "one of
+    the group": on it only the same name joins, other names are review pairs. On any other
+    domain the rows join unless their names disagree strongly (no word in common, not alike,
+    no initials or domain name in common: a subsidiary writing from its parent's domain, a
+    company renamed): then each family of names joins apart and the families are reviewed."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        for domain in row.domains:
+            groups[domain].append(i)
+    labels = {domain_label(domain) for domain in groups}
+    for domain in sorted(groups):
+        members = groups[domain]
+        if len(members) == 1:
+            continue
+        names = defaultdict(list)
+        for i in members:
+            names[_fingerprint(rows[i].tokens) if rows[i].tokens else ""].append(i)
+        if len(names) == 1 or (len(names) == 2 and "" in names):  # most domains: one name
+            forest.join_group(members, f"domain {domain}", domains_too=False)
+            continue
+        orgnrs = {forest.orgnr[forest.find(i)] for i in members} - {""}
+        label = domain_label(domain)
+        if (is_group_domain(domain) or len(orgnrs) > 1
+                or any(_another_domains_name(rows[i].tokens, label, labels) for i in members)):
+            families = [group for name, group in sorted(names.items()) if name]
+            reason = f"group domain {domain}, names differ"
+        else:
+            families = _name_families(sorted(name for name in names if name), label, names)
+            reason = f"domain {domain}, names disagree"
+        if len(families) == 1:
+            forest.join_group(members, f"domain {domain}", domains_too=False)
+            continue
+        for family in families:
+            if len(family) > 1:
+                forest.join_group(family, f"domain {domain}", domains_too=False)
+        heads = sorted({forest.find(family[0]) for family in families} | {forest.find(i) for i in names.get("", ())})
+        for a, b in itertools.combinations(heads[:MOST_PER_KEY], 2):
+            forest.add_review(a, b, 90, reason)
+
+
+def _another_domains_name(tokens: tuple[str, ...], label: str, labels: set[str]) -> bool:
+    """The name is another domain's name ('Mitoda Media' writing from mitoda.se while
+    mitodamedia.com is in the data): that company writes from a domain it shares."""
+    compact = "".join(tokens)
+    return compact != label and compact in labels
+
+
+def _name_families(names: list[str], label: str, rows_of: dict[str, list[int]]) -> list[list[int]]:
+    """The rows of each family of names (connected by `_names_agree`) on one domain."""
+    if len(names) > MOST_NAMES_ON_A_DOMAIN:  # a big company typed every way: the domain decides
+        return [[i for name in names for i in rows_of[name]]]
+    parent = list(range(len(names)))
+
+    def find(n: int) -> int:
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    for a, b in itertools.combinations(range(len(names)), 2):
+        if find(a) != find(b) and _names_agree(names[a], names[b], label):
+            parent[max(find(a), find(b))] = min(find(a), find(b))
+    families: dict[int, list[int]] = defaultdict(list)
+    for n, name in enumerate(names):
+        families[find(n)].extend(rows_of[name])
+    return list(families.values())
+
+
+def _names_agree(a: str, b: str, label: str) -> bool:
+    """Two names (fingerprints) on one domain that may be one company: a word in common, one
+    spelt within the other or alike, initials ('seb' / 'skandinaviska enskilda banken'), or
+    both tied to the domain's name ('volvocars'). Not the domain's own name and that name with
+    more words ('nimino' / 'nimino el' on nimino.se): a parent and the subsidiary it named,
+    as often as one company typed two ways, so a person decides."""
+    words_a, words_b = set(a.split()), set(b.split())
+    compact_a, compact_b = a.replace(" ", ""), b.replace(" ", "")
+    if (compact_a == label and words_a < words_b) or (compact_b == label and words_b < words_a):
+        return False  # 'Nimino El' writing from nimino.se: a company the domain's own names
+    if words_a & words_b:
+        return True
+    if compact_a in compact_b or compact_b in compact_a or fuzz.ratio(compact_a, compact_b) >= NAMES_AGREE_SCORE:
+        return True
+    initials_a, initials_b = "".join(w[0] for w in a.split()), "".join(w[0] for w in b.split())
+    if compact_a == initials_b or compact_b == initials_a:
+        return True
+    short, other = sorted((compact_a, compact_b), key=len)
+    if len(short) <= ABBREVIATION_LETTERS and short[0] in (other[0], label[:1]):
+        return True  # 'VCC' on volvocars.com: an abbreviation is too short to disagree
+    return _tied_to(compact_a, label) and _tied_to(compact_b, label)
+
+
+def _tied_to(compact: str, label: str) -> bool:
+    """The domain's name holds the name's letters, or the name holds the domain's."""
+    label = label.replace("-", "")
+    return len(min(compact, label, key=len)) >= 3 and (compact in label or label in compact)
 
 
 def _join_by_compact(forest: _Forest, rows: list[_Row]) -> None:
@@ -326,37 +453,82 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
     """Review pairs from similar names, compared only inside blocks (a shared uncommon word,
     the first or last four letters), large blocks as a sorted neighbourhood: cost stays
     near-linear."""
-    roots_of: dict[str, set[int]] = defaultdict(set)
+    # name -> the clusters bearing it; lists, not sets: most names are in one (a third the memory)
+    roots_of: dict[str, list[int]] = {}
+    by_compact: dict[str, list[int]] = {}
+    keys_of: dict[tuple[str, ...], tuple[str, str] | None] = {}
     for i, row in enumerate(rows):
-        if SHORT_NAME_LETTERS < len("".join(row.tokens)) <= LONGEST_NAME_LETTERS:
-            roots_of[_fingerprint(row.tokens)].add(forest.find(i))
+        if not row.tokens:
+            continue
+        keys = keys_of.get(row.tokens, ())
+        if keys == ():
+            keys = keys_of[row.tokens] = _review_keys(row.tokens)
+        if keys:
+            root = forest.find(i)
+            for index, key in ((roots_of, keys[0]), (by_compact, keys[1])):
+                found = index.get(key)
+                if found is None:
+                    index[key] = [root]
+                elif found[-1] != root:
+                    found.append(root)
+    for index in (roots_of, by_compact):
+        for key, found in index.items():
+            if len(found) > 1:
+                index[key] = sorted(set(found))
+    del keys_of
     names = sorted(roots_of)
     position = {name: n for n, name in enumerate(names)}
-    by_label: dict[str, set[int]] = defaultdict(set)
+    on_label: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for i, row in enumerate(rows):
         for domain in row.domains:
-            by_label[domain_label(domain)].add(forest.find(i))
+            on_label[domain_label(domain)].append((forest.find(i), domain))
+    by_label: dict[str, dict[int, set[str]]] = {}  # label -> root -> its domains with that label
+    for label, found in on_label.items():
+        if len({root for root, _ in found}) > 1 or label in by_compact:
+            roots: dict[int, set[str]] = defaultdict(set)
+            for root, domain in found:
+                roots[root].add(domain)
+            by_label[label] = roots
+    del on_label
+    for label in sorted(by_label.keys() & by_compact.keys()):  # 'Raelni Reklam' / raelnireklam.com
+        for a in sorted(by_compact[label])[:MOST_PER_KEY]:
+            for b in sorted(by_label[label])[:MOST_PER_KEY]:
+                forest.add_review(a, b, 90, f"name '{label}' is the domain name of '{min(by_label[label][b])}'")
     for label, roots in sorted(by_label.items()):  # volvocars.com / volvocars.se
         if len(roots) > 1:
             for a, b in itertools.combinations(sorted(roots)[:MOST_PER_KEY], 2):
-                forest.add_review(a, b, 95, f"domain name '{label}' under different endings")
+                if not roots[a] & roots[b]:  # on one domain: reviewed (or not) when joining by domain
+                    forest.add_review(a, b, 95, f"domain name '{label}' under different endings")
     for name in names:  # one name in several clusters: those were kept apart by a conflict
         if len(roots_of[name]) > 1:
             for a, b in itertools.combinations(sorted(roots_of[name])[:MOST_PER_KEY], 2):
                 forest.add_review(a, b, 100, f"name '{name}'")
-    pairs = _candidate_pairs(names)
-    if len(pairs):
-        as_array = np.array(names, dtype=object)  # gathers 2M names in C: 0.06 s, not 0.3 s
-        scores = cpdist(as_array[pairs[:, 0]].tolist(), as_array[pairs[:, 1]].tolist(),
-                        scorer=fuzz.ratio, score_cutoff=REVIEW_SCORE, dtype=np.uint8,
-                        workers=-1)
-        for (i, j), score in zip(pairs[scores > 0].tolist(), scores[scores > 0].tolist()):
+    names = [name for name in names if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
+    codes = _candidate_codes(names)
+    as_array = np.array(names, dtype=object)  # gathers 2M names in C: 0.06 s, not 0.3 s
+    for start in range(0, len(codes), SCORED_AT_ONCE):  # in slices: memory stays flat
+        part = codes[start:start + SCORED_AT_ONCE]
+        first, second = part // len(names), part % len(names)
+        scores = cpdist(as_array[first].tolist(), as_array[second].tolist(), scorer=fuzz.ratio,
+                        score_cutoff=REVIEW_SCORE, dtype=np.uint8, workers=-1)
+        hits = scores > 0
+        for i, j, score in zip(first[hits].tolist(), second[hits].tolist(), scores[hits].tolist()):
             if not _alike_only_around(names[i], names[j]):
-                _review_names(forest, roots_of, names[i], names[j], int(score), "name '{}' ~ '{}'")
+                _review_names(forest, roots_of, names[i], names[j], score, "name '{}' ~ '{}'")
+    del codes, as_array  # the next passes need their memory
     for a, b, score in _contained_names(names, position):
         _review_names(forest, roots_of, a, b, score, "name '{}' within '{}'")
     for a, b, score in _typo_names(names):
         _review_names(forest, roots_of, a, b, score, "names '{}' and '{}' one typo apart")
+
+
+def _review_keys(tokens: tuple[str, ...]) -> tuple[str, str] | None:
+    """The fingerprint and the letters of a name's words without legal forms anywhere in it
+    (they are no words of the name), or None for a name too short or too long to compare."""
+    if not SHORTEST_SUB_NAME <= sum(map(len, tokens)) <= LONGEST_NAME_LETTERS:
+        return None
+    core = core_tokens(tokens)
+    return _fingerprint(core), "".join(core)
 
 
 def _contained_names(names: list[str], position: dict[str, int]):
@@ -376,35 +548,50 @@ def _contained_names(names: list[str], position: dict[str, int]):
                     letters = len(name.replace(" ", "")) - len(sub.replace(" ", ""))
                     within[sub].append((name, 90 if letters <= CONTAINED_EXTRA_LETTERS else 80))
     for sub, longer in sorted(within.items()):
-        if len(sub.replace(" ", "")) > SHORT_NAME_LETTERS and len(longer) <= MOST_CONTAINING:
+        short = len(sub.replace(" ", "")) <= SHORT_NAME_LETTERS
+        if (not short or " " not in sub) and len(longer) <= MOST_CONTAINING:
             for name, score in longer:
                 yield sub, name, score
 
 
 def _typo_names(names: list[str]):
     """(a, b, score) for names alike but for one slip in one word of TYPO_WORD_LETTERS or
-    more. Names are first grouped by their other words (most such groups hold one name and
-    cost nothing more); inside a group, a deletion index (SymSpell's idea) pairs words one
-    slip apart: those share the word itself or the word less one letter."""
-    by_rest: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for n, name in enumerate(names):
-        if len(name) - name.count(" ") <= SHORT_NAME_LETTERS:
-            continue
-        words = name.split()
-        for w, word in enumerate(words):
+    more. A deletion index (SymSpell's idea) over the distinct words pairs words one slip
+    apart (they share the word itself or the word less one letter); two names are then a
+    pair when those words are the only difference: they have the same other words."""
+    long_names = [n for n, name in enumerate(names) if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
+    by_length: dict[int, set[str]] = defaultdict(set)
+    for n in long_names:
+        for word in names[n].split():
             if len(word) >= TYPO_WORD_LETTERS - 1:
-                by_rest[" ".join(words[:w] + words[w + 1:])].append((word, n))
+                by_length[len(word)].add(word)
+    alike: dict[str, set[str]] = defaultdict(set)  # word -> the words one slip from it
+    for length in sorted(by_length):  # words of one length and the next: memory stays small
+        filed: dict[str, list[str]] = defaultdict(list)
+        for word in by_length[length]:
+            for form in _deletions(word):
+                filed[form].append(word)
+        for word in by_length.get(length + 1, ()):
+            for form in _deletions(word) - {word}:
+                filed[form].append(word)
+        for words in filed.values():
+            if 1 < len(words) <= BLOCK_WINDOW:  # more is a generic stem, not a typo
+                for word_a, word_b in itertools.combinations(words, 2):
+                    alike[word_a].add(word_b)
+                    alike[word_b].add(word_a)
+    with_rest: dict[tuple[str, str], list[int]] = defaultdict(list)  # (word, other words) -> names
+    for n in long_names:
+        words = names[n].split()
+        for w, word in enumerate(words):
+            if word in alike:
+                with_rest[word, " ".join(words[:w] + words[w + 1:])].append(n)
     pairs = set()
-    for group in by_rest.values():
-        if len(group) < 2:
-            continue
-        filed: dict[str, list[int]] = defaultdict(list)
-        for word, n in group:
-            for form in {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}:
-                filed[form].append(n)
-        for form, members in filed.items():
-            if 1 < len(members) <= BLOCK_WINDOW:  # more is a generic word, not a typo
-                pairs.update(itertools.combinations(members, 2))
+    for (word, rest), members in with_rest.items():
+        for other in alike[word]:
+            if other > word:  # each pair of words once
+                matches = with_rest.get((other, rest))
+                if matches:  # most are not: only the names that differ in just those words
+                    pairs.update((min(i, j), max(i, j)) for i in members for j in matches)
     for i, j in sorted(pairs):
         a, b = names[i], names[j]
         only_a, only_b = set(a.split()) - set(b.split()), set(b.split()) - set(a.split())
@@ -413,6 +600,11 @@ def _typo_names(names: list[str]):
             if (max(len(word_a), len(word_b)) >= TYPO_WORD_LETTERS
                     and DamerauLevenshtein.distance(word_a, word_b, score_cutoff=1) <= 1):
                 yield a, b, int(fuzz.ratio(a, b))
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and every form of it less one letter."""
+    return {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
 
 
 def _alike_only_around(a: str, b: str) -> bool:
@@ -428,7 +620,7 @@ def _alike_only_around(a: str, b: str) -> bool:
 def _review_names(forest: _Forest, roots_of: dict, a: str, b: str, score: int, how: str) -> None:
     """Offer every cluster named `a` for review against every one named `b`; `how` says why,
     with a place for each name."""
-    places_a, places_b = places_in(tuple(a.split())), places_in(tuple(b.split()))
+    places_a, places_b = _places(a), _places(b)
     if places_a - places_b and places_b - places_a:
         return  # Region Stockholm / Region Skåne
     reason = how.format(a, b)
@@ -437,38 +629,44 @@ def _review_names(forest: _Forest, roots_of: dict, a: str, b: str, score: int, h
             forest.add_review(ra, rb, score, reason)
 
 
-def _candidate_pairs(names: list[str]) -> np.ndarray:
-    """Index pairs (i < j) of names sharing a block, without repeats."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+@functools.lru_cache(maxsize=1 << 16)
+def _places(name: str) -> frozenset[str]:
+    return places_in(tuple(name.split()))
+
+
+def _candidate_codes(names: list[str]) -> np.ndarray:
+    """Pairs (i < j) of names sharing a block, as sorted unique codes i * len(names) + j.
+
+    One sorted-neighbourhood pass over every block at once: each (block, name) entry is
+    paired with the next BLOCK_WINDOW entries of the same block, so a block of up to that
+    many names gives all its pairs and a larger one a sorted neighbourhood; a common word
+    ('bygg') is no block at all: too many names share it to say anything."""
+    key_ids: dict[str, int] = {}
+    keys: list[int] = []
+    members: list[int] = []
     for n, name in enumerate(names):
         compact = name.replace(" ", "")
-        keys = {"<" + compact[:4], ">" + compact[-4:]}
-        keys.update(word for word in name.split() if len(word) >= 4)
-        for key in keys:
-            blocks[key].append(n)
-    chunks = [np.empty((0, 2), dtype=np.int64)]
-    for key, members in blocks.items():
-        # A common word ('bygg') is no block: too many names share it to say anything.
-        if len(members) > 1 and (key[0] in "<>" or len(members) <= BLOCK_WINDOW):
-            chunks.append(_block_pairs(np.array(members, dtype=np.int64)))
-    pairs = np.concatenate(chunks)
-    if not len(pairs):
-        return pairs
-    codes = pairs[:, 0] * len(names) + pairs[:, 1]
+        for key in {"<" + compact[:4], ">" + compact[-4:], *(word for word in name.split() if len(word) >= 4)}:
+            keys.append(key_ids.setdefault(key, len(key_ids)))
+            members.append(n)
+    if not keys:
+        return np.empty(0, dtype=np.int64)
+    key_array = np.array(keys, dtype=np.int32)
+    order = np.argsort(key_array, kind="stable")  # a block's names stay in name order
+    key_array, member_array = key_array[order], np.array(members, dtype=np.int64)[order]
+    is_word = np.fromiter((key[0] not in "<>" for key in key_ids), dtype=bool, count=len(key_ids))
+    keep = ~(is_word & (np.bincount(key_array, minlength=len(key_ids)) > BLOCK_WINDOW))[key_array]
+    key_array, member_array = key_array[keep], member_array[keep]
+    chunks = [np.empty(0, dtype=np.int64)]
+    for offset in range(1, BLOCK_WINDOW + 1):
+        same = key_array[offset:] == key_array[:-offset]
+        if not same.any():
+            break  # no block holds more than `offset` names
+        first, second = member_array[:-offset][same], member_array[offset:][same]
+        chunks.append(np.minimum(first, second) * len(names) + np.maximum(first, second))
+    codes = np.concatenate(chunks)
     codes.sort()  # sort-based unique: numpy's hashing np.unique is 5x slower on 10M codes
-    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
-    return np.stack([codes // len(names), codes % len(names)], axis=1)
-
-
-def _block_pairs(members: np.ndarray) -> np.ndarray:
-    """All pairs of a block, or each member with its next BLOCK_WINDOW neighbours."""
-    size = len(members)
-    width = min(size - 1, BLOCK_WINDOW)
-    first = np.repeat(np.arange(size), width)
-    second = first + np.tile(np.arange(1, width + 1), size)
-    keep = second < size
-    left, right = members[first[keep]], members[second[keep]]
-    return np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1)
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
 
 
 def _result(forest: _Forest, rows: list[_Row]) -> CompanyClusters:
@@ -486,7 +684,7 @@ def _result(forest: _Forest, rows: list[_Row]) -> CompanyClusters:
                 members=tuple(rows[i].ref for i in group), orgnr=forest.orgnr[root],
                 domains=rows[group[0]].domains if len(group) == 1 else
                 tuple(sorted({d for i in group for d in rows[i].domains})),
-                evidence=tuple(sorted(forest.evidence[root])) if forest.evidence[root] else ())
+                evidence=tuple(sorted(forest.evidence[root])) if root in forest.evidence else ())
         for root, group in members.items()), key=lambda cluster: cluster.key))
     best: dict[tuple[str, str], tuple[int, str]] = {}
     for (a, b), (score, reason) in sorted(forest.review.items()):
