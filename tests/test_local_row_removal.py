@@ -318,7 +318,7 @@ def _facts(path):
     wb = openpyxl.load_workbook(path)
     facts = {}
     for ws in wb.worksheets:
-        if ws.title == "Ändringslogg":
+        if ws.title in ("Ändringslogg", "Körningar"):  # the run's own log and its listing, not the removal
             continue
         for row in ws.iter_rows():
             for c in row:
