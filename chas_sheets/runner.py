@@ -9,6 +9,7 @@ from chas_sheets.backends import ApplyResult, Backend
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import Tables, load_tables
 from chas_sheets.sheet.writeplan import RunInfo
+from chas_sheets.text import counted
 from chas_sheets.watch.requests import RUNS_TAB, changes_summary, listing_row, lists_run
 
 
@@ -62,7 +63,7 @@ def summary_line(target: str, planned: str | None, applied: bool, written: int, 
     if not applied:
         return f"{target}: {would} {planned} (dry run; add --apply to write)"
     note = f", {skipped} skipped" if skipped else ""
-    return f"{target}: {wrote} {written} changes as run {run_id}{note}{also} (logged in Ändringslogg)"
+    return f"{target}: {wrote} {counted(written, 'change', 'changes')} as run {run_id}{note}{also} (logged in Ändringslogg)"
 
 
 def written(result: ApplyResult) -> int:

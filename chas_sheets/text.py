@@ -36,3 +36,8 @@ def fold_words(value: object) -> str:
     if value is None:
         return ""
     return " ".join(_NOT_ALNUM.split(strip_diacritics(str(value)).lower())).strip()
+
+
+def counted(number: int, one: str, many: str) -> str:
+    """'1 change', '2 changes', '0 changes': a count with its noun in the right number."""
+    return f"{number} {one if number == 1 else many}"

@@ -156,3 +156,12 @@ def test_a_today_outside_the_century_is_a_usage_error_not_a_traceback(day, comma
     assert result.exit_code == 2
     assert f"{day} is outside 2000-2099" in result.output
     assert "Traceback" not in result.output
+
+
+def test_counts_of_one_read_in_the_singular():
+    from chas_sheets.runner import summary_line
+    from chas_sheets.text import counted
+
+    assert counted(1, "change", "changes") == "1 change" and counted(0, "change", "changes") == "0 changes"
+    assert "wrote 1 change as run R-1 " in summary_line("crm.xlsx", "1 cell", True, 1, "R-1", 0)
+    assert "wrote 2 changes as run R-1 " in summary_line("crm.xlsx", "2 cells", True, 2, "R-1", 0)

@@ -319,7 +319,7 @@ def test_the_split_renders_its_members_and_ends_with_the_one_summary_line():
     assert applied.render()[-2] == "Individuella CRM (skrivna):"
     assert applied.notes("grupp.xlsx") == [
         "skipped: Skörd row 2: changed since read",
-        f"grupp.xlsx: wrote 2 changes as run {run_info.run_id}; 1 individual CRMs written (logged in Ändringslogg)"]
+        f"grupp.xlsx: wrote 2 changes as run {run_info.run_id}; 1 individual CRM written (logged in Ändringslogg)"]
     done = HarvestRun(report, "logged in run R-1", applied=True, run=run_info, members=[MemberCopy("Alva Ek")])
     assert done.notes("grupp.xlsx") == ["seed logged in run R-1", "grupp.xlsx: nothing new to write; this split is complete"]
 

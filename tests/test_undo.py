@@ -249,7 +249,7 @@ def test_cli_dry_run_then_apply(make_crm):
     assert dry.exit_code == 0 and "(dry run; add --apply to write)" in dry.output
     assert "L-AAAAAA Volvo Cars, Status: 'Ja' -> 'Ny'" in dry.stdout
     applied = cli_run("undo", path, run_id, "--apply")
-    assert applied.exit_code == 0 and re.search(r"undid \d+ changes as run \S+", applied.output)
+    assert applied.exit_code == 0 and re.search(r"undid \d+ changes? as run \S+", applied.output)
     assert "nothing to undo" in cli_run("undo", path, run_id, "--apply").output
 
 
@@ -352,12 +352,12 @@ def test_each_spreadsheet_of_an_undo_renders_its_plan_and_ends_with_one_note():
     assert unreachable.render() == []
     assert applied.notes(group) == [
         "skipped: Leads row 3: edited since",
-        f"grupp.xlsx: undid 1 changes as run {run_info.run_id}, 1 skipped (logged in Ändringslogg)"]
+        f"grupp.xlsx: undid 1 change as run {run_info.run_id}, 1 skipped (logged in Ändringslogg)"]
     assert applied.notes(untouched) == ["alva.xlsx: nothing to undo"]
     assert applied.notes(unreachable) == ["bilal.xlsx: FAILED: cannot be opened"]
     dry = UndoRun("R-1", False, [group])
     assert dry.notes(group)[-1] == "grupp.xlsx: undo would make 1 cells restored (dry run; add --apply to write)"
 
     runs = [RunSummary("R-1", "2027-05-12 10:00", "mark-processed", 1)]
-    assert list_note("grupp.xlsx", runs, listed=True) == "grupp.xlsx: 1 runs logged"
+    assert list_note("grupp.xlsx", runs, listed=True) == "grupp.xlsx: 1 run logged"
     assert list_note("grupp.xlsx", [], listed=False) == "grupp.xlsx: 0 runs logged; give a RUN_ID to undo one"

@@ -41,6 +41,7 @@ from chas_sheets.programme.calendar import parse_date
 from chas_sheets.sheet.changes import ChangeSet, RowRemoval
 from chas_sheets.sheet.tables import Table, Tables
 from chas_sheets.sheet.values import as_text, is_blank
+from chas_sheets.text import counted
 
 COMMENT = "Kommentar"
 TEMPERATURE, WARM = "Temperatur", "Varm"
@@ -141,7 +142,7 @@ class DedupeReport:
         removed = sum(len(m.removed) for m in self.merges)
         lines = [f"{self.target}: {self.leads} leads, {self.companies} companies; "
                  f"{len(self.merges)} duplicate leads ({removed} rows to merge), "
-                 f"{len(self.renames)} company names to unify, {len(self.review)} pairs to review"]
+                 f"{len(self.renames)} company names to unify, {counted(len(self.review), 'pair', 'pairs')} to review"]
         for merge in self.merges:
             lines.append(f"{merge.company}: {names((merge.survivor, *merge.removed))} are one lead "
                          f"(joined by {'; '.join(merge.evidence) or 'the same name'})")

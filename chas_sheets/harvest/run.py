@@ -33,6 +33,7 @@ from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import layout_for
 from chas_sheets.sheet.tables import RawWorkbook, Tables, load_tables
 from chas_sheets.sheet.writeplan import RunInfo
+from chas_sheets.text import counted
 
 COMMAND = "harvest"
 GROUP_TABS = (["Leads", "Medlemmar"], ["Kontaktlogg", SKORD, LOG_TAB])
@@ -115,7 +116,7 @@ class HarvestRun:
             f"{self.group_planned} changes and copy into {copies} individual CRMs"
         return summary_line(target, planned, self.applied, self.group_written, self.run.run_id if self.run else None,
                             0, nothing="nothing new to write; this split is complete",
-                            also=f"; {written} individual CRMs written")
+                            also=f"; {counted(written, 'individual CRM', 'individual CRMs')} written")
 
     def to_dict(self) -> dict:
         return {**self.report.to_dict(), "seed_source": self.seed_source, "applied": self.applied,

@@ -79,6 +79,7 @@ from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, Tables, load_table, load_tables
 from chas_sheets.sheet.values import as_text, is_blank, values_equal
 from chas_sheets.sheet.writeplan import RunInfo
+from chas_sheets.text import counted
 
 COMMAND = "undo"
 MULTI_SPREADSHEET_COMMANDS = ("harvest",)  # runs that may have written members' CRMs too
@@ -112,7 +113,7 @@ def list_runs(log_table: Table | None) -> list[RunSummary]:
 
 def list_note(target: str, runs: list[RunSummary], listed: bool) -> str:
     """The closing line of `undo --list` (stderr); without --list it also says what to give."""
-    return f"{target}: {len(runs)} runs logged" + ("" if listed else "; give a RUN_ID to undo one")
+    return f"{target}: {counted(len(runs), 'run', 'runs')} logged" + ("" if listed else "; give a RUN_ID to undo one")
 
 
 def unknown_run(run_id: str, source: str, runs: list[RunSummary], shown: int = 5) -> InvalidInput:
