@@ -156,7 +156,8 @@ def test_unknown_channel_is_a_warning_but_counts():
 def test_unparseable_date_is_a_warning_and_not_counted():
     attempt, warnings = parse_attempt("i tisdags", "Telefon", "Nej", 5, TODAY)
     assert attempt is None
-    assert warnings == ["row 5: Datum 'i tisdags' is not a date; the row is not counted"]
+    assert warnings == ["row 5: Datum 'i tisdags' is not a date (write 2027-05-12, 12/5, 12/5 2027, 12.05.2027 "
+                        "or 12 maj); the row is not counted"]
 
 
 def test_empty_outcome_is_not_counted_and_blank_rows_are_silent():
@@ -267,3 +268,13 @@ def test_a_yes_goes_on_through_the_pipeline_and_keeps_the_day_it_was_processed()
     assert closed.status == "Nej" and closed.processed_date == day + dt.timedelta(days=20)
     assert [parse_outcome(v) for v in ("möte", "Kodtest", "offer", "INTERVJU")] == [
         "Möte bokat", "Arbetsprov", "Erbjudande", "Intervju"]
+
+
+
+def test_a_dotted_swedish_date_is_a_date_but_a_decimal_is_not():
+    from chas_sheets.programme.calendar import parse_date
+
+    assert parse_date("12.05.2027") == D(2027, 5, 12) and parse_date("3.1.2027") == D(2027, 1, 3)
+    assert parse_date("12.5") is None and parse_date("31.02.2027") is None
+    attempt, warnings = parse_attempt("12.05.2027", "Telefon", "Nej", 3, TODAY)
+    assert attempt is not None and attempt.date == D(2027, 5, 12) and warnings == []

@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from chas_sheets.programme.calendar import format_day, parse_date
+from chas_sheets.programme.calendar import DATE_SPELLINGS, format_day, parse_date
 from chas_sheets.sheet.values import is_blank
 from chas_sheets.text import fold
 
@@ -126,7 +126,8 @@ def parse_attempt(
     warnings = []
     date = parse_log_date(date_value, today)
     if date is None:
-        warnings.append(f"{where}: Datum {date_value!r} is not a date; the row is not counted")
+        warnings.append(f"{where}: Datum {date_value!r} is not a date (write {DATE_SPELLINGS}); "
+                        "the row is not counted")
     outcome = parse_outcome(outcome_value)
     if outcome is None:
         what = "is empty" if is_blank(outcome_value) else f"{outcome_value!r} is not one of {', '.join(OUTCOME_ALIASES)}"

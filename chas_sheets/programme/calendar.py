@@ -70,6 +70,8 @@ _MONTHS = {
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
 # 3/5, 3/5/2025, 3/5-25, 3/5 2025 (Swedish day/month order)
 _DAY_MONTH = re.compile(r"(\d{1,2})/(\d{1,2})(?:\s*[/ -]\s*(\d{2}|\d{4}))?")
+# 12.05.2027, a common Swedish spelling; only with a four-digit year ('12.5' is a number)
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _DAY_MONTHNAME = re.compile(r"(\d{1,2})\s+([a-z]+)(?:\s+(\d{2}|\d{4}))?")
 # Spreadsheet serial days taken as dates: 2000-01-01 .. 2099.
 _SERIAL_RANGE = (36526, 73050)
@@ -79,7 +81,7 @@ def parse_date(value: object, today: dt.date | None = None) -> dt.date | None:
     """A cell's date, or None when it is blank or not a date.
 
     Accepts date/datetime objects, spreadsheet serial numbers (an unformatted Google read),
-    ISO text ('2025-05-03', with or without a time), Swedish 'd/m/yyyy', 'd/m-yy',
+    ISO text ('2025-05-03', with or without a time), Swedish 'd/m/yyyy', 'd/m-yy', 'dd.mm.yyyy',
     'd maj 2025' and, only when `today` is given, yearless 'd/m' / 'd maj': the most recent
     such date not after today + YEARLESS_MARGIN_DAYS.
     """
@@ -100,6 +102,8 @@ def parse_date(value: object, today: dt.date | None = None) -> dt.date | None:
         return _checked(int(match[1]), int(match[2]), int(match[3]))
     if match := _DAY_MONTH.fullmatch(text):
         return _day_month(int(match[1]), int(match[2]), match[3], today)
+    if match := _DOTTED.fullmatch(text):
+        return _checked(int(match[3]), int(match[2]), int(match[1]))
     if (match := _DAY_MONTHNAME.fullmatch(fold_words(text))) and match[2] in _MONTHS:
         return _day_month(int(match[1]), _MONTHS[match[2]], match[3], today)
     return None
@@ -465,3 +469,7 @@ def _delmal(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
         return int(value)
     raise InvalidInput(f"Delmål {value!r} is not a positive whole number")
+
+
+# What a person is told when a date cell is not understood: the spellings that work.
+DATE_SPELLINGS = "2027-05-12, 12/5, 12/5 2027, 12.05.2027 or 12 maj"
