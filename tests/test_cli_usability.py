@@ -165,3 +165,14 @@ def test_counts_of_one_read_in_the_singular():
     assert counted(1, "change", "changes") == "1 change" and counted(0, "change", "changes") == "0 changes"
     assert "wrote 1 change as run R-1 " in summary_line("crm.xlsx", "1 cell", True, 1, "R-1", 0)
     assert "wrote 2 changes as run R-1 " in summary_line("crm.xlsx", "2 cells", True, 2, "R-1", 0)
+
+
+def test_a_bad_init_kind_names_the_argument_and_the_kinds():
+    from click.testing import CliRunner
+
+    from chas_sheets.cli import cli
+
+    result = CliRunner().invoke(cli, ["init", "foo", "x.xlsx"])
+    assert result.exit_code == 2
+    assert "Invalid value for 'KIND': 'foo' is not one of 'group', 'student', 'register'" in result.output
+    assert "{group|student|register}" not in result.output.splitlines()[-1]

@@ -6,7 +6,7 @@ from chas_sheets.cli.common import AppContext, info, pass_app
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(["group", "student", "register"]))
+@click.argument("kind", type=click.Choice(["group", "student", "register"]), metavar="KIND")
 @click.argument("target")
 @click.option("--share", "share", multiple=True, metavar="EMAIL",
               help="Google only: share the new spreadsheet with this person (repeatable). Never 'anyone with the link'.")
