@@ -140,14 +140,19 @@ def cell_texts(path: Path) -> tuple[set[str], set[str]]:
         if ws.title == "Ändringslogg":
             for row in ws.iter_rows(values_only=True):
                 for value in row:
-                    text = as_text(value)
-                    logged.add(text)
-                    if text.startswith("{"):
-                        try:
-                            logged.update(as_text(v) for v in json.loads(text).values())
-                        except ValueError:
-                            pass
+                    logged |= _logged(as_text(value))
     return cells, logged
+
+
+def _logged(text: str) -> set[str]:
+    """A log cell's text, and the values inside it when it holds a removed row (JSON)."""
+    found = {text}
+    if text.startswith("{"):
+        try:
+            found.update(as_text(v) for v in json.loads(text).values())
+        except ValueError:
+            pass
+    return found
 
 
 def run_scenario(original: Path, work: Path) -> tuple[int, int, list[str]]:
@@ -296,12 +301,7 @@ def _google_texts(backend) -> tuple[set[str], set[str]]:
             cells.update(texts)
             if title == "Ändringslogg":
                 for text in texts:
-                    logged.add(text)
-                    if text.startswith("{"):
-                        try:
-                            logged.update(as_text(v) for v in json.loads(text).values())
-                        except ValueError:
-                            pass
+                    logged |= _logged(text)
     return cells, logged
 
 

@@ -225,17 +225,22 @@ def _anchored(formula: str, host: str, title: str, ranges: MultiCellRange, rows:
 # ------------------------------------------------------------------ what would break
 
 
-def _cell_formulas(wb, title: str, rows: RowMap) -> Iterator[tuple[str, str, str]]:
-    """(tab, place, formula) of every cell formula that stays after the removal."""
+def _staying_formula_cells(wb, title: str, rows: RowMap) -> Iterator[tuple[object, object]]:
+    """(sheet, cell) of every formula cell that stays after the removal (not on a removed row)."""
     for ws in wb.worksheets:
         own = ws.title == title
         for (r, _c), cell in ws._cells.items():
-            if cell.data_type != "f" or (own and rows.row(r) is None):
-                continue
-            value = cell.value
-            text = value.text if isinstance(value, ArrayFormula) else value
-            if isinstance(text, str):
-                yield ws.title, f"{ws.title}!{cell.coordinate}", text
+            if cell.data_type == "f" and not (own and rows.row(r) is None):
+                yield ws, cell
+
+
+def _cell_formulas(wb, title: str, rows: RowMap) -> Iterator[tuple[str, str, str]]:
+    """(tab, place, formula) of every cell formula that stays after the removal."""
+    for ws, cell in _staying_formula_cells(wb, title, rows):
+        value = cell.value
+        text = value.text if isinstance(value, ArrayFormula) else value
+        if isinstance(text, str):
+            yield ws.title, f"{ws.title}!{cell.coordinate}", text
 
 
 def _name_formulas(wb) -> Iterator[tuple[str | None, str, object]]:
@@ -324,18 +329,14 @@ def _move_cells(ws, rows: RowMap) -> None:
 
 
 def _shift_formulas(wb, title: str, rows: RowMap) -> None:
-    for ws in wb.worksheets:
-        own = ws.title == title
-        for (r, _c), cell in ws._cells.items():
-            if cell.data_type != "f" or (own and rows.row(r) is None):
-                continue
-            value = cell.value
-            if isinstance(value, ArrayFormula):
-                value.text = shift_formula(value.text, ws.title, title, rows).text
-                if own and value.ref:
-                    value.ref = _range(value.ref, rows) or value.ref
-            elif isinstance(value, str):
-                cell.value = shift_formula(value, ws.title, title, rows).text
+    for ws, cell in list(_staying_formula_cells(wb, title, rows)):
+        value = cell.value
+        if isinstance(value, ArrayFormula):
+            value.text = shift_formula(value.text, ws.title, title, rows).text
+            if ws.title == title and value.ref:
+                value.ref = _range(value.ref, rows) or value.ref
+        elif isinstance(value, str):
+            cell.value = shift_formula(value, ws.title, title, rows).text
 
 
 def _shift_names(wb, title: str, rows: RowMap) -> None:

@@ -84,7 +84,14 @@ class GroupCompanies:
 
 
 def group_companies(tables: Tables, today: dt.date) -> GroupCompanies:
-    """Cluster the leads into companies and tell which are warm (module doc)."""
+    """Cluster the leads into companies and tell which are warm (module doc). Once per read:
+    the harvest asks it for the seed's commitment and again for the split."""
+    leads = tables["Leads"]
+    return leads.memo(("group_companies", today), tables.get("Kontaktlogg"),
+                      lambda: _group_companies(tables, today))
+
+
+def _group_companies(tables: Tables, today: dt.date) -> GroupCompanies:
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     refs = [CompanyRef(lead_id, leads.text(lead_id, "Företag"), leads.text(lead_id, "Org.nr"),
                        leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post"))
