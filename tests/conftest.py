@@ -13,6 +13,19 @@ from chas_sheets.backends.local import LocalWorkbook
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """Tests read messages in English (the msgids) unless they ask for a language: the
+    machine's locale must not decide what a test sees. tests/test_catalogs.py and
+    tests/test_swedish.py run in Swedish."""
+    from chas_sheets import i18n
+
+    monkeypatch.setenv(i18n.LANG_ENV, "en")
+    i18n.set_language(None)
+    yield
+    i18n.set_language(None)
+
+
 @pytest.fixture
 def make_crm(tmp_path):
     """make_crm(kind="student", Leads=[{...}], Kontaktlogg=[...]) -> path of a new workbook."""

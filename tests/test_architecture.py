@@ -25,7 +25,7 @@ IO_MODULES = ("chas_sheets.backends", "chas_sheets.cli", "chas_sheets.emulator",
               "chas_sheets.harvest.run", "chas_sheets.nightly.run", "chas_sheets.nightly.state",
               "chas_sheets.nightly.sharing", "chas_sheets.nightly.dedupe_across", "chas_sheets.sharing",
               "chas_sheets.undo", "chas_sheets.demo", "chas_sheets.cohort.run",
-              "chas_sheets.selftest", "chas_sheets.watch.service")
+              "chas_sheets.selftest", "chas_sheets.watch.service", "chas_sheets.i18n.catalogs")
 # What a planner must never reach, directly or through another module.
 NOT_FOR_PLANNERS = ("chas_sheets.backends", "chas_sheets.cli", "chas_sheets.emulator", "click", "gspread",
                     "google", "googleapiclient", "requests", "openpyxl", "filelock")

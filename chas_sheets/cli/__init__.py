@@ -19,6 +19,7 @@ import click
 from chas_sheets.cli.common import AppContext, Date
 from chas_sheets.cli.output import masked_output
 from chas_sheets.errors import ChasSheetsError
+from chas_sheets.i18n import LANG_ENV, LANGUAGES, set_language
 from chas_sheets.text import one_line
 
 # Each command: its module, the command in it, and the first paragraph of its help (what
@@ -142,6 +143,9 @@ def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: c
               help="Google service-account key file (or GOOGLE_APPLICATION_CREDENTIALS). "
                    "Without it, Google targets use your own login.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, is_eager=True, expose_value=False,
+              callback=lambda _ctx, _param, value: set_language(value),
+              help=f"Language of messages (default: {LANG_ENV}, else the locale; Swedish unless it says English).")
 @click.pass_context
 def cli(ctx: click.Context, today, credentials, verbose):
     """Chas Career's Google Sheets as a working CRM.
