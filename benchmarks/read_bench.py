@@ -68,32 +68,54 @@ def main() -> None:
         print(f"local read of a CRM with {args.log_rows:,} log rows: {lean * 1000:.0f} ms CPU for the tabs "
               f"mark-processed needs, {whole * 1000:.0f} ms with the log ({whole / lean:.1f}x)")
         try:
-            from emulator_workspace import EmulatorWorkspace  # noqa: F401 - the emulator is the test extra
-            from chas_sheets.emulator import emulator_session, make_app
+            import wsgiadapter  # noqa: F401 - the emulator's in-process transport is the test extra
         except ImportError:
             print("(the Google figure needs the test extra: pip install -e '.[test]')")
             return
-        from chas_sheets.backends.google import GoogleSpreadsheet
-        from chas_sheets.backends.google_http import SHEETS_URL
+        google(path, args.log_rows)
 
-        app = make_app()
-        sheet = GoogleSpreadsheet.new("student", session=emulator_session(app))
-        wb = openpyxl.load_workbook(path, read_only=True)
-        data = [{"range": f"'{title}'!A1", "values": [[("" if v is None else v) for v in row]
-                                                       for row in wb[title].iter_rows(values_only=True)]}
-                for title in ("Leads", "Kontaktlogg")]
-        client = sheet._client()
-        client.post_json(f"{SHEETS_URL}/{sheet.key}/values:batchUpdate", {"valueInputOption": "RAW", "data": data})
-        small = len(client.request("get", f"{SHEETS_URL}/{sheet.key}", params={"includeGridData": "true"}).content)
-        log = [[("" if v is None else v) for v in row] for row in wb["Ändringslogg"].iter_rows(values_only=True)]
-        client.post_json(f"{SHEETS_URL}/{sheet.key}:batchUpdate", {"requests": [{"appendDimension": {
-            "sheetId": sheet._sheet_list()[-1].sheet_id, "dimension": "ROWS", "length": len(log)}}]})
-        client.post_json(f"{SHEETS_URL}/{sheet.key}/values:batchUpdate", {"valueInputOption": "RAW", "data": [
-            {"range": "'Ändringslogg'!A1", "values": log}]})
-        big = len(client.request("get", f"{SHEETS_URL}/{sheet.key}", params={"includeGridData": "true"}).content)
-        print(f"Google (emulator), one full read: {small / 1e6:.2f} MB without the log, {big / 1e6:.2f} MB with "
-              f"{args.log_rows:,} log rows ({big / small:.1f}x): the read is still one request, but the log "
-              "is downloaded every time")
+
+def google(path: Path, log_rows: int) -> None:
+    """The same CRM on the emulator: bytes and requests of the read `mark-processed` makes, and of
+    a run that changes 30 leads (read, verify, write), through the Google backend itself."""
+    from chas_sheets.backends.google import GoogleSpreadsheet
+    from chas_sheets.backends.google_http import SHEETS_URL
+    from chas_sheets.emulator import emulator_session, make_app
+    from chas_sheets.sheet.changes import ChangeSet
+    from chas_sheets.sheet.writeplan import RunInfo
+
+    app = make_app()
+    received = [0]
+    session = emulator_session(app)
+    session.hooks["response"].append(lambda response, *a, **k: received.__setitem__(0, received[0] + len(response.content)))
+    sheet = GoogleSpreadsheet.new("student", session=session)
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = {title: [[("" if v is None else v) for v in row] for row in wb[title].iter_rows(values_only=True)]
+            for title in ("Leads", "Kontaktlogg", "Ändringslogg")}
+    client = sheet._client()
+    log_id = next(i.sheet_id for i in sheet._sheet_list() if i.title == "Ändringslogg")
+    client.post_json(f"{SHEETS_URL}/{sheet.key}:batchUpdate", {"requests": [{"appendDimension": {
+        "sheetId": log_id, "dimension": "ROWS", "length": max(0, len(rows["Ändringslogg"]) - 1000)}}]})
+    client.post_json(f"{SHEETS_URL}/{sheet.key}/values:batchUpdate", {"valueInputOption": "RAW", "data": [
+        {"range": f"'{title}'!A1", "values": grid} for title, grid in rows.items()]})
+
+    def measured(job) -> tuple[int, int]:
+        backend = GoogleSpreadsheet(sheet.key, session=session)
+        received[0] = 0
+        job(backend)
+        return backend.requests_sent, received[0]
+
+    def change(backend) -> None:
+        df = read_tables(backend, ["Leads"], ["Kontaktlogg"])["Leads"].df
+        changes = ChangeSet()
+        for row_id in list(df.index)[:30]:
+            changes.set_cell("Leads", row_id, "Status", df.loc[row_id, "Status"], "Kontaktad")
+        backend.apply(changes, RunInfo.new("benchmark"))
+
+    reads, read_bytes = measured(lambda backend: read_tables(backend, ["Leads"], ["Kontaktlogg"]))
+    runs, run_bytes = measured(change)
+    print(f"Google (emulator), {log_rows:,} log rows: the read mark-processed makes: {reads} request, "
+          f"{read_bytes / 1e6:.2f} MB; a run that changes 30 leads: {runs} requests, {run_bytes / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":
