@@ -40,7 +40,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 import requests
@@ -49,7 +49,12 @@ from chas_sheets.backends import google_format as fmt
 from chas_sheets.backends import google_guard as row_guard
 from chas_sheets.backends import google_window as window
 from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
-from chas_sheets.backends.google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS, load_identity
+from chas_sheets.backends.google_auth import (
+    DRIVE_FILE,
+    DRIVE_METADATA,
+    SPREADSHEETS,
+    load_identity,
+)
 from chas_sheets.backends.google_guard import Guard
 from chas_sheets.backends.google_http import (
     DRIVE_URL,
@@ -151,15 +156,29 @@ class GoogleSpreadsheet(Backend):
             return SpreadsheetNotFound(f"{self.target}: no access — share it with {self._who()} (as editor)")
         return BackendError(f"{self.target}: {exc}")
 
-    def _fetch(self) -> dict:
-        """The one read: every tab's properties and cells."""
+    def _fetch(self, tabs: Sequence[str] | None = None) -> dict:
+        """The one read: every tab's properties and cells; with `tabs`, only the tabs named
+        (`ranges`, see `ranged_read`), or everything when one of them is not found by the
+        title asked for (one more request, only then)."""
+        params: dict[str, Any] = {"includeGridData": "true", "fields": fmt.READ_FIELDS}
+        ranges = ranged_read(tabs, _KNOWN_TITLES.get(self.key, {})) if tabs is not None else None
         try:
-            book = self._client().get_json(f"{SHEETS_URL}/{self.key}",
-                                           params={"includeGridData": "true", "fields": fmt.READ_FIELDS})
+            try:
+                book = self._client().get_json(f"{SHEETS_URL}/{self.key}", params={**params, "ranges": ranges}
+                                               if ranges else params)
+            except GoogleApiError as exc:
+                if not (ranges and exc.status == 400 and "Unable to parse range" in exc.message):
+                    raise
+                # A tab missing, or known by another name (an alias, a renamed tab): the whole
+                # spreadsheet, whose titles the next read of this process asks for.
+                book = self._client().get_json(f"{SHEETS_URL}/{self.key}", params=params)
+                ranges = None
         except GoogleApiError as exc:
             raise self._failed(exc) from exc
         self._title = str(book.get("properties", {}).get("title") or "").strip()
         self._sheets = fmt.sheet_infos(book)  # where row guards go if this read is planned on
+        if not ranges:  # every tab's title: remembered for the ranged reads to come
+            _remember_titles(self.key, [info.title for info in self._sheets])
         return book
 
     def _lock(self, run: RunInfo) -> SheetLock | None:
@@ -203,7 +222,7 @@ class GoogleSpreadsheet(Backend):
         return True
 
     def read(self, tabs: Sequence[str] | None = None) -> RawWorkbook:
-        return self._workbook(self._fetch(), tabs, formulas=False, source=self.target)
+        return self._workbook(self._fetch(tabs), tabs, formulas=False, source=self.target)
 
     def apply(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
         if not changes:
@@ -294,7 +313,8 @@ class GoogleSpreadsheet(Backend):
             plan = resolve(changes, fresh, run, fmt.number_format_lookup(book))
             if not plan:
                 if lock:
-                    lock.release([row_guard.remove(g) for g in placed] + self._drop_scratch(book, scratch))
+                    lock.release([row_guard.remove(g) for g in placed]
+                                 + self._drop_scratch(book, scratch, self._now(lock)))
                 return ApplyResult(plan, written=False, notes=notes)
             infos = {info.title: info for info in fmt.sheet_infos(book)}
             taken = {info.sheet_id for info in infos.values()}
@@ -302,7 +322,8 @@ class GoogleSpreadsheet(Backend):
             for title, writes in plan.tabs.items():
                 requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
             this = self._copy_of(plan, fresh, infos, requests_, taken, lock)
-            requests_ = self._drop_scratch(book, scratch) + window.capture_requests(this.captures) + requests_
+            requests_ = (self._drop_scratch(book, scratch, self._now(lock)) + window.capture_requests(this.captures)
+                         + requests_)
             ranges = window.response_ranges(this.captures, this.written_tabs())
             body: dict[str, Any] = {"includeSpreadsheetInResponse": True, "responseIncludeGridData": True,
                                     "responseRanges": ranges} if ranges else {}
@@ -363,10 +384,14 @@ class GoogleSpreadsheet(Backend):
                                         lambda n: window.scratch_title(stamp, token, n))
         return _Sent(plan, fresh, done, captures, created, infos)
 
-    def _drop_scratch(self, book: dict, scratch: Sequence[int]) -> list[dict]:
-        """Deletions of this apply's scratch tabs that are still there (riding on the next batch)."""
-        present = {info.sheet_id for info in fmt.sheet_infos(book)}
-        return window.delete_sheets(i for i in scratch if i in present)
+    def _drop_scratch(self, book: dict, scratch: Sequence[int], now: dt.datetime | None = None) -> list[dict]:
+        """Deletions of this apply's scratch tabs that are still there (riding on the next batch),
+        and, given `now`, of earlier runs' stale ones the verify read shows: a read of only some
+        tabs does not show them to the take."""
+        infos = fmt.sheet_infos(book)
+        present = {info.sheet_id for info in infos}
+        stale = window.stale_scratch(infos, now, LEASE_SECONDS) if now is not None else []
+        return window.delete_sheets([*(i for i in scratch if i in present), *(i for i in stale if i not in scratch)])
 
     def _undo(self, run: RunInfo, lock: SheetLock | None, sent: "_Sent", after: dict, tabs: Sequence[str],
               seed: str, attempt: int, placed: list[Guard], notes: list[str], undone: int
@@ -660,6 +685,47 @@ def _claim_id(taken: set[int]) -> int:
     sheet_id = fmt.new_sheet_id(taken)
     taken.add(sheet_id)
     return sheet_id
+
+
+# The titles of the contract's tabs in each spreadsheet this process read whole: a tab known by
+# an alias is then asked for by that title. Only titles that were there: a tab missing then
+# may have been added since, so it is asked for by its own name again.
+_KNOWN_TITLES: dict[str, dict[str, str]] = {}
+
+
+def _remember_titles(key: str, titles: Sequence[str]) -> None:
+    found = {name: title for name in contract().tabs if (title := contract().find_tab_title(name, titles))}
+    _KNOWN_TITLES[key] = found
+
+
+def quoted_title(title: str) -> str:
+    """A tab's title as an A1 range: always quoted, a quote inside doubled (`'Att göra'`)."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def ranged_read(tabs: Sequence[str], known: Mapping[str, str]) -> list[str] | None:
+    """The `ranges` of a read of `tabs` (contract names or titles): each tab whole, by the title
+    this process last saw it under, else by its own name, and Ändringslogg's first row when
+    the log is not among them (its id and size, for the row guard the write places on it).
+    Google answers such a read with those tabs only (properties and cells), and refuses it
+    whole (400 "Unable to parse range") when one title is not there.
+
+    None (read everything, as one request) when a tab asked for may well not be there: one
+    no template has (the nightly's own tabs before their first night, a tab named by hand)
+    and this process has not seen. Tabs `init` makes are asked for by name."""
+    template = {name for kind in contract().kinds.values() for name in kind.tabs}
+    if any(name not in known and name not in template for name in tabs):
+        return None
+    titles: list[str] = []
+    for name in tabs:
+        title = known.get(name, name)
+        if title not in titles:
+            titles.append(title)
+    ranges = [quoted_title(title) for title in titles]
+    log = known.get(LOG_TAB, LOG_TAB)
+    if log not in titles and LOG_TAB not in tabs:
+        ranges.append(f"{quoted_title(log)}!1:1")
+    return ranges
 
 
 def run_logged(fresh: RawWorkbook, run_id: str) -> bool:
