@@ -29,6 +29,7 @@ from chas_sheets.sheet.layout import (
     OwnedTabFormat,
     PlacedChart,
     TabLayout,
+    created_tab_layout,
     owned_tab_format,
 )
 from chas_sheets.sheet.values import SERIAL_EPOCH, is_blank
@@ -331,9 +332,17 @@ def tab_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[
     requests: list[dict] = []
     if sheet is None:  # a tab resolve decided to create (Ändringslogg, a new contract tab)
         headers = writes.create_headers or []
-        sheet = SheetInfo(make_id(), writes.title, -1, DEFAULT_ROWS, max(DEFAULT_COLUMNS, len(headers)))
+        layout = created_tab_layout(writes.title, headers)
+        # A template tab is laid out as init lays it out (a Körningar made on the fly has its
+        # dropdown), on as many rows as init's, so its validations lie inside the grid.
+        sheet = SheetInfo(make_id(), writes.title, -1, TEMPLATE_ROWS + 1 if layout else DEFAULT_ROWS,
+                          max(DEFAULT_COLUMNS, len(headers)))
         requests.append(add_sheet(sheet.sheet_id, sheet.title, sheet.rows, sheet.columns))
-        requests += _header_requests(sheet.sheet_id, 0, dict(enumerate(headers)))
+        first = 0
+        if layout is not None:
+            requests += _format_tab(layout, sheet.sheet_id)  # its header too
+            first = len(layout.headers)
+        requests += _header_requests(sheet.sheet_id, 0, {i: h for i, h in enumerate(headers) if i >= first})
     last_row = max([writes.header_row if writes.header_cells else 0,
                     *(r for r, _ in writes.cells),
                     writes.first_append_row + len(writes.appends) - 1 if writes.appends else 0])

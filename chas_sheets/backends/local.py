@@ -59,6 +59,7 @@ from chas_sheets.sheet.layout import (
     Layout,
     OwnedTabFormat,
     TabLayout,
+    created_tab_layout,
     layout_for,
     owned_tab_format,
 )
@@ -386,6 +387,9 @@ def _execute(wb, writes: TabWrites) -> None:
         return
     if writes.create_headers:
         ws = wb.create_sheet(writes.title)
+        layout = created_tab_layout(writes.title, writes.create_headers)
+        if layout is not None:  # laid out as init lays it out (a Körningar made on the fly has its dropdown)
+            _format_tab(ws, layout)
         _header(ws, writes.create_headers)
     ws = wb[writes.title]
     for col, text in writes.header_cells.items():

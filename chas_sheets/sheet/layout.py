@@ -53,26 +53,37 @@ def layout_for(kind: str) -> Layout:
     if kind not in c.kinds:
         raise InvalidInput(f"unknown spreadsheet kind '{kind}': use one of {', '.join(c.kinds)}")
     spec = c.kinds[kind]
-    tabs = []
-    for name in spec.tabs:
-        tab = c.tab(name)
-        colours: list[ConditionalColour] = []
-        fmt = c.formats.get(name, {})
-        if "processed_fill" in fmt and tab.has_column("Bearbetad"):
-            colours.append(ConditionalColour("Bearbetad", None, fmt["processed_fill"]))
-        if "warm_fill" in fmt and tab.has_column("Temperatur"):
-            colours.append(ConditionalColour("Temperatur", "Varm", fmt["warm_fill"]))
-        tabs.append(
-            TabLayout(
-                title=name,
-                headers=tab.headers,
-                widths=[col.width for col in tab.columns],
-                dropdowns={col.name: col.vocabulary for col in tab.columns if col.vocabulary},
-                tool_owned=[col.name for col in tab.columns if col.tool_owned],
-                colours=colours,
-            )
-        )
-    return Layout(kind, spec.title, tabs)
+    return Layout(kind, spec.title, [_tab_layout(name) for name in spec.tabs])
+
+
+def _tab_layout(name: str) -> TabLayout:
+    c = contract()
+    tab = c.tab(name)
+    colours: list[ConditionalColour] = []
+    fmt = c.formats.get(name, {})
+    if "processed_fill" in fmt and tab.has_column("Bearbetad"):
+        colours.append(ConditionalColour("Bearbetad", None, fmt["processed_fill"]))
+    if "warm_fill" in fmt and tab.has_column("Temperatur"):
+        colours.append(ConditionalColour("Temperatur", "Varm", fmt["warm_fill"]))
+    return TabLayout(
+        title=name,
+        headers=tab.headers,
+        widths=[col.width for col in tab.columns],
+        dropdowns={col.name: col.vocabulary for col in tab.columns if col.vocabulary},
+        tool_owned=[col.name for col in tab.columns if col.tool_owned],
+        colours=colours,
+    )
+
+
+def created_tab_layout(title: str, headers: Sequence[str]) -> TabLayout | None:
+    """The layout `init` gives a template tab, for the same tab created by a run that found it
+    missing (Körningar, Ändringslogg): the same dropdowns, widths, header and tool-owned
+    columns, whichever way it came to be. None for a tab no template has, or whose headers
+    are not the template's (then only the header is written)."""
+    if not any(title in kind.tabs for kind in contract().kinds.values()):
+        return None
+    layout = _tab_layout(title)
+    return layout if list(headers[:len(layout.headers)]) == layout.headers else None
 
 
 # --------------------------------------------------------------------------- tool-owned tabs
