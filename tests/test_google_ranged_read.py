@@ -105,6 +105,9 @@ def test_a_tab_no_template_makes_is_read_with_everything_unless_seen_before():
     assert ranged_read(["Grupper", "Dashboard"], {"Dashboard": "Dashboard"}) == [
         "'Grupper'", "'Dashboard'", "'Ändringslogg'!1:1"]
     assert ranged_read(["Egen flik"], {}) is None
+    # Medlemmar is a group CRM's only: `status` asks for it in a student's CRM too
+    assert ranged_read(["Leads", "Kontaktlogg", "Medlemmar"], {}) is None
+    assert ranged_read(["Körningar"], {}) == ["'Körningar'", "'Ändringslogg'!1:1"]
 
 
 def test_titles_are_quoted_with_a_quote_inside_doubled():
@@ -186,3 +189,13 @@ def test_stale_scratch_tabs_are_still_deleted_by_a_later_write(app):
     titles = [ws.title for ws in gspread.Client(auth=None, session=emulator_session(app))
               .open_by_key(backend.key).worksheets()]
     assert "chas-sheets kontroll 20200101T000000Z abc 1" not in titles
+
+
+def test_a_read_that_may_miss_a_tab_is_one_request_of_everything(app):
+    """`status` asks any CRM for Medlemmar, which only a group's has: read whole, never refused first."""
+    backend = new_crm(app)
+    recorded = Recorded(app)
+    reader = GoogleSpreadsheet(backend.key, session=recorded.session)
+    tables = read_tables(reader, ["Leads"], ["Kontaktlogg", "Medlemmar"])
+    assert "Medlemmar" not in tables.tables and reader.requests_sent == 1
+    assert "ranges" not in recorded.gets()[0]

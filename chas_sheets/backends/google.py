@@ -710,12 +710,17 @@ def ranged_read(tabs: Sequence[str], known: Mapping[str, str]) -> list[str] | No
     Google answers such a read with those tabs only (properties and cells), and refuses it
     whole (400 "Unable to parse range") when one title is not there.
 
-    None (read everything, as one request) when a tab asked for may well not be there: one
-    no template has (the nightly's own tabs before their first night, a tab named by hand)
-    and this process has not seen. Tabs `init` makes are asked for by name."""
-    template = {name for kind in contract().kinds.values() for name in kind.tabs}
-    if any(name not in known and name not in template for name in tabs):
-        return None
+    None (read everything, as one request) when a tab asked for may well not be there, so
+    that a refused read never costs a request more than reading everything: unless this
+    process saw them, the tabs asked for must all be in the template of every kind `init`
+    makes with the first of them (Leads and Kontaktlogg are in every CRM; Medlemmar is only
+    in a group's, so `status`, which asks for it in any CRM, reads everything; the nightly's
+    own tabs are in none before their first night)."""
+    unseen = [name for name in tabs if name not in known]
+    if unseen:
+        holding = [set(kind.tabs) for kind in contract().kinds.values() if unseen[0] in kind.tabs]
+        if not holding or any(not set(unseen) <= kind for kind in holding):
+            return None
     titles: list[str] = []
     for name in tabs:
         title = known.get(name, name)
