@@ -92,6 +92,12 @@ class Backend(abc.ABC):
     def create(self, kind: str) -> None:
         """Create the spreadsheet from the template of `kind` (group, student, register)."""
 
+    def sole_editor(self) -> str | None:
+        """The one person, besides the account this tool acts as, who can edit the spreadsheet
+        (so anything new in it was typed by them or by the tool), if the spreadsheet's host can
+        tell; None when several can, or it cannot tell (a file on disk says nothing of who typed)."""
+        return None
+
     def resolve_relative(self, reference: str) -> str:
         """A CRM reference found inside this spreadsheet (path or URL), made absolute."""
         return reference

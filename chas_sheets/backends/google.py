@@ -54,10 +54,12 @@ from chas_sheets.backends.google_auth import (
     DRIVE_METADATA,
     SPREADSHEETS,
     load_identity,
+    service_account_email,
 )
 from chas_sheets.backends.google_guard import Guard
 from chas_sheets.backends.google_http import (
     DRIVE_URL,
+    EMULATOR_ACCOUNT,
     SHEETS_URL,
     GoogleApiError,
     RetryingHTTPClient,
@@ -621,6 +623,27 @@ class GoogleSpreadsheet(Backend):
         parents = found.get("parents") or []
         return parents[0] if parents else None
 
+    def sole_editor(self) -> str | None:
+        """The e-mail of the one person besides this tool's own account who can edit the
+        spreadsheet (Drive files.get, its `permissions`: one request), else None. See
+        `sole_editor_of` for why this, and not Drive's revisions, is what can tell."""
+        own = self._own_email()
+        if own is None:
+            return None
+        try:
+            found = self._client(DRIVE_METADATA).get_json(f"{DRIVE_URL}/files/{self.key}", {
+                "fields": "permissions(type,role,emailAddress)", "supportsAllDrives": "true"})
+        except GoogleApiError:
+            return None  # cannot tell: the row is answered all the same, Beställd av left blank
+        return sole_editor_of(found.get("permissions"), own)
+
+    def _own_email(self) -> str | None:
+        """The address of the account this tool acts as: a service account's, the emulator's;
+        None for a person's own login (which permission is theirs is not known without asking)."""
+        if self.connection.session is not None or self.connection.api_url or api_url_from_env():
+            return EMULATOR_ACCOUNT
+        return service_account_email(self.connection.credentials)
+
     def list_permissions(self) -> list[dict]:
         """Who has access: Drive's Permission resources (type, role, emailAddress, domain)."""
         found: list[dict] = []
@@ -636,6 +659,28 @@ class GoogleSpreadsheet(Backend):
             if not page.get("nextPageToken"):
                 return found
             params["pageToken"] = page["nextPageToken"]
+
+
+EDITING_ROLES = ("owner", "organizer", "fileOrganizer", "writer")
+
+
+def sole_editor_of(permissions: Sequence[Mapping[str, Any]] | None, own: str) -> str | None:
+    """Who typed a new row, where Drive can prove it: the spreadsheet's one editor besides `own`.
+
+    Drive's revisions cannot prove it: a Sheets revision gathers the edits of a stretch of time
+    and names only 'the last user to modify this revision' (several people typing within it are
+    one revision with one name), and the list 'might be incomplete' for frequently edited
+    Sheets; the file's `lastModifyingUser` names the last edit of any cell. Who CAN edit is
+    exact: with one person besides the tool, a row the tool did not write is theirs. None when
+    a group, a domain or anyone with the link may edit, when several people may, and when
+    Drive does not list the permissions (files in shared drives, or no right to see them)."""
+    if not permissions:
+        return None
+    editors = [p for p in permissions if p.get("role") in EDITING_ROLES]
+    if any(p.get("type") != "user" or not p.get("emailAddress") for p in editors):
+        return None
+    people = {p["emailAddress"].strip().lower() for p in editors} - {own.strip().lower()}
+    return people.pop() if len(people) == 1 else None
 
 
 def find_created(key: str, value: str, *, credentials: str | None = None, **connection: Any) -> list[dict]:

@@ -17,6 +17,7 @@ Command-line runs with --apply are listed too (`listing_row`), as the sheet's ow
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -72,6 +73,10 @@ class Request:
     ordered: str  # Beställd as text
     result: str
     known: bool  # whether `job` is one of JOBS
+    ordered_by: str = ""  # Beställd av as read
+    # Who the API shows ordered a row first seen now (Beställd blank), to write in a blank
+    # Beställd av; '' when it cannot tell (see watch.service).
+    orderer: str = ""
 
 
 def _word(spec_column, text: str) -> tuple[str, bool]:
@@ -91,8 +96,22 @@ def read_requests(table: Table) -> list[Request]:
         job, known = _word(spec.column("Jobb"), typed)
         status, _ = _word(spec.column("Status"), table.text(row_id, "Status").strip())
         requests.append(Request(row_id, table.sheet_rows.get(row_id, 0), job, table.text(row_id, "Argument").strip(),
-                                status, table.text(row_id, "Beställd"), table.text(row_id, "Resultat"), known))
+                                status, table.text(row_id, "Beställd"), table.text(row_id, "Resultat"), known,
+                                table.text(row_id, "Beställd av").strip()))
     return requests
+
+
+def first_seen(requests: Iterable[Request]) -> list[Request]:
+    """Rows the watch has not seen before: a person's new request, its `Beställd` still blank."""
+    return [r for r in requests if not r.ordered and r.status in ("", WAITING)]
+
+
+def ordered_by(requests: list[Request], who: str | None) -> list[Request]:
+    """`requests` with `who` as the orderer of the rows first seen now (see `first_seen`)."""
+    if not who:
+        return requests
+    new = {r.row_id for r in first_seen(requests)}
+    return [dataclasses.replace(r, orderer=who) if r.row_id in new else r for r in requests]
 
 
 @dataclass(frozen=True)
@@ -166,13 +185,20 @@ def _set(changes: ChangeSet, request: Request, column: str, old: str, new: str) 
         changes.cells.append(CellChange(RUNS_TAB, request.row_id, column, old or None, new, "körningar"))
 
 
+def _first_seen(changes: ChangeSet, request: Request, now: dt.datetime) -> None:
+    """A row seen for the first time: when (`Beställd`) and, where the API tells, by whom."""
+    if not request.ordered:
+        _set(changes, request, "Beställd", "", stamp(now))
+        if request.orderer and not request.ordered_by:
+            _set(changes, request, "Beställd av", "", request.orderer)
+
+
 def claim(request: Request, run_id: str, now: dt.datetime) -> ChangeSet:
     """Mark a row Kör, its run id in Resultat first: what a restarted watch resumes from."""
     changes = ChangeSet()
     _set(changes, request, "Status", request.status, RUNNING)
     _set(changes, request, "Resultat", request.result, claim_text(run_id, now))
-    if not request.ordered:
-        _set(changes, request, "Beställd", "", stamp(now))
+    _first_seen(changes, request, now)
     return changes
 
 
@@ -180,8 +206,7 @@ def waiting(request: Request, now: dt.datetime) -> ChangeSet:
     """A request seen but not started yet (another job of this spreadsheet runs first)."""
     changes = ChangeSet()
     _set(changes, request, "Status", request.status, WAITING)
-    if not request.ordered:
-        _set(changes, request, "Beställd", "", stamp(now))
+    _first_seen(changes, request, now)
     return changes
 
 
@@ -191,8 +216,7 @@ def finished(request: Request, status: str, result: str, now: dt.datetime) -> Ch
     _set(changes, request, "Status", request.status, status)
     _set(changes, request, "Klar", "", stamp(now))
     _set(changes, request, "Resultat", request.result, one_line(result, MOST_RESULT))
-    if not request.ordered:
-        _set(changes, request, "Beställd", "", stamp(now))
+    _first_seen(changes, request, now)
     return changes
 
 
@@ -200,9 +224,10 @@ def after(request: Request, changes: ChangeSet) -> Request:
     """The request as it stands once `changes` (written) are in the sheet: the old values of
     the next compare-and-set."""
     values = {c.column: as_text(c.new) for c in changes.cells if c.row_id == request.row_id}
-    return Request(request.row_id, request.sheet_row, request.job, request.argument,
-                   values.get("Status", request.status), values.get("Beställd", request.ordered),
-                   values.get("Resultat", request.result), request.known)
+    return dataclasses.replace(request, status=values.get("Status", request.status),
+                               ordered=values.get("Beställd", request.ordered),
+                               result=values.get("Resultat", request.result),
+                               ordered_by=values.get("Beställd av", request.ordered_by))
 
 
 # What people read ----------------------------------------------------------------------------

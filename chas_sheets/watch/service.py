@@ -16,8 +16,12 @@ What the watch remembers between polls (the feed's token, each spreadsheet's ver
 register's CRMs) is a small JSON file of its own: reading it back costs no request, and
 losing it only costs one full poll.
 
-`Beställd av` is left blank: the Sheets API does not say who typed a cell, and Drive's
-`lastModifyingUser` (a request per CRM) names whoever saved the file last, not the row's author.
+`Beställd av`: the Sheets API does not say who typed a cell, and Drive's revisions cannot prove
+it (a Sheets revision names only the last of the people who edited within it). What Drive can
+prove is who CAN edit: when a poll finds new requests in a CRM that exactly one person besides
+the tool's own account may edit, that person's e-mail is written (one Drive request, only on a
+poll that found new requests; none on a quiet poll); otherwise the cell stays blank
+(`backends.google.sole_editor_of`). Locally it stays blank: a file says nothing of who typed.
 """
 
 from __future__ import annotations
@@ -69,7 +73,9 @@ from chas_sheets.watch.requests import (
     changes_summary,
     claim,
     finished,
+    first_seen,
     needs_work,
+    ordered_by,
     plan_poll,
     read_requests,
     running,
@@ -221,6 +227,8 @@ class Watch:
                 table = load_table(raw, RUNS_TAB)
                 requests = read_requests(table)
                 logged = {e.run_id for e in log_entries(read_log(raw))}
+            if first_seen(requests):  # who ordered them, where the API can prove it (one request)
+                requests = ordered_by(requests, self._sole_editor(backend))
             steps = plan_poll(requests, "group" if kind == "group" else "individual", logged, self.now(), self.lease)
         except ChasSheetsError as exc:
             result.problems.append(f"{target}: {one_line(exc)}")
@@ -248,6 +256,13 @@ class Watch:
             or len(running(requests)) > sum(step.action in ("rerun", "complete", "fail") for step in steps
                                             if step.request.status == RUNNING)
         return LATER if left else SERVED
+
+    @staticmethod
+    def _sole_editor(backend: Backend) -> str | None:
+        try:
+            return backend.sole_editor()
+        except ChasSheetsError:
+            return None  # cannot tell: Beställd av stays blank, the request is served all the same
 
     def _write(self, backend: Backend, changes: ChangeSet, run: RunInfo, target: str, result: PollResult) -> list:
         try:
