@@ -71,6 +71,39 @@ def naive(app, key: str, changed: int, day: dt.date) -> None:
             log.append_row(["benchmark", "", "naive", "Leads", row[0], column, before, after])
 
 
+def with_log(app, leads: int, log_rows: int) -> str:
+    """A student CRM whose Ändringslogg carries `log_rows` rows (a busy CRM after a term)."""
+    key = seed(app, leads)
+    backend = GoogleSpreadsheet(key, session=emulator_session(app))
+    client = backend._client()
+    url = f"https://sheets.googleapis.com/v4/spreadsheets/{key}"
+    log_id = next(i.sheet_id for i in backend._sheet_list() if i.title == "Ändringslogg")
+    if log_rows + 1 > 1000:
+        client.post_json(f"{url}:batchUpdate", {"requests": [{"appendDimension": {
+            "sheetId": log_id, "dimension": "ROWS", "length": log_rows + 1 - 1000}}]})
+    rows = [[f"20270{n % 9 + 1}01-020000-ab{n % 97:02d}", "2027-05-01 02:00:00", "nightly", "Leads",
+             f"L-{n % leads:06d}", "Status", "Ny", "Kontaktad"] for n in range(log_rows)]
+    client.post_json(f"{url}/values:batchUpdate", {"valueInputOption": "RAW",
+                                                   "data": [{"range": "'Ändringslogg'!A2", "values": rows}]})
+    return key
+
+
+def bytes_and_requests(app, key: str, changed: int, day: dt.date) -> tuple[int, int]:
+    """Requests and bytes received of `ours` on `key` (the Google backend's own read and write)."""
+    received = [0]
+    session = emulator_session(app)
+    session.hooks["response"].append(lambda r, *a, **k: received.__setitem__(0, received[0] + len(r.content)))
+    backend = GoogleSpreadsheet(key, session=session)
+    df = read_tables(backend, ["Leads"])["Leads"].df
+    changes = ChangeSet()
+    for row_id in list(df.index)[:changed]:
+        changes.set_cell("Leads", row_id, "Status", df.loc[row_id, "Status"], "Kontaktad")
+        changes.set_cell("Leads", row_id, "Bearbetad", None, day)
+    if changes:
+        backend.apply(changes, RunInfo.new("benchmark"))
+    return backend.requests_sent, received[0]
+
+
 def measure(app, key: str, job, *args) -> tuple[int, float]:
     before = app.stats()["bySpreadsheet"].get(key, 0)
     started = time.perf_counter()
@@ -132,6 +165,7 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=30)
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--group-size", type=int, default=7)
+    parser.add_argument("--log-rows", type=int, default=20_000, help="Ändringslogg rows of the long-log CRM")
     args = parser.parse_args()
     app = make_app()
     day = dt.date(2027, 5, 12)
@@ -148,6 +182,11 @@ def main() -> None:
         print(f"{label:15}{our_calls:>10}{naive_calls:>10}{naive_calls / our_calls:>8.1f}x"
               f"   {our_time:.2f}s / {naive_time:.2f}s")
 
+    long_app = make_app()
+    print(f"\na CRM carrying {args.log_rows:,} Ändringslogg rows ({args.leads} leads): requests, MB received")
+    for label, changed in (("changed CRM", args.changed), ("unchanged CRM", 0)):
+        calls, size = bytes_and_requests(long_app, with_log(long_app, args.leads, args.log_rows), changed, day)
+        print(f"{label:15}{calls:>10}{size / 1e6:>9.2f} MB")
 
     groups = -(-args.students // args.group_size)
     print(f"\ncohort: {args.students} students in {groups} groups (requests: total = reads + writes)")
