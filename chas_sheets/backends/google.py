@@ -1,8 +1,13 @@
 """The Google backend: a spreadsheet in Google Sheets, read and written in few requests.
 
-- read: ONE `spreadsheets.get` with grid data (every tab's title and cells, with the value
-  fields needed to give text as text, numbers as numbers and dates as dates). Never gspread's
-  numericising helpers.
+- read: ONE `spreadsheets.get` with grid data (the value fields needed to give text as text,
+  numbers as numbers and dates as dates; never gspread's numericising helpers). A command's
+  read names its tabs with `ranges` (`ranged_read`): Google then answers with those tabs only,
+  plus Ändringslogg's header row, so the read stays small however long the log grows. A tab
+  not found by the title asked for (missing, or known by an alias) refuses such a read (400
+  "Unable to parse range"): then everything is read, one request more, and the titles are
+  remembered for the rest of the process. The verify read (below) still reads every tab: it
+  must see the hidden scratch tabs of earlier writes (google_window) to delete them.
 - apply: ONE re-read (the same request) for compare-and-set through `writeplan.resolve`, then
   ONE `spreadsheets.batchUpdate`. A lock (google_lock) is held from before the re-read until
   the write, riding on those two requests: the re-read is the answer to the batchUpdate that
