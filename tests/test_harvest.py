@@ -433,6 +433,16 @@ def test_a_skord_typed_by_hand_is_matched_to_leads_by_company_and_split(group, t
     assert again.exit_code == 0 and "already logged" in again.output
 
 
+def test_a_skord_whose_only_marks_name_a_company_without_leads_is_refused_naming_the_row(group):
+    path = group(people=members(SEVEN[:2]))
+    hand_typed_skord(path, ["Företag", *SEVEN[:2]], [["Nokia", "x", "1"], ["Saab", None, None]])
+    result = run("harvest", path, "--seed", "s", "--apply")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [(
+        "Error: no wish in Skörd can be split: Skörd row 2 (Nokia): no lead of this company in Leads; its marks "
+        "are left out of the split (add its leads, or remove the row)")]
+
+
 def test_a_company_typed_twice_by_hand_is_one_clear_error(group):
     path = group(people=members(SEVEN[:2]))
     hand_typed_skord(path, ["Företag", *SEVEN[:2]], [["Volvo Cars", "x", None], ["volvo cars ab", None, "x"]])

@@ -200,11 +200,14 @@ def audit_notes(allocation: Allocation, names: dict[str, str], members: list[str
     return notes
 
 
-def require_wishes(wishes: dict[str, dict], companies: int) -> None:
+def require_wishes(wishes: dict[str, dict], companies: int, left_out: list[str] = ()) -> None:
     """Refuse a split with no wish at all: it would hand out nothing, yet give IDs, log an
-    audit and report success, and the group would not learn what it forgot."""
+    audit and report success, and the group would not learn what it forgot. `left_out`: the
+    rows whose marks cannot count (`SkordRows.unknown`), named rather than "nobody"."""
     if any(wishes.values()):
         return
+    if left_out:
+        raise InvalidInput(_("no wish in Skörd can be split: {problem}").format(problem=left_out[0]))
     if not companies:
         raise InvalidInput(_("nobody has entered wishes in Skörd: it lists no companies yet; run `chas-sheets harvest "
                              "--prepare` to list the group's warm companies there, then each member marks the ones "
@@ -229,7 +232,7 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date,
     companies = group_companies(group_tables, today)
     rows = skord_rows(skord, companies)
     wishes = read_wishes(skord, members, rows)
-    require_wishes(wishes, len(rows.keys) + len(rows.unknown))
+    require_wishes(wishes, len(rows.keys) + len(rows.unknown), rows.unknown)
     allocation = allocate(wishes, seed, version=logged_version(group_tables, commitment(wishes), seed))
     keys = list(rows.keys.values())
     names = {company_key: skord.text(row, COMPANY) for row, company_key in rows.keys.items()}
