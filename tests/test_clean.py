@@ -143,7 +143,7 @@ def test_a_dated_who_said_what_keeps_what_was_said_hedge_included():
     assert [(d.keep, d.rule, d.overruled) for d in result.decisions] == [
         (True, "citat", "gissning"), (True, "datum", ""),
     ]
-    assert "väger tyngre än gissning" in str(result.decisions[0])
+    assert "(outweighs gissning)" in str(result.decisions[0])
     assert cleaned("Kanske 2-3 LIA-platser i höst, enligt Maria (HR) 14/4") == (
         "Kanske 2-3 LIA-platser i höst, enligt Maria (HR) 14/4")
     # Only the clause right before the tail comes back.
@@ -160,7 +160,7 @@ def test_explain_says_which_fact_a_guess_overruled():
     assert [(d.keep, d.rule, d.overruled) for d in decisions] == [
         (False, "gissning", "roll"), (False, "gissning", "antal"),
     ]
-    assert str(decisions[1]).endswith("[gissning: 'Tror att' (väger tyngre än antal)]")
+    assert str(decisions[1]).endswith("[gissning: 'Tror att' (outweighs antal)]")
 
 
 def test_contrast_splits_a_mixed_clause_and_drops_the_leading_conjunction():
@@ -232,7 +232,7 @@ def test_explain_names_the_deciding_rule_for_every_clause():
         ("Skitbra", False, "åsikt"),
         ("lol", False, "skratt_emoji"),
     ]
-    assert "släpp" in str(result.decisions[1]) and "'tror'" in str(result.decisions[1])
+    assert str(result.decisions[1]).startswith("drop") and "'tror'" in str(result.decisions[1])
 
 
 def test_every_corpus_decision_names_a_known_rule():

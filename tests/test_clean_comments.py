@@ -210,7 +210,7 @@ def test_explain_names_the_rules_for_every_clause(make_crm):
         for decision in row.decisions:
             assert str(decision) in out
     assert "Leads row 4 L-3 Saab AB: unchanged" in out
-    assert "släpp" in out and "behåll" in out and "[" in out
+    assert "drop" in out and "keep" in out and "[" in out
 
 
 def test_explain_shows_a_guess_outweighing_a_role_and_a_number_and_a_dated_quote_kept(make_crm):
@@ -220,7 +220,7 @@ def test_explain_shows_a_guess_outweighing_a_role_and_a_number_and_a_dated_quote
         {"ID": "L-2", "Företag": "Scania", "Kommentar": "Tror att de har 50 anställda. Bra ställe!"},
         {"ID": "L-3", "Företag": "Saab AB", "Kommentar": "Tror de ringer tillbaka, sa Anna 12/5 kl 10"},
     ])
-    result = run("clean-comments", path, "--explain")
+    result = run("--lang", "sv", "clean-comments", path, "--explain")  # Swedish, as the programme reads it
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "släpp  'Chefen verkar trevlig'  [gissning: 'verkar' (väger tyngre än roll)]" in out
@@ -252,8 +252,8 @@ def test_the_renderer_marks_words_as_click_style_does_and_explains_every_clause(
     ]
     explained = report.render(explain=True, writing=True)
     assert explained[1:6] == ["Leads row 2 L-1 Volvo AB:", f"  before: Ringde 5/3.{gone(' Verkar bra')}",
-                              "   after: Ringde 5/3.", "    behåll 'Ringde 5/3.'  [datum: '5/3']",
-                              "    släpp  'Verkar bra'  [gissning: 'Verkar']"]
+                              "   after: Ringde 5/3.", "    keep 'Ringde 5/3.'  [datum: '5/3']",
+                              "    drop 'Verkar bra'  [gissning: 'Verkar']"]
     assert "Leads row 5 L-3 Saab AB: unchanged" in explained
     assert "Leads row 6 (new ID L-9) Ikea:" in explained
 
@@ -338,3 +338,24 @@ def test_undo_puts_every_original_comment_back(make_crm):
     assert result.exit_code == 0, result.output
     restored = {key: value for key, value in sheet_values(path, "Leads").items() if key[1] == "Kommentar"}
     assert restored == originals
+
+
+def test_the_explained_cleaning_is_swedish_or_english_never_both():
+    from chas_sheets import i18n
+
+    report = CleanReport("crm.xlsx", "Leads", "Kommentar", rows=1, comments=1, cleaned=[
+        RowClean("L-1", 2, "Volvo AB", "Ringde 5/3. Verkar bra", "Ringde 5/3.",
+                 (Decision("Ringde 5/3.", True, "datum", "5/3"),
+                  Decision("Verkar bra", False, "gissning", "Verkar", overruled="roll")))])
+    i18n.set_language("sv")
+    sv = [click.unstyle(line) for line in report.render(explain=True)]
+    i18n.set_language("en")
+    en = [click.unstyle(line) for line in report.render(explain=True)]
+    assert sv == ["crm.xlsx: Leads, kolumn 'Kommentar': 1 kommentarer på 1 rad, 1 att rensa",
+                  "Leads rad 2 L-1 Volvo AB:", "   före: Ringde 5/3. Verkar bra", "  efter: Ringde 5/3.",
+                  "    behåll 'Ringde 5/3.'  [datum: '5/3']",
+                  "    släpp  'Verkar bra'  [gissning: 'Verkar' (väger tyngre än roll)]"]
+    assert en == ["crm.xlsx: Leads, column 'Kommentar': 1 comments in 1 row, 1 to clean",
+                  "Leads row 2 L-1 Volvo AB:", "  before: Ringde 5/3. Verkar bra", "   after: Ringde 5/3.",
+                  "    keep 'Ringde 5/3.'  [datum: '5/3']",
+                  "    drop 'Verkar bra'  [gissning: 'Verkar' (outweighs roll)]"]

@@ -600,3 +600,22 @@ def test_text_pasted_as_a_name_is_matched_exactly_never_fuzzily():
     clusters = cluster(CompanyRef(1, pasted), CompanyRef(2, pasted + "x"), CompanyRef(3, pasted))
     assert together(clusters, 1, 3) and not together(clusters, 1, 2)
     assert not clusters.review  # a real name one letter apart would be a review pair
+
+
+def test_what_joined_a_company_and_why_a_pair_is_reviewed_read_in_swedish_or_english():
+    from chas_sheets import i18n
+
+    refs = (CompanyRef(1, "Volvo Personvagnar AB", website="https://www.volvocars.com/se/"),
+            CompanyRef(2, "Volvo Cars", email="anna@volvocars.com"), CompanyRef(3, "Saonre"), CompanyRef(4, "Saonru"))
+    i18n.set_language("sv")
+    sv = cluster(*refs)
+    i18n.set_language("en")
+    en = cluster(*refs)
+    assert "domänen volvocars.com" in sv.clusters[[c.key for c in sv.clusters].index("volvocars.com")].evidence
+    assert "domain volvocars.com" in en.clusters[[c.key for c in en.clusters].index("volvocars.com")].evidence
+    assert "namnen 'saonre' och 'saonru' skiljer sig på ett skrivfel" in {p.reason for p in sv.review}
+    assert "names 'saonre' and 'saonru' one typo apart" in {p.reason for p in en.review}
+    assert [(c.key, c.members) for c in sv.clusters] == [(c.key, c.members) for c in en.clusters]  # words only
+    with pytest.raises(InvalidInput, match="samma rad angavs två gånger"):
+        i18n.set_language("sv")
+        cluster(CompanyRef(1, "A"), CompanyRef(1, "B"))

@@ -257,3 +257,31 @@ def test_a_dry_run_names_rows_without_an_id_by_sheet_row(make_crm):
     ws = openpyxl.load_workbook(path)["Leads"]
     (kept,) = [row[0] for row in ws.iter_rows(min_row=2, values_only=True) if any(row)]
     assert f"keep {kept} (oldest)" in result.output
+
+
+def test_the_report_is_swedish_or_english_and_the_note_in_the_sheet_is_always_swedish():
+    from chas_sheets import i18n
+
+    leads = [lead("L-1", "Saab AB", "2027-01-01", Status="Ny"), lead("L-2", "Saab AB", "2027-01-02"),
+             lead("L-3", "Saab AB", "2027-01-03", comment="Vill ha CV", Status="Dialog"),
+             lead("L-4", "Nordiska Bygglösningar", "2027-01-01", contact="Anna"),
+             lead("L-5", "Nordiska Byggloesningar", "2027-01-02", contact="Anna")]
+    i18n.set_language("sv")
+    sv_changes, sv_report = plan(leads)
+    sv = sv_report.render()
+    i18n.set_language("en")
+    en_changes, en_report = plan(leads)
+    en = en_report.render()
+    # Written into the survivor's Kommentar: the sheet's language whatever the reader's
+    assert cell(sv_changes, "L-1", "Kommentar") == cell(en_changes, "L-1", "Kommentar") == \
+        "Vill ha CV\nDubblett L-3: Status Dialog"
+    assert sv[0] == ("crm.xlsx: 5 leads, 3 företag; 1 dubblettleads (2 rader att slå ihop), "
+                     "0 företagsnamn att göra lika, 1 par att granska")
+    assert en[0] == ("crm.xlsx: 5 leads, 3 companies; 1 duplicate leads (2 rows to merge), "
+                     "0 company names to unify, 1 pair to review")
+    assert sv[1] == "Saab AB: L-1, L-2, L-3 är ett och samma lead (förenade av namnet 'saab')"
+    assert en[1] == "Saab AB: L-1, L-2, L-3 are one lead (joined by name 'saab')"
+    assert sv[2] == "  behåll L-1 (äldst), ta bort L-2, L-3, fyll i Kommentar"
+    assert en[2] == "  keep L-1 (oldest), remove L-2, L-3, filling Kommentar"
+    assert "Att granska (slås ihop först när du bekräftar med --merge ID,ID):" in sv
+    assert "To review (merged only when you confirm with --merge ID,ID):" in en

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.clean.rules import clean_comment
 from chas_sheets.cli import cli
-from chas_sheets.harvest.lottery import allocate
-from chas_sheets.harvest.prepare import member_names, read_wishes
+from chas_sheets.errors import InvalidInput
+from chas_sheets.harvest.lottery import ONE_SENTENCE, allocate
+from chas_sheets.harvest.prepare import PreparedRow, PrepareReport, member_names, read_wishes, rule_note
 from chas_sheets.harvest.run import HarvestRun, MemberCopy
 from chas_sheets.harvest.split import SplitReport, plan_split
 from chas_sheets.runner import read_tables
@@ -31,12 +32,18 @@ def run(*args):
     return CliRunner().invoke(cli, ["--today", TODAY.isoformat(), *[str(a) for a in args]])
 
 
+def header_row(ws) -> int:
+    "The 1-based header row: the first with two cells or more (Skörd has its rule in a row above)."
+    return next(r for r in range(1, ws.max_row + 1) if sum(c.value is not None for c in ws[r]) > 1)
+
+
 def rows(path, tab):
     "Every non-blank row of a tab as {header: value}."
     ws = openpyxl.load_workbook(path)[tab]
     grid = list(ws.iter_rows(values_only=True))
-    headers = list(grid[0])
-    return [dict(zip(headers, r)) for r in grid[1:] if any(v is not None for v in r)]
+    top = header_row(ws)
+    headers = list(grid[top - 1])
+    return [dict(zip(headers, r)) for r in grid[top:] if any(v is not None for v in r)]
 
 
 def hot_leads(companies=HOT_SIX):
@@ -65,13 +72,14 @@ def mark(path, wishes):
     "Write marks into Skörd: {member: {company: 'x' or rank}} by header and Företag."
     wb = openpyxl.load_workbook(path)
     ws = wb["Skörd"]
-    headers = [c.value for c in ws[1]]
-    row_of = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value}
+    top = header_row(ws)
+    headers = [c.value for c in ws[top]]
+    row_of = {ws.cell(r, 1).value: r for r in range(top + 1, ws.max_row + 1) if ws.cell(r, 1).value}
     for member, wanted in wishes.items():
         col = headers.index(member) + 1 if member in headers else len(headers) + 1
         if member not in headers:
             headers.append(member)
-            ws.cell(1, col).value = member
+            ws.cell(top, col).value = member
         for company, value in wanted.items():
             ws.cell(row_of[company], col).value = value
     wb.save(path)
@@ -117,7 +125,8 @@ def test_prepare_one_row_per_warm_company_spelling_variants_one_row(group):
     assert [r["Företag"] for r in skord] == ["Svarade AB", "Volvo Cars AB"]
     assert skord[1]["Antal leads"] == 3 and skord[1]["Företagsnyckel"] == "volvocars.com"
     assert skord[0]["Senaste kontakt"].date() == dt.date(2027, 3, 9)
-    headers = [c.value for c in openpyxl.load_workbook(path)["Skörd"][1]]
+    ws = openpyxl.load_workbook(path)["Skörd"]
+    headers = [c.value for c in ws[2]]  # row 1 holds the split's rule (see test_skord_states_its_rule...)
     assert headers[:5] == ["Företag", *SEVEN[:3], "Antal leads"]
 
 
@@ -141,8 +150,8 @@ def test_prepare_again_keeps_marks_adds_new_companies_at_the_end_and_new_members
 def test_prepare_without_warm_companies_writes_the_layout_once(group):
     path = group([{"Företag": "Kall AB", "Temperatur": "Kall"}], people=members(SEVEN[:2]))
     first = run("harvest", path, "--prepare", "--apply")
-    assert first.exit_code == 0 and "0 varma företag" in first.output
-    assert [c.value for c in openpyxl.load_workbook(path)["Skörd"][1]][:3] == ["Företag", *SEVEN[:2]]
+    assert first.exit_code == 0 and "0 warm companies" in first.output
+    assert [c.value for c in openpyxl.load_workbook(path)["Skörd"][2]][:3] == ["Företag", *SEVEN[:2]]
     assert "nothing to change" in run("harvest", path, "--prepare", "--apply").output
 
 
@@ -160,8 +169,8 @@ def test_wishes_read_ranks_and_x_and_every_member(group):
 
 @pytest.mark.parametrize("header,value,needle", [
     ("Bertil Okänd", "x", "column 'Bertil Okänd': the column matches no member"),
-    ("Alva Ek", "ja tack", "column 'Alva Ek': önskan 'ja tack'"),
-    ("Alva Ek", 0, "column 'Alva Ek': önskan 0"),
+    ("Alva Ek", "ja tack", "column 'Alva Ek': the wish 'ja tack' is not understood"),
+    ("Alva Ek", 0, "column 'Alva Ek': the wish 0 is not understood"),
 ])
 def test_bad_skord_cells_and_columns_are_clear_errors(group, header, value, needle):
     path = prepared(group, {header: {"Saab": value}})
@@ -174,7 +183,7 @@ def test_forgiving_member_columns(group):
     path = prepared(group, {})
     wb = openpyxl.load_workbook(path)
     ws = wb["Skörd"]
-    for cell in ws[1]:
+    for cell in ws[header_row(ws)]:
         if cell.value == "Alva Ek":
             cell.value = "alva EK"
         if cell.value == "Bilal Haddad":
@@ -228,8 +237,10 @@ def test_the_same_seed_gives_the_same_split_and_rows_and_columns_do_not_matter(g
     wb = openpyxl.load_workbook(path)
     ws = wb["Skörd"]
     grid = [list(r) for r in ws.iter_rows(values_only=True)]
-    order = list(reversed(range(len(grid[0]))))
-    shuffled = [[grid[0][i] for i in order]] + [[r[i] for i in order] for r in reversed(grid[1:])]
+    top = header_row(ws)  # the rule's row above the table stays on top
+    order = list(reversed(range(len(grid[top - 1]))))
+    shuffled = grid[:top - 1] + [[grid[top - 1][i] for i in order]] + [[r[i] for i in order]
+                                                                       for r in reversed(grid[top:])]
     ws.delete_rows(1, ws.max_row)
     for r in shuffled:
         ws.append(r)
@@ -247,7 +258,7 @@ def test_apply_twice_adds_nothing_the_second_time(group, tmp_path):
     log_before = len(rows(path, "Ändringslogg"))
     second = run("harvest", path, "--apply")  # no --seed: the logged seed of these wishes is used
     assert second.exit_code == 0, second.output
-    assert "seed logged in run" in second.output and "redan loggade" in second.output
+    assert "seed logged in run" in second.output and "already logged" in second.output
     assert {p.name: len(rows(p, "Leads")) for p in (tmp_path / "studerande").glob("*.xlsx")} == before
     assert len(rows(path, "Ändringslogg")) == log_before
     assert "added 0 leads and 0 log rows" in second.output and "nothing new to write" in second.output
@@ -305,18 +316,18 @@ def test_the_split_renders_its_members_and_ends_with_the_one_summary_line():
     dry = HarvestRun(report, "generated", applied=False, group_planned=3, members=[alva, bilal])
     assert dry.render()[:len(report.render())] == report.render()
     assert dry.render()[len(report.render()):] == [
-        "Individuella CRM (torrkörning):", "  Alva Ek -> alva.xlsx: would add 2 leads and 1 log rows of 1 companies",
+        "Individual CRMs (dry run):", "  Alva Ek -> alva.xlsx: would add 2 leads and 1 log rows of 1 company",
         "  Bilal Haddad -> bilal.xlsx: FAILED: not a workbook"]
     assert dry.notes("grupp.xlsx") == [
         "seed generated: to apply exactly this split run with --seed s --apply",
-        "grupp.xlsx: would make 3 changes and copy into 1 individual CRMs (dry run; add --apply to write)",
+        "grupp.xlsx: would make 3 changes and copy into 1 individual CRM (dry run; add --apply to write)",
         "failed: Bilal Haddad (the others were planned; fix and run again to complete the split)"]
 
     alva.written = True
     run_info = RunInfo.new("harvest")
     applied = HarvestRun(report, "given", applied=True, run=run_info, group_planned=3, group_written=2,
                          group_skipped=["Skörd row 2: changed since read"], members=[alva])
-    assert applied.render()[-2] == "Individuella CRM (skrivna):"
+    assert applied.render()[-2] == "Individual CRMs (written):"
     assert applied.notes("grupp.xlsx") == [
         "skipped: Skörd row 2: changed since read",
         f"grupp.xlsx: wrote 2 changes as run {run_info.run_id}; 1 individual CRM written (logged in Ändringslogg)"]
@@ -366,6 +377,10 @@ def _memory_group(marks):
        st.text(min_size=1, max_size=8))
 def test_random_marks_never_more_than_three_only_those_who_asked_all_when_three_or_fewer(marks, seed):
     tables, people = _memory_group(marks)
+    if not any(mark is not None for row in marks for mark in row):  # nothing to split: refused
+        with pytest.raises(InvalidInput, match="nobody has entered wishes in Skörd"):
+            plan_split(tables, seed, TODAY)
+        return
     changes, plans, report = plan_split(tables, seed, TODAY)
     assigned = {c.row_id: (c.new or "").split(", ") if c.new else [] for c in changes.cells if c.column == "Tilldelad"}
     for j, company in enumerate(HOT_SIX):
@@ -415,7 +430,17 @@ def test_a_skord_typed_by_hand_is_matched_to_leads_by_company_and_split(group, t
     assert {"Ericsson"} <= {r["Företag"] for r in alva}  # copied from Leads, as spelt there
     # A second run finds the rows by the keys the first one wrote: nothing new.
     again = run("harvest", path, "--apply")
-    assert again.exit_code == 0 and "redan loggade" in again.output
+    assert again.exit_code == 0 and "already logged" in again.output
+
+
+def test_a_skord_whose_only_marks_name_a_company_without_leads_is_refused_naming_the_row(group):
+    path = group(people=members(SEVEN[:2]))
+    hand_typed_skord(path, ["Företag", *SEVEN[:2]], [["Nokia", "x", "1"], ["Saab", None, None]])
+    result = run("harvest", path, "--seed", "s", "--apply")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [(
+        "Error: no wish in Skörd can be split: Skörd row 2 (Nokia): no lead of this company in Leads; its marks "
+        "are left out of the split (add its leads, or remove the row)")]
 
 
 def test_a_company_typed_twice_by_hand_is_one_clear_error(group):
@@ -445,7 +470,7 @@ def test_the_split_lists_warm_companies_nobody_marked_and_the_cold_research(grou
     found = json.loads(result.stdout)
     assert found["unclaimed"] == ["Spotify"] and found["cold"] == ["Kallbolaget AB"]
     text = run("harvest", path, "--seed", "s").output
-    assert "Varma företag som ingen önskade (1)" in text and "Kallbolaget AB" in text
+    assert "Warm companies nobody wanted (1)" in text and "Kallbolaget AB" in text
 
 
 # --- a seed nobody chooses: its source fixed while members still mark ---------------------------
@@ -468,7 +493,7 @@ def test_a_fixed_seed_source_takes_only_seeds_that_start_with_it(group):
 
     drawn = run("harvest", path, "--seed", "lotto 2027-04-05: 3 8 15 22 31 34 35", "--apply")
     assert drawn.exit_code == 0, drawn.output
-    assert "Frökälla (fastställd" in drawn.output and "Lotto 2027-04-05" in drawn.output
+    assert "Seed source (fixed" in drawn.output and "Lotto 2027-04-05" in drawn.output
 
     changed = run("harvest", path, "--prepare", "--seed-source", "Eurojackpot 2027-04-06", "--apply")
     assert changed.exit_code == 1 and "cannot be changed" in changed.output
@@ -482,3 +507,98 @@ def test_seed_source_belongs_to_prepare(group):
     path = group()
     result = run("harvest", path, "--seed-source", "Lotto")
     assert result.exit_code == 2 and "--prepare" in result.output
+
+
+# --- the rule written in Skörd; a split with no wish; the language people read -------------------
+
+
+def test_prepare_writes_the_rule_in_swedish_above_the_table_and_every_read_looks_below_it(group):
+    path = group(leads=hot_leads(["Volvo Cars", "Saab"]), people=members(SEVEN[:2]))
+    assert run("harvest", path, "--prepare", "--apply").exit_code == 0  # the CLI speaks English here
+    ws = openpyxl.load_workbook(path)["Skörd"]
+    assert ws["A1"].value == rule_note()  # the sheet is the programme's: Swedish whatever the CLI's language
+    assert ws["A1"].value.startswith("Så delas skörden: Företag som tre eller färre har önskat")
+    assert "bara om inget annat kan flyttas" in ws["A1"].value  # rank 1 won in the draw: the last to move
+    assert [c.value for c in ws[1]][1:] == [None] * (ws.max_column - 1)  # alone in its row: no member column
+    assert [c.value for c in ws[2]][:3] == ["Företag", *SEVEN[:2]]
+
+    mark(path, {SEVEN[0]: {"Saab": 1, "Volvo Cars": "x"}, SEVEN[1]: {"Saab": "x"}})
+    split = run("--lang", "sv", "harvest", path, "--seed", "s", "--apply")
+    assert split.exit_code == 0, split.output
+    assert split.output.splitlines()[0] == ws["A1"].value  # what the split prints is what the tab says
+    assert {r["Företag"]: r["Tilldelad"] for r in rows(path, "Skörd")} == {
+        "Saab": "Alva Ek, Bilal Haddad", "Volvo Cars": "Alva Ek"}
+    assert openpyxl.load_workbook(path)["Skörd"]["A1"].value == rule_note()  # the split leaves it be
+    assert "nothing to change" in run("harvest", path, "--prepare", "--apply").output
+
+
+def test_an_old_skord_without_the_rule_row_still_reads_and_prepares(group):
+    path = prepared(group, {SEVEN[0]: {"Saab": "x"}}, leads=hot_leads(["Volvo Cars", "Saab"]),
+                    people=members(SEVEN[:2]))
+    wb = openpyxl.load_workbook(path)
+    wb["Skörd"].delete_rows(1)  # as --prepare wrote it before the rule had a row
+    wb.save(path)
+    assert openpyxl.load_workbook(path)["Skörd"]["A1"].value == "Företag"
+    again = run("harvest", path, "--prepare", "--apply")
+    assert again.exit_code == 0 and "nothing to change" in again.output  # marks are there: never rewritten
+    split = run("harvest", path, "--seed", "s", "--apply")
+    assert split.exit_code == 0, split.output
+    assert {r["Företag"]: r["Tilldelad"] for r in rows(path, "Skörd")} == {"Saab": "Alva Ek", "Volvo Cars": None}
+
+
+def test_a_split_with_no_wish_is_refused_in_one_line_that_says_what_to_do(group, tmp_path):
+    path = group(people=members(SEVEN[:2]))
+    assert run("harvest", path, "--prepare", "--apply").exit_code == 0
+    log_before = rows(path, "Ändringslogg")
+    for args in ([], ["--apply"], ["--seed", "s", "--apply"]):
+        result = run("harvest", path, *args)
+        assert result.exit_code == 1, result.output
+        assert result.output.splitlines() == [(
+            "Error: nobody has entered wishes in Skörd (6 companies, 2 members): each member marks the companies "
+            "they want in their own column (x, or 1, 2, 3 … most wanted first), then run the split again")]
+    assert rows(path, "Ändringslogg") == log_before  # no IDs, no audit, nothing written anywhere
+    assert {r["Tilldelad"] for r in rows(path, "Skörd")} == {None}
+    assert not (tmp_path / "studerande").exists()
+    swedish = run("--lang", "sv", "harvest", path, "--apply")
+    assert swedish.exit_code == 1 and swedish.output.startswith("Error: ingen har skrivit in önskningar i Skörd")
+
+
+def test_a_split_of_a_skord_without_companies_points_to_prepare_before_any_talk_of_seeds(group):
+    path = group([{"Företag": "Kall AB", "Temperatur": "Kall"}], people=members(SEVEN[:2]))
+    never_prepared = run("harvest", path, "--apply")  # init made Skörd's header, nobody ran --prepare
+    assert never_prepared.exit_code == 1
+    assert "nobody has entered wishes in Skörd: it lists no companies yet; run `chas-sheets harvest --prepare`" \
+        in never_prepared.output
+    assert run("harvest", path, "--prepare", "--seed-source", "Lotto 2027-04-05", "--apply").exit_code == 0
+    fixed = run("harvest", path)  # a fixed seed source would ask for a seed: the missing wishes come first
+    assert fixed.exit_code == 1 and "lists no companies yet" in fixed.output and "--seed" not in fixed.output
+
+
+def test_harvest_lines_are_swedish_or_english_never_both():
+    from chas_sheets import i18n
+
+    wishes = {"Alva Ek": {"saab": 1}, "Bilal Haddad": {"saab": None}, "Cecilia Lund": {"saab": 2},
+              "Dawit Tesfaye": {"saab": None}}
+    report = SplitReport("grupp.xlsx", allocate(wishes, seed="s"), {"saab": "Saab AB"}, list(wishes))
+    alva = MemberCopy("Alva Ek", "alva.xlsx", companies=1, leads=2, log_rows=1, leads_present=1, written=True)
+    split = HarvestRun(report, "given", applied=True, group_planned=3, group_written=3, members=[alva])
+    prepare = PrepareReport("grupp.xlsx", [PreparedRow("saab", "Saab AB", 1, dt.date(2027, 3, 9), "", True)],
+                            list(wishes))
+    i18n.set_language("sv")
+    sv = [*split.render(), *prepare.render(), str(report.allocation.fairness_report())]
+    i18n.set_language("en")
+    en = [*split.render(), *prepare.render(), str(report.allocation.fairness_report())]
+    assert sv[0] == f"Så delas skörden: {ONE_SENTENCE['sv']}"
+    assert en[0] == f"How the harvest is split: {ONE_SENTENCE['en']}"
+    assert "Lottade företag (fler än tre önskade dem):" in sv and "Companies drawn by lot (more than three wanted them):" in en
+    assert sv[-5:-2] == ["Individuella CRM (skrivna):",
+                         "  Alva Ek -> alva.xlsx: lade till 2 leads och 1 loggrader för 1 företag; 1 lead fanns redan",
+                         "Skörd: 1 varmt företag (1 nya), 4 medlemmar"]
+    assert en[-5:-2] == ["Individual CRMs (written):",
+                         "  Alva Ek -> alva.xlsx: added 2 leads and 1 log rows of 1 company; 1 lead already there",
+                         "Skörd: 1 warm company (1 new), 4 members"]
+    assert sv[-2] == "+ Saab AB [saab]: 1 lead, senaste kontakt 2027-03-09; "
+    assert en[-2] == "+ Saab AB [saab]: 1 lead, last contact 2027-03-09; "
+    assert sv[-1].startswith("Rättvisekontroll: OK") and en[-1].startswith("Fairness check: OK")
+    english_words = ("added", "companies", "warm", "wishes", "Fairness", "draw")
+    assert not [line for line in sv if any(word in line for word in english_words)]

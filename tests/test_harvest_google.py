@@ -16,6 +16,7 @@ from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.cli import cli
 from chas_sheets.emulator import make_app, make_emulator_server
+from chas_sheets.harvest.prepare import rule_note
 from chas_sheets.harvest.run import read_group
 from chas_sheets.runner import execute, read_tables
 from chas_sheets.sheet.changes import ChangeSet
@@ -177,3 +178,27 @@ def test_a_member_spreadsheet_that_is_gone_is_reported_and_the_others_written(ws
     assert result.exit_code == 1
     assert "not found, or no access" in result.output
     assert {r["Företag"] for r in member_rows(bo, "Leads") if r["Företag"]} == {"Volvo", "Saab"}
+
+
+def test_the_rule_stands_above_skord_on_google_and_the_split_reads_below_it(ws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    anna = ws.fill("student", {})
+    bo = ws.fill("student", {})
+    group = ws.fill("group", {"Leads": LEADS, "Medlemmar": [{"Namn": ANNA, "Individuellt CRM": anna.target},
+                                                             {"Namn": BO, "Individuellt CRM": bo.target}]})
+    assert run("harvest", group.target, "--prepare", "--apply").exit_code == 0
+    grid = group.read(["Skörd"]).grids["Skörd"]
+    assert grid[0][0] == rule_note() and not any(grid[0][1:])  # Swedish, alone in the row above the table
+    assert grid[1][:3] == ["Företag", ANNA, BO]
+
+    empty = run("harvest", group.target, "--seed", "möte", "--apply")  # nobody has marked anything yet
+    assert empty.exit_code == 1
+    assert empty.output.startswith("Error: nobody has entered wishes in Skörd (2 companies, 2 members)")
+    assert group.read(["Skörd"]).grids["Skörd"] == grid  # the refusal wrote nothing
+
+    mark_everything(group)
+    result = run("harvest", group.target, "--seed", "möte", "--apply")
+    assert result.exit_code == 0, result.output
+    assert all(r["Tilldelad"] == f"{ANNA}, {BO}" for r in member_rows(group, "Skörd"))
+    assert group.read(["Skörd"]).grids["Skörd"][0][0] == rule_note()
+    assert "nothing to change" in run("harvest", group.target, "--prepare", "--apply").output

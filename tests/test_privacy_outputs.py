@@ -148,8 +148,9 @@ def _mark_wishes(path: str, wishes: list[dict]) -> None:
 
     wb = openpyxl.load_workbook(path)
     ws = wb["Skörd"]
-    headers = [c.value for c in ws[1]]
-    for row in ws.iter_rows(min_row=2):
+    top = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Företag")  # the rule stands above
+    headers = [c.value for c in ws[top]]
+    for row in ws.iter_rows(min_row=top + 1):
         company = row[headers.index("Företag")].value
         for member in ("Ada", "Bo"):
             if member in headers and any(w["Företag"] == company for w in wishes):

@@ -56,8 +56,9 @@ def cli_run(*args):
 def rows(path, tab):
     ws = openpyxl.load_workbook(path)[tab]
     grid = list(ws.iter_rows(values_only=True))
-    headers = list(grid[0])
-    return [dict(zip(headers, r)) for r in grid[1:] if any(v is not None for v in r)]
+    top = next(n for n, r in enumerate(grid) if sum(v is not None for v in r) > 1)  # Skörd: its rule above
+    headers = list(grid[top])
+    return [dict(zip(headers, r)) for r in grid[top + 1:] if any(v is not None for v in r)]
 
 
 def order(path, job, argument=None, **cells):
@@ -74,8 +75,9 @@ def order(path, job, argument=None, **cells):
 def mark_everything(path):
     wb = openpyxl.load_workbook(path)
     ws = wb["Skörd"]
-    headers = [c.value for c in ws[1]]
-    for r in range(2, ws.max_row + 1):
+    top = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Företag")  # the rule stands above
+    headers = [c.value for c in ws[top]]
+    for r in range(top + 1, ws.max_row + 1):
         for member in (ANNA, BO):
             ws.cell(r, headers.index(member) + 1).value = "x"
     wb.save(path)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from chas_sheets.clean.rules import CleanRules, Decision, clean_comment, default_rules
 from chas_sheets.errors import InvalidInput, MissingColumn
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.privacy import mask_text
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import Table, Tables
@@ -49,17 +50,17 @@ def resolve_column(table: Table, wanted: str) -> str:
     for column in table.spec.columns:
         if key in column.keys:
             if column.tool_owned or column.vocabulary or column.kind != "text":
-                raise InvalidInput(f"tab '{table.title}': column '{column.name}' is not free text; "
-                                   f"clean-comments only cleans comments")
+                raise InvalidInput(_("tab '{tab}': column '{column}' is not free text; clean-comments only cleans "
+                                     "comments").format(tab=table.title, column=column.name))
             if table.has(column.name):
                 return column.name
             break
     for label in table.header.unknown:
         if fold(label) == key:
             return label
-    headers = ", ".join(h for h in table.header.headers if h) or "nothing"
-    raise MissingColumn(f"tab '{table.title}' has no column '{wanted}' "
-                        f"(header row {table.header.row} has: {headers})")
+    headers = ", ".join(h for h in table.header.headers if h) or _("nothing")
+    raise MissingColumn(_("tab '{tab}' has no column '{column}' (header row {row} has: {headers})").format(
+        tab=table.title, column=wanted, row=table.header.row, headers=headers))
 
 
 @dataclass(frozen=True)
@@ -80,17 +81,21 @@ class RowClean:
 
     def label(self, tab: str, writing: bool = False) -> str:
         """'Leads row 5 L-7KQ2M9 Volvo AB'; a new ID is random per run, so only shown when written."""
-        row_id = self.row_id if not self.new_id else f"(new ID {self.row_id})" if writing else "(no ID yet)"
-        return f"{tab} row {self.sheet_row} {row_id}" + (f" {self.name}" if self.name else "")
+        row_id = self.row_id if not self.new_id else _("(new ID {id})").format(id=self.row_id) if writing \
+            else _("(no ID yet)")
+        return _("{tab} row {row} {id}").format(tab=tab, row=self.sheet_row, id=row_id) + (
+            f" {self.name}" if self.name else "")
 
     def render(self, tab: str, explain: bool, writing: bool = False) -> list[str]:
         """The row's label, before and after marked word by word, and (explain) each clause's decision."""
         label = self.label(tab, writing)
         if not self.changed:
-            lines = [f"{label}: unchanged"]
+            lines = [_("{row}: unchanged").format(row=label)]
         else:
             before, after = _marked(mask_text(self.before), mask_text(self.after))  # contact details never shown
-            lines = [label + ":", *_block("before", before), *_block(" after", after)]
+            names = _("before"), _("after")
+            width = max(map(len, names))  # the two texts start under each other
+            lines = [label + ":", *_block(names[0].rjust(width), before), *_block(names[1].rjust(width), after)]
         if explain:
             lines += [f"{_INDENT * 2}{decision}" for decision in self.decisions]
         return lines
@@ -123,8 +128,11 @@ class CleanReport:
         return sum(row.changed and not row.after for row in self.cleaned)
 
     def headline(self) -> str:
-        return (f"{self.target}: {self.tab}, column '{self.column}': {self.comments} comments in {self.rows} rows, "
-                f"{len(self.changed)} to clean" + (f" ({self.emptied} down to nothing)" if self.emptied else ""))
+        line = ngettext("{target}: {tab}, column '{column}': {comments} comments in {rows} row, {n} to clean",
+                        "{target}: {tab}, column '{column}': {comments} comments in {rows} rows, {n} to clean",
+                        self.rows).format(target=self.target, tab=self.tab, column=self.column,
+                                          comments=self.comments, rows=self.rows, n=len(self.changed))
+        return line + (_(" ({n} down to nothing)").format(n=self.emptied) if self.emptied else "")
 
     def render(self, explain: bool = False, writing: bool = False) -> list[str]:
         """The dry run (or --apply) for a terminal: the headline, then each changed row (every row
@@ -168,7 +176,7 @@ def _marked(before: str, after: str) -> tuple[str, str]:
 
 def _block(label: str, text: str) -> list[str]:
     """`label: text`, with the lines of a multi-line comment under each other."""
-    lines = text.split("\n") if text else [_styled("(blank)", _DIM)]
+    lines = text.split("\n") if text else [_styled(_("(blank)"), _DIM)]
     pad = " " * (len(label) + 2)
     return [f"{_INDENT}{label}: {lines[0]}"] + [f"{_INDENT}{pad}{line}" for line in lines[1:]]
 

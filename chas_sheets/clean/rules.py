@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterable
 
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _
 from chas_sheets.privacy import mask_text
 
 # Rule names for decisions that come from the code rather than from the rules file.
@@ -83,11 +84,12 @@ class Decision:
     overruled: str = ""  # kept: a drop rule that matched but lost; dropped: a fact rule that lost
 
     def __str__(self) -> str:
-        verdict = "behåll" if self.keep else "släpp "
+        # --explain output: contact details masked. Rule names are the rules file's own words.
         why = f"{self.rule}: {mask_text(self.match)!r}" if self.match else self.rule
         if self.overruled:
-            why += f" (väger tyngre än {self.overruled})"
-        return f"{verdict} {mask_text(self.clause)!r}  [{why}]"  # --explain output: contact details masked
+            why += _(" (outweighs {rule})").format(rule=self.overruled)
+        clause = repr(mask_text(self.clause))
+        return (_("keep {clause}  [{why}]") if self.keep else _("drop {clause}  [{why}]")).format(clause=clause, why=why)
 
 
 @dataclass(frozen=True)
@@ -134,20 +136,23 @@ def _trie_regex(node: dict) -> str:
 def _compile_group(group: dict, kind: str, source: str) -> Rule:
     name = group.get("name")
     if not name:
-        raise InvalidInput(f"{source}: a [[{kind}]] group has no name")
+        raise InvalidInput(_("{source}: a [[{kind}]] group has no name").format(source=source, kind=kind))
     parts = list(group.get("patterns", []))
     if group.get("words"):
         parts.append(_words_pattern(group["words"]))
     if not parts:
-        raise InvalidInput(f"{source}: [[{kind}]] {name!r} has neither words nor patterns")
+        raise InvalidInput(_("{source}: [[{kind}]] {name} has neither words nor patterns").format(
+            source=source, kind=kind, name=repr(name)))
     flags = 0 if group.get("case_sensitive") else re.IGNORECASE
     try:
         regex = re.compile("|".join(f"(?:{p})" for p in parts), flags)
     except re.error as error:
-        raise InvalidInput(f"{source}: [[{kind}]] {name!r} has a bad pattern: {error}") from None
+        raise InvalidInput(_("{source}: [[{kind}]] {name} has a bad pattern: {error}").format(
+            source=source, kind=kind, name=repr(name), error=error)) from None
     strength = group.get("strength", "hard" if kind == "fact" else "")
     if kind == "fact" and strength not in ("hard", "soft", "weak"):
-        raise InvalidInput(f"{source}: [[fact]] {name!r}: strength must be 'hard', 'soft' or 'weak'")
+        raise InvalidInput(_("{source}: [[fact]] {name}: strength must be 'hard', 'soft' or 'weak'").format(
+            source=source, name=repr(name)))
     return Rule(
         name=name,
         regex=regex,
@@ -193,26 +198,30 @@ def _toml_error(source: str, error: tomllib.TOMLDecodeError) -> InvalidInput:
     """'rules.toml, line 3: not valid TOML: Expected ...' (tomllib puts the place at the end)."""
     found = _TOML_WHERE.match(str(error))
     if not found:
-        return InvalidInput(f"{source}: not valid TOML: {error}")
+        return InvalidInput(_("{source}: not valid TOML: {error}").format(source=source, error=error))
     if found["line"] is None:
-        return InvalidInput(f"{source}, at the end: not valid TOML: {found['reason']}")
-    return InvalidInput(f"{source}, line {found['line']}: not valid TOML: {found['reason']} (column {found['column']})")
+        return InvalidInput(_("{source}, at the end: not valid TOML: {reason}").format(source=source,
+                                                                                       reason=found["reason"]))
+    return InvalidInput(_("{source}, line {line}: not valid TOML: {reason} (column {column})").format(
+        source=source, line=found["line"], reason=found["reason"], column=found["column"]))
 
 
 def _check_layout(data: dict, source: str) -> None:
     """Refuse what would otherwise be ignored without a word: a misspelt section or key, [fact] for [[fact]]."""
-    unknown = [f"section {name!r}" for name in data if name not in _SECTIONS]
+    unknown = [_("section {name}").format(name=repr(name)) for name in data if name not in _SECTIONS]
     split = data.get("split", {})
     if not isinstance(split, dict):
-        raise InvalidInput(f"{source}: split must be one [split] section")
-    unknown += [f"key {key!r} in [split]" for key in split if key not in _SECTIONS["split"]]
+        raise InvalidInput(_("{source}: split must be one [split] section").format(source=source))
+    unknown += [_("key {key} in [split]").format(key=repr(key)) for key in split if key not in _SECTIONS["split"]]
     if unknown:
-        raise InvalidInput(f"{source}: unknown {', '.join(unknown)}; a rules file has [split] "
-                           f"({', '.join(_SECTIONS['split'])}), [[fact]] and [[drop]] only")
+        raise InvalidInput(_("{source}: unknown {unknown}; a rules file has [split] ({keys}), [[fact]] and [[drop]] "
+                             "only").format(source=source, unknown=", ".join(unknown),
+                                            keys=", ".join(_SECTIONS["split"])))
     for kind in ("fact", "drop"):
         groups = data.get(kind, [])
         if not isinstance(groups, list) or not all(isinstance(group, dict) for group in groups):
-            raise InvalidInput(f"{source}: {kind} must be [[{kind}]] groups (double brackets)")
+            raise InvalidInput(_("{source}: {kind} must be [[{kind}]] groups (double brackets)").format(
+                source=source, kind=kind))
 
 
 def _check_not_empty(facts: tuple[Rule, ...], drops: tuple[Rule, ...], source: str) -> None:
@@ -223,9 +232,11 @@ def _check_not_empty(facts: tuple[Rule, ...], drops: tuple[Rule, ...], source: s
     missing = [f"[[{kind}]]" for kind, rules in (("fact", facts), ("drop", drops)) if not rules]
     if not missing:
         return
-    what = "defines no rules: no [[fact]] and no [[drop]] groups" if len(missing) == 2 else f"has no {missing[0]} groups"
-    raise InvalidInput(f"{source} {what}; a rules file replaces the packaged rules entirely, "
-                       f"so start from a copy of {packaged_rules_path()}")
+    message = (_("{source} defines no rules: no [[fact]] and no [[drop]] groups; a rules file replaces the packaged "
+                 "rules entirely, so start from a copy of {packaged}") if len(missing) == 2 else
+               _("{source} has no {kind} groups; a rules file replaces the packaged rules entirely, so start from a "
+                 "copy of {packaged}"))
+    raise InvalidInput(message.format(source=source, kind=missing[0], packaged=packaged_rules_path()))
 
 
 def _check_references(facts: tuple[Rule, ...], drops: tuple[Rule, ...], source: str) -> None:
@@ -233,11 +244,12 @@ def _check_references(facts: tuple[Rule, ...], drops: tuple[Rule, ...], source: 
     fact_names, drop_names = {r.name for r in facts}, {r.name for r in drops}
     for rule in drops:
         if unknown := sorted(rule.beats - fact_names):
-            raise InvalidInput(f"{source}: [[drop]] {rule.name!r}: beats names no [[fact]] group: {', '.join(unknown)}")
+            raise InvalidInput(_("{source}: [[drop]] {name}: beats names no [[fact]] group: {unknown}").format(
+                source=source, name=repr(rule.name), unknown=", ".join(unknown)))
     for rule in facts:
         if unknown := sorted(rule.vouches_for - drop_names):
-            raise InvalidInput(f"{source}: [[fact]] {rule.name!r}: vouches_for names no [[drop]] group: "
-                               f"{', '.join(unknown)}")
+            raise InvalidInput(_("{source}: [[fact]] {name}: vouches_for names no [[drop]] group: {unknown}").format(
+                source=source, name=repr(rule.name), unknown=", ".join(unknown)))
 
 
 def load_rules(path: str | Path | None = None) -> CleanRules:
@@ -253,7 +265,8 @@ def load_rules(path: str | Path | None = None) -> CleanRules:
         try:
             raw = Path(path).read_text(encoding="utf-8")
         except OSError as error:
-            raise InvalidInput(f"cannot read rules file {source}: {error.strerror}") from None
+            raise InvalidInput(_("cannot read rules file {source}: {error}").format(source=source,
+                                                                                   error=error.strerror)) from None
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as error:
@@ -524,7 +537,7 @@ def clean_comment(text: object, rules: CleanRules | None = None) -> CleanResult:
     # is no list item). Once that context is cut away it reads alone and may be judged
     # otherwise, so clean again until the text is stable: a cleaned comment cleans to itself,
     # and the nightly's re-cleaning never changes what it already cleaned.
-    for _ in range(_MOST_PASSES if cleaned != text else 0):  # unchanged text is stable already
+    for _pass in range(_MOST_PASSES if cleaned != text else 0):  # unchanged text is stable already
         again, more = _clean_once(cleaned, rules)
         if again == cleaned:
             break

@@ -67,6 +67,7 @@ from chas_sheets.company.evidence import (
     registrable_domain,
 )
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _
 from chas_sheets.sheet.values import as_text
 
 __all__ = [
@@ -240,7 +241,7 @@ class _Forest:
             self.evidence[self.find(roots[0])].add(evidence)
             return
         for a, b in itertools.combinations(roots[:MOST_PER_KEY], 2):
-            self.add_review(a, b, 100, f"{evidence}, other evidence differs or is missing")
+            self.add_review(a, b, 100, _("{evidence}, other evidence differs or is missing").format(evidence=evidence))
 
 
 def _distinct_evidence(forest: _Forest, roots: list[int]) -> list[int]:
@@ -266,11 +267,13 @@ def _cluster(refs: Iterable[CompanyRef],
              confirmed: Iterable[tuple[Hashable, Hashable]]) -> CompanyClusters:
     rows = _canonical_rows(refs)
     forest = _Forest(rows)
+    # What joined rows and why pairs are reviewed is read by people (dedupe): translated once
+    # per clustering, filled in per group.
     _join_by(forest, rows, lambda row: [row.orgnr] if row.orgnr else [],
-             "orgnr {}", domains_too=False, check=False)
+             _("orgnr {key}"), domains_too=False, check=False)
     _join_by_domain(forest, rows)
     _join_by(forest, rows, lambda row: [_fingerprint(row.tokens)] if row.tokens else [],
-             "name '{}'", domains_too=True, weak_if_short=True)
+             _("name '{key}'"), domains_too=True, weak_if_short=True)
     _join_by_compact(forest, rows)
     index = {row.ref: i for i, row in enumerate(rows)}
     for a, b in confirmed:
@@ -289,7 +292,7 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
     rows, seen = [], set()
     for ref in refs:
         if ref.ref in seen:
-            raise InvalidInput(f"the same row was given twice: {ref.ref!r}")
+            raise InvalidInput(_("the same row was given twice: {row}").format(row=repr(ref.ref)))
         seen.add(ref.ref)
         name = ref.name.strip() if ref.name.__class__ is str else as_text(ref.name)  # as_text, quicker
         site, mail = registrable_domain(ref.website), registrable_domain(ref.email)
@@ -317,10 +320,10 @@ def _join_by(forest: _Forest, rows: list[_Row], keys_of, label: str, domains_too
             for i in members[1:]:
                 forest.union(members[0], i)
             if len(members) > 1:
-                forest.evidence[forest.find(members[0])].add(label.format(key))
+                forest.evidence[forest.find(members[0])].add(label.format(key=key))
         else:
             weak = weak_if_short and len(key.replace(" ", "")) <= SHORT_NAME_LETTERS
-            forest.join_group(members, label.format(key), domains_too, weak)
+            forest.join_group(members, label.format(key=key), domains_too, weak)
 
 
 def _join_by_domain(forest: _Forest, rows: list[_Row]) -> None:
@@ -336,6 +339,8 @@ def _join_by_domain(forest: _Forest, rows: list[_Row]) -> None:
         for domain in row.domains:
             groups[domain].append(i)
     labels = {domain_label(domain) for domain in groups}
+    on_domain, group_domain, disagree = _("domain {domain}"), _("group domain {domain}, names differ"), _(
+        "domain {domain}, names disagree")
     for domain in sorted(groups):
         members = groups[domain]
         if len(members) == 1:
@@ -344,23 +349,23 @@ def _join_by_domain(forest: _Forest, rows: list[_Row]) -> None:
         for i in members:
             names[_fingerprint(rows[i].tokens) if rows[i].tokens else ""].append(i)
         if len(names) == 1 or (len(names) == 2 and "" in names):  # most domains: one name
-            forest.join_group(members, f"domain {domain}", domains_too=False)
+            forest.join_group(members, on_domain.format(domain=domain), domains_too=False)
             continue
         orgnrs = {forest.orgnr[forest.find(i)] for i in members} - {""}
         label = domain_label(domain)
         if (is_group_domain(domain) or len(orgnrs) > 1
                 or any(_another_domains_name(rows[i].tokens, label, labels) for i in members)):
             families = [group for name, group in sorted(names.items()) if name]
-            reason = f"group domain {domain}, names differ"
+            reason = group_domain.format(domain=domain)
         else:
             families = _name_families(sorted(name for name in names if name), label, names)
-            reason = f"domain {domain}, names disagree"
+            reason = disagree.format(domain=domain)
         if len(families) == 1:
-            forest.join_group(members, f"domain {domain}", domains_too=False)
+            forest.join_group(members, on_domain.format(domain=domain), domains_too=False)
             continue
         for family in families:
             if len(family) > 1:
-                forest.join_group(family, f"domain {domain}", domains_too=False)
+                forest.join_group(family, on_domain.format(domain=domain), domains_too=False)
         heads = sorted({forest.find(family[0]) for family in families} | {forest.find(i) for i in names.get("", ())})
         for a, b in itertools.combinations(heads[:MOST_PER_KEY], 2):
             forest.add_review(a, b, 90, reason)
@@ -428,12 +433,13 @@ def _join_by_compact(forest: _Forest, rows: list[_Row]) -> None:
     for i, row in enumerate(rows):
         if row.tokens:
             groups["".join(row.tokens)].append(i)
+    same_names = _("name {spellings}")
     for key in sorted(groups):
         if len(groups[key]) == 1:
             continue
         spellings = sorted({" ".join(rows[i].tokens) for i in groups[key]})
         if len(spellings) > 1:
-            evidence = "name " + " = ".join(f"'{s}'" for s in spellings[:3])
+            evidence = same_names.format(spellings=" = ".join(f"'{s}'" for s in spellings[:3]))
             forest.join_group(groups[key], evidence, domains_too=True,
                               weak=len(key) <= SHORT_NAME_LETTERS)
 
@@ -441,12 +447,13 @@ def _join_by_compact(forest: _Forest, rows: list[_Row]) -> None:
 def _confirm(forest: _Forest, rows: list[_Row], index: dict, a: Hashable, b: Hashable) -> None:
     missing = [ref for ref in (a, b) if ref not in index]
     if missing:
-        raise InvalidInput(f"no such row to merge: {missing[0]!r}")
+        raise InvalidInput(_("no such row to merge: {row}").format(row=repr(missing[0])))
     ra, rb = forest.find(index[a]), forest.find(index[b])
     if forest.conflict(ra, rb, domains_too=False):  # a person may overrule domains, not orgnrs
-        raise InvalidInput(f"cannot merge {a!r} and {b!r}: they have different organisation "
-                           f"numbers ({forest.orgnr[ra]}, {forest.orgnr[rb]})")
-    forest.evidence[forest.union(ra, rb)].add(f"confirmed {a!r} = {b!r}")
+        raise InvalidInput(_("cannot merge {a} and {b}: they have different organisation numbers ({orgnr_a}, "
+                             "{orgnr_b})").format(a=repr(a), b=repr(b), orgnr_a=forest.orgnr[ra],
+                                                  orgnr_b=forest.orgnr[rb]))
+    forest.evidence[forest.union(ra, rb)].add(_("confirmed {a} = {b}").format(a=repr(a), b=repr(b)))
 
 
 def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
@@ -490,20 +497,23 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
                 roots[root].add(domain)
             by_label[label] = roots
     del on_label
+    domain_name, endings, same_name = (_("name '{label}' is the domain name of '{domain}'"),
+                                       _("domain name '{label}' under different endings"), _("name '{key}'"))
     for label in sorted(by_label.keys() & by_compact.keys()):  # 'Raelni Reklam' / raelnireklam.com
         for a in sorted(by_compact[label])[:MOST_PER_KEY]:
             for b in sorted(by_label[label])[:MOST_PER_KEY]:
-                forest.add_review(a, b, 90, f"name '{label}' is the domain name of '{min(by_label[label][b])}'")
+                forest.add_review(a, b, 90, domain_name.format(label=label, domain=min(by_label[label][b])))
     for label, roots in sorted(by_label.items()):  # volvocars.com / volvocars.se
         if len(roots) > 1:
             for a, b in itertools.combinations(sorted(roots)[:MOST_PER_KEY], 2):
                 if not roots[a] & roots[b]:  # on one domain: reviewed (or not) when joining by domain
-                    forest.add_review(a, b, 95, f"domain name '{label}' under different endings")
+                    forest.add_review(a, b, 95, endings.format(label=label))
     for name in names:  # one name in several clusters: those were kept apart by a conflict
         if len(roots_of[name]) > 1:
             for a, b in itertools.combinations(sorted(roots_of[name])[:MOST_PER_KEY], 2):
-                forest.add_review(a, b, 100, f"name '{name}'")
+                forest.add_review(a, b, 100, same_name.format(key=name))
     names = [name for name in names if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
+    alike = _("name '{a}' ~ '{b}'")
     codes = _candidate_codes(names)
     as_array = np.array(names, dtype=object)  # gathers 2M names in C: 0.06 s, not 0.3 s
     for start in range(0, len(codes), SCORED_AT_ONCE):  # in slices: memory stays flat
@@ -514,12 +524,14 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
         hits = scores > 0
         for i, j, score in zip(first[hits].tolist(), second[hits].tolist(), scores[hits].tolist()):
             if not _alike_only_around(names[i], names[j]):
-                _review_names(forest, roots_of, names[i], names[j], score, "name '{}' ~ '{}'")
+                _review_names(forest, roots_of, names[i], names[j], score, alike)
     del codes, as_array  # the next passes need their memory
+    within = _("name '{a}' within '{b}'")
     for a, b, score in _contained_names(names, position):
-        _review_names(forest, roots_of, a, b, score, "name '{}' within '{}'")
+        _review_names(forest, roots_of, a, b, score, within)
+    typo = _("names '{a}' and '{b}' one typo apart")
     for a, b, score in _typo_names(names):
-        _review_names(forest, roots_of, a, b, score, "names '{}' and '{}' one typo apart")
+        _review_names(forest, roots_of, a, b, score, typo)
 
 
 def _review_keys(tokens: tuple[str, ...]) -> tuple[str, str] | None:
@@ -623,7 +635,7 @@ def _review_names(forest: _Forest, roots_of: dict, a: str, b: str, score: int, h
     places_a, places_b = _places(a), _places(b)
     if places_a - places_b and places_b - places_a:
         return  # Region Stockholm / Region Skåne
-    reason = how.format(a, b)
+    reason = how.format(a=a, b=b)
     for ra in roots_of[a]:
         for rb in roots_of[b]:
             forest.add_review(ra, rb, score, reason)

@@ -35,13 +35,13 @@ from chas_sheets.company.matching import (
     parse_orgnr,
     registrable_domain,
 )
+from chas_sheets.i18n import _, ngettext, sheet_
 from chas_sheets.privacy import mask_text, shown
 from chas_sheets.processed.contactlog import link_log, same_person
 from chas_sheets.programme.calendar import parse_date
 from chas_sheets.sheet.changes import ChangeSet, RowRemoval
 from chas_sheets.sheet.tables import Table, Tables
 from chas_sheets.sheet.values import as_text, is_blank
-from chas_sheets.text import counted
 
 COMMENT = "Kommentar"
 TEMPERATURE, WARM = "Temperatur", "Varm"
@@ -134,43 +134,58 @@ class DedupeReport:
         """Lines for people. In a dry run a row that has no ID yet is named by its sheet row:
         the ID it will get is drawn when the plan is written (`applied` shows it)."""
         def name(lead_id: str) -> str:
-            return lead_id if applied or lead_id not in self.unnamed else f"row {self.unnamed[lead_id]}"
+            return lead_id if applied or lead_id not in self.unnamed else _("row {row}").format(
+                row=self.unnamed[lead_id])
 
         def names(ids) -> str:
             return ", ".join(map(name, ids))
 
         removed = sum(len(m.removed) for m in self.merges)
-        lines = [f"{self.target}: {self.leads} leads, {self.companies} companies; "
-                 f"{len(self.merges)} duplicate leads ({removed} rows to merge), "
-                 f"{len(self.renames)} company names to unify, {counted(len(self.review), 'pair', 'pairs')} to review"]
+        lines = [ngettext("{target}: {leads} leads, {companies} companies; {merges} duplicate leads ({removed} rows to "
+                          "merge), {renames} company names to unify, {pairs} pair to review",
+                          "{target}: {leads} leads, {companies} companies; {merges} duplicate leads ({removed} rows to "
+                          "merge), {renames} company names to unify, {pairs} pairs to review", len(self.review)).format(
+            target=self.target, leads=self.leads, companies=self.companies, merges=len(self.merges), removed=removed,
+            renames=len(self.renames), pairs=len(self.review))]
         for merge in self.merges:
-            lines.append(f"{merge.company}: {names((merge.survivor, *merge.removed))} are one lead "
-                         f"(joined by {'; '.join(merge.evidence) or 'the same name'})")
-            lines.append(f"  keep {name(merge.survivor)} (oldest), remove {names(merge.removed)}"
-                         + (f", filling {', '.join(merge.filled)}" if merge.filled else ""))
+            lines.append(_("{company}: {ids} are one lead (joined by {evidence})").format(
+                company=merge.company, ids=names((merge.survivor, *merge.removed)),
+                evidence="; ".join(merge.evidence) or _("the same name")))
+            keep = _("keep {id} (oldest), remove {removed}").format(id=name(merge.survivor), removed=names(merge.removed))
+            if merge.filled:
+                keep += _(", filling {columns}").format(columns=", ".join(merge.filled))
+            lines.append(f"  {keep}")
             for column, value in merge.merged.items():
                 if not is_blank(value) and column != "ID":
                     text = shown_cell(column, value)
-                    for removed_id in merge.removed:  # the comment's note names a removed row
-                        text = text.replace(f"Dubblett {removed_id}:", f"Dubblett {name(removed_id)}:")
+                    for removed_id in merge.removed:  # the comment's note (sheet text) names a removed row
+                        text = text.replace(duplicate_note(removed_id), duplicate_note(name(removed_id)))
                     lines.append(f"    {column}: {' / '.join(text.splitlines())}")
         for rename in self.renames:
-            lines.append(f"Leads {name(rename.lead_id)}: Företag {rename.old!r} -> {rename.new!r} ({rename.reason})")
+            lines.append(_("Leads {id}: Företag {old} -> {new} ({reason})").format(
+                id=name(rename.lead_id), old=repr(rename.old), new=repr(rename.new), reason=rename.reason))
         for row, old, new in self.repointed:
-            target = new if name(new) == new else f"the lead in Leads {name(new)}"
-            lines.append(f"Kontaktlogg row {row}: Lead-ID {old or '(blank)'} -> {target}")
+            target = new if name(new) == new else _("the lead in Leads {row}").format(row=name(new))
+            lines.append(_("Kontaktlogg row {row}: Lead-ID {old} -> {new}").format(
+                row=row, old=old or _("(blank)"), new=target))
         if self.review:
-            lines.append("To review (merged only when you confirm with --merge ID,ID):")
+            lines.append(_("To review (merged only when you confirm with --merge ID,ID):"))
         for c in self.review:
             hint = c.merge_option if applied or not set(c.a[:1] + c.b[:1]) & set(self.unnamed) else \
-                "no IDs yet: --apply gives them theirs, then confirm with --merge"
-            lines.append(f"  {c.name_a} [{names(c.a)}] ~ {c.name_b} [{names(c.b)}]: "
-                         f"score {c.score}, {c.reason}; {hint}")
-        lines += [f"left as they are: {name}: merging or renaming its rows would change which company other "
-                  f"rows with the same name, website or org number belong to; review by hand"
-                  for name in self.left_alone]
-        lines += [f"warning: {w}" for w in self.warnings]
+                _("no IDs yet: --apply gives them theirs, then confirm with --merge")
+            lines.append("  " + _("{name_a} [{ids_a}] ~ {name_b} [{ids_b}]: score {score}, {reason}; {hint}").format(
+                name_a=c.name_a, ids_a=names(c.a), name_b=c.name_b, ids_b=names(c.b), score=c.score, reason=c.reason,
+                hint=hint))
+        lines += [_("left as they are: {company}: merging or renaming its rows would change which company other rows "
+                    "with the same name, website or org number belong to; review by hand").format(company=company)
+                  for company in self.left_alone]
+        lines += [_("warning: {warning}").format(warning=w) for w in self.warnings]
         return lines
+
+
+def duplicate_note(lead_id: str) -> str:
+    """How a merged lead's comment names a removed row whose values differed (sheet text)."""
+    return sheet_("Duplicate {id}:").format(id=lead_id)
 
 
 def shown_cell(column: str, value: object) -> str:
@@ -264,7 +279,7 @@ def merge_rows(rows: list[_Lead]) -> tuple[dict[str, object], tuple[str, ...]]:
         noted: dict[str, list[str]] = {}
         for lead_id, column, value in notes:
             noted.setdefault(lead_id, []).append(f"{column} {value}")
-        texts = [r.text(COMMENT) for r in rows] + [f"Dubblett {lead_id}: {'; '.join(parts)}"
+        texts = [r.text(COMMENT) for r in rows] + [f"{duplicate_note(lead_id)} {'; '.join(parts)}"
                                                   for lead_id, parts in noted.items()]
         joined = _join_comments(texts)
         if joined != survivor.text(COMMENT):
@@ -308,7 +323,8 @@ def _decide(rows: list[_Lead], confirmed: list[tuple[str, str]], kept: set[str])
                                                  tuple(r.lead_id for r in lead[1:]), merged, filled))
                 decision.survivor_of.update({r.lead_id: lead[0].lead_id for r in lead[1:]})
         if rename:
-            reason = "one company, " + ("one lead" if len(leads) == 1 else f"{len(leads)} contact persons")
+            reason = _("one company, one lead") if len(leads) == 1 else _(
+                "one company, {n} contact persons").format(n=len(leads))
             decision.renames += [Rename(lead[0].lead_id, lead[0].text("Företag"), cluster.name, reason)
                                  for lead in leads if lead[0].text("Företag") != cluster.name]
     for pair in clusters.review:
@@ -387,7 +403,8 @@ def plan_dedupe(tables: Tables, confirmed_pairs: Iterable[tuple[str, str]] = (),
     for a, b in confirmed_pairs:
         missing = [i for i in (a, b) if i not in known]
         if missing:
-            report.warnings.append(f"--merge {a},{b}: no lead {missing[0]} in Leads (already merged?); ignored")
+            report.warnings.append(_("--merge {a},{b}: no lead {id} in Leads (already merged?); ignored").format(
+                a=a, b=b, id=missing[0]))
         else:
             confirmed.append((a, b))
     decision, kept = _settled(rows, confirmed)
@@ -441,8 +458,9 @@ def _repoint_log(changes: ChangeSet, report: DedupeReport, leads: Table, log: Ta
                                         for i in targets):
                 continue  # its company name still finds the same leads
             if len(targets) != 1:
-                report.warnings.append(f"Kontaktlogg row {row.sheet_row} ({row.company}): matches several leads; "
-                                       f"set its Lead-ID by hand so it keeps counting after the change")
+                report.warnings.append(_("Kontaktlogg row {row} ({company}): matches several leads; set its Lead-ID by "
+                                         "hand so it keeps counting after the change").format(
+                    row=row.sheet_row, company=row.company))
                 continue
             new = targets.pop()
         else:

@@ -21,6 +21,7 @@ from typing import Mapping, Sequence
 
 from chas_sheets.clean.rules import CleanRules, clean_comment
 from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key
+from chas_sheets.i18n import sheet_
 from chas_sheets.processed.contactlog import same_person
 from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet, RowAppend
@@ -89,7 +90,8 @@ def plan_copy(member_tables: Tables, company_leads: Mapping[str, Sequence[Mappin
         source = as_text(lead.get("Källa"))
         values = {**{c: v for c, v in lead.items() if not is_blank(v)},
                   "ID": new_id, "Temperatur": WARM,
-                  "Källa": f"Skörd {group_name}" + (f" ({source})" if source else ""),
+                  "Källa": (sheet_("harvest {group} ({source})") if source else sheet_("harvest {group}")).format(
+                      group=group_name, source=source),
                   "Kommentar": _clean(lead.get("Kommentar"), rules)}
         if is_blank(lead.get("Tillagd")):
             values["Tillagd"] = today

@@ -25,9 +25,10 @@ import numbers
 import secrets
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import N_, _, sheet_
 from chas_sheets.sheet.values import is_blank
 
 ALGORITHM_VERSIONS = {
@@ -35,25 +36,48 @@ ALGORITHM_VERSIONS = {
     2: "dra-och-jämna-ut/2 (draw, then even out giving what the giver ranked lowest; SHA-256 lottery)",
 }
 ALGORITHM_VERSION = ALGORITHM_VERSIONS[2]
+# The names above are logged and matched back as written; what people read says it in their language.
+_DESCRIBED = {
+    ALGORITHM_VERSIONS[1]: N_("draw, then even out; SHA-256 lottery"),
+    ALGORITHM_VERSIONS[2]: N_("draw, then even out giving what the giver ranked lowest; SHA-256 lottery"),
+}
+
+
+def algorithm_label(name: str) -> str:
+    """An algorithm's logged name as people read it: its id, then what it does in their language."""
+    described = _DESCRIBED.get(name)
+    return f"{name.split(' (', 1)[0]} ({marked(described)})" if described else name
+
+
+def marked(message: str, translate: Callable[[str], str] = _) -> str:
+    """A constant marked with N_ where it is defined (so in the catalog), translated now."""
+    return translate(message)
 
 DEFAULT_CAP = 3
 
-ONE_SENTENCE = {
-    "sv": (
-        "Företag som tre eller färre har önskat går till alla som önskat dem; om resten dras "
-        "lott offentligt; sedan, om någon har två eller fler företag mer än du och har ett som "
-        "du önskat, flyttas det till dig: det hen rangordnat lägst först, och ett företag hen satt "
-        "som etta och vann i lottningen bara om inget annat kan flyttas och du annars fick två "
-        "eller fler färre av dina önskade än hen har."
-    ),
-    "en": (
-        "Companies with three or fewer requests go to everyone who asked; for the rest lots "
-        "are drawn in public; then, if someone holds two or more companies more than you and "
-        "has one you asked for, it moves to you: the one they ranked lowest first, and a "
-        "company they ranked first and won in the draw only when nothing else can move and you "
-        "would otherwise have two or more fewer of your wishes than they hold."
-    ),
-}
+# The rule in one sentence: printed with every split, written above the Skörd table by
+# --prepare (`harvest.prepare`), and in the README. Its Swedish is in the harvest catalog.
+RULE = N_(
+    "Companies with three or fewer requests go to everyone who asked; for the rest lots "
+    "are drawn in public; then, if someone holds two or more companies more than you and "
+    "has one you asked for, it moves to you: the one they ranked lowest first, and a "
+    "company they ranked first and won in the draw only when nothing else can move and you "
+    "would otherwise have two or more fewer of your wishes than they hold."
+)
+
+
+class _OneSentence:
+    """`ONE_SENTENCE["sv"]` / `["en"]`: the rule in either language, whatever people read."""
+
+    def __getitem__(self, language: str) -> str:
+        if language == "en":
+            return RULE
+        if language == "sv":
+            return marked(RULE, sheet_)
+        raise KeyError(language)
+
+
+ONE_SENTENCE = _OneSentence()
 
 # The evening step breaks ties between members by a draw of its own, keyed by the empty
 # company key (real company keys are never empty), so no name is favoured by the alphabet.
@@ -105,8 +129,8 @@ def _rank_from_number(number: numbers.Real) -> int:
 
 def _bad_wish(value: object) -> InvalidInput:
     return InvalidInput(
-        f"önskan {value!r} förstås inte: skriv x, en rangordning 1, 2, 3 … (1 = mest önskad) "
-        "eller lämna tomt"
+        _("the wish {value} is not understood: write x, a rank 1, 2, 3 … (1 = most wanted) "
+          "or leave it blank").format(value=repr(value))
     )
 
 
@@ -160,13 +184,40 @@ class Draw:
 
 @dataclass(frozen=True)
 class Move:
-    "One company moved by the evening step; moves of one chain share `chain`."
+    """One company moved by the evening step; moves of one chain share `chain`. `why` is in
+    the sheet language (the audit in Ändringslogg); `reason()` in the language people read."""
 
     chain: int
     from_member: str
     to_member: str
     company: str
     why: str
+    receiver: str = ""  # the member the chain evened out, and what it and the first giver held
+    receiver_had: int = 0
+    giver: str = ""
+    giver_had: int = 0
+    path: tuple[str, ...] = ()  # receiver <- ... <- last giver, for a chain of two or more moves
+    protected: bool = False  # the giver's rank-1 company won in the draw
+
+    def reason(self, translate=_) -> str:
+        return move_reason(translate, self.receiver, self.receiver_had, self.giver, self.giver_had, self.path,
+                           self.from_member if self.protected else "")
+
+
+_EVENED = N_("evening out: {receiver} had {had} and {giver} {giver_had} companies")
+_CHAIN = N_(" (chain {path})")
+_PROTECTED = N_("; {giver}'s first choice from the draw: nothing else could move and without it the split was unfair")
+
+
+def move_reason(translate, receiver: str, had: int, giver: str, giver_had: int, path: tuple[str, ...],
+                protected_giver: str = "") -> str:
+    """Why a company moved, in the language of `translate` (`_` or `sheet_`)."""
+    why = translate(_EVENED).format(receiver=receiver, had=had, giver=giver, giver_had=giver_had)
+    if len(path) > 2:
+        why += translate(_CHAIN).format(path=" ← ".join(path))
+    if protected_giver:
+        why += translate(_PROTECTED).format(giver=protected_giver)
+    return why
 
 
 @dataclass(frozen=True)
@@ -179,10 +230,8 @@ class Envy:
     wanted_of_other: int
 
     def __str__(self) -> str:
-        return (
-            f"{self.member} har {self.own} företag men önskade {self.wanted_of_other} av "
-            f"{self.other}s (mer än ett fler)"
-        )
+        return _("{member} holds {own} companies but wanted {wanted} of {other}'s (more than one more)").format(
+            member=self.member, own=self.own, wanted=self.wanted_of_other, other=self.other)
 
 
 @dataclass(frozen=True)
@@ -199,11 +248,11 @@ class FairnessReport:
 
     def __str__(self) -> str:
         if self.ok:
-            return (
-                "Rättvisekontroll: OK (ingen önskade mer än ett företag fler av någon annans "
-                "än sina egna; inget företag hos fler än taket; bara hos dem som önskat det)"
+            return _(
+                "Fairness check: OK (nobody wanted more than one company more of anyone else's "
+                "than of their own; no company with more members than the cap; only with those who wanted it)"
             )
-        lines = ["Rättvisekontroll: FEL"]
+        lines = [_("Fairness check: FAILED")]
         lines += [f"- {envy}" for envy in self.envies]
         lines += [f"- {problem}" for problem in self.other_violations]
         return "\n".join(lines)
@@ -289,11 +338,12 @@ def allocate(wishes: Wishes, seed: str, cap: int = DEFAULT_CAP, *, version: int 
     """
     normal = _validated(wishes)
     if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
-        raise InvalidInput(f"taket måste vara ett heltal större än 0, inte {cap!r}")
+        raise InvalidInput(_("the cap must be a whole number above 0, not {cap}").format(cap=repr(cap)))
     if version not in ALGORITHM_VERSIONS:
-        raise InvalidInput(f"algoritmversion {version!r} finns inte (finns: {sorted(ALGORITHM_VERSIONS)})")
+        raise InvalidInput(_("no algorithm version {version} (there are: {known})").format(
+            version=repr(version), known=sorted(ALGORITHM_VERSIONS)))
     if not isinstance(seed, str) or not seed:
-        raise InvalidInput("fröet (seed) får inte vara tomt")
+        raise InvalidInput(_("the seed must not be empty"))
 
     applicants: dict[str, list[str]] = {}
     for member in sorted(normal):
@@ -424,21 +474,17 @@ def _even_out(
             return moves
         chain = len({move.chain for move in moves}) + 1
         first_giver = steps[0][0]
-        why = (
-            f"utjämning: {receiver} hade {len(bundles[receiver])} företag, "
-            f"{first_giver} hade {len(bundles[first_giver])}"
-        )
-        if len(steps) > 1:
-            path = " ← ".join([receiver] + [giver for giver, _, _ in reversed(steps)])
-            why += f" (kedja {path})"
+        had, giver_had = len(bundles[receiver]), len(bundles[first_giver])
+        path = tuple([receiver] + [giver for giver, _taker, _company in reversed(steps)]) if len(steps) > 1 else ()
         for giver, taker, company in steps:  # all from the state before the chain
             bundles[giver].discard(company)
             bundles[taker].add(company)
             holders[company].discard(giver)
             holders[company].add(taker)
-            because = why + (f"; {giver}s etta från lottningen: inget annat kunde flyttas och utan den var det orättvist"
-                             if (giver, company) in protected else "")
-            moves.append(Move(chain, giver, taker, company, because))
+            kept_first = (giver, company) in protected
+            because = move_reason(sheet_, receiver, had, first_giver, giver_had, path, giver if kept_first else "")
+            moves.append(Move(chain, giver, taker, company, because, receiver, had, first_giver, giver_had, path,
+                              kept_first))
 
 
 def _first_chain(order, chain_from, envy_step) -> tuple[list | None, str | None]:
@@ -495,9 +541,10 @@ def fairness_report(
         for company in sorted(set(bundles[member])):
             counts[company] = counts.get(company, 0) + 1
             if company not in normal.get(member, {}):
-                problems.append(f"{company} gick till {member}, som inte önskat det")
+                problems.append(_("{company} went to {member}, who did not want it").format(
+                    company=company, member=member))
     problems += [
-        f"{company} gick till {n} medlemmar, fler än taket {cap}"
+        _("{company} went to {n} members, more than the cap {cap}").format(company=company, n=n, cap=cap)
         for company, n in sorted(counts.items())
         if n > cap
     ]
@@ -513,15 +560,15 @@ def _validated(wishes: Wishes) -> dict[str, dict[str, Rank]]:
     normal: dict[str, dict[str, Rank]] = {}
     for member, wanted in wishes.items():
         if not isinstance(member, str) or not member.strip():
-            raise InvalidInput(f"medlemsnamnet {member!r} är tomt eller inte text")
+            raise InvalidInput(_("the member name {member} is empty or not text").format(member=repr(member)))
         normal[member] = {}
         for company, rank in wanted.items():
             if not isinstance(company, str) or not company:
-                raise InvalidInput(f"{member}: företagsnyckeln {company!r} är tom eller ej text")
+                raise InvalidInput(_("{member}: the company key {company} is empty or not text").format(
+                    member=member, company=repr(company)))
             is_rank = isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1
             if rank is not None and not is_rank:
-                raise InvalidInput(
-                    f"{member}: rangordningen {rank!r} för {company} är inte 1, 2, 3 …"
-                )
+                raise InvalidInput(_("{member}: the rank {rank} for {company} is not 1, 2, 3 …").format(
+                    member=member, rank=repr(rank), company=company))
             normal[member][company] = rank
     return normal

@@ -13,7 +13,9 @@ Decisions where the rules are silent:
   changes: a later read finds the row by that key, or else by the company's name, so a key
   that would change (an org.nr typed in later) does not make a second row.
 - A first prepare (no rows in `Skörd` yet) writes the tab whole, member columns between
-  `Företag` and `Antal leads`. Later prepares only add rows at the end and, for a new member,
+  `Företag` and `Antal leads`, under one row above the table that says how the split shares
+  the companies (`rule_note`): the header is found below it (a title row is allowed above a
+  header), so the note never stands where members mark, and a tab without it reads the same. Later prepares only add rows at the end and, for a new member,
   a column at the right end (the foundation cannot insert columns), and update `Antal leads`
   and `Senaste kontakt`; marks are never touched and rows that cooled are kept (reported).
 """
@@ -26,7 +28,8 @@ from typing import Iterable, Sequence
 
 from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key
 from chas_sheets.errors import InvalidInput
-from chas_sheets.harvest.lottery import Wishes, parse_wish
+from chas_sheets.harvest.lottery import RULE, Wishes, marked, parse_wish
+from chas_sheets.i18n import _, ngettext, sheet_
 from chas_sheets.processed.contactlog import LogLinks, link_log, same_person
 from chas_sheets.processed.rules import JA, NEJ, SVAR
 from chas_sheets.sheet.changes import ChangeSet, RowAppend, TabReplacement
@@ -113,10 +116,10 @@ def _group_companies(tables: Tables, today: dt.date) -> GroupCompanies:
         warm_leads = [lead for lead in cluster.members
                       if leads.has("Temperatur") and temperature.canonical_value(leads.df.at[lead, "Temperatur"]) == WARM]
         if warm_leads:
-            why = "Temperatur Varm"
+            why = _("Temperatur Varm")
         elif outcomes & {SVAR, JA} and NEJ not in outcomes:
             answered = max(a.date for a in attempts if a.outcome in (SVAR, JA))
-            why = f"svar i kontaktloggen {answered.isoformat()}"
+            why = _("an answer in Kontaktlogg {date}").format(date=answered.isoformat())
         else:
             why = ""
         companies[cluster.key] = Company(
@@ -138,8 +141,9 @@ def member_names(tables: Tables) -> list[str]:
         if not name:
             continue
         if fold(name) in seen:
-            raise InvalidInput(f"tab '{members.title}': the name '{name}' is there twice (rows "
-                               f"{seen[fold(name)]} and {members.sheet_rows[row_id]}); members must differ by name")
+            raise InvalidInput(_("tab '{tab}': the name '{name}' is there twice (rows {first} and {second}); members "
+                                 "must differ by name").format(tab=members.title, name=name, first=seen[fold(name)],
+                                                               second=members.sheet_rows[row_id]))
         seen[fold(name)] = members.sheet_rows[row_id]
         names.append(name)
     return names
@@ -165,13 +169,14 @@ def member_columns(skord: Table, members: Sequence[str]) -> tuple[dict[str, str]
         exact = [m for m in members if fold(m) == fold(label)]
         found = exact or [m for m in members if _matches(label, m)]
         if len(found) > 1:
-            raise InvalidInput(f"tab '{skord.title}', column '{label}': could be {' or '.join(found)}; "
-                               "write the member's full name as in Medlemmar")
+            raise InvalidInput(_("tab '{tab}', column '{column}': could be {members}; write the member's full name "
+                                 "as in Medlemmar").format(tab=skord.title, column=label,
+                                                           members=_(" or ").join(found)))
         if found:
             if found[0] in matched.values():
                 other = next(k for k, v in matched.items() if v == found[0])
-                raise InvalidInput(f"tab '{skord.title}': columns '{other}' and '{label}' are both "
-                                   f"{found[0]}; keep one")
+                raise InvalidInput(_("tab '{tab}': columns '{first}' and '{second}' are both {member}; keep one")
+                                   .format(tab=skord.title, first=other, second=label, member=found[0]))
             matched[label] = found[0]
         else:
             unmatched.append(label)
@@ -209,17 +214,32 @@ class PrepareReport:
 
     def render(self) -> list[str]:
         new = sum(row.new for row in self.rows)
-        lines = [f"Skörd: {len(self.rows)} varma företag ({new} nya), {len(self.members)} medlemmar"
-                 + (f" ({len(self.new_member_columns)} nya kolumner: {', '.join(self.new_member_columns)})"
-                    if self.new_member_columns else "")]
+        head = ngettext("Skörd: {n} warm company ({new} new), {members} members",
+                        "Skörd: {n} warm companies ({new} new), {members} members", len(self.rows)).format(
+            n=len(self.rows), new=new, members=len(self.members))
+        if self.new_member_columns:
+            head += ngettext(" ({n} new column: {columns})", " ({n} new columns: {columns})",
+                             len(self.new_member_columns)).format(n=len(self.new_member_columns),
+                                                                  columns=", ".join(self.new_member_columns))
+        lines = [head]
         for row in self.rows:
-            contact = row.last_contact.isoformat() if row.last_contact else "ingen kontakt loggad"
-            lines.append(f"{'+' if row.new else ' '} {row.name} [{row.key}]: {row.leads} leads, "
-                         f"senaste kontakt {contact}; {row.why}")
+            values = {"name": row.name, "key": row.key, "n": row.leads, "why": row.why,
+                      "date": row.last_contact.isoformat() if row.last_contact else ""}
+            line = (ngettext("{name} [{key}]: {n} lead, last contact {date}; {why}",
+                             "{name} [{key}]: {n} leads, last contact {date}; {why}", row.leads)
+                    if row.last_contact else
+                    ngettext("{name} [{key}]: {n} lead, no contact logged; {why}",
+                             "{name} [{key}]: {n} leads, no contact logged; {why}", row.leads)).format(**values)
+            lines.append(f"{'+' if row.new else ' '} {line}")
         if self.seed_source:
             lines.append(self.seed_source)
-        lines += [f"warning: {warning}" for warning in self.warnings]
+        lines += [_("warning: {warning}").format(warning=warning) for warning in self.warnings]
         return lines
+
+
+def rule_note() -> str:
+    """The split's rule in one sentence, in the sheet language: the row above the Skörd table."""
+    return sheet_("How the harvest is split: {rule}").format(rule=marked(RULE, sheet_))
 
 
 def _has_data(table: Table | None) -> bool:
@@ -243,8 +263,9 @@ def plan_prepare(group_tables: Tables, today: dt.date) -> tuple[ChangeSet, Prepa
                     continue
                 company = companies.find("", skord.text(key, COMPANY))
                 if company is None:
-                    report.warnings.append(f"Skörd row {skord.sheet_rows[key]} ({skord.text(key, COMPANY)}): no "
-                                           "lead of this company in Leads; its marks are left out of the split")
+                    report.warnings.append(_("Skörd row {row} ({company}): no lead of this company in Leads; its "
+                                             "marks are left out of the split").format(
+                        row=skord.sheet_rows[key], company=skord.text(key, COMPANY)))
                 else:  # typed by hand: the split reads it by the company's identity
                     typed_by_hand.add(company.key)
                 continue
@@ -253,16 +274,17 @@ def plan_prepare(group_tables: Tables, today: dt.date) -> tuple[ChangeSet, Prepa
     new = sorted((c for c in companies.warm if c.key not in covered), key=lambda c: (fold(c.name), c.key))
     for company in new:
         if company.key in existing:  # the key is taken by a row that now means another company
-            report.warnings.append(f"{company.name}: its key {company.key} addresses another Skörd row; not added")
+            report.warnings.append(_("{company}: its key {key} addresses another Skörd row; not added").format(
+                company=company.name, key=company.key))
     new = [c for c in new if c.key not in existing]
 
     for key, company in existing.items():
         if company is None:
-            report.warnings.append(f"Skörd row {skord.sheet_rows[key]} ({skord.text(key, COMPANY)}) matches no "
-                                   "company in Leads any more; kept as it is")
+            report.warnings.append(_("Skörd row {row} ({company}) matches no company in Leads any more; kept as it "
+                                     "is").format(row=skord.sheet_rows[key], company=skord.text(key, COMPANY)))
             continue
         report.rows.append(PreparedRow(key, skord.text(key, COMPANY) or company.name, len(company.lead_ids),
-                                       company.last_contact, company.warm_because or "inte längre varm (behålls)",
+                                       company.last_contact, company.warm_because or _("no longer warm (kept)"),
                                        False))
         for column, value in ((LEADS_COUNT, len(company.lead_ids)), (LAST_CONTACT, company.last_contact)):
             old = skord.df.at[key, column] if skord.has(column) else None
@@ -277,14 +299,15 @@ def plan_prepare(group_tables: Tables, today: dt.date) -> tuple[ChangeSet, Prepa
         extra = [label for label in (skord.header.headers if skord else []) if label
                  and not contract().tab(SKORD).has_column(label) and not any(_matches(label, m) for m in members)]
         headers = (COMPANY, *members, LEADS_COUNT, LAST_CONTACT, ASSIGNED, KEY, *extra)
-        if not new and skord is not None and tuple(h for h in skord.header.headers if h) == headers:
+        noted = skord is not None and skord.header.row > 1  # a row above the table: the note written before
+        if not new and noted and tuple(h for h in skord.header.headers if h) == headers:
             return changes, report  # nothing to add, the layout stands: a second run writes nothing
         rows = tuple((c.name, *[None] * len(members), len(c.lead_ids), c.last_contact, None, c.key, *[None] * len(extra))
                      for c in new)
-        changes.replacements.append(TabReplacement(SKORD, headers, rows))
+        changes.replacements.append(TabReplacement(SKORD, (rule_note(),), (headers, *rows)))
         return changes, report
 
-    matched, _ = member_columns(skord, members)
+    matched, _unmatched = member_columns(skord, members)
     anchor = next(iter(existing), None)
     for member in members:
         if member not in matched.values():
@@ -292,8 +315,8 @@ def plan_prepare(group_tables: Tables, today: dt.date) -> tuple[ChangeSet, Prepa
             if anchor is not None:  # a no-op cell of an existing row makes resolve add the header
                 changes.set_cell(SKORD, anchor, member, None, None, f"new member column {member}")
     if report.new_member_columns and anchor is None:
-        report.warnings.append("Skörd has no row made by --prepare to anchor new member columns; add the columns "
-                               + ", ".join(report.new_member_columns) + " by hand")
+        report.warnings.append(_("Skörd has no row made by --prepare to anchor new member columns; add the columns "
+                                 "{columns} by hand").format(columns=", ".join(report.new_member_columns)))
     for company in new:
         changes.appends.append(RowAppend(SKORD, {
             COMPANY: company.name, LEADS_COUNT: len(company.lead_ids), LAST_CONTACT: company.last_contact,
@@ -309,8 +332,8 @@ def skord_keys(skord: Table) -> list[str]:
     keys = [key for key in skord.df.index if skord.text(key, KEY) and key not in skord.unkeyed_cells]
     doubles = sorted({key for key in keys if keys.count(key) > 1})
     if doubles:
-        raise InvalidInput(f"tab '{skord.title}': {KEY} {doubles[0]!r} stands on more than one row; "
-                           "move the marks to one of them and delete the other")
+        raise InvalidInput(_("tab '{tab}': {column} {key} stands on more than one row; move the marks to one of "
+                             "them and delete the other").format(tab=skord.title, column=KEY, key=repr(doubles[0])))
     return keys
 
 
@@ -341,12 +364,14 @@ def skord_rows(skord: Table, companies: GroupCompanies) -> SkordRows:
             continue
         company = companies.find("", name)
         if company is None:
-            found.unknown.append(f"Skörd row {skord.sheet_rows[key]} ({name}): no lead of this company in Leads; "
-                                 "its marks are left out of the split (add its leads, or remove the row)")
+            found.unknown.append(_("Skörd row {row} ({company}): no lead of this company in Leads; its marks are left "
+                                   "out of the split (add its leads, or remove the row)").format(
+                row=skord.sheet_rows[key], company=name))
             continue
         if company.key in where:
-            raise InvalidInput(f"tab '{skord.title}' rows {where[company.key]} and {skord.sheet_rows[key]} are both "
-                               f"{company.name}; move the marks to one of them and delete the other")
+            raise InvalidInput(_("tab '{tab}' rows {first} and {second} are both {company}; move the marks to one of "
+                                 "them and delete the other").format(tab=skord.title, first=where[company.key],
+                                                                     second=skord.sheet_rows[key], company=company.name))
         where[company.key] = skord.sheet_rows[key]
         found.keys[key] = found.new_keys[key] = company.key
     return found
@@ -361,8 +386,8 @@ def read_wishes(skord_table: Table, members: Iterable[str], rows: SkordRows | No
     """
     skord, members = skord_table, list(members)
     matched, unmatched = member_columns(skord, members)
-    where = lambda key, label: (f"tab '{skord.title}' row {skord.sheet_rows[key]} "  # noqa: E731
-                                f"({skord.text(key, COMPANY) or 'no company'}), column '{label}'")
+    where = lambda key, label: _("tab '{tab}' row {row} ({company}), column '{column}'").format(  # noqa: E731
+        tab=skord.title, row=skord.sheet_rows[key], company=skord.text(key, COMPANY) or _("no company"), column=label)
     for label in unmatched:
         for key in skord.df.index:
             try:
@@ -370,8 +395,8 @@ def read_wishes(skord_table: Table, members: Iterable[str], rows: SkordRows | No
             except InvalidInput:
                 marked = False
             if marked:
-                raise InvalidInput(f"{where(key, label)}: the column matches no member in Medlemmar "
-                                   f"({', '.join(members)}); write the name as it stands there")
+                raise InvalidInput(_("{where}: the column matches no member in Medlemmar ({members}); write the name "
+                                     "as it stands there").format(where=where(key, label), members=", ".join(members)))
     keys = rows.keys if rows is not None else {key: key for key in skord_keys(skord)}
     left_out = set() if rows is None else {k for k in skord.df.index if k not in keys and skord.text(k, COMPANY)}
     wishes: dict[str, dict] = {member: {} for member in members}
@@ -380,11 +405,11 @@ def read_wishes(skord_table: Table, members: Iterable[str], rows: SkordRows | No
             try:
                 wish = parse_wish(skord.df.at[key, label])
             except InvalidInput as exc:
-                raise InvalidInput(f"{where(key, label)}: {exc}") from None
+                raise InvalidInput(f"{where(key, label)}: {exc}") from None  # both parts translated
             if wish is None or key in left_out:  # left out: reported by skord_rows
                 continue
             if key not in keys:
-                raise InvalidInput(f"{where(key, label)}: the row names no company; write the company in "
-                                   f"'{COMPANY}' or remove the marks")
+                raise InvalidInput(_("{where}: the row names no company; write the company in '{column}' or remove "
+                                     "the marks").format(where=where(key, label), column=COMPANY))
             wishes[member][keys[key]] = wish.rank
     return wishes

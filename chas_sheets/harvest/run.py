@@ -27,16 +27,17 @@ from chas_sheets.harvest.lottery import commitment, new_seed
 from chas_sheets.harvest.prepare import SKORD, group_companies, member_names, read_wishes, skord_rows
 from chas_sheets.harvest.seed_source import check_seed, fixed_source
 from chas_sheets.harvest.split import CopyPlan, SplitReport, plan_split, previous_splits
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.runner import listed, read_tables, summary_line, written
 from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import layout_for
 from chas_sheets.sheet.tables import RawWorkbook, Tables, load_tables
 from chas_sheets.sheet.writeplan import RunInfo
-from chas_sheets.text import counted
 
 COMMAND = "harvest"
 GROUP_TABS = (["Leads", "Medlemmar"], ["Kontaktlogg", SKORD, LOG_TAB])
+LOGGED_IN = "logged in run "  # a seed source: the seed of the split logged for the same wishes
 MEMBER_TABS = (["Leads"], ["Kontaktlogg", LOG_TAB])
 
 
@@ -58,15 +59,24 @@ class MemberCopy:
     def line(self, applied: bool) -> str:
         if self.failed and not self.target:  # the link leads nowhere: the problem names member and link
             return self.problem
-        who = f"{self.member} -> {self.target or '(no individual CRM)'}"
+        who = f"{self.member} -> {self.target or _('(no individual CRM)')}"
         if self.failed:
-            return f"{who}: FAILED: {self.problem}"
+            return _("{who}: FAILED: {problem}").format(who=who, problem=self.problem)
         if self.problem:
             return f"{who}: {self.problem}"
-        verb = "added" if applied else "would add"
-        made = (" (created from the template)" if applied else " (would be created from the template)") if self.created else ""
-        present = f"; {self.leads_present} leads already there" if self.leads_present else ""
-        return f"{who}{made}: {verb} {self.leads} leads and {self.log_rows} log rows of {self.companies} companies{present}"
+        if self.created:
+            who += _(" (created from the template)") if applied else _(" (would be created from the template)")
+        counts = {"leads": self.leads, "log_rows": self.log_rows, "companies": self.companies}
+        line = (ngettext("{who}: added {leads} leads and {log_rows} log rows of {companies} company",
+                         "{who}: added {leads} leads and {log_rows} log rows of {companies} companies", self.companies)
+                if applied else
+                ngettext("{who}: would add {leads} leads and {log_rows} log rows of {companies} company",
+                         "{who}: would add {leads} leads and {log_rows} log rows of {companies} companies",
+                         self.companies)).format(who=who, **counts)
+        if self.leads_present:
+            line += ngettext("; {n} lead already there", "; {n} leads already there",
+                             self.leads_present).format(n=self.leads_present)
+        return line
 
     def to_dict(self) -> dict:
         return dict(vars(self))
@@ -89,22 +99,26 @@ class HarvestRun:
 
     def render(self) -> list[str]:
         """The split, then one line per member's individual CRM (stdout)."""
-        return [*self.report.render(), f"Individuella CRM ({'skrivna' if self.applied else 'torrkörning'}):",
+        return [*self.report.render(), _("Individual CRMs (written):") if self.applied else
+                _("Individual CRMs (dry run):"),
                 *(f"  {member.line(self.applied)}" for member in self.members)]
 
     def notes(self, target: str) -> list[str]:
         """What goes to stderr after the split or its JSON: skipped cells, where the seed came
         from, the summary line and the members' CRMs that failed."""
-        notes = [f"skipped: {warning}" for warning in self.group_skipped]
+        notes = [_("skipped: {warning}").format(warning=warning) for warning in self.group_skipped]
         if self.seed_source == "generated" and not self.applied:
-            notes.append(f"seed generated: to apply exactly this split run with "
-                         f"--seed {self.report.allocation.seed} --apply")
-        elif self.seed_source != "given":
-            notes.append(f"seed {self.seed_source}")
+            notes.append(_("seed generated: to apply exactly this split run with --seed {seed} --apply").format(
+                seed=self.report.allocation.seed))
+        elif self.seed_source.startswith(LOGGED_IN):
+            notes.append(_("seed logged in run {run}").format(run=self.seed_source[len(LOGGED_IN):]))
         notes.append(self.summary_line(target))
         if self.failed:
-            notes.append(f"failed: {', '.join(m.member for m in self.failed)} (the others were "
-                         f"{'written' if self.applied else 'planned'}; fix and run again to complete the split)")
+            failed = ", ".join(m.member for m in self.failed)
+            notes.append((_("failed: {members} (the others were written; fix and run again to complete the split)")
+                          if self.applied else
+                          _("failed: {members} (the others were planned; fix and run again to complete the split)"))
+                         .format(members=failed))
         return notes
 
     def summary_line(self, target: str) -> str:
@@ -113,10 +127,12 @@ class HarvestRun:
         written = sum(m.written for m in self.members)
         copies = sum(bool(m.leads or m.log_rows) for m in self.members)
         planned = None if self.applied and not (self.group_written or written) else \
-            f"{self.group_planned} changes and copy into {copies} individual CRMs"
+            ngettext("{n} changes and copy into {copies} individual CRM", "{n} changes and copy into {copies} individual "
+                     "CRMs", copies).format(n=self.group_planned, copies=copies)
         return summary_line(target, planned, self.applied, self.group_written, self.run.run_id if self.run else None,
-                            0, nothing="nothing new to write; this split is complete",
-                            also=f"; {counted(written, 'individual CRM', 'individual CRMs')} written")
+                            0, nothing=_("nothing new to write; this split is complete"),
+                            also=ngettext("; {n} individual CRM written", "; {n} individual CRMs written",
+                                          written).format(n=written))
 
     def to_dict(self) -> dict:
         return {**self.report.to_dict(), "seed_source": self.seed_source, "applied": self.applied,
@@ -145,17 +161,20 @@ def choose_seed(tables: Tables, given: str | None, apply: bool, today: dt.date) 
     if SKORD in tables:
         rows = skord_rows(tables[SKORD], group_companies(tables, today))
         wishes = read_wishes(tables[SKORD], member_names(tables), rows)
+    if not any(wishes.values()):  # nothing to split: plan_split says what is missing, before any seed talk
+        return (given, "given") if given is not None else (new_seed(), "generated")
     previous = previous_splits(tables).get(commitment(wishes)) if wishes else None
     fixed = fixed_source(tables)
     if given is not None or not previous:
         check_seed(fixed, given)
     if given is not None:
         if apply and previous and previous[0] != given:
-            raise InvalidInput(f"these wishes were already split with seed {previous[0]} (run {previous[1]}); "
-                               f"run with --seed {previous[0]} to complete that split, or change the wishes first")
+            raise InvalidInput(_("these wishes were already split with seed {seed} (run {run}); run with --seed "
+                                 "{seed} to complete that split, or change the wishes first").format(
+                seed=previous[0], run=previous[1]))
         return given, "given"
     if previous:
-        return previous[0], f"logged in run {previous[1]}"
+        return previous[0], f"{LOGGED_IN}{previous[1]}"
     return new_seed(), "generated"
 
 
@@ -177,10 +196,10 @@ def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, ru
     target = group.resolve_relative(plan.reference) if plan.reference else ""
     result.target = target if not target or is_google_reference(target) else os.path.normpath(target)
     if not plan.companies:
-        result.problem = "no companies (no wishes), nothing to copy"
+        result.problem = _("no companies (no wishes), nothing to copy")
         return result
     if not plan.reference:
-        result.problem = "no 'Individuellt CRM' in Medlemmar; skipped (add it and run again)"
+        result.problem = _("no 'Individuellt CRM' in Medlemmar; skipped (add it and run again)")
         return result
     try:
         backend = open_backend(result.target)

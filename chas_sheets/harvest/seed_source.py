@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _
 from chas_sheets.sheet.changelog import HARVEST_AUDIT, LOG_TAB
 from chas_sheets.sheet.changes import RowAppend
 from chas_sheets.sheet.tables import Tables
@@ -32,7 +33,7 @@ class FixedSource:
     when: str  # the log row's time, as written
 
     def describe(self) -> str:
-        return f"Frökälla (fastställd {self.when}, körning {self.run_id}): {self.text}"
+        return _("Seed source (fixed {when}, run {run}): {text}").format(when=self.when, run=self.run_id, text=self.text)
 
 
 def fixed_source(tables: Tables) -> FixedSource | None:
@@ -54,13 +55,13 @@ def source_note(tables: Tables, text: str) -> list[RowAppend]:
     error when another source is."""
     text = " ".join(text.split())
     if not text:
-        raise InvalidInput("--seed-source is empty; give where the seed will come from, e.g. 'Lotto 2027-04-05'")
+        raise InvalidInput(_("--seed-source is empty; give where the seed will come from, e.g. 'Lotto 2027-04-05'"))
     fixed = fixed_source(tables)
     if fixed is not None:
         if fold(fixed.text) == fold(text):
             return []
-        raise InvalidInput(f"the seed source is already fixed as {fixed.text!r} (run {fixed.run_id}); "
-                           "it cannot be changed, so that nobody can choose the seed")
+        raise InvalidInput(_("the seed source is already fixed as {source} (run {run}); it cannot be changed, so "
+                             "that nobody can choose the seed").format(source=repr(fixed.text), run=fixed.run_id))
     return [RowAppend(LOG_TAB, {"Flik": "Skörd", "Kolumn": HARVEST_AUDIT, "Efter": f"{SEED_SOURCE}: {text}"},
                       "harvest seed source")]
 
@@ -70,8 +71,8 @@ def check_seed(fixed: FixedSource | None, seed: str | None) -> None:
     if fixed is None:
         return
     if seed is None:
-        raise InvalidInput(f"the seed source is fixed: {fixed.text!r}; give --seed \"{fixed.text}: <what it "
-                           "gave>\" (for Lotto: the numbers drawn)")
+        raise InvalidInput(_("the seed source is fixed: {source}; give --seed \"{text}: <what it gave>\" (for Lotto: "
+                             "the numbers drawn)").format(source=repr(fixed.text), text=fixed.text))
     if not fold(seed).startswith(fold(fixed.text)) or not fold(seed)[len(fold(fixed.text)):]:
-        raise InvalidInput(f"the seed must start with the fixed source {fixed.text!r} followed by what it gave, "
-                           f"e.g. --seed \"{fixed.text}: 3 8 15 22 31 34 35\"")
+        raise InvalidInput(_("the seed must start with the fixed source {source} followed by what it gave, e.g. "
+                             "--seed \"{text}: 3 8 15 22 31 34 35\"").format(source=repr(fixed.text), text=fixed.text))

@@ -18,15 +18,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from chas_sheets.errors import MissingTab
+from chas_sheets.errors import InvalidInput, MissingTab
 from chas_sheets.harvest.lottery import (
     ALGORITHM_VERSION,
     ALGORITHM_VERSIONS,
     ONE_SENTENCE,
+    RULE,
     Allocation,
+    algorithm_label,
     allocate,
     canonical_wishes,
     commitment,
+    marked,
 )
 from chas_sheets.harvest.prepare import (
     ASSIGNED,
@@ -38,6 +41,7 @@ from chas_sheets.harvest.prepare import (
     skord_rows,
 )
 from chas_sheets.harvest.seed_source import fixed_source
+from chas_sheets.i18n import _, sheet_
 from chas_sheets.sheet.changelog import HARVEST_AUDIT, LOG_TAB, RUN_IN
 from chas_sheets.sheet.changes import ChangeSet, IdAssignment, RowAppend
 from chas_sheets.sheet.schema import contract
@@ -95,40 +99,45 @@ class SplitReport:
 
     def render(self) -> list[str]:
         a = self.allocation
-        lines = [f"Så delas skörden: {ONE_SENTENCE['sv']}", "",
-                 f"Åtagande (SHA-256 av önskningarna): {a.commitment}",
-                 *([self.seed_source] if self.seed_source else []), f"Frö: {a.seed}",
-                 f"Algoritm: {a.algorithm_version}", "", "Per medlem (* = vunnet i lottning, + = fått vid utjämning):"]
+        lines = [_("How the harvest is split: {rule}").format(rule=marked(RULE)), "",
+                 _("Commitment (SHA-256 of the wishes): {commitment}").format(commitment=a.commitment),
+                 *([self.seed_source] if self.seed_source else []), _("Seed: {seed}").format(seed=a.seed),
+                 _("Algorithm: {algorithm}").format(algorithm=algorithm_label(a.algorithm_version)), "",
+                 _("Per member (* = won in the draw, + = received when evening out):")]
         width = max((len(m) for m in self.members), default=0)
         for member in self.members:
             marks = [self.name(k) + ("*" if k in a.won_by_lottery[member] else "+" if k in a.received_by_evening[member]
                                      else "") for k in a.bundles[member]]
-            lines.append(f"  {member:<{width}}  {len(marks):>2}: {', '.join(marks) or '(inga önskningar)'}")
+            got = ", ".join(marks) or _("(no wishes)")
+            lines.append(f"  {member:<{width}}  {len(marks):>2}: {got}")
         if a.draws:
-            lines.append("Lottade företag (fler än tre önskade dem):")
+            lines.append(_("Companies drawn by lot (more than three wanted them):"))
             for draw in a.draws.values():
                 ranked = ", ".join(f"{n}. {m}" for n, m in enumerate(draw.ranked_applicants, 1))
-                lines.append(f"  {self.name(draw.company)}: lottordning {ranked}; får: {', '.join(draw.holders)}")
+                lines.append("  " + _("{company}: draw order {ranked}; goes to: {holders}").format(
+                    company=self.name(draw.company), ranked=ranked, holders=", ".join(draw.holders)))
         if a.moves:
-            lines.append("Utjämning:")
-            lines += [f"  kedja {m.chain}: {self.name(m.company)} från {m.from_member} till {m.to_member} ({m.why})"
-                      for m in a.moves]
-        lines.append("Antal företag: " + ", ".join(f"{m} {a.bundle_sizes[m]}" for m in self.members))
+            lines.append(_("Evening out:"))
+            lines += ["  " + _("chain {chain}: {company} from {giver} to {taker} ({why})").format(
+                chain=m.chain, company=self.name(m.company), giver=m.from_member, taker=m.to_member, why=m.reason())
+                for m in a.moves]
+        lines.append(_("Companies each: {sizes}").format(
+            sizes=", ".join(f"{m} {a.bundle_sizes[m]}" for m in self.members)))
         lines.append(str(a.fairness_report()))
-        lines += _listed(f"Varma företag som ingen önskade ({len(self.unclaimed)}): stannar i gruppens CRM; "
-                         "bestäm vem som tar dem", self.unclaimed)
-        lines += _listed(f"Gruppens övriga företag ({len(self.cold)}, kall research): stannar i gruppens CRM; "
-                         "dela dem som ni vill", self.cold)
+        lines += _listed(_("Warm companies nobody wanted ({n}): they stay in the group's CRM; decide who takes them")
+                         .format(n=len(self.unclaimed)), self.unclaimed)
+        lines += _listed(_("The group's other companies ({n}, cold research): they stay in the group's CRM; "
+                           "share them as you like").format(n=len(self.cold)), self.cold)
         if self.already_logged:
-            lines.append(f"Samma önskningar och frö är redan loggade av körning {self.already_logged}.")
-        lines += [f"warning: {warning}" for warning in self.warnings]
+            lines.append(_("The same wishes and seed are already logged by run {run}.").format(run=self.already_logged))
+        lines += [_("warning: {warning}").format(warning=warning) for warning in self.warnings]
         return lines
 
 
 def _listed(title: str, names: list[str], most: int = 12) -> list[str]:
     if not names:
         return []
-    more = f" … och {len(names) - most} till" if len(names) > most else ""
+    more = _(" … and {n} more").format(n=len(names) - most) if len(names) > most else ""
     return [f"{title}:", "  " + ", ".join(names[:most]) + more]
 
 
@@ -173,17 +182,39 @@ def audit_notes(allocation: Allocation, names: dict[str, str], members: list[str
              _note("", _WISHES, canonical_wishes(a.wishes)),
              _note("", _COMMITMENT, a.commitment),
              _note("", _SEED, a.seed)]
+    # The notes' kinds ("lottning", ...) are the log's words, read back; their text is for people.
     for draw in a.draws.values():
         ranked = ", ".join(f"{n}. {m}" for n, m in enumerate(draw.ranked_applicants, 1))
-        notes.append(_note(draw.company, "lottning", f"{name(draw.company)}: {ranked}; vinnare "
-                           f"{', '.join(draw.winners)}; efter utjämning {', '.join(draw.holders)}"))
+        notes.append(_note(draw.company, "lottning", sheet_("{company}: {ranked}; winners {winners}; after evening "
+                                                            "out {holders}").format(
+            company=name(draw.company), ranked=ranked, winners=", ".join(draw.winners),
+            holders=", ".join(draw.holders))))
     for move in a.moves:
-        notes.append(_note(move.company, "utjämning", f"kedja {move.chain}: {name(move.company)} från "
-                           f"{move.from_member} till {move.to_member} ({move.why})"))
+        notes.append(_note(move.company, "utjämning", sheet_("chain {chain}: {company} from {giver} to {taker} "
+                                                             "({why})").format(
+            chain=move.chain, company=name(move.company), giver=move.from_member, taker=move.to_member,
+            why=move.why)))
     for member in members:
-        notes.append(_note("", "resultat", f"{member}: {len(a.bundles[member])} företag: "
-                           + ", ".join(name(k) for k in a.bundles[member])))
+        notes.append(_note("", "resultat", sheet_("{member}: {n} companies: {companies}").format(
+            member=member, n=len(a.bundles[member]), companies=", ".join(name(k) for k in a.bundles[member]))))
     return notes
+
+
+def require_wishes(wishes: dict[str, dict], companies: int, left_out: list[str] = ()) -> None:
+    """Refuse a split with no wish at all: it would hand out nothing, yet give IDs, log an
+    audit and report success, and the group would not learn what it forgot. `left_out`: the
+    rows whose marks cannot count (`SkordRows.unknown`), named rather than "nobody"."""
+    if any(wishes.values()):
+        return
+    if left_out:
+        raise InvalidInput(_("no wish in Skörd can be split: {problem}").format(problem=left_out[0]))
+    if not companies:
+        raise InvalidInput(_("nobody has entered wishes in Skörd: it lists no companies yet; run `chas-sheets harvest "
+                             "--prepare` to list the group's warm companies there, then each member marks the ones "
+                             "they want in their own column (x, or 1, 2, 3 … most wanted first) before the split"))
+    raise InvalidInput(_("nobody has entered wishes in Skörd ({companies} companies, {members} members): each member "
+                         "marks the companies they want in their own column (x, or 1, 2, 3 … most wanted first), "
+                         "then run the split again").format(companies=companies, members=len(wishes)))
 
 
 def plan_split(group_tables: Tables, seed: str, today: dt.date,
@@ -195,11 +226,13 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date,
     """
     skord = group_tables.get(SKORD)
     if skord is None:
-        raise MissingTab(f"{group_tables.source} has no tab '{SKORD}': run `chas-sheets harvest --prepare` first")
+        raise MissingTab(_("{target} has no tab '{tab}': run `chas-sheets harvest --prepare` first").format(
+            target=group_tables.source, tab=SKORD))
     members = member_names(group_tables)
     companies = group_companies(group_tables, today)
     rows = skord_rows(skord, companies)
     wishes = read_wishes(skord, members, rows)
+    require_wishes(wishes, len(rows.keys) + len(rows.unknown), rows.unknown)
     allocation = allocate(wishes, seed, version=logged_version(group_tables, commitment(wishes), seed))
     keys = list(rows.keys.values())
     names = {company_key: skord.text(row, COMPANY) for row, company_key in rows.keys.items()}
@@ -230,8 +263,8 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date,
     for key in (k for k in keys if k in holders):
         company = companies.find(key, names[key])
         if company is None:
-            report.warnings.append(f"Skörd row {skord.sheet_rows[key]} ({names[key]}) matches no company in "
-                                   "Leads any more: nothing to copy for it")
+            report.warnings.append(_("Skörd row {row} ({company}) matches no company in Leads any more: "
+                                     "nothing to copy for it").format(row=skord.sheet_rows[key], company=names[key]))
             continue
         company_leads[key] = [{c: leads.df.at[lead, c] for c in lead_columns} for lead in company.lead_ids]
         log_rows[key] = []
