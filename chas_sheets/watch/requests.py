@@ -239,7 +239,8 @@ def lists_run(changes: ChangeSet) -> bool:
 def listing_row(command: str, run_id: str, started: dt.datetime, result: str, argument: str = "") -> RowAppend:
     """The Körningar row of a command-line run: written in the run's own change set."""
     job = COMMAND_JOBS.get(command, command)
-    values = {"ID": new_id_factory(contract().tab(RUNS_TAB).id_prefix or "J", set())(),
+    # the run id makes the row's ID (one listing row per run): derived, like every new ID
+    values = {"ID": new_id_factory(contract().tab(RUNS_TAB).id_prefix or "J", set())(run_id),
               "Jobb": job, "Argument": argument, "Status": DONE, "Beställd av": FROM_COMMAND_LINE,
               "Beställd": stamp(started), "Klar": stamp(started), "Resultat": with_run_id(result, run_id)}
     return RowAppend(RUNS_TAB, {k: v for k, v in values.items() if v}, "körningar")
