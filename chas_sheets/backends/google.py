@@ -494,7 +494,7 @@ class GoogleSpreadsheet(Backend):
         taken = set(old_sheet_ids)
         ids = [_claim_id(taken) for _ in layout.tabs]
         requests_ = fmt.layout_requests(layout, ids, old_sheet_ids)
-        for _ in range(MAX_LOST_WRITES + 1):
+        for _attempt in range(MAX_LOST_WRITES + 1):
             try:
                 self._batch_update(requests_)
                 return
@@ -617,7 +617,7 @@ def find_created(key: str, value: str, *, credentials: str | None = None, **conn
     """Spreadsheets this app created with the private file property `key`=`value` (Drive
     files.list, q `appProperties has {...}`, as Google documents it; with the drive.file scope it
     sees only files the app created): each file's id, createdTime, parents and appProperties, oldest first."""
-    client, _ = Connection(credentials, **connection).client((SPREADSHEETS, DRIVE_FILE))
+    client, _scopes = Connection(credentials, **connection).client((SPREADSHEETS, DRIVE_FILE))
     quoted = value.replace("\\", "\\\\").replace("'", "\\'")
     params = {"q": f"appProperties has {{ key='{key}' and value='{quoted}' }} and trashed = false",
               "fields": "nextPageToken,files(id,createdTime,parents,appProperties)", "pageSize": "1000",
@@ -694,14 +694,14 @@ class ChangedFiles:
 
 def start_page_token(**connection: Any) -> str:
     """Where the changes feed stands now: save it, and ask `modified_since` next time."""
-    client, _ = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
+    client, _scopes = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
     return client.get_json(f"{DRIVE_URL}/changes/startPageToken", {"supportsAllDrives": "true"})["startPageToken"]
 
 
 def modified_since(file_ids: Iterable[str], page_token: str, **connection: Any) -> ChangedFiles:
     """One walk of the changes feed (usually one request) tells which of `file_ids` changed."""
     wanted = set(file_ids)
-    client, _ = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
+    client, _scopes = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
     changed: set[str] = set()
     removed: set[str] = set()
     params = {"pageToken": page_token, "pageSize": "1000", "supportsAllDrives": "true",

@@ -64,7 +64,7 @@ class LockValue:
 
     @classmethod
     def parse(cls, text: str) -> "LockValue":
-        run_id, _, stamp = (text or "").rpartition(" ")
+        run_id, _space, stamp = (text or "").rpartition(" ")
         try:
             expires = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
         except ValueError:

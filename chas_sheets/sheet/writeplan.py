@@ -579,7 +579,7 @@ def _keep_people_columns(st: _TabState, item: TabReplacement, old: list[list[Any
         if not found:
             continue
         old_row, values = found.pop(0)
-        for offset, ((old_col, _), value) in enumerate(zip(extra, values)):
+        for offset, ((old_col, _header), value) in enumerate(zip(extra, values)):
             if is_blank(value) or isinstance(value, Merged):
                 line.append(None)
                 continue

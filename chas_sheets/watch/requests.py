@@ -89,7 +89,7 @@ def read_requests(table: Table) -> list[Request]:
         if not typed:
             continue
         job, known = _word(spec.column("Jobb"), typed)
-        status, _ = _word(spec.column("Status"), table.text(row_id, "Status").strip())
+        status, _known = _word(spec.column("Status"), table.text(row_id, "Status").strip())
         requests.append(Request(row_id, table.sheet_rows.get(row_id, 0), job, table.text(row_id, "Argument").strip(),
                                 status, table.text(row_id, "Beställd"), table.text(row_id, "Resultat"), known))
     return requests

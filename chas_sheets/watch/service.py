@@ -265,7 +265,7 @@ class Watch:
             text = with_run_id("klar; avslutad efter ett avbrott (körningen hade skrivit sina ändringar)", step.run_id)
             return self._answer(backend, request, DONE, text, pending, RunInfo.new(COMMAND), target, result)
         if request.job == PREVIEW:  # a dry run writes nothing but its answer: no claim needed
-            status, text, _ = self._guarded(lambda: self._preview(backend, request))
+            status, text, _rest = self._guarded(lambda: self._preview(backend, request))
             return self._answer(backend, request, status, text, pending, RunInfo.new(COMMAND), target, result)
         run = RunInfo(step.run_id, command, now) if step.run_id else RunInfo.new(command, now)
         if request.status != RUNNING:
