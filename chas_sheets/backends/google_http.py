@@ -163,8 +163,14 @@ class RetryPolicy:
         return max(backoff, retry_after or 0.0)
 
 
+_told: list[str] = []  # what to_stderr said: once per process, however many clients retry
+
+
 def to_stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)  # sys.stderr looked up now: the CLI's masking wraps it
+    """The announcer of `RetryPolicy.from_env`: the first retry of the process, on stderr."""
+    if not _told:
+        _told.append(line)
+        print(line, file=sys.stderr, flush=True)  # sys.stderr looked up now: the CLI's masking wraps it
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -309,7 +315,7 @@ class RetryingHTTPClient(HTTPClient):
                 raise BackendError(_("{where} still failing after {n} tries over {seconds:.0f}s ({failure}); try "
                                      "again later").format(where=self._where(url), n=attempt, seconds=spent,
                                                            failure=failure))
-            if policy.announce and not policy.announced:
+            if policy.announce and not policy.announced and not self.api_url:  # Google's, not an emulator's
                 policy.announced = True
                 policy.announce(_("note: {where}: {failure}; retrying for up to {seconds:.0f}s").format(
                     where=self._where(url), failure=failure, seconds=policy.total_seconds))
