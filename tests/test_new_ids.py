@@ -99,3 +99,21 @@ def test_each_listed_run_gets_its_own_row_id():
     b = listing_row("dedupe", "20270512-080000-bbbb", started, "1 cell")
     assert a.values["ID"] != b.values["ID"]
     assert a.values["ID"] == listing_row("dedupe", "20270512-080000-aaaa", started, "1 cell").values["ID"]
+
+
+def test_a_row_typed_again_after_its_id_was_logged_gets_the_next_id_on_a_read_without_the_log(tmp_path):
+    """mark-processed plans without reading Ändringslogg: the derived ID may be one the log names
+    (the row was removed, then typed again as it was). It is not skipped run after run: the row
+    gets the next ID derived for it, and the contact log's link names that one."""
+    path = _crm(tmp_path, [{"Företag": "Volvo", "Status": "Ny"}],
+                [{"Datum": DAY, "Företag": "Volvo", "Kanal": "Telefon", "Utfall": "Ja"}])
+    planned = load_table(LocalWorkbook(path).read(["Leads"]), "Leads").id_assignments[0].new
+    write_rows(path, "Ändringslogg", [{"Körning": "20270101-000000-abcd", "Tid": "2027-01-01 00:00:00",
+                                       "Kommando": "dedupe", "Flik": "Leads", "Rad-ID": planned,
+                                       "Kolumn": "(rad borttagen)", "Före": '{"Företag": "Volvo"}'}])
+    result = CliRunner().invoke(cli, ["mark-processed", str(path), "--apply"])
+    assert result.exit_code == 0, result.output
+    (written,) = _column(path, "Leads", "ID")
+    assert written != planned and NEW_ID.fullmatch(written)
+    assert _column(path, "Kontaktlogg", "Lead-ID") == [written]
+    assert "skipped" not in result.output

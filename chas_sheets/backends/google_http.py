@@ -23,7 +23,7 @@ Everything stops after `RetryPolicy.total_seconds`, with a one-line `BackendErro
 and host change, Google's paths stay as they are. A refused connection there is not retried:
 nothing listens at a configured emulator address (it was not started), and 35 s of silent
 retries would look like an outage; it is one line naming the address and what to do. Google's
-own failures are retried as above, and the first retry says so on stderr (once per policy).
+own failures are retried as above, and the first retry says so on stderr (once per process).
 """
 
 from __future__ import annotations

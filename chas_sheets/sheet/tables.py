@@ -125,6 +125,11 @@ def new_id_factory(prefix: str, taken: set[str]) -> Callable[..., str]:
     return make
 
 
+def id_seed(tab: str, texts: Sequence[str]) -> str:
+    """What a new ID is derived from: the tab and the row's cells as text (`row_texts`)."""
+    return "\x1f".join((tab, *texts))
+
+
 def row_texts(cells: Sequence[Any], key_index: int | None) -> tuple[str, ...]:
     """A row's cells as text with its ID cell blanked: what a row without a usable ID is known by.
 
@@ -184,7 +189,7 @@ def load_table(
                     unkeyed[keys[-1]] = row_texts(grid[rows[i] - 1], key_index)
             else:
                 cells = grid[rows[i] - 1]
-                new = make("\x1f".join((spec.name, *row_texts(cells, key_index))))
+                new = make(id_seed(spec.name, row_texts(cells, key_index)))
                 assignments.append(IdAssignment(spec.name, rows[i], row_texts(cells, key_index), current or None, new))
                 keys.append(new)
             seen.add(keys[-1])

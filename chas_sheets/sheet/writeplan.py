@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from chas_sheets.errors import ChasSheetsError
@@ -37,7 +37,7 @@ from chas_sheets.sheet.changelog import (
 )
 from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval, TabReplacement
 from chas_sheets.sheet.schema import HeaderMatch, contract, find_header
-from chas_sheets.sheet.tables import RawWorkbook, logged_row_ids, row_texts
+from chas_sheets.sheet.tables import RawWorkbook, id_seed, logged_row_ids, new_id_factory, row_texts
 from chas_sheets.sheet.values import as_text, is_blank, values_equal
 
 
@@ -217,10 +217,16 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo,
     # A new ID not written must not be named by anything written: a dangling link is worse
     # than a link filled in by the next run.
     # An ID is never handed out twice, not even one of a removed row: checked here, against the
-    # log as it is when writing, so a command need not read Ändringslogg to plan. A new ID the
-    # log already names (a chance of about 1 in 50,000 per ID with a 20,000-row log) is not
-    # written this time, nor anything naming it; the next run draws another.
+    # log as it is when writing, so a command need not read Ändringslogg to plan. New IDs are
+    # derived from the row (tables.new_id_factory), so a row typed again as one that was removed
+    # is planned its old ID when the plan did not read the log: it gets the next one derived
+    # for it instead, everywhere the plan names it (what a plan that read the log gives). A key
+    # the log names on a tab keyed otherwise (Skörd's company key) is not written this time,
+    # nor anything naming it.
     logged = logged_row_ids(fresh) if changes.ids else set()
+    renamed = _next_ids(changes, logged, state)
+    if renamed:
+        changes = _renamed(changes, renamed)
     reused = {item.new for item in changes.ids if item.new in logged}
     for item in changes.ids:
         if item.new in reused:
@@ -263,6 +269,41 @@ def _place(by_index: dict[int, Any], width: int) -> list[Any]:
     for index, value in by_index.items():
         row[index] = value
     return row
+
+
+def _next_ids(changes: ChangeSet, logged: set[str], state) -> dict[str, str]:
+    """New IDs the log names already -> the next ID derived for the same row, never one the log,
+    the tab or the plan holds."""
+    renamed: dict[str, str] = {}
+    taken = set(logged) | {item.new for item in changes.ids}
+    for item in changes.ids:
+        spec = contract().tabs.get(item.tab)
+        if item.new not in logged or spec is None or spec.key_column != "ID":
+            continue
+        taken |= set(state(item.tab).rows_by_key)
+        renamed[item.new] = new_id_factory(spec.id_prefix or "R", taken)(id_seed(item.tab, item.cells))
+    return renamed
+
+
+def _renamed(changes: ChangeSet, renamed: dict[str, str]) -> ChangeSet:
+    """`changes` with each planned ID in `renamed` replaced wherever it is named."""
+    def value(v: Any) -> Any:
+        if type(v) is str:  # text only: a Formula (a str subclass) is what people wrote
+            for old, new in renamed.items():
+                v = v.replace(old, new)
+        return v
+
+    def row_id(v: str) -> str:
+        return renamed.get(v, v)
+
+    return ChangeSet(
+        ids=[replace(i, new=row_id(i.new)) for i in changes.ids],
+        cells=[replace(c, row_id=row_id(c.row_id), new=value(c.new)) for c in changes.cells],
+        appends=[replace(a, values={k: value(v) for k, v in a.values.items()}) for a in changes.appends],
+        removals=[replace(r, row_id=row_id(r.row_id), values={k: value(v) for k, v in r.values.items()})
+                  for r in changes.removals],
+        replacements=[replace(t, rows=tuple(tuple(value(v) for v in row) for row in t.rows))
+                      for t in changes.replacements])
 
 
 def _missing_tab(st: _TabState, what: str, skip) -> bool:
