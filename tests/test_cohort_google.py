@@ -145,7 +145,8 @@ def test_undo_leaves_access_a_person_changed_since_the_move(ws, started):
     run_id = moved.output.split("done as run ")[1].split()[0]
     undone = run("undo", register, run_id, "--apply")
     assert undone.exit_code == 0, undone.output
-    assert "access changed after the run (the run left read-only, now no access); left as it is" in undone.output
+    assert "access changed after the run (the run left read-only, now no access)" in undone.output
+    assert "left as it is: sharing (Ändringslogg row " in undone.output  # said once, as what undo did
     assert who not in people(ws, groups["Grupp C"])  # left as the person made it
     assert who not in people(ws, groups["Grupp B"])  # the new group's access, as the run left it: undone
     assert who not in undone.output  # lines name log rows, not people

@@ -64,6 +64,6 @@ def test_restore_is_compare_and_set():
     assert plan.changes == [AccessChange("ann@x.se", "", "writer"), AccessChange("bo@x.se", "writer", "")]
     assert plan.already == 1  # cy is an editor again already
     assert plan.left == ["sharing (Ändringslogg row 5): access changed after the run (the run left editor, now "
-                         "read-only); left as it is"]
+                         "read-only)"]
     assert plan.planned == ["sharing (Ändringslogg row 2): no access -> editor",
                             "sharing (Ändringslogg row 3): editor -> no access"]

@@ -11,16 +11,19 @@ import json
 import socket
 import stat
 import threading
+import time
 
 import gspread
 import pytest
 import requests
 import urllib3
+from click.testing import CliRunner
 from lost_answers import losing_answer_to_post
 
 from chas_sheets.backends import google_auth, google_key
 from chas_sheets.backends.google import GoogleSpreadsheet, modified_since, start_page_token
 from chas_sheets.backends.google_http import GoogleApiError, RetryingHTTPClient, RetryPolicy, WriteOutcomeUnknown
+from chas_sheets.cli import cli
 from chas_sheets.emulator import emulator_session, make_app, make_emulator_server
 from chas_sheets.emulator.control import ManualClock
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetNotFound
@@ -177,16 +180,54 @@ def test_giving_up_on_a_quota_that_stays_exhausted_is_a_clear_error(app, crm):
     assert sum(policy.waits) <= 20 and "\n" not in str(err.value)
 
 
-def test_an_emulator_that_stays_down_gives_a_clear_error():
+def test_an_emulator_address_where_nothing_listens_fails_at_once_saying_what_to_do():
+    """Not 35 s of silent retries: a refused connection to CHAS_SHEETS_API_URL is one line."""
     with socket.socket() as sock:  # a loopback port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     policy = fast_retry(total_seconds=10)
     backend = GoogleSpreadsheet("k" * 44, api_url=f"http://127.0.0.1:{port}", retry=policy)
-    with pytest.raises(BackendError, match="connection refused") as err:
+    with pytest.raises(BackendError) as err:
         backend.read()
-    assert f"127.0.0.1:{port}" in str(err.value) and "still failing" in str(err.value)
-    assert 1 <= len(policy.waits) and sum(policy.waits) <= 10
+    message = str(err.value)
+    assert f"http://127.0.0.1:{port}" in message and "CHAS_SHEETS_API_URL" in message
+    assert "chas-sheets emulator" in message and "unset" in message and "\n" not in message
+    assert policy.waits == []  # not one retry
+
+
+def test_the_cli_on_an_emulator_address_where_nothing_listens_is_one_line_at_once(monkeypatch):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("CHAS_SHEETS_API_URL", f"http://127.0.0.1:{port}")
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["status", "k" * 44])
+    assert result.exit_code == 1
+    assert time.monotonic() - started < 5  # the retry policy would take 60 s
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [f"Error: nothing answers at http://127.0.0.1:{port} (CHAS_SHEETS_API_URL): start the "
+                     "emulator with `chas-sheets emulator`, or unset CHAS_SHEETS_API_URL to use Google"]
+
+
+def test_google_failing_for_a_while_is_retried_and_said_once():
+    said = []
+    session = ScriptedSession(requests.ConnectionError("Connection aborted."), 503, requests.ReadTimeout(), 200)
+    client = RetryingHTTPClient(None, session, retry=fast_retry(announce=said.append), api_url="")
+    assert client.request("GET", "https://sheets.googleapis.com/v4/spreadsheets/k").ok
+    assert session.calls == 4  # Google's transient failures keep their retries...
+    assert said == ["note: the Google Sheets API: connection dropped; retrying for up to 30s"]  # ...said once
+
+
+def test_the_policy_from_the_environment_says_so_on_stderr_once_per_process(capsys, monkeypatch):
+    from chas_sheets.backends import google_http
+
+    monkeypatch.setattr(google_http, "_told", [])
+    for _ in range(2):  # two clients (a nightly opens many): one note
+        client = RetryingHTTPClient(None, ScriptedSession(refused(), 200), api_url="")
+        client.retry.sleep = lambda seconds: None
+        assert client.request("GET", "https://sheets.googleapis.com/v4/spreadsheets/k").ok
+    err = capsys.readouterr().err
+    assert err.count("retrying") == 1 and err.startswith("note: the Google Sheets API: ")
 
 
 class ScriptedSession:

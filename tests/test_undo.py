@@ -182,7 +182,7 @@ def test_new_ids_are_kept_and_said_so_everything_else_is_restored(tmp_path):
     run_id = mark_processed(backend)
     result = undo(harness, run_id)
     assert result.sheets[0].report.ids_kept == 1
-    assert "kept 1 new IDs" in "\n".join(result.sheets[0].report.render())
+    assert "kept 1 new ID " in "\n".join(result.sheets[0].report.render())
     after = snapshot(backend)
     given = after["Leads"][1][0]
     assert re.fullmatch(r"L-[2-9A-Z]{6}", given)
@@ -356,7 +356,7 @@ def test_each_spreadsheet_of_an_undo_renders_its_plan_and_ends_with_one_note():
     assert applied.notes(untouched) == ["alva.xlsx: nothing to undo"]
     assert applied.notes(unreachable) == ["bilal.xlsx: FAILED: cannot be opened"]
     dry = UndoRun("R-1", False, [group])
-    assert dry.notes(group)[-1] == "grupp.xlsx: undo would make 1 cells restored (dry run; add --apply to write)"
+    assert dry.notes(group)[-1] == "grupp.xlsx: undo would make 1 cell restored (dry run; add --apply to write)"
 
     runs = [RunSummary("R-1", "2027-05-12 10:00", "mark-processed", 1)]
     assert list_note("grupp.xlsx", runs, listed=True) == "grupp.xlsx: 1 run logged"

@@ -140,7 +140,7 @@ def test_skord_ordered_in_the_sheet_splits_and_answers_in_the_row(workspace):
         assert leads_of(path) == sorted(c for c in COMPANIES for _ in range(2))
         assert run_id in logged_runs(path, "harvest")
     assert {r["Tilldelad"] for r in rows(group, "Skörd")} == {f"{ANNA}, {BO}"}
-    assert "Körningar rad 3 Skörd: Klar" in result.output
+    assert "Körningar row 3 Skörd: Klar" in result.output
 
 
 def test_a_quiet_poll_reads_nothing_locally(workspace, monkeypatch):

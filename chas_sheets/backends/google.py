@@ -75,6 +75,7 @@ from chas_sheets.backends.google_http import (
 )
 from chas_sheets.backends.google_lock import LEASE_SECONDS, SheetLock
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import layout_for
@@ -98,8 +99,8 @@ def check_share_addresses(emails: Iterable[str]) -> list[str]:
     for email in emails:
         email = email.strip()
         if not _EMAIL.match(email):
-            raise InvalidInput(f"--share '{email}' is not one person's e-mail address; a spreadsheet is shared "
-                               "only with named people (give --share once per person)")
+            raise InvalidInput(_("--share '{email}' is not one person's e-mail address; a spreadsheet is shared "
+                                 "only with named people (give --share once per person)").format(email=email))
         checked.append(email)
     return checked
 
@@ -124,7 +125,7 @@ class Connection:
             # The emulator grants exactly the scopes asked for, so a call they do not cover fails here as on Google.
             token = {"Authorization": f"Bearer {emulator_token(scopes)}"}
             return (RetryingHTTPClient(None, session, retry=self.retry, api_url=api_url, headers=token),
-                    "the emulator's user")
+                    _("the emulator's user"))
         identity = load_identity(self.credentials, scopes)
         from google.auth.transport.requests import AuthorizedSession
 
@@ -154,13 +155,15 @@ class GoogleSpreadsheet(Backend):
         return sum(client.requests_sent for client, _ in self._clients.values())
 
     def _who(self) -> str:
-        return next(iter(self._clients.values()))[1] if self._clients else "the account chas-sheets uses"
+        return next(iter(self._clients.values()))[1] if self._clients else _("the account chas-sheets uses")
 
     def _failed(self, exc: GoogleApiError) -> Exception:
         if exc.status == 404:
-            return SpreadsheetNotFound(f"{self.target}: not found, or no access — share it with {self._who()}")
+            return SpreadsheetNotFound(_("{target}: not found, or no access — share it with {who}").format(
+                target=self.target, who=self._who()))
         if exc.status == 403:
-            return SpreadsheetNotFound(f"{self.target}: no access — share it with {self._who()} (as editor)")
+            return SpreadsheetNotFound(_("{target}: no access — share it with {who} (as editor)").format(
+                target=self.target, who=self._who()))
         return BackendError(f"{self.target}: {exc}")
 
     def _fetch(self, tabs: Sequence[str] | None = None) -> dict:
@@ -304,7 +307,7 @@ class GoogleSpreadsheet(Backend):
             book = book or self._fetch()  # the lock's answer is the first verify read
             fresh = self._workbook(book, tabs, formulas=True, source=self.target)
             if sent is not None and run_logged(fresh, run.run_id):
-                notes.append("the answer to the write was lost, but its rows are in Ändringslogg: it was applied")
+                notes.append(_("the answer to the write was lost, but its rows are in Ändringslogg: it was applied"))
                 # Its copy is in the spreadsheet too (a scratch tab outlives the batch): check it.
                 if window.moved_rows(sent.captures, window.grids_of(book), sent.expected()):
                     undone += 1
@@ -343,21 +346,22 @@ class GoogleSpreadsheet(Backend):
                                                   {"fields": window.RESPONSE_FIELDS} if body else None)
             except WriteOutcomeUnknown as exc:
                 sent = this
-                notes.append(f"{exc}; checked and retried")
+                notes.append(_("{problem}; checked and retried").format(problem=exc))
                 continue
             except GoogleApiError as exc:
                 if exc.status == 400 and guards and self._rows_moved(guards):
                     # Nothing was written (the batch is atomic): read again, plan again.
                     moved += 1
-                    notes.append("a person inserted or deleted rows while this run wrote; nothing was written "
-                                 "then, the rows were read again and the write made on them")
+                    notes.append(_("a person inserted or deleted rows while this run wrote; nothing was written "
+                                   "then, the rows were read again and the write made on them"))
                     guards = self._guards(self._sheet_list(), tabs, seed, attempt)
                     placed += guards
                     book = self._read_after(lock, row_guard.place(guards, run.run_id))
                     continue
                 if lock and lock.lost():
-                    raise SpreadsheetLocked(f"{self.target}: another chas-sheets run took over the lock of this "
-                                            "run (it held it past its lease); nothing was written, run again") from None
+                    raise SpreadsheetLocked(_("{target}: another chas-sheets run took over the lock of this run (it "
+                                              "held it past its lease); nothing was written, run again").format(
+                                                  target=self.target)) from None
                 raise self._failed(exc) from exc
             after = answer.get("updatedSpreadsheet") or {}
             if window.moved_rows(this.captures, window.grids_of(after), this.expected()):
@@ -371,10 +375,10 @@ class GoogleSpreadsheet(Backend):
             self._old_scratch += this.scratch_ids()  # this backend's next take deletes them
             return ApplyResult(plan, written=True, notes=notes)
         if moved:
-            raise BackendError(f"{self.target}: rows kept being inserted or deleted while this run wrote; "
-                               "nothing was written, run again")
-        raise BackendError(f"{self.target}: the write's answer was lost {MAX_LOST_WRITES + 1} times and it is "
-                           "not in Ändringslogg; nothing was written, try again later")
+            raise BackendError(_("{target}: rows kept being inserted or deleted while this run wrote; nothing was "
+                                 "written, run again").format(target=self.target))
+        raise BackendError(_("{target}: the write's answer was lost {n} times and it is not in Ändringslogg; nothing "
+                             "was written, try again later").format(target=self.target, n=MAX_LOST_WRITES + 1))
 
     # The window between the verify read and the write (google_window) -----------------------
     def _now(self, lock: SheetLock | None) -> dt.datetime:
@@ -430,21 +434,27 @@ class GoogleSpreadsheet(Backend):
             book = self._read_after_undo(lock, requests_)
         except (BackendError, GoogleApiError) as exc:
             self._keep(keep)
-            raise BackendError(f"{self.target}: rows were sorted or edited while this run wrote, and putting back "
-                               f"what it wrote failed ({exc}); the rows as they were are kept in the tabs named "
-                               f"'{window.KEPT_PREFIX}…'") from None
+            raise BackendError(_("{target}: rows were sorted or edited while this run wrote, and putting back what "
+                                 "it wrote failed ({problem}); the rows as they were are kept in the tabs named "
+                                 "'{prefix}…'").format(target=self.target, problem=exc,
+                                                       prefix=window.KEPT_PREFIX)) from None
         placed += guards
         if window.moved_rows(checks, window.grids_of(book), expected):
             self._keep(keep)
-            raise BackendError(f"{self.target}: rows were sorted or edited again while this run put back what it "
-                               f"wrote; nothing is lost: the rows as they were are kept in the tabs named "
-                               f"'{window.KEPT_PREFIX}…', compare them by hand")
+            raise BackendError(_("{target}: rows were sorted or edited again while this run put back what it "
+                                 "wrote; nothing is lost: the rows as they were are kept in the tabs named "
+                                 "'{prefix}…', compare them by hand").format(target=self.target,
+                                                                            prefix=window.KEPT_PREFIX))
         rows = sorted({f"{cap.title} {row + 1}" for cap in sent.captures for row in cap.rows})
-        notes.append("a person sorted or edited rows in the instant this run wrote; what it wrote there was put "
-                     f"back ({len(rows)} rows), the rows were read again and the write made on them")
+        notes.append(ngettext("a person sorted or edited rows in the instant this run wrote; what it wrote there "
+                              "was put back ({n} row), the rows were read again and the write made on them",
+                              "a person sorted or edited rows in the instant this run wrote; what it wrote there "
+                              "was put back ({n} rows), the rows were read again and the write made on them",
+                              len(rows)).format(n=len(rows)))
         if undone >= MAX_WINDOW_UNDOS:
-            raise BackendError(f"{self.target}: rows kept being sorted or edited while this run wrote; what it "
-                               "wrote was put back each time, so nothing was lost or written; run again")
+            raise BackendError(_("{target}: rows kept being sorted or edited while this run wrote; what it wrote "
+                                 "was put back each time, so nothing was lost or written; run again").format(
+                                     target=self.target))
         return book, guards, keep
 
     def _read_after_undo(self, lock: SheetLock | None, requests_: list[dict]) -> dict:
@@ -493,8 +503,8 @@ class GoogleSpreadsheet(Backend):
         try:
             return lock.read_after(requests_)
         except WriteOutcomeUnknown as exc:
-            raise BackendError(f"{self.target}: {exc.reason} while reading again after a person moved rows; "
-                               "nothing was written, run again") from None
+            raise BackendError(_("{target}: {reason} while reading again after a person moved rows; nothing was "
+                                 "written, run again").format(target=self.target, reason=exc.reason)) from None
         except GoogleApiError as exc:
             raise self._failed(exc) from exc
 
@@ -515,7 +525,8 @@ class GoogleSpreadsheet(Backend):
         layout = layout_for(kind)
         book = self._fetch()
         if any(fmt.sheet_grid(sheet, formulas=True) for sheet in book.get("sheets", ())):
-            raise SpreadsheetNotFound(f"{self.target} already holds data; init never overwrites a spreadsheet")
+            raise SpreadsheetNotFound(_("{target} already holds data; init never overwrites a spreadsheet").format(
+                target=self.target))
         old = [info.sheet_id for info in fmt.sheet_infos(book)]
         self._format(layout, old)
 
@@ -526,7 +537,7 @@ class GoogleSpreadsheet(Backend):
         taken = set(old_sheet_ids)
         ids = [_claim_id(taken) for _ in layout.tabs]
         requests_ = fmt.layout_requests(layout, ids, old_sheet_ids)
-        for _ in range(MAX_LOST_WRITES + 1):
+        for _attempt in range(MAX_LOST_WRITES + 1):
             try:
                 self._batch_update(requests_)
                 return
@@ -538,8 +549,8 @@ class GoogleSpreadsheet(Backend):
                     raise self._failed(exc) from exc
                 if set(ids) <= {info.sheet_id for info in fmt.sheet_infos(book)}:
                     return
-        raise BackendError(f"{self.target}: the template's answer was lost {MAX_LOST_WRITES + 1} times and it is "
-                           "not there; try again later")
+        raise BackendError(_("{target}: the template's answer was lost {n} times and it is not there; try again "
+                             "later").format(target=self.target, n=MAX_LOST_WRITES + 1))
 
     @classmethod
     def new(cls, kind: str, *, title: str | None = None, share: Iterable[str] = (), folder_id: str | None = None,
@@ -692,7 +703,7 @@ def find_created(key: str, value: str, *, credentials: str | None = None, **conn
     """Spreadsheets this app created with the private file property `key`=`value` (Drive
     files.list, q `appProperties has {...}`, as Google documents it; with the drive.file scope it
     sees only files the app created): each file's id, createdTime, parents and appProperties, oldest first."""
-    client, _ = Connection(credentials, **connection).client((SPREADSHEETS, DRIVE_FILE))
+    client, _scopes = Connection(credentials, **connection).client((SPREADSHEETS, DRIVE_FILE))
     quoted = value.replace("\\", "\\\\").replace("'", "\\'")
     params = {"q": f"appProperties has {{ key='{key}' and value='{quoted}' }} and trashed = false",
               "fields": "nextPageToken,files(id,createdTime,parents,appProperties)", "pageSize": "1000",
@@ -702,7 +713,8 @@ def find_created(key: str, value: str, *, credentials: str | None = None, **conn
         try:
             page = client.get_json(f"{DRIVE_URL}/files", params)
         except GoogleApiError as exc:
-            raise BackendError(f"Drive: looking for spreadsheets this tool created: {exc.message}") from exc
+            raise BackendError(_("Drive: looking for spreadsheets this tool created: {message}").format(
+                message=exc.message)) from exc
         found += page.get("files", [])
         if not page.get("nextPageToken"):
             return sorted(found, key=lambda f: f.get("createdTime") or "")
@@ -815,14 +827,14 @@ class ChangedFiles:
 
 def start_page_token(**connection: Any) -> str:
     """Where the changes feed stands now: save it, and ask `modified_since` next time."""
-    client, _ = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
+    client, _scopes = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
     return client.get_json(f"{DRIVE_URL}/changes/startPageToken", {"supportsAllDrives": "true"})["startPageToken"]
 
 
 def modified_since(file_ids: Iterable[str], page_token: str, **connection: Any) -> ChangedFiles:
     """One walk of the changes feed (usually one request) tells which of `file_ids` changed."""
     wanted = set(file_ids)
-    client, _ = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
+    client, _scopes = Connection(**connection).client((SPREADSHEETS, DRIVE_METADATA))
     changed: set[str] = set()
     removed: set[str] = set()
     params = {"pageToken": page_token, "pageSize": "1000", "supportsAllDrives": "true",
@@ -831,7 +843,8 @@ def modified_since(file_ids: Iterable[str], page_token: str, **connection: Any) 
         try:
             page = client.get_json(f"{DRIVE_URL}/changes", params)
         except GoogleApiError as exc:
-            raise BackendError(f"Drive changes feed: {exc.message} (page token {quote(page_token)})") from exc
+            raise BackendError(_("Drive changes feed: {message} (page token {token})").format(
+                message=exc.message, token=quote(page_token))) from exc
         for change in page.get("changes", []):
             file_id = change.get("fileId")
             if file_id in wanted:

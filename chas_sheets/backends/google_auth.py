@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from chas_sheets.errors import BackendError
+from chas_sheets.i18n import _
 
 SPREADSHEETS = "https://www.googleapis.com/auth/spreadsheets"
 # Files this app creates or shares (init, --share): not the user's whole Drive.
@@ -72,16 +73,19 @@ def _read_json(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BackendError(f"credentials file {path} not found") from None
+        raise BackendError(_("credentials file {path} not found").format(path=path)) from None
     except (OSError, ValueError) as exc:  # never echo the content: it is a secret
-        raise BackendError(f"credentials file {path} is not readable JSON ({type(exc).__name__})") from None
+        raise BackendError(_("credentials file {path} is not readable JSON ({reason})").format(
+            path=path, reason=type(exc).__name__)) from None
     if not isinstance(data, dict):
-        raise BackendError(f"credentials file {path} is not a Google credentials file")
+        raise BackendError(_("credentials file {path} is not a Google credentials file").format(path=path))
     return data
 
 
-LOGIN_PROMPT = ("Log in to Google in the browser; if none opened, open this address in one "
-                "(chas-sheets waits here):\n{url}")
+def login_prompt() -> str:
+    """What the browser login prints (google-auth-oauthlib fills in {url})."""
+    return _("Log in to Google in the browser; if none opened, open this address in one "
+             "(chas-sheets waits here):\n{url}")
 
 
 def has_browser() -> bool:
@@ -117,27 +121,28 @@ def user_login(client_config: dict | None, scopes: Sequence[str], *, token_path:
     wanted = set(scopes)
     if creds is not None and wanted <= set(creds.scopes or ()):
         if creds.valid:
-            return Identity(creds, "your Google account")
+            return Identity(creds, _("your Google account"))
         if creds.refresh_token:
             try:
                 creds.refresh(Request())
                 write_private(token_path, creds.to_json())
-                return Identity(creds, "your Google account")
+                return Identity(creds, _("your Google account"))
             except RefreshError:
                 pass  # revoked or expired for good: log in again
     if client_config is None:
         client_path = config_dir() / CLIENT_FILE
         if not client_path.exists():
-            raise BackendError("no Google credentials: give --credentials FILE (a service-account key or the "
-                               f"school's OAuth client file), or put the OAuth client file at {client_path}")
+            raise BackendError(_("no Google credentials: give --credentials FILE (a service-account key or the "
+                                 "school's OAuth client file), or put the OAuth client file at {path}").format(
+                                     path=client_path))
         client_config = _read_json(client_path)
     all_scopes = sorted(wanted | set(creds.scopes or ()) if creds is not None else wanted)
     flow = flow_factory(client_config, all_scopes)
     # Without a browser here (a server, a locked-down laptop) the address is printed instead,
     # to open in any browser that can reach this machine; the login then goes on as usual.
-    creds = flow.run_local_server(port=0, open_browser=has_browser(), authorization_prompt_message=LOGIN_PROMPT)
+    creds = flow.run_local_server(port=0, open_browser=has_browser(), authorization_prompt_message=login_prompt())
     write_private(token_path, creds.to_json())
-    return Identity(creds, "your Google account")
+    return Identity(creds, _("your Google account"))
 
 
 def service_account_email(credentials_file: str | os.PathLike | None) -> str | None:
@@ -165,12 +170,13 @@ def load_identity(credentials_file: str | os.PathLike | None, scopes: Sequence[s
         try:
             creds = service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
         except (ValueError, KeyError) as exc:
-            raise BackendError(f"{path}: not a usable service-account key ({type(exc).__name__})") from None
-        return Identity(creds, info.get("client_email", "the service account"))
+            raise BackendError(_("{path}: not a usable service-account key ({reason})").format(
+                path=path, reason=type(exc).__name__)) from None
+        return Identity(creds, info.get("client_email") or _("the service account"))
     if kind == "authorized_user":
         from google.oauth2.credentials import Credentials
 
-        return Identity(Credentials.from_authorized_user_info(info, scopes=list(scopes)), "your Google account")
+        return Identity(Credentials.from_authorized_user_info(info, scopes=list(scopes)), _("your Google account"))
     if "installed" in info or "web" in info:
         return user_login(info, scopes, **login_options)
-    raise BackendError(f"{path}: neither a service-account key nor an OAuth client file")
+    raise BackendError(_("{path}: neither a service-account key nor an OAuth client file").format(path=path))

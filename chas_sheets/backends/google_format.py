@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Mapping
 from openpyxl.utils import get_column_letter
 
 from chas_sheets.backends.base import formula_text
+from chas_sheets.i18n import sheet_
 from chas_sheets.sheet.changelog import NumberFormat
 from chas_sheets.sheet.layout import (
     STATUS_FILLS,
@@ -496,7 +497,7 @@ def _format_tab(tab: TabLayout, sheet_id: int) -> list[dict]:
             }})
             requests.append({"addProtectedRange": {"protectedRange": {
                 "range": grid_range(sheet_id, col=index, end_col=index + 1),
-                "description": f"{header}: skrivs av chas-sheets",
+                "description": sheet_("{header}: written by chas-sheets").format(header=header),
                 "warningOnly": True,  # a warning, not a wall: people may still fix a value
             }}})
     for header, words in tab.dropdowns.items():

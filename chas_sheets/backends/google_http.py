@@ -20,7 +20,10 @@ objects accept it too) retries:
 Everything stops after `RetryPolicy.total_seconds`, with a one-line `BackendError`.
 
 `CHAS_SHEETS_API_URL` (or `api_url=`) sends every request to an emulator instead: only scheme
-and host change, Google's paths stay as they are.
+and host change, Google's paths stay as they are. A refused connection there is not retried:
+nothing listens at a configured emulator address (it was not started), and 35 s of silent
+retries would look like an outage; it is one line naming the address and what to do. Google's
+own failures are retried as above, and the first retry says so on stderr (once per process).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -36,6 +40,7 @@ import requests
 from gspread.http_client import HTTPClient
 
 from chas_sheets.errors import BackendError, InvalidInput
+from chas_sheets.i18n import _
 
 API_URL_ENV = "CHAS_SHEETS_API_URL"
 RETRY_SECONDS_ENV = "CHAS_SHEETS_RETRY_SECONDS"
@@ -53,7 +58,7 @@ class GoogleApiError(BackendError):
     "Google answered with an error (status, Google's one-line message)."
 
     def __init__(self, status: int, message: str, url: str = ""):
-        super().__init__(f"Google API error {status}: {message}")
+        super().__init__(_("Google API error {status}: {message}").format(status=status, message=message))
         self.status = status
         self.message = message
         self.url = url
@@ -88,8 +93,8 @@ def api_url_from_env() -> str | None:
     error instead of a minute of retries that look like an outage."""
     value = os.environ.get(API_URL_ENV, "").strip()
     if value and not _API_URL.match(value):
-        raise InvalidInput(f"{API_URL_ENV}={value} is not an emulator address: it must look like "
-                           "http://127.0.0.1:8765 (scheme, host and port only)")
+        raise InvalidInput(_("{env}={value} is not an emulator address: it must look like "
+                             "http://127.0.0.1:8765 (scheme, host and port only)").format(env=API_URL_ENV, value=value))
     return value.rstrip("/") or None
 
 
@@ -102,7 +107,8 @@ def unused_credentials_note(given_as: str) -> str | None:
     api_url = api_url_from_env()
     if not api_url:
         return None
-    return f"note: {given_as} is not used: {API_URL_ENV} sends requests to the emulator at {api_url}"
+    return _("note: {given_as} is not used: {env} sends requests to the emulator at {url}").format(
+        given_as=given_as, env=API_URL_ENV, url=api_url)
 
 
 def rewrite_url(url: str, api_url: str | None) -> str:
@@ -130,12 +136,16 @@ class RetryPolicy:
     # Google's 60 requests per minute per user instead of running into 429s).
     pace_seconds: float = 0.0
     waits: list[float] = field(default_factory=list)  # every retry wait taken, for reports and tests
+    # Told once, before the first wait, that a request is being retried (from_env: stderr, so a
+    # person does not take a minute of backoff for a hang); None: silent (tests, libraries).
+    announce: Callable[[str], None] | None = None
+    announced: bool = False
     _last_request: float | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> "RetryPolicy":
         seconds = os.environ.get(RETRY_SECONDS_ENV)
-        return cls(total_seconds=float(seconds)) if seconds else cls()
+        return cls(total_seconds=float(seconds), announce=to_stderr) if seconds else cls(announce=to_stderr)
 
     def pace(self) -> None:
         """Wait until `pace_seconds` have passed since the previous request (shared by every
@@ -151,6 +161,16 @@ class RetryPolicy:
         never shorter than what the server asked for in Retry-After."""
         backoff = min(self.cap_seconds, self.base_seconds * 2 ** min(attempt, 30) + self.rand() * self.base_seconds)
         return max(backoff, retry_after or 0.0)
+
+
+_told: list[str] = []  # what to_stderr said: once per process, however many clients retry
+
+
+def to_stderr(line: str) -> None:
+    """The announcer of `RetryPolicy.from_env`: the first retry of the process, on stderr."""
+    if not _told:
+        _told.append(line)
+        print(line, file=sys.stderr, flush=True)  # sys.stderr looked up now: the CLI's masking wraps it
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -185,6 +205,14 @@ def never_sent(exc: requests.RequestException) -> bool:
     return "NewConnectionError" in text or "NameResolutionError" in text or "Connection refused" in text
 
 
+def refused(exc: requests.RequestException) -> bool:
+    """True when the other end refused the connection: nothing listens at that address."""
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    text = f"{reason} {exc}".lower()
+    return "connection refused" in text or "actively refused" in text  # Windows: WinError 10061
+
+
 def _auth_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
     from google.auth.exceptions import RefreshError, TransportError
 
@@ -198,22 +226,22 @@ def _auth_reason(exc: BaseException) -> str:
     """A short reason from google-auth's error, which may quote a whole HTTP exchange."""
     text = " ".join(str(exc.args[0] if exc.args else exc).split())
     if "Failed to resolve" in text or "NameResolutionError" in text or "Name or service not known" in text:
-        return "name lookup failed"
+        return _("name lookup failed")
     if "Connection refused" in text:
-        return "connection refused"
+        return _("connection refused")
     if "timed out" in text.lower():
-        return "timed out"
+        return _("timed out")
     return text[:80] or type(exc).__name__
 
 
 def _short(exc: BaseException) -> str:
     text = str(exc)
     if "Connection refused" in text:
-        return "connection refused"
+        return _("connection refused")
     if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
+        return _("timed out")
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return "connection dropped"
+        return _("connection dropped")
     return type(exc).__name__
 
 
@@ -248,16 +276,22 @@ class RetryingHTTPClient(HTTPClient):
                                                 files=files, headers={**self.headers, **(headers or {})} or None,
                                                 timeout=self.timeout)
             except AUTH_REFUSED as exc:  # a revoked login, a deleted or disabled key: retrying cannot help
-                raise BackendError(f"Google refused the credentials ({_auth_reason(exc)}): log in again, or give "
-                                   "a valid key with --credentials") from None
+                raise BackendError(_("Google refused the credentials ({reason}): log in again, or give a valid key "
+                                     "with --credentials").format(reason=_auth_reason(exc))) from None
             except AUTH_UNREACHABLE as exc:
                 # The token could not be fetched: the request itself was never sent, so it is
                 # retried like one that met a refused connection (then one line, not a traceback).
-                failure, retry_after = f"cannot reach Google to log in ({_auth_reason(exc)})", None
+                failure, retry_after = _("cannot reach Google to log in ({reason})").format(
+                    reason=_auth_reason(exc)), None
             except requests.RequestException as exc:
+                if self.api_url and refused(exc):  # nothing listens there: waiting will not start it
+                    raise BackendError(_("nothing answers at {url} ({env}): start the emulator with "
+                                         "`chas-sheets emulator`, or unset {env} to use Google").format(
+                                             url=self.api_url, env=API_URL_ENV)) from None
                 if not (is_read or never_sent(exc)):
-                    raise WriteOutcomeUnknown(f"{self._where(url)}: {_short(exc)} after the write was sent; "
-                                              "it may or may not have been applied", _short(exc)) from exc
+                    raise WriteOutcomeUnknown(_("{where}: {reason} after the write was sent; it may or may not have "
+                                                "been applied").format(where=self._where(url), reason=_short(exc)),
+                                              _short(exc)) from exc
                 failure, retry_after = _short(exc), None
             else:
                 if response.ok:
@@ -267,25 +301,32 @@ class RetryingHTTPClient(HTTPClient):
                 rate_limited = status in _ALWAYS_RETRIED or (status == 403 and reason in _DRIVE_RATE_REASONS)
                 if not rate_limited:
                     if status in _READ_RETRIED and not is_read:
-                        raise WriteOutcomeUnknown(f"{self._where(url)}: error {status} answering a write "
-                                                  f"({message}); it may or may not have been applied",
-                                                  f"error {status}")
+                        raise WriteOutcomeUnknown(_("{where}: error {status} answering a write ({message}); it may "
+                                                    "or may not have been applied").format(
+                                                        where=self._where(url), status=status, message=message),
+                                                  _("error {status}").format(status=status))
                     if status not in _READ_RETRIED:
                         raise GoogleApiError(status, message, url)
-                failure, retry_after = f"error {status}: {message}", _retry_after(response)
+                failure, retry_after = _("error {status}: {message}").format(status=status, message=message), \
+                    _retry_after(response)
             wait = policy.delay(attempt - 1, retry_after)
             spent = max(policy.clock() - started, waited)  # waits count even when sleep is faked
             if attempt >= policy.max_attempts or spent + wait > policy.total_seconds:
-                raise BackendError(f"{self._where(url)} still failing after {attempt} tries over "
-                                   f"{spent:.0f}s ({failure}); try again later")
+                raise BackendError(_("{where} still failing after {n} tries over {seconds:.0f}s ({failure}); try "
+                                     "again later").format(where=self._where(url), n=attempt, seconds=spent,
+                                                           failure=failure))
+            if policy.announce and not policy.announced and not self.api_url:  # Google's, not an emulator's
+                policy.announced = True
+                policy.announce(_("note: {where}: {failure}; retrying for up to {seconds:.0f}s").format(
+                    where=self._where(url), failure=failure, seconds=policy.total_seconds))
             policy.waits.append(wait)
             policy.sleep(wait)
             waited += wait
 
     def _where(self, url: str) -> str:
         if self.api_url:
-            return f"the Sheets API at {self.api_url}"
-        return "the Google Drive API" if url.startswith(DRIVE_HOST) else "the Google Sheets API"
+            return _("the Sheets API at {url}").format(url=self.api_url)
+        return _("the Google Drive API") if url.startswith(DRIVE_HOST) else _("the Google Sheets API")
 
     # JSON helpers the backend uses ------------------------------------------------------
     def get_json(self, url: str, params: Any = None) -> dict:

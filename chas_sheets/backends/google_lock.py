@@ -42,6 +42,7 @@ from typing import Callable
 
 from chas_sheets.backends.google_http import GoogleApiError, WriteOutcomeUnknown
 from chas_sheets.errors import BackendError, SpreadsheetLocked
+from chas_sheets.i18n import _
 
 LOCK_KEY = "chas-sheets-lock"
 # A fixed id is what makes creating the lock a test-and-set (int32, positive).
@@ -64,7 +65,7 @@ class LockValue:
 
     @classmethod
     def parse(cls, text: str) -> "LockValue":
-        run_id, _, stamp = (text or "").rpartition(" ")
+        run_id, _space, stamp = (text or "").rpartition(" ")
         try:
             expires = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
         except ValueError:
@@ -167,20 +168,23 @@ class SheetLock:
                         pass  # raced with another run taking it over (or lost): look again after a wait
                 if self.clock() >= deadline:
                     raise SpreadsheetLocked(
-                        f"{self.target} is being written by another chas-sheets run ({holder.run_id}, "
-                        f"holding it until {holder.until()} at the latest); try again when it has finished")
+                        _("{target} is being written by another chas-sheets run ({run_id}, holding it until {until} "
+                          "at the latest); try again when it has finished").format(
+                              target=self.target, run_id=holder.run_id, until=holder.until()))
                 wait = min(wait, max(0.0, deadline - self.clock()))
             elif lost is not None:  # nobody holds it: our take was not applied, so take it again
                 spent = max(self.clock() - lost_since, lost_waited)  # waits count even when sleep is faked
                 if spent + wait > self.retry_seconds:
-                    raise BackendError(f"{self.target}: could not take the chas-sheets lock, the Sheets API kept "
-                                       f"failing ({lost.reason}); nothing was written, try again later")
+                    raise BackendError(_("{target}: could not take the chas-sheets lock, the Sheets API kept "
+                                         "failing ({reason}); nothing was written, try again later").format(
+                                             target=self.target, reason=lost.reason))
                 lost_waited += wait
             elif refusal is not None:
                 refused_unlocked += 1  # once is a race with a run releasing it; twice is something else
                 if refused_unlocked >= 2:
-                    raise BackendError(f"{self.target}: Google refused the chas-sheets lock though no other run "
-                                       f"holds it ({refusal.message}); nothing was written")
+                    raise BackendError(_("{target}: Google refused the chas-sheets lock though no other run holds "
+                                         "it ({message}); nothing was written").format(
+                                             target=self.target, message=refusal.message))
             attempt += 1
             self.waited.append(wait)
             self.sleep(wait)

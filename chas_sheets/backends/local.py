@@ -34,6 +34,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from chas_sheets.backends.base import ApplyResult, Backend, formula_text, wanted_titles
 from chas_sheets.backends.local_file import Snapshot, WorkbookFile, save_new
+from chas_sheets.backends.references import unsupported_file
 from chas_sheets.backends.xlsx_parts import (
     describe,
     describe_extensions,
@@ -51,6 +52,7 @@ from chas_sheets.errors import (
     SpreadsheetNotFound,
     UnsafeWrite,
 )
+from chas_sheets.i18n import _
 from chas_sheets.sheet.changelog import LOG_TAB, NumberFormat
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import (
@@ -165,8 +167,10 @@ def _set_cell(ws, row: int, col: int, value: Any) -> None:
     if isinstance(value, str):
         value = _storable(value)
         if len(value) > XLSX_CELL_CHARS:  # openpyxl would silently cut it (a whole logged row, say)
-            raise UnsafeWrite(f"{ws.title} row {row}, column {get_column_letter(col + 1)}: a text of {len(value):,} "
-                              f"characters, more than an .xlsx cell holds ({XLSX_CELL_CHARS:,}); nothing was written")
+            raise UnsafeWrite(_("{tab} row {row}, column {column}: a text of {n:,} characters, more than an .xlsx "
+                                "cell holds ({most:,}); nothing was written").format(
+                                    tab=ws.title, row=row, column=get_column_letter(col + 1), n=len(value),
+                                    most=XLSX_CELL_CHARS))
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would store '=...' as a formula otherwise
@@ -208,18 +212,22 @@ class LocalWorkbook(Backend):
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise SpreadsheetNotFound(f"{_shown(self.path)}: cannot be opened ({exc.strerror or type(exc).__name__}); "
-                                      "check the name and the path") from None
+            raise SpreadsheetNotFound(_("{path}: cannot be opened ({reason}); check the name and the path").format(
+                path=_shown(self.path), reason=exc.strerror or type(exc).__name__)) from None
 
     def _load(self, source=None, **kwargs):
         if source is None:
+            if problem := unsupported_file(str(self.path)):  # a .csv: not openpyxl's list of formats
+                raise SpreadsheetNotFound(problem)
             status = self._status()
             if status is None:
-                raise SpreadsheetNotFound(f"{self.path}: no such file (create one with `chas-sheets init`)")
+                raise SpreadsheetNotFound(_("{path}: no such file (create one with `chas-sheets init`)").format(
+                    path=self.path))
             if stat.S_ISDIR(status.st_mode):
-                raise SpreadsheetNotFound(f"{self.path} is a folder, not a workbook (.xlsx)")
+                raise SpreadsheetNotFound(_("{path} is a folder, not a workbook (.xlsx)").format(path=self.path))
             if not stat.S_ISREG(status.st_mode):  # a pipe would block the read forever
-                raise SpreadsheetNotFound(f"{self.path} is not a file (a pipe, socket or device): give an .xlsx workbook")
+                raise SpreadsheetNotFound(_("{path} is not a file (a pipe, socket or device): give an .xlsx "
+                                            "workbook").format(path=self.path))
         with self._damage_is_corrupt():
             return openpyxl.load_workbook(self.path if source is None else source, **kwargs)
 
@@ -229,10 +237,12 @@ class LocalWorkbook(Backend):
         try:
             yield
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, ElementTree.ParseError) as exc:
-            raise CorruptSpreadsheet(f"{self.path}: not a readable .xlsx workbook ({type(exc).__name__}); "
-                                     "open it in a spreadsheet program and save it as .xlsx") from exc
+            raise CorruptSpreadsheet(_("{path}: not a readable .xlsx workbook ({reason}); open it in a spreadsheet "
+                                       "program and save it as .xlsx").format(path=self.path,
+                                                                               reason=type(exc).__name__)) from exc
         except Exception as exc:  # openpyxl raises many kinds on damaged files
-            raise CorruptSpreadsheet(f"{self.path}: not a readable .xlsx workbook ({exc})") from exc
+            raise CorruptSpreadsheet(_("{path}: not a readable .xlsx workbook ({reason})").format(
+                path=self.path, reason=exc)) from exc
 
     def read(self, tabs: Sequence[str] | None = None) -> RawWorkbook:
         wb = self._load(read_only=True, data_only=True)
@@ -255,12 +265,13 @@ class LocalWorkbook(Backend):
             with self._lock():
                 return self._apply_locked(changes, run)
         except filelock.Timeout as exc:
-            raise SpreadsheetLocked(f"{self.path} is being written by another chas-sheets run; "
-                                    f"try again when it has finished") from exc
+            raise SpreadsheetLocked(_("{path} is being written by another chas-sheets run; try again when it has "
+                                      "finished").format(path=self.path)) from exc
         except OSError as exc:  # the lock file, the temporary file or the rename: no rights, a full disk
             where = f" ({Path(exc.filename).name})" if exc.filename else ""
-            raise UnsafeWrite(f"{self.path}: cannot write in its folder{where}: {exc.strerror or exc or type(exc).__name__}; "
-                              "nothing was written. Check that you may change files there, and the free space"
+            raise UnsafeWrite(_("{path}: cannot write in its folder{where}: {reason}; nothing was written. Check "
+                                "that you may change files there, and the free space").format(
+                                    path=self.path, where=where, reason=exc.strerror or exc or type(exc).__name__)
                               ) from exc
 
     def _apply_locked(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
@@ -273,9 +284,9 @@ class LocalWorkbook(Backend):
                 return self._apply_once(file, changes, run)
             except SpreadsheetChanged as exc:
                 if attempt == WRITE_ATTEMPTS:
-                    raise SpreadsheetChanged(f"{self.path} was saved by someone else while chas-sheets was writing "
-                                             f"it, {WRITE_ATTEMPTS} times; nothing was written. Run the command "
-                                             "again when no one is saving it") from exc
+                    raise SpreadsheetChanged(_("{path} was saved by someone else while chas-sheets was writing it, "
+                                               "{n} times; nothing was written. Run the command again when no one is "
+                                               "saving it").format(path=self.path, n=WRITE_ATTEMPTS)) from exc
         raise AssertionError("unreachable")
 
     def _apply_once(self, file: WorkbookFile, changes: ChangeSet, run: RunInfo) -> ApplyResult:
@@ -305,23 +316,26 @@ class LocalWorkbook(Backend):
         whole are its own: their old drawings go by design)."""
         lost = {s: kinds for s, kinds in drawings_by_sheet(io.BytesIO(snapshot.data)).items() if s not in replaced}
         if lost:
-            raise UnsafeWrite(f"{self.path} has {describe(lost)} that saving with chas-sheets would lose; "
-                              "nothing was written. Move them to another workbook, or run on a copy.")
+            raise UnsafeWrite(_("{path} has {what} that saving with chas-sheets would lose; nothing was written. "
+                                "Move them to another workbook, or run on a copy.").format(
+                                    path=self.path, what=describe(lost)))
         extensions = extensions_by_sheet(io.BytesIO(snapshot.data), skip=replaced)
         if extensions:
-            raise UnsafeWrite(f"{self.path} has {describe_extensions(extensions)}, which saving with chas-sheets "
-                              "would lose; nothing was written. Run on a copy, or remove them first.")
+            raise UnsafeWrite(_("{path} has {what}, which saving with chas-sheets would lose; nothing was written. "
+                                "Run on a copy, or remove them first.").format(
+                                    path=self.path, what=describe_extensions(extensions)))
         # openpyxl drops (with a warning) a note on a cell inside a merged range that is not its top-left
         dropped = [f"{title}!{ref}" for title, refs in note_cells_by_sheet(io.BytesIO(snapshot.data)).items()
                    if title not in replaced and title in wb.sheetnames
                    for ref in refs if ref and isinstance(wb[title][ref], MergedCell)]
         if dropped:
-            raise UnsafeWrite(f"{self.path} has notes inside merged cells ({', '.join(dropped[:5])}) that saving with "
-                              "chas-sheets would lose; nothing was written. Move each note to the merged range's "
-                              "first cell, or run on a copy.")
+            raise UnsafeWrite(_("{path} has notes inside merged cells ({cells}) that saving with chas-sheets would "
+                                "lose; nothing was written. Move each note to the merged range's first cell, or run "
+                                "on a copy.").format(path=self.path, cells=", ".join(dropped[:5])))
         if macro_signature(names):
-            raise UnsafeWrite(f"{self.path} has signed macros, and saving with chas-sheets would lose their "
-                              "signature; nothing was written. Run on a copy, or remove the signature first.")
+            raise UnsafeWrite(_("{path} has signed macros, and saving with chas-sheets would lose their signature; "
+                                "nothing was written. Run on a copy, or remove the signature first.").format(
+                                    path=self.path))
 
     def _refuse_broken_references(self, plan, replaced: set[str], wb) -> None:
         """Refuse a row removal that would turn a formula into #REF!.
@@ -340,16 +354,20 @@ class LocalWorkbook(Backend):
                       if tab not in replaced]
             if places:
                 rows = ", ".join(str(r) for r in sorted(set(writes.deletes)))
-                more = f" and {len(places) - 5} more" if len(places) > 5 else ""
-                raise UnsafeWrite(f"{self.path}: removing {writes.title} row {rows} would break {', '.join(places[:5])}"
-                                  f"{more} (it refers to a row that would be removed and would show #REF!); nothing "
-                                  "was written. Point the formula at another row or remove it, then run again.")
+                named = ", ".join(places[:5])
+                if len(places) > 5:
+                    named = _("{places} and {n} more").format(places=named, n=len(places) - 5)
+                raise UnsafeWrite(_("{path}: removing {tab} row {rows} would break {places} (it refers to a row that "
+                                    "would be removed and would show #REF!); nothing was written. Point the formula "
+                                    "at another row or remove it, then run again.").format(
+                                        path=self.path, tab=writes.title, rows=rows, places=named))
 
     def create(self, kind: str) -> None:
         if self._status() is not None:
-            raise SpreadsheetNotFound(f"{self.path} already exists; init never overwrites a workbook")
+            raise SpreadsheetNotFound(_("{path} already exists; init never overwrites a workbook").format(
+                path=self.path))
         if self.path.suffix.lower() != ".xlsx":
-            raise SpreadsheetNotFound(f"{self.path}: a local spreadsheet must end in .xlsx")
+            raise SpreadsheetNotFound(_("{path}: a local spreadsheet must end in .xlsx").format(path=self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         wb = build_workbook(layout_for(kind))
         save_new(self.path, wb.save)

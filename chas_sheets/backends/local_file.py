@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from chas_sheets.errors import ReadOnlySpreadsheet, SpreadsheetChanged, SpreadsheetInUse, SpreadsheetNotFound
+from chas_sheets.i18n import _
 
 
 def office_lock_names(name: str) -> list[tuple[str, str]]:
@@ -59,20 +60,21 @@ class WorkbookFile:
     def refuse_unsafe(self) -> None:
         """One-line refusal when the workbook is missing, open in a spreadsheet program or read-only."""
         if self.real.is_dir():
-            raise SpreadsheetNotFound(f"{self.path} is a folder, not a workbook (.xlsx)")
+            raise SpreadsheetNotFound(_("{path} is a folder, not a workbook (.xlsx)").format(path=self.path))
         if not self.real.is_file():
-            raise SpreadsheetNotFound(f"{self.path}: no such file (create one with `chas-sheets init`)")
+            raise SpreadsheetNotFound(_("{path}: no such file (create one with `chas-sheets init`)").format(
+                path=self.path))
         self.refuse_if_open()
         mode = self.real.stat().st_mode
         # Mode bits, not only os.access: run as root, os.access says yes to a file marked read-only.
         if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(self.real, os.W_OK):
-            raise ReadOnlySpreadsheet(f"{self.path} is read-only; nothing was written. Make it writable "
-                                      "(or run on a writable copy) if it should be changed")
+            raise ReadOnlySpreadsheet(_("{path} is read-only; nothing was written. Make it writable "
+                                        "(or run on a writable copy) if it should be changed").format(path=self.path))
         folder = self.real.parent
         if not folder.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(folder, os.W_OK):
-            raise ReadOnlySpreadsheet(f"{self.path}: its folder is read-only, and chas-sheets saves by writing a new "
-                                      "file beside the workbook; nothing was written. Make the folder writable, "
-                                      "or run on a copy elsewhere")
+            raise ReadOnlySpreadsheet(_("{path}: its folder is read-only, and chas-sheets saves by writing a new "
+                                        "file beside the workbook; nothing was written. Make the folder writable, "
+                                        "or run on a copy elsewhere").format(path=self.path))
 
     def refuse_if_open(self) -> None:
         # Beside the name the person may have opened (the link) and beside the real file.
@@ -80,8 +82,9 @@ class WorkbookFile:
             for program, lock in office_lock_names(name):
                 if os.path.lexists(folder / lock):
                     raise SpreadsheetInUse(
-                        f"{self.path} is open in {program} (its lock file {lock} is beside it); nothing was "
-                        f"written. Close it there and run again; if no one has it open, delete {lock}")
+                        _("{path} is open in {program} (its lock file {lock} is beside it); nothing was "
+                          "written. Close it there and run again; if no one has it open, delete {lock}").format(
+                              path=self.path, program=program, lock=lock))
 
     def snapshot(self) -> Snapshot:
         data = self.real.read_bytes()
@@ -109,8 +112,8 @@ class WorkbookFile:
             os.chmod(tmp, self.real.stat().st_mode & 0o777)
             self.refuse_if_open()
             if not self.unchanged_since(snapshot):
-                raise SpreadsheetChanged(f"{self.path} was saved by someone else while chas-sheets was writing it; "
-                                         "nothing was written")
+                raise SpreadsheetChanged(_("{path} was saved by someone else while chas-sheets was writing it; "
+                                           "nothing was written").format(path=self.path))
             os.replace(tmp, self.real)
             return written
         finally:

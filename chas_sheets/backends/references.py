@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
+
+from chas_sheets.i18n import _
 
 _SHEETS_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
@@ -12,6 +15,9 @@ CREATE_PREFIX = "google:"  # init's google:TITLE: a spreadsheet to create, not o
 # A relative path found inside a Google spreadsheet: it has no folder to be relative to, so it
 # is marked (Backend.resolve_relative) and refused when opened, never read from the current folder.
 UNRESOLVABLE_PREFIX = "relative-in-google:"
+# What openpyxl opens (a workbook and its macro/template variants); any other ending (.csv,
+# .ods, .xls, .numbers) is refused by name before openpyxl lists its formats at people.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 
 
 def google_key(reference: str) -> str | None:
@@ -30,16 +36,26 @@ def is_google_reference(reference: str) -> bool:
 
 
 def not_openable(target: str) -> str | None:
-    """Why `target` names neither a Google spreadsheet nor a local file, if it does not."""
+    """Why `target` names neither a Google spreadsheet nor a local workbook, if it does not."""
     if google_key(target) is not None:
         return None
     if _ADDRESS.match(target):
-        return (f"{target} is not a Google Sheets address: expected "
-                "https://docs.google.com/spreadsheets/d/<key>/...")
+        return _("{target} is not a Google Sheets address: expected "
+                 "https://docs.google.com/spreadsheets/d/<key>/...").format(target=target)
     if target.startswith(UNRESOLVABLE_PREFIX):
-        return (f"the link '{target.removeprefix(UNRESOLVABLE_PREFIX)}' is a relative path, which a "
-                "Google spreadsheet cannot resolve: put the CRM's URL (or an absolute path) in its place")
+        return _("the link '{link}' is a relative path, which a Google spreadsheet cannot resolve: put the "
+                 "CRM's URL (or an absolute path) in its place").format(link=target.removeprefix(UNRESOLVABLE_PREFIX))
     if target.startswith(CREATE_PREFIX):
-        return (f"{target}: google:TITLE only names a new spreadsheet for `chas-sheets init` to create; "
-                "give an existing one's URL (https://docs.google.com/spreadsheets/d/<key>/...)")
-    return None
+        return _("{target}: google:TITLE only names a new spreadsheet for `chas-sheets init` to create; "
+                 "give an existing one's URL (https://docs.google.com/spreadsheets/d/<key>/...)").format(target=target)
+    return unsupported_file(target)
+
+
+def unsupported_file(target: str) -> str | None:
+    """Why a local path is no workbook chas-sheets can open (its ending), if it is not one."""
+    suffix = PurePath(target).suffix.lower()
+    if not suffix or suffix in WORKBOOK_SUFFIXES:
+        return None
+    return _("{target}: chas-sheets does not read {suffix} files; give an .xlsx workbook, a Google Sheets URL "
+             "or key, or google:TITLE (a new Google spreadsheet, for `chas-sheets init`)").format(
+                 target=target, suffix=suffix)

@@ -15,6 +15,8 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
+from chas_sheets.i18n import _
+
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -26,17 +28,22 @@ VBA_PART = "xl/vbaProject.bin"
 # A signed project's signature hangs off vbaProject.bin by a relationship openpyxl does not copy.
 _VBA_SIGNATURE = ("xl/_rels/vbaProject.bin.rels", "xl/vbaProjectSignature")
 
-# A worksheet's <extLst> children by uri (openpyxl.xml.constants.EXT_TYPES), in words people know.
-_EXTENSIONS = {
-    "{CCE6A557-97BC-4B89-ADB6-D9C93CAAB3DF}": "dropdowns listing another tab (Excel 2010 data validation)",
-    "{78C0D931-6437-407D-A8EE-F0AAD7539E65}": "Excel 2010 conditional formats (data bars, icon sets)",
-    "{05C60535-1F16-4FD2-B633-F4F36F0B64E0}": "sparklines",
-    "{A8765BA9-456A-4DAB-B4F3-ACF838C121DE}": "slicers",
-    "{3A4CF648-6AED-40F4-86FF-DC5316D8AED3}": "slicers",
-    "{FC87AEE6-9EDD-4A0A-B7FB-166176984837}": "protected ranges",
-    "{F7C9EE02-42E1-4005-9D12-6889AFFD525C}": "Office add-ins",
-    "{7E03D99C-DC04-49D9-9315-930204A7B6E9}": "timelines",
-}
+
+def _extension_words() -> dict[str, str]:
+    """A worksheet's <extLst> children by uri (openpyxl.xml.constants.EXT_TYPES), in words people
+    know (built when asked: in the language of the moment)."""
+    return {
+        "{CCE6A557-97BC-4B89-ADB6-D9C93CAAB3DF}": _("dropdowns listing another tab (Excel 2010 data validation)"),
+        "{78C0D931-6437-407D-A8EE-F0AAD7539E65}": _("Excel 2010 conditional formats (data bars, icon sets)"),
+        "{05C60535-1F16-4FD2-B633-F4F36F0B64E0}": _("sparklines"),
+        "{A8765BA9-456A-4DAB-B4F3-ACF838C121DE}": _("slicers"),
+        "{3A4CF648-6AED-40F4-86FF-DC5316D8AED3}": _("slicers"),
+        "{FC87AEE6-9EDD-4A0A-B7FB-166176984837}": _("protected ranges"),
+        "{F7C9EE02-42E1-4005-9D12-6889AFFD525C}": _("Office add-ins"),
+        "{7E03D99C-DC04-49D9-9315-930204A7B6E9}": _("timelines"),
+    }
+
+
 # Green error triangles a person chose to hide come back; nothing they made is lost, and refusing
 # would block every run on such a workbook for a mark no one sees.
 _HARMLESS_EXTENSIONS = {"{01252117-D84E-4E92-8308-4BE1C098FCBB}"}
@@ -114,7 +121,8 @@ def extensions_by_sheet(source, skip: set[str] = frozenset()) -> dict[str, list[
                 uri = (ext.get("uri") or "").upper()
                 if uri in _HARMLESS_EXTENSIONS:
                     continue
-                word = _EXTENSIONS.get(uri, f"an Excel extension chas-sheets cannot keep ({uri or 'no uri'})")
+                word = _extension_words().get(uri) or _("an Excel extension chas-sheets cannot keep ({uri})").format(
+                    uri=uri or "-")
                 if word not in found.get(title, []):
                     found.setdefault(title, []).append(word)
     return found
@@ -144,13 +152,14 @@ def macro_signature(names: set[str]) -> bool:
     return any(n.startswith(_VBA_SIGNATURE) for n in names)
 
 
-_WORDS = {"drawing": "charts, images or shapes", "chart": "charts", "image": "images",
-          "vmlDrawing": "shapes or form controls", "threadedComment": "threaded comments"}
+def _lost_words() -> dict[str, str]:
+    return {"drawing": _("charts, images or shapes"), "chart": _("charts"), "image": _("images"),
+            "vmlDrawing": _("shapes or form controls"), "threadedComment": _("threaded comments")}
 
 
 def describe(lost: dict[str, list[str]]) -> str:
     """`Leads (threaded comments), Dashboard (charts, images or shapes)`"""
-    return ", ".join(f"{sheet} ({', '.join(sorted({_WORDS.get(k, k) for k in kinds}))})"
+    return ", ".join(f"{sheet} ({', '.join(sorted({_lost_words().get(k, k) for k in kinds}))})"
                      for sheet, kinds in lost.items())
 
 

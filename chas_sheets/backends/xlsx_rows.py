@@ -49,6 +49,8 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
 
+from chas_sheets.i18n import _
+
 REF_ERROR = "#REF!"
 
 # One range operand as the Tokenizer gives it: an optional sheet, then a cell, an area, whole
@@ -246,10 +248,10 @@ def _cell_formulas(wb, title: str, rows: RowMap) -> Iterator[tuple[str, str, str
 def _name_formulas(wb) -> Iterator[tuple[str | None, str, object]]:
     """(host tab, place, defined name): a workbook-level name has no host tab."""
     for name in wb.defined_names.values():
-        yield None, f"the name {name.name}", name
+        yield None, _("the name {name}").format(name=name.name), name
     for ws in wb.worksheets:
         for name in ws.defined_names.values():
-            yield ws.title, f"the name {name.name} ({ws.title})", name
+            yield ws.title, _("the name {name} ({tab})").format(name=name.name, tab=ws.title), name
 
 
 def broken_references(wb, title: str, removed: Iterable[int]) -> list[tuple[str | None, str]]:
@@ -276,7 +278,7 @@ def broken_references(wb, title: str, removed: Iterable[int]) -> list[tuple[str 
                 continue  # the format goes with its rows
             shifted = [_anchored(f, ws.title, title, cf.sqref, rows) for rule in cf.rules for f in rule.formula or ()]
             if any(s.broken or s.unreadable for s in shifted):
-                places.append((ws.title, f"the conditional format on {ws.title}!{cf.sqref}"))
+                places.append((ws.title, _("the conditional format on {range}").format(range=f"{ws.title}!{cf.sqref}")))
         for dv in ws.data_validations.dataValidation:
             kept = _multi(dv.sqref, rows) if own else dv.sqref
             if not kept.ranges:
@@ -284,7 +286,8 @@ def broken_references(wb, title: str, removed: Iterable[int]) -> list[tuple[str 
             for f in (dv.formula1, dv.formula2):
                 shifted = _anchored(f, ws.title, title, dv.sqref, rows) if f else None
                 if shifted and (shifted.broken or shifted.unreadable):
-                    places.append((ws.title, f"the data validation on {ws.title}!{dv.sqref}"))
+                    places.append((ws.title, _("the data validation on {range}").format(
+                        range=f"{ws.title}!{dv.sqref}")))
                     break
     return places
 

@@ -33,6 +33,7 @@ from chas_sheets.backends.google import SHEETS_WEB_URL, Connection, GoogleSpread
 from chas_sheets.backends.google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS
 from chas_sheets.backends.google_http import DRIVE_URL, SHEETS_URL, GoogleApiError
 from chas_sheets.errors import BackendError
+from chas_sheets.i18n import _
 
 SWEDISH_LOCALE = "sv_SE"
 SWEDISH_TIME_ZONE = "Europe/Stockholm"
@@ -50,6 +51,7 @@ class Check:
     meaning: str  # what it means for the school, on a FAIL (or a note on a PASS)
 
     def line(self) -> str:
+        # PASS/FAIL stay as they are: the words a script greps for
         head = f"{'PASS' if self.passed else 'FAIL'}  {self.name}: {self.found}"
         return head if self.passed and not self.meaning else f"{head}\n      {self.meaning}"
 
@@ -115,11 +117,11 @@ def check_creation(probe: Probe) -> Iterator[Check]:
     found = probe.sheets.get_json(f"{SHEETS_URL}/{probe.scratch.key}", {"fields": "properties(locale,timeZone)"})
     props = found.get("properties", {})
     locale, zone = props.get("locale", "?"), props.get("timeZone", "?")
-    yield Check("new spreadsheets are Swedish", locale == SWEDISH_LOCALE and zone == SWEDISH_TIME_ZONE,
-                f"locale {locale}, time zone {zone}",
+    yield Check(_("new spreadsheets are Swedish"), locale == SWEDISH_LOCALE and zone == SWEDISH_TIME_ZONE,
+                _("locale {locale}, time zone {zone}").format(locale=locale, zone=zone),
                 "" if locale == SWEDISH_LOCALE and zone == SWEDISH_TIME_ZONE else
-                "CRMs made by init or cohort would read dates a student types (11/4) the American way; "
-                "do not use this version of chas-sheets to create CRMs")
+                _("CRMs made by init or cohort would read dates a student types (11/4) the American way; "
+                  "do not use this version of chas-sheets to create CRMs"))
 
 
 def check_lock(probe: Probe) -> Iterator[Check]:
@@ -143,11 +145,11 @@ def check_lock(probe: Probe) -> Iterator[Check]:
     cell = probe.cells(f"'{SCRATCH_TAB}'!J1")
     applied = bool(cell) and (cell[0].get("userEnteredValue") or {}).get("stringValue") == "applied"
     ok = refused and not applied
-    found = ("a second take under the same id was refused whole" if ok else
-             "a second take was accepted" if not refused else "refused, but the rest of its batch was applied")
-    yield Check("the write lock holds", ok, found,
-                "" if ok else "two chas-sheets runs could write one CRM at once and overwrite each other; "
-                "do not run the nightly and a student's command on the same CRM at the same time")
+    found = (_("a second take under the same id was refused whole") if ok else
+             _("a second take was accepted") if not refused else _("refused, but the rest of its batch was applied"))
+    yield Check(_("the write lock holds"), ok, found,
+                "" if ok else _("two chas-sheets runs could write one CRM at once and overwrite each other; "
+                                "do not run the nightly and a student's command on the same CRM at the same time"))
 
 
 def check_typed_input(probe: Probe) -> Iterator[Check]:
@@ -160,14 +162,14 @@ def check_typed_input(probe: Probe) -> Iterator[Check]:
     serial = (date_cell.get("effectiveValue") or {}).get("numberValue")
     as_date = SHEETS_EPOCH + dt.timedelta(days=int(serial)) if isinstance(serial, (int, float)) else None
     april = as_date is not None and (as_date.month, as_date.day) == (4, 11)  # the year is Google's "this year"
-    yield Check("typed 11/4 is 11 April", april,
-                f"stored as {as_date.isoformat() if as_date else _shown(date_cell)}",
+    yield Check(_("typed 11/4 is 11 April"), april,
+                _("stored as {value}").format(value=as_date.isoformat() if as_date else _shown(date_cell)),
                 "" if april else
-                "dates students type are read as another day; the processed rule would close the wrong leads: "
-                "set File > Settings > Locale to Sweden in every CRM")
+                _("dates students type are read as another day; the processed rule would close the wrong leads: "
+                  "set File > Settings > Locale to Sweden in every CRM"))
     number = (decimal_cell.get("effectiveValue") or {}).get("numberValue")
-    yield Check("typed 1,5 is one and a half", number == 1.5, f"stored as {_shown(decimal_cell)}",
-                "" if number == 1.5 else "numbers with a decimal comma are text in this spreadsheet's locale")
+    yield Check(_("typed 1,5 is one and a half"), number == 1.5, _("stored as {value}").format(value=_shown(decimal_cell)),
+                "" if number == 1.5 else _("numbers with a decimal comma are text in this spreadsheet's locale"))
 
 
 def check_text_stays_text(probe: Probe) -> Iterator[Check]:
@@ -183,9 +185,9 @@ def check_text_stays_text(probe: Probe) -> Iterator[Check]:
     raw = [(c.get("effectiveValue") or {}).get("stringValue") for c in probe.cells(f"'{tab}'!A2:D2")]
     written = [(c.get("effectiveValue") or {}).get("stringValue") for c in probe.cells(f"'{tab}'!A3:D3")]
     ok = raw == typed and written == typed
-    yield Check("text stays text", ok, "phone, formula-like text, ISO date and org. number kept as typed" if ok
-                else f"RAW gave {raw}, stringValue gave {written}",
-                "" if ok else "phone numbers could lose their zero or text become formulas: do not use chas-sheets")
+    yield Check(_("text stays text"), ok, _("phone, formula-like text, ISO date and org. number kept as typed") if ok
+                else _("RAW gave {raw}, stringValue gave {written}").format(raw=raw, written=written),
+                "" if ok else _("phone numbers could lose their zero or text become formulas: do not use chas-sheets"))
 
 
 def check_changes_feed(probe: Probe) -> Iterator[Check]:
@@ -195,7 +197,7 @@ def check_changes_feed(probe: Probe) -> Iterator[Check]:
     token = feed.get_json(f"{DRIVE_URL}/changes/startPageToken", {"supportsAllDrives": "true"})["startPageToken"]
     probe.sheets.post_json(f"{SHEETS_URL}/{probe.scratch.key}/values:batchUpdate", {
         "valueInputOption": "RAW", "data": [{"range": f"'{SCRATCH_TAB}'!A5", "values": [["edit"]]}]})
-    wanted = {probe.scratch.key: "an edit to a spreadsheet the account made"}
+    wanted = {probe.scratch.key: _("the changes feed lists an edit to a spreadsheet the account made")}
     if probe.shared:
         # An invisible edit (developer metadata, no cell touched) to a spreadsheet shared with the account.
         metadata_id = 1 + secrets.randbelow(2**31 - 2)
@@ -204,14 +206,14 @@ def check_changes_feed(probe: Probe) -> Iterator[Check]:
             "location": {"spreadsheet": True}, "visibility": "PROJECT"}}}])
         probe.batch(probe.shared, [{"deleteDeveloperMetadata": {"dataFilter": {
             "developerMetadataLookup": {"metadataId": metadata_id}}}}])
-        wanted[probe.shared] = "an edit to a spreadsheet shared with the account"
+        wanted[probe.shared] = _("the changes feed lists an edit to a spreadsheet shared with the account")
     seen = _feed_lists(probe, feed, token, set(wanted))
     for key, what in wanted.items():
         ok = key in seen
-        yield Check(f"the changes feed lists {what}", ok,
-                    "listed" if ok else f"not listed within {probe.wait_seconds:.0f} s",
-                    "" if ok else "the nightly run could skip a CRM a person changed: run nightly with --full "
-                    "until this passes")
+        yield Check(what, ok,
+                    _("listed") if ok else _("not listed within {seconds:.0f} s").format(seconds=probe.wait_seconds),
+                    "" if ok else _("the nightly run could skip a CRM a person changed: run nightly with --full "
+                                    "until this passes"))
 
 
 def _feed_lists(probe: Probe, feed, token: str, keys: set[str]) -> set[str]:
@@ -248,17 +250,18 @@ def check_size(probe: Probe) -> Iterator[Check]:
                                                  "effectiveValue))"})
         size, seconds = len(answer.content), time.perf_counter() - started
     except (GoogleApiError, BackendError) as exc:
-        yield Check(f"a write and a read of {probe.big_rows:,} log rows", False, _reason(exc),
-                    "a CRM with a long Ändringslogg could not be written or read in one request")
+        yield Check(_("a write and a read of {n:,} log rows").format(n=probe.big_rows), False, _reason(exc),
+                    _("a CRM with a long Ändringslogg could not be written or read in one request"))
         return
-    yield Check(f"a write and a read of {probe.big_rows:,} log rows", True,
-                f"one request each; the read was {size / 1e6:.1f} MB in {seconds:.1f} s", "")
+    yield Check(_("a write and a read of {n:,} log rows").format(n=probe.big_rows), True,
+                _("one request each; the read was {mb:.1f} MB in {seconds:.1f} s").format(mb=size / 1e6,
+                                                                                          seconds=seconds), "")
 
 
 def check_scopes(probe: Probe) -> Iterator[Check]:
     """Every request above was made with only the tool's scopes; say which, so a school can
     grant exactly these (an OAuth consent screen or a domain-wide delegation)."""
-    yield Check("the tool's scopes suffice", True,
+    yield Check(_("the tool's scopes suffice"), True,
                 ", ".join(scope.rsplit("/", 1)[-1] for scope in (SPREADSHEETS, DRIVE_FILE, DRIVE_METADATA)), "")
 
 
@@ -280,16 +283,16 @@ def run_selftest(probe: Probe) -> list[Check]:
                 results.extend(check(probe))
             except (GoogleApiError, BackendError) as exc:
                 scope_refused |= isinstance(exc, GoogleApiError) and exc.status == 403
-                results.append(Check(_title_of(check), False, f"could not run: {_reason(exc)}",
-                                     "see the line above; the other checks went on"))
+                results.append(Check(_title_of(check), False, _("could not run: {reason}").format(reason=_reason(exc)),
+                                     _("see the line above; the other checks went on")))
     finally:
         _delete_scratch(probe)
     if probe.scratch is not None and not scope_refused:
         results.extend(check_scopes(probe))
     elif scope_refused:
-        results.append(Check("the tool's scopes suffice", False, "Google refused a request (403)",
-                             "give the account the Sheets, drive.file and drive.metadata.readonly scopes, "
-                             "and share the spreadsheets with it as editor"))
+        results.append(Check(_("the tool's scopes suffice"), False, _("Google refused a request (403)"),
+                             _("give the account the Sheets, drive.file and drive.metadata.readonly scopes, "
+                               "and share the spreadsheets with it as editor")))
     return results
 
 
@@ -300,19 +303,19 @@ def _delete_scratch(probe: Probe) -> None:
         probe.client(DRIVE_FILE).request("delete", f"{DRIVE_URL}/files/{probe.scratch.key}",
                                          params={"supportsAllDrives": "true"}, repeatable=True)
     except (GoogleApiError, BackendError):
-        probe.notes.append(f"the scratch spreadsheet could not be deleted: {SHEETS_WEB_URL.format(key=probe.scratch.key)}"
-                           " (delete it by hand)")
+        probe.notes.append(_("the scratch spreadsheet could not be deleted: {url} (delete it by hand)").format(
+            url=SHEETS_WEB_URL.format(key=probe.scratch.key)))
 
 
 def _title_of(check: Callable) -> str:
-    return {check_creation: "a new spreadsheet", check_lock: "the write lock holds",
-            check_typed_input: "typed input", check_text_stays_text: "text stays text",
-            check_changes_feed: "the changes feed", check_size: "large requests"}.get(check, check.__name__)
+    return {check_creation: _("a new spreadsheet"), check_lock: _("the write lock holds"),
+            check_typed_input: _("typed input"), check_text_stays_text: _("text stays text"),
+            check_changes_feed: _("the changes feed"), check_size: _("large requests")}.get(check, check.__name__)
 
 
 def _shown(cell: dict) -> str:
     value = cell.get("effectiveValue") or cell.get("userEnteredValue") or {}
     if not value:
-        return "an empty cell"
+        return _("an empty cell")
     (kind, content), = value.items()
     return f"{kind.removesuffix('Value')} {content!r}"

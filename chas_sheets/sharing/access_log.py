@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.sheet.changelog import LOG_TAB, UNDOES, log_entries
 from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.sheet.values import as_text
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 SHARING = "(delning)"  # Kolumn of a sharing row
 NO_ACCESS = ""
 _RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 4, "organizer": 5, "owner": 6}
-_WORDS = {"": "no access", "reader": "read-only", "commenter": "commenter", "writer": "editor", "owner": "owner"}
 
 
 def _key(email: str) -> str:
@@ -78,7 +78,9 @@ def carry_out(sheet: Backend, changes: list[AccessChange], permissions: list[dic
 
 
 def words(role: str) -> str:
-    return _WORDS.get(role, role)
+    """A Drive role in the words people read ("" = no access)."""
+    return {"": _("no access"), "reader": _("read-only"), "commenter": _("commenter"), "writer": _("editor"),
+            "owner": _("owner")}.get(role, role)
 
 
 # --- undo --------------------------------------------------------------------------------
@@ -115,15 +117,15 @@ def plan_restore(entries: list[tuple[int, AccessChange]], permissions: list[dict
     plan = AccessUndo(permissions=permissions)
     for log_row, change in entries:
         current = role_of(permissions, change.email)
-        where = f"sharing (Ändringslogg row {log_row})"
+        where = _("sharing (Ändringslogg row {row})").format(row=log_row)
         if current == change.before:
             plan.already += 1
         elif current == change.after and current != "owner":
             plan.changes.append(AccessChange(change.email, current, change.before))
             plan.planned.append(f"{where}: {words(current)} -> {words(change.before)}")
         else:
-            plan.left.append(f"{where}: access changed after the run (the run left {words(change.after)}, "
-                             f"now {words(current)}); left as it is")
+            plan.left.append(_("{where}: access changed after the run (the run left {left}, now {now})").format(
+                where=where, left=words(change.after), now=words(current)))
     return plan
 
 
@@ -134,8 +136,10 @@ def attach(sheet: Any, log_table: Table | None, run_id: str) -> None:
     if not entries or sheet.report is None or sheet.backend is None:
         return
     if not hasattr(sheet.backend, "list_permissions"):
-        sheet.report.not_undone.append(f"sharing: {len(entries)} changes logged, but this spreadsheet is not on "
-                                       "Google Drive; not undone")
+        sheet.report.not_undone.append(ngettext(
+            "sharing: {n} change logged, but this spreadsheet is not on Google Drive",
+            "sharing: {n} changes logged, but this spreadsheet is not on Google Drive", len(entries)).format(
+                n=len(entries)))
         return
     plan = plan_restore(entries, sheet.backend.list_permissions())
     sheet.access = plan

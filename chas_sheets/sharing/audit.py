@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 
 from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError
+from chas_sheets.i18n import _, ngettext, sheet_
 from chas_sheets.privacy import mask_email, mask_text
 from chas_sheets.programme.register import Register, crm_jobs
 
@@ -34,12 +35,18 @@ ANYONE, DOMAIN, OUTSIDE, FILE_MODE = "anyone", "domain", "outside", "file-mode"
 @dataclass(frozen=True)
 class Finding:
     kind: str  # anyone, domain, outside, file-mode
-    detail: str  # one line, e-mails masked
+    detail: str  # one line, e-mails masked, in the language people read
     role: str = ""
     permission_id: str = ""
+    sheet_detail: str = ""  # the same in the sheet's language, for a tab (nightly's Delning)
 
     def to_dict(self) -> dict:
-        return dict(vars(self))
+        return {k: v for k, v in vars(self).items() if k != "sheet_detail"}
+
+
+def _finding(kind: str, texts: tuple[str, str], role: str = "", permission_id: str = "") -> Finding:
+    """A finding from its (people's language, sheet language) texts."""
+    return Finding(kind, texts[0], role, permission_id, texts[1])
 
 
 @dataclass
@@ -70,26 +77,36 @@ class AuditReport:
 
     def summary_line(self) -> str:
         found = sum(len(c.findings) for c in self.crms)
-        errors = f"; {len(self.errors)} could not be checked" if self.errors else ""
+        checked, flagged, errors = len(self.crms), len(self.flagged), len(self.errors)
         if not found:
-            return f"{len(self.crms)} CRMs checked: no sharing wider than members and backoffice{errors}"
-        return f"{len(self.crms)} CRMs checked: {found} findings in {len(self.flagged)} CRMs{errors}"
+            line = ngettext("{n} CRM checked: no sharing wider than members and backoffice",
+                            "{n} CRMs checked: no sharing wider than members and backoffice", checked).format(n=checked)
+        else:
+            line = ngettext("{n} CRM checked: {found} findings in {flagged} CRMs",
+                            "{n} CRMs checked: {found} findings in {flagged} CRMs", checked).format(
+                                n=checked, found=found, flagged=flagged)
+        if errors:
+            line += _("; {n} could not be checked").format(n=errors)
+        return line
 
     def to_dict(self) -> dict:
         return {"domain": self.domain, "crms": [c.to_dict() for c in self.crms],
                 "flagged": len(self.flagged), "errors": len(self.errors), "summary": self.summary_line()}
 
     def render(self) -> list[str]:
-        lines = [f"Sharing audit ({len(self.crms)} CRMs{', domain ' + self.domain if self.domain else ''})"]
+        if self.domain:
+            lines = [_("Sharing audit ({n} CRMs, domain {domain})").format(n=len(self.crms), domain=self.domain)]
+        else:
+            lines = [_("Sharing audit ({n} CRMs)").format(n=len(self.crms))]
         for crm in self.crms:
             where = f"{crm.kind:10} {crm.owner:20} {crm.crm}"
             if crm.error:
-                lines.append(f"  ERROR {where}: {crm.error}")
+                lines.append(_("  ERROR {where}: {problem}").format(where=where, problem=crm.error))
             for finding in crm.findings:
                 role = f" ({finding.role})" if finding.role else ""
-                lines.append(f"  WIDE  {where}: {finding.detail}{role}")
+                lines.append(_("  WIDE  {where}: {finding}").format(where=where, finding=finding.detail + role))
         if not self.flagged and not self.errors:
-            lines.append("  (nothing to fix)")
+            lines.append(_("  (nothing to fix)"))
         return lines
 
 
@@ -110,20 +127,36 @@ def sharing_findings(permissions: Iterable[dict], domain: str | None = None,
     for perm in permissions:
         kind, role, pid = perm.get("type", ""), perm.get("role", ""), str(perm.get("id", ""))
         if kind == "anyone":
-            listed = " and findable in search" if perm.get("allowFileDiscovery") else ""
-            findings.append(Finding(ANYONE, f"anyone with the link{listed}", role, pid))
+            if perm.get("allowFileDiscovery"):
+                texts = (_("anyone with the link and findable in search"),
+                         sheet_("anyone with the link and findable in search"))
+            else:
+                texts = (_("anyone with the link"), sheet_("anyone with the link"))
+            findings.append(_finding(ANYONE, texts, role, pid))
         elif kind == "domain":
             where = perm.get("domain", "")
             if where.lower() in allow:
                 continue
-            findings.append(Finding(DOMAIN, f"everyone in {where or 'a domain'} with the link", role, pid))
+            if where:
+                texts = (_("everyone in {domain} with the link").format(domain=where),
+                         sheet_("everyone in {domain} with the link").format(domain=where))
+            else:
+                texts = (_("everyone in a domain with the link"), sheet_("everyone in a domain with the link"))
+            findings.append(_finding(DOMAIN, texts, role, pid))
         elif kind in ("user", "group"):
             email = (perm.get("emailAddress") or "").strip()
             account_domain = _email_domain(email)
             if not domain or not email or email.lower() in allow or account_domain in allow:
                 continue
             if not _inside(account_domain, domain):
-                findings.append(Finding(OUTSIDE, f"{kind} {mask_email(email)} outside {domain}", role, pid))
+                facts = {"email": mask_email(email), "domain": domain}
+                if kind == "group":
+                    texts = (_("group {email} outside {domain}").format(**facts),
+                             sheet_("group {email} outside {domain}").format(**facts))
+                else:
+                    texts = (_("user {email} outside {domain}").format(**facts),
+                             sheet_("user {email} outside {domain}").format(**facts))
+                findings.append(_finding(OUTSIDE, texts, role, pid))
     return findings
 
 
@@ -132,8 +165,17 @@ def file_mode_findings(mode: int) -> list[Finding]:
     wide = mode & 0o044
     if not wide:
         return []
-    who = " and ".join(w for w, bit in (("the group", 0o040), ("everyone on this machine", 0o004)) if wide & bit)
-    return [Finding(FILE_MODE, f"file readable by {who} (mode {stat.S_IMODE(mode):04o}; chmod 600 fixes it)")]
+    facts = {"mode": f"{stat.S_IMODE(mode):04o}"}
+    if wide & 0o040 and wide & 0o004:
+        texts = (_("file readable by the group and everyone on this machine (mode {mode}; chmod 600 fixes it)"),
+                 sheet_("file readable by the group and everyone on this machine (mode {mode}; chmod 600 fixes it)"))
+    elif wide & 0o040:
+        texts = (_("file readable by the group (mode {mode}; chmod 600 fixes it)"),
+                 sheet_("file readable by the group (mode {mode}; chmod 600 fixes it)"))
+    else:
+        texts = (_("file readable by everyone on this machine (mode {mode}; chmod 600 fixes it)"),
+                 sheet_("file readable by everyone on this machine (mode {mode}; chmod 600 fixes it)"))
+    return [_finding(FILE_MODE, (texts[0].format(**facts), texts[1].format(**facts)))]
 
 
 def running_account(credentials: str | None = None) -> str | None:
@@ -170,6 +212,6 @@ def audit_register(register: Register, open_backend: Callable[[str], Backend], d
         except ChasSheetsError as exc:
             crm.error = mask_text(str(exc).removeprefix(f"{crm.crm}: "))  # the line names the CRM already
         except OSError as exc:
-            crm.error = f"cannot read the file ({exc.strerror or type(exc).__name__})"
+            crm.error = _("cannot read the file ({reason})").format(reason=exc.strerror or type(exc).__name__)
         report.crms.append(crm)
     return report

@@ -195,14 +195,14 @@ def decode_cell(data: Any) -> tuple[Any, NumberFormat | None]:
         return data, None
     number_format = NumberFormat.from_json(data.get("format"))
     if "formula" in data:
-        result, _ = decode_cell(data.get("value"))
+        result, _format = decode_cell(data.get("value"))
         formula = Formula(str(data["formula"]), result)
         at = data.get("at")
         if isinstance(at, list) and len(at) == 2 and all(isinstance(n, int) for n in at):
             formula.origin = (at[0], at[1])
         return formula, number_format
     if "value" in data or "format" in data:
-        value, _ = decode_cell(data.get("value"))
+        value, _format = decode_cell(data.get("value"))
         return value, number_format
     if "date" in data:
         return dt.date.fromisoformat(data["date"]), None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from chas_sheets.i18n import _, ngettext
+
 
 @dataclass(frozen=True)
 class CellChange:
@@ -109,14 +111,12 @@ class ChangeSet:
         return {item.tab for item in items}
 
     def summary(self) -> str:
-        parts = []
-        for label, items in (
-            ("new IDs", self.ids),
-            ("cells", self.cells),
-            ("new rows", self.appends),
-            ("removed rows", self.removals),
-            ("rewritten tabs", self.replacements),
-        ):
-            if items:
-                parts.append(f"{len(items)} {label}")
-        return ", ".join(parts) or "no changes"
+        """What the set does, counted ('3 new IDs, 1 cell'), in the language people read."""
+        counts = (
+            (len(self.ids), ngettext("{n} new ID", "{n} new IDs", len(self.ids))),
+            (len(self.cells), ngettext("{n} cell", "{n} cells", len(self.cells))),
+            (len(self.appends), ngettext("{n} new row", "{n} new rows", len(self.appends))),
+            (len(self.removals), ngettext("{n} removed row", "{n} removed rows", len(self.removals))),
+            (len(self.replacements), ngettext("{n} rewritten tab", "{n} rewritten tabs", len(self.replacements))),
+        )
+        return ", ".join(text.format(n=n) for n, text in counts if n) or _("no changes")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _, sheet_
 from chas_sheets.sheet.schema import contract
 
 # Formatting and validations reach this far down a new sheet (both backends).
@@ -51,7 +52,8 @@ class Layout:
 def layout_for(kind: str) -> Layout:
     c = contract()
     if kind not in c.kinds:
-        raise InvalidInput(f"unknown spreadsheet kind '{kind}': use one of {', '.join(c.kinds)}")
+        raise InvalidInput(_("unknown spreadsheet kind '{kind}': use one of {kinds}").format(
+            kind=kind, kinds=", ".join(c.kinds)))
     spec = c.kinds[kind]
     return Layout(kind, spec.title, [_tab_layout(name) for name in spec.tabs])
 
@@ -121,9 +123,10 @@ class ChartLayout:
 # student's 50 companies): one axis each.
 OWNED_CHARTS = {
     "Dashboard": (
-        ChartLayout("Grupper: leads mot gruppens mål (med delmål: leads tillagda sedan Big Bang Day)",
+        ChartLayout(sheet_("Groups: leads against the group's goal (with a milestone: leads added since Big Bang "
+                           "Day)"),
                     "Namn", ("Mot mål", "Mål"), ("Typ", "Grupp")),
-        ChartLayout("Studerande: företag i det individuella CRM:et mot målet", "Namn", ("Mot mål", "Mål"),
+        ChartLayout(sheet_("Students: companies in the individual CRM against the goal"), "Namn", ("Mot mål", "Mål"),
                     ("Typ", "Studerande")),
     ),
 }
@@ -233,13 +236,14 @@ def _declared(title: str, headers: list[str], chart: Mapping[str, Any] | None) -
     series = series or [h for h in headers if h != category]
     kind = str(chart.get("type", "column")).lower()
     if kind not in CHART_KINDS:
-        raise InvalidInput(f"chart: unknown type {kind!r} (use bar, column or line)")
+        raise InvalidInput(_("chart: unknown type {kind!r} (use bar, column or line)").format(kind=kind))
     return [ChartLayout(str(chart.get("title", "")), str(category), tuple(str(s) for s in series), None, kind)]
 
 
 def _column_of(reference: str, headers: list[str]) -> int:
     if reference not in headers:
-        raise InvalidInput(f"chart: no column {reference!r} in the tab (has: {', '.join(headers)})")
+        raise InvalidInput(_("chart: no column {column!r} in the tab (has: {headers})").format(
+            column=reference, headers=", ".join(headers)))
     return headers.index(reference)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from chas_sheets.errors import MissingColumn, MissingTab
+from chas_sheets.i18n import _
 from chas_sheets.sheet.values import as_text
 from chas_sheets.text import fold, one_line
 
@@ -210,18 +211,23 @@ def find_header(tab: TabSpec, rows: Sequence[Sequence[object]], title: str | Non
             best = match
     if best is None or len(best.positions) == len(best.unknown):
         if not rows:
-            raise MissingColumn(f"tab '{one_line(title)}' is empty: it needs a header row with {', '.join(tab.headers)}")
+            raise MissingColumn(_("tab '{tab}' is empty: it needs a header row with {headers}").format(
+                tab=one_line(title), headers=", ".join(tab.headers)))
         # No row holds a single known header: the first row is data (a header row deleted or
         # sorted away). Its cells are a company's contact details, so they are not repeated.
-        raise MissingColumn(f"tab '{one_line(title)}' has no header row: none of its first {HEADER_SEARCH_ROWS} rows "
-                            f"names a column it needs ({', '.join(c.name for c in tab.required)}); "
-                            "put the header row back above the data")
+        raise MissingColumn(_("tab '{tab}' has no header row: none of its first {n} rows names a column it needs "
+                              "({columns}); put the header row back above the data").format(
+                                  tab=one_line(title), n=HEADER_SEARCH_ROWS,
+                                  columns=", ".join(c.name for c in tab.required)))
     missing = next(c for c in tab.required if c.name not in best.positions)
     tried = ", ".join(f"'{n}'" for n in (missing.name, *missing.aliases))
-    raise MissingColumn(
-        f"tab '{one_line(title)}' has no column '{missing.name}' (tried {tried}; "
-        f"header row {best.row} has: {one_line(', '.join(h for h in best.headers if h)) or 'nothing'})"
-    )
+    has = one_line(", ".join(h for h in best.headers if h))
+    if has:
+        raise MissingColumn(_("tab '{tab}' has no column '{column}' (tried {tried}; header row {row} has: "
+                              "{has})").format(tab=one_line(title), column=missing.name, tried=tried, row=best.row,
+                                               has=has))
+    raise MissingColumn(_("tab '{tab}' has no column '{column}' (tried {tried}; header row {row} has nothing)").format(
+        tab=one_line(title), column=missing.name, tried=tried, row=best.row))
 
 
 def require_tab(name: str, titles: Iterable[str], all_titles: Iterable[str] | None = None) -> str:
@@ -233,5 +239,8 @@ def require_tab(name: str, titles: Iterable[str], all_titles: Iterable[str] | No
         spec = contract().tab(name)
         tried = ", ".join(f"'{n}'" for n in (spec.name, *spec.aliases))
         found = ", ".join(f"'{one_line(t)}'" if t != one_line(t) or not t else t for t in titles)
-        raise MissingTab(f"no tab '{name}' (tried {tried}; found {found or 'no tabs'})")
+        if found:
+            raise MissingTab(_("no tab '{tab}' (tried {tried}; found {found})").format(tab=name, tried=tried,
+                                                                                      found=found))
+        raise MissingTab(_("no tab '{tab}' (tried {tried}; found no tabs)").format(tab=name, tried=tried))
     return title

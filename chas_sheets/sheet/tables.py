@@ -9,7 +9,7 @@ here, recorded as IdAssignments that every writing plan carries.
 from __future__ import annotations
 
 import hashlib
-import secrets
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -99,18 +99,35 @@ def fingerprint(cells: Iterable[Any]) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def new_id_factory(prefix: str, taken: set[str]) -> Callable[[], str]:
-    """IDs like 'L-7KQ2M9': random, checked against every ID seen, so never reused."""
-    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed by people
+def new_id_factory(prefix: str, taken: set[str]) -> Callable[..., str]:
+    """IDs like 'L-7KQ2M9', never one in `taken` (every ID seen, Ändringslogg's included, so
+    never reused; each new one is added to it).
 
-    def make() -> str:
-        while True:
-            candidate = f"{prefix}-" + "".join(secrets.choice(alphabet) for _ in range(6))
+    Derived, not drawn: the same read gives the same IDs, so a dry run shows the IDs --apply
+    writes right after. `make(seed)`: what the new row is known by (its content); calls without
+    a seed are told apart by their order, under the IDs the spreadsheet holds already (so two
+    spreadsheets rarely share a sequence). A taken candidate moves on to the next one.
+    """
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed by people
+    base = hashlib.sha256("\x1f".join(sorted(taken)).encode("utf-8")).hexdigest()
+    unseeded = itertools.count()
+
+    def make(seed: str = "") -> str:
+        key = seed if seed else f"{base}\x1f{next(unseeded)}"
+        for attempt in itertools.count():
+            digest = hashlib.sha256(f"{prefix}\x1f{key}\x1f{attempt}".encode()).digest()
+            candidate = f"{prefix}-" + "".join(alphabet[b % len(alphabet)] for b in digest[:6])
             if candidate not in taken:
                 taken.add(candidate)
                 return candidate
+        raise AssertionError("itertools.count() never ends")
 
     return make
+
+
+def id_seed(tab: str, texts: Sequence[str]) -> str:
+    """What a new ID is derived from: the tab and the row's cells as text (`row_texts`)."""
+    return "\x1f".join((tab, *texts))
 
 
 def row_texts(cells: Sequence[Any], key_index: int | None) -> tuple[str, ...]:
@@ -133,7 +150,7 @@ def load_table(
     tab_name: str,
     *,
     taken_ids: set[str] | None = None,
-    id_factory: Callable[[], str] | None = None,
+    id_factory: Callable[..., str] | None = None,
 ) -> Table:
     """Build the Table of one contract tab from a raw read; raises MissingTab/MissingColumn."""
     spec = contract().tab(tab_name)
@@ -171,8 +188,8 @@ def load_table(
                 if not current:
                     unkeyed[keys[-1]] = row_texts(grid[rows[i] - 1], key_index)
             else:
-                new = make()
                 cells = grid[rows[i] - 1]
+                new = make(id_seed(spec.name, row_texts(cells, key_index)))
                 assignments.append(IdAssignment(spec.name, rows[i], row_texts(cells, key_index), current or None, new))
                 keys.append(new)
             seen.add(keys[-1])
@@ -224,7 +241,7 @@ def logged_row_ids(raw: RawWorkbook) -> set[str]:
     grid = raw.grids[title]
     try:
         header = find_header(contract().tab(LOG_TAB), grid, title)
-    except Exception:  # a damaged log must not stop a read; IDs stay random anyway
+    except Exception:  # a damaged log must not stop a read; IDs stay new anyway
         return set()
     index = header.positions.get("Rad-ID")
     if index is None:

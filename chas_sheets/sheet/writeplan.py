@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from chas_sheets.errors import ChasSheetsError
+from chas_sheets.i18n import _, ngettext, sheet_ngettext
 from chas_sheets.sheet.changelog import (
     LOG_TAB,
     NEW_COLUMN,
@@ -36,7 +37,7 @@ from chas_sheets.sheet.changelog import (
 )
 from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval, TabReplacement
 from chas_sheets.sheet.schema import HeaderMatch, contract, find_header
-from chas_sheets.sheet.tables import RawWorkbook, logged_row_ids, row_texts
+from chas_sheets.sheet.tables import RawWorkbook, id_seed, logged_row_ids, new_id_factory, row_texts
 from chas_sheets.sheet.values import as_text, is_blank, values_equal
 
 
@@ -216,15 +217,21 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo,
     # A new ID not written must not be named by anything written: a dangling link is worse
     # than a link filled in by the next run.
     # An ID is never handed out twice, not even one of a removed row: checked here, against the
-    # log as it is when writing, so a command need not read Ändringslogg to plan. A new ID the
-    # log already names (a chance of about 1 in 50,000 per ID with a 20,000-row log) is not
-    # written this time, nor anything naming it; the next run draws another.
+    # log as it is when writing, so a command need not read Ändringslogg to plan. New IDs are
+    # derived from the row (tables.new_id_factory), so a row typed again as one that was removed
+    # is planned its old ID when the plan did not read the log: it gets the next one derived
+    # for it instead, everywhere the plan names it (what a plan that read the log gives). A key
+    # the log names on a tab keyed otherwise (Skörd's company key) is not written this time,
+    # nor anything naming it.
     logged = logged_row_ids(fresh) if changes.ids else set()
+    renamed = _next_ids(changes, logged, state)
+    if renamed:
+        changes = _renamed(changes, renamed)
     reused = {item.new for item in changes.ids if item.new in logged}
     for item in changes.ids:
         if item.new in reused:
-            skip(f"{item.tab} row {item.sheet_row}: the new ID {item.new} is named in Ändringslogg already; no ID "
-                 "given to it this time, and nothing that would name it is written")
+            skip(_("{tab} row {row}: the new ID {id} is named in Ändringslogg already; no ID given to it this time, "
+                   "and nothing that would name it is written").format(tab=item.tab, row=item.sheet_row, id=item.new))
     dropped = _resolve_ids([item for item in changes.ids if item.new not in reused], state, plan, log, skip) | reused
     for item in changes.cells:
         _resolve_cell(state(item.tab), item, plan, log, skip, dropped)
@@ -264,9 +271,45 @@ def _place(by_index: dict[int, Any], width: int) -> list[Any]:
     return row
 
 
+def _next_ids(changes: ChangeSet, logged: set[str], state) -> dict[str, str]:
+    """New IDs the log names already -> the next ID derived for the same row, never one the log,
+    the tab or the plan holds."""
+    renamed: dict[str, str] = {}
+    taken = set(logged) | {item.new for item in changes.ids}
+    for item in changes.ids:
+        spec = contract().tabs.get(item.tab)
+        if item.new not in logged or spec is None or spec.key_column != "ID":
+            continue
+        taken |= set(state(item.tab).rows_by_key)
+        renamed[item.new] = new_id_factory(spec.id_prefix or "R", taken)(id_seed(item.tab, item.cells))
+    return renamed
+
+
+def _renamed(changes: ChangeSet, renamed: dict[str, str]) -> ChangeSet:
+    """`changes` with each planned ID in `renamed` replaced wherever it is named."""
+    def value(v: Any) -> Any:
+        if type(v) is str:  # text only: a Formula (a str subclass) is what people wrote
+            for old, new in renamed.items():
+                v = v.replace(old, new)
+        return v
+
+    def row_id(v: str) -> str:
+        return renamed.get(v, v)
+
+    return ChangeSet(
+        ids=[replace(i, new=row_id(i.new)) for i in changes.ids],
+        cells=[replace(c, row_id=row_id(c.row_id), new=value(c.new)) for c in changes.cells],
+        appends=[replace(a, values={k: value(v) for k, v in a.values.items()}) for a in changes.appends],
+        removals=[replace(r, row_id=row_id(r.row_id), values={k: value(v) for k, v in r.values.items()})
+                  for r in changes.removals],
+        replacements=[replace(t, rows=tuple(tuple(value(v) for v in row) for row in t.rows))
+                      for t in changes.replacements])
+
+
 def _missing_tab(st: _TabState, what: str, skip) -> bool:
+    """`what`: the whole clause of what is not written ('new ID L-… not written'), translated."""
     if st.header is None:
-        skip(f"{st.name}: tab not found any more; {what} not written")
+        skip(_("{tab}: tab not found any more; {what}").format(tab=st.name, what=what))
         return True
     return False
 
@@ -295,14 +338,15 @@ def _resolve_ids(items: list[IdAssignment], state, plan: WritePlan, log, skip) -
     dropped: set[str] = set()
     for index, item in enumerate(items):
         st = state(item.tab)
-        if _missing_tab(st, f"new ID {item.new}", skip):
+        if _missing_tab(st, _("new ID {id} not written").format(id=item.new), skip):
             dropped.add(item.new)
         elif index not in found:
-            skip(f"{st.name} row {item.sheet_row}: {_why_not_found(st, item)}; no ID given to it this time, "
-                 f"and nothing that would name {item.new} is written")
+            skip(_("{tab} row {row}: {why}; no ID given to it this time, and nothing that would name {id} is "
+                   "written").format(tab=st.name, row=item.sheet_row, why=_why_not_found(st, item), id=item.new))
             dropped.add(item.new)
         elif isinstance(_id_cell(st, found[index]), Merged):
-            skip(f"{st.name} row {found[index]}, ID: inside merged cells; no ID given to it (unmerge to let it get one)")
+            skip(_("{tab} row {row}, ID: inside merged cells; no ID given to it (unmerge to let it get one)").format(
+                tab=st.name, row=found[index]))
             dropped.add(item.new)
         else:
             row = found[index]
@@ -369,8 +413,8 @@ def _why_not_found(st: _TabState, item: IdAssignment) -> str:
         texts = _fresh_texts(st, row)
         if not values_equal(current, item.old) and not is_blank(current) and (
                 texts == item.cells or _mostly_kept(item.cells, texts)):
-            return f"someone gave it the ID {as_text(current)!r} since it was read; their ID kept"
-    return "changed, moved or removed since it was read"
+            return _("someone gave it the ID {id!r} since it was read; their ID kept").format(id=as_text(current))
+    return _("changed, moved or removed since it was read")
 
 
 def _names_dropped(value: Any, dropped: set[str]) -> str | None:
@@ -383,29 +427,34 @@ def _names_dropped(value: Any, dropped: set[str]) -> str | None:
 
 def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip, dropped: set[str]) -> None:
     if item.row_id in dropped:
-        skip(f"{st.name}: the row meant to get ID {item.row_id} did not get it; {item.column} not written")
+        skip(_("{tab}: the row meant to get ID {id} did not get it; {column} not written").format(
+            tab=st.name, id=item.row_id, column=item.column))
         return
     if named := _names_dropped(item.new, dropped):
-        skip(f"{st.name} row {item.row_id}, {item.column}: would name {named}, a new ID that was not written; "
-             "left as it is")
+        skip(_("{tab} row {id}, {column}: would name {named}, a new ID that was not written; left as it is").format(
+            tab=st.name, id=item.row_id, column=item.column, named=named))
         return
-    if _missing_tab(st, f"{item.column} of {item.row_id}", skip):
+    if _missing_tab(st, _("{column} of {id} not written").format(column=item.column, id=item.row_id), skip):
         return
     row = st.rows_by_key.get(item.row_id)
     if row is None:
-        skip(f"{st.name}: row {item.row_id} not found (removed or its ID changed); {item.column} not written")
+        skip(_("{tab}: row {id} not found (removed or its ID changed); {column} not written").format(
+            tab=st.name, id=item.row_id, column=item.column))
         return
     col = st.column(item.column)
     current = st.cell(row, col)
     if isinstance(current, Formula):
-        skip(f"{st.name} row {row} ({item.row_id}), {item.column}: holds a formula; left as it is")
+        skip(_("{tab} row {row} ({id}), {column}: holds a formula; left as it is").format(
+            tab=st.name, row=row, id=item.row_id, column=item.column))
         return
     if isinstance(current, Merged):
-        skip(f"{st.name} row {row} ({item.row_id}), {item.column}: inside merged cells; left as it is")
+        skip(_("{tab} row {row} ({id}), {column}: inside merged cells; left as it is").format(
+            tab=st.name, row=row, id=item.row_id, column=item.column))
         return
     if not values_equal(current, item.old):
-        skip(f"{st.name} row {row} ({item.row_id}), {item.column}: changed by someone since it was read "
-             f"({as_text(item.old)!r} -> {as_text(current)!r}); their edit kept")
+        skip(_("{tab} row {row} ({id}), {column}: changed by someone since it was read ({old!r} -> {now!r}); their "
+               "edit kept").format(tab=st.name, row=row, id=item.row_id, column=item.column,
+                                   old=as_text(item.old), now=as_text(current)))
         return
     if values_equal(current, item.new):
         return
@@ -417,18 +466,19 @@ def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip, d
 def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip, dropped: set[str],
                      formats_of) -> None:
     if item.row_id in dropped:
-        skip(f"{st.name}: the row meant to get ID {item.row_id} did not get it; not removed")
+        skip(_("{tab}: the row meant to get ID {id} did not get it; not removed").format(tab=st.name, id=item.row_id))
         return
-    if _missing_tab(st, f"removal of {item.row_id}", skip):
+    if _missing_tab(st, _("{id} not removed").format(id=item.row_id), skip):
         return
     row = st.rows_by_key.get(item.row_id)
     if row is None:
-        skip(f"{st.name}: row {item.row_id} already gone")
+        skip(_("{tab}: row {id} already gone").format(tab=st.name, id=item.row_id))
         return
     for label, value in item.values.items():
         index = st.header.positions.get(label)
         if index is not None and not values_equal(as_read(st.cell(row, index)), value):
-            skip(f"{st.name} row {row} ({item.row_id}): changed since it was read; not removed")
+            skip(_("{tab} row {row} ({id}): changed since it was read; not removed").format(
+                tab=st.name, row=row, id=item.row_id))
             return
     # The whole sheet row goes, so the log keeps the whole sheet row: cells in columns the
     # plan does not know (no header, or one people added since the read) included, formulas
@@ -456,7 +506,8 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
 def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, dropped: set[str]) -> None:
     for label, value in item.values.items():
         if named := _names_dropped(value, dropped):
-            skip(f"{st.name}: new row not added: its {label} would name {named}, a new ID that was not written")
+            skip(_("{tab}: new row not added: its {column} would name {named}, a new ID that was not written").format(
+                tab=st.name, column=label, named=named))
             return
     spec = contract().tabs.get(item.tab)
     # A row appended to Ändringslogg is a note of the run (the harvest's seed and draws): it is
@@ -467,14 +518,14 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
         item = RowAppend(item.tab, {**stamp, **{k: v for k, v in item.values.items() if not is_blank(v)}}, item.reason)
     if st.header is None:
         if spec is None:
-            raise ChasSheetsError(f"cannot append to unknown tab '{item.tab}'")
+            raise ChasSheetsError(_("cannot append to unknown tab '{tab}'").format(tab=item.tab))
         st.writes.create_headers = spec.headers + [k for k in item.values if k not in spec.headers]
         st.header = find_header(spec, [st.writes.create_headers], item.tab)
         st.writes.first_append_row = st.next_row = 2
     key = spec.key_column if spec else None
     row_id = as_text(item.values.get(key)) if key else ""
     if row_id and row_id in st.rows_by_key:
-        skip(f"{st.name}: row {row_id} is already there; not added again")
+        skip(_("{tab}: row {id} is already there; not added again").format(tab=st.name, id=row_id))
         return
     by_index: dict[int, Any] = {}
     at: dict[str, int] = {}
@@ -526,8 +577,10 @@ def _resolve_replacement(st: _TabState, item: TabReplacement, plan: WritePlan, l
     if item.key and old:
         headers, rows, lost = _keep_people_columns(st, item, old, formats, formats_of)
         if lost:
-            skip(f"{st.name}: {lost} rows no longer on the tab held values in columns people added; "
-                 "kept in Ändringslogg (undo of this run puts them back)")
+            skip(ngettext("{tab}: {n} row no longer on the tab held values in columns people added; kept in "
+                          "Ändringslogg (undo of this run puts them back)",
+                          "{tab}: {n} rows no longer on the tab held values in columns people added; kept in "
+                          "Ändringslogg (undo of this run puts them back)", lost).format(tab=st.name, n=lost))
     st.writes.replace = (headers, rows)
     st.writes.formats = formats
     st.writes.chart = item.chart
@@ -537,7 +590,9 @@ def _resolve_replacement(st: _TabState, item: TabReplacement, plan: WritePlan, l
     # The chart the run drew goes with the content: the old content, written by an earlier run
     # of the same kind, had it too (a local save cannot keep a chart it does not draw again).
     before = encode_grid(old, old_formats, item.chart) if item.log_content else ""
-    after = f"{len(item.rows)} rader ({written_digest(headers, rows)})"
+    # Read back by undo: the digest in the last parentheses
+    after = sheet_ngettext("{n} row ({digest})", "{n} rows ({digest})", len(item.rows)).format(
+        n=len(item.rows), digest=written_digest(headers, rows))
     parts = [before[i:i + MAX_LOGGED_CHARS] for i in range(0, len(before), MAX_LOGGED_CHARS)] or [""]
     for number, part in enumerate(parts, start=1):
         log.append(_log_row(plan.run, item.tab, f"del {number}/{len(parts)}" if len(parts) > 1 else "",
@@ -579,7 +634,7 @@ def _keep_people_columns(st: _TabState, item: TabReplacement, old: list[list[Any
         if not found:
             continue
         old_row, values = found.pop(0)
-        for offset, ((old_col, _), value) in enumerate(zip(extra, values)):
+        for offset, ((old_col, _header), value) in enumerate(zip(extra, values)):
             if is_blank(value) or isinstance(value, Merged):
                 line.append(None)
                 continue

@@ -53,6 +53,7 @@ from typing import Any, Callable, Iterable
 
 from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError, InvalidInput
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.privacy import mask_text, shown
 from chas_sheets.runner import listed, summary_line
 from chas_sheets.sharing import access_log
@@ -79,7 +80,6 @@ from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, Tables, load_table, load_tables
 from chas_sheets.sheet.values import as_text, is_blank, values_equal
 from chas_sheets.sheet.writeplan import RunInfo
-from chas_sheets.text import counted
 
 COMMAND = "undo"
 MULTI_SPREADSHEET_COMMANDS = ("harvest",)  # runs that may have written members' CRMs too
@@ -94,8 +94,11 @@ class RunSummary:
     undone_by: tuple[str, ...] = ()
 
     def line(self) -> str:
-        undone = f"  (undone by {', '.join(self.undone_by)})" if self.undone_by else ""
-        return f"{self.id}  {self.time}  {self.command:<16} {self.changes:>5} changes{undone}"
+        line = ngettext("{id}  {time}  {command:<16} {n:>5} change", "{id}  {time}  {command:<16} {n:>5} changes",
+                        self.changes).format(id=self.id, time=self.time, command=self.command, n=self.changes)
+        if self.undone_by:
+            line += _("  (undone by {runs})").format(runs=", ".join(self.undone_by))
+        return line
 
 
 def list_runs(log_table: Table | None) -> list[RunSummary]:
@@ -113,13 +116,20 @@ def list_runs(log_table: Table | None) -> list[RunSummary]:
 
 def list_note(target: str, runs: list[RunSummary], listed: bool) -> str:
     """The closing line of `undo --list` (stderr); without --list it also says what to give."""
-    return f"{target}: {counted(len(runs), 'run', 'runs')} logged" + ("" if listed else "; give a RUN_ID to undo one")
+    if listed:
+        return ngettext("{target}: {n} run logged", "{target}: {n} runs logged", len(runs)).format(
+            target=target, n=len(runs))
+    return ngettext("{target}: {n} run logged; give a RUN_ID to undo one",
+                    "{target}: {n} runs logged; give a RUN_ID to undo one", len(runs)).format(target=target, n=len(runs))
 
 
 def unknown_run(run_id: str, source: str, runs: list[RunSummary], shown: int = 5) -> InvalidInput:
     latest = "; ".join(f"{r.id} ({r.command}, {r.time})" for r in reversed(runs[-shown:]))
-    return InvalidInput(f"no run {run_id!r} in Ändringslogg of {source}; "
-                        + (f"latest runs: {latest}" if runs else "it logs no runs yet"))
+    if runs:
+        return InvalidInput(_("no run {run_id!r} in Ändringslogg of {source}; latest runs: {latest}").format(
+            run_id=run_id, source=source, latest=latest))
+    return InvalidInput(_("no run {run_id!r} in Ändringslogg of {source}; it logs no runs yet").format(
+        run_id=run_id, source=source))
 
 
 def linked_references(log_table: Table | None, run_id: str) -> list[str]:
@@ -136,7 +146,7 @@ def run_note(column: str, value: str) -> RowAppend:
 def _shown(column: str, value: Any) -> str:
     """A value in the report: contact columns masked, and numbers or e-mails inside any text
     (a comment) too; the log itself keeps them whole."""
-    return repr(mask_text(shown(column, value))) if not is_blank(value) else "(blank)"
+    return repr(mask_text(shown(column, value))) if not is_blank(value) else _("(blank)")
 
 
 @dataclass
@@ -159,27 +169,34 @@ class UndoReport:
         return {k: v for k, v in vars(self).items()}
 
     def summary(self) -> str:
-        parts = [f"{n} {label}" for n, label in ((self.restored, "cells restored"), (self.reinserted, "rows re-inserted"),
-                                                 (self.removed, "added rows removed"),
-                                                 (self.tabs_restored, "tabs restored")) if n]
-        return ", ".join(parts) or "no changes"
+        counts = ((self.restored, ngettext("{n} cell restored", "{n} cells restored", self.restored)),
+                  (self.reinserted, ngettext("{n} row re-inserted", "{n} rows re-inserted", self.reinserted)),
+                  (self.removed, ngettext("{n} added row removed", "{n} added rows removed", self.removed)),
+                  (self.tabs_restored, ngettext("{n} tab restored", "{n} tabs restored", self.tabs_restored)))
+        return ", ".join(text.format(n=n) for n, text in counts if n) or _("no changes")
 
     def render(self) -> list[str]:
-        lines = [f"{self.target}: undo of run {self.run_id} ({self.command}, {self.time})"]
+        lines = [_("{target}: undo of run {run_id} ({command}, {time})").format(
+            target=self.target, run_id=self.run_id, command=self.command, time=self.time)]
         lines += [f"  {line}" for line in self.planned]
-        lines += [f"left as it is: {line}" for line in self.left]
-        lines += [f"not undone: {line}" for line in self.not_undone]
+        # each `left` line says what was found; the prefix says what undo did about it (once)
+        lines += [_("left as it is: {what}").format(what=line) for line in self.left]
+        lines += [_("not undone: {what}").format(what=line) for line in self.not_undone]
         if self.ids_kept:
-            lines.append(f"kept {self.ids_kept} new IDs the run gave (rows are found by them; an ID is never reused)")
+            lines.append(ngettext("kept {n} new ID the run gave (rows are found by them; an ID is never reused)",
+                                  "kept {n} new IDs the run gave (rows are found by them; an ID is never reused)",
+                                  self.ids_kept).format(n=self.ids_kept))
         if self.already:
-            lines.append(f"{self.already} changes already undone")
+            lines.append(ngettext("{n} change already undone", "{n} changes already undone",
+                                  self.already).format(n=self.already))
         return lines
 
 
 def _row_label(table: Table, row_id: str) -> str:
     sheet_row = table.sheet_rows.get(row_id)
     company = table.text(row_id, "Företag") if row_id in table.df.index else ""
-    return f"{table.name}" + (f" row {sheet_row}" if sheet_row else "") + f" {row_id}" + (f" {company}" if company else "")
+    label = _("{tab} row {row}").format(tab=table.name, row=sheet_row) if sheet_row else table.name
+    return f"{label} {row_id}" + (f" {company}" if company else "")
 
 
 def _current_row(table: Table, row_id: str) -> dict[str, Any]:
@@ -226,8 +243,8 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
                 parts = [e for e in changes_rows if e.column == REPLACED_TAB and e.tab == entry.tab]
                 _undo_replacement(changes, report, raw, entry.tab, parts)
         elif table is None:
-            report.not_undone.append(f"{entry.tab}: tab not found; change to {entry.row_id or 'a row'} "
-                                     f"({entry.column}) not undone")
+            report.not_undone.append(_("{tab}: tab not found; change to {row} ({column})").format(
+                tab=entry.tab, row=entry.row_id or _("a row"), column=entry.column))
         elif entry.column == NEW_ROW:
             _undo_append(changes, report, table, entry)
         elif entry.column == REMOVED_ROW:
@@ -246,8 +263,8 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
 def _undo_cell(changes: ChangeSet, report: UndoReport, table: Table, row_id: str, column: str,
                before: Any, after: Any) -> None:
     if row_id not in table.df.index:
-        report.left.append(f"{table.name} {row_id}: row not found (removed or its ID changed since the run); "
-                           f"{column} not restored")
+        report.left.append(_("{tab} {id}: row not found (removed or its ID changed since the run); {column} not "
+                             "restored").format(tab=table.name, id=row_id, column=column))
         return
     current = table.df.at[row_id, column] if column in table.df.columns else None
     if values_equal(current, before):
@@ -257,8 +274,8 @@ def _undo_cell(changes: ChangeSet, report: UndoReport, table: Table, row_id: str
         report.restored += 1
         report.planned.append(f"{_row_label(table, row_id)}, {column}: {_shown(column, current)} -> {_shown(column, before)}")
     else:
-        report.left.append(f"{_row_label(table, row_id)}, {column}: changed after the run (the run wrote "
-                           f"{_shown(column, after)}, now {_shown(column, current)}); left as it is")
+        report.left.append(_("{row}, {column}: changed after the run (the run wrote {written}, now {now})").format(
+            row=_row_label(table, row_id), column=column, written=_shown(column, after), now=_shown(column, current)))
 
 
 def _logged_row(report: UndoReport, entry: LogEntry, text: Any) -> tuple[dict[str, Any], dict] | None:
@@ -267,8 +284,8 @@ def _logged_row(report: UndoReport, entry: LogEntry, text: Any) -> tuple[dict[st
         return decode_row(as_text(text))
     except (ValueError, TypeError, AttributeError):
         pass
-    report.not_undone.append(f"Ändringslogg row {entry.log_row}: the row of {entry.tab} {entry.row_id} is not "
-                             f"readable JSON; not undone")
+    report.not_undone.append(_("Ändringslogg row {log_row}: the row of {tab} {id} is not readable JSON").format(
+        log_row=entry.log_row, tab=entry.tab, id=entry.row_id))
     return None
 
 
@@ -278,19 +295,20 @@ def _undo_append(changes: ChangeSet, report: UndoReport, table: Table, entry: Lo
         return
     written = logged[0]
     if not entry.row_id:
-        report.not_undone.append(f"{table.name}: a row the run added has no ID, so it cannot be found; left")
+        report.not_undone.append(_("{tab}: a row the run added has no ID, so it cannot be found").format(
+            tab=table.name))
     elif entry.row_id not in table.df.index:
         report.already += 1
     else:
         current = _current_row(table, entry.row_id)
         differs = _row_difference(current, written)
         if differs is not None:
-            report.left.append(f"{_row_label(table, entry.row_id)}: added by the run, changed since "
-                               f"({differs}); not removed")
+            report.left.append(_("{row}: added by the run, changed since ({column}); not removed").format(
+                row=_row_label(table, entry.row_id), column=differs))
             return
         changes.removals.append(RowRemoval(table.name, entry.row_id, current, f"undo of run {report.run_id}"))
         report.removed += 1
-        report.planned.append(f"{_row_label(table, entry.row_id)}: added by the run; removed")
+        report.planned.append(_("{row}: added by the run; removed").format(row=_row_label(table, entry.row_id)))
 
 
 def _undo_removal(changes: ChangeSet, report: UndoReport, table: Table, entry: LogEntry) -> None:
@@ -307,8 +325,8 @@ def _undo_removal(changes: ChangeSet, report: UndoReport, table: Table, entry: L
     changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}", formats))
     report.reinserted += 1
     company = as_text(row.get("Företag"))
-    report.planned.append(f"{table.name} {entry.row_id}" + (f" {company}" if company else "")
-                          + ": removed by the run; re-inserted whole")
+    report.planned.append(_("{row}: removed by the run; re-inserted whole").format(
+        row=f"{table.name} {entry.row_id}" + (f" {company}" if company else "")))
 
 
 def _undo_replacement(changes: ChangeSet, report: UndoReport, raw: RawWorkbook | None, tab: str,
@@ -319,21 +337,21 @@ def _undo_replacement(changes: ChangeSet, report: UndoReport, raw: RawWorkbook |
     digest = written.rsplit("(", 1)[-1].rstrip(")") if written.endswith(")") else ""
     before = "".join(as_text(p.before) for p in parts)
     if not before or not digest or raw is None:
-        report.not_undone.append(f"{tab}: rewritten whole by the run ({written}); its old content is not in the log "
-                                 "(the tool's own state, or a run from before it was logged), so it is left; "
-                                 "the next run rewrites it anyway")
+        report.not_undone.append(_("{tab}: rewritten whole by the run ({written}); its old content is not in the log "
+                                   "(the tool's own state, or a run from before it was logged), so it is left; the "
+                                   "next run rewrites it anyway").format(tab=tab, written=written))
         return
     try:
         old, formats = decode_grid(before)
     except (ValueError, TypeError, AttributeError):
-        report.not_undone.append(f"Ändringslogg row {entry.log_row}: the old content of {tab} is not readable "
-                                 "JSON; not undone")
+        report.not_undone.append(_("Ändringslogg row {log_row}: the old content of {tab} is not readable JSON").format(
+            log_row=entry.log_row, tab=tab))
         return
     title = contract().find_tab_title(tab, raw.grids.keys()) if tab in contract().tabs else (
         tab if tab in raw.grids else None)
     current = raw.grids.get(title) if title else None
     if current is None or content_digest(current[:1][0] if current else [], current[1:]) != digest:
-        report.left.append(f"{tab}: changed since the run rewrote it (by a later run or a person); left as it is")
+        report.left.append(_("{tab}: changed since the run rewrote it (by a later run or a person)").format(tab=tab))
         return
     headers = tuple(old[0]) if old else ()
     chart = logged_chart(before)
@@ -343,7 +361,10 @@ def _undo_replacement(changes: ChangeSet, report: UndoReport, raw: RawWorkbook |
     changes.replacements.append(TabReplacement(tab, headers, tuple(tuple(r) for r in old[1:]), chart,
                                                formats=formats))
     report.tabs_restored += 1
-    report.planned.append(f"{tab}: rewritten by the run; put back as it was ({max(len(old) - 1, 0)} rows)")
+    rows = max(len(old) - 1, 0)
+    report.planned.append(ngettext("{tab}: rewritten by the run; put back as it was ({n} row)",
+                                   "{tab}: rewritten by the run; put back as it was ({n} rows)", rows).format(
+                                       tab=tab, n=rows))
 
 
 # The walk: I/O through the Backend interface only (like runner.py) ---------------------------
@@ -384,13 +405,13 @@ class UndoRun:
     def notes(self, sheet: SheetUndo) -> list[str]:
         """What goes to stderr after one spreadsheet's plan: skipped changes, then why it
         failed or its summary line."""
-        notes = [f"skipped: {warning}" for warning in sheet.skipped]
+        notes = [_("skipped: {what}").format(what=warning) for warning in sheet.skipped]
         if sheet.problem:
-            notes.append(f"{sheet.target}: FAILED: {sheet.problem}")
+            notes.append(_("{target}: FAILED: {problem}").format(target=sheet.target, problem=sheet.problem))
         elif sheet.report is not None:
             notes.append(summary_line(sheet.target, sheet.report.summary() if sheet.changes else None, self.applied,
                                       sheet.written, self.run.run_id if self.run else None, len(sheet.skipped),
-                                      nothing="nothing to undo", would="undo would make", wrote="undid"))
+                                      nothing=_("nothing to undo"), would=_("undo would make"), wrote=_("undid")))
         return notes
 
     def to_dict(self) -> dict:

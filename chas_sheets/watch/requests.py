@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chas_sheets.i18n import sheet_, sheet_ngettext
 from chas_sheets.sheet.changelog import RUNS_TAB
 from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend
 from chas_sheets.sheet.schema import contract
@@ -52,7 +53,7 @@ def stamp(moment: dt.datetime) -> str:
 
 
 def claim_text(run_id: str, moment: dt.datetime) -> str:
-    return f"Kör som körning {run_id} sedan {stamp(moment)}"
+    return sheet_("running as run {run_id} since {time}").format(run_id=run_id, time=stamp(moment))
 
 
 def claimed_run(result: str) -> tuple[str, dt.datetime] | None:
@@ -94,7 +95,7 @@ def read_requests(table: Table) -> list[Request]:
         if not typed:
             continue
         job, known = _word(spec.column("Jobb"), typed)
-        status, _ = _word(spec.column("Status"), table.text(row_id, "Status").strip())
+        status, _known = _word(spec.column("Status"), table.text(row_id, "Status").strip())
         requests.append(Request(row_id, table.sheet_rows.get(row_id, 0), job, table.text(row_id, "Argument").strip(),
                                 status, table.text(row_id, "Beställd"), table.text(row_id, "Resultat"), known,
                                 table.text(row_id, "Beställd av").strip()))
@@ -138,15 +139,16 @@ def running(requests: Iterable[Request]) -> list[Request]:
 
 
 def problem(request: Request, kind: str) -> str | None:
-    """Why a request cannot be carried out as written (one line, Swedish), if it cannot."""
+    """Why a request cannot be carried out as written (one line, in the sheet's language), if it cannot."""
     if not request.known:
-        return f"okänt jobb {one_line(request.job, 40)!r}; välj ett av: {', '.join(JOBS)}"
+        return sheet_("unknown job {job!r}; choose one of: {jobs}").format(job=one_line(request.job, 40),
+                                                                           jobs=", ".join(JOBS))
     if request.job in (HARVEST, PREVIEW) and kind != "group":
-        return "skörden görs i gruppens CRM, inte i ett individuellt"
+        return sheet_("the harvest is made in the group's CRM, not in an individual one")
     if request.job == HARVEST and not request.argument:
-        return "Skörd behöver fröet ni kom överens om i Argument (Förhandsvisa skörd visar en delning utan)"
+        return sheet_("Skörd needs the seed you agreed on in Argument (Förhandsvisa skörd shows a split without one)")
     if request.job == UNDO and not request.argument:
-        return "Ångra behöver körningens id i Argument (det står i Resultat och i Ändringslogg)"
+        return sheet_("Ångra needs the run's id in Argument (it is in Resultat and in Ändringslogg)")
     return None
 
 
@@ -158,7 +160,8 @@ def plan_poll(requests: list[Request], kind: str, logged_runs: set[str], now: dt
     for request in running(requests):
         claim = claimed_run(request.result)
         if claim is None:
-            steps.append(Step(request, "fail", reason="status Kör utan körningens id i Resultat; beställ jobbet igen"))
+            steps.append(Step(request, "fail", reason=sheet_("status Kör without the run's id in Resultat; order the "
+                                                             "job again")))
         elif claim[0] in logged_runs:
             steps.append(Step(request, "complete", claim[0]))
         elif now - claim[1] >= lease:
@@ -233,18 +236,22 @@ def after(request: Request, changes: ChangeSet) -> Request:
 # What people read ----------------------------------------------------------------------------
 
 def changes_summary(changes: ChangeSet) -> str:
-    """A change set counted in Swedish ('3 celler, 1 ny rad'), the listing's own rows left out."""
-    counts = ((len(changes.ids), "nytt id", "nya id"),
-              (sum(c.tab != RUNS_TAB for c in changes.cells), "cell", "celler"),
-              (sum(a.tab not in (RUNS_TAB, "Ändringslogg") for a in changes.appends), "ny rad", "nya rader"),
-              (len(changes.removals), "borttagen rad", "borttagna rader"),
-              (len(changes.replacements), "omskriven flik", "omskrivna flikar"))
-    parts = [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
-    return ", ".join(parts) or "inga ändringar"
+    """A change set counted in the sheet's language ('3 celler, 1 ny rad'), the listing's own rows left out."""
+    ids = len(changes.ids)
+    cells = sum(c.tab != RUNS_TAB for c in changes.cells)
+    appends = sum(a.tab not in (RUNS_TAB, "Ändringslogg") for a in changes.appends)
+    removals, replacements = len(changes.removals), len(changes.replacements)
+    counts = ((ids, sheet_ngettext("{n} new ID", "{n} new IDs", ids)),
+              (cells, sheet_ngettext("{n} cell", "{n} cells", cells)),
+              (appends, sheet_ngettext("{n} new row", "{n} new rows", appends)),
+              (removals, sheet_ngettext("{n} removed row", "{n} removed rows", removals)),
+              (replacements, sheet_ngettext("{n} rewritten tab", "{n} rewritten tabs", replacements)))
+    parts = [text.format(n=n) for n, text in counts if n]
+    return ", ".join(parts) or sheet_("no changes")
 
 
 def with_run_id(text: str, run_id: str) -> str:
-    return f"{text}; körning {run_id}"
+    return sheet_("{text}; run {run_id}").format(text=text, run_id=run_id)
 
 
 # Command-line runs, listed by the one place every --apply goes through (runner.listed) --------
@@ -264,7 +271,8 @@ def lists_run(changes: ChangeSet) -> bool:
 def listing_row(command: str, run_id: str, started: dt.datetime, result: str, argument: str = "") -> RowAppend:
     """The Körningar row of a command-line run: written in the run's own change set."""
     job = COMMAND_JOBS.get(command, command)
-    values = {"ID": new_id_factory(contract().tab(RUNS_TAB).id_prefix or "J", set())(),
+    # the run id makes the row's ID (one listing row per run): derived, like every new ID
+    values = {"ID": new_id_factory(contract().tab(RUNS_TAB).id_prefix or "J", set())(run_id),
               "Jobb": job, "Argument": argument, "Status": DONE, "Beställd av": FROM_COMMAND_LINE,
               "Beställd": stamp(started), "Klar": stamp(started), "Resultat": with_run_id(result, run_id)}
     return RowAppend(RUNS_TAB, {k: v for k, v in values.items() if v}, "körningar")

@@ -41,6 +41,7 @@ from chas_sheets.clean.plan import DEFAULT_COLUMN, plan_clean_comments
 from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.harvest.run import HarvestRun, run_split
+from chas_sheets.i18n import _, sheet_, sheet_ngettext
 from chas_sheets.nightly.state import ChangeDetector, NightState, StateEntry, encode_summary, file_version
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.programme.register import crm_jobs, read_register
@@ -139,7 +140,9 @@ class Answer:
     result: str
 
     def line(self) -> str:
-        return f"{self.target}: Körningar rad {self.row} {self.job}: {self.status}: {self.result}"
+        # `result` is the Resultat cell as written (the sheet's language), quoted as it stands there
+        return _("{target}: Körningar row {row} {job}: {status}: {result}").format(
+            target=self.target, row=self.row, job=self.job, status=self.status, result=self.result)
 
 
 @dataclass
@@ -150,8 +153,9 @@ class PollResult:
     problems: list[str] = field(default_factory=list)  # spreadsheets that could not be served
 
     def lines(self) -> list[str]:
-        return [*(a.line() for a in self.answers), *(f"problem: {p}" for p in self.problems),
-                f"watch: {len(self.read)} CRM lästa, {len(self.answers)} beställningar besvarade"]
+        return [*(a.line() for a in self.answers), *(_("problem: {problem}").format(problem=p) for p in self.problems),
+                _("watch: CRMs read: {read}, requests answered: {answered}").format(
+                    read=len(self.read), answered=len(self.answers))]
 
 
 # The watch -----------------------------------------------------------------------------------
@@ -174,7 +178,7 @@ class Watch:
             versions, token = detection.versions, detection.page_token
             result.detection_requests = detection.requests
         except ChasSheetsError as exc:  # the feed failing costs a full poll, nothing else
-            result.problems.append(f"ändringsflödet: {one_line(exc)}; alla CRM läses")
+            result.problems.append(_("the changes feed: {problem}; every CRM is read").format(problem=one_line(exc)))
             changed, versions, token = set(targets), {}, state.page_token
         crms = state.crms
         if self.register in changed or not crms:
@@ -194,7 +198,8 @@ class Watch:
                     served = self.serve(target, kind, result)
                 except Exception as exc:  # noqa: BLE001 — one broken CRM must not stop the others
                     traceback.print_exc()
-                    result.problems.append(f"{target}: internt fel ({type(exc).__name__})")
+                    result.problems.append(_("{target}: internal error ({kind})").format(
+                        target=target, kind=type(exc).__name__))
                     served = UNREAD
                 if served == UNREAD:
                     state.versions.pop(target, None)  # read again next poll
@@ -277,10 +282,11 @@ class Watch:
         now = self.now()
         command = COMMANDS[request.job]
         if step.action == "complete" and request.job not in MULTI_SPREADSHEET:
-            text = with_run_id("klar; avslutad efter ett avbrott (körningen hade skrivit sina ändringar)", step.run_id)
+            text = with_run_id(sheet_("done; finished after an interruption (the run had written its changes)"),
+                               step.run_id)
             return self._answer(backend, request, DONE, text, pending, RunInfo.new(COMMAND), target, result)
         if request.job == PREVIEW:  # a dry run writes nothing but its answer: no claim needed
-            status, text, _ = self._guarded(lambda: self._preview(backend, request))
+            status, text, _rest = self._guarded(lambda: self._preview(backend, request))
             return self._answer(backend, request, status, text, pending, RunInfo.new(COMMAND), target, result)
         run = RunInfo(step.run_id, command, now) if step.run_id else RunInfo.new(command, now)
         if request.status != RUNNING:
@@ -310,7 +316,8 @@ class Watch:
             return FAILED, one_line(exc), False
         except Exception as exc:  # noqa: BLE001 — one broken request must not stop the others
             traceback.print_exc()
-            return FAILED, f"internt fel ({type(exc).__name__}); se watch-tjänstens logg", False
+            return FAILED, sheet_("internal error ({kind}); see the watch service's log").format(
+                kind=type(exc).__name__), False
 
     # The jobs: the library calls the commands make ---------------------------------------------
 
@@ -332,9 +339,9 @@ class Watch:
         elif request.job == DEDUPE:
             changes, _report = plan_dedupe(read_tables(backend, ["Leads"], ["Kontaktlogg"]), (), today)
         else:
-            raise ChasSheetsError(f"jobbet {request.job} körs inte av watch")
+            raise ChasSheetsError(sheet_("job {job} is not run by watch").format(job=request.job))  # a Resultat
         if not changes:
-            return DONE, "inget att ändra", False
+            return DONE, sheet_("nothing to change"), False
         text = with_run_id(changes_summary(changes), run.run_id)
         execute(backend, changes, run.command, True, run=run, listing=finished(request, DONE, text, self.now()))
         return DONE, text, True
@@ -342,9 +349,12 @@ class Watch:
     def _preview(self, backend: Backend, request: Request) -> tuple[str, str, bool]:
         harvest = run_split(backend, request.argument or None, self.today(), False, self.open_backend)
         seed = harvest.report.allocation.seed
-        text = f"förhandsvisning med frö {seed}: {who_gets_what(harvest)}; inget skrivet"
-        if not request.argument:
-            text += f" (skriv Skörd med {seed} i Argument för exakt denna delning)"
+        if request.argument:
+            text = sheet_("preview with seed {seed}: {shares}; nothing written").format(
+                seed=seed, shares=who_gets_what(harvest))
+        else:
+            text = sheet_("preview with seed {seed}: {shares}; nothing written (order Skörd with {seed} in Argument "
+                          "for exactly this split)").format(seed=seed, shares=who_gets_what(harvest))
         return DONE, text, False
 
 
@@ -352,35 +362,45 @@ def who_gets_what(harvest: HarvestRun) -> str:
     parts = []
     for member in harvest.members:
         if member.failed:
-            parts.append(f"{member.member}: FEL {member.problem}")
+            parts.append(sheet_("{member}: ERROR {problem}").format(member=member.member, problem=member.problem))
         else:
-            parts.append(f"{member.member} {member.companies} företag ({member.leads} leads)")
-    return ", ".join(parts) or "ingen medlem"
+            parts.append(sheet_ngettext("{member} {n} company ({leads} leads)", "{member} {n} companies ({leads} leads)",
+                                        member.companies).format(member=member.member, n=member.companies,
+                                                                 leads=member.leads))
+    return ", ".join(parts) or sheet_("no member")
 
 
 def harvest_result(harvest: HarvestRun, run_id: str) -> str:
     written = sum(m.written for m in harvest.members)
-    text = (f"delad med frö {harvest.report.allocation.seed}: {who_gets_what(harvest)}; "
-            f"{harvest.group_written} ändringar i gruppens CRM, {written} individuella CRM skrivna")
     if harvest.failed:
-        text += "; beställ Skörd med samma frö igen när felet är åtgärdat, så slutförs delningen"
+        text = sheet_("split with seed {seed}: {shares}; {changes} changes in the group's CRM, {written} individual "
+                      "CRMs written; order Skörd with the same seed again once the error is fixed, and the split is "
+                      "completed")
+    else:
+        text = sheet_("split with seed {seed}: {shares}; {changes} changes in the group's CRM, {written} individual "
+                      "CRMs written")
+    text = text.format(seed=harvest.report.allocation.seed, shares=who_gets_what(harvest),
+                       changes=harvest.group_written, written=written)
     return with_run_id(text, run_id)
 
 
 def undo_result(undone: UndoRun) -> str:
     reports = [s.report for s in undone.sheets if s.report is not None]
     first = undone.sheets[0].report
-    counts = ((sum(r.restored for r in reports), "cell återställd", "celler återställda"),
-              (sum(r.removed for r in reports), "tillagd rad borttagen", "tillagda rader borttagna"),
-              (sum(r.reinserted for r in reports), "borttagen rad återinsatt", "borttagna rader återinsatta"),
-              (sum(len(r.left) for r in reports), "ändring gjord efter körningen lämnad",
-               "ändringar gjorda efter körningen lämnade"))
-    done = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n) or "inget kvar att ångra"
+    restored, removed = sum(r.restored for r in reports), sum(r.removed for r in reports)
+    reinserted, left = sum(r.reinserted for r in reports), sum(len(r.left) for r in reports)
+    counts = ((restored, sheet_ngettext("{n} cell restored", "{n} cells restored", restored)),
+              (removed, sheet_ngettext("{n} added row removed", "{n} added rows removed", removed)),
+              (reinserted, sheet_ngettext("{n} removed row re-inserted", "{n} removed rows re-inserted", reinserted)),
+              (left, sheet_ngettext("{n} change made after the run left", "{n} changes made after the run left",
+                                    left)))
+    done = ", ".join(text.format(n=n) for n, text in counts if n) or sheet_("nothing left to undo")
     written = sum(1 for s in undone.sheets if s.written)
-    text = (f"ångrade körning {undone.run_id} ({first.command if first else 'okänt kommando'}) "
-            f"i {written} kalkylblad: {done}")
+    text = sheet_("undid run {run_id} ({command}) in {written} spreadsheets: {done}").format(
+        run_id=undone.run_id, command=first.command if first else sheet_("unknown command"), written=written,
+        done=done)
     for sheet in undone.failed:
-        text += f"; {sheet.target}: FEL {sheet.problem}"
+        text += "; " + sheet_("{target}: ERROR {problem}").format(target=sheet.target, problem=sheet.problem)
     return with_run_id(text, undone.run.run_id) if undone.run else text
 
 
