@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Hashable, Iterable
 
 from chas_sheets.company.matching import CompanyRef, cluster_companies
+from chas_sheets.i18n import ngettext
 
 MOST_CRMS = 3  # more individual CRMs than this holding one company is over-processing
 MOST_STUDENTS = 3  # more students than this contacting one company within WINDOW_DAYS is too
@@ -105,11 +106,14 @@ def find_overprocessing(holdings: Iterable[Holding], contacts: Iterable[Contact]
         people, window = busiest_window(contacted.get(key, ()), window_days)
         reasons = []
         if len(crms) > most_crms:
-            reasons.append(f"i {len(crms)} individuella CRM (högst {most_crms})")
+            reasons.append(ngettext("in {n} individual CRM (at most {most})", "in {n} individual CRMs (at most {most})",
+                                    len(crms)).format(n=len(crms), most=most_crms))
         if len(people) > most_students:
             first, last = window
-            reasons.append(f"kontaktat av {len(people)} studerande {first.isoformat()}–{last.isoformat()} "
-                           f"(högst {most_students} inom {window_days} dagar)")
+            reasons.append(ngettext("contacted by {n} student {first}–{last} (at most {most} within {days} days)",
+                                    "contacted by {n} students {first}–{last} (at most {most} within {days} days)",
+                                    len(people)).format(n=len(people), first=first.isoformat(), last=last.isoformat(),
+                                                        most=most_students, days=window_days))
         if reasons:
             found.append(OverprocessedCompany(key, clusters[key].name, tuple(sorted(crms)), tuple(sorted(people)),
                                               window, tuple(reasons)))
