@@ -93,6 +93,8 @@ def test_an_english_run_of_the_demo_leaves_only_swedish_in_the_register(tmp_path
     assert "38 of 50 companies (goal 2027-04-30)" in result.stdout
     assert "Risk: " in result.stdout and "no dialogue, no individual CRM" in result.stdout
     assert " av 50 företag" not in result.stdout and "ingen dialog" not in result.stdout
+    assert "individual CRMs (at most 3)" in result.stdout and "individuella CRM" not in result.stdout
+    assert any("individuella CRM (högst 3)" in text for text in written["Överbearbetning"])
 
 
 def test_a_swedish_reader_gets_the_night_in_swedish(workspace):  # noqa: F811 - the fixture

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from chas_sheets.errors import InvalidInput
@@ -369,6 +369,17 @@ def student_figures(student: RegisterStudent, summary: CrmSummary | None, error:
         f.offers, f.interviews = summary.offers, summary.interviews
         f.duplicates, f.quality_warnings = len(summary.duplicates), summary.quality_warnings
         f.last_activity = _last_activity(summary, today)
+    return judge_student(f, student, error, today, register)
+
+
+def judge_student(f: StudentFigures, student: RegisterStudent, error: str | None, today: dt.date,
+                  register: Register) -> StudentFigures:
+    """`f`'s status and its reason, worded in the current language, from its figures alone (so
+    a second wording costs no recount)."""
+    cohort = f.cohort if f.cohort is not None else register.cohort_of_student(student, today)
+    periods = _calendar(register, today, None, cohort)
+    period = period_on(today, periods)
+    dates = milestones(periods, today, cohort)
     f.status, f.reason = _student_status(f, error, student, today, dates, period)
     behind, notes = student_findings(f, student, today, dates, register, cohort)
     if f.lia_registered or f.placed:  # a LIA is always ok: nothing left to chase
@@ -845,17 +856,28 @@ def build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: 
     """Every figure of the night from the register and what each CRM gave, worded in the sheet
     language (its reasons are the tabs' cells; `--json` gives them as the tabs hold them). When
     whoever runs the tool reads another language, `reader` holds the night worded for them
-    (pure, so the second wording costs no read); both share `kept_tabs`."""
+    (`reworded`: no read, no recount); both share `kept_tabs`."""
     with in_language(SHEET_LANGUAGE):
         report = _build_report(register, outcomes, today)
     if language() != SHEET_LANGUAGE:
-        report.reader = _build_report(register, outcomes, today)
-        report.reader.wording = language()
-        report.reader.kept_tabs = report.kept_tabs  # one list: the run adds to it after the build
+        report.reader = reworded(report, register, today)
     return report
 
 
-def _build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: dt.date) -> NightlyReport:
+def reworded(report: NightlyReport, register: Register, today: dt.date) -> NightlyReport:
+    """`report` worded in the current language, for the terminal: the rows' reasons, Placering's
+    and the over-processed companies' (the figures are not counted again; the tabs the terminal
+    does not show, and the lists the run adds to, are the report's own)."""
+    outcome = _outcomes(report.crms)
+    groups = [group_figures(g, *outcome(g.crm), today, register) for g in register.groups]
+    students = [judge_student(replace(f), s, outcome(s.crm)[1], today, register)
+                for s, f in zip(register.students, report.students)]
+    return replace(report, groups=groups, students=students, placement=placement(students, report.milestones, today),
+                   overprocessed=[c.reworded() for c in report.overprocessed], reader=None, wording=language())
+
+
+def _outcomes(outcomes: Mapping[str, CrmOutcome]) -> Callable[[str], tuple[CrmSummary | None, str | None]]:
+    """What a CRM gave tonight: (its summary, its error, with the night it was last read)."""
     def outcome(target: str) -> tuple[CrmSummary | None, str | None]:
         found = outcomes.get(target) if target else None
         if not found:
@@ -863,7 +885,11 @@ def _build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today:
         if found.error and found.stand_in is not None:
             return found.summary, _("{error} (last read {day})").format(error=found.error, day=found.last_read)
         return found.summary, found.error
+    return outcome
 
+
+def _build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: dt.date) -> NightlyReport:
+    outcome = _outcomes(outcomes)
     groups = [group_figures(g, *outcome(g.crm), today, register) for g in register.groups]
     students = [student_figures(s, *outcome(s.crm), today, register) for s in register.students]
     summaries = {t: o.summary or o.stand_in for t, o in outcomes.items() if (o.summary or o.stand_in) is not None}

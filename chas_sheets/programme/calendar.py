@@ -24,10 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
 
 from chas_sheets.errors import InvalidInput
-from chas_sheets.i18n import N_, _, ngettext
+from chas_sheets.i18n import N_, _, language, ngettext
 from chas_sheets.sheet.values import SERIAL_EPOCH, as_text, is_blank
 from chas_sheets.text import fold, fold_words
 
@@ -177,6 +178,11 @@ def default_big_bang_day(cohort_year: int) -> dt.date:
 
 def default_calendar(cohort_year: int, big_bang_day: dt.date | None = None) -> list[Period]:
     """The seeds' calendar for the cohort whose LIA search starts in April `cohort_year`."""
+    return list(_default_calendar(cohort_year, big_bang_day, language()))
+
+
+@lru_cache(maxsize=256)  # asked for per group and student, and worded once per language
+def _default_calendar(cohort_year: int, big_bang_day: dt.date | None, lang: str) -> tuple[Period, ...]:
     y = cohort_year
     fas1_start, fas2_end = dt.date(y - 1, 9, 1), dt.date(y, 3, 31)
     bbd = big_bang_day or default_big_bang_day(y)
@@ -187,7 +193,7 @@ def default_calendar(cohort_year: int, big_bang_day: dt.date | None = None) -> l
     day = dt.timedelta(days=1)
     # The names are the Kalender's (contract words); focus and goal are read by people. A focus
     # that says "Reachout" or "Last push" (in either language) marks a reach-out period.
-    return [
+    return (
         Period("Fas 1", fas1_start, bbd - day, _("Research, the group's CRM"),
                _("At least {n} leads in the group's CRM before Big Bang Day").format(n=GROUP_GOAL_BEFORE_BIG_BANG)),
         Period("Fas 1, efter Big Bang Day", bbd, fas1_end, _("Research"),
@@ -206,7 +212,7 @@ def default_calendar(cohort_year: int, big_bang_day: dt.date | None = None) -> l
                _("LIA registered by 30 September (hard deadline)")),
         Period("Sprint 5", dt.date(y, 10, 1), dt.date(y, 10, 31),
                _("Last push; backoffice places students without a LIA"), ""),
-    ]
+    )
 
 
 def period_on(today: dt.date, calendar: Iterable[Period]) -> Period | None:
