@@ -3,6 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from chas_sheets import i18n
 from chas_sheets.errors import InvalidInput
 from chas_sheets.programme.calendar import (
     Period,
@@ -18,6 +19,14 @@ from chas_sheets.programme.calendar import (
 )
 
 D = dt.date
+
+
+@pytest.fixture
+def swedish():
+    """The deadlines' names as the sheets (Att göra, Dashboard) show them."""
+    i18n.set_language("sv")
+
+
 CAL_2026 = default_calendar(2026)
 
 
@@ -100,14 +109,14 @@ def test_cohort_year_for(day, cohort):
         (D(2026, 11, 1), "Mål: 50 företag", D(2027, 4, 30), 180),  # the next cohort's Fas 1
     ],
 )
-def test_next_deadline(day, name, when, days):
+def test_next_deadline(swedish, day, name, when, days):
     deadline = next_deadline(day)
     assert (deadline.name, deadline.date, deadline.days_left, deadline.passed) == (name, when, days, False)
     assert deadline.days_left == (deadline.date - day).days
 
 
 @pytest.mark.parametrize("day", [D(2026, 10, 1), D(2026, 10, 31)])
-def test_after_the_hard_deadline_it_has_passed_not_the_next_cohorts_goal(day):
+def test_after_the_hard_deadline_it_has_passed_not_the_next_cohorts_goal(swedish, day):
     deadline = next_deadline(day)
     assert (deadline.name, deadline.date, deadline.passed) == ("Hard Deadline passerad", D(2026, 9, 30), True)
     assert deadline.days_left == -(day - D(2026, 9, 30)).days
@@ -127,17 +136,17 @@ def test_after_the_hard_deadline_it_has_passed_not_the_next_cohorts_goal(day):
         (D(2027, 3, 31), None, "Fas 2 slutar: gruppfasen avslutad", D(2027, 3, 31)),
     ],
 )
-def test_a_groups_deadlines_are_its_big_bang_day_then_the_end_of_its_phase(day, bbd, name, when):
+def test_a_groups_deadlines_are_its_big_bang_day_then_the_end_of_its_phase(swedish, day, bbd, name, when):
     deadline = next_deadline(day, "group", big_bang_day=bbd)
     assert (deadline.name, deadline.date, deadline.days_left, deadline.passed) == (name, when, (when - day).days, False)
 
 
-def test_after_fas_2_the_group_phase_is_over():
+def test_after_fas_2_the_group_phase_is_over(swedish):
     deadline = next_deadline(D(2027, 4, 1), "group")
     assert (deadline.name, deadline.date, deadline.passed) == ("Gruppfasen avslutad", D(2027, 3, 31), True)
 
 
-def test_deadlines_follow_a_kalender_tab():
+def test_deadlines_follow_a_kalender_tab(swedish):
     kalender = [Period("Sprint 1", D(2027, 4, 8), D(2027, 5, 7)), Period("Sprint 4", D(2027, 8, 1), D(2027, 9, 20))]
     assert next_deadline(D(2027, 5, 1), periods=kalender).date == D(2027, 5, 7)
     assert next_deadline(D(2027, 9, 21), periods=kalender)[:2] == ("Hard Deadline passerad", D(2027, 9, 20))

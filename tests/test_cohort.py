@@ -108,7 +108,7 @@ def test_a_student_added_to_the_class_list_later_is_added_where_they_belong(star
     write_csv(roster, [*class_list(), late])
     result = run("cohort", "start", roster, "--register", register, "--apply")
     assert result.exit_code == 0, result.output
-    assert "group Grupp B: added 1 members" in result.output
+    assert "group Grupp B: added 1 member to Medlemmar" in result.output
     assert rows(register, "Studerande")[-1]["Grupp"] == "Grupp B"
     assert rows(folder / "grupper" / "Grupp B.xlsx", "Medlemmar")[-1]["E-post"] == "sen@skola.example.se"
     assert len(list((folder / "grupper").glob("*.xlsx"))) == 3

@@ -146,7 +146,8 @@ def test_two_overlapping_cohorts_replayed_on_the_boundaries(register, day):
     assert shown == listed
     for row in report["placement"]:
         if row["list"] == "Placering":
-            assert f"väntat {row['days_waiting']} dagar" in row["reason"]
+            days = row["days_waiting"]
+            assert f"väntat {days} {'dag' if days == 1 else 'dagar'}" in row["reason"]
 
 
 @pytest.mark.parametrize("day, ada, dan", [

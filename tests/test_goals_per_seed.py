@@ -42,8 +42,8 @@ def test_the_delmal_counts_leads_added_since_big_bang_day(tmp_path):
 
     output = run("--today", "2027-01-15", "nightly", str(register))
     line = next(l for l in output.splitlines() if "Stockholm 1" in l and "group" in l)
-    assert line.split()[0] == "Efter"
-    assert f"{since} av 20 leads tillagda sedan Big Bang Day {big_bang_day.isoformat()} (delmål)" in line
+    assert line.split()[0] == "Behind"
+    assert f"{since} of 20 leads added since Big Bang Day {big_bang_day.isoformat()} (Delmål)" in line
 
 
 def test_a_group_crm_counts_leads_in_check_and_status(make_crm):
@@ -52,10 +52,10 @@ def test_a_group_crm_counts_leads_in_check_and_status(make_crm):
     path = str(make_crm("group", Leads=leads))
     check = run("--today", "2026-11-15", "check", path)
     assert "30 leads (10 distinct companies); goal 30 leads (on track)" in check
-    assert "next deadline: Big Bang Day: minst 30 leads, 2026-12-01 (16 days)" in check
+    assert "next deadline: Big Bang Day: at least 30 leads, 2026-12-01 (16 days)" in check
     status = run("--today", "2026-11-15", "status", path)
     assert "Goal: 30 of 30 leads (goal reached)" in status
-    assert "next deadline: Big Bang Day: minst 30 leads, 2026-12-01 (16 days)" in status
+    assert "next deadline: Big Bang Day: at least 30 leads, 2026-12-01 (16 days)" in status
     data = json.loads(run("--today", "2026-11-15", "check", path, "--json"))["volume"]
     assert (data["counts"], data["toward_goal"], data["companies"], data["on_track"]) == ("leads", 30, 10, True)
 
@@ -70,8 +70,8 @@ def test_after_the_hard_deadline_nothing_jumps_to_the_next_cohort(make_crm):
     path = str(make_crm(Leads=[{"Företag": "Volvo"}]))
     for command in ("check", "status"):
         output = run("--today", "2027-10-05", command, path)
-        assert "deadline: Hard Deadline passerad 2027-09-30 (5 days ago)" in output
+        assert "deadline: Hard deadline passed 2027-09-30 (5 days ago)" in output
         assert "2028" not in output and "next deadline" not in output
     data = json.loads(run("--today", "2027-10-05", "status", path, "--json"))["deadline"]
-    assert (data["name"], data["passed"], data["days_left"]) == ("Hard Deadline passerad", True, -5)
+    assert (data["name"], data["passed"], data["days_left"]) == ("Hard deadline passed", True, -5)
     assert dt.date.fromisoformat(data["date"]) == dt.date(2027, 9, 30)

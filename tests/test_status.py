@@ -75,7 +75,7 @@ def test_group_crm_goal_is_30_leads_before_big_bang_day():
     report = status_report(crm_tables(LEADS, LOG, kind="group"), D(2025, 11, 15))  # cohort 2026, before 1 Dec
     assert (report.kind, report.goal, report.period.name) == ("group", 30, "Fas 1")
     assert (report.toward_goal, report.companies) == (len(LEADS), 7)  # leads count, not companies
-    assert (report.deadline.name, report.deadline.date) == ("Big Bang Day: minst 30 leads", D(2025, 12, 1))
+    assert (report.deadline.name, report.deadline.date) == ("Big Bang Day: at least 30 leads", D(2025, 12, 1))
     assert f"Goal: {len(LEADS)} of 30 leads ({30 - len(LEADS)} to go)" in render(report)
 
 

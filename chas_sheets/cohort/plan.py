@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from chas_sheets.cohort.roster import Roster, RosterStudent, email_key
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _
 from chas_sheets.sheet.changelog import LOG_TAB, RUN_IN
 from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend, RowRemoval
 from chas_sheets.sheet.tables import Table
@@ -96,8 +97,9 @@ def plan_start(roster: Roster, groups: Table | None, students: Table | None) -> 
             continue
         registered = students.text(row_id, "Grupp")
         if registered and fold(registered) != fold(student.group):
-            plan.warnings.append(f"class list row {student.row}: the register has this student in group {registered}, "
-                                 f"the class list in {student.group}; left as it is (use `chas-sheets cohort move`)")
+            plan.warnings.append(_("class list row {row}: the register has this student in group {registered}, the "
+                                   "class list in {listed}; left as it is (use `chas-sheets cohort move`)").format(
+                row=student.row, registered=registered, listed=student.group))
     return plan
 
 
@@ -173,12 +175,13 @@ def plan_individual(students: Table, group: str | None) -> tuple[list[Individual
         if not text("Namn") or (group is not None and fold(text("Grupp")) != fold(group)):
             continue
         if not text("E-post") or row_id != students.text(row_id, "E-post"):
-            problems.append(f"Studerande row {students.sheet_rows[row_id]}: no E-post of its own; "
-                            f"add the student's address (the CRM is shared with it) and run again")
+            problems.append(_("Studerande row {row}: no E-post of its own; add the student's address (the CRM is "
+                              "shared with it) and run again").format(row=students.sheet_rows[row_id]))
             continue
         chosen.append(IndividualStudent(text("Namn"), text("E-post"), text("Grupp"), row_id, text("Individuellt CRM")))
     if group is not None and not chosen and not problems:
-        raise InvalidInput(f"no student of group '{group}' in Studerande; check the name (Grupp column)")
+        raise InvalidInput(_("no student of group '{group}' in Studerande; check the name (Grupp column)").format(
+            group=group))
     return chosen, problems
 
 
@@ -200,14 +203,15 @@ def find_student(students: Table, who: str) -> str:
     if "@" in who:
         row_id = rows_by_email(students).get(email_key(who))
         if row_id is None:
-            raise InvalidInput("no student with that e-mail in Studerande; check the address")
+            raise InvalidInput(_("no student with that e-mail in Studerande; check the address"))
         return row_id
     matches = [r for r in students.df.index if fold(students.text(r, "Namn")) == fold(who)]
     if not matches:
-        raise InvalidInput("no student of that name in Studerande; give the name as written there, or the e-mail")
+        raise InvalidInput(_("no student of that name in Studerande; give the name as written there, or the e-mail"))
     if len(matches) > 1:
         rows = ", ".join(str(students.sheet_rows[r]) for r in matches)
-        raise InvalidInput(f"Studerande rows {rows} have that name; give the student's e-mail instead")
+        raise InvalidInput(_("Studerande rows {rows} have that name; give the student's e-mail instead").format(
+            rows=rows))
     return matches[0]
 
 
@@ -245,7 +249,7 @@ def plan_move(students: Table, row_id: str, new_group: str, old_members: Table |
         if values.get("Individuellt CRM"):
             row["Individuellt CRM"] = rebase(str(values["Individuellt CRM"]))
     elif old_members is not None:
-        plan.notes.append("not in the old group's Medlemmar; nothing to remove there")
+        plan.notes.append(_("not in the old group's Medlemmar; nothing to remove there"))
     if new_members is not None and email_key(email) not in rows_by_email(new_members):
         plan.new.appends.append(RowAppend(MEMBERS, _present(row), "cohort move: from " + old_group))
     if old_leads is not None and old_leads.has("Tillagd av"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.sheet.tables import Grid, RawWorkbook, load_table
 from chas_sheets.text import fold
 
@@ -72,21 +73,24 @@ def parse_roster(grid: Grid, source: str) -> Roster:
         row = table.sheet_rows[row_id]
         text = lambda column: table.text(row_id, column).strip()  # noqa: E731
         name, email, group = text("Namn"), text("E-post"), text("Grupp")
-        where = f"class list row {row}"
         if not name:
-            roster.problems.append(f"{where}: no Namn; write the student's name, or delete the row")
+            roster.problems.append(_("class list row {row}: no Namn; write the student's name, or delete the row")
+                                   .format(row=row))
             continue
         if not email:
-            roster.problems.append(f"{where}: no E-post; write the student's address (their CRMs are shared with it)")
+            roster.problems.append(_("class list row {row}: no E-post; write the student's address (their CRMs are "
+                                     "shared with it)").format(row=row))
         elif not is_email(email):
-            roster.problems.append(f"{where}: E-post is not one e-mail address; write the student's own address")
+            roster.problems.append(_("class list row {row}: E-post is not one e-mail address; write the student's "
+                                     "own address").format(row=row))
         elif email_key(email) in seen:
-            roster.problems.append(f"{where}: the same E-post as row {seen[email_key(email)]}; each student needs "
-                                   f"their own address (fix one of the two rows)")
+            roster.problems.append(_("class list row {row}: the same E-post as row {first}; each student needs their "
+                                     "own address (fix one of the two rows)").format(row=row,
+                                                                                     first=seen[email_key(email)]))
         else:
             seen[email_key(email)] = row
         if not group:
-            roster.problems.append(f"{where}: no Grupp; write the student's career group")
+            roster.problems.append(_("class list row {row}: no Grupp; write the student's career group").format(row=row))
             continue
         group = spelling.setdefault(fold(group), group)
         entry = roster.groups.setdefault(group, RosterGroup(group))
@@ -95,12 +99,14 @@ def parse_roster(grid: Grid, source: str) -> Roster:
             if value and not getattr(entry, attr):
                 setattr(entry, attr, value)
             elif value and fold(value) != fold(getattr(entry, attr)):
-                roster.warnings.append(f"{where}: {column} differs from the group's first row "
-                                       f"({group}); the first is used")
+                roster.warnings.append(_("class list row {row}: {column} differs from the group's first row "
+                                         "({group}); the first is used").format(row=row, column=column, group=group))
         entry.students.append(RosterStudent(name, email, group, text("Utbildning"), row))
     low, high = USUAL_GROUP_SIZE
     for group in roster.groups.values():
         if not low <= len(group.students) <= high:
-            roster.warnings.append(f"group {group.name} has {len(group.students)} students "
-                                   f"(usually {low}-{high}); check the class list if that is not meant")
+            roster.warnings.append(ngettext(
+                "group {group} has {n} student (usually {low}-{high}); check the class list if that is not meant",
+                "group {group} has {n} students (usually {low}-{high}); check the class list if that is not meant",
+                len(group.students)).format(group=group.name, n=len(group.students), low=low, high=high))
     return roster

@@ -48,6 +48,7 @@ from chas_sheets.cohort.plan import (
 )
 from chas_sheets.cohort.roster import TAB, Roster, email_key, parse_roster
 from chas_sheets.errors import CorruptSpreadsheet, InvalidInput, SpreadsheetNotFound
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.runner import read_tables
 from chas_sheets.sharing.access_log import carry_out, change_to, log_rows, words
 from chas_sheets.sheet.changes import ChangeSet
@@ -68,7 +69,7 @@ def read_roster(path: str) -> Roster:
     `Klasslista` tab, else the first)."""
     file = Path(path)
     if not file.is_file():
-        raise SpreadsheetNotFound(f"{path}: no such class list (.csv or .xlsx)")
+        raise SpreadsheetNotFound(_("{path}: no such class list (.csv or .xlsx)").format(path=path))
     if file.suffix.lower() == ".xlsx":
         from chas_sheets.backends.local import LocalWorkbook
 
@@ -86,7 +87,7 @@ def read_roster(path: str) -> Roster:
     try:
         return parse_roster([row for row in csv.reader(io.StringIO(text), dialect)], path)
     except csv.Error as exc:
-        raise CorruptSpreadsheet(f"{path}: not a readable class list ({exc})") from exc
+        raise CorruptSpreadsheet(_("{path}: not a readable class list ({error})").format(path=path, error=exc)) from exc
 
 
 # --- where new CRMs go -----------------------------------------------------------------------
@@ -250,17 +251,21 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
     from chas_sheets.programme.calendar import default_big_bang_day
 
     if roster.problems:
-        raise InvalidInput(f"the class list has {len(roster.problems)} problems (above); nothing was created")
+        raise InvalidInput(ngettext("the class list has {n} problem (above); nothing was created",
+                                    "the class list has {n} problems (above); nothing was created",
+                                    len(roster.problems)).format(n=len(roster.problems)))
     report = CohortReport(apply, warnings=list(roster.warnings))
     run = RunInfo.new("cohort start") if apply else None
     report.run = run
     earlier = _earlier_register(register, places, apply) if isinstance(register, NewGoogleRegister) else None
     if earlier is not None:
-        report.lines.append(f"the register {register.display_name} was created by an earlier run; used it")
+        report.lines.append(_("the register {name} was created by an earlier run; used it").format(
+            name=register.display_name))
         register = places.register = earlier
         places.adopted.append(earlier.target)
     if not register.exists():
-        report.lines.append(f"{'created' if apply else 'would create'} the register {register.display_name}")
+        report.lines.append((_("created the register {name}") if apply else _("would create the register {name}"))
+                            .format(name=register.display_name))
         if apply:
             register = _create_register(register, places)
             places.register, places.register_is_new = register, True
@@ -273,17 +278,18 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
     refs: dict[str, str] = {}
     notes = ChangeSet()
     taken = _referenced_paths(register, tables)
-    shared = 0
+    shared = members_added = 0
     for group in plan.groups:
         emails = [s.email for s in group.members]
-        verb = "created" if apply else "would create"
         fresh = False  # a CRM this run created: shared with nobody yet (no need to ask Drive)
         if group.create:
             path = None if places.google else places.local_path(GROUP_FOLDER, group.name, taken)
             if path is not None:
                 taken.add(os.path.normcase(os.path.abspath(path)))
-            where = str(path) if path else f"Google Drive ('Gruppens CRM {group.name}')"
-            report.lines.append(f"group {group.name}: {verb} its CRM {where}")
+            where = str(path) if path else _("Google Drive ('Gruppens CRM {group}')").format(group=group.name)
+            report.lines.append((_("group {group}: created its CRM {where}") if apply
+                                 else _("group {group}: would create its CRM {where}")).format(group=group.name,
+                                                                                               where=where))
             if not apply:
                 crm, members = None, _template_tables("group", [MEMBERS], where)[MEMBERS]
             else:
@@ -291,8 +297,8 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
                 crm = places.create("group", f"Gruppens CRM {group.name}", path, [],
                                     identity("group", fold(group.name)))
                 if crm.target in places.adopted:
-                    report.lines[-1] = (f"group {group.name}: found its CRM, created by a run that stopped before "
-                                        f"the register named it; used it, none created")
+                    report.lines[-1] = _("group {group}: found its CRM, created by a run that stopped before the "
+                                         "register named it; used it, none created").format(group=group.name)
                 else:
                     report.created.append(crm.target)
                     fresh = places.google
@@ -304,16 +310,23 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
             members = read_tables(crm, [MEMBERS])[MEMBERS]
         changes, added = member_changes(members, group.members)
         if added:
-            report.lines.append(f"group {group.name}: {'added' if apply else 'would add'} {len(added)} members "
-                                f"to Medlemmar")
+            members_added += 1
+            report.lines.append((ngettext("group {group}: added {n} member to Medlemmar",
+                                          "group {group}: added {n} members to Medlemmar", len(added)) if apply
+                                 else ngettext("group {group}: would add {n} member to Medlemmar",
+                                               "group {group}: would add {n} members to Medlemmar", len(added)))
+                                .format(group=group.name, n=len(added)))
         access, permissions = [], []
         if places.google:
             permissions = [] if crm is None or fresh else crm.list_permissions()
             access = [c for e in emails if (c := change_to(permissions, e, "writer"))]
         if access:
             shared += len(access)
-            report.lines.append(f"group {group.name}: {'shared' if apply else 'would share'} with {len(access)} "
-                                f"members as editors")
+            report.lines.append((ngettext("group {group}: shared with {n} member as editor",
+                                          "group {group}: shared with {n} members as editors", len(access)) if apply
+                                 else ngettext("group {group}: would share with {n} member as editor",
+                                               "group {group}: would share with {n} members as editors", len(access)))
+                                .format(group=group.name, n=len(access)))
             changes.appends += log_rows(access, "cohort start: sharing")
         if crm is not None and _write(crm, changes, run):
             notes.appends.append(run_note(refs.get(group.name) or group.crm_ref))
@@ -323,15 +336,19 @@ def start_cohort(roster: Roster, register: Backend, places: Places, *, today: dt
     changes = register_changes(plan, refs, tables[GROUPS], big_bang, str(cohort_year))
     new_groups = sum(a.tab == GROUPS for a in changes.appends)
     if new_groups or plan.new_students:
-        report.lines.append(f"register: {'added' if apply else 'would add'} {new_groups} groups (Big Bang Day "
-                            f"{big_bang.isoformat()}) and {len(plan.new_students)} students")
-    report.changes = len(changes) + shared + sum(1 for line in report.lines if "Medlemmar" in line)
+        groups_text = ngettext("{n} group", "{n} groups", new_groups).format(n=new_groups)
+        students_text = ngettext("{n} student", "{n} students", len(plan.new_students)).format(
+            n=len(plan.new_students))
+        report.lines.append((_("register: added {groups} (Big Bang Day {day}) and {students}") if apply
+                             else _("register: would add {groups} (Big Bang Day {day}) and {students}"))
+                            .format(groups=groups_text, day=big_bang.isoformat(), students=students_text))
+    report.changes = len(changes) + shared + members_added
     if run is not None and (changes or notes):
         register.apply(changes.extend(notes), run)
     if run is not None and not (changes or notes or report.created):
         report.run = None  # nothing was written: no run to undo
     if not report.lines:
-        report.lines.append("everything on the class list is already there; nothing to create")
+        report.lines.append(_("everything on the class list is already there; nothing to create"))
     report.register = register.target
     report.adopted = list(places.adopted)
     return report
@@ -405,9 +422,12 @@ def open_individual(register: Backend, places: Places, *, group: str | None, app
             taken.add(os.path.normcase(os.path.abspath(path)))
         made += 1
         if not apply:
-            report.lines.append(f"would create the individual CRM of Studerande row "
-                                f"{tables[STUDENTS].sheet_rows[student.row_id]} ({student.group}): "
-                                + (str(path) if path else "on Google Drive, shared with the student only"))
+            row = tables[STUDENTS].sheet_rows[student.row_id]
+            report.lines.append(
+                _("would create the individual CRM of Studerande row {row} ({group}): {path}").format(
+                    row=row, group=student.group, path=path) if path else
+                _("would create the individual CRM of Studerande row {row} ({group}): on Google Drive, shared with "
+                  "the student only").format(row=row, group=student.group))
             target = str(path) if path else ""
         else:
             crm = places.create("student", f"Individuellt CRM {student.name}", path, [student.email],
@@ -427,15 +447,20 @@ def open_individual(register: Backend, places: Places, *, group: str | None, app
         row_id = group_rows.get(fold(name))
         ref = tables[GROUPS].text(row_id, "Gruppens CRM") if row_id else ""
         if not ref:
-            report.warnings.append(f"group {name}: no Gruppens CRM in Grupper; its Medlemmar not linked")
+            report.warnings.append(_("group {group}: no Gruppens CRM in Grupper; its Medlemmar not linked").format(
+                group=name))
             continue
         crm = places.open_backend(register.resolve_relative(ref))
         members = read_tables(crm, [MEMBERS])[MEMBERS]
         seen_from = {k: places.reference(t, crm.target) for k, t in targets.items()}
         changes = link_changes(members, MEMBERS, seen_from)
         if changes:
-            report.lines.append(f"group {name}: {'linked' if apply else 'would link'} {len(changes)} "
-                                f"individual CRMs in Medlemmar")
+            report.lines.append((ngettext("group {group}: linked {n} individual CRM in Medlemmar",
+                                          "group {group}: linked {n} individual CRMs in Medlemmar", len(changes))
+                                 if apply else
+                                 ngettext("group {group}: would link {n} individual CRM in Medlemmar",
+                                          "group {group}: would link {n} individual CRMs in Medlemmar", len(changes)))
+                                .format(group=name, n=len(changes)))
         if _write(crm, changes, run):
             notes.appends.append(run_note(ref))
     changes = link_changes(tables[STUDENTS], STUDENTS, refs)
@@ -446,11 +471,15 @@ def open_individual(register: Backend, places: Places, *, group: str | None, app
         report.run = None
     report.adopted = list(places.adopted)
     if found:  # created by a run that stopped before the register named them
-        report.lines.insert(0, f"found {found} individual CRMs an interrupted run had created; used them")
+        report.lines.insert(0, ngettext("found {n} individual CRM an interrupted run had created; used it",
+                                        "found {n} individual CRMs an interrupted run had created; used them",
+                                        found).format(n=found))
     if not made and not found:
-        report.lines.insert(0, "every student chosen already has an individual CRM; none created")
+        report.lines.insert(0, _("every student chosen already has an individual CRM; none created"))
     elif made:
-        report.lines.insert(0, f"{'created' if apply else 'would create'} {made} individual CRMs")
+        report.lines.insert(0, (ngettext("created {n} individual CRM", "created {n} individual CRMs", made) if apply
+                                else ngettext("would create {n} individual CRM", "would create {n} individual CRMs",
+                                              made)).format(n=made))
     return report
 
 
@@ -465,7 +494,8 @@ def move_student(register: Backend, places: Places, who: str, to_group: str, *, 
     group_rows = rows_by_group(groups)
     new_row = group_rows.get(fold(to_group))
     if new_row is None:
-        raise InvalidInput(f"no group '{to_group}' in Grupper; known: {', '.join(groups.text(r, 'Grupp') for r in groups.df.index)}")
+        raise InvalidInput(_("no group '{group}' in Grupper; known: {known}").format(
+            group=to_group, known=", ".join(groups.text(r, "Grupp") for r in groups.df.index)))
     new_name = groups.text(new_row, "Grupp")
     old_name = students.text(row_id, "Grupp")
     old_row = group_rows.get(fold(old_name))
@@ -473,7 +503,8 @@ def move_student(register: Backend, places: Places, who: str, to_group: str, *, 
     old_ref = groups.text(old_row, "Gruppens CRM") if old_row else ""
     new_ref = groups.text(new_row, "Gruppens CRM")
     if not new_ref:
-        raise InvalidInput(f"group {new_name} has no Gruppens CRM in Grupper; run `chas-sheets cohort start` first")
+        raise InvalidInput(_("group {group} has no Gruppens CRM in Grupper; run `chas-sheets cohort start` first")
+                           .format(group=new_name))
     old_crm = places.open_backend(register.resolve_relative(old_ref)) if old_ref else None
     new_crm = places.open_backend(register.resolve_relative(new_ref))
     old_tables = read_tables(old_crm, [MEMBERS], ["Leads"]) if old_crm is not None else None
@@ -488,10 +519,12 @@ def move_student(register: Backend, places: Places, who: str, to_group: str, *, 
                      old_tables.get("Leads") if old_tables else None, rebase)
     run = RunInfo.new("cohort move") if apply else None
     report.run = run
-    verb = (lambda done, would: done if apply else would)  # noqa: E731
-    report.lines.append(f"Studerande row {students.sheet_rows[row_id]}: {verb('moved', 'would move')} from "
-                        f"{old_name or '(no group)'} to {new_name}")
-    report.lines.append(f"the {plan.leads_kept} leads the student added stay in {old_name}'s CRM (the group's work)")
+    report.lines.append((_("Studerande row {row}: moved from {old} to {new}") if apply
+                         else _("Studerande row {row}: would move from {old} to {new}")).format(
+        row=students.sheet_rows[row_id], old=old_name or _("(no group)"), new=new_name))
+    report.lines.append(ngettext("the {n} lead the student added stays in {group}'s CRM (the group's work)",
+                                 "the {n} leads the student added stay in {group}'s CRM (the group's work)",
+                                 plan.leads_kept).format(n=plan.leads_kept, group=old_name))
     report.warnings += plan.notes
     # Sharing follows (Google): planned from who has access now, logged with each CRM's
     # Medlemmar change (so `undo` of the run gives the access back), done after the writes.
@@ -507,8 +540,10 @@ def move_student(register: Backend, places: Places, who: str, to_group: str, *, 
                 continue
             access.append((crm, [change], permissions))
             changes.appends += log_rows([change], "cohort move: sharing")
-            report.lines.append(f"group {name}: the student's access {verb('is now', 'would be')} "
-                                f"{words(role) if role else 'removed'}")
+            what = words(role) if role else _("removed")
+            report.lines.append((_("group {group}: the student's access is now {what}") if apply
+                                 else _("group {group}: the student's access would be {what}")).format(
+                group=name, what=what))
     notes = ChangeSet()
     for crm, ref, changes in ((old_crm, old_ref, plan.old), (new_crm, new_ref, plan.new)):
         if crm is not None and _write(crm, changes, run):
@@ -520,6 +555,6 @@ def move_student(register: Backend, places: Places, who: str, to_group: str, *, 
         for crm, changes, permissions in access:
             carry_out(crm, changes, permissions)
     if not report.changes:
-        report.lines.append("already in that group everywhere; nothing to change")
+        report.lines.append(_("already in that group everywhere; nothing to change"))
         report.run = None
     return report

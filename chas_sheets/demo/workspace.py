@@ -20,6 +20,7 @@ from stdnum.se import orgnr as se_orgnr
 
 from chas_sheets.backends.local import build_workbook
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _
 from chas_sheets.programme.calendar import cohort_year_for, default_big_bang_day
 from chas_sheets.sheet.layout import layout_for
 from chas_sheets.text import strip_diacritics
@@ -246,7 +247,7 @@ def build_demo(folder: Path, today: dt.date) -> dict[str, Path]:
     """Write the workspace into `folder` (must be empty or new); returns the main paths."""
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
-        raise InvalidInput(f"{folder} is not empty; give a new folder so nothing is overwritten")
+        raise InvalidInput(_("{folder} is not empty; give a new folder so nothing is overwritten").format(folder=folder))
     companies = [c for c in COMPANIES if not c.orgnr or se_orgnr.is_valid(c.orgnr)]
     # each region's students mostly research their own region's small companies
     regional = [SMALL_COMPANIES[i::len(GROUPS)] for i in range(len(GROUPS))]
@@ -273,7 +274,7 @@ def build_demo(folder: Path, today: dt.date) -> dict[str, Path]:
         picks = [companies[0], *fake.rng.sample(companies[1:], 13 + 2 * g_index),
                  *fake.rng.sample(small, 20 + 2 * g_index)]
         for c_index, company in enumerate(picks):
-            for _ in range(fake.rng.choice([1, 1, 1, 2])):  # several contact persons, or a duplicate
+            for _contact in range(fake.rng.choice([1, 1, 1, 2])):  # several contact persons, or a duplicate
                 added = fake.day(phase1, min(today, dt.date(year, 3, 31)))
                 lead = fake.lead(company, fake.rng.choice(members), added, warm=c_index % 3 == 0)
                 leads.append(lead)
@@ -313,7 +314,7 @@ def build_demo(folder: Path, today: dt.date) -> dict[str, Path]:
     register.rows("Grupper", group_rows)
     register.rows("Studerande", [row for row, _ in student_rows])
     register.save(folder / "register.xlsx")
-    for _, (path, writer) in student_rows:
+    for _row, (path, writer) in student_rows:
         if writer is not None:
             writer.save(folder / path)
     return {"register": folder / "register.xlsx", "groups": folder / "grupper", "students": folder / "studerande"}

@@ -15,12 +15,18 @@ Usage: `_("wrote {n} changes").format(n=...)` (translate first, then format: an 
 would be formatted before the catalog could see it); `ngettext(one, many, n)` for counts;
 `N_()` marks a constant translated later with `_()`. Code, `--json` keys and developer logs
 stay English and never pass through here.
+
+`in_language(lang)` words a block in `lang`: a message made there by code that does not know
+who reads it (an error raised in another package that ends up in a sheet cell) comes out in
+that language; `in_language(SHEET_LANGUAGE)` around such a block makes it sheet text.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 LANGUAGES = ("sv", "en")
@@ -67,6 +73,22 @@ def set_language(language: str | None) -> None:
 
 def language() -> str:
     return _chosen or choose_language()
+
+
+@contextmanager
+def in_language(lang: str) -> Iterator[None]:
+    """Messages made inside the block are in `lang`; the language before it is back after it
+    (also when the block raises). Process-wide, like `set_language`: for a block of the run's
+    own work, not for threads that speak at the same time."""
+    global _chosen
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
+    before = _chosen
+    _chosen = lang
+    try:
+        yield
+    finally:
+        _chosen = before
 
 
 def translation(lang: str) -> _gettext.NullTranslations:

@@ -16,6 +16,7 @@ from typing import Callable
 
 from chas_sheets.backends import Backend
 from chas_sheets.errors import ChasSheetsError
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm
 from chas_sheets.nightly.overprocessing import MOST_CRMS, MOST_STUDENTS, WINDOW_DAYS, OverprocessedCompany
 from chas_sheets.nightly.report import CrmOwner, overprocessing
@@ -42,18 +43,25 @@ class AcrossReport:
                 "warnings": self.warnings}
 
     def render(self) -> list[str]:
-        kept = f" ({self.crms_kept} unchanged since the nightly run, from its summaries)" if self.crms_kept else ""
-        lines = [f"{self.register}: {self.crms_read + self.crms_kept} CRMs{kept}, {self.leads} leads; "
-                 f"{len(self.companies)} companies over-processed (more than {MOST_CRMS} individual CRMs, "
-                 f"or more than {MOST_STUDENTS} students within {WINDOW_DAYS} days)"]
+        crms = self.crms_read + self.crms_kept
+        crms_text = (ngettext("{n} CRM ({kept} unchanged since the nightly run, from its summaries)",
+                              "{n} CRMs ({kept} unchanged since the nightly run, from its summaries)", crms)
+                     if self.crms_kept else ngettext("{n} CRM", "{n} CRMs", crms)).format(n=crms, kept=self.crms_kept)
+        lines = [ngettext("{register}: {crms}, {leads} leads; {n} company over-processed (more than {most_crms} "
+                          "individual CRMs, or more than {most_students} students within {days} days)",
+                          "{register}: {crms}, {leads} leads; {n} companies over-processed (more than {most_crms} "
+                          "individual CRMs, or more than {most_students} students within {days} days)",
+                          len(self.companies)).format(
+            register=self.register, crms=crms_text, leads=self.leads, n=len(self.companies), most_crms=MOST_CRMS,
+            most_students=MOST_STUDENTS, days=WINDOW_DAYS)]
         for company in self.companies:
             lines.append(f"{company.name} [{company.key}]: {'; '.join(company.reasons)}")
             if company.holders:
-                lines.append(f"  in the CRMs of: {', '.join(company.holders)}")
+                lines.append("  " + _("in the CRMs of: {names}").format(names=", ".join(company.holders)))
             if company.contacters:
-                lines.append(f"  contacted by: {', '.join(company.contacters)}")
-        lines += [f"error: {who}: {error}" for who, error in self.errors]
-        lines += [f"warning: {warning}" for warning in self.warnings]
+                lines.append("  " + _("contacted by: {names}").format(names=", ".join(company.contacters)))
+        lines += [_("error: {crm}: {error}").format(crm=who, error=error) for who, error in self.errors]
+        lines += [_("warning: {warning}").format(warning=warning) for warning in self.warnings]
         return lines
 
 
@@ -95,7 +103,8 @@ def _unchanged(detector: ChangeDetector | None, targets: list[str], state: Night
     try:
         detection = detector.detect(targets, state)
     except ChasSheetsError as exc:  # the feed failing only costs a full read
-        report.warnings.append(f"change detection failed ({one_line(str(exc), most=200)}); every CRM is read")
+        report.warnings.append(_("change detection failed ({error}); every CRM is read").format(
+            error=one_line(str(exc), most=200)))
         return {}
     kept = {}
     for target in detection.unchanged:

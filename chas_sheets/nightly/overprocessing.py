@@ -13,10 +13,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Hashable, Iterable
 
 from chas_sheets.company.matching import CompanyRef, cluster_companies
+from chas_sheets.i18n import ngettext
 
 MOST_CRMS = 3  # more individual CRMs than this holding one company is over-processing
 MOST_STUDENTS = 3  # more students than this contacting one company within WINDOW_DAYS is too
@@ -58,6 +59,10 @@ class OverprocessedCompany:
     def last_contact(self) -> dt.date | None:
         return self.window[1] if self.window else None
 
+    def reworded(self) -> OverprocessedCompany:
+        """The same finding, its reasons worded in the current language (the default limits)."""
+        return replace(self, reasons=reasons(len(self.holders), len(self.contacters), self.window))
+
     def to_dict(self) -> dict:
         return {"key": self.key, "company": self.name, "crms": list(self.holders),
                 "contacted_by": list(self.contacters),
@@ -79,6 +84,23 @@ def busiest_window(contacts: Iterable[tuple[dt.date, str]], days: int = WINDOW_D
         if len(people) > len(best):
             best, span = people, (start, dates[end - 1])
     return best, span
+
+
+def reasons(crms: int, people: int, window: tuple[dt.date, dt.date] | None, most_crms: int = MOST_CRMS,
+            most_students: int = MOST_STUDENTS, window_days: int = WINDOW_DAYS) -> tuple[str, ...]:
+    """Why a company held in `crms` individual CRMs, contacted by `people` within `window`, is
+    over-processed (empty: it is not), in the current language."""
+    said = []
+    if crms > most_crms:
+        said.append(ngettext("in {n} individual CRM (at most {most})", "in {n} individual CRMs (at most {most})",
+                             crms).format(n=crms, most=most_crms))
+    if people > most_students and window:
+        first, last = window
+        said.append(ngettext("contacted by {n} student {first}–{last} (at most {most} within {days} days)",
+                             "contacted by {n} students {first}–{last} (at most {most} within {days} days)",
+                             people).format(n=people, first=first.isoformat(), last=last.isoformat(),
+                                            most=most_students, days=window_days))
+    return tuple(said)
 
 
 def find_overprocessing(holdings: Iterable[Holding], contacts: Iterable[Contact], today: dt.date | None = None,
@@ -103,14 +125,8 @@ def find_overprocessing(holdings: Iterable[Holding], contacts: Iterable[Contact]
     for key in sorted(set(holders) | set(contacted)):
         crms = holders.get(key, set())
         people, window = busiest_window(contacted.get(key, ()), window_days)
-        reasons = []
-        if len(crms) > most_crms:
-            reasons.append(f"i {len(crms)} individuella CRM (högst {most_crms})")
-        if len(people) > most_students:
-            first, last = window
-            reasons.append(f"kontaktat av {len(people)} studerande {first.isoformat()}–{last.isoformat()} "
-                           f"(högst {most_students} inom {window_days} dagar)")
-        if reasons:
+        said = reasons(len(crms), len(people), window, most_crms, most_students, window_days)
+        if said:
             found.append(OverprocessedCompany(key, clusters[key].name, tuple(sorted(crms)), tuple(sorted(people)),
-                                              window, tuple(reasons)))
+                                              window, said))
     return sorted(found, key=lambda c: (-(c.last_contact or dt.date.min).toordinal(), c.name.lower(), c.key))

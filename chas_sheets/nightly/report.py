@@ -52,10 +52,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import SHEET_LANGUAGE, _, in_language, language, ngettext, sheet_
 from chas_sheets.nightly.crm_summary import CrmSummary
 from chas_sheets.nightly.overprocessing import Contact, Holding, OverprocessedCompany, find_overprocessing
 from chas_sheets.privacy import mask_output
@@ -114,7 +115,8 @@ DIALOGUE_HEADERS = ("Datum", "Grupp", "Företag", "Kontaktperson", "Status", "Se
 # The chart spec both backends draw (xlsx: backends/xlsx_chart.py; Google: addChart in
 # backends/google_format.py): a bar per row, the category column against the series columns.
 # A group's bar is its leads; from its Big Bang Day with a Delmål, the leads added since then.
-DASHBOARD_CHART = {"type": "bar", "title": "Företag (grupper: leads; med delmål nya sedan Big Bang Day) mot mål",
+DASHBOARD_CHART = {"type": "bar",
+                   "title": sheet_("Companies (groups: leads; with a Delmål, new since Big Bang Day) against the goal"),
                    "category": "Namn",
                    "series": ["Mot mål", "Mål"]}
 
@@ -128,9 +130,9 @@ class Milestones:
     hard_deadline: dt.date
 
     def next_deadline(self, today: dt.date) -> Deadline | None:
-        for when, name in ((self.goal_day, f"Mål: {calendar.INDIVIDUAL_GOAL} företag"),
-                           (self.soft_deadline, "Soft deadline: LIA registrerad"),
-                           (self.hard_deadline, "Hard deadline: LIA registrerad")):
+        for when, name in ((self.goal_day, _("Goal: {n} companies").format(n=calendar.INDIVIDUAL_GOAL)),
+                           (self.soft_deadline, _("Soft deadline: LIA registered")),
+                           (self.hard_deadline, _("Hard deadline: LIA registered"))):
             if when >= today:
                 return Deadline(name, when, (when - today).days)
         return None
@@ -227,9 +229,10 @@ class StudentFigures:
         return None if self.offers is None else self.offers + (self.interviews or 0)
 
     def live_offer_text(self) -> str:
-        """'1 erbjudande, 2 intervju/arbetsprov' ('' when none)."""
-        parts = [f"{self.offers} erbjudande" if self.offers else "",
-                 f"{self.interviews} intervju/arbetsprov" if self.interviews else ""]
+        """'1 offer, 2 interviews/work tests' ('' when none)."""
+        parts = [ngettext("{n} offer", "{n} offers", self.offers).format(n=self.offers) if self.offers else "",
+                 ngettext("{n} interview/work test", "{n} interviews/work tests", self.interviews).format(
+                     n=self.interviews) if self.interviews else ""]
         return ", ".join(p for p in parts if p)
 
 
@@ -243,11 +246,11 @@ def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str |
     try:
         progress = group_progress(today, (day for day, _ in added), group.big_bang_day, group.delmal, cohort)
     except InvalidInput as exc:
-        figures.reason = f"Delmål: {exc}"
+        figures.reason = _("Delmål: {error}").format(error=exc)
         return figures
     figures.goal, figures.goal_since, figures.big_bang_day = progress.goal, progress.since, progress.big_bang_day
     if error or summary is None:
-        figures.reason = error or "ingen länk till gruppens CRM i registret"
+        figures.reason = error or _("no link to the group's CRM in the register")
         return figures
     new = sum(_recent(day, today, RECENT_DAYS) for day, _ in added)
     done = sum(_recent(day, today, RECENT_DAYS) for day in summary.processed_dates())
@@ -270,15 +273,17 @@ def group_figures(group: RegisterGroup, summary: CrmSummary | None, error: str |
     begins = min((p.start for p in periods), default=today)
     begins = min(begins, default_calendar(cohort)[0].start)
     if today < begins:  # a group of the next cohort, listed before its Fas 1: nothing to judge yet
-        figures.status, figures.reason = OK, f"Fas 1 börjar {begins.isoformat()} (kull {cohort})"
+        figures.status, figures.reason = OK, _("Fas 1 starts {day} (Kull {cohort})").format(day=begins.isoformat(),
+                                                                                             cohort=cohort)
     elif today >= lia_start:  # from Sprint 1 the students work alone: the group is not judged
-        ended = f"gruppfasen avslutad {(lia_start - dt.timedelta(days=1)).isoformat()}"
+        ended = _("the group phase ended {day}").format(day=(lia_start - dt.timedelta(days=1)).isoformat())
         figures.status, figures.reason = OK, "; ".join(p for p in (ended, record) if p)
     elif not figures.on_track:
         figures.status, figures.reason = BEHIND, _with_record(group_goal_text(progress, today), progress)
     elif period is not None and fold(period.name) == "fas2" and not new and not done:
         figures.status, figures.reason = BEHIND, _with_record(
-            f"inga nya eller bearbetade leads senaste {RECENT_DAYS} dagarna", progress)
+            ngettext("no new or processed leads in the last {n} day", "no new or processed leads in the last {n} days",
+                     RECENT_DAYS).format(n=RECENT_DAYS), progress)
     else:  # a Delmål reached is said, so no one reads the total in `Leads` as its count
         figures.status, figures.reason = OK, _with_record(group_goal_text(progress, today) if progress.since else "",
                                                           progress)
@@ -305,22 +310,25 @@ def composition_warnings(group: RegisterGroup, summary: CrmSummary | None, regis
     students = register.members_of(group.name)
     size = len(students) or len(summary.members if summary else ())
     if size and not GROUP_SIZE[0] <= size <= GROUP_SIZE[1]:
-        warnings.append(f"{size} medlemmar, ska vara {GROUP_SIZE[0]}-{GROUP_SIZE[1]}")
+        warnings.append(ngettext("{n} member, should be {low}-{high}", "{n} members, should be {low}-{high}", size)
+                        .format(n=size, low=GROUP_SIZE[0], high=GROUP_SIZE[1]))
     if group.region:
         away = [f"{s.name} ({s.region})" for s in students if s.region and fold(s.region) != fold(group.region)]
         if away:
-            warnings.append(f"bor inte i gruppens region {group.region}: {', '.join(away)}")
+            warnings.append(_("not living in the group's region {region}: {names}").format(region=group.region,
+                                                                                              names=", ".join(away)))
     else:
         regions = sorted({fold(s.region): s.region for s in students if s.region}.values())
         if len(regions) > 1:
-            warnings.append(f"medlemmar i flera regioner: {', '.join(regions)}")
+            warnings.append(_("members in several regions: {regions}").format(regions=", ".join(regions)))
     roles = [fold(role) for role in (summary.roles.values() if summary else ()) if role]
     if fas2 and roles:
         researchers, leads = roles.count("researcher"), roles.count("projektledare")
         if not RESEARCHERS[0] <= researchers <= RESEARCHERS[1]:
-            warnings.append(f"{researchers} researchers, ska vara {RESEARCHERS[0]}-{RESEARCHERS[1]}")
+            warnings.append(ngettext("{n} researcher, should be {low}-{high}", "{n} researchers, should be {low}-{high}",
+                                     researchers).format(n=researchers, low=RESEARCHERS[0], high=RESEARCHERS[1]))
         if leads > 1:
-            warnings.append(f"{leads} projektledare, ska vara en")
+            warnings.append(_("{n} project leads, should be one").format(n=leads))
     return warnings
 
 
@@ -330,12 +338,13 @@ def _with_record(text: str, progress: calendar.GroupProgress) -> str:
 
 
 def group_goal_text(progress: calendar.GroupProgress, today: dt.date) -> str:
-    """'12 av 30 leads (före Big Bang Day)', '25 av 20 leads tillagda sedan Big Bang Day 2026-12-08 (delmål)'."""
+    """'12 of 30 leads (before Big Bang Day)', '25 of 20 leads added since Big Bang Day 2026-12-08 (Delmål)'."""
     if progress.since:
-        return (f"{progress.count} av {progress.goal} leads tillagda sedan Big Bang Day "
-                f"{progress.since.isoformat()} (delmål)")
-    return (f"{progress.count} av {progress.goal} leads "
-            f"({'före Big Bang Day' if today < progress.big_bang_day else 'inget delmål satt'})")
+        return _("{count} of {goal} leads added since Big Bang Day {day} (Delmål)").format(
+            count=progress.count, goal=progress.goal, day=progress.since.isoformat())
+    text = (_("{count} of {goal} leads (before Big Bang Day)") if today < progress.big_bang_day
+            else _("{count} of {goal} leads (no Delmål set)"))
+    return text.format(count=progress.count, goal=progress.goal)
 
 
 def student_figures(student: RegisterStudent, summary: CrmSummary | None, error: str | None, today: dt.date,
@@ -360,6 +369,17 @@ def student_figures(student: RegisterStudent, summary: CrmSummary | None, error:
         f.offers, f.interviews = summary.offers, summary.interviews
         f.duplicates, f.quality_warnings = len(summary.duplicates), summary.quality_warnings
         f.last_activity = _last_activity(summary, today)
+    return judge_student(f, student, error, today, register)
+
+
+def judge_student(f: StudentFigures, student: RegisterStudent, error: str | None, today: dt.date,
+                  register: Register) -> StudentFigures:
+    """`f`'s status and its reason, worded in the current language, from its figures alone (so
+    a second wording costs no recount)."""
+    cohort = f.cohort if f.cohort is not None else register.cohort_of_student(student, today)
+    periods = _calendar(register, today, None, cohort)
+    period = period_on(today, periods)
+    dates = milestones(periods, today, cohort)
     f.status, f.reason = _student_status(f, error, student, today, dates, period)
     behind, notes = student_findings(f, student, today, dates, register, cohort)
     if f.lia_registered or f.placed:  # a LIA is always ok: nothing left to chase
@@ -402,7 +422,7 @@ def student_findings(f: StudentFigures, student: RegisterStudent, today: dt.date
     behind, notes = [], []
     no_lia = not (f.lia_registered or f.placed)
     if no_lia and dates.soft_deadline < today <= dates.hard_deadline:
-        behind.append(f"soft deadline passerad utan LIA ({dates.soft_deadline.isoformat()})")
+        behind.append(_("soft deadline passed without a LIA ({day})").format(day=dates.soft_deadline.isoformat()))
     group = register.group_named(student.group)
     big_bang_day = group.big_bang_day if group else None
     try:
@@ -414,12 +434,13 @@ def student_findings(f: StudentFigures, student: RegisterStudent, today: dt.date
         missing = [c for c in ("CV design", "CV ATS", "LinkedIn") if c in tracked
                    and not done(student.phase1_value(c))]
         if missing:
-            behind.append(f"Fas 1-mål saknas: {', '.join(missing)} (Fas 1 slutade {phase1.last_day.isoformat()})")
+            behind.append(_("Fas 1 goals missing: {columns} (Fas 1 ended {day})").format(
+                columns=", ".join(missing), day=phase1.last_day.isoformat()))
     if today > phase1.big_bang_day and "Commitmentavtal" in tracked \
             and not done(student.phase1_value("Commitmentavtal")):
-        behind.append(f"Commitmentavtal inte signerat (Big Bang Day {phase1.big_bang_day.isoformat()})")
+        behind.append(_("Commitmentavtal not signed (Big Bang Day {day})").format(day=phase1.big_bang_day.isoformat()))
     if no_lia and f.live_offers:
-        notes.append(f"levande erbjudande: {f.live_offer_text()}")
+        notes.append(_("live offer: {offers}").format(offers=f.live_offer_text()))
     return behind, notes
 
 
@@ -428,27 +449,30 @@ def _student_status(f: StudentFigures, error: str | None, student: RegisterStude
     if error:
         return ERROR, error
     if f.lia_registered:
-        return OK, f"LIA registrerad {f.lia_registered.isoformat()}"
+        return OK, _("LIA registered {day}").format(day=f.lia_registered.isoformat())
     if f.placed:
-        return OK, f"placerad {f.placed.isoformat()}"
+        return OK, _("placed {day}").format(day=f.placed.isoformat())
     if today > dates.hard_deadline:
-        return BEHIND, f"ingen LIA efter hard deadline {dates.hard_deadline.isoformat()}: placering"
+        return BEHIND, _("no LIA after the hard deadline {day}: placement").format(day=dates.hard_deadline.isoformat())
     if today < dates.lia_start:
-        return OK, f"LIA-sökandet börjar {dates.lia_start.isoformat()}"
+        return OK, _("the LIA search starts {day}").format(day=dates.lia_start.isoformat())
     if not student.crm:
-        return BEHIND, "inget individuellt CRM i registret"
+        return BEHIND, _("no individual CRM in the register")
     if f.companies is None:
-        return BEHIND, "individuellt CRM saknas"
+        return BEHIND, _("the individual CRM is missing")
     if today <= dates.goal_day:
         sprint_days = (dates.goal_day - dates.lia_start).days + 1
         expected = math.ceil(f.goal * ((today - dates.lia_start).days + 1) / sprint_days)
         if f.companies < expected:
-            return BEHIND, (f"{f.companies} av {f.goal} företag; {expected} väntat i dag "
-                            f"({f.goal} senast {dates.goal_day.isoformat()})")
+            return BEHIND, _("{companies} of {goal} companies; {expected} expected today ({goal} by {day})").format(
+                companies=f.companies, goal=f.goal, expected=expected, day=dates.goal_day.isoformat())
     elif f.companies < f.goal:
-        return BEHIND, f"{f.companies} av {f.goal} företag (mål {dates.goal_day.isoformat()})"
+        return BEHIND, _("{companies} of {goal} companies (goal {day})").format(
+            companies=f.companies, goal=f.goal, day=dates.goal_day.isoformat())
     if _reach_out(period) and not f.attempts_7:
-        return BEHIND, f"inga kontaktförsök senaste {RECENT_DAYS} dagarna ({period.name}: reachout)"
+        return BEHIND, ngettext("no contact attempts in the last {n} day ({period}: reach-out)",
+                                "no contact attempts in the last {n} days ({period}: reach-out)",
+                                RECENT_DAYS).format(n=RECENT_DAYS, period=period.name)
     return OK, ""
 
 
@@ -492,10 +516,10 @@ def overprocessing(owners: Iterable[CrmOwner], summaries: Mapping[str, CrmSummar
             continue
         seen.add(crm.target)
         individual = crm.kind == "individual"
-        for lead_id, company, orgnr, web, mail, *_ in summary.lead_rows:
+        for lead_id, company, orgnr, web, mail, *_rest in summary.lead_rows:
             holdings.append(Holding((crm.target, lead_id), crm.owner, individual, company, orgnr, web, mail))
         for day, by, lead_ids in summary.attempts:
-            who = contacted_by(crm.owner, by) if individual else (by or f"{crm.owner} (grupp)")
+            who = contacted_by(crm.owner, by) if individual else (by or _("{group} (group)").format(group=crm.owner))
             contacts += [Contact((crm.target, lead_id), who, dt.date.fromisoformat(day)) for lead_id in lead_ids]
     return find_overprocessing(holdings, contacts, today)
 
@@ -518,21 +542,29 @@ def placement(students: Iterable[StudentFigures], dates: Milestones, today: dt.d
         hard_deadline, lia_start = s.hard_deadline or dates.hard_deadline, s.lia_start or dates.lia_start
         if s.placed and s.lia_registered and s.lia_registered > s.placed:
             rows.append(PlacementRow("Egen LIA efter placering", s,
-                                     f"LIA registrerad {s.lia_registered.isoformat()} efter placering "
-                                     f"{s.placed.isoformat()}: backoffice kan neka den"))
+                                     _("LIA registered {registered} after placement {placed}: backoffice may refuse "
+                                       "it").format(registered=s.lia_registered.isoformat(),
+                                                    placed=s.placed.isoformat())))
         elif s.lia_registered or s.placed:
             continue
         elif today > hard_deadline:
             waited = days_waiting(hard_deadline, today)
-            live = f"; levande erbjudande: {s.live_offer_text()}" if s.live_offers else ""
-            rows.append(PlacementRow("Placering", s, f"ingen LIA registrerad efter hard deadline "
-                                                     f"{hard_deadline.isoformat()}: väntat {waited} dagar{live}",
-                                     waited))
+            if s.live_offers:
+                reason = ngettext("no LIA registered after the hard deadline {day}: waited {n} day; live offer: "
+                                  "{offers}",
+                                  "no LIA registered after the hard deadline {day}: waited {n} days; live offer: "
+                                  "{offers}", waited)
+            else:
+                reason = ngettext("no LIA registered after the hard deadline {day}: waited {n} day",
+                                  "no LIA registered after the hard deadline {day}: waited {n} days", waited)
+            rows.append(PlacementRow("Placering", s, reason.format(day=hard_deadline.isoformat(), n=waited,
+                                                                    offers=s.live_offer_text()), waited))
         elif s.live_offers:  # seed 001: an offer is to be registered; backoffice follows it up
-            rows.append(PlacementRow(LIVE, s, f"{s.live_offer_text()}, ingen LIA registrerad"))
+            rows.append(PlacementRow(LIVE, s, _("{offers}, no LIA registered").format(offers=s.live_offer_text())))
         elif today >= lia_start and s.status != ERROR and not s.dialogues and (s.companies or 0) < s.goal:
-            what = f"{s.companies} av {s.goal} företag" if s.has_crm else "inget individuellt CRM"
-            rows.append(PlacementRow(RISK, s, f"ingen dialog, {what}"))
+            reason = (_("no dialogue, {companies} of {goal} companies").format(companies=s.companies, goal=s.goal)
+                      if s.has_crm else _("no dialogue, no individual CRM"))
+            rows.append(PlacementRow(RISK, s, reason))
     order = {"Egen LIA efter placering": 0, "Placering": 1, LIVE: 2, RISK: 3}
     return sorted(rows, key=lambda row: (order[row.list], -(row.days_waiting or 0)))
 
@@ -572,7 +604,7 @@ def member_figures(group: RegisterGroup, summary: CrmSummary, register: Register
 
     def credit(who: str) -> MemberFigures:
         matches = [name for name in names if who and same_person(who, name)]
-        key = matches[0] if len(matches) == 1 else (who or "(inget namn)")
+        key = matches[0] if len(matches) == 1 else (who or _("(no name)"))
         if key not in rows:
             rows[key] = MemberFigures(group.name, key, False, phase1={c: "" for c in register.phase1_columns})
         return rows[key]
@@ -719,6 +751,14 @@ class NightlyReport:
     kept_tabs: list[str] = field(default_factory=list)  # not rewritten: last night's rows kept
     picture: list[PictureRow] = field(default_factory=list)  # Gruppbild
     dialogues: list[DialogueRow] = field(default_factory=list)  # Dialoger
+    # The same night worded for whoever runs the tool when their language is not the sheets'
+    # (`build_report`); None: this report's words are theirs too.
+    reader: NightlyReport | None = field(default=None, repr=False)
+    wording: str = SHEET_LANGUAGE  # the language of its reasons and of the note it gives
+
+    def for_reader(self) -> NightlyReport:
+        """The report worded in the language of whoever runs the tool (for the terminal)."""
+        return self.reader or self
 
     @property
     def unread(self) -> list[CrmOutcome]:
@@ -734,42 +774,63 @@ class NightlyReport:
         return {status: sum(row.status == status for row in rows) for status in (OK, BEHIND, ERROR)}
 
     def tabs(self) -> list[TabReplacement]:
-        return [dashboard_tab(self), overprocessing_tab(self), placement_tab(self), members_tab(self),
-                group_picture_tab(self), dialogues_tab(self)]
+        """The run's tabs, in the sheet language (this report is worded in it: `build_report`)."""
+        with in_language(SHEET_LANGUAGE):
+            return [dashboard_tab(self), overprocessing_tab(self), placement_tab(self), members_tab(self),
+                    group_picture_tab(self), dialogues_tab(self)]
 
     def summary_line(self) -> str:
+        """The run's one summary line, in the language of whoever reads it (made when asked)."""
         c = self.counts()
         read = sum(not o.skipped and o.summary is not None for o in self.crms.values())
         skipped = sum(o.skipped for o in self.crms.values())
         written = sum(o.written for o in self.crms.values())
         planned = sum(o.planned for o in self.crms.values())
-        return (f"nightly {self.today.isoformat()}: {len(self.groups)} groups, {len(self.students)} students: "
-                f"{c[OK]} ok, {c[BEHIND]} behind, {c[ERROR]} error; CRMs: {read} read, {skipped} unchanged, "
-                f"{written} of {planned} planned changes written; {len(self.overprocessed)} over-processed "
-                f"companies; {len(self.placement)} on Placering{self._unread_clause()}")
+        return _("nightly {day}: {groups}, {students}: {ok} ok, {behind} behind, {error} error; CRMs: {read} read, "
+                 "{unchanged} unchanged, {written} of {planned} planned changes written; {overprocessed}; "
+                 "{placement} on Placering{unread}").format(
+            day=self.today.isoformat(),
+            groups=ngettext("{n} group", "{n} groups", len(self.groups)).format(n=len(self.groups)),
+            students=ngettext("{n} student", "{n} students", len(self.students)).format(n=len(self.students)),
+            ok=c[OK], behind=c[BEHIND], error=c[ERROR], read=read, unchanged=skipped, written=written,
+            planned=planned,
+            overprocessed=ngettext("{n} over-processed company", "{n} over-processed companies",
+                                   len(self.overprocessed)).format(n=len(self.overprocessed)),
+            placement=len(self.placement), unread=self._unread_clause())
 
     def _unread_clause(self) -> str:
         unread = self.unread
         if not unread:
             return ""
-        parts = [f"{sum(o.stand_in is not None for o in unread)} counted from their last read"]
+        parts = [_("{n} counted from their last read").format(n=sum(o.stand_in is not None for o in unread))]
         if self.kept_tabs:
-            parts.append(f"{', '.join(self.kept_tabs)} not updated (last night's rows kept)")
-        return f"; {len(unread)} CRMs could not be read ({'; '.join(parts)})"
+            parts.append(_("{tabs} not updated (last night's rows kept)").format(tabs=", ".join(self.kept_tabs)))
+        return ngettext("; {n} CRM could not be read ({what})", "; {n} CRMs could not be read ({what})",
+                        len(unread)).format(n=len(unread), what="; ".join(parts))
 
     def note(self) -> str:
-        """Nattkörning's note (Swedish, sheet content): what tonight could not update, and why."""
+        """What tonight could not update, and why, in this report's language: `Nattkörning`'s
+        note (sheet content) from the report itself, a warning from `for_reader()`."""
+        with in_language(self.wording):
+            return self._note()
+
+    def _note(self) -> str:
         unread = self.unread
         if not unread:
             return ""
         stand_ins = sorted({o.last_read for o in unread if o.stand_in is not None})
-        text = f"{self.today.isoformat()}: {len(unread)} CRM kunde inte läsas (se Dashboard, Status Fel)"
+        parts = [ngettext("{day}: {n} CRM could not be read (see Dashboard, Status Fel)",
+                          "{day}: {n} CRMs could not be read (see Dashboard, Status Fel)", len(unread)).format(
+            day=self.today.isoformat(), n=len(unread))]
         if stand_ins:
-            text += (f"; {sum(o.stand_in is not None for o in unread)} av dem räknas i {OVERPROCESSING} och "
-                     f"{MEMBERS} med sina siffror från senaste läsningen ({', '.join(stand_ins)})")
+            parts.append(_("{n} of them counted in {overprocessing} and {members} with their figures from the last "
+                           "read ({dates})").format(n=sum(o.stand_in is not None for o in unread),
+                                                    overprocessing=OVERPROCESSING, members=MEMBERS,
+                                                    dates=", ".join(stand_ins)))
         if self.kept_tabs:
-            text += f"; {', '.join(self.kept_tabs)} inte uppdaterade: förra körningens rader behålls"
-        return text + "; läses igen nästa natt"
+            parts.append(_("{tabs} not updated: last night's rows kept").format(tabs=", ".join(self.kept_tabs)))
+        parts.append(_("read again next night"))
+        return "; ".join(parts)
 
     def to_dict(self) -> dict:
         return {
@@ -792,15 +853,43 @@ class NightlyReport:
 
 
 def build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: dt.date) -> NightlyReport:
-    """Every figure of the night from the register and what each CRM gave."""
+    """Every figure of the night from the register and what each CRM gave, worded in the sheet
+    language (its reasons are the tabs' cells; `--json` gives them as the tabs hold them). When
+    whoever runs the tool reads another language, `reader` holds the night worded for them
+    (`reworded`: no read, no recount); both share `kept_tabs`."""
+    with in_language(SHEET_LANGUAGE):
+        report = _build_report(register, outcomes, today)
+    if language() != SHEET_LANGUAGE:
+        report.reader = reworded(report, register, today)
+    return report
+
+
+def reworded(report: NightlyReport, register: Register, today: dt.date) -> NightlyReport:
+    """`report` worded in the current language, for the terminal: the rows' reasons, Placering's
+    and the over-processed companies' (the figures are not counted again; the tabs the terminal
+    does not show, and the lists the run adds to, are the report's own)."""
+    outcome = _outcomes(report.crms)
+    groups = [group_figures(g, *outcome(g.crm), today, register) for g in register.groups]
+    students = [judge_student(replace(f), s, outcome(s.crm)[1], today, register)
+                for s, f in zip(register.students, report.students)]
+    return replace(report, groups=groups, students=students, placement=placement(students, report.milestones, today),
+                   overprocessed=[c.reworded() for c in report.overprocessed], reader=None, wording=language())
+
+
+def _outcomes(outcomes: Mapping[str, CrmOutcome]) -> Callable[[str], tuple[CrmSummary | None, str | None]]:
+    """What a CRM gave tonight: (its summary, its error, with the night it was last read)."""
     def outcome(target: str) -> tuple[CrmSummary | None, str | None]:
         found = outcomes.get(target) if target else None
         if not found:
             return None, None
         if found.error and found.stand_in is not None:
-            return found.summary, f"{found.error} (senast läst {found.last_read})"
+            return found.summary, _("{error} (last read {day})").format(error=found.error, day=found.last_read)
         return found.summary, found.error
+    return outcome
 
+
+def _build_report(register: Register, outcomes: Mapping[str, CrmOutcome], today: dt.date) -> NightlyReport:
+    outcome = _outcomes(outcomes)
     groups = [group_figures(g, *outcome(g.crm), today, register) for g in register.groups]
     students = [student_figures(s, *outcome(s.crm), today, register) for s in register.students]
     summaries = {t: o.summary or o.stand_in for t, o in outcomes.items() if (o.summary or o.stand_in) is not None}

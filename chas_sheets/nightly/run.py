@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError
+from chas_sheets.i18n import SHEET_LANGUAGE, _, in_language, ngettext
 from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm, reusable_on, todo_current
 from chas_sheets.nightly.report import (
     DASHBOARD,
@@ -160,7 +161,7 @@ def process_crm(job: CrmJob, backend: Backend, today: dt.date, apply: bool, run:
         written = _execute(backend, plan.changes, apply, run)
         outcome.written = written.written
         outcome.digests = written.result.digests if written.result is not None else None
-        outcome.warnings += [f"skipped: {s}" for s in written.skipped]
+        outcome.warnings += [_("skipped: {change}").format(change=s) for s in written.skipped]
     except ChasSheetsError as exc:
         outcome.error = _error_line(str(exc))
     except Exception as exc:  # noqa: BLE001 — one broken CRM must never stop the night
@@ -227,14 +228,15 @@ class _Night:
         try:
             self.audit = run_sharing_audit(self.register, self.open_backend, options)
         except Exception as exc:  # noqa: BLE001 — the audit is an extra: it never stops the night
-            self.warnings.append(
-                f"sharing audit failed ({_error_line(f'{type(exc).__name__}: {exc}')}); Delning kept as it was")
+            self.warnings.append(_("sharing audit failed ({error}); Delning kept as it was").format(
+                error=_error_line(f"{type(exc).__name__}: {exc}")))
 
     def detect_changes(self, detector: ChangeDetector) -> None:
         try:
             self.detection = detector.detect(self.targets, self.old_state)
         except ChasSheetsError as exc:  # the feed failing only costs a full read
-            self.warnings.append(f"change detection failed ({_error_line(str(exc))}); every CRM is read")
+            self.warnings.append(_("change detection failed ({error}); every CRM is read").format(
+                error=_error_line(str(exc))))
             self.detection = Everything().detect(self.targets, self.old_state)
         self.requests += self.detection.requests
         kept = self.old_state.entries  # a summary of another day may not stand for a replayed --today
@@ -265,13 +267,15 @@ class _Night:
         if self.pacer:
             self.pacer.before(REQUESTS_PER_CHANGED_CRM)
         try:
-            backend = self.open_backend(job.target)
+            with in_language(SHEET_LANGUAGE):  # its error is read in the Dashboard
+                backend = self.open_backend(job.target)
         except ChasSheetsError as exc:
             self.outcomes[job.target] = CrmOutcome(job.target, error=_error_line(str(exc)))
             return
         student = self._student(job)
         cohort = self.register.cohort_of_student(student, self.today) if student else None
-        outcome = process_crm(job, backend, self.today, self.apply, self.run, student, cohort)
+        with in_language(SHEET_LANGUAGE):  # what it writes, and its error (the Dashboard's), are sheet text
+            outcome = process_crm(job, backend, self.today, self.apply, self.run, student, cohort)
         if outcome.written:
             self.written.append(job.target)
         sent = _requests(backend)
@@ -318,7 +322,7 @@ class _Night:
                                    self.targets)
         self.state.note = report.note()
         if report.unread:
-            self.warnings.append(report.note())
+            self.warnings.append(report.for_reader().note())
         # The night's own memory (tens of kB of summaries): not logged; after an undo the CRMs it
         # wrote have changed, so the next night reads them again anyway.
         return TabReplacement(STATE_TAB, STATE_HEADERS, self.state.rows(), log_content=False)
@@ -358,7 +362,9 @@ class _Night:
         return os.path.relpath(os.path.abspath(target), os.path.abspath(os.path.dirname(folder)))
 
     def detection_note(self) -> str:
-        return f"{len(self.detection.unchanged)} of {len(self.jobs)} CRMs unchanged since they were last read"
+        return ngettext("{n} of {total} CRM unchanged since it was last read",
+                        "{n} of {total} CRMs unchanged since they were last read", len(self.jobs)).format(
+            n=len(self.detection.unchanged), total=len(self.jobs))
 
 
 def keep_what_could_not_be_read(tabs: list[TabReplacement], report: NightlyReport, raw: RawWorkbook,

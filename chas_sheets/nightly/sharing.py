@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from chas_sheets.backends import Backend
+from chas_sheets.i18n import SHEET_LANGUAGE, _, in_language
 from chas_sheets.sheet.changes import TabReplacement
 
 if TYPE_CHECKING:  # types only: the audit itself is loaded when a night asks for it
@@ -59,7 +60,8 @@ def run_sharing_audit(register: Register, open_backend: Callable[[str], Backend]
         opened.append(backend)
         return backend
 
-    report = audit_register(register, counted, options.domain, options.allowed)
+    with in_language(SHEET_LANGUAGE):  # its findings and errors are `Delning`'s cells
+        report = audit_register(register, counted, options.domain, options.allowed)
     return SharingOutcome(report, sum(int(getattr(b, "requests_sent", 0) or 0) for b in opened))
 
 
@@ -82,14 +84,16 @@ def sharing_tab(report: AuditReport, today: dt.date) -> TabReplacement:
 def sharing_lines(report: AuditReport | None, today: dt.date, why_not: str = "--no-audit") -> list[str]:
     """The `Delning (n)` block of the text output: one line per row of the tab."""
     if report is None:
-        return [f"{SHARING}: not checked ({why_not})"]
+        return [_("{tab}: not checked ({why})").format(tab=SHARING, why=why_not)]
     rows = sharing_rows(report, today)
     lines = [f"{SHARING} ({len(rows)})"]
     lines += [f"  {kind}: {kind_of_owner.lower()} {name}: {what}{f' ({role})' if role else ''} — {crm}"
-              for _, kind_of_owner, name, kind, what, role, crm in rows] or ["  (none)"]
+              for _day, kind_of_owner, name, kind, what, role, crm in rows] or ["  " + _("(none)")]
     return lines
 
 
 def summary_line(report: AuditReport | None, why_not: str = "--no-audit") -> str:
-    return f"sharing: not checked ({why_not})" if report is None else f"sharing: {report.summary_line()}"
+    if report is None:
+        return _("sharing: not checked ({why})").format(why=why_not)
+    return _("sharing: {summary}").format(summary=report.summary_line())
 

@@ -24,9 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
 
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import N_, _, language, ngettext
 from chas_sheets.sheet.values import SERIAL_EPOCH, as_text, is_blank
 from chas_sheets.text import fold, fold_words
 
@@ -165,8 +167,8 @@ def parse_kull(value: object) -> int | None:
     else:
         year = 0
     if not 2000 <= year <= 2099:
-        raise InvalidInput(f"Kull {as_text(value)!r} is not a year (write the year whose April starts the LIA "
-                           "search, e.g. 2027)")
+        raise InvalidInput(_("Kull {value!r} is not a year (write the year whose April starts the LIA search, "
+                             "e.g. 2027)").format(value=as_text(value)))
     return year
 
 
@@ -176,36 +178,41 @@ def default_big_bang_day(cohort_year: int) -> dt.date:
 
 def default_calendar(cohort_year: int, big_bang_day: dt.date | None = None) -> list[Period]:
     """The seeds' calendar for the cohort whose LIA search starts in April `cohort_year`."""
+    return list(_default_calendar(cohort_year, big_bang_day, language()))
+
+
+@lru_cache(maxsize=256)  # asked for per group and student, and worded once per language
+def _default_calendar(cohort_year: int, big_bang_day: dt.date | None, lang: str) -> tuple[Period, ...]:
     y = cohort_year
     fas1_start, fas2_end = dt.date(y - 1, 9, 1), dt.date(y, 3, 31)
     bbd = big_bang_day or default_big_bang_day(y)
     if not fas1_start < bbd < fas2_end:
-        raise InvalidInput(
-            f"Big Bang Day {bbd.isoformat()} is outside Fas 1-2 of the {y} cohort "
-            f"({fas1_start.isoformat()} .. {fas2_end.isoformat()})"
-        )
+        raise InvalidInput(_("Big Bang Day {day} is outside Fas 1-2 of the {year} cohort ({start} .. {end})").format(
+            day=bbd.isoformat(), year=y, start=fas1_start.isoformat(), end=fas2_end.isoformat()))
     fas1_end = max(dt.date(y - 1, 12, 31), bbd)
     day = dt.timedelta(days=1)
-    return [
-        Period("Fas 1", fas1_start, bbd - day, "Research, gruppens CRM",
-               f"Minst {GROUP_GOAL_BEFORE_BIG_BANG} leads i gruppens CRM före Big Bang Day"),
-        Period("Fas 1, efter Big Bang Day", bbd, fas1_end, "Research",
-               "Gruppens eget delmål"),
+    # The names are the Kalender's (contract words); focus and goal are read by people. A focus
+    # that says "Reachout" or "Last push" (in either language) marks a reach-out period.
+    return (
+        Period("Fas 1", fas1_start, bbd - day, _("Research, the group's CRM"),
+               _("At least {n} leads in the group's CRM before Big Bang Day").format(n=GROUP_GOAL_BEFORE_BIG_BANG)),
+        Period("Fas 1, efter Big Bang Day", bbd, fas1_end, _("Research"),
+               _("The group's own Delmål")),
         Period("Fas 2", fas1_end + day, fas2_end,
-               "Roller; balans mellan input (nya leads) och output (bearbetade leads)", ""),
+               _("Roles; balance between input (new leads) and output (processed leads)"), ""),
         Period("Sprint 1", dt.date(y, 4, 1), dt.date(y, 4, 30),
-               "Research: skörd, individuellt CRM, företag med långa rekryteringsprocesser",
-               f"Minst {INDIVIDUAL_GOAL} företag i ditt CRM, varma leads inräknade"),
+               _("Research: harvest, individual CRM, companies with long recruitment processes"),
+               _("At least {n} companies in your CRM, warm leads included").format(n=INDIVIDUAL_GOAL)),
         Period("Sprint 2", dt.date(y, 5, 1), dt.date(y, 6, 30),
-               "Reachout: varma leads och företag med långa rekryteringsprocesser",
-               "LIA registrerad senast 30 juni (soft deadline)"),
+               _("Reachout: warm leads and companies with long recruitment processes"),
+               _("LIA registered by 30 June (soft deadline)")),
         Period("Sprint 3", dt.date(y, 7, 1), dt.date(y, 7, 31),
-               "Research: små och medelstora företag, startups, scaleups, stora IT-avdelningar", ""),
-        Period("Sprint 4", dt.date(y, 8, 1), dt.date(y, 9, 30), "Reachout i högre tempo",
-               "LIA registrerad senast 30 september (hard deadline)"),
+               _("Research: small and medium-sized companies, startups, scaleups, large IT departments"), ""),
+        Period("Sprint 4", dt.date(y, 8, 1), dt.date(y, 9, 30), _("Reachout at a higher pace"),
+               _("LIA registered by 30 September (hard deadline)")),
         Period("Sprint 5", dt.date(y, 10, 1), dt.date(y, 10, 31),
-               "Last push; backoffice placerar studerande utan LIA", ""),
-    ]
+               _("Last push; backoffice places students without a LIA"), ""),
+    )
 
 
 def period_on(today: dt.date, calendar: Iterable[Period]) -> Period | None:
@@ -248,27 +255,28 @@ def calendar_from_rows(rows: Sequence[Mapping[str, object]]) -> list[Period]:
             continue
         for column in _REQUIRED:
             if is_blank(cells.get(column)):
-                raise InvalidInput(f"Kalender row {number}: '{column}' is empty")
+                raise InvalidInput(_("Kalender row {number}: '{column}' is empty").format(number=number, column=column))
         name = str(cells["Period"]).strip()
         start, end = (_required_date(cells[column], column, number, name) for column in ("Start", "Slut"))
         if end < start:
-            raise InvalidInput(
-                f"Kalender row {number} ({name}): Slut {end.isoformat()} is before Start {start.isoformat()}"
-            )
+            raise InvalidInput(_("Kalender row {number} ({name}): Slut {end} is before Start {start}").format(
+                number=number, name=name, end=end.isoformat(), start=start.isoformat()))
         try:
             kull = parse_kull(cells.get("Kull"))
         except InvalidInput as exc:
-            raise InvalidInput(f"Kalender row {number} ({name}): {exc}") from None
+            raise InvalidInput(_("Kalender row {number} ({name}): {error}").format(
+                number=number, name=name, error=exc)) from None
         periods.append(Period(name, start, end, as_text(cells.get("Fokus")), as_text(cells.get("Mål")), kull))
     if not periods:
-        raise InvalidInput("Kalender has no periods")
+        raise InvalidInput(_("Kalender has no periods"))
     return periods
 
 
 def _required_date(value: object, column: str, number: int, name: str) -> dt.date:
     parsed = parse_date(value)
     if parsed is None:
-        raise InvalidInput(f"Kalender row {number} ({name}): {column} {value!r} is not a date (use 2025-04-01 or 1/4/2025)")
+        raise InvalidInput(_("Kalender row {number} ({name}): {column} {value!r} is not a date (use 2025-04-01 or "
+                             "1/4/2025)").format(number=number, name=name, column=column, value=value))
     return parsed
 
 
@@ -279,7 +287,7 @@ Kind = Literal["individual", "group"]
 
 def _checked_kind(kind: str) -> None:
     if kind not in ("individual", "group"):
-        raise InvalidInput(f"unknown CRM kind {kind!r} (expected 'individual' or 'group')")
+        raise InvalidInput(_("unknown CRM kind {kind!r} (expected 'individual' or 'group')").format(kind=kind))
 
 
 def kalender_cohort(periods: Sequence[Period]) -> int | None:
@@ -324,18 +332,19 @@ def next_deadline(today: dt.date, kind: Kind = "individual", periods: Sequence[P
         after_bbd = period("Fas 1, efter Big Bang Day")
         bbd = big_bang_day or after_bbd.start
         candidates = [
-            (bbd - dt.timedelta(days=1), bbd, f"Big Bang Day: minst {GROUP_GOAL_BEFORE_BIG_BANG} leads"),
-            (after_bbd.end, after_bbd.end, "Fas 1 slutar: gruppens delmål"),
-            (period("Fas 2").end, period("Fas 2").end, "Fas 2 slutar: gruppfasen avslutad"),
+            (bbd - dt.timedelta(days=1), bbd,
+             _("Big Bang Day: at least {n} leads").format(n=GROUP_GOAL_BEFORE_BIG_BANG)),
+            (after_bbd.end, after_bbd.end, _("Fas 1 ends: the group's Delmål")),
+            (period("Fas 2").end, period("Fas 2").end, _("Fas 2 ends: the group phase is over")),
         ]
-        passed = "Gruppfasen avslutad"
+        passed = _("The group phase is over")
     else:
         candidates = [(day, day, name) for day, name in (
-            (period("Sprint 1").end, f"Mål: {INDIVIDUAL_GOAL} företag"),
-            (period("Sprint 2").end, "Soft deadline: LIA registrerad"),
-            (period("Sprint 4").end, "Hard deadline: LIA registrerad"),
+            (period("Sprint 1").end, _("Goal: {n} companies").format(n=INDIVIDUAL_GOAL)),
+            (period("Sprint 2").end, _("Soft deadline: LIA registered")),
+            (period("Sprint 4").end, _("Hard deadline: LIA registered")),
         )]
-        passed = "Hard Deadline passerad"
+        passed = _("Hard deadline passed")
     for last_day, when, name in candidates:
         if today <= last_day:
             return Deadline(name, when, (when - today).days)
@@ -347,8 +356,12 @@ def describe_deadline(deadline: Deadline) -> str:
     """'next deadline: Hard deadline: LIA registrerad, 2027-09-30 (12 days)', or once passed
     'deadline: Hard Deadline passerad 2027-09-30 (5 days ago)'."""
     if deadline.passed:
-        return f"deadline: {deadline.name} {deadline.date.isoformat()} ({-deadline.days_left} days ago)"
-    return f"next deadline: {deadline.name}, {deadline.date.isoformat()} ({deadline.days_left} days)"
+        days = -deadline.days_left
+        return ngettext("deadline: {name} {date} ({n} day ago)", "deadline: {name} {date} ({n} days ago)",
+                        days).format(name=deadline.name, date=deadline.date.isoformat(), n=days)
+    return ngettext("next deadline: {name}, {date} ({n} day)", "next deadline: {name}, {date} ({n} days)",
+                    deadline.days_left).format(name=deadline.name, date=deadline.date.isoformat(),
+                                               n=deadline.days_left)
 
 
 class GroupGoal(NamedTuple):
@@ -433,9 +446,10 @@ class GroupProgress:
         """'Big Bang Day 2026-12-01: 31 av 30 leads (uppnått)', '' before the day."""
         if self.big_bang_count is None:
             return ""
-        word = "uppnått" if self.big_bang_met else "missat"
-        return (f"Big Bang Day {self.big_bang_day.isoformat()}: {self.big_bang_count} av "
-                f"{GROUP_GOAL_BEFORE_BIG_BANG} leads ({word})")
+        text = (_("Big Bang Day {day}: {count} of {goal} leads (reached)") if self.big_bang_met
+                else _("Big Bang Day {day}: {count} of {goal} leads (missed)"))
+        return text.format(day=self.big_bang_day.isoformat(), count=self.big_bang_count,
+                           goal=GROUP_GOAL_BEFORE_BIG_BANG)
 
     def to_dict(self) -> dict:
         return {"count": self.count, "goal": self.goal, "since": self.since, "met": self.met,
@@ -468,8 +482,15 @@ def _delmal(value: object) -> int | None:
         return int(value)
     if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
         return int(value)
-    raise InvalidInput(f"Delmål {value!r} is not a positive whole number")
+    raise InvalidInput(_("Delmål {value!r} is not a positive whole number").format(value=value))
 
 
 # What a person is told when a date cell is not understood: the spellings that work.
-DATE_SPELLINGS = "2027-05-12, 12/5, 12/5 2027, 12.05.2027 or 12 maj"
+# DATE_SPELLINGS is the English wording, kept for callers that format it into an English line;
+# `date_spellings()` says it in the reader's language.
+DATE_SPELLINGS = N_("2027-05-12, 12/5, 12/5 2027, 12.05.2027 or 12 maj")
+
+
+def date_spellings() -> str:
+    """The date spellings that work, in the reader's language."""
+    return _("2027-05-12, 12/5, 12/5 2027, 12.05.2027 or 12 maj")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from chas_sheets.errors import ChasSheetsError, InvalidInput
+from chas_sheets.i18n import _
 from chas_sheets.programme.calendar import (
     Period,
     calendar_from_rows,
@@ -135,7 +136,8 @@ def _date(table: Table, row_id: str, column: str, today: dt.date | None, warning
         return None
     parsed = parse_date(value, today)
     if parsed is None:
-        warnings.append(f"{table.title} row {table.sheet_rows[row_id]}: {column} {as_text(value)!r} is not a date; ignored")
+        warnings.append(_("{tab} row {row}: {column} {value!r} is not a date; ignored").format(
+            tab=table.title, row=table.sheet_rows[row_id], column=column, value=as_text(value)))
     return parsed
 
 
@@ -146,8 +148,9 @@ def _reference(table: Table, row_id: str, column: str, warnings: list[str]) -> s
     """A CRM cell as a path or an address; a note pasted there is named by row, never shown."""
     ref = table.text(row_id, column)
     if "\n" in ref or len(ref) > MOST_REFERENCE_CHARACTERS:
-        warnings.append(f"{table.title} row {table.sheet_rows[row_id]}: {column} holds text, not a path or a Google "
-                        "Sheets address; ignored (put the CRM's path or URL there)")
+        warnings.append(_("{tab} row {row}: {column} holds text, not a path or a Google Sheets address; ignored "
+                          "(put the CRM's path or URL there)").format(
+            tab=table.title, row=table.sheet_rows[row_id], column=column))
         return ""
     return ref
 
@@ -158,7 +161,8 @@ def _kull(table: Table, row_id: str, warnings: list[str]) -> int | None:
     try:
         return parse_kull(table.df.at[row_id, "Kull"])
     except InvalidInput as exc:
-        warnings.append(f"{table.title} row {table.sheet_rows[row_id]}: {exc}; the cohort is taken from the dates")
+        warnings.append(_("{tab} row {row}: {error}; the cohort is taken from the dates").format(
+            tab=table.title, row=table.sheet_rows[row_id], error=exc))
         return None
 
 
@@ -170,12 +174,13 @@ def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.da
     groups_table = load_table(raw, "Grupper")
     students_table = load_table(raw, "Studerande")
     if today is not None:  # read-only: nothing here writes Studerande back
-        students_table, _ = table_as_of(students_table, today)
+        students_table, _hidden = table_as_of(students_table, today)
     groups = []
     for row_id in groups_table.df.index:
         text = lambda column: groups_table.text(row_id, column)  # noqa: E731
         if not text("Grupp"):
-            warnings.append(f"{groups_table.title} row {groups_table.sheet_rows[row_id]}: no group name; skipped")
+            warnings.append(_("{tab} row {row}: no group name; skipped").format(
+                tab=groups_table.title, row=groups_table.sheet_rows[row_id]))
             continue
         ref = _reference(groups_table, row_id, "Gruppens CRM", warnings)
         groups.append(RegisterGroup(
@@ -188,7 +193,8 @@ def parse_register(raw: RawWorkbook, resolve: Callable[[str], str], today: dt.da
     for row_id in students_table.df.index:
         text = lambda column: students_table.text(row_id, column)  # noqa: E731
         if not text("Namn"):
-            warnings.append(f"{students_table.title} row {students_table.sheet_rows[row_id]}: no name; skipped")
+            warnings.append(_("{tab} row {row}: no name; skipped").format(
+                tab=students_table.title, row=students_table.sheet_rows[row_id]))
             continue
         ref = _reference(students_table, row_id, "Individuellt CRM", warnings)
         students.append(RegisterStudent(
@@ -219,7 +225,7 @@ def read_register(backend: Backend, today: dt.date | None = None,
     try:
         return parse_register(raw, backend.resolve_relative, today), raw
     except ChasSheetsError as exc:
-        raise type(exc)(f"register {backend.display_name}: {exc}") from exc
+        raise type(exc)(_("register {name}: {error}").format(name=backend.display_name, error=exc)) from exc
 
 
 @dataclass(frozen=True)

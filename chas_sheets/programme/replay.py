@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 from typing import Mapping
 
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.programme.calendar import parse_date
 from chas_sheets.sheet.tables import Table, Tables
 
@@ -72,8 +73,8 @@ def tables_as_of(tables: Tables, day: dt.date) -> tuple[Tables, dict[str, int]]:
 
 
 def hidden_text(hidden: Mapping[str, int], day: dt.date) -> str:
-    """'3 Leads rows, 1 Kontaktlogg rows dated after 2027-05-12 not counted', '' for none."""
+    """'3 Leads rows, 1 Kontaktlogg row dated after 2027-05-12 not counted', '' for none."""
     if not hidden:
         return ""
-    parts = ", ".join(f"{n} {tab}" for tab, n in hidden.items())
-    return f"{parts} rows dated after {day.isoformat()} not counted"
+    parts = ", ".join(ngettext("{n} {tab} row", "{n} {tab} rows", n).format(n=n, tab=tab) for tab, n in hidden.items())
+    return _("{rows} dated after {day} not counted").format(rows=parts, day=day.isoformat())
