@@ -14,6 +14,7 @@ from chas_sheets.cli.common import (
 )
 from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _
 from chas_sheets.runner import read_tables
 
 
@@ -22,7 +23,8 @@ def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
     for value in values:
         ids = [part.strip() for part in value.split(",") if part.strip()]
         if len(ids) != 2:
-            raise InvalidInput(f"--merge takes two lead IDs like L-7KQ2M9,L-3XP4RT, not {value!r}")
+            raise InvalidInput(_("--merge takes two lead IDs like L-7KQ2M9,L-3XP4RT, not {value}").format(
+                value=repr(value)))
         pairs.append((ids[0], ids[1]))
     return pairs
 
@@ -56,10 +58,10 @@ def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], 
     read again (--full reads every one).
     """
     if full and not across:
-        raise click.UsageError("--full goes with --across")
+        raise click.UsageError(_("--full goes with --across"))
     if across:
         if apply_ or merges:
-            raise click.UsageError("--across only reports: it takes neither --apply nor --merge")
+            raise click.UsageError(_("--across only reports: it takes neither --apply nor --merge"))
         from chas_sheets.nightly.dedupe_across import report_across  # noqa: PLC0415 — only this mode needs the register
         from chas_sheets.nightly.state import detector_for  # noqa: PLC0415
 

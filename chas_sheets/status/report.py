@@ -279,7 +279,7 @@ def _first_contacts(states: list[LeadState], leads: Table, focus: str, today: dt
         warm = leads.has("Temperatur") and leads.text(state.lead_id, "Temperatur").strip().lower() == "varm"
         rank, why = first_contact_rank(focus, warm, typ, size)
         ranked.append((rank, state.sheet_row, _item(state, today, unwritten, with_channel=True, reason=why)))
-    return [item for _, _, item in sorted(ranked, key=lambda entry: entry[:2])]
+    return [item for _rank, _row, item in sorted(ranked, key=lambda entry: entry[:2])]
 
 
 def _oldest_first(items) -> list[QueueItem]:

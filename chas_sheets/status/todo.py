@@ -113,7 +113,7 @@ def todo_rows(report: Any) -> list[tuple[str, ...]]:
     """The items as the tab's rows (COLUMNS), in the order `status` prints them. No day counts
     ('3 days ago'): a row stays the same until the CRM changes."""
     rows = []
-    for what, _, items in todo_sections(report):
+    for what, _title, items in todo_sections(report):
         for item in items:
             if what == NEW_CONTACT:
                 last = item.last_contact.isoformat() if item.last_contact else ""
