@@ -366,3 +366,13 @@ def _progress_lines(progress: dict | None) -> list[str]:
     from chas_sheets.status.report import progress_lines
 
     return progress_lines(calendar.GroupProgress(**progress)) if progress else []
+
+
+def summary_line(report: CheckReport) -> str:
+    """The one closing line on stderr, as every command ends: usable or not, and the counts."""
+    errors, warnings = report.count("error"), report.count("warning")
+    counts = {"target": report.target, "errors": ngettext("{n} error", "{n} errors", errors).format(n=errors),
+              "warnings": ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings)}
+    if report.usable:
+        return _("{target}: usable, {errors}, {warnings} (check only reads: nothing written)").format(**counts)
+    return _("{target}: not usable, {errors}, {warnings} (check only reads: nothing written)").format(**counts)

@@ -9,12 +9,13 @@ from chas_sheets.cli.common import (
     echo_lines,
     finish,
     finish_json,
+    info,
     json_option,
     pass_app,
 )
 from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import InvalidInput
-from chas_sheets.i18n import _
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.runner import read_tables
 
 
@@ -27,6 +28,14 @@ def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
                 value=repr(value)))
         pairs.append((ids[0], ids[1]))
     return pairs
+
+
+def _across_summary(report) -> str:
+    """The closing line of `dedupe --across` (stderr): what was found, and that nothing was written."""
+    crms, found = report.crms_read + report.crms_kept, len(report.companies)
+    return ngettext("{register}: {n} company over-processed in {crms} CRMs (--across only reports: nothing written)",
+                    "{register}: {n} companies over-processed in {crms} CRMs (--across only reports: nothing written)",
+                    found).format(register=report.register, n=found, crms=crms)
 
 
 @click.command()
@@ -71,6 +80,7 @@ def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], 
             echo_json(report.to_dict())
         else:
             echo_lines(report.render())
+        info(_across_summary(report))
         return
     backend = app.open(target)
     tables = read_tables(backend, ["Leads"], ["Kontaktlogg"])

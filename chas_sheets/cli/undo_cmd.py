@@ -32,7 +32,7 @@ def undo(app: AppContext, target: str, run_id: str | None, list_: bool, apply_: 
             echo_json(summaries_json(runs))
         else:
             echo_lines(run.line() for run in runs)
-            info(list_note(backend.display_name, runs, list_))
+        info(list_note(backend.display_name, runs, list_))  # the closing line, --json or not
         return
 
     result = undo_run(backend, run_id, apply_, app.open)

@@ -352,3 +352,13 @@ def render(report: StatusReport) -> list[str]:
         if items is report.first_contacts and report.more_first_contacts:
             lines.append(_("  ... and {n} more with status Ny").format(n=report.more_first_contacts))
     return lines
+
+
+def summary_line(report: StatusReport) -> str:
+    """The one closing line on stderr, as every command ends: the goal and the day's list."""
+    listed = sum(len(items) for _what, _title, items in todo_sections(report)) + report.more_first_contacts
+    return ngettext("{target}: {count} of {goal} toward the goal, {n} thing on today's list "
+                    "(status only reads: nothing written)",
+                    "{target}: {count} of {goal} toward the goal, {n} things on today's list "
+                    "(status only reads: nothing written)", listed).format(
+        target=report.target, count=report.toward_goal, goal=report.goal, n=listed)
