@@ -276,3 +276,24 @@ def test_head_closing_the_pipe_after_one_line_exits_0(tmp_path):
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 1
     assert "(logged in Ändringslogg)" in done.stderr
+
+
+CLICK_WORDS = ["Usage:", "Error: {message}", "Options", "Commands", "Show this message and exit.",
+               "No such option {name!r}.", "Missing argument", "Try '{command} {option}' for help.",
+               "Invalid value for {param_hint}: {message}", "No such command {name!r}."]
+
+
+def test_clicks_catalog_translates_what_people_meet():
+    """The words Click prints on a usage error or --help are in the installed Click and in our
+    `click` catalog, translated (scripts/click_catalog.py brings the catalog in step with Click)."""
+    babel = pytest.importorskip("babel.messages.pofile")
+    from pathlib import Path
+
+    source = " ".join(p.read_text(encoding="utf-8") for p in Path(click.__file__).parent.glob("*.py"))
+    with open(i18n.LOCALE_DIR / "sv" / "LC_MESSAGES" / "click.po", "rb") as handle:
+        catalog = babel.read_po(handle, locale="sv")
+    assert all(message.string for message in catalog if message.id)
+    for word in CLICK_WORDS:
+        assert repr(word)[1:-1] in source or word in source, f"Click no longer says {word!r}"
+        assert catalog.get(word) is not None and catalog.get(word).string, word
+        assert i18n.translation("sv").gettext(word) != word
