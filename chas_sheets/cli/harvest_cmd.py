@@ -53,7 +53,8 @@ def harvest(ctx: click.Context, app: AppContext, group_crm: str, prepare: bool, 
         changes, report = plan_prepare(tables, app.today)
         if seed_source is not None:
             changes.appends.extend(source_note(tables, seed_source))
-            report.seed_source = f"Frökälla: {' '.join(seed_source.split())} (ingen annan källa kan användas sedan)"
+            report.seed_source = _("Seed source: {source} (no other source can be used after this)").format(
+                source=" ".join(seed_source.split()))
         if as_json:
             finish_json(backend, changes, f"{COMMAND} --prepare", apply_, report)
         else:

@@ -53,7 +53,7 @@ def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: b
     pacer.before(1)  # the register's read comes first: after a busy minute, wait rather than meet a 429
     result = run_nightly(
         backend, app.today, apply=apply_, open_backend=app.open, detector=detector, pacer=pacer,
-        progress=lambda jobs: progress(jobs, "CRMs", length=len(jobs)),
+        progress=lambda jobs: progress(jobs, _("CRMs"), length=len(jobs)),
         sharing=None if no_audit else SharingOptions(domain, with_running_account(allowed, app.credentials)))
     pacer.settle(result.requests)
     report = result.report
