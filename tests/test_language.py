@@ -89,11 +89,14 @@ def test_clicks_own_words_stay_english_with_lang_en(monkeypatch):
 
 
 def test_help_chrome_is_swedish_and_help_texts_stay_english():
-    result = run("--lang", "sv", "--help")
-    assert result.exit_code == 0
-    assert "Användning:" in result.output and "Alternativ:" in result.output and "Kommandon:" in result.output
-    assert "Visa det här meddelandet och avsluta." in result.output
-    assert "Chas Career's Google Sheets as a working CRM." in result.output  # our help: English (for now)
+    # a real process: Click keeps a command's --help option once made, so in this process an
+    # earlier test may have made it in English
+    done = subprocess.run([sys.executable, "-m", "chas_sheets.cli", "--lang", "sv", "--help"], capture_output=True,
+                          text=True, env=_subprocess_env(), timeout=120)
+    assert done.returncode == 0
+    assert "Användning:" in done.stdout and "Alternativ:" in done.stdout and "Kommandon:" in done.stdout
+    assert "Visa det här meddelandet och avsluta." in done.stdout
+    assert "Chas Career's Google Sheets as a working CRM." in done.stdout  # our help: English (for now)
 
 
 def test_lang_applies_to_an_error_click_finds_before_reading_lang():
@@ -113,6 +116,13 @@ def test_our_usage_errors_and_hints_follow_lang():
     assert hint.output.splitlines()[-1] == (
         "Fel: Inget alternativ '--today' för check: --today hör till cli självt och står före kommandot: "
         "cli --today 2027-05-12 check ...")
+
+
+def test_a_language_set_by_the_program_holds_when_no_lang_is_given():
+    """A program (or a test) that fixed the language with set_language keeps it through a run."""
+    i18n.set_language("sv")
+    assert "Fel: Argument saknas" in run("check").output
+    assert i18n.chosen_language() == "sv"
 
 
 def test_the_run_leaves_the_process_as_it_found_it():

@@ -176,7 +176,7 @@ def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: c
                    "Without it, Google targets use your own login.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None, is_eager=True, expose_value=False,
-              callback=lambda _ctx, _param, value: set_language(value),
+              callback=lambda _ctx, _param, value: value and set_language(value),  # none given: as it was
               help=f"Language of messages (default: {LANG_ENV}, else the locale; Swedish unless it says English).")
 @click.pass_context
 def cli(ctx: click.Context, today, credentials, verbose):
