@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from chas_sheets.backends import ApplyResult, Backend
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.tables import Tables, load_tables
 from chas_sheets.sheet.writeplan import RunInfo
-from chas_sheets.text import counted
 from chas_sheets.watch.requests import RUNS_TAB, changes_summary, listing_row, lists_run
 
 
@@ -40,7 +40,8 @@ class Outcome:
 
     def notes(self, target: str) -> list[str]:
         """What goes to stderr after the plan: each change skipped, then the summary line."""
-        return [*(f"skipped: {warning}" for warning in self.skipped), self.summary_line(target)]
+        return [*(_("skipped: {warning}").format(warning=warning) for warning in self.skipped),
+                self.summary_line(target)]
 
     def to_dict(self) -> dict:
         return {
@@ -53,17 +54,32 @@ class Outcome:
 
 
 def summary_line(target: str, planned: str | None, applied: bool, written: int, run_id: str | None,
-                 skipped: int, *, nothing: str = "nothing to change", would: str = "would make",
-                 wrote: str = "wrote", also: str = "") -> str:
+                 skipped: int, *, nothing: str | None = None, would: str | None = None,
+                 wrote: str | None = None, also: str = "") -> str:
     """The one closing line of every writing command (stderr), dry run or applied.
 
-    `also` goes after the run id on the applied line (the harvest counts the members' CRMs there)."""
+    The line is one catalog message each way. A command with its own words passes them
+    translated already: `nothing` (the whole clause after the target), `would` ("undo would
+    make") and `wrote` ("undid"); `also` goes after the run id on the applied line (the harvest
+    counts the members' CRMs there)."""
     if planned is None:
-        return f"{target}: {nothing}"
+        return _("{target}: {nothing}").format(target=target, nothing=nothing or _("nothing to change"))
     if not applied:
-        return f"{target}: {would} {planned} (dry run; add --apply to write)"
-    note = f", {skipped} skipped" if skipped else ""
-    return f"{target}: {wrote} {counted(written, 'change', 'changes')} as run {run_id}{note}{also} (logged in Ändringslogg)"
+        if would is None:
+            return _("{target}: would make {planned} (dry run; add --apply to write)").format(
+                target=target, planned=planned)
+        return _("{target}: {would} {planned} (dry run; add --apply to write)").format(
+            target=target, would=would, planned=planned)
+    note = ngettext(", {n} skipped", ", {n} skipped", skipped).format(n=skipped) if skipped else ""
+    if wrote is None:
+        line = ngettext("{target}: wrote {n} change as run {run_id}{skipped}{also} (logged in Ändringslogg)",
+                        "{target}: wrote {n} changes as run {run_id}{skipped}{also} (logged in Ändringslogg)",
+                        written)
+        return line.format(target=target, n=written, run_id=run_id, skipped=note, also=also)
+    line = ngettext("{target}: {wrote} {n} change as run {run_id}{skipped}{also} (logged in Ändringslogg)",
+                    "{target}: {wrote} {n} changes as run {run_id}{skipped}{also} (logged in Ändringslogg)",
+                    written)
+    return line.format(target=target, wrote=wrote, n=written, run_id=run_id, skipped=note, also=also)
 
 
 def written(result: ApplyResult) -> int:

@@ -63,7 +63,7 @@ def test_check_reports_findings_on_a_deliberately_bad_crm(make_crm, today):
     ], Kontaktlogg=[{"Datum": "2027-05-02", "Företag": "Spotify", "Kanal": "Brevduva", "Utfall": "Svar"}])
     result = run("--today", today, "check", path, "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     found = {(f["tab"], f["row"], f["column"]) for f in report["findings"] if f["level"] == "warning"}
     assert ("Leads", 2, "Org.nr") in found            # Luhn fails
     assert ("Leads", 3, "Företag") in found           # no company
@@ -99,9 +99,9 @@ def test_demo_builds_a_workspace_that_check_reads(tmp_path, today):
     for crm in (*groups, students[0], folder / "register.xlsx"):
         checked = run("--today", today, "check", crm, "--json")
         assert checked.exit_code == 0, checked.output
-    group = json.loads(run("--today", today, "check", groups[0], "--json").output)
+    group = json.loads(run("--today", today, "check", groups[0], "--json").stdout)
     assert group["kind"] == "group" and group["volume"]["leads"] >= 30
-    aliased = [s for g in groups for s in json.loads(run("check", g, "--json").output)["structure"] if s["aliases_used"]]
+    aliased = [s for g in groups for s in json.loads(run("check", g, "--json").stdout)["structure"] if s["aliases_used"]]
     assert aliased, "the demo should show aliased headers"
     assert run("--today", today, "demo", folder).exit_code == 1  # never overwrites
 

@@ -85,6 +85,7 @@ GLOBAL_AFTER_COMMAND = [
     (["-v"], "-v"),
     (["--verbose"], "--verbose"),
     (["--version"], "--version"),
+    (["--lang", "en"], "--lang en"),
 ]
 
 

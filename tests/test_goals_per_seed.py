@@ -20,7 +20,7 @@ from chas_sheets.programme.calendar import parse_date
 def run(*args: str) -> str:
     result = CliRunner().invoke(cli, list(args))
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout
 
 
 def test_the_delmal_counts_leads_added_since_big_bang_day(tmp_path):

@@ -480,7 +480,7 @@ def test_a_fixed_seed_source_takes_only_seeds_that_start_with_it(group):
     path = prepared(group, everyone_wants_everything(SEVEN[:5]), people=members(SEVEN[:5]))
     fixed = run("harvest", path, "--prepare", "--seed-source", "Lotto 2027-04-05", "--apply")
     assert fixed.exit_code == 0, fixed.output
-    assert "Frökälla: Lotto 2027-04-05" in fixed.output
+    assert "Seed source: Lotto 2027-04-05" in fixed.output
     notes = [r["Efter"] for r in rows(path, "Ändringslogg") if r["Kolumn"] == "(skörd)"]
     assert notes == ["frökälla: Lotto 2027-04-05"]
 

@@ -257,6 +257,6 @@ def test_a_log_row_dated_after_today_does_not_decide_a_lead(make_crm):
     tables = read_tables(LocalWorkbook(path), ["Leads"], ["Kontaktlogg"])
     changes, report = plan_mark_processed(tables, dt.date(2027, 5, 12))
     assert not [c for c in changes.cells if c.column in ("Status", "Bearbetad")]
-    assert any("dated after 2027-05-12 are not counted" in w for w in report.warnings)
+    assert any("1 row dated after 2027-05-12 is not counted" in w for w in report.warnings)
     later, _ = plan_mark_processed(tables, dt.date(2027, 5, 21))
     assert any(c.new == "Nej" for c in later.cells)

@@ -150,7 +150,7 @@ def test_unknown_channel_is_a_warning_but_counts():
     attempt, warnings = parse_attempt("3/5", "brevduva", "Inget svar", 4, TODAY)
     assert attempt == Attempt(D(2026, 5, 3), None, "Inget svar", 4)
     assert warnings == ["row 4: Kanal 'brevduva' is not one of Telefon, Mejl, LinkedIn, Besök, Annat"]
-    assert decide([attempt]).reason == "1 unanswered: 3/5 okänd kanal"
+    assert decide([attempt]).reason == "1 unanswered: 3/5 unknown channel"
 
 
 def test_unparseable_date_is_a_warning_and_not_counted():

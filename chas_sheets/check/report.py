@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from stdnum.se import orgnr as se_orgnr
 
 from chas_sheets.errors import ChasSheetsError
+from chas_sheets.i18n import N_, _, ngettext
 from chas_sheets.programme import calendar
 from chas_sheets.programme.replay import hidden_text, table_as_of
 from chas_sheets.sheet.changelog import LOG_TAB, RUNS_TAB
@@ -33,9 +34,14 @@ class Finding:
     column: str | None = None
 
     def line(self) -> str:
-        where = " ".join(p for p in (self.tab or "", f"row {self.row}" if self.row else "",
-                                     f"[{self.column}]" if self.column else "") if p)
-        return f"{self.level.upper():7} {where + ': ' if where else ''}{self.message}"
+        row = _("row {row}").format(row=self.row) if self.row else ""
+        where = " ".join(p for p in (self.tab or "", row, f"[{self.column}]" if self.column else "") if p)
+        label = _(LEVELS[self.level]) if self.level in LEVELS else self.level.upper()
+        return f"{label:7} {where + ': ' if where else ''}{self.message}"
+
+
+# A finding's level as printed (its `level` stays English: --json's value)
+LEVELS = {"error": N_("ERROR"), "warning": N_("WARNING"), "info": N_("INFO")}
 
 
 @dataclass
@@ -118,9 +124,9 @@ def _check_tab(raw: RawWorkbook, name: str, kind: str, report: CheckReport) -> T
     if title is None:
         # a tab only the tool writes (every column tool-owned: Ändringslogg, Att göra), Skörd, Körningar
         if name in (LOG_TAB, "Skörd", RUNS_TAB) or all(column.tool_owned for column in spec.columns):
-            report.findings.append(Finding("info", "tab not there yet; chas-sheets creates it when needed", name))
+            report.findings.append(Finding("info", _("tab not there yet; chas-sheets creates it when needed"), name))
         else:
-            report.findings.append(Finding("error" if essential else "warning", "tab missing", name))
+            report.findings.append(Finding("error" if essential else "warning", _("tab missing"), name))
         return None
     try:
         table = load_table(raw, name)
@@ -135,20 +141,25 @@ def _check_tab(raw: RawWorkbook, name: str, kind: str, report: CheckReport) -> T
     structure.missing_columns = [c.name for c in spec.columns if c.name not in header.positions]
     structure.rows = len(table.df)
     if header.row > 1:
-        report.findings.append(Finding("info", f"header found on row {header.row} (rows above it are left alone)", name))
+        report.findings.append(Finding("info", _("header found on row {row} (rows above it are left alone)").format(
+            row=header.row), name))
     for dup in header.duplicates:
-        report.findings.append(Finding("warning", f"column '{dup}' appears twice; the first one is used", name))
+        report.findings.append(Finding("warning", _("column '{column}' appears twice; the first one is used").format(
+            column=dup), name))
     owned = [c for c in structure.missing_columns if spec.column(c).tool_owned]
     if owned:
-        report.findings.append(Finding("info", f"chas-sheets will add its columns: {', '.join(owned)}", name))
+        report.findings.append(Finding("info", _("chas-sheets will add its columns: {columns}").format(
+            columns=", ".join(owned)), name))
     if table.id_assignments:
-        report.findings.append(Finding("info", f"{len(table.id_assignments)} rows without a unique ID "
-                                               "(chas-sheets gives them one on the next write)", name))
+        n = len(table.id_assignments)
+        report.findings.append(Finding("info", ngettext(
+            "{n} row without a unique ID (chas-sheets gives it one on the next write)",
+            "{n} rows without a unique ID (chas-sheets gives them one on the next write)", n).format(n=n), name))
     return table
 
 
 SHOWN_DATE_CELLS = 3  # the locale warning names this many date cells, then counts the rest
-LOCALE_FIX = "File > Settings > Locale: Sweden (Arkiv > Inställningar > Språkkod: Sverige)"
+LOCALE_FIX = N_("File > Settings > Locale: Sweden (Arkiv > Inställningar > Språkkod: Sverige)")
 
 
 def _check_locale(raw: RawWorkbook, tables: dict[str, Table], report: CheckReport) -> None:
@@ -164,20 +175,30 @@ def _check_locale(raw: RawWorkbook, tables: dict[str, Table], report: CheckRepor
              if (not swedish or order == "month_first") and not _is_header(title, row, tables)]
     if not cells:
         if not swedish:
-            report.findings.append(Finding("info", f"the spreadsheet's locale is {raw.locale}, not Swedish: a date "
-                                                   f"typed as 11/4 is not read as 11 April; fix: {LOCALE_FIX}"))
+            report.findings.append(Finding("info", _(
+                "the spreadsheet's locale is {locale}, not Swedish: a date typed as 11/4 is not read as "
+                "11 April; fix: {fix}").format(locale=raw.locale, fix=_(LOCALE_FIX))))
         return
-    shown = ", ".join(f"{title} row {row}" + (f" [{name}]" if (name := _column_name(title, col, tables)) else "")
+    shown = ", ".join(_("{tab} row {row}").format(tab=title, row=row)
+                      + (f" [{name}]" if (name := _column_name(title, col, tables)) else "")
                       for title, row, col in cells[:SHOWN_DATE_CELLS])
-    more = f" and {len(cells) - SHOWN_DATE_CELLS} more" if len(cells) > SHOWN_DATE_CELLS else ""
-    dates = f"{len(cells)} date" + ("s" if len(cells) != 1 else "")
+    rest = len(cells) - SHOWN_DATE_CELLS
+    more = _(" and {n} more").format(n=rest) if rest > 0 else ""
+    n = len(cells)
     if swedish:
-        message = (f"{dates} {'show' if len(cells) != 1 else 'shows'} the month before the day (typed while the "
-                   f"locale was not Swedish: 11/4 there is 4 November, not 11 April): {shown}{more}; fix: retype them")
+        message = ngettext(
+            "{n} date shows the month before the day (typed while the locale was not Swedish: 11/4 there is "
+            "4 November, not 11 April): {cells}{more}; fix: retype it",
+            "{n} dates show the month before the day (typed while the locale was not Swedish: 11/4 there is "
+            "4 November, not 11 April): {cells}{more}; fix: retype them", n).format(n=n, cells=shown, more=more)
     else:
-        meaning = " (11/4 is 4 November, not 11 April)" if raw.locale == "en_US" else ""
-        message = (f"the spreadsheet's locale is {raw.locale}, not Swedish: {dates} typed like 11/4 read the "
-                   f"{raw.locale} way{meaning}: {shown}{more}; fix: {LOCALE_FIX}, then retype those dates")
+        meaning = _(" (11/4 is 4 November, not 11 April)") if raw.locale == "en_US" else ""
+        message = ngettext(
+            "the spreadsheet's locale is {locale}, not Swedish: {n} date typed like 11/4 read the {locale} "
+            "way{meaning}: {cells}{more}; fix: {fix}, then retype it",
+            "the spreadsheet's locale is {locale}, not Swedish: {n} dates typed like 11/4 read the {locale} "
+            "way{meaning}: {cells}{more}; fix: {fix}, then retype those dates", n).format(
+            locale=raw.locale, n=n, meaning=meaning, cells=shown, more=more, fix=_(LOCALE_FIX))
     report.findings.append(Finding("warning", message))
 
 
@@ -204,16 +225,17 @@ def _check_leads(leads: Table | None, report: CheckReport) -> None:
     for row_id, row in df.iterrows():
         sheet_row = leads.sheet_rows[row_id]
         if is_blank(row.get("Företag")):
-            report.findings.append(Finding("warning", "lead without a company name", "Leads", sheet_row, "Företag"))
+            report.findings.append(Finding("warning", _("lead without a company name"), "Leads", sheet_row, "Företag"))
         value = row.get("Org.nr") if "Org.nr" in df.columns else None
         if not is_blank(value) and not se_orgnr.is_valid(as_text(value)):
-            report.findings.append(Finding("warning", f"organisation number {as_text(value)!r} fails the check digit "
-                                                      "(expected NNNNNN-NNNN)", "Leads", sheet_row, "Org.nr"))
+            report.findings.append(Finding("warning", _(
+                "organisation number {number} fails the check digit (expected NNNNNN-NNNN)").format(
+                number=repr(as_text(value))), "Leads", sheet_row, "Org.nr"))
         mail = row.get("E-post") if "E-post" in df.columns else None
         if not is_blank(mail) and not _EMAIL.match(as_text(mail)):
-            report.findings.append(Finding("warning", "malformed e-mail address", "Leads", sheet_row, "E-post"))
+            report.findings.append(Finding("warning", _("malformed e-mail address"), "Leads", sheet_row, "E-post"))
         if all(is_blank(row.get(c)) for c in CONTACT_WAYS if c in df.columns):
-            report.findings.append(Finding("warning", "no way to contact this lead (no phone, e-mail or LinkedIn)",
+            report.findings.append(Finding("warning", _("no way to contact this lead (no phone, e-mail or LinkedIn)"),
                                            "Leads", sheet_row))
 
 
@@ -227,7 +249,8 @@ def _check_vocabulary(tables: dict[str, Table], report: CheckReport) -> None:
             for row_id, value in table.df[col.name].items():
                 if not is_blank(value) and col.canonical_value(value) is None and not _known_variant(table.name, col.name, value):
                     report.findings.append(Finding(
-                        "warning", f"unknown value {as_text(value)!r} (expected one of: {', '.join(col.vocabulary)})",
+                        "warning", _("unknown value {value} (expected one of: {values})").format(
+                            value=repr(as_text(value)), values=", ".join(col.vocabulary)),
                         table.name, table.sheet_rows[row_id], col.name))
 
 
@@ -280,39 +303,55 @@ def _volume(leads: Table | None, kind: str, today: dt.date, big_bang_day: dt.dat
 
 
 def render(report: CheckReport) -> list[str]:
-    lines = [f"{report.target} ({report.kind} CRM)" if report.kind != "register" else f"{report.target} (register)"]
-    lines.append("")
-    lines.append("Structure")
+    if report.kind == "register":
+        title = _("{target} (register)").format(target=report.target)
+    elif report.kind == "group":
+        title = _("{target} (group CRM)").format(target=report.target)
+    else:
+        title = _("{target} (individual CRM)").format(target=report.target)
+    lines = [title, "", _("Structure")]
     for s in report.structure:
         if s.title is None:
-            lines.append(f"  {s.tab:13} missing")
+            lines.append(f"  {s.tab:13} " + _("missing"))
             continue
         if s.header_row is None:
-            lines.append(f"  {s.tab:13} unusable (see below)")
+            lines.append(f"  {s.tab:13} " + _("unusable (see below)"))
             continue
         extra = []
         if s.title != s.tab:
-            extra.append(f"tab named '{s.title}'")
+            extra.append(_("tab named '{title}'").format(title=s.title))
         if s.aliases_used:
-            extra.append("aliases: " + ", ".join(f"{v} = {k}" for k, v in s.aliases_used.items()))
+            extra.append(_("aliases: {aliases}").format(
+                aliases=", ".join(f"{v} = {k}" for k, v in s.aliases_used.items())))
         if s.unknown_columns:
-            extra.append("kept as they are: " + ", ".join(s.unknown_columns))
-        lines.append(f"  {s.tab:13} {s.rows} rows" + (f"; {'; '.join(extra)}" if extra else ""))
+            extra.append(_("kept as they are: {columns}").format(columns=", ".join(s.unknown_columns)))
+        rows = ngettext("{n} row", "{n} rows", s.rows).format(n=s.rows)
+        lines.append(f"  {s.tab:13} {rows}" + (f"; {'; '.join(extra)}" if extra else ""))
     if report.volume:
         v = report.volume
-        mark = "on track" if v["on_track"] else f"{v['goal'] - v['toward_goal']} to go"
+        mark = _("on track") if v["on_track"] else _("{n} to go").format(n=v["goal"] - v["toward_goal"])
         since = (v.get("progress") or {}).get("since")
-        counted = (f"{v['leads']} leads ({v['companies']} distinct companies); goal {v['goal']} leads"
-                   + (f", {v['toward_goal']} added since Big Bang Day {_iso(since)} (Delmål)" if since else "")
-                   if v["counts"] == "leads" else
-                   f"{v['companies']} distinct companies in {v['leads']} leads; goal {v['goal']}")
+        if v["counts"] == "leads":
+            counted = ngettext("{leads} lead ({companies} distinct companies); goal {goal} leads",
+                               "{leads} leads ({companies} distinct companies); goal {goal} leads", v["leads"]).format(
+                leads=v["leads"], companies=v["companies"], goal=v["goal"])
+            if since:
+                counted += _(", {n} added since Big Bang Day {day} (Delmål)").format(
+                    n=v["toward_goal"], day=_iso(since))
+        else:
+            counted = ngettext("{companies} distinct companies in {leads} lead; goal {goal}",
+                               "{companies} distinct companies in {leads} leads; goal {goal}", v["leads"]).format(
+                companies=v["companies"], leads=v["leads"], goal=v["goal"])
         deadline = calendar.Deadline(**{**v["next_deadline"], "date": dt.date.fromisoformat(v["next_deadline"]["date"])})
-        lines += ["", "Volume", f"  {counted} ({mark})",
+        lines += ["", _("Volume"), f"  {counted} ({mark})",
                   f"  {calendar.describe_deadline(deadline)}"]
         lines += [f"  {line.strip()}" for line in _progress_lines(v.get("progress"))]
     issues = [f for f in report.findings if f.level != "info"]
     notes = [f for f in report.findings if f.level == "info"]
-    lines += ["", f"Quality: {report.count('error')} errors, {report.count('warning')} warnings"]
+    errors, warnings = report.count("error"), report.count("warning")
+    lines += ["", _("Quality: {errors}, {warnings}").format(
+        errors=ngettext("{n} error", "{n} errors", errors).format(n=errors),
+        warnings=ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings))]
     lines += [f"  {f.line()}" for f in issues]
     lines += [f"  {f.line()}" for f in notes]
     return lines
@@ -327,3 +366,13 @@ def _progress_lines(progress: dict | None) -> list[str]:
     from chas_sheets.status.report import progress_lines
 
     return progress_lines(calendar.GroupProgress(**progress)) if progress else []
+
+
+def summary_line(report: CheckReport) -> str:
+    """The one closing line on stderr, as every command ends: usable or not, and the counts."""
+    errors, warnings = report.count("error"), report.count("warning")
+    counts = {"target": report.target, "errors": ngettext("{n} error", "{n} errors", errors).format(n=errors),
+              "warnings": ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings)}
+    if report.usable:
+        return _("{target}: usable, {errors}, {warnings} (check only reads: nothing written)").format(**counts)
+    return _("{target}: not usable, {errors}, {warnings} (check only reads: nothing written)").format(**counts)

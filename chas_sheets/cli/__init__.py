@@ -12,14 +12,15 @@ import gc
 import importlib
 import shlex
 import sys
-from gettext import gettext as _
 
 import click
 
-from chas_sheets.cli.common import AppContext, Date
+from chas_sheets import i18n
+from chas_sheets.cli.click_i18n import click_speaks_our_language
+from chas_sheets.cli.common import AppContext, Date, info
 from chas_sheets.cli.output import masked_output
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.i18n import LANG_ENV, LANGUAGES, set_language
+from chas_sheets.i18n import LANG_ENV, LANGUAGES, _, set_language
 from chas_sheets.text import one_line
 
 # Each command: its module, the command in it, and the first paragraph of its help (what
@@ -65,7 +66,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands or cmd_name not in COMMANDS:
             return super().get_command(ctx, cmd_name)
-        module, attribute, _ = COMMANDS[cmd_name]
+        module, attribute, _summary = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module), attribute)
         self.add_command(command, cmd_name)  # loaded once per process
         return command
@@ -78,16 +79,33 @@ class LazyGroup(click.Group):
         if not commands:
             return
         limit = formatter.width - 6 - max(len(name) for name, _command in commands)
-        with formatter.section(_("Commands")):  # Click's own (translatable) word
+        with formatter.section(_("Commands")):  # Click's own word, in our language
             formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
 
 
 class ChasGroup(LazyGroup):
     """Turns the library's errors into one line for the user, and says where a global option goes."""
 
-    def main(self, *args, **kwargs):
-        with masked_output():  # one masking step for all that is printed, errors included
-            return super().main(*args, **kwargs)
+    def main(self, args=None, *more, **kwargs):
+        # --lang is the group's eager option, but Click parses the whole line before any
+        # callback runs: a parsing error would be reported before --lang was seen. So it is
+        # read first here; the language is put back when the run ends (a test, or a program
+        # calling main, keeps its own).
+        before = i18n.chosen_language()
+        given = given_language(sys.argv[1:] if args is None else args)
+        if given:
+            set_language(given)
+        try:
+            # one masking step for all that is printed, errors included; Click's words in our language
+            with masked_output() as streams, click_speaks_our_language():
+                try:
+                    return super().main(args, *more, **kwargs)
+                finally:
+                    if streams.stdout_closed:
+                        info(_("the output stopped being read (a closed pipe): the run went on to its end "
+                               "and what it wrote is logged"))
+        finally:
+            set_language(before)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         cmd_name, cmd, rest = super().resolve_command(ctx, args)
@@ -108,9 +126,10 @@ class ChasGroup(LazyGroup):
             hint = _global_option_hint(own, exc.option_name, ctx.meta.get("chas_sheets.command_args", []), ctx)
             raise click.NoSuchOption(
                 exc.option_name,
-                f"No such option {exc.option_name!r} for {exc.ctx.info_name}: {exc.option_name} belongs to "
-                f"{ctx.info_name} itself and goes before the command: "
-                f"{ctx.command_path} {hint} {exc.ctx.info_name} ...",
+                _("No such option {option} for {command}: {name} belongs to {program} itself and goes "
+                  "before the command: {usage}").format(
+                    option=repr(exc.option_name), command=exc.ctx.info_name, name=exc.option_name,
+                    program=ctx.info_name, usage=f"{ctx.command_path} {hint} {exc.ctx.info_name} ..."),
                 ctx=exc.ctx,
             ) from exc
 
@@ -121,6 +140,19 @@ class ChasGroup(LazyGroup):
                     and name not in ctx.help_option_names:
                 return param
         return None
+
+
+def given_language(args: list[str]) -> str | None:
+    """The --lang given before the command in `args` (None: not given, or not a language we
+    have: Click then says so, in the default language)."""
+    for i, token in enumerate(args):
+        if token in COMMANDS or token == "--":
+            return None
+        value = token[len("--lang="):] if token.startswith("--lang=") else \
+            args[i + 1] if token == "--lang" and i + 1 < len(args) else None
+        if value in LANGUAGES:
+            return value
+    return None
 
 
 def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: click.Context) -> str:
@@ -144,7 +176,7 @@ def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: c
                    "Without it, Google targets use your own login.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None, is_eager=True, expose_value=False,
-              callback=lambda _ctx, _param, value: set_language(value),
+              callback=lambda _ctx, _param, value: value and set_language(value),  # none given: as it was
               help=f"Language of messages (default: {LANG_ENV}, else the locale; Swedish unless it says English).")
 @click.pass_context
 def cli(ctx: click.Context, today, credentials, verbose):

@@ -3,6 +3,7 @@
 import click
 
 from chas_sheets.cli.common import AppContext, echo_json, echo_lines, info, json_option, pass_app
+from chas_sheets.i18n import _
 from chas_sheets.programme.register import read_register
 from chas_sheets.sharing.audit import audit_register, with_running_account
 
@@ -25,14 +26,14 @@ def audit(app: AppContext, register: str, domain: str | None, allowed: tuple, as
     be checked).
     """
     backend = app.open(register)
-    reg, _ = read_register(backend, app.today)
+    reg, _read = read_register(backend, app.today)
     report = audit_register(reg, app.open, domain, with_running_account(allowed, app.credentials))
     if as_json:
         echo_json(report.to_dict())
     else:
         echo_lines(report.render())
     for warning in reg.warnings:
-        info(f"warning: {warning}")
+        info(_("warning: {warning}").format(warning=warning))
     info(report.summary_line())
     if report.flagged or report.errors:
         raise click.exceptions.Exit(1)

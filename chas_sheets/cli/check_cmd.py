@@ -2,11 +2,12 @@
 
 import click
 
-from chas_sheets.check.report import check_workbook, render
+from chas_sheets.check.report import check_workbook, render, summary_line
 from chas_sheets.cli.common import (
     AppContext,
     echo_json,
     echo_lines,
+    info,
     json_option,
     kind_option,
     pass_app,
@@ -44,5 +45,6 @@ def check(app: AppContext, target: str, kind: str | None, register: str | None, 
         echo_json(report.to_dict())
     else:
         echo_lines(render(report))
+    info(summary_line(report))
     if not report.usable:
         raise click.exceptions.Exit(1)

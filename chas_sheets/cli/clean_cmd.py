@@ -9,6 +9,7 @@ import click
 from chas_sheets.clean.plan import CLEANABLE_TABS, DEFAULT_COLUMN, plan_clean_comments
 from chas_sheets.clean.rules import load_rules
 from chas_sheets.cli.common import AppContext, apply_option, echo_lines, finish, finish_json, json_option, pass_app
+from chas_sheets.i18n import _
 from chas_sheets.runner import read_tables
 from chas_sheets.sheet.schema import contract
 from chas_sheets.text import fold
@@ -19,7 +20,8 @@ def _tab(ctx: click.Context, param: click.Parameter, value: str) -> str:
     for name in CLEANABLE_TABS:
         if fold(value) in contract().tab(name).keys:
             return name
-    raise click.BadParameter(f"{value!r} is not one of {', '.join(CLEANABLE_TABS)}")
+    raise click.BadParameter(_("{value} is not one of {tabs}").format(value=repr(value),
+                                                                   tabs=", ".join(CLEANABLE_TABS)))
 
 
 @click.command()

@@ -6,6 +6,7 @@ import click
 
 from chas_sheets.cli.common import AppContext, Date, apply_option, echo_json, info, json_option, pass_app
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _, ngettext
 
 
 @click.group()
@@ -17,7 +18,7 @@ def _places(app: AppContext, register, folder, drive_folder):
     from chas_sheets.cohort.run import Places
 
     if folder and drive_folder:
-        raise click.UsageError("--folder is for a local register, --drive-folder for a Google one; give one")
+        raise click.UsageError(_("--folder is for a local register, --drive-folder for a Google one; give one"))
     return Places(register, folder=folder, drive_folder=drive_folder, credentials=app.credentials,
                   open_backend=app.open)
 
@@ -29,14 +30,14 @@ def _show(report, as_json: bool, target: str) -> None:
         for line in report.lines:
             click.echo(line)
     for warning in report.warnings:
-        info(f"warning: {warning}")
+        info(_("warning: {warning}").format(warning=warning))
     if report.applied and report.run:
-        info(f"{target}: done as run {report.run.run_id} (logged in Ändringslogg; "
-             f"`chas-sheets undo {target} {report.run.run_id}` takes it back)")
+        info(_("{target}: done as run {run_id} (logged in Ändringslogg; "
+               "`chas-sheets undo {target} {run_id}` takes it back)").format(target=target, run_id=report.run.run_id))
     elif report.applied:
-        info(f"{target}: nothing written")
+        info(_("{target}: nothing written").format(target=target))
     else:
-        info(f"{target}: dry run; add --apply to create and write")
+        info(_("{target}: dry run; add --apply to create and write").format(target=target))
 
 
 folder_options = [
@@ -75,12 +76,15 @@ def start(app: AppContext, roster, register_target, folder, drive_folder, big_ba
 
     parsed = read_roster(roster)
     for problem in parsed.problems:
-        info(f"problem: {problem}")
+        info(_("problem: {problem}").format(problem=problem))
     if parsed.problems:
         for warning in parsed.warnings:
-            info(f"warning: {warning}")
-        raise InvalidInput(f"{roster}: {len(parsed.problems)} problems in the class list (above); "
-                           "nothing was created: fix them and run again")
+            info(_("warning: {warning}").format(warning=warning))
+        raise InvalidInput(ngettext("{roster}: {n} problem in the class list (above); "
+                                    "nothing was created: fix it and run again",
+                                    "{roster}: {n} problems in the class list (above); "
+                                    "nothing was created: fix them and run again",
+                                    len(parsed.problems)).format(roster=roster, n=len(parsed.problems)))
     from chas_sheets.cohort.run import NewGoogleRegister
 
     new_google = register_target.startswith("google:")
@@ -89,7 +93,7 @@ def start(app: AppContext, roster, register_target, folder, drive_folder, big_ba
                           apply=apply_, big_bang_day=big_bang_day)
     _show(report, as_json, report.register or register_target)
     if new_google and apply_:
-        info(f"the new register: {report.register} (give this address next time)")
+        info(_("the new register: {register} (give this address next time)").format(register=report.register))
 
 
 @cohort.command()
@@ -106,7 +110,7 @@ def individual(app: AppContext, register_target, group, all_, folder, drive_fold
     from chas_sheets.cohort.run import open_individual
 
     if bool(group) == bool(all_):
-        raise click.UsageError("give --group NAME or --all")
+        raise click.UsageError(_("give --group NAME or --all"))
     register = app.open(register_target)
     report = open_individual(register, _places(app, register, folder, drive_folder), group=group, apply=apply_)
     _show(report, as_json, register_target)

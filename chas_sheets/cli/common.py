@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 import click
 from click.core import ParameterSource
 
+from chas_sheets.i18n import _
+
 if TYPE_CHECKING:  # the backends and the runner bring pandas and openpyxl: imported where used
     from chas_sheets.backends import Backend
     from chas_sheets.runner import Outcome
@@ -153,12 +155,12 @@ class Date(click.ParamType):
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r} is not a date like 2027-04-15", param, ctx)
+            self.fail(_("{value} is not a date like 2027-04-15").format(value=repr(value)), param, ctx)
         # The calendar counts cohorts a year around this date: year 1 and 9999 have no
         # neighbour, and no run of this tool belongs outside this century anyway.
         if not FIRST_DAY <= day <= LAST_DAY:
-            self.fail(f"{value} is outside {FIRST_DAY.year}-{LAST_DAY.year}: give a date like 2027-04-15",
-                      param, ctx)
+            self.fail(_("{value} is outside {first}-{last}: give a date like 2027-04-15").format(
+                value=value, first=FIRST_DAY.year, last=LAST_DAY.year), param, ctx)
         return day
 
 
@@ -185,8 +187,9 @@ def register_settings(app: AppContext, register: str | None, target: str):
 
         return Path(reference).expanduser().resolve() == Path(target).expanduser().resolve()
 
-    reg, _ = read_register(app.open(register), app.today)
+    reg, _read = read_register(app.open(register), app.today)
     found = settings_for(reg, same, app.today)
     if found is None:
-        raise InvalidInput(f"register {register}: no row in Grupper or Studerande names {target} as its CRM")
+        raise InvalidInput(_("register {register}: no row in Grupper or Studerande names {target} as its CRM").format(
+            register=register, target=target))
     return found

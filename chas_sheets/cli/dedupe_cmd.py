@@ -9,11 +9,13 @@ from chas_sheets.cli.common import (
     echo_lines,
     finish,
     finish_json,
+    info,
     json_option,
     pass_app,
 )
 from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.runner import read_tables
 
 
@@ -22,9 +24,18 @@ def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
     for value in values:
         ids = [part.strip() for part in value.split(",") if part.strip()]
         if len(ids) != 2:
-            raise InvalidInput(f"--merge takes two lead IDs like L-7KQ2M9,L-3XP4RT, not {value!r}")
+            raise InvalidInput(_("--merge takes two lead IDs like L-7KQ2M9,L-3XP4RT, not {value}").format(
+                value=repr(value)))
         pairs.append((ids[0], ids[1]))
     return pairs
+
+
+def _across_summary(report) -> str:
+    """The closing line of `dedupe --across` (stderr): what was found, and that nothing was written."""
+    crms, found = report.crms_read + report.crms_kept, len(report.companies)
+    return ngettext("{register}: {n} company over-processed in {crms} CRMs (--across only reports: nothing written)",
+                    "{register}: {n} companies over-processed in {crms} CRMs (--across only reports: nothing written)",
+                    found).format(register=report.register, n=found, crms=crms)
 
 
 @click.command()
@@ -56,10 +67,10 @@ def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], 
     read again (--full reads every one).
     """
     if full and not across:
-        raise click.UsageError("--full goes with --across")
+        raise click.UsageError(_("--full goes with --across"))
     if across:
         if apply_ or merges:
-            raise click.UsageError("--across only reports: it takes neither --apply nor --merge")
+            raise click.UsageError(_("--across only reports: it takes neither --apply nor --merge"))
         from chas_sheets.nightly.dedupe_across import report_across  # noqa: PLC0415 — only this mode needs the register
         from chas_sheets.nightly.state import detector_for  # noqa: PLC0415
 
@@ -69,6 +80,7 @@ def dedupe(app: AppContext, target: str, across: bool, merges: tuple[str, ...], 
             echo_json(report.to_dict())
         else:
             echo_lines(report.render())
+        info(_across_summary(report))
         return
     backend = app.open(target)
     tables = read_tables(backend, ["Leads"], ["Kontaktlogg"])

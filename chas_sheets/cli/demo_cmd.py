@@ -6,6 +6,7 @@ import click
 
 from chas_sheets.cli.common import AppContext, info, pass_app
 from chas_sheets.demo.workspace import build_demo
+from chas_sheets.i18n import _
 
 
 @click.command()
@@ -26,5 +27,6 @@ def demo(app: AppContext, folder: Path):
     click.echo(f"{paths['register']}")
     for name in groups:
         click.echo(f"{paths['groups'] / name}")
-    info(f"demo workspace for {app.today}: register, {len(groups)} group CRMs, {len(students)} individual CRMs in {folder}")
-    info(f"try: chas-sheets --today {app.today} check {paths['groups'] / groups[0]}")
+    info(_("demo workspace for {today}: register, {groups} group CRMs, {students} individual CRMs in {folder}").format(
+        today=app.today, groups=len(groups), students=len(students), folder=folder))
+    info(_("try: {command}").format(command=f"chas-sheets --today {app.today} check {paths['groups'] / groups[0]}"))

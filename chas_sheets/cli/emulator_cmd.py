@@ -4,11 +4,13 @@ import errno
 
 import click
 
+from chas_sheets.i18n import N_, _
+
 # Why the server could not listen, said as what to do about it (errno from bind()).
 _CANNOT_LISTEN = {
-    errno.EADDRINUSE: "port {port} is in use (another emulator?): choose another with --port",
-    errno.EACCES: "port {port} needs administrator rights: choose one above 1023 with --port",
-    errno.EADDRNOTAVAIL: "{host} is not an address of this machine: use --host 127.0.0.1",
+    errno.EADDRINUSE: N_("port {port} is in use (another emulator?): choose another with --port"),
+    errno.EACCES: N_("port {port} needs administrator rights: choose one above 1023 with --port"),
+    errno.EADDRNOTAVAIL: N_("{host} is not an address of this machine: use --host 127.0.0.1"),
 }
 
 
@@ -47,4 +49,4 @@ def emulator(host: str, port: int, state_file: str | None, read_quota: int | Non
     except OSError as exc:
         if exc.errno not in _CANNOT_LISTEN:
             raise
-        raise click.ClickException(_CANNOT_LISTEN[exc.errno].format(host=host, port=port)) from exc
+        raise click.ClickException(_(_CANNOT_LISTEN[exc.errno]).format(host=host, port=port)) from exc

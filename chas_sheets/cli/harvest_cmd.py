@@ -16,6 +16,7 @@ from chas_sheets.cli.common import (
 from chas_sheets.harvest.prepare import plan_prepare
 from chas_sheets.harvest.run import COMMAND, GROUP_TABS, run_split
 from chas_sheets.harvest.seed_source import source_note
+from chas_sheets.i18n import _
 from chas_sheets.runner import read_tables
 
 
@@ -47,12 +48,13 @@ def harvest(ctx: click.Context, app: AppContext, group_crm: str, prepare: bool, 
     backend = app.open(group_crm)
     if prepare:
         if seed is not None:
-            raise click.UsageError("--seed belongs to the split; run --prepare without it")
+            raise click.UsageError(_("--seed belongs to the split; run --prepare without it"))
         tables = read_tables(backend, *GROUP_TABS)
         changes, report = plan_prepare(tables, app.today)
         if seed_source is not None:
             changes.appends.extend(source_note(tables, seed_source))
-            report.seed_source = f"Frökälla: {' '.join(seed_source.split())} (ingen annan källa kan användas sedan)"
+            report.seed_source = _("Seed source: {source} (no other source can be used after this)").format(
+                source=" ".join(seed_source.split()))
         if as_json:
             finish_json(backend, changes, f"{COMMAND} --prepare", apply_, report)
         else:
@@ -60,7 +62,7 @@ def harvest(ctx: click.Context, app: AppContext, group_crm: str, prepare: bool, 
         return
 
     if seed_source is not None:
-        raise click.UsageError("--seed-source is fixed with --prepare, before the wishes close")
+        raise click.UsageError(_("--seed-source is fixed with --prepare, before the wishes close"))
     result = run_split(backend, seed, app.today, apply_, app.open)
     if as_json:
         echo_json(result.to_dict())

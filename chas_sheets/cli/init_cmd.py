@@ -3,6 +3,7 @@
 import click
 
 from chas_sheets.cli.common import AppContext, info, pass_app
+from chas_sheets.i18n import _
 
 
 @click.command()
@@ -28,7 +29,7 @@ def init(app: AppContext, kind: str, target: str, share: tuple[str, ...]):
         click.echo(url)
         return
     if share:
-        raise click.UsageError("--share is for Google spreadsheets (TARGET google:TITLE)")
+        raise click.UsageError(_("--share is for Google spreadsheets (TARGET google:TITLE)"))
     backend = app.open(target)
     backend.create(kind)
-    info(f"created {target} ({kind})")
+    info(_("created {target} ({kind})").format(target=target, kind=kind))

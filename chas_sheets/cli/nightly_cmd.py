@@ -5,6 +5,7 @@ import click
 
 from chas_sheets.backends.request_log import RememberingPacer, request_log
 from chas_sheets.cli.common import AppContext, apply_option, echo_json, info, json_option, pass_app, progress
+from chas_sheets.i18n import _
 from chas_sheets.nightly.render import render
 from chas_sheets.nightly.run import NightlyResult, RequestPacer, run_nightly
 from chas_sheets.nightly.sharing import SharingOptions, sharing_lines, summary_line
@@ -52,12 +53,12 @@ def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: b
     pacer.before(1)  # the register's read comes first: after a busy minute, wait rather than meet a 429
     result = run_nightly(
         backend, app.today, apply=apply_, open_backend=app.open, detector=detector, pacer=pacer,
-        progress=lambda jobs: progress(jobs, "CRMs", length=len(jobs)),
+        progress=lambda jobs: progress(jobs, _("CRMs"), length=len(jobs)),
         sharing=None if no_audit else SharingOptions(domain, with_running_account(allowed, app.credentials)))
     pacer.settle(result.requests)
     report = result.report
     audit = result.sharing.report if result.sharing else None
-    why_not = "--no-audit" if no_audit else "the audit failed: see the warning"
+    why_not = "--no-audit" if no_audit else _("the audit failed: see the warning")
     if as_json:
         echo_json({**report.to_dict(), "sharing": _sharing_json(result), "register": {
             "tabs_changed": result.tabs_changed, "applied": bool(result.register_outcome and result.register_outcome.applied),
@@ -66,14 +67,15 @@ def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: b
         for line in [*render(report), "", *sharing_lines(audit, report.today, why_not)]:
             click.echo(line)
     for warning in result.warnings:
-        info(f"warning: {warning}")
+        info(_("warning: {warning}").format(warning=warning))
     info(result.detection_note)
     if result.register_outcome and result.register_outcome.applied:
-        info(f"register: rewrote {', '.join(result.tabs_changed)}")
+        info(_("register: rewrote {tabs}").format(tabs=", ".join(result.tabs_changed)))
     elif result.tabs_changed:
-        info(f"register: would rewrite {', '.join(result.tabs_changed)} (dry run; add --apply to write)")
+        info(_("register: would rewrite {tabs} (dry run; add --apply to write)").format(
+            tabs=", ".join(result.tabs_changed)))
     else:
-        info("register: its tabs are up to date")
+        info(_("register: its tabs are up to date"))
     info(report.summary_line())
     info(summary_line(audit, why_not))
     if result.exit_code:

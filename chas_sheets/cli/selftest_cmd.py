@@ -3,6 +3,7 @@
 import click
 
 from chas_sheets.cli.common import AppContext, echo_json, echo_lines, info, json_option, pass_app
+from chas_sheets.i18n import _
 
 
 @click.group()
@@ -36,7 +37,7 @@ def google(app: AppContext, shared: str | None, wait_seconds: float, as_json: bo
     if shared:
         shared_key = google_key(shared)
         if not shared_key:
-            raise click.BadParameter("give a Google Sheets URL or key", param_hint="--shared")
+            raise click.BadParameter(_("give a Google Sheets URL or key"), param_hint="--shared")
     probe = Probe(Connection(app.credentials), app.today, shared=shared_key, wait_seconds=wait_seconds)
     results = run_selftest(probe)
     if as_json:
@@ -44,8 +45,8 @@ def google(app: AppContext, shared: str | None, wait_seconds: float, as_json: bo
     else:
         echo_lines(check.line() for check in results)
     for note in probe.notes:
-        info(f"note: {note}")
+        info(_("note: {note}").format(note=note))
     failed = sum(not check.passed for check in results)
-    info(f"selftest google: {len(results) - failed} passed, {failed} failed")
+    info(_("selftest google: {passed} passed, {failed} failed").format(passed=len(results) - failed, failed=failed))
     if failed:
         raise click.exceptions.Exit(1)

@@ -6,6 +6,7 @@ from chas_sheets.cli.common import (
     AppContext,
     echo_json,
     echo_lines,
+    info,
     json_option,
     kind_option,
     pass_app,
@@ -13,7 +14,7 @@ from chas_sheets.cli.common import (
     register_settings,
 )
 from chas_sheets.runner import read_tables
-from chas_sheets.status.report import render, status_report
+from chas_sheets.status.report import render, status_report, summary_line
 
 
 @click.command()
@@ -47,3 +48,4 @@ def status(app: AppContext, target: str, kind: str | None, register: str | None,
         echo_json(report.to_dict())
     else:
         echo_lines(render(report))
+    info(summary_line(report))

@@ -3,6 +3,7 @@
 import click
 
 from chas_sheets.cli.common import AppContext, apply_option, echo_json, echo_lines, info, json_option, pass_app
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.undo.restore import list_note, list_runs, read_log, summaries_json, undo_run
 
 
@@ -25,13 +26,13 @@ def undo(app: AppContext, target: str, run_id: str | None, list_: bool, apply_: 
     backend = app.open(target)
     if list_ or run_id is None:
         if run_id is not None:
-            raise click.UsageError("give either RUN_ID or --list")
+            raise click.UsageError(_("give either RUN_ID or --list"))
         runs = list_runs(read_log(backend.read()))
         if as_json:
             echo_json(summaries_json(runs))
         else:
             echo_lines(run.line() for run in runs)
-            info(list_note(backend.display_name, runs, list_))
+        info(list_note(backend.display_name, runs, list_))  # the closing line, --json or not
         return
 
     result = undo_run(backend, run_id, apply_, app.open)
@@ -43,6 +44,8 @@ def undo(app: AppContext, target: str, run_id: str | None, list_: bool, apply_: 
         for note in result.notes(sheet):
             info(note)
     if result.failed:
-        raise click.ClickException(f"{len(result.failed)} spreadsheets could not be undone (see above); "
-                                   f"run the same undo again once they can be reached")
+        raise click.ClickException(ngettext(
+            "{n} spreadsheet could not be undone (see above); run the same undo again once it can be reached",
+            "{n} spreadsheets could not be undone (see above); run the same undo again once they can be reached",
+            len(result.failed)).format(n=len(result.failed)))
 

@@ -71,6 +71,11 @@ def set_language(language: str | None) -> None:
     _chosen = language
 
 
+def chosen_language() -> str | None:
+    """The language `set_language` fixed (None: the environment chooses)."""
+    return _chosen
+
+
 def language() -> str:
     return _chosen or choose_language()
 

@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from chas_sheets.company.matching import company_key
+from chas_sheets.i18n import _
 from chas_sheets.processed.rules import INGET_SVAR, JA, NEJ, SVAR, Attempt, parse_attempt
 from chas_sheets.sheet.tables import Table
 from chas_sheets.sheet.values import is_blank
@@ -135,13 +136,13 @@ def _link_log(leads: Table, log: Table, today: dt.date) -> LogLinks:
         sheet_row = log.sheet_rows[row_id]
         cell = lambda column: log.df.at[row_id, column] if log.has(column) else None  # noqa: E731
         attempt, warnings = parse_attempt(cell("Datum"), cell("Kanal"), cell("Utfall"), sheet_row, today)
-        links.warnings.extend(f"Kontaktlogg {warning}" for warning in warnings)
+        links.warnings.extend(_("Kontaktlogg {warning}").format(warning=warning) for warning in warnings)
         company, contact = log.text(row_id, "Företag"), log.text(row_id, "Kontaktperson")
         if attempt is None and not company:
             continue  # a blank or half-typed row: nothing to link
         lead_ids, how, note = _match(leads, by_company, known_ids, log.text(row_id, "Lead-ID"), company, contact)
         if note and how != UNMATCHED:
-            links.warnings.append(f"Kontaktlogg row {sheet_row}: {note}")
+            links.warnings.append(_("Kontaktlogg row {row}: {note}").format(row=sheet_row, note=note))
         links.rows.append(LogRow(row_id, sheet_row, company, contact, log.text(row_id, "Datum"),
                                  attempt, tuple(lead_ids), how, note))
     return links
@@ -153,10 +154,11 @@ def _match(leads: Table, by_company: dict[str, list[str]], known_ids: set[str], 
     if lead_id:
         if lead_id in known_ids:
             return [lead_id], BY_LEAD_ID, ""
-        note = f"Lead-ID {lead_id!r} is no lead; matched by company instead (the cell is left as it is)"
+        note = _("Lead-ID {lead_id} is no lead; matched by company instead (the cell is left as it is)").format(
+            lead_id=repr(lead_id))
     candidates = by_company.get(company_key(company), [])
     if not candidates:
-        return [], UNMATCHED, (note + "; " if note else "") + "no lead with this company"
+        return [], UNMATCHED, (note + "; " if note else "") + _("no lead with this company")
     if not contact:
         return candidates, BY_COMPANY, note
     persons = [lead for lead in candidates if same_person(contact, leads.text(lead, "Kontaktperson"))]
@@ -165,4 +167,5 @@ def _match(leads: Table, by_company: dict[str, list[str]], known_ids: set[str], 
     nameless = [lead for lead in candidates if not leads.text(lead, "Kontaktperson")]
     if nameless:
         return nameless, BY_COMPANY, note
-    return [], UNMATCHED, (note + "; " if note else "") + f"no lead at this company with contact person {contact!r}"
+    return [], UNMATCHED, (note + "; " if note else "") + _(
+        "no lead at this company with contact person {contact}").format(contact=repr(contact))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from chas_sheets.i18n import _, ngettext
 from chas_sheets.processed.contactlog import LogLinks, LogRow, link_log
 from chas_sheets.processed.rules import JA, NEJ, PROCESSED_STATUSES, Attempt, Decision, decide, parse_status
 from chas_sheets.programme.calendar import parse_date
@@ -56,7 +57,7 @@ class LeadState:
         return self.attempts[-1].date if self.attempts else None
 
     def label(self) -> str:
-        return f"{self.company or '(no company)'}" + (f" ({self.contact})" if self.contact else "")
+        return f"{self.company or _('(no company)')}" + (f" ({self.contact})" if self.contact else "")
 
 
 def lead_states(leads: Table, links: LogLinks, today: dt.date | None = None) -> list[LeadState]:
@@ -90,11 +91,13 @@ class LeadChange:
 
     def line(self) -> str:
         parts = []
+        blank = _("(blank)")
         if self.old_status != self.new_status:
-            parts.append(f"Status {self.old_status or '(blank)'} -> {self.new_status or '(blank)'}")
+            parts.append(f"Status {self.old_status or blank} -> {self.new_status or blank}")
         if self.old_processed != self.new_processed:
-            parts.append(f"Bearbetad {self.old_processed or '(blank)'} -> {self.new_processed or '(blank)'}")
-        return f"Leads row {self.sheet_row} {self.lead_id} {self.lead}: {'; '.join(parts)}. Why: {self.reason}"
+            parts.append(f"Bearbetad {self.old_processed or blank} -> {self.new_processed or blank}")
+        return _("Leads row {row} {lead_id} {lead}: {changes}. Why: {reason}").format(
+            row=self.sheet_row, lead_id=self.lead_id, lead=self.lead, changes="; ".join(parts), reason=self.reason)
 
 
 @dataclass
@@ -119,14 +122,20 @@ class MarkReport:
         }
 
     def render(self) -> list[str]:
-        lines = [f"{self.target}: {self.leads} leads ({self.processed} processed), "
-                 f"{self.log_rows} log rows ({self.linked} linked to a lead)"]
+        leads = ngettext("{n} lead ({processed} processed)", "{n} leads ({processed} processed)",
+                         self.leads).format(n=self.leads, processed=self.processed)
+        rows = ngettext("{n} log row ({linked} linked to a lead)", "{n} log rows ({linked} linked to a lead)",
+                        self.log_rows).format(n=self.log_rows, linked=self.linked)
+        lines = [f"{self.target}: {leads}, {rows}"]
         lines += [change.line() for change in self.changes]
         if self.lead_ids_filled:
-            lines.append(f"Kontaktlogg: Lead-ID filled in on {self.lead_ids_filled} rows that match one lead")
-        lines += [f"Kontaktlogg row {row.sheet_row} {row.company or '(no company)'}, {row.date_text or '(no date)'}: "
-                  f"{row.note}; left as it is" for row in self.unmatched]
-        lines += [f"warning: {warning}" for warning in self.warnings]
+            lines.append(ngettext("Kontaktlogg: Lead-ID filled in on {n} row that matches one lead",
+                                  "Kontaktlogg: Lead-ID filled in on {n} rows that match one lead",
+                                  self.lead_ids_filled).format(n=self.lead_ids_filled))
+        lines += [_("Kontaktlogg row {row} {company}, {date}: {note}; left as it is").format(
+                  row=row.sheet_row, company=row.company or _("(no company)"), date=row.date_text or _("(no date)"),
+                  note=row.note) for row in self.unmatched]
+        lines += [_("warning: {warning}").format(warning=warning) for warning in self.warnings]
         return lines
 
 
@@ -137,12 +146,12 @@ def plan_mark_processed(tables: Tables, today: dt.date) -> tuple[ChangeSet, Mark
     report = MarkReport(tables.source, leads=len(leads.df))
     links = link_log(leads, log, today) if log is not None else LogLinks()
     if log is None:
-        report.warnings.append("no Kontaktlogg tab: every hand-set Status stands")
+        report.warnings.append(_("no Kontaktlogg tab: every hand-set Status stands"))
     else:
         fills = links.lead_id_fills(log)
         for fill in fills:
             changes.set_cell("Kontaktlogg", fill.log_row_id, "Lead-ID", fill.old, fill.lead_id,
-                             "the row matches exactly one lead")
+                             _("the row matches exactly one lead"))
         report.lead_ids_filled = len(fills)
     report.log_rows = sum(row.attempt is not None for row in links.rows)
     report.linked = sum(row.attempt is not None and bool(row.lead_ids) for row in links.rows)
@@ -150,15 +159,18 @@ def plan_mark_processed(tables: Tables, today: dt.date) -> tuple[ChangeSet, Mark
     report.warnings.extend(links.warnings)
     later = sum(1 for row in links.rows if row.attempt is not None and row.attempt.date > today)
     if later:
-        report.warnings.append(f"Kontaktlogg: {later} rows dated after {today.isoformat()} are not counted "
-                               "(they have not happened yet)")
+        report.warnings.append(ngettext(
+            "Kontaktlogg: {n} row dated after {day} is not counted (it has not happened yet)",
+            "Kontaktlogg: {n} rows dated after {day} are not counted (they have not happened yet)",
+            later).format(n=later, day=today.isoformat()))
     for state in lead_states(leads, links, today):
         report.processed += state.processed
         if state.kept_by_hand:
-            report.warnings.append(
-                f"Leads row {state.sheet_row} {state.lead_id} {state.label()}: Status {as_text(state.cell_status)!r} "
-                f"was set by hand but the log has no Ja/Nej ({state.decision.reason}); left as it is, "
-                f"log the answer in Kontaktlogg")
+            report.warnings.append(_(
+                "Leads row {row} {lead_id} {lead}: Status {status} was set by hand but the log has no Ja/Nej "
+                "({reason}); left as it is, log the answer in Kontaktlogg").format(
+                row=state.sheet_row, lead_id=state.lead_id, lead=state.label(), status=repr(as_text(state.cell_status)),
+                reason=state.decision.reason))
         if state.writes:
             _plan_lead(changes, report, state)
     return changes, report

@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from chas_sheets.i18n import _, sheet_
 from chas_sheets.programme.calendar import DATE_SPELLINGS, format_day, parse_date
 from chas_sheets.sheet.values import is_blank
 from chas_sheets.text import fold
@@ -107,8 +108,10 @@ class Attempt:
     outcome: str  # canonical
     source_row: object = None  # whatever the caller uses to point at the log row
 
-    def describe(self) -> str:
-        return f"{format_day(self.date)} {self.channel or 'okänd kanal'}"
+    def describe(self, sheet: bool = False) -> str:
+        """'3/5 Telefon'; `sheet`: in the sheet's language (a cell), else in the one people read."""
+        unknown = sheet_("unknown channel") if sheet else _("unknown channel")
+        return f"{format_day(self.date)} {self.channel or unknown}"
 
 
 def parse_attempt(
@@ -122,20 +125,25 @@ def parse_attempt(
     """
     if all(is_blank(value) for value in (date_value, channel_value, outcome_value)):
         return None, []
-    where = f"row {source_row}"
     warnings = []
     date = parse_log_date(date_value, today)
     if date is None:
-        warnings.append(f"{where}: Datum {date_value!r} is not a date (write {DATE_SPELLINGS}); "
-                        "the row is not counted")
+        warnings.append(_("row {row}: Datum {value} is not a date (write {spellings}); the row is not counted").format(
+            row=source_row, value=repr(date_value), spellings=DATE_SPELLINGS))
     outcome = parse_outcome(outcome_value)
     if outcome is None:
-        what = "is empty" if is_blank(outcome_value) else f"{outcome_value!r} is not one of {', '.join(OUTCOME_ALIASES)}"
-        warnings.append(f"{where}: Utfall {what}; the row is not counted")
+        if is_blank(outcome_value):
+            warnings.append(_("row {row}: Utfall is empty; the row is not counted").format(row=source_row))
+        else:
+            warnings.append(_("row {row}: Utfall {value} is not one of {values}; the row is not counted").format(
+                row=source_row, value=repr(outcome_value), values=", ".join(OUTCOME_ALIASES)))
     channel = parse_channel(channel_value)
     if channel is None:
-        what = "is empty" if is_blank(channel_value) else f"{channel_value!r} is not one of {', '.join(CHANNEL_ALIASES)}"
-        warnings.append(f"{where}: Kanal {what}")
+        if is_blank(channel_value):
+            warnings.append(_("row {row}: Kanal is empty").format(row=source_row))
+        else:
+            warnings.append(_("row {row}: Kanal {value} is not one of {values}").format(
+                row=source_row, value=repr(channel_value), values=", ".join(CHANNEL_ALIASES)))
     if date is None or outcome is None:
         return None, warnings
     return Attempt(date, channel, outcome, source_row), warnings
@@ -165,7 +173,7 @@ def decide(attempts: Iterable[Attempt], hand_status: object = None) -> Decision:
     ordered = sorted(attempts, key=lambda attempt: attempt.date)  # stable: ties keep sheet order
     if not ordered:
         status = None if is_blank(hand_status) else parse_status(hand_status) or str(hand_status).strip()
-        return Decision(status, None, "no log rows: the hand-set status stands", from_log=False)
+        return Decision(status, None, _("no log rows: the hand-set status stands"), from_log=False)
     answers = [attempt for attempt in ordered if attempt.outcome in (NEJ, *POSITIVE)]
     if answers:
         last = answers[-1]
@@ -174,18 +182,27 @@ def decide(attempts: Iterable[Attempt], hand_status: object = None) -> Decision:
         # A yes and the pipeline after it: the latest step is the status; the lead was
         # processed on the first yes of this run (a later step does not move `Bearbetad`).
         run = [a for a in answers[answers.index(_last_no(answers)) + 1 if _last_no(answers) else 0:]]
-        return Decision(last.outcome, run[0].date, f"{last.outcome}: {last.describe()}"
-                        + (f" (ja sedan {run[0].describe()})" if len(run) > 1 else ""))
+        if len(run) > 1:
+            return Decision(last.outcome, run[0].date, _("{outcome}: {attempt} (yes since {first})").format(
+                outcome=last.outcome, attempt=last.describe(), first=run[0].describe()))
+        return Decision(last.outcome, run[0].date, f"{last.outcome}: {last.describe()}")
     last_svar, unanswered = _since_last_answer(ordered)
     unanswered = one_per_day(unanswered)
-    after = f" since Svar {last_svar.describe()}" if last_svar else ""
     if len(unanswered) >= UNANSWERED_TO_CLOSE:
         closing = unanswered[:UNANSWERED_TO_CLOSE]
-        return Decision(INGEN_RESPONS, closing[-1].date, f"{len(closing)} unanswered{after}: {_listed(closing)}")
+        if last_svar:
+            why = _("{n} unanswered since Svar {answer}: {attempts}").format(
+                n=len(closing), answer=last_svar.describe(), attempts=_listed(closing))
+        else:
+            why = _("{n} unanswered: {attempts}").format(n=len(closing), attempts=_listed(closing))
+        return Decision(INGEN_RESPONS, closing[-1].date, why)
     if last_svar:
-        then = f"; then {len(unanswered)} unanswered: {_listed(unanswered)}" if unanswered else ""
-        return Decision(DIALOG, None, f"Svar: {last_svar.describe()}{then}")
-    return Decision(KONTAKTAD, None, f"{len(unanswered)} unanswered: {_listed(unanswered)}")
+        if unanswered:
+            return Decision(DIALOG, None, _("Svar: {answer}; then {n} unanswered: {attempts}").format(
+                answer=last_svar.describe(), n=len(unanswered), attempts=_listed(unanswered)))
+        return Decision(DIALOG, None, _("Svar: {answer}").format(answer=last_svar.describe()))
+    return Decision(KONTAKTAD, None, _("{n} unanswered: {attempts}").format(
+        n=len(unanswered), attempts=_listed(unanswered)))
 
 
 def next_channel(attempts: Iterable[Attempt]) -> str | None:
@@ -195,7 +212,7 @@ def next_channel(attempts: Iterable[Attempt]) -> str | None:
     attempts = list(attempts)
     if decide(attempts).processed:
         return None
-    _, unanswered = _since_last_answer(sorted(attempts, key=lambda attempt: attempt.date))
+    _last_svar, unanswered = _since_last_answer(sorted(attempts, key=lambda attempt: attempt.date))
     tried = {attempt.channel for attempt in unanswered}
     return next((channel for channel in PREFERRED_CHANNELS if channel not in tried), PREFERRED_CHANNELS[0])
 

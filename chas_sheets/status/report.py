@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from chas_sheets.company.matching import company_key
+from chas_sheets.i18n import _, ngettext, sheet_
 from chas_sheets.processed.contactlog import LogLinks, link_log
 from chas_sheets.processed.plan import LeadState, lead_states
 from chas_sheets.processed.rules import (
@@ -58,16 +59,22 @@ class QueueItem:
     reason: str = ""  # why it is on the list, in Swedish (the `Att göra` tab's `Varför`)
 
     def line(self) -> str:
-        when = (f"last contact {calendar.format_day(self.last_contact)} ({_ago(self.days_since)})"
-                if self.last_contact else "nothing in Kontaktlogg")
-        tried = f"; tried {self.attempts}" if self.attempts else ""
-        then = f" -> try {self.next_channel}" if self.next_channel else ""
-        where = f"{self.lead_id}, row {self.sheet_row}" if self.lead_id else f"row {self.sheet_row}"
+        when = (_("last contact {day} ({ago})").format(day=calendar.format_day(self.last_contact),
+                                                       ago=_ago(self.days_since))
+                if self.last_contact else _("nothing in Kontaktlogg"))
+        tried = _("; tried {attempts}").format(attempts=self.attempts) if self.attempts else ""
+        then = _(" -> try {channel}").format(channel=self.next_channel) if self.next_channel else ""
+        where = (_("{lead_id}, row {row}").format(lead_id=self.lead_id, row=self.sheet_row) if self.lead_id
+                 else _("row {row}").format(row=self.sheet_row))
         return f"{self.lead} [{where}]: {when}{tried}{then}"
 
 
 def _ago(days: int) -> str:
-    return {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("yesterday")
+    return ngettext("{n} day ago", "{n} days ago", days).format(n=days)
 
 
 @dataclass(frozen=True)
@@ -77,9 +84,9 @@ class NoReplyCompany:
     last_contact: dt.date | None
 
     def line(self) -> str:
-        last = f", last {calendar.format_day(self.last_contact)}" if self.last_contact else ""
-        people = "contact" if self.contacts_tried == 1 else "contacts"
-        return f"{self.company}: {self.contacts_tried} {people} without reply{last}"
+        last = _(", last {day}").format(day=calendar.format_day(self.last_contact)) if self.last_contact else ""
+        return ngettext("{company}: {n} contact without reply{last}", "{company}: {n} contacts without reply{last}",
+                        self.contacts_tried).format(company=self.company, n=self.contacts_tried, last=last)
 
 
 @dataclass
@@ -175,7 +182,8 @@ def status_report(tables: Tables, today: dt.date, kind: str | None = None,
                                     for state in states if state.status == DIALOG and _quiet(state, today)),
         new_contact_companies=_no_reply_companies(states),
         lia_to_register=[] if lia_registered or kind == "group" else [
-            _item(state, today, unwritten, reason=f"{state.status}: {_attempts_or_hand(state)}; ingen LIA registrerad")
+            _item(state, today, unwritten, reason=sheet_("{status}: {attempts}; no LIA registered").format(
+                status=state.status, attempts=_attempts_or_hand(state)))
             for state in states if parse_status(state.status) in (JA, ERBJUDANDE)],
         first_contacts=first_contacts[:FIRST_CONTACTS_SHOWN],
         more_first_contacts=max(len(first_contacts) - FIRST_CONTACTS_SHOWN, 0),
@@ -197,12 +205,13 @@ def added_dates(leads: Table) -> list[dt.date | None]:
 def goal_line(kind: str, toward_goal: int, goal: int, since: dt.date | None) -> str:
     """'Companies: 12 of 50 (38 to go)'; a group's leads (with a Delmål: those added since Big Bang Day)."""
     to_go = goal - toward_goal
-    mark = "goal reached" if to_go <= 0 else f"{to_go} to go"
+    mark = _("goal reached") if to_go <= 0 else _("{n} to go").format(n=to_go)
     if kind != "group":
-        return f"Companies: {toward_goal} of {goal} ({mark})"
+        return _("Companies: {count} of {goal} ({mark})").format(count=toward_goal, goal=goal, mark=mark)
     if since is not None:
-        return f"Goal: {toward_goal} of {goal} leads added since Big Bang Day {since.isoformat()} (Delmål; {mark})"
-    return f"Goal: {toward_goal} of {goal} leads ({mark})"
+        return _("Goal: {count} of {goal} leads added since Big Bang Day {day} (Delmål; {mark})").format(
+            count=toward_goal, goal=goal, day=since.isoformat(), mark=mark)
+    return _("Goal: {count} of {goal} leads ({mark})").format(count=toward_goal, goal=goal, mark=mark)
 
 
 def progress_lines(progress: calendar.GroupProgress | None) -> list[str]:
@@ -211,11 +220,12 @@ def progress_lines(progress: calendar.GroupProgress | None) -> list[str]:
         return []
     lines = []
     if progress.big_bang_count is not None:
-        mark = "met" if progress.big_bang_met else "missed"
-        lines.append(f"Big Bang Day {progress.big_bang_day.isoformat()}: {progress.big_bang_count} of "
-                     f"{calendar.GROUP_GOAL_BEFORE_BIG_BANG} leads before it ({mark})")
+        mark = _("met") if progress.big_bang_met else _("missed")
+        lines.append(_("Big Bang Day {day}: {count} of {goal} leads before it ({mark})").format(
+            day=progress.big_bang_day.isoformat(), count=progress.big_bang_count,
+            goal=calendar.GROUP_GOAL_BEFORE_BIG_BANG, mark=mark))
     if progress.defaults:
-        lines.append("  (the cohort's default Big Bang Day and no Delmål: pass --register for the group's own)")
+        lines.append(_("  (the cohort's default Big Bang Day and no Delmål: pass --register for the group's own)"))
     return lines
 
 
@@ -252,20 +262,21 @@ def _list_changes_on(states: list[LeadState], periods: list[calendar.Period], de
     return min((day for day in (*quiet, *bounds, *passes) if day > today), default=None)
 
 
+# The reasons below are the `Att göra` tab's `Varför` cells: the sheet's language (sheet_).
 def _attempts_or_hand(state: LeadState) -> str:
-    return ", ".join(a.describe() for a in state.attempts) if state.attempts else "satt för hand"
+    return ", ".join(a.describe(sheet=True) for a in state.attempts) if state.attempts else sheet_("set by hand")
 
 
 def _unanswered(state: LeadState) -> str:
     if not state.attempts:
-        return "Kontaktad (satt för hand), inget i Kontaktlogg"
-    return f"Utan svar: {_attempts_or_hand(state)}"
+        return sheet_("Kontaktad (set by hand), nothing in Kontaktlogg")
+    return sheet_("No reply: {attempts}").format(attempts=_attempts_or_hand(state))
 
 
 def _dialog(state: LeadState) -> str:
     if state.last_contact is None:
-        return "Dialog (satt för hand), inget i Kontaktlogg"
-    return f"Dialog, ingen kontakt sedan {state.last_contact.isoformat()}"
+        return sheet_("Dialog (set by hand), nothing in Kontaktlogg")
+    return sheet_("Dialog, no contact since {day}").format(day=state.last_contact.isoformat())
 
 
 def _first_contacts(states: list[LeadState], leads: Table, focus: str, today: dt.date,
@@ -279,7 +290,7 @@ def _first_contacts(states: list[LeadState], leads: Table, focus: str, today: dt
         warm = leads.has("Temperatur") and leads.text(state.lead_id, "Temperatur").strip().lower() == "varm"
         rank, why = first_contact_rank(focus, warm, typ, size)
         ranked.append((rank, state.sheet_row, _item(state, today, unwritten, with_channel=True, reason=why)))
-    return [item for _, _, item in sorted(ranked, key=lambda entry: entry[:2])]
+    return [item for _rank, _row, item in sorted(ranked, key=lambda entry: entry[:2])]
 
 
 def _oldest_first(items) -> list[QueueItem]:
@@ -304,32 +315,50 @@ def _no_reply_companies(states: list[LeadState]) -> list[NoReplyCompany]:
 
 def render(report: StatusReport) -> list[str]:
     """The report as terminal lines (no phone numbers or e-mail: leads are named by company)."""
-    kind = "group CRM" if report.kind == "group" else "individual CRM"
-    lines = [f"{report.target} ({kind}), {report.today.isoformat()}", ""]
+    if report.kind == "group":
+        title = _("{target} (group CRM), {today}")
+    else:
+        title = _("{target} (individual CRM), {today}")
+    lines = [title.format(target=report.target, today=report.today.isoformat()), ""]
     if report.period:
         p = report.period
-        lines.append(f"Now: {p.name} ({p.start.isoformat()} .. {p.end.isoformat()})")
-        lines += [f"  focus: {p.focus}"] if p.focus else []
-        lines += [f"  goal:  {p.goal}"] if p.goal else []
+        lines.append(_("Now: {period} ({start} .. {end})").format(
+            period=p.name, start=p.start.isoformat(), end=p.end.isoformat()))
+        lines += [_("  focus: {focus}").format(focus=p.focus)] if p.focus else []
+        lines += [_("  goal:  {goal}").format(goal=p.goal)] if p.goal else []
     else:
-        lines.append("Now: outside the programme calendar")
+        lines.append(_("Now: outside the programme calendar"))
     d = report.deadline
     lines.append(f"  {calendar.describe_deadline(d)}")
     lines += ["", goal_line(report.kind, report.toward_goal, report.goal, report.goal_since)]
     lines += progress_lines(report.progress)
     counts = ", ".join(f"{status} {n}" for status, n in report.by_status.items() if n)
-    lines.append(f"Leads: {report.leads}: {report.processed} processed, {report.open} open ({counts or 'none'})")
-    lines.append(f"Attempts: {report.attempts_this_week} this week, {report.attempts_last_week} last week")
+    lines.append(_("Leads: {leads}: {processed} processed, {open} open ({counts})").format(
+        leads=report.leads, processed=report.processed, open=report.open, counts=counts or _("none")))
+    lines.append(_("Attempts: {this_week} this week, {last_week} last week").format(
+        this_week=report.attempts_this_week, last_week=report.attempts_last_week))
     if report.later_rows:
-        lines.append(f"Not counted: {report.later_rows}")
+        lines.append(_("Not counted: {rows}").format(rows=report.later_rows))
     if report.unmatched_log_rows or report.warnings:
-        lines.append(f"Kontaktlogg: {report.unmatched_log_rows} rows match no lead, {report.warnings} warnings "
-                     "(see `chas-sheets mark-processed`)")
+        lines.append(_("Kontaktlogg: {unmatched}, {warnings} (see `chas-sheets mark-processed`)").format(
+            unmatched=ngettext("{n} row matches no lead", "{n} rows match no lead",
+                               report.unmatched_log_rows).format(n=report.unmatched_log_rows),
+            warnings=ngettext("{n} warning", "{n} warnings", report.warnings).format(n=report.warnings)))
     for what, title, items in todo_sections(report):
         if what == REGISTER_LIA and not items:
             continue  # no yes waiting for its LIA: nothing to say
         lines += ["", f"{title} ({len(items)})"]
-        lines += [f"  {item.line()}" for item in items] or ["  (none)"]
+        lines += [f"  {item.line()}" for item in items] or ["  " + _("(none)")]
         if items is report.first_contacts and report.more_first_contacts:
-            lines.append(f"  ... and {report.more_first_contacts} more with status Ny")
+            lines.append(_("  ... and {n} more with status Ny").format(n=report.more_first_contacts))
     return lines
+
+
+def summary_line(report: StatusReport) -> str:
+    """The one closing line on stderr, as every command ends: the goal and the day's list."""
+    listed = sum(len(items) for _what, _title, items in todo_sections(report)) + report.more_first_contacts
+    return ngettext("{target}: {count} of {goal} toward the goal, {n} thing on today's list "
+                    "(status only reads: nothing written)",
+                    "{target}: {count} of {goal} toward the goal, {n} things on today's list "
+                    "(status only reads: nothing written)", listed).format(
+        target=report.target, count=report.toward_goal, goal=report.goal, n=listed)

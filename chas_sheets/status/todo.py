@@ -23,27 +23,32 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from chas_sheets.i18n import N_, _, sheet_, sheet_ngettext
 from chas_sheets.programme import calendar
 from chas_sheets.sheet.changes import TabReplacement
 from chas_sheets.sheet.values import as_text, is_blank
 from chas_sheets.text import fold
 
 TODO_TAB = "Att göra"
-NOTICE = "Skrivs om varje natt av chas-sheets; anteckningar här sparas inte."
+# The tab's words are the sheet's (sheet_: Swedish whatever the command line's language), fixed
+# at import: the nightly compares what a CRM holds with them.
+NOTICE = sheet_("Rewritten every night by chas-sheets; notes here are not kept.")
 COLUMNS = ("Vad", "Företag", "Kontaktperson", "Senast", "Försök nu med", "Varför", "Lead-ID")
-GOAL_ROW, DEADLINE_ROW = "Mål", "Nästa deadline"
+GOAL_ROW, DEADLINE_ROW = sheet_("Goal"), sheet_("Next deadline")
 FIRST_CONTACTS_SHOWN = 10
 QUIET_DIALOG_DAYS = 7
 
 # What to do, per queue (the tab's `Vad`), in the list's order.
 REGISTER_LIA, FOLLOW_UP, QUIET_DIALOG, FIRST_CONTACT, NEW_CONTACT = (
-    "Registrera LIA", "Följ upp", "Väck dialogen", "Första kontakt", "Ny kontaktperson")
+    sheet_("Register LIA"), sheet_("Follow up"), sheet_("Wake the dialogue"), sheet_("First contact"),
+    sheet_("New contact person"))
+# Each queue's title as `status` prints it (the language people read).
 SECTIONS = (
-    (REGISTER_LIA, "lia_to_register", "Register your LIA: a yes or an offer, and no LIA registered"),
-    (FOLLOW_UP, "follow_ups", "Follow up: 1-2 attempts without reply, oldest first"),
-    (QUIET_DIALOG, "quiet_dialogs", "Dialogues with no contact for {days}+ days"),
-    (FIRST_CONTACT, "first_contacts", "First contact: never contacted, in this sprint's order"),
-    (NEW_CONTACT, "new_contact_companies", "Nobody replied: go back to your sources for a new contact person at"),
+    (REGISTER_LIA, "lia_to_register", N_("Register your LIA: a yes or an offer, and no LIA registered")),
+    (FOLLOW_UP, "follow_ups", N_("Follow up: 1-2 attempts without reply, oldest first")),
+    (QUIET_DIALOG, "quiet_dialogs", N_("Dialogues with no contact for {days}+ days")),
+    (FIRST_CONTACT, "first_contacts", N_("First contact: never contacted, in this sprint's order")),
+    (NEW_CONTACT, "new_contact_companies", N_("Nobody replied: go back to your sources for a new contact person at")),
 )
 
 # The seeds' long-recruitment companies (Sprint 1): large consultancies, large product
@@ -92,61 +97,66 @@ def sprint_focus(period: calendar.Period | None) -> str:
 
 
 def first_contact_rank(focus: str, warm: bool, typ: object, size: object) -> tuple[int, str]:
-    """(rank, why in Swedish): 0 warm, 1 what the sprint asks for, 2 the rest."""
+    """(rank, why in the sheet's language): 0 warm, 1 what the sprint asks for, 2 the rest."""
     if warm:
-        return 0, "Varm lead"
+        return 0, sheet_("Warm lead")
     if focus == "long" and is_long_recruitment(typ, size):
-        return 1, "Lång rekryteringsprocess: sprintens fokus"
+        return 1, sheet_("Long recruitment process: the sprint's focus")
     if focus == "small" and is_small_or_mid(typ, size):
-        return 1, "Litet eller medelstort företag: sprintens fokus"
-    return 2, "Aldrig kontaktad"
+        return 1, sheet_("Small or mid-size company: the sprint's focus")
+    return 2, sheet_("Never contacted")
 
 
 # --------------------------------------------------------------------------- one list
 # `report` below is a status.report.StatusReport (not imported: that module imports this one).
 def todo_sections(report: Any) -> list[tuple[str, str, list]]:
-    """(Vad, English title, items) per queue, in the list's order: what `status` prints."""
-    return [(what, title.format(days=QUIET_DIALOG_DAYS), getattr(report, key)) for what, key, title in SECTIONS]
+    """(Vad, title, items) per queue, in the list's order: what `status` prints."""
+    return [(what, _(title).format(days=QUIET_DIALOG_DAYS), getattr(report, key)) for what, key, title in SECTIONS]
 
 
 def todo_rows(report: Any) -> list[tuple[str, ...]]:
     """The items as the tab's rows (COLUMNS), in the order `status` prints them. No day counts
     ('3 days ago'): a row stays the same until the CRM changes."""
     rows = []
-    for what, _, items in todo_sections(report):
+    for what, _title, items in todo_sections(report):
         for item in items:
             if what == NEW_CONTACT:
                 last = item.last_contact.isoformat() if item.last_contact else ""
-                people = "kontaktperson" if item.contacts_tried == 1 else "kontaktpersoner"
-                rows.append((what, item.company, "", last, "",
-                             f"{item.contacts_tried} {people} utan svar: hitta en ny i dina källor", ""))
+                why = sheet_ngettext("{n} contact person without reply: find a new one in your sources",
+                                     "{n} contact persons without reply: find a new one in your sources",
+                                     item.contacts_tried).format(n=item.contacts_tried)
+                rows.append((what, item.company, "", last, "", why, ""))
                 continue
             rows.append((what, item.company, item.contact,
                          item.last_contact.isoformat() if item.last_contact else "",
                          item.next_channel or "", item.reason, item.lead_id))
         if what == FIRST_CONTACT and report.more_first_contacts:
-            rows.append((what, "", "", "", "", f"och {report.more_first_contacts} till med status Ny i Leads", ""))
+            rows.append((what, "", "", "", "", sheet_("and {n} more with status Ny in Leads").format(
+                n=report.more_first_contacts), ""))
     return rows
 
 
 def goal_text(report: Any) -> str:
     to_go = report.goal - report.toward_goal
-    mark = "målet nått" if to_go <= 0 else f"{to_go} kvar"
-    return f"{report.toward_goal} av {report.goal} företag i ditt CRM ({mark})"
+    mark = sheet_("goal reached") if to_go <= 0 else sheet_("{n} to go").format(n=to_go)
+    return sheet_("{count} of {goal} companies in your CRM ({mark})").format(
+        count=report.toward_goal, goal=report.goal, mark=mark)
 
 
 def deadline_cells(report: Any) -> tuple[str, str, str]:
     """(date, what, days): the days are counted on `report.today` (the one volatile cell)."""
     d = report.deadline
-    when = f"den {report.today.isoformat()}"
-    days = (f"passerad för {-d.days_left} dagar sedan {when}" if d.passed
-            else f"{d.days_left} dagar kvar {when}")
+    if d.passed:
+        days = sheet_ngettext("passed {n} day ago on {day}", "passed {n} days ago on {day}", -d.days_left)
+    else:
+        days = sheet_ngettext("{n} day left on {day}", "{n} days left on {day}", d.days_left)
+    days = days.format(n=abs(d.days_left), day=report.today.isoformat())
     return d.date.isoformat(), d.name, days
 
 
 def todo_tab(report: Any) -> TabReplacement:
     """`Att göra`: the notice, the goal and deadline, then the list under COLUMNS."""
-    items = todo_rows(report) or [("Inget att göra i listan i dag", "", "", "", "", "", "")]
+    items = todo_rows(report) or [(sheet_("Nothing on the list today"), "", "", "", "", "", "")]
     rows = ((GOAL_ROW, goal_text(report)), (DEADLINE_ROW, *deadline_cells(report)), (), COLUMNS, *items)
     return TabReplacement(TODO_TAB, (NOTICE,), tuple(tuple(row) for row in rows))
 
