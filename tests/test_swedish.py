@@ -123,6 +123,22 @@ def contract_words() -> frozenset[str]:
     return frozenset(word.lower() for text in _strings(data) for word in _WORD.findall(text))
 
 
+def register_words() -> frozenset[str]:
+    """What the nightly writes into the register's own tabs and prints as their titles: tab
+    names, status and Lista values, the calendar's period names, the rules' names in
+    templates/ (sheet vocabulary, the same in both languages), and the ids clean-comments
+    names its rules by."""
+    from chas_sheets.clean import rules
+    from chas_sheets.nightly import report
+    from chas_sheets.programme import calendar
+
+    texts = [*report.OWNED_TABS, *report.STATUS_WORDS.values(), report.RISK, report.LIVE, rules.NO_SPECULATION]
+    texts += [period.name for period in calendar.default_calendar(TODAY.year)]
+    for path in (ROOT / "templates").glob("*.toml"):
+        texts += _strings(tomllib.loads(path.read_text(encoding="utf-8")))
+    return frozenset(word.lower() for text in texts for word in _WORD.findall(text))
+
+
 def command_line_words() -> set[str]:
     """Command and option names (a line may quote a command to run), and the program's name."""
     words = {"chas", "sheets", "cli"}
@@ -252,7 +268,8 @@ def test_no_english_outside_the_catalogs(name, tmp_path, pseudo_swedish):
     setup, command = COMMAND_RUNS[name]
     for step in setup:
         _run(*step(demo))
-    allowed = set(contract_words()) | set(_catalog_ids()[2]) | command_line_words() | workspace_words(demo)
+    allowed = (set(contract_words()) | set(_catalog_ids()[2]) | command_line_words() | workspace_words(demo)
+               | register_words())
     output = _run(*command(demo))
     assert output.strip(), "the command printed nothing"
     left = english_left(output, allowed)
