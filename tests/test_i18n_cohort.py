@@ -14,7 +14,7 @@ HEADER = ["Namn", "E-post", "Grupp"]
 
 
 @pytest.mark.parametrize("language, expected", [
-    ("sv", ["klasslistan rad 3: samma E-post som rad 2; varje student behöver en egen adress "
+    ("sv", ["klasslistan rad 3: samma E-post som rad 2; varje studerande behöver en egen adress "
             "(rätta en av raderna)"]),
     ("en", ["class list row 3: the same E-post as row 2; each student needs their own address "
             "(fix one of the two rows)"]),
@@ -26,7 +26,7 @@ def test_a_class_list_problem_in_each_language(language, expected):
 
 
 @pytest.mark.parametrize("language, expected", [
-    ("sv", "grupp G1 har 2 studenter (oftast 6-8); kontrollera klasslistan om det inte är meningen"),
+    ("sv", "grupp G1 har 2 studerande (oftast 6-8); kontrollera klasslistan om det inte är meningen"),
     ("en", "group G1 has 2 students (usually 6-8); check the class list if that is not meant"),
 ])
 def test_a_warning_with_a_count_in_each_language(language, expected):

@@ -100,7 +100,7 @@ def test_an_english_run_of_the_demo_leaves_only_swedish_in_the_register(tmp_path
 def test_a_swedish_reader_gets_the_night_in_swedish(workspace):  # noqa: F811 - the fixture
     result = CliRunner().invoke(cli, ["--lang", "sv", "--today", TODAY.isoformat(), "nightly",
                                       str(workspace / "register.xlsx")])
-    assert "nattkörning 2027-05-12: 1 grupp, 5 studenter:" in result.stderr
+    assert "nattkörning 2027-05-12: 1 grupp, 5 studerande:" in result.stderr
     lines = {line.split()[2]: line for line in result.stdout.splitlines() if line.startswith("  ") and
              len(line.split()) > 2}
     assert lines["Anna"].split()[:2] == ["Efter", "studerande"] and "företag, " in lines["Anna"]
