@@ -29,7 +29,7 @@ SEED = "Lotto 2027-04-05: 3 8 15 22 31 34 35"
 
 @pytest.mark.xfail(strict=True, reason="watch writes the harvest's English, command-line error into a Swedish "
                                        "sheet's Resultat ('these wishes were already split ... run with --seed')")
-def test_a_second_skord_is_answered_in_swedish_without_command_line_advice(workspace):
+def test_a_second_skord_is_answered_in_swedish_without_command_line_advice(workspace):  # noqa: F811 - the fixture imported above
     group = workspace / "grupper" / "g1.xlsx"
     order(group, "Skörd", SEED)
     order(group, "Skörd", "Lotto 2027-04-06: 1 2 3 4 5 6 7")  # a second member, another seed
@@ -41,7 +41,7 @@ def test_a_second_skord_is_answered_in_swedish_without_command_line_advice(works
 
 @pytest.mark.xfail(strict=True, reason="watch writes 'no run ... in Ändringslogg of <file path>; latest runs: ...' "
                                        "in English into Resultat for an Ångra with a mistyped run id")
-def test_an_angra_with_a_mistyped_run_id_is_answered_in_swedish(workspace):
+def test_an_angra_with_a_mistyped_run_id_is_answered_in_swedish(workspace):  # noqa: F811 - the fixture imported above
     group = workspace / "grupper" / "g1.xlsx"
     order(group, "Ångra", "20270403-101010-abcd")
     watch(workspace)
@@ -78,7 +78,7 @@ def _harvested(path):
 
 @pytest.mark.xfail(strict=True, reason="re-running a harvest to complete it (README: 'run the same command again') "
                                        "copies back a lead a member deleted from their own CRM since")
-def test_completing_a_harvest_does_not_bring_back_a_lead_a_member_deleted(workspace):
+def test_completing_a_harvest_does_not_bring_back_a_lead_a_member_deleted(workspace):  # noqa: F811 - the fixture imported above
     group = workspace / "grupper" / "g1.xlsx"
     anna = workspace / "studerande" / "anna.xlsx"
     first = cli_run("harvest", group, "--seed", SEED, "--apply")
