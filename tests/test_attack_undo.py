@@ -122,3 +122,41 @@ def test_undo_of_a_dedupe_brings_back_the_note_and_link_of_the_removed_row(make_
     assert back, "the removed row is back"
     assert [c.comment.text for c in back[0] if c.comment] == [NOTE]
     assert [c.hyperlink.target for c in back[0] if c.hyperlink] == [AD]
+
+
+@pytest.mark.xfail(strict=True, reason="on Google too: dedupe + undo lose a removed row's note (it survives only in "
+                                       "the hidden scratch copy, which the undo's lock take deletes)")
+def test_on_google_a_note_on_a_removed_duplicate_survives_dedupe_and_undo():
+    import json
+
+    from emulator_workspace import EmulatorWorkspace
+
+    from chas_sheets.backends.google_http import RetryPolicy
+    from chas_sheets.dedupe.plan import plan_dedupe
+    from chas_sheets.emulator import make_app
+    from chas_sheets.runner import execute, read_tables
+    from chas_sheets.undo.restore import undo_run
+
+    ws = EmulatorWorkspace(make_app(), RetryPolicy(total_seconds=60, sleep=lambda seconds: None))
+    crm = ws.fill("group", {"Leads": [
+        {"ID": "L-AAAAAA", "Företag": "Volvo Personvagnar AB", "Kontaktperson": "Ida Pettersson", "Status": "Ny",
+         "Tillagd": dt.date(2027, 3, 1)},
+        {"ID": "L-BBBBBB", "Företag": "VOLVO PERSONVAGNAR AB", "Kontaktperson": "Ida Pettersson", "Status": "Ny",
+         "Tillagd": dt.date(2027, 3, 2)}]})
+    leads = next(s for s in ws.app.store.get_spreadsheet(crm.key).sheets if s.title == "Leads")
+    person = {"updateCells": {"range": {"sheetId": leads.sheet_id, "startRowIndex": 2, "endRowIndex": 3,
+                                        "startColumnIndex": 8, "endColumnIndex": 9},
+                              "rows": [{"values": [{"note": NOTE}]}], "fields": "note"}}
+    crm._client().post_json(f"https://sheets.googleapis.com/v4/spreadsheets/{crm.key}:batchUpdate",
+                            {"requests": [person]})
+
+    def held() -> bool:
+        sheets = ws.app.store.get_spreadsheet(crm.key).sheets
+        return NOTE in json.dumps([s.to_json() for s in sheets], ensure_ascii=False, default=str)
+
+    assert held()
+    changes, _ = plan_dedupe(read_tables(crm, ["Leads"], ["Kontaktlogg"]), [], dt.date(2027, 5, 12))
+    assert execute(crm, changes, "dedupe", apply=True).written
+    run_id = read_tables(crm, ["Ändringslogg"])["Ändringslogg"].df["Körning"].iloc[0]
+    undo_run(crm, run_id, True, ws.open)
+    assert held()
