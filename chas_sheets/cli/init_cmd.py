@@ -23,10 +23,19 @@ def init(app: AppContext, kind: str, target: str, share: tuple[str, ...]):
     """
     if target.startswith("google:"):
         from chas_sheets.backends.google import check_share_addresses, create_spreadsheet
+        from chas_sheets.backends.google_http import api_url_from_env
 
         check_share_addresses(share)  # before credentials or a request: a refusal creates nothing
-        url = create_spreadsheet(target.removeprefix("google:"), kind, credentials=app.credentials, share=share)
-        click.echo(url)
+        title = target.removeprefix("google:")
+        url = create_spreadsheet(title, kind, credentials=app.credentials, share=share)
+        click.echo(url)  # stdout: the one thing a script needs
+        emulator = api_url_from_env()
+        if emulator:  # a docs.google.com URL that no browser can open: say what it is for
+            info(_("created '{title}' ({kind}) on the emulator at {api}: give the URL above as TARGET; "
+                   "it does not open in a browser").format(title=title, kind=kind, api=emulator))
+        else:
+            info(_("created '{title}' ({kind}): open the URL above, or give it as TARGET").format(
+                title=title, kind=kind))
         return
     if share:
         raise click.UsageError(_("--share is for Google spreadsheets (TARGET google:TITLE)"))
