@@ -104,6 +104,7 @@ def check_workbook(raw: RawWorkbook, today: dt.date, kind: str | None = None, *,
             tables[name] = table
     if kind != "register":
         _check_leads(tables.get("Leads"), report)
+        _check_log_dates(tables.get("Kontaktlogg"), today, report)
         _check_vocabulary(tables, report)
         leads = tables.get("Leads")
         if leads is not None:  # volume as of `today`: a lead added later does not exist yet
@@ -237,6 +238,19 @@ def _check_leads(leads: Table | None, report: CheckReport) -> None:
         if all(is_blank(row.get(c)) for c in CONTACT_WAYS if c in df.columns):
             report.findings.append(Finding("warning", _("no way to contact this lead (no phone, e-mail or LinkedIn)"),
                                            "Leads", sheet_row))
+
+
+def _check_log_dates(log: Table | None, today: dt.date, report: CheckReport) -> None:
+    """A contact whose Datum is no date counts for nothing (not as an attempt, not for the
+    processed rule): say so where it can still be fixed, rather than only at mark-processed."""
+    if log is None or "Datum" not in log.df.columns:
+        return
+    for row_id, value in log.df["Datum"].items():
+        if not is_blank(value) and calendar.parse_date(value, today) is None:
+            report.findings.append(Finding("warning", _(
+                "{value} is not a date, so this contact is not counted; write it like {spellings}").format(
+                value=repr(as_text(value)), spellings=calendar.date_spellings()),
+                "Kontaktlogg", log.sheet_rows[row_id], "Datum"))
 
 
 def _check_vocabulary(tables: dict[str, Table], report: CheckReport) -> None:
