@@ -47,6 +47,7 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -171,6 +172,8 @@ class _Row:
     tokens: tuple[str, ...]
     orgnr: str
     domains: tuple[str, ...]
+    fingerprint: str  # of the tokens ("" without any): computed once per distinct name
+    compact: str      # the tokens without spaces
 
 
 class _Forest:
@@ -192,6 +195,15 @@ class _Forest:
             self.parent[i] = self.parent[self.parent[i]]
             i = self.parent[i]
         return i
+
+    def roots(self) -> list[int]:
+        """Every row's root at once (pointer jumping over an array, not a find per row)."""
+        parent = np.array(self.parent, dtype=np.int64)
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                return parent.tolist()
+            parent = grand
 
     def conflict(self, a: int, b: int, domains_too: bool = True, unproven: bool = False) -> bool:
         """Different orgnrs, or (domains_too) domains with nothing in common. With `unproven`,
@@ -266,17 +278,18 @@ def _cluster(refs: Iterable[CompanyRef],
              confirmed: Iterable[tuple[Hashable, Hashable]]) -> CompanyClusters:
     rows = _canonical_rows(refs)
     forest = _Forest(rows)
-    _join_by(forest, rows, lambda row: [row.orgnr] if row.orgnr else [],
+    _join_by(forest, rows, attrgetter("orgnr"),
              "orgnr {}", domains_too=False, check=False)
     _join_by_domain(forest, rows)
-    _join_by(forest, rows, lambda row: [_fingerprint(row.tokens)] if row.tokens else [],
+    _join_by(forest, rows, attrgetter("fingerprint"),
              "name '{}'", domains_too=True, weak_if_short=True)
     _join_by_compact(forest, rows)
     index = {row.ref: i for i, row in enumerate(rows)}
     for a, b in confirmed:
         _confirm(forest, rows, index, a, b)
-    _fuzzy_review(forest, rows)
-    return _result(forest, rows)
+    roots = forest.roots()  # no joins after this point: only review pairs
+    _fuzzy_review(forest, rows, roots)
+    return _result(forest, rows, roots)
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -287,6 +300,7 @@ def _fingerprint(tokens: tuple[str, ...]) -> str:
 
 def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
     rows, seen = [], set()
+    keys_of: dict[tuple[str, ...], tuple[str, str]] = {(): ("", "")}  # tokens -> fingerprint, compact
     for ref in refs:
         if ref.ref in seen:
             raise InvalidInput(f"the same row was given twice: {ref.ref!r}")
@@ -294,25 +308,28 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
         name = ref.name.strip() if ref.name.__class__ is str else as_text(ref.name)  # as_text, quicker
         site, mail = registrable_domain(ref.website), registrable_domain(ref.email)
         domains = tuple(sorted({site, mail})) if site and mail else (site,) if site else (mail,) if mail else ()
-        rows.append(_Row(ref.ref, name, name_tokens(name), parse_orgnr(ref.orgnr) or "", domains))
+        tokens = name_tokens(name)
+        keys = keys_of.get(tokens)
+        if keys is None:
+            keys = keys_of[tokens] = (_fingerprint(tokens), "".join(tokens))
+        rows.append(_Row(ref.ref, name, tokens, parse_orgnr(ref.orgnr) or "", domains, *keys))
     # Canonical order makes the result independent of input order.
     try:
-        rows.sort(key=lambda row: row.ref)
+        rows.sort(key=attrgetter("ref"))
     except TypeError:  # refs of mixed types: order by their text
         rows.sort(key=lambda row: (type(row.ref).__name__, repr(row.ref)))
     return rows
 
 
-def _join_by(forest: _Forest, rows: list[_Row], keys_of, label: str, domains_too: bool,
+def _join_by(forest: _Forest, rows: list[_Row], key_of, label: str, domains_too: bool,
              check: bool = True, weak_if_short: bool = False) -> None:
+    """Join the rows that share a key (`key_of(row)`; "" is none)."""
     groups: dict[str, list[int]] = defaultdict(list)
-    for i, row in enumerate(rows):
-        for key in keys_of(row):
+    for i, key in enumerate(map(key_of, rows)):
+        if key:
             groups[key].append(i)
-    for key in sorted(groups):
+    for key in sorted(key for key, members in groups.items() if len(members) > 1):  # one row joins nothing
         members = groups[key]
-        if len(members) == 1:
-            continue  # one row joins nothing
         if not check:  # the organisation number outranks everything else
             for i in members[1:]:
                 forest.union(members[0], i)
@@ -342,7 +359,7 @@ def _join_by_domain(forest: _Forest, rows: list[_Row]) -> None:
             continue
         names = defaultdict(list)
         for i in members:
-            names[_fingerprint(rows[i].tokens) if rows[i].tokens else ""].append(i)
+            names[rows[i].fingerprint].append(i)
         if len(names) == 1 or (len(names) == 2 and "" in names):  # most domains: one name
             forest.join_group(members, f"domain {domain}", domains_too=False)
             continue
@@ -426,11 +443,9 @@ def _join_by_compact(forest: _Forest, rows: list[_Row]) -> None:
     """Names equal once spaces are dropped (`tieto evry` / `tietoevry`)."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
-        if row.tokens:
-            groups["".join(row.tokens)].append(i)
-    for key in sorted(groups):
-        if len(groups[key]) == 1:
-            continue
+        if row.compact:
+            groups[row.compact].append(i)
+    for key in sorted(key for key, members in groups.items() if len(members) > 1):
         spellings = sorted({" ".join(rows[i].tokens) for i in groups[key]})
         if len(spellings) > 1:
             evidence = "name " + " = ".join(f"'{s}'" for s in spellings[:3])
@@ -449,7 +464,7 @@ def _confirm(forest: _Forest, rows: list[_Row], index: dict, a: Hashable, b: Has
     forest.evidence[forest.union(ra, rb)].add(f"confirmed {a!r} = {b!r}")
 
 
-def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
+def _fuzzy_review(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> None:
     """Review pairs from similar names, compared only inside blocks (a shared uncommon word,
     the first or last four letters), large blocks as a sorted neighbourhood: cost stays
     near-linear."""
@@ -464,7 +479,7 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
         if keys == ():
             keys = keys_of[row.tokens] = _review_keys(row.tokens)
         if keys:
-            root = forest.find(i)
+            root = row_roots[i]
             for index, key in ((roots_of, keys[0]), (by_compact, keys[1])):
                 found = index.get(key)
                 if found is None:
@@ -481,7 +496,7 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
     on_label: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for i, row in enumerate(rows):
         for domain in row.domains:
-            on_label[domain_label(domain)].append((forest.find(i), domain))
+            on_label[domain_label(domain)].append((row_roots[i], domain))
     by_label: dict[str, dict[int, set[str]]] = {}  # label -> root -> its domains with that label
     for label, found in on_label.items():
         if len({root for root, _ in found}) > 1 or label in by_compact:
@@ -579,19 +594,24 @@ def _typo_names(names: list[str]):
                 for word_a, word_b in itertools.combinations(words, 2):
                     alike[word_a].add(word_b)
                     alike[word_b].add(word_a)
-    with_rest: dict[tuple[str, str], list[int]] = defaultdict(list)  # (word, other words) -> names
+    # other words -> word -> the names: names differing in one word share the other words
+    by_rest: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for n in long_names:
         words = names[n].split()
         for w, word in enumerate(words):
             if word in alike:
-                with_rest[word, " ".join(words[:w] + words[w + 1:])].append(n)
+                by_rest[" ".join(words[:w] + words[w + 1:])].setdefault(word, []).append(n)
     pairs = set()
-    for (word, rest), members in with_rest.items():
-        for other in alike[word]:
-            if other > word:  # each pair of words once
-                matches = with_rest.get((other, rest))
-                if matches:  # most are not: only the names that differ in just those words
-                    pairs.update((min(i, j), max(i, j)) for i in members for j in matches)
+    for found in by_rest.values():
+        if len(found) < 2:
+            continue  # most: no other name has the same other words
+        for word, members in found.items():
+            near = alike[word]
+            for other in (near if len(near) < len(found) else found):  # the shorter side
+                if other > word and other in near:  # each pair of words once
+                    matches = found.get(other)
+                    if matches:
+                        pairs.update((min(i, j), max(i, j)) for i in members for j in matches)
     for i, j in sorted(pairs):
         a, b = names[i], names[j]
         only_a, only_b = set(a.split()) - set(b.split()), set(b.split()) - set(a.split())
@@ -669,10 +689,10 @@ def _candidate_codes(names: list[str]) -> np.ndarray:
     return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
 
 
-def _result(forest: _Forest, rows: list[_Row]) -> CompanyClusters:
+def _result(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> CompanyClusters:
     members: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(rows)):
-        members[forest.find(i)].append(i)
+    for i, root in enumerate(row_roots):
+        members[root].append(i)
     keys: dict[int, str] = {}
     taken: Counter = Counter()
     for root in sorted(members):  # canonical order, so keys do not depend on input order
@@ -704,7 +724,7 @@ def _base_key(forest: _Forest, rows: list[_Row], group: list[int]) -> str:
     domains = [d for i in group for d in rows[i].domains]
     if domains:
         return min(domains)
-    names = [_fingerprint(rows[i].tokens) for i in group if rows[i].tokens]
+    names = [rows[i].fingerprint for i in group if rows[i].tokens]
     return min(names) if names else f"row {rows[root].ref!r}"
 
 
@@ -717,8 +737,8 @@ def _display_name(names: list[str]) -> str:
     if not counts:
         return ""
 
-    def rank(name: str):
+    def rank(name: str):  # the best first: minus each of the above, then the name itself
         proper_case = not (name.isupper() or name.islower())
-        return (proper_case, len(name.split()), counts[name], not name.isascii(), len(name))
+        return (-proper_case, -len(name.split()), -counts[name], -(not name.isascii()), -len(name), name)
 
-    return min(counts, key=lambda name: (tuple(-int(x) for x in rank(name)), name))
+    return min(counts, key=rank)
