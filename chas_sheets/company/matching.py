@@ -44,6 +44,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -468,16 +469,25 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> No
     """Review pairs from similar names, compared only inside blocks (a shared uncommon word,
     the first or last four letters), large blocks as a sorted neighbourhood: cost stays
     near-linear."""
+    keys_of: dict[tuple[str, ...], tuple[str, str] | None] = {}
+    for row in rows:
+        if row.tokens and row.tokens not in keys_of:
+            keys_of[row.tokens] = _review_keys(row.tokens)
+    names = sorted({keys[0] for keys in keys_of.values() if keys})
+    # The pairs of similar names first, while little else is held: their passes take the most memory.
+    long_names = [name for name in names if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
+    similar = _similar_names(long_names)
+    position = {name: n for n, name in enumerate(names)}
+    contained = list(_contained_names(long_names, position))
+    del position
+    typos = list(_typo_names(long_names))
     # name -> the clusters bearing it; lists, not sets: most names are in one (a third the memory)
     roots_of: dict[str, list[int]] = {}
     by_compact: dict[str, list[int]] = {}
-    keys_of: dict[tuple[str, ...], tuple[str, str] | None] = {}
     for i, row in enumerate(rows):
         if not row.tokens:
             continue
-        keys = keys_of.get(row.tokens, ())
-        if keys == ():
-            keys = keys_of[row.tokens] = _review_keys(row.tokens)
+        keys = keys_of[row.tokens]
         if keys:
             root = row_roots[i]
             for index, key in ((roots_of, keys[0]), (by_compact, keys[1])):
@@ -491,8 +501,6 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> No
             if len(found) > 1:
                 index[key] = sorted(set(found))
     del keys_of
-    names = sorted(roots_of)
-    position = {name: n for n, name in enumerate(names)}
     on_label: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for i, row in enumerate(rows):
         for domain in row.domains:
@@ -518,7 +526,18 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> No
         if len(roots_of[name]) > 1:
             for a, b in itertools.combinations(sorted(roots_of[name])[:MOST_PER_KEY], 2):
                 forest.add_review(a, b, 100, f"name '{name}'")
-    names = [name for name in names if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
+    for a, b, score in similar:
+        _review_names(forest, roots_of, a, b, score, "name '{}' ~ '{}'")
+    for a, b, score in contained:
+        _review_names(forest, roots_of, a, b, score, "name '{}' within '{}'")
+    for a, b, score in typos:
+        _review_names(forest, roots_of, a, b, score, "names '{}' and '{}' one typo apart")
+
+
+def _similar_names(names: list[str]) -> list[tuple[str, str, int]]:
+    """(a, b, score) for names sharing a block whose rapidfuzz ratio reaches REVIEW_SCORE,
+    unless they are alike only around parts that differ ('alvdigital' / 'koddigital')."""
+    similar = []
     codes = _candidate_codes(names)
     as_array = np.array(names, dtype=object)  # gathers 2M names in C: 0.06 s, not 0.3 s
     for start in range(0, len(codes), SCORED_AT_ONCE):  # in slices: memory stays flat
@@ -529,12 +548,8 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> No
         hits = scores > 0
         for i, j, score in zip(first[hits].tolist(), second[hits].tolist(), scores[hits].tolist()):
             if not _alike_only_around(names[i], names[j]):
-                _review_names(forest, roots_of, names[i], names[j], score, "name '{}' ~ '{}'")
-    del codes, as_array  # the next passes need their memory
-    for a, b, score in _contained_names(names, position):
-        _review_names(forest, roots_of, a, b, score, "name '{}' within '{}'")
-    for a, b, score in _typo_names(names):
-        _review_names(forest, roots_of, a, b, score, "names '{}' and '{}' one typo apart")
+                similar.append((names[i], names[j], score))
+    return similar
 
 
 def _review_keys(tokens: tuple[str, ...]) -> tuple[str, str] | None:
@@ -594,16 +609,25 @@ def _typo_names(names: list[str]):
                 for word_a, word_b in itertools.combinations(words, 2):
                     alike[word_a].add(word_b)
                     alike[word_b].add(word_a)
-    # other words -> word -> the names: names differing in one word share the other words
-    by_rest: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    # other words -> word -> the names: names differing in one word share the other words.
+    # Most other words are in one name only: kept as a (word, name) tuple, a third the memory.
+    by_rest: dict[str, tuple[str, int] | dict[str, list[int]]] = {}
     for n in long_names:
         words = names[n].split()
         for w, word in enumerate(words):
             if word in alike:
-                by_rest[" ".join(words[:w] + words[w + 1:])].setdefault(word, []).append(n)
+                rest = " ".join(words[:w] + words[w + 1:])
+                found = by_rest.get(rest)
+                if found is None:
+                    by_rest[rest] = (word, n)
+                elif found.__class__ is tuple:
+                    by_rest[rest] = {found[0]: [found[1]]}
+                    by_rest[rest].setdefault(word, []).append(n)
+                else:
+                    found.setdefault(word, []).append(n)
     pairs = set()
     for found in by_rest.values():
-        if len(found) < 2:
+        if found.__class__ is tuple or len(found) < 2:
             continue  # most: no other name has the same other words
         for word, members in found.items():
             near = alike[word]
@@ -662,8 +686,8 @@ def _candidate_codes(names: list[str]) -> np.ndarray:
     many names gives all its pairs and a larger one a sorted neighbourhood; a common word
     ('bygg') is no block at all: too many names share it to say anything."""
     key_ids: dict[str, int] = {}
-    keys: list[int] = []
-    members: list[int] = []
+    keys = array("q")  # machine integers, not an int object each (a few MB at 100,000 rows)
+    members = array("q")
     for n, name in enumerate(names):
         compact = name.replace(" ", "")
         for key in {"<" + compact[:4], ">" + compact[-4:], *(word for word in name.split() if len(word) >= 4)}:
@@ -671,20 +695,27 @@ def _candidate_codes(names: list[str]) -> np.ndarray:
             members.append(n)
     if not keys:
         return np.empty(0, dtype=np.int64)
-    key_array = np.array(keys, dtype=np.int32)
+    key_array = np.frombuffer(keys, dtype=np.int64).astype(np.int32)
     order = np.argsort(key_array, kind="stable")  # a block's names stay in name order
-    key_array, member_array = key_array[order], np.array(members, dtype=np.int64)[order]
+    key_array, member_array = key_array[order], np.frombuffer(members, dtype=np.int64)[order]
+    del keys, members, order
     is_word = np.fromiter((key[0] not in "<>" for key in key_ids), dtype=bool, count=len(key_ids))
     keep = ~(is_word & (np.bincount(key_array, minlength=len(key_ids)) > BLOCK_WINDOW))[key_array]
     key_array, member_array = key_array[keep], member_array[keep]
-    chunks = [np.empty(0, dtype=np.int64)]
+    same_at = []  # per offset: the entries whose block goes on that far
     for offset in range(1, BLOCK_WINDOW + 1):
         same = key_array[offset:] == key_array[:-offset]
         if not same.any():
             break  # no block holds more than `offset` names
+        same_at.append(same)
+    # Filled in place, offset by offset: no list of pieces and a concatenated copy of them.
+    codes = np.empty(sum(int(np.count_nonzero(same)) for same in same_at), dtype=np.int64)
+    filled = 0
+    for offset, same in enumerate(same_at, start=1):
         first, second = member_array[:-offset][same], member_array[offset:][same]
-        chunks.append(np.minimum(first, second) * len(names) + np.maximum(first, second))
-    codes = np.concatenate(chunks)
+        codes[filled:filled + len(first)] = np.minimum(first, second) * len(names) + np.maximum(first, second)
+        filled += len(first)
+    del same_at
     codes.sort()  # sort-based unique: numpy's hashing np.unique is 5x slower on 10M codes
     return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
 
