@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
@@ -52,7 +51,7 @@ from operator import attrgetter
 
 import numpy as np
 from rapidfuzz import fuzz
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Postfix, Prefix
 from rapidfuzz.process import cpdist
 
 from chas_sheets.company.evidence import (
@@ -655,8 +654,8 @@ def _alike_only_around(a: str, b: str) -> bool:
     """'alvdigital' / 'koddigital': the same ending (or beginning) around parts that have
     nothing in common: two brands of one kind, not a typo."""
     a, b = a.replace(" ", ""), b.replace(" ", "")
-    head = len(os.path.commonprefix([a, b]))
-    tail = len(os.path.commonprefix([a[head:][::-1], b[head:][::-1]]))
+    head = Prefix.similarity(a, b)  # the letters in common at the start (os.path.commonprefix, in C)
+    tail = Postfix.similarity(a[head:], b[head:])
     rest_a, rest_b = a[head:len(a) - tail], b[head:len(b) - tail]
     return min(len(rest_a), len(rest_b)) >= 2 and fuzz.ratio(rest_a, rest_b) < 50
 
@@ -762,7 +761,7 @@ def _base_key(forest: _Forest, rows: list[_Row], group: list[int]) -> str:
 def _display_name(names: list[str]) -> str:
     """The most complete, most common spelling: proper case over SHOUTING, more words, more
     often typed, with diacritics, longer."""
-    if len(names) == 1:  # most clusters: nothing to choose
+    if names.count(names[0]) == len(names):  # most clusters: nothing to choose
         return names[0]
     counts = Counter(name for name in names if name)
     if not counts:
