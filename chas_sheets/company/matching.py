@@ -738,7 +738,7 @@ def _result(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> CompanyC
         for root, group in members.items()), key=lambda cluster: cluster.key))
     best: dict[tuple[str, str], tuple[int, str]] = {}
     for (a, b), (score, reason) in sorted(forest.review.items()):
-        pair = tuple(sorted((keys[forest.find(a)], keys[forest.find(b)])))
+        pair = tuple(sorted((keys[row_roots[a]], keys[row_roots[b]])))
         if pair[0] != pair[1] and (pair not in best or best[pair][0] < score):
             best[pair] = (score, reason)
     review = tuple(sorted((ReviewPair(a, b, score, reason)
