@@ -539,9 +539,14 @@ def _similar_names(names: list[str]) -> list[tuple[str, str, int]]:
     similar = []
     codes = _candidate_codes(names)
     as_array = np.array(names, dtype=object)  # gathers 2M names in C: 0.06 s, not 0.3 s
+    lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
     for start in range(0, len(codes), SCORED_AT_ONCE):  # in slices: memory stays flat
         part = codes[start:start + SCORED_AT_ONCE]
         first, second = part // len(names), part % len(names)
+        # ratio = 200 * (longest common subsequence) / (both lengths) is at most 200 * shorter /
+        # both: pairs of lengths too far apart cannot reach REVIEW_SCORE, so are not scored.
+        can = 200 * np.minimum(lengths[first], lengths[second]) >= REVIEW_SCORE * (lengths[first] + lengths[second])
+        first, second = first[can], second[can]
         scores = cpdist(as_array[first].tolist(), as_array[second].tolist(), scorer=fuzz.ratio,
                         score_cutoff=REVIEW_SCORE, dtype=np.uint8, workers=-1)
         hits = scores > 0
@@ -729,13 +734,20 @@ def _result(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> CompanyC
         base = _base_key(forest, rows, members[root])
         taken[base] += 1
         keys[root] = base if taken[base] == 1 else f"{base} #{taken[base]}"
-    clusters = tuple(sorted((
-        Cluster(key=keys[root], name=_display_name([rows[i].name for i in group]),
-                members=tuple(rows[i].ref for i in group), orgnr=forest.orgnr[root],
-                domains=rows[group[0]].domains if len(group) == 1 else
-                tuple(sorted({d for i in group for d in rows[i].domains})),
-                evidence=tuple(sorted(forest.evidence[root])) if root in forest.evidence else ())
-        for root, group in members.items()), key=lambda cluster: cluster.key))
+    evidence = forest.evidence
+    clusters = []
+    for root in sorted(members, key=keys.__getitem__):  # clusters in key order (keys are unique)
+        group = members[root]
+        if len(group) == 1:  # most clusters: one row, nothing to choose or gather
+            row = rows[root]
+            clusters.append(Cluster(keys[root], row.name, (row.ref,), forest.orgnr[root], row.domains,
+                                    tuple(sorted(evidence[root])) if root in evidence else ()))
+            continue
+        clusters.append(Cluster(
+            keys[root], _display_name([rows[i].name for i in group]), tuple(rows[i].ref for i in group),
+            forest.orgnr[root], tuple(sorted({d for i in group for d in rows[i].domains})),
+            tuple(sorted(evidence[root])) if root in evidence else ()))
+    clusters = tuple(clusters)
     best: dict[tuple[str, str], tuple[int, str]] = {}
     for (a, b), (score, reason) in sorted(forest.review.items()):
         pair = tuple(sorted((keys[row_roots[a]], keys[row_roots[b]])))
