@@ -619,3 +619,22 @@ def test_what_joined_a_company_and_why_a_pair_is_reviewed_read_in_swedish_or_eng
     with pytest.raises(InvalidInput, match="samma rad angavs två gånger"):
         i18n.set_language("sv")
         cluster(CompanyRef(1, "A"), CompanyRef(1, "B"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcXYZ09 _-/,;:!?()[]+*#@$%=<>|\\~^\"\t\n\x1c", max_size=30))
+def test_ascii_names_split_by_the_byte_table_give_the_words_the_unicode_pattern_gives(typed):
+    from chas_sheets.company.evidence import name_tokens
+
+    # A trailing typographic apostrophe is dropped before splitting, but makes the text
+    # non-ASCII: it sends the same name through the Unicode pattern instead of the byte table.
+    assert name_tokens(typed) == name_tokens(typed + "\u2019")
+
+
+def test_names_whose_lengths_just_allow_the_review_score_are_still_scored():
+    from chas_sheets.company.matching import REVIEW_SCORE, _similar_names
+
+    shorter, longer = "abcdefghijklmnopq", "abcdefghijklmnopqrstuvw"  # ratio 200 * 17 / 40 = 85
+    assert 200 * len(shorter) == REVIEW_SCORE * (len(shorter) + len(longer))
+    assert _similar_names([shorter, longer]) == [(shorter, longer, REVIEW_SCORE)]
+    assert _similar_names([shorter, longer + "x"]) == []  # one letter more: it cannot reach the score

@@ -43,14 +43,15 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 from rapidfuzz import fuzz
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Postfix, Prefix
 from rapidfuzz.process import cpdist
 
 from chas_sheets.company.evidence import (
@@ -172,6 +173,8 @@ class _Row:
     tokens: tuple[str, ...]
     orgnr: str
     domains: tuple[str, ...]
+    fingerprint: str  # of the tokens ("" without any): computed once per distinct name
+    compact: str      # the tokens without spaces
 
 
 class _Forest:
@@ -193,6 +196,15 @@ class _Forest:
             self.parent[i] = self.parent[self.parent[i]]
             i = self.parent[i]
         return i
+
+    def roots(self) -> list[int]:
+        """Every row's root at once (pointer jumping over an array, not a find per row)."""
+        parent = np.array(self.parent, dtype=np.int64)
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                return parent.tolist()
+            parent = grand
 
     def conflict(self, a: int, b: int, domains_too: bool = True, unproven: bool = False) -> bool:
         """Different orgnrs, or (domains_too) domains with nothing in common. With `unproven`,
@@ -269,17 +281,16 @@ def _cluster(refs: Iterable[CompanyRef],
     forest = _Forest(rows)
     # What joined rows and why pairs are reviewed is read by people (dedupe): translated once
     # per clustering, filled in per group.
-    _join_by(forest, rows, lambda row: [row.orgnr] if row.orgnr else [],
-             _("orgnr {key}"), domains_too=False, check=False)
+    _join_by(forest, rows, attrgetter("orgnr"), _("orgnr {key}"), domains_too=False, check=False)
     _join_by_domain(forest, rows)
-    _join_by(forest, rows, lambda row: [_fingerprint(row.tokens)] if row.tokens else [],
-             _("name '{key}'"), domains_too=True, weak_if_short=True)
+    _join_by(forest, rows, attrgetter("fingerprint"), _("name '{key}'"), domains_too=True, weak_if_short=True)
     _join_by_compact(forest, rows)
     index = {row.ref: i for i, row in enumerate(rows)}
     for a, b in confirmed:
         _confirm(forest, rows, index, a, b)
-    _fuzzy_review(forest, rows)
-    return _result(forest, rows)
+    roots = forest.roots()  # no joins after this point: only review pairs
+    _fuzzy_review(forest, rows, roots)
+    return _result(forest, rows, roots)
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -290,6 +301,7 @@ def _fingerprint(tokens: tuple[str, ...]) -> str:
 
 def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
     rows, seen = [], set()
+    keys_of: dict[tuple[str, ...], tuple[str, str]] = {(): ("", "")}  # tokens -> fingerprint, compact
     for ref in refs:
         if ref.ref in seen:
             raise InvalidInput(_("the same row was given twice: {row}").format(row=repr(ref.ref)))
@@ -297,25 +309,28 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
         name = ref.name.strip() if ref.name.__class__ is str else as_text(ref.name)  # as_text, quicker
         site, mail = registrable_domain(ref.website), registrable_domain(ref.email)
         domains = tuple(sorted({site, mail})) if site and mail else (site,) if site else (mail,) if mail else ()
-        rows.append(_Row(ref.ref, name, name_tokens(name), parse_orgnr(ref.orgnr) or "", domains))
+        tokens = name_tokens(name)
+        keys = keys_of.get(tokens)
+        if keys is None:
+            keys = keys_of[tokens] = (_fingerprint(tokens), "".join(tokens))
+        rows.append(_Row(ref.ref, name, tokens, parse_orgnr(ref.orgnr) or "", domains, *keys))
     # Canonical order makes the result independent of input order.
     try:
-        rows.sort(key=lambda row: row.ref)
+        rows.sort(key=attrgetter("ref"))
     except TypeError:  # refs of mixed types: order by their text
         rows.sort(key=lambda row: (type(row.ref).__name__, repr(row.ref)))
     return rows
 
 
-def _join_by(forest: _Forest, rows: list[_Row], keys_of, label: str, domains_too: bool,
+def _join_by(forest: _Forest, rows: list[_Row], key_of, label: str, domains_too: bool,
              check: bool = True, weak_if_short: bool = False) -> None:
+    """Join the rows that share a key (`key_of(row)`; "" is none)."""
     groups: dict[str, list[int]] = defaultdict(list)
-    for i, row in enumerate(rows):
-        for key in keys_of(row):
+    for i, key in enumerate(map(key_of, rows)):
+        if key:
             groups[key].append(i)
-    for key in sorted(groups):
+    for key in sorted(key for key, members in groups.items() if len(members) > 1):  # one row joins nothing
         members = groups[key]
-        if len(members) == 1:
-            continue  # one row joins nothing
         if not check:  # the organisation number outranks everything else
             for i in members[1:]:
                 forest.union(members[0], i)
@@ -347,7 +362,7 @@ def _join_by_domain(forest: _Forest, rows: list[_Row]) -> None:
             continue
         names = defaultdict(list)
         for i in members:
-            names[_fingerprint(rows[i].tokens) if rows[i].tokens else ""].append(i)
+            names[rows[i].fingerprint].append(i)
         if len(names) == 1 or (len(names) == 2 and "" in names):  # most domains: one name
             forest.join_group(members, on_domain.format(domain=domain), domains_too=False)
             continue
@@ -431,12 +446,10 @@ def _join_by_compact(forest: _Forest, rows: list[_Row]) -> None:
     """Names equal once spaces are dropped (`tieto evry` / `tietoevry`)."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
-        if row.tokens:
-            groups["".join(row.tokens)].append(i)
+        if row.compact:
+            groups[row.compact].append(i)
     same_names = _("name {spellings}")
-    for key in sorted(groups):
-        if len(groups[key]) == 1:
-            continue
+    for key in sorted(key for key, members in groups.items() if len(members) > 1):
         spellings = sorted({" ".join(rows[i].tokens) for i in groups[key]})
         if len(spellings) > 1:
             evidence = same_names.format(spellings=" = ".join(f"'{s}'" for s in spellings[:3]))
@@ -456,22 +469,31 @@ def _confirm(forest: _Forest, rows: list[_Row], index: dict, a: Hashable, b: Has
     forest.evidence[forest.union(ra, rb)].add(_("confirmed {a} = {b}").format(a=repr(a), b=repr(b)))
 
 
-def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
+def _fuzzy_review(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> None:
     """Review pairs from similar names, compared only inside blocks (a shared uncommon word,
     the first or last four letters), large blocks as a sorted neighbourhood: cost stays
     near-linear."""
+    keys_of: dict[tuple[str, ...], tuple[str, str] | None] = {}
+    for row in rows:
+        if row.tokens and row.tokens not in keys_of:
+            keys_of[row.tokens] = _review_keys(row.tokens)
+    names = sorted({keys[0] for keys in keys_of.values() if keys})
+    # The pairs of similar names first, while little else is held: their passes take the most memory.
+    long_names = [name for name in names if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
+    similar = _similar_names(long_names)
+    position = {name: n for n, name in enumerate(names)}
+    contained = list(_contained_names(long_names, position))
+    del position
+    typos = list(_typo_names(long_names))
     # name -> the clusters bearing it; lists, not sets: most names are in one (a third the memory)
     roots_of: dict[str, list[int]] = {}
     by_compact: dict[str, list[int]] = {}
-    keys_of: dict[tuple[str, ...], tuple[str, str] | None] = {}
     for i, row in enumerate(rows):
         if not row.tokens:
             continue
-        keys = keys_of.get(row.tokens, ())
-        if keys == ():
-            keys = keys_of[row.tokens] = _review_keys(row.tokens)
+        keys = keys_of[row.tokens]
         if keys:
-            root = forest.find(i)
+            root = row_roots[i]
             for index, key in ((roots_of, keys[0]), (by_compact, keys[1])):
                 found = index.get(key)
                 if found is None:
@@ -483,12 +505,10 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
             if len(found) > 1:
                 index[key] = sorted(set(found))
     del keys_of
-    names = sorted(roots_of)
-    position = {name: n for n, name in enumerate(names)}
     on_label: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for i, row in enumerate(rows):
         for domain in row.domains:
-            on_label[domain_label(domain)].append((forest.find(i), domain))
+            on_label[domain_label(domain)].append((row_roots[i], domain))
     by_label: dict[str, dict[int, set[str]]] = {}  # label -> root -> its domains with that label
     for label, found in on_label.items():
         if len({root for root, _ in found}) > 1 or label in by_compact:
@@ -512,26 +532,38 @@ def _fuzzy_review(forest: _Forest, rows: list[_Row]) -> None:
         if len(roots_of[name]) > 1:
             for a, b in itertools.combinations(sorted(roots_of[name])[:MOST_PER_KEY], 2):
                 forest.add_review(a, b, 100, same_name.format(key=name))
-    names = [name for name in names if len(name) - name.count(" ") > SHORT_NAME_LETTERS]
     alike = _("name '{a}' ~ '{b}'")
+    for a, b, score in similar:
+        _review_names(forest, roots_of, a, b, score, alike)
+    within = _("name '{a}' within '{b}'")
+    for a, b, score in contained:
+        _review_names(forest, roots_of, a, b, score, within)
+    typo = _("names '{a}' and '{b}' one typo apart")
+    for a, b, score in typos:
+        _review_names(forest, roots_of, a, b, score, typo)
+
+
+def _similar_names(names: list[str]) -> list[tuple[str, str, int]]:
+    """(a, b, score) for names sharing a block whose rapidfuzz ratio reaches REVIEW_SCORE,
+    unless they are alike only around parts that differ ('alvdigital' / 'koddigital')."""
+    similar = []
     codes = _candidate_codes(names)
     as_array = np.array(names, dtype=object)  # gathers 2M names in C: 0.06 s, not 0.3 s
+    lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
     for start in range(0, len(codes), SCORED_AT_ONCE):  # in slices: memory stays flat
         part = codes[start:start + SCORED_AT_ONCE]
         first, second = part // len(names), part % len(names)
+        # ratio = 200 * (longest common subsequence) / (both lengths) is at most 200 * shorter /
+        # both: pairs of lengths too far apart cannot reach REVIEW_SCORE, so are not scored.
+        can = 200 * np.minimum(lengths[first], lengths[second]) >= REVIEW_SCORE * (lengths[first] + lengths[second])
+        first, second = first[can], second[can]
         scores = cpdist(as_array[first].tolist(), as_array[second].tolist(), scorer=fuzz.ratio,
                         score_cutoff=REVIEW_SCORE, dtype=np.uint8, workers=-1)
         hits = scores > 0
         for i, j, score in zip(first[hits].tolist(), second[hits].tolist(), scores[hits].tolist()):
             if not _alike_only_around(names[i], names[j]):
-                _review_names(forest, roots_of, names[i], names[j], score, alike)
-    del codes, as_array  # the next passes need their memory
-    within = _("name '{a}' within '{b}'")
-    for a, b, score in _contained_names(names, position):
-        _review_names(forest, roots_of, a, b, score, within)
-    typo = _("names '{a}' and '{b}' one typo apart")
-    for a, b, score in _typo_names(names):
-        _review_names(forest, roots_of, a, b, score, typo)
+                similar.append((names[i], names[j], score))
+    return similar
 
 
 def _review_keys(tokens: tuple[str, ...]) -> tuple[str, str] | None:
@@ -591,19 +623,33 @@ def _typo_names(names: list[str]):
                 for word_a, word_b in itertools.combinations(words, 2):
                     alike[word_a].add(word_b)
                     alike[word_b].add(word_a)
-    with_rest: dict[tuple[str, str], list[int]] = defaultdict(list)  # (word, other words) -> names
+    # other words -> word -> the names: names differing in one word share the other words.
+    # Most other words are in one name only: kept as a (word, name) tuple, a third the memory.
+    by_rest: dict[str, tuple[str, int] | dict[str, list[int]]] = {}
     for n in long_names:
         words = names[n].split()
         for w, word in enumerate(words):
             if word in alike:
-                with_rest[word, " ".join(words[:w] + words[w + 1:])].append(n)
+                rest = " ".join(words[:w] + words[w + 1:])
+                found = by_rest.get(rest)
+                if found is None:
+                    by_rest[rest] = (word, n)
+                elif found.__class__ is tuple:
+                    by_rest[rest] = {found[0]: [found[1]]}
+                    by_rest[rest].setdefault(word, []).append(n)
+                else:
+                    found.setdefault(word, []).append(n)
     pairs = set()
-    for (word, rest), members in with_rest.items():
-        for other in alike[word]:
-            if other > word:  # each pair of words once
-                matches = with_rest.get((other, rest))
-                if matches:  # most are not: only the names that differ in just those words
-                    pairs.update((min(i, j), max(i, j)) for i in members for j in matches)
+    for found in by_rest.values():
+        if found.__class__ is tuple or len(found) < 2:
+            continue  # most: no other name has the same other words
+        for word, members in found.items():
+            near = alike[word]
+            for other in (near if len(near) < len(found) else found):  # the shorter side
+                if other > word and other in near:  # each pair of words once
+                    matches = found.get(other)
+                    if matches:
+                        pairs.update((min(i, j), max(i, j)) for i in members for j in matches)
     for i, j in sorted(pairs):
         a, b = names[i], names[j]
         only_a, only_b = set(a.split()) - set(b.split()), set(b.split()) - set(a.split())
@@ -623,8 +669,8 @@ def _alike_only_around(a: str, b: str) -> bool:
     """'alvdigital' / 'koddigital': the same ending (or beginning) around parts that have
     nothing in common: two brands of one kind, not a typo."""
     a, b = a.replace(" ", ""), b.replace(" ", "")
-    head = len(os.path.commonprefix([a, b]))
-    tail = len(os.path.commonprefix([a[head:][::-1], b[head:][::-1]]))
+    head = Prefix.similarity(a, b)  # the letters in common at the start (os.path.commonprefix, in C)
+    tail = Postfix.similarity(a[head:], b[head:])
     rest_a, rest_b = a[head:len(a) - tail], b[head:len(b) - tail]
     return min(len(rest_a), len(rest_b)) >= 2 and fuzz.ratio(rest_a, rest_b) < 50
 
@@ -654,8 +700,8 @@ def _candidate_codes(names: list[str]) -> np.ndarray:
     many names gives all its pairs and a larger one a sorted neighbourhood; a common word
     ('bygg') is no block at all: too many names share it to say anything."""
     key_ids: dict[str, int] = {}
-    keys: list[int] = []
-    members: list[int] = []
+    keys = array("q")  # machine integers, not an int object each (a few MB at 100,000 rows)
+    members = array("q")
     for n, name in enumerate(names):
         compact = name.replace(" ", "")
         for key in {"<" + compact[:4], ">" + compact[-4:], *(word for word in name.split() if len(word) >= 4)}:
@@ -663,44 +709,58 @@ def _candidate_codes(names: list[str]) -> np.ndarray:
             members.append(n)
     if not keys:
         return np.empty(0, dtype=np.int64)
-    key_array = np.array(keys, dtype=np.int32)
+    key_array = np.frombuffer(keys, dtype=np.int64).astype(np.int32)
     order = np.argsort(key_array, kind="stable")  # a block's names stay in name order
-    key_array, member_array = key_array[order], np.array(members, dtype=np.int64)[order]
+    key_array, member_array = key_array[order], np.frombuffer(members, dtype=np.int64)[order]
+    del keys, members, order
     is_word = np.fromiter((key[0] not in "<>" for key in key_ids), dtype=bool, count=len(key_ids))
     keep = ~(is_word & (np.bincount(key_array, minlength=len(key_ids)) > BLOCK_WINDOW))[key_array]
     key_array, member_array = key_array[keep], member_array[keep]
-    chunks = [np.empty(0, dtype=np.int64)]
+    same_at = []  # per offset: the entries whose block goes on that far
     for offset in range(1, BLOCK_WINDOW + 1):
         same = key_array[offset:] == key_array[:-offset]
         if not same.any():
             break  # no block holds more than `offset` names
+        same_at.append(same)
+    # Filled in place, offset by offset: no list of pieces and a concatenated copy of them.
+    codes = np.empty(sum(int(np.count_nonzero(same)) for same in same_at), dtype=np.int64)
+    filled = 0
+    for offset, same in enumerate(same_at, start=1):
         first, second = member_array[:-offset][same], member_array[offset:][same]
-        chunks.append(np.minimum(first, second) * len(names) + np.maximum(first, second))
-    codes = np.concatenate(chunks)
+        codes[filled:filled + len(first)] = np.minimum(first, second) * len(names) + np.maximum(first, second)
+        filled += len(first)
+    del same_at
     codes.sort()  # sort-based unique: numpy's hashing np.unique is 5x slower on 10M codes
     return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
 
 
-def _result(forest: _Forest, rows: list[_Row]) -> CompanyClusters:
+def _result(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> CompanyClusters:
     members: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(rows)):
-        members[forest.find(i)].append(i)
+    for i, root in enumerate(row_roots):
+        members[root].append(i)
     keys: dict[int, str] = {}
     taken: Counter = Counter()
     for root in sorted(members):  # canonical order, so keys do not depend on input order
         base = _base_key(forest, rows, members[root])
         taken[base] += 1
         keys[root] = base if taken[base] == 1 else f"{base} #{taken[base]}"
-    clusters = tuple(sorted((
-        Cluster(key=keys[root], name=_display_name([rows[i].name for i in group]),
-                members=tuple(rows[i].ref for i in group), orgnr=forest.orgnr[root],
-                domains=rows[group[0]].domains if len(group) == 1 else
-                tuple(sorted({d for i in group for d in rows[i].domains})),
-                evidence=tuple(sorted(forest.evidence[root])) if root in forest.evidence else ())
-        for root, group in members.items()), key=lambda cluster: cluster.key))
+    evidence = forest.evidence
+    clusters = []
+    for root in sorted(members, key=keys.__getitem__):  # clusters in key order (keys are unique)
+        group = members[root]
+        if len(group) == 1:  # most clusters: one row, nothing to choose or gather
+            row = rows[root]
+            clusters.append(Cluster(keys[root], row.name, (row.ref,), forest.orgnr[root], row.domains,
+                                    tuple(sorted(evidence[root])) if root in evidence else ()))
+            continue
+        clusters.append(Cluster(
+            keys[root], _display_name([rows[i].name for i in group]), tuple(rows[i].ref for i in group),
+            forest.orgnr[root], tuple(sorted({d for i in group for d in rows[i].domains})),
+            tuple(sorted(evidence[root])) if root in evidence else ()))
+    clusters = tuple(clusters)
     best: dict[tuple[str, str], tuple[int, str]] = {}
     for (a, b), (score, reason) in sorted(forest.review.items()):
-        pair = tuple(sorted((keys[forest.find(a)], keys[forest.find(b)])))
+        pair = tuple(sorted((keys[row_roots[a]], keys[row_roots[b]])))
         if pair[0] != pair[1] and (pair not in best or best[pair][0] < score):
             best[pair] = (score, reason)
     review = tuple(sorted((ReviewPair(a, b, score, reason)
@@ -716,21 +776,21 @@ def _base_key(forest: _Forest, rows: list[_Row], group: list[int]) -> str:
     domains = [d for i in group for d in rows[i].domains]
     if domains:
         return min(domains)
-    names = [_fingerprint(rows[i].tokens) for i in group if rows[i].tokens]
+    names = [rows[i].fingerprint for i in group if rows[i].tokens]
     return min(names) if names else f"row {rows[root].ref!r}"
 
 
 def _display_name(names: list[str]) -> str:
     """The most complete, most common spelling: proper case over SHOUTING, more words, more
     often typed, with diacritics, longer."""
-    if len(names) == 1:  # most clusters: nothing to choose
+    if names.count(names[0]) == len(names):  # most clusters: nothing to choose
         return names[0]
     counts = Counter(name for name in names if name)
     if not counts:
         return ""
 
-    def rank(name: str):
+    def rank(name: str):  # the best first: minus each of the above, then the name itself
         proper_case = not (name.isupper() or name.islower())
-        return (proper_case, len(name.split()), counts[name], not name.isascii(), len(name))
+        return (-proper_case, -len(name.split()), -counts[name], -(not name.isascii()), -len(name), name)
 
-    return min(counts, key=lambda name: (tuple(-int(x) for x in rank(name)), name))
+    return min(counts, key=rank)
