@@ -264,7 +264,8 @@ class GoogleSpreadsheet(Backend):
             infos = self._sizes() if tries == 1 else self._sheet_list()
             guards = self._guards(infos, tabs, seed, -tries)
             if lock:  # the verify read riding on the take: the tabs it needs, as they are in `infos`
-                lock.response_ranges = (verify_ranges(changes.tabs, bool(changes.ids), infos)
+                lock.response_ranges = (verify_ranges(changes.tabs, bool(changes.ids), infos,
+                                                      _KNOWN_TITLES.get(self.key, {}))
                                         if getattr(self, "_registered", False) else None)
             return row_guard.place(guards, run.run_id)
 
@@ -367,7 +368,10 @@ class GoogleSpreadsheet(Backend):
                 missing = _NO_GRID.search(exc.message) if exc.status == 400 else None
                 if missing and {"deleteSheet": {"sheetId": int(missing.group(1))}} in drops:
                     # A recorded scratch tab a person deleted by hand: nothing was written (the
-                    # batch is atomic, the lock and guards still hold); the same write without it.
+                    # batch is atomic, the lock and guards still hold). Which ones are gone (one
+                    # small read of the tab list), then the same write without them.
+                    present = {info.sheet_id for info in self._sheet_list()}
+                    gone |= {r.sheet_id for r in window.records_in(planned_on) if r.sheet_id not in present}
                     gone.add(int(missing.group(1)))
                     book = planned_on
                     continue
@@ -393,7 +397,7 @@ class GoogleSpreadsheet(Backend):
                 continue
             self._forget([g for g in placed if g not in guards])
             self._sheets = None  # our write changed row counts: the next apply asks again
-            self._old_scratch += this.scratch_ids()  # this backend's next take deletes them
+            self._old_scratch += this.scratch_ids()  # this backend's next write deletes them
             return ApplyResult(plan, written=True, notes=notes)
         if moved:
             raise BackendError(f"{self.target}: rows kept being inserted or deleted while this run wrote; "
@@ -826,13 +830,16 @@ def ranged_read(tabs: Sequence[str], known: Mapping[str, str]) -> list[str] | No
     return ranges
 
 
-def verify_ranges(tabs: Iterable[str], new_ids: bool, infos: Sequence[fmt.SheetInfo]) -> list[str] | None:
+def verify_ranges(tabs: Iterable[str], new_ids: bool, infos: Sequence[fmt.SheetInfo],
+                  known: Mapping[str, str]) -> list[str] | None:
     """The `responseRanges` of the verify read of a run writing `tabs` (contract names or
     titles), given the tabs as the run last saw them (`infos`): each of them whole, and
     Ändringslogg's header row and its last LOG_TAIL_ROWS rows (an open range to the grid's
     end, so rows another run added since are in it); the log whole when the run hands out
-    new IDs (`new_ids`: they must not be named in it). None (every tab) when a tab it writes,
-    or the log, is not in `infos`: a range naming a missing tab would refuse the lock's take.
+    new IDs (`new_ids`: they must not be named in it). A tab it writes that the run did not
+    read (Körningar, where every run is listed) is named as `ranged_read` would; None (every
+    tab) when it may well not be there, or the log is not in `infos`. A tab named that is not
+    there refuses the lock's take: the next try reads the tab list first (lock.acquire).
     Every spreadsheet-level metadata comes with it, scratch records included."""
     titles = {info.title: info for info in infos}
     log = contract().find_tab_title(LOG_TAB, titles)
@@ -843,7 +850,9 @@ def verify_ranges(tabs: Iterable[str], new_ids: bool, infos: Sequence[fmt.SheetI
         title = contract().find_tab_title(name, titles) if name in contract().tabs else (
             name if name in titles else None)
         if title is None:
-            return None
+            if ranged_read([name], known) is None:
+                return None
+            title = known.get(name, name)
         if title not in wanted:
             wanted.append(title)
     if new_ids and log not in wanted:
