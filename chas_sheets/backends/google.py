@@ -196,6 +196,7 @@ class GoogleSpreadsheet(Backend):
             raise self._failed(exc) from exc
         self._title = str(book.get("properties", {}).get("title") or "").strip()
         self._sheets = fmt.sheet_infos(book)  # where row guards go if this read is planned on
+        self._sheets_complete = not ranges  # every tab, or only those asked for
         self._registered = window.registered(book)  # its scratch tabs are recorded: the verify read may name tabs
         if not ranges:  # every tab's title: remembered for the ranged reads to come
             _remember_titles(self.key, [info.title for info in self._sheets])
@@ -261,11 +262,14 @@ class GoogleSpreadsheet(Backend):
             the take) on the sizes now."""
             nonlocal guards, tries
             tries += 1
-            infos = self._sizes() if tries == 1 else self._sheet_list()
+            if tries == 1 and getattr(self, "_sheets", None) is not None:
+                infos, complete = self._sheets, self._sheets_complete
+            else:
+                infos, complete = self._sheet_list(), True
             guards = self._guards(infos, tabs, seed, -tries)
             if lock:  # the verify read riding on the take: the tabs it needs, as they are in `infos`
                 lock.response_ranges = (verify_ranges(changes.tabs, bool(changes.ids), infos,
-                                                      _KNOWN_TITLES.get(self.key, {}))
+                                                      _KNOWN_TITLES.get(self.key, {}), complete)
                                         if getattr(self, "_registered", False) else None)
             return row_guard.place(guards, run.run_id)
 
@@ -831,15 +835,16 @@ def ranged_read(tabs: Sequence[str], known: Mapping[str, str]) -> list[str] | No
 
 
 def verify_ranges(tabs: Iterable[str], new_ids: bool, infos: Sequence[fmt.SheetInfo],
-                  known: Mapping[str, str]) -> list[str] | None:
+                  known: Mapping[str, str], complete: bool = False) -> list[str] | None:
     """The `responseRanges` of the verify read of a run writing `tabs` (contract names or
     titles), given the tabs as the run last saw them (`infos`): each of them whole, and
     Ändringslogg's header row and its last LOG_TAIL_ROWS rows (an open range to the grid's
     end, so rows another run added since are in it); the log whole when the run hands out
     new IDs (`new_ids`: they must not be named in it). A tab it writes that the run did not
-    read (Körningar, where every run is listed) is named as `ranged_read` would; None (every
-    tab) when it may well not be there, or the log is not in `infos`. A tab named that is not
-    there refuses the lock's take: the next try reads the tab list first (lock.acquire).
+    read (Körningar, where every run is listed) is named as `ranged_read` would, or left out
+    when `infos` lists every tab (`complete`: it is not there, the write creates it); None
+    (every tab) when it may well not be there, or the log is not in `infos`. A tab named that
+    is not there refuses the lock's take: the next try reads the tab list first (lock.acquire).
     Every spreadsheet-level metadata comes with it, scratch records included."""
     titles = {info.title: info for info in infos}
     log = contract().find_tab_title(LOG_TAB, titles)
@@ -850,6 +855,8 @@ def verify_ranges(tabs: Iterable[str], new_ids: bool, infos: Sequence[fmt.SheetI
         title = contract().find_tab_title(name, titles) if name in contract().tabs else (
             name if name in titles else None)
         if title is None:
+            if complete:
+                continue
             if ranged_read([name], known) is None:
                 return None
             title = known.get(name, name)
