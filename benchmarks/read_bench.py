@@ -5,7 +5,8 @@ A student CRM of 300 leads and 600 contact-log rows whose Ändringslogg holds N 
 20,000: a busy CRM after a term of nightly runs). Locally, `mark-processed` reads Leads and
 Kontaktlogg only (the log is checked when writing); the figure beside it is the same read with
 the log, as every command read before. On Google (the emulator, through the backend) the bytes
-and requests of that read, and of a run that changes 30 leads (read, verify, write).
+and requests of that read, and of a run that changes 30 leads (read, verify, write): the
+verify read names the tabs written and the log's last rows, except in a CRM's first write.
 """
 
 from __future__ import annotations
@@ -105,17 +106,21 @@ def google(path: Path, log_rows: int) -> None:
         job(backend)
         return backend.requests_sent, received[0]
 
-    def change(backend) -> None:
+    def change(backend, status: str) -> None:
         df = read_tables(backend, ["Leads"], ["Kontaktlogg"])["Leads"].df
         changes = ChangeSet()
         for row_id in list(df.index)[:30]:
-            changes.set_cell("Leads", row_id, "Status", df.loc[row_id, "Status"], "Kontaktad")
+            changes.set_cell("Leads", row_id, "Status", df.loc[row_id, "Status"], status)
         backend.apply(changes, RunInfo.new("benchmark"))
 
     reads, read_bytes = measured(lambda backend: read_tables(backend, ["Leads"], ["Kontaktlogg"]))
-    runs, run_bytes = measured(change)
+    # A CRM's first write reads every tab once (scratch tabs of older versions are found by title);
+    # every later one reads the tabs it writes and the log's last rows.
+    first, first_bytes = measured(lambda backend: change(backend, "Kontaktad"))
+    runs, run_bytes = measured(lambda backend: change(backend, "Ny"))
     print(f"Google (emulator), {log_rows:,} log rows: the read mark-processed makes: {reads} request, "
-          f"{read_bytes / 1e6:.2f} MB; a run that changes 30 leads: {runs} requests, {run_bytes / 1e6:.2f} MB")
+          f"{read_bytes / 1e6:.2f} MB; a run that changes 30 leads: {runs} requests, {run_bytes / 1e6:.2f} MB "
+          f"(a CRM's first write: {first} requests, {first_bytes / 1e6:.2f} MB)")
 
 
 if __name__ == "__main__":

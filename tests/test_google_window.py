@@ -33,7 +33,11 @@ def test_a_write_copies_the_rows_it_writes_or_deletes_inside_the_grid():
     requests = window.capture_requests(caps)
     assert requests[0]["addSheet"]["properties"]["hidden"] is True
     assert requests[0]["addSheet"]["properties"]["gridProperties"] == {"rowCount": 7, "columnCount": 21}
-    pastes = [r["copyPaste"] for r in requests[1:]]
+    # recorded in the same batch (spreadsheet-level), so a later run finds it without reading every tab
+    assert requests[1]["createDeveloperMetadata"]["developerMetadata"] == {
+        "metadataKey": window.SCRATCH_KEY, "metadataValue": "90 k0", "location": {"spreadsheet": True},
+        "visibility": "DOCUMENT"}
+    pastes = [r["copyPaste"] for r in requests[2:]]
     assert [(p["source"]["startRowIndex"], p["destination"]["startRowIndex"]) for p in pastes] == [(1, 1), (3, 3),
                                                                                                     (6, 6)]
     assert window.response_ranges(caps, ["Leads"]) == ["'k0'!A2:U2", "'k0'!A4:U4", "'k0'!A7:U7", "'Leads'!A1:A1"]

@@ -6,8 +6,11 @@
   plus Ändringslogg's header row, so the read stays small however long the log grows. A tab
   not found by the title asked for (missing, or known by an alias) refuses such a read (400
   "Unable to parse range"): then everything is read, one request more, and the titles are
-  remembered for the rest of the process. The verify read (below) still reads every tab: it
-  must see the hidden scratch tabs of earlier writes (google_window) to delete them.
+  remembered for the rest of the process. The verify read (below) names its tabs too: the
+  tabs the run writes, Ändringslogg's header and its last LOG_TAIL_ROWS rows (where the run's
+  log rows go; the whole log only when the run hands out new IDs, which must not be in it),
+  and the spreadsheet-level metadata, where the hidden scratch tabs of earlier writes are
+  recorded (google_window) so the write deletes the stale ones without reading every tab.
 - apply: ONE re-read (the same request) for compare-and-set through `writeplan.resolve`, then
   ONE `spreadsheets.batchUpdate`. A lock (google_lock) is held from before the re-read until
   the write, riding on those two requests: the re-read is the answer to the batchUpdate that
@@ -73,7 +76,7 @@ from chas_sheets.backends.google_http import (
     api_url_from_env,
     emulator_token,
 )
-from chas_sheets.backends.google_lock import LEASE_SECONDS, SheetLock
+from chas_sheets.backends.google_lock import LEASE_SECONDS, METADATA_FIELDS, SheetLock
 from chas_sheets.errors import BackendError, InvalidInput, SpreadsheetLocked, SpreadsheetNotFound
 from chas_sheets.i18n import _, ngettext
 from chas_sheets.sheet.changelog import LOG_TAB
@@ -81,13 +84,22 @@ from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import layout_for
 from chas_sheets.sheet.schema import contract, find_header
 from chas_sheets.sheet.tables import RawWorkbook
-from chas_sheets.sheet.values import as_text
-from chas_sheets.sheet.writeplan import RunInfo, WritePlan, resolve
+from chas_sheets.sheet.values import as_text, is_blank
+from chas_sheets.sheet.writeplan import RunInfo, WritePlan, column_letter, resolve
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 SHEETS_WEB_URL = "https://docs.google.com/spreadsheets/d/{key}"
 MAX_LOST_WRITES = 3  # writes whose answer was lost, checked and retried, before giving up
 MAX_WINDOW_UNDOS = 2  # writes put back because rows were sorted or edited under them, before giving up
+MAX_GONE_SCRATCH = 3  # writes sent again without a recorded scratch tab a person deleted by hand
+# Ändringslogg's rows the verify read takes from the bottom of its grid: the log's end, where
+# the run's rows go. The tool grows the grid by exactly the rows it appends, so past init's
+# 1,000 rows the data reaches the grid's last row; only a log whose last LOG_TAIL_ROWS rows
+# were all cleared by hand costs one read more (of everything).
+LOG_TAIL_ROWS = 1000
+VERIFY_FIELDS = f"{fmt.READ_FIELDS},{METADATA_FIELDS}"  # with the lock and the scratch records
+REGISTERED_FIELDS = "developerMetadata(metadataKey)"  # a few bytes: are scratch tabs recorded here?
+_NO_GRID = re.compile(r"No grid with id: (\d+)")
 # One named person's address: no wildcard (*@gmail.com), no list (a@x.se,b@y.se), no 'anyone'.
 _EMAIL = re.compile(r"^[^@\s,;*]+@[^@\s,;*]+\.[^@\s,;*.]+$")
 
@@ -166,11 +178,11 @@ class GoogleSpreadsheet(Backend):
                 target=self.target, who=self._who()))
         return BackendError(f"{self.target}: {exc}")
 
-    def _fetch(self, tabs: Sequence[str] | None = None) -> dict:
+    def _fetch(self, tabs: Sequence[str] | None = None, fields: str = f"{fmt.READ_FIELDS},{REGISTERED_FIELDS}") -> dict:
         """The one read: every tab's properties and cells; with `tabs`, only the tabs named
         (`ranges`, see `ranged_read`), or everything when one of them is not found by the
         title asked for (one more request, only then)."""
-        params: dict[str, Any] = {"includeGridData": "true", "fields": fmt.READ_FIELDS}
+        params: dict[str, Any] = {"includeGridData": "true", "fields": fields}
         ranges = ranged_read(tabs, _KNOWN_TITLES.get(self.key, {})) if tabs is not None else None
         try:
             try:
@@ -187,6 +199,8 @@ class GoogleSpreadsheet(Backend):
             raise self._failed(exc) from exc
         self._title = str(book.get("properties", {}).get("title") or "").strip()
         self._sheets = fmt.sheet_infos(book)  # where row guards go if this read is planned on
+        self._sheets_complete = not ranges  # every tab, or only those asked for
+        self._registered = window.registered(book)  # its scratch tabs are recorded: the verify read may name tabs
         if not ranges:  # every tab's title: remembered for the ranged reads to come
             _remember_titles(self.key, [info.title for info in self._sheets])
         return book
@@ -251,12 +265,16 @@ class GoogleSpreadsheet(Backend):
             the take) on the sizes now."""
             nonlocal guards, tries
             tries += 1
-            infos = self._sizes() if tries == 1 else self._sheet_list()
+            if tries == 1 and getattr(self, "_sheets", None) is not None:
+                infos, complete = self._sheets, self._sheets_complete
+            else:
+                infos, complete = self._sheet_list(), True
             guards = self._guards(infos, tabs, seed, -tries)
-            # Scratch tabs of earlier runs (google_window) go with the take: no request of their own.
-            stale = window.stale_scratch(infos, self._now(lock), LEASE_SECONDS)
-            stale += [i for i in self._old_scratch if i in {info.sheet_id for info in infos} and i not in stale]
-            return row_guard.place(guards, run.run_id) + window.delete_sheets(stale)
+            if lock:  # the verify read riding on the take: the tabs it needs, as they are in `infos`
+                lock.response_ranges = (verify_ranges(changes.tabs, bool(changes.ids), infos,
+                                                      _KNOWN_TITLES.get(self.key, {}), complete)
+                                        if getattr(self, "_registered", False) else None)
+            return row_guard.place(guards, run.run_id)
 
         try:
             book = lock.acquire(place) if lock else None
@@ -303,8 +321,13 @@ class GoogleSpreadsheet(Backend):
         notes: list[str] = []
         moved = undone = 0
         scratch: list[int] = []  # scratch tabs of this apply's undone writes: the next write deletes them
-        for attempt in range(1, MAX_LOST_WRITES + MAX_WINDOW_UNDOS + 2):
-            book = book or self._fetch()  # the lock's answer is the first verify read
+        gone: set[int] = set()  # recorded scratch tabs a person deleted by hand (found by a refused write)
+        for attempt in range(1, MAX_LOST_WRITES + MAX_WINDOW_UNDOS + 2 + MAX_GONE_SCRATCH):
+            # The lock's answer is the first verify read; everything is read when there is none
+            # (a lost answer), or when the log's last rows it names are all blank (its end is above them).
+            whole = book is None or not (lock and lock.last_ranged)
+            if book is None or (not whole and not log_end_seen(book, lock.response_ranges if lock else None)):
+                book, whole = self._fetch(fields=VERIFY_FIELDS), True
             fresh = self._workbook(book, tabs, formulas=True, source=self.target)
             if sent is not None and run_logged(fresh, run.run_id):
                 notes.append(_("the answer to the write was lost, but its rows are in Ändringslogg: it was applied"))
@@ -324,7 +347,7 @@ class GoogleSpreadsheet(Backend):
             if not plan:
                 if lock:
                     lock.release([row_guard.remove(g) for g in placed]
-                                 + self._drop_scratch(book, scratch, self._now(lock)))
+                                 + self._drop_scratch(book, scratch, self._now(lock), whole, gone))
                 return ApplyResult(plan, written=False, notes=notes)
             infos = {info.title: info for info in fmt.sheet_infos(book)}
             taken = {info.sheet_id for info in infos.values()}
@@ -332,12 +355,12 @@ class GoogleSpreadsheet(Backend):
             for title, writes in plan.tabs.items():
                 requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
             this = self._copy_of(plan, fresh, infos, requests_, taken, lock)
-            requests_ = (self._drop_scratch(book, scratch, self._now(lock)) + window.capture_requests(this.captures)
-                         + requests_)
+            drops = self._drop_scratch(book, scratch, self._now(lock), whole, gone)
+            requests_ = drops + window.capture_requests(this.captures) + requests_
             ranges = window.response_ranges(this.captures, this.written_tabs())
             body: dict[str, Any] = {"includeSpreadsheetInResponse": True, "responseIncludeGridData": True,
                                     "responseRanges": ranges} if ranges else {}
-            book = None  # a retry reads again
+            planned_on, book = book, None  # a retry reads again
             try:
                 if lock:
                     requests_ = lock.fence(row_guard.check_and_remove(guards, run.run_id) + requests_)
@@ -349,6 +372,16 @@ class GoogleSpreadsheet(Backend):
                 notes.append(_("{problem}; checked and retried").format(problem=exc))
                 continue
             except GoogleApiError as exc:
+                missing = _NO_GRID.search(exc.message) if exc.status == 400 else None
+                if missing and {"deleteSheet": {"sheetId": int(missing.group(1))}} in drops:
+                    # A recorded scratch tab a person deleted by hand: nothing was written (the
+                    # batch is atomic, the lock and guards still hold). Which ones are gone (one
+                    # small read of the tab list), then the same write without them.
+                    present = {info.sheet_id for info in self._sheet_list()}
+                    gone |= {r.sheet_id for r in window.records_in(planned_on) if r.sheet_id not in present}
+                    gone.add(int(missing.group(1)))
+                    book = planned_on
+                    continue
                 if exc.status == 400 and guards and self._rows_moved(guards):
                     # Nothing was written (the batch is atomic): read again, plan again.
                     moved += 1
@@ -372,7 +405,7 @@ class GoogleSpreadsheet(Backend):
                 continue
             self._forget([g for g in placed if g not in guards])
             self._sheets = None  # our write changed row counts: the next apply asks again
-            self._old_scratch += this.scratch_ids()  # this backend's next take deletes them
+            self._old_scratch += this.scratch_ids()  # this backend's next write deletes them
             return ApplyResult(plan, written=True, notes=notes)
         if moved:
             raise BackendError(_("{target}: rows kept being inserted or deleted while this run wrote; nothing was "
@@ -395,14 +428,29 @@ class GoogleSpreadsheet(Backend):
                                         lambda n: window.scratch_title(stamp, token, n))
         return _Sent(plan, fresh, done, captures, created, infos)
 
-    def _drop_scratch(self, book: dict, scratch: Sequence[int], now: dt.datetime | None = None) -> list[dict]:
-        """Deletions of this apply's scratch tabs that are still there (riding on the next batch),
-        and, given `now`, of earlier runs' stale ones the verify read shows: a read of only some
-        tabs does not show them to the take."""
+    def _drop_scratch(self, book: dict, scratch: Sequence[int], now: dt.datetime, whole: bool,
+                      gone: set[int] = frozenset()) -> list[dict]:
+        """Deletions, riding on the next batch, of this apply's and this backend's earlier scratch
+        tabs and of other runs' stale ones (older than the lock's lease), each with its record:
+        found by their records in the verify read's spreadsheet-level metadata, and by title
+        when it read every tab (`whole`: tabs of versions that did not record them). A record
+        whose tab is not there (`gone`, or missing from a whole read) is deleted alone."""
         infos = fmt.sheet_infos(book)
         present = {info.sheet_id for info in infos}
-        stale = window.stale_scratch(infos, now, LEASE_SECONDS) if now is not None else []
-        return window.delete_sheets([*(i for i in scratch if i in present), *(i for i in stale if i not in scratch)])
+        own = {*scratch, *self._old_scratch}
+        requests_: list[dict] = []
+        recorded: set[int] = set()
+        for record in window.records_in(book):
+            recorded.add(record.sheet_id)
+            if record.sheet_id in own or window.is_stale(record.title, now, LEASE_SECONDS):
+                if record.sheet_id not in gone and (record.sheet_id in present or not whole):
+                    requests_ += window.delete_sheets([record.sheet_id])
+                requests_.append(window.forget_request(record))
+        unrecorded = [info.sheet_id for info in infos if window.is_scratch(info.title) and info.sheet_id not in recorded
+                      and (info.sheet_id in own or window.is_stale(info.title, now, LEASE_SECONDS))]
+        # Read whole, all scratch tabs were seen: from now on they are all recorded.
+        marked = [window.registered_request()] if whole and not window.registered(book) else []
+        return requests_ + window.delete_sheets(unrecorded) + marked
 
     def _undo(self, run: RunInfo, lock: SheetLock | None, sent: "_Sent", after: dict, tabs: Sequence[str],
               seed: str, attempt: int, placed: list[Guard], notes: list[str], undone: int
@@ -430,17 +478,18 @@ class GoogleSpreadsheet(Backend):
         guards = self._guards(list(sizes.values()), tabs, seed, 1000 + attempt)
         requests_ = inserts + window.capture_requests(checks) + pastes + row_guard.place(guards, run.run_id)
         keep = sent.scratch_ids() + [cap.scratch_id for cap in checks]
+        kept = [(cap.scratch_id, cap.scratch_title) for cap in [*sent.captures, *checks]]
         try:
             book = self._read_after_undo(lock, requests_)
         except (BackendError, GoogleApiError) as exc:
-            self._keep(keep)
+            self._keep(kept)
             raise BackendError(_("{target}: rows were sorted or edited while this run wrote, and putting back what "
                                  "it wrote failed ({problem}); the rows as they were are kept in the tabs named "
                                  "'{prefix}…'").format(target=self.target, problem=exc,
                                                        prefix=window.KEPT_PREFIX)) from None
         placed += guards
         if window.moved_rows(checks, window.grids_of(book), expected):
-            self._keep(keep)
+            self._keep(kept)
             raise BackendError(_("{target}: rows were sorted or edited again while this run put back what it "
                                  "wrote; nothing is lost: the rows as they were are kept in the tabs named "
                                  "'{prefix}…', compare them by hand").format(target=self.target,
@@ -467,15 +516,17 @@ class GoogleSpreadsheet(Backend):
             {"fields": f"updatedSpreadsheet({fmt.READ_FIELDS})"})
         return answer.get("updatedSpreadsheet") or {}
 
-    def _keep(self, sheet_ids: Sequence[int]) -> None:
-        """Scratch tabs shown and renamed so no later take deletes them (best effort)."""
+    def _keep(self, scratch: Sequence[tuple[int, str]]) -> None:
+        """Scratch tabs shown and renamed, their records deleted, so no later write deletes them
+        (best effort)."""
         stamp = self._now(None).strftime("%Y-%m-%d %H.%M.%S")
-        requests_ = [{"updateSheetProperties": {"properties": {
+        batches = [[{"updateSheetProperties": {"properties": {
             "sheetId": sheet_id, "title": f"{window.KEPT_PREFIX}{stamp} {n + 1}", "hidden": False},
-            "fields": "title,hidden"}} for n, sheet_id in enumerate(sheet_ids)]
-        for request in requests_:  # one by one: a tab already gone does not stop the others
+            "fields": "title,hidden"}}, window.forget_by_value(sheet_id, title)]
+            for n, (sheet_id, title) in enumerate(scratch)]
+        for requests_ in batches:  # one by one: a tab already gone does not stop the others
             try:
-                self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate", {"requests": [request]},
+                self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate", {"requests": requests_},
                                          repeatable=True)
             except (BackendError, GoogleApiError):
                 pass
@@ -793,6 +844,59 @@ def ranged_read(tabs: Sequence[str], known: Mapping[str, str]) -> list[str] | No
     if log not in titles and LOG_TAB not in tabs:
         ranges.append(f"{quoted_title(log)}!1:1")
     return ranges
+
+
+def verify_ranges(tabs: Iterable[str], new_ids: bool, infos: Sequence[fmt.SheetInfo],
+                  known: Mapping[str, str], complete: bool = False) -> list[str] | None:
+    """The `responseRanges` of the verify read of a run writing `tabs` (contract names or
+    titles), given the tabs as the run last saw them (`infos`): each of them whole, and
+    Ändringslogg's header row and its last LOG_TAIL_ROWS rows (an open range to the grid's
+    end, so rows another run added since are in it); the log whole when the run hands out
+    new IDs (`new_ids`: they must not be named in it). A tab it writes that the run did not
+    read (Körningar, where every run is listed) is named as `ranged_read` would, or left out
+    when `infos` lists every tab (`complete`: it is not there, the write creates it); None
+    (every tab) when it may well not be there, or the log is not in `infos`. A tab named that
+    is not there refuses the lock's take: the next try reads the tab list first (lock.acquire).
+    Every spreadsheet-level metadata comes with it, scratch records included."""
+    titles = {info.title: info for info in infos}
+    log = contract().find_tab_title(LOG_TAB, titles)
+    if log is None:
+        return None
+    wanted: list[str] = []
+    for name in sorted(tabs):
+        title = contract().find_tab_title(name, titles) if name in contract().tabs else (
+            name if name in titles else None)
+        if title is None:
+            if complete:
+                continue
+            if ranged_read([name], known) is None:
+                return None
+            title = known.get(name, name)
+        if title not in wanted:
+            wanted.append(title)
+    if new_ids and log not in wanted:
+        wanted.append(log)
+    ranges = [quoted_title(title) for title in wanted]
+    if log not in wanted:
+        info = titles[log]
+        start = max(2, info.rows - LOG_TAIL_ROWS + 1)
+        ranges += [f"{quoted_title(log)}!1:1", f"{quoted_title(log)}!A{start}:{column_letter(max(info.columns, 1))}"]
+    return ranges
+
+
+def log_end_seen(book: Mapping[str, Any], ranges: Sequence[str] | None) -> bool:
+    """False when the verify read took Ändringslogg's last rows only (not from row 2) and they
+    are all blank: the log's end is above them, so where the run's rows go is not known."""
+    tail = next((r for r in ranges or () if re.search(r"!A\d+:[A-Z]+$", r)), None)
+    if tail is None:
+        return True
+    start = int(re.search(r"!A(\d+):", tail).group(1))
+    if start <= 2:
+        return True
+    title = tail[:tail.rindex("!")][1:-1].replace("''", "'")
+    sheet = next((s for s in book.get("sheets") or () if s.get("properties", {}).get("title") == title), None)
+    grid = fmt.sheet_grid(sheet, formulas=True) if sheet else []
+    return any(not is_blank(value) for row in grid[start - 1:] for value in row)
 
 
 def run_logged(fresh: RawWorkbook, run_id: str) -> bool:

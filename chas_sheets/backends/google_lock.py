@@ -126,6 +126,10 @@ class SheetLock:
     retry_seconds: float = RETRY_SECONDS
     value: str = ""
     waited: list[float] = field(default_factory=list)
+    # The tabs (A1 ranges) the read riding on a take names; None: every tab. The answer keeps
+    # the spreadsheet-level metadata (the lock, scratch records) either way.
+    response_ranges: list[str] | None = None
+    last_ranged: bool = False  # whether the last answer named only some tabs
 
     def acquire(self, also: Callable[[], list[dict]] | None = None) -> dict | None:
         """Take the lock; returns the spreadsheet as read right after taking it (the verify
@@ -196,6 +200,9 @@ class SheetLock:
         """Apply `requests_` (while holding the lock) and answer with the spreadsheet as it is
         right after them: a verify read atomic with them."""
         body = {"requests": requests_, "includeSpreadsheetInResponse": True, "responseIncludeGridData": True}
+        if self.response_ranges:
+            body["responseRanges"] = list(self.response_ranges)
+        self.last_ranged = bool(self.response_ranges)
         answer = self.post(body, {"fields": f"updatedSpreadsheet({self.read_fields},{METADATA_FIELDS})"})
         return answer.get("updatedSpreadsheet") or {}
 

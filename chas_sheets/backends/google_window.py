@@ -30,8 +30,20 @@ tells, with no extra request, whether the rows the batch wrote were the ones pla
 The scratch tab cannot be deleted in the write batch itself (the answer shows the state
 after the batch, so a deleted tab would not be in it), and a request of its own would make
 every write cost 4. It is deleted by a later batch that is sent anyway: the next write of
-the same apply, or the lock's take of a later run once it is older than the lock's lease
-(a younger one may still be needed by the run that made it, to undo its write).
+the same apply, or the write of a later run once it is older than the lock's lease (a
+younger one may still be needed by the run that made it, to undo its write).
+
+A later run finds it without reading every tab: each scratch tab is recorded, in the batch
+that adds it, as spreadsheet-level developer metadata (key `chas-sheets-kontroll`, value
+"<sheetId> <title>"). Spreadsheet-level metadata is part of the spreadsheet resource itself
+(`Spreadsheet.developerMetadata`), so it comes with a read that names only some tabs
+(`ranges`, `responseRanges`), which lists only those tabs' sheets. The record goes with the
+tab's deletion. A tab a person deleted by hand leaves its record behind: deleting that tab
+again is refused ("No grid with id"), so the write is sent again without it, the record
+deleted (see GoogleSpreadsheet._apply_held). Scratch tabs of versions that did not record
+them are found by their title when a run reads every tab: a spreadsheet's first write
+under this scheme reads every tab in its verify read (as before), deletes the stale ones by
+title and marks the spreadsheet (`REGISTERED_KEY`), after which verify reads name their tabs.
 """
 
 from __future__ import annotations
@@ -74,8 +86,70 @@ class Written:
     created: bool = False  # the batch added this tab
 
 
+SCRATCH_KEY = "chas-sheets-kontroll"  # the spreadsheet-level developer metadata recording a scratch tab
+REGISTERED_KEY = "chas-sheets-kontroll-registrerade"  # every scratch tab here is recorded
+
+
+def registered(book: Mapping[str, Any]) -> bool:
+    return any(meta.get("metadataKey") == REGISTERED_KEY for meta in book.get("developerMetadata") or ())
+
+
+def registered_request() -> dict:
+    return {"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": REGISTERED_KEY, "metadataValue": "1", "location": {"spreadsheet": True},
+        "visibility": "DOCUMENT"}}}
+
+
+@dataclass(frozen=True)
+class Record:
+    """A scratch tab as its developer metadata records it (the tab may be gone)."""
+
+    metadata_id: int
+    sheet_id: int
+    title: str
+
+
 def is_scratch(title: str) -> bool:
     return title.startswith(SCRATCH_PREFIX)
+
+
+def record_request(sheet_id: int, title: str) -> dict:
+    return {"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": SCRATCH_KEY, "metadataValue": f"{sheet_id} {title}",
+        "location": {"spreadsheet": True}, "visibility": "DOCUMENT"}}}
+
+
+def records_in(book: Mapping[str, Any]) -> list[Record]:
+    """The scratch tabs recorded in a spreadsheet resource's spreadsheet-level metadata."""
+    found = []
+    for meta in book.get("developerMetadata") or ():
+        if meta.get("metadataKey") != SCRATCH_KEY or meta.get("metadataId") is None:
+            continue
+        sheet_id, _, title = str(meta.get("metadataValue") or "").partition(" ")
+        if sheet_id.isdigit():
+            found.append(Record(int(meta["metadataId"]), int(sheet_id), title))
+    return found
+
+
+def forget_request(record: Record) -> dict:
+    return {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
+        "metadataId": record.metadata_id}}}}
+
+
+def forget_by_value(sheet_id: int, title: str) -> dict:
+    """The record of a scratch tab whose metadata id is not known (deleting none is no error)."""
+    return {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
+        "locationType": "SPREADSHEET", "metadataKey": SCRATCH_KEY, "metadataValue": f"{sheet_id} {title}"}}}}
+
+
+def is_stale(title: str, now: dt.datetime, lease_seconds: float) -> bool:
+    """Older than the lock's lease (no run can still need it); an unreadable stamp counts as old."""
+    match = _SCRATCH.match(title)
+    try:
+        made = dt.datetime.strptime(match.group(1), _STAMP).replace(tzinfo=dt.timezone.utc) if match else None
+    except ValueError:
+        made = None
+    return made is None or (now - made).total_seconds() > lease_seconds
 
 
 def scratch_title(now: dt.datetime, token: str, n: int) -> str:
@@ -85,18 +159,7 @@ def scratch_title(now: dt.datetime, token: str, n: int) -> str:
 def stale_scratch(infos: Iterable[SheetInfo], now: dt.datetime, lease_seconds: float) -> list[int]:
     """Scratch tabs older than the lock's lease (no run can still need them): deleted by the
     next take; an unreadable stamp counts as old."""
-    found = []
-    for info in infos:
-        if not is_scratch(info.title):
-            continue
-        match = _SCRATCH.match(info.title)
-        try:
-            made = dt.datetime.strptime(match.group(1), _STAMP).replace(tzinfo=dt.timezone.utc) if match else None
-        except ValueError:
-            made = None
-        if made is None or (now - made).total_seconds() > lease_seconds:
-            found.append(info.sheet_id)
-    return found
+    return [info.sheet_id for info in infos if is_scratch(info.title) and is_stale(info.title, now, lease_seconds)]
 
 
 def delete_sheets(sheet_ids: Iterable[int]) -> list[dict]:
@@ -175,6 +238,7 @@ def capture_requests(captures: Sequence[Capture]) -> list[dict]:
         requests.append({"addSheet": {"properties": {
             "sheetId": cap.scratch_id, "title": cap.scratch_title, "hidden": True, "sheetType": "GRID",
             "gridProperties": {"rowCount": cap.rows[-1] + 1, "columnCount": cap.width}}}})
+        requests.append(record_request(cap.scratch_id, cap.scratch_title))
         for run in _runs(cap.rows):
             requests.append(_paste(cap.sheet_id, cap.scratch_id, run, (0, cap.width)))
     return requests
