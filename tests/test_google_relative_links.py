@@ -58,6 +58,6 @@ def test_nightly_on_a_google_register_reports_a_relative_link_and_reads_no_local
     assert result.exit_code == 1, result.output
     anna = next(s for s in json.loads(result.stdout)["students"] if s["name"] == "Anna Berg")
     assert anna["status"] == "error"
-    assert "is a relative path, which a Google spreadsheet cannot resolve" in anna["reason"]
+    assert "är en relativ sökväg, som ett kalkylark hos Google inte kan följa" in anna["reason"]  # the Dashboard's Swedish
     assert (tmp_path / "anna.xlsx").read_bytes() == b"not read"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["anna.xlsx"]

@@ -560,7 +560,7 @@ def test_a_split_with_no_wish_is_refused_in_one_line_that_says_what_to_do(group,
     assert {r["Tilldelad"] for r in rows(path, "Skörd")} == {None}
     assert not (tmp_path / "studerande").exists()
     swedish = run("--lang", "sv", "harvest", path, "--apply")
-    assert swedish.exit_code == 1 and swedish.output.startswith("Error: ingen har skrivit in önskningar i Skörd")
+    assert swedish.exit_code == 1 and swedish.output.startswith("Fel: ingen har skrivit in önskningar i Skörd")  # Click's word too
 
 
 def test_a_split_of_a_skord_without_companies_points_to_prepare_before_any_talk_of_seeds(group):

@@ -143,7 +143,7 @@ def test_a_world_readable_local_crm_is_flagged_and_the_missing_one_not_checked(l
     assert data["sharing"]["flagged"] == 1 and data["sharing"]["errors"] == 1
     rows = {r["Namn"]: r for r in records(local / "register.xlsx", SHARING)}
     assert set(rows) == {"Nord", "Cia Holm"}
-    assert rows["Nord"]["Fynd"] == "Filen läsbar för andra" and "mode 0644" in rows["Nord"]["Vad"]
+    assert rows["Nord"]["Fynd"] == "Filen läsbar för andra" and "läge 0644" in rows["Nord"]["Vad"]  # the tab is Swedish
     assert rows["Cia Holm"]["Fynd"] == "Kunde inte kontrolleras"
     # the night wrote both CRMs (IDs): the atomic save kept each file's mode
     assert stat.S_IMODE((local / "nord.xlsx").stat().st_mode) == 0o644

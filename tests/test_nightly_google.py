@@ -55,7 +55,7 @@ def test_requests_per_crm_on_a_first_and_a_quiet_night(google):
     first, per_sheet, _ = night(ws, clock, register)
     assert first.exit_code == 1  # Cia's CRM does not exist
     cia = next(s for s in first.report.students if s.name == "Cia Holm")
-    assert cia.status == "error" and "not found" in cia.reason
+    assert cia.status == "error" and "hittades inte" in cia.reason  # the Dashboard's Swedish
     for crm in crms.values():  # read, verify, write
         assert per_sheet[crm.key] <= 3
     assert per_sheet[register.key] == 3

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from chas_sheets.backends import Backend
-from chas_sheets.i18n import SHEET_LANGUAGE, _, in_language
+from chas_sheets.i18n import _
 from chas_sheets.sheet.changes import TabReplacement
 
 if TYPE_CHECKING:  # types only: the audit itself is loaded when a night asks for it
@@ -60,19 +60,22 @@ def run_sharing_audit(register: Register, open_backend: Callable[[str], Backend]
         opened.append(backend)
         return backend
 
-    with in_language(SHEET_LANGUAGE):  # its findings and errors are `Delning`'s cells
-        report = audit_register(register, counted, options.domain, options.allowed)
+    # Each finding carries its text in both languages (the reader's and `Delning`'s); an error
+    # is worded once, in the reader's language, as the sharing audit's own command shows it.
+    report = audit_register(register, counted, options.domain, options.allowed)
     return SharingOutcome(report, sum(int(getattr(b, "requests_sent", 0) or 0) for b in opened))
 
 
-def sharing_rows(report: AuditReport, today: dt.date) -> tuple[tuple, ...]:
+def sharing_rows(report: AuditReport, today: dt.date, for_sheet: bool = True) -> tuple[tuple, ...]:
+    """`Delning`'s rows: a finding's text in the sheet's language (`for_sheet`) or the reader's."""
     rows = []
     for crm in report.crms:
         owner = (OWNER_WORDS.get(crm.kind, crm.kind), crm.owner)
         if crm.error:
             rows.append((today, *owner, NOT_CHECKED, crm.error, None, crm.crm))
         for finding in crm.findings:
-            rows.append((today, *owner, KIND_WORDS.get(finding.kind, finding.kind), finding.detail,
+            detail = (finding.sheet_detail or finding.detail) if for_sheet else finding.detail
+            rows.append((today, *owner, KIND_WORDS.get(finding.kind, finding.kind), detail,
                          ROLE_WORDS.get(finding.role, finding.role) or None, crm.crm))
     return tuple(rows)
 
@@ -85,7 +88,7 @@ def sharing_lines(report: AuditReport | None, today: dt.date, why_not: str = "--
     """The `Delning (n)` block of the text output: one line per row of the tab."""
     if report is None:
         return [_("{tab}: not checked ({why})").format(tab=SHARING, why=why_not)]
-    rows = sharing_rows(report, today)
+    rows = sharing_rows(report, today, for_sheet=False)
     lines = [f"{SHARING} ({len(rows)})"]
     lines += [f"  {kind}: {kind_of_owner.lower()} {name}: {what}{f' ({role})' if role else ''} — {crm}"
               for _day, kind_of_owner, name, kind, what, role, crm in rows] or ["  " + _("(none)")]
