@@ -188,7 +188,7 @@ def _lead_rows(leads: Table, links: LogLinks) -> list[list[str]]:
 def _date_text(table: Table, row_id: str, column: str) -> str:
     if not table.has(column):
         return ""
-    day = parse_date(table.df.at[row_id, column])
+    day = parse_date(table.value(row_id, column))
     return day.isoformat() if day else ""
 
 
@@ -204,7 +204,7 @@ def _event_dates(events: Table | None, today: dt.date) -> list[str]:
         return []
     out = []
     for row_id in events.df.index:
-        day = parse_date(events.df.at[row_id, "Datum"], today) if events.has("Datum") else None
+        day = parse_date(events.value(row_id, "Datum"), today) if events.has("Datum") else None
         out.append(day.isoformat() if day else "")
     return out
 
@@ -249,9 +249,7 @@ def _members(members: Table | None) -> list[str]:
 def _long_recruitment(leads: Table) -> int:
     keys = set()
     for lead_id in leads.df.index:
-        typ = leads.df.at[lead_id, "Typ"] if leads.has("Typ") else None
-        size = leads.df.at[lead_id, "Storlek"] if leads.has("Storlek") else None
-        if is_long_recruitment(typ, size):
+        if is_long_recruitment(leads.value(lead_id, "Typ"), leads.value(lead_id, "Storlek")):
             keys.add(company_key(leads.text(lead_id, "Företag")))
     return len(keys - {""})
 
