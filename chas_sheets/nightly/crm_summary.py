@@ -139,6 +139,7 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date, *, lia_registered: dt.
     `Att göra` is rewritten when what it should say differs from what it holds (`lia_registered`,
     `cohort`: the student's, from the register)."""
     tables = load_tables(raw, ["Leads"], CRM_TABS[1:])
+    read = tables.tables  # as read: `check` shares them rather than build them again
     changes, report = plan_mark_processed(tables, today)  # writes: the full tables
     tables, hidden = tables_as_of(tables, today)  # figures: the CRM as it stood on `today`
     status = status_report(tables, today, kind, cohort=cohort, lia_registered=lia_registered, ids_written=True)
@@ -147,7 +148,8 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date, *, lia_registered: dt.
     summary = CrmSummary(
         kind=kind, leads=status.leads, companies=status.companies, processed=status.processed,
         dialogues=status.by_status.get(DIALOG, 0), long_recruitment=_long_recruitment(leads),
-        quality_warnings=check_workbook(raw, today, "group" if kind == "group" else "student").count("warning"),
+        quality_warnings=check_workbook(raw, today, "group" if kind == "group" else "student",
+                                        loaded=read).count("warning"),
         unmatched_log_rows=status.unmatched_log_rows,
         lead_rows=_lead_rows(leads, links),
         attempts=_attempt_rows(log, links),
