@@ -166,10 +166,14 @@ def _set_cell(ws, row: int, col: int, value: Any) -> None:
         if len(value) > XLSX_CELL_CHARS:  # openpyxl would silently cut it (a whole logged row, say)
             raise UnsafeWrite(f"{ws.title} row {row}, column {get_column_letter(col + 1)}: a text of {len(value):,} "
                               f"characters, more than an .xlsx cell holds ({XLSX_CELL_CHARS:,}); nothing was written")
+        # What openpyxl's setter stores for a text it accepts (checked just above), without its
+        # second pass over the text (a first night writes ~10,000 cells per CRM); and always as
+        # text: the setter would store '=...' as a formula and '#N/A' as an error.
+        cell._value = value
+        cell.data_type = "s"
+        return
     cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # openpyxl would store '=...' as a formula otherwise
-    elif hasattr(value, "isoformat") and not cell.is_date:
+    if hasattr(value, "isoformat") and not cell.is_date:
         cell.number_format = "yyyy-mm-dd"
 
 
