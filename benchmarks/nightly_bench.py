@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import random
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -169,7 +169,7 @@ def memory_part(sizes: list[int], leads: int) -> None:
             register, total = build_local(Path(tmp) / "w", crms, leads, leads)
             figures = []
             for label in ("first night", "quiet night"):
-                seconds, cpu, peak, _ = night(register)
+                seconds, _, peak, _ = night(register)
                 figures.append(f"{label} {peak:5.0f} MB ({seconds:5.0f} s)")
             print(f"  {crms:5} CRMs, {total:7} leads: {'  '.join(figures)}", flush=True)
 
