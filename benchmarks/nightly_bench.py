@@ -3,10 +3,17 @@ per CRM on the Sheets API emulator (first night, the night after, a quiet night)
 
     python benchmarks/nightly_bench.py                 # 250 CRMs of 100-300 leads, 20 on the emulator
     python benchmarks/nightly_bench.py --crms 25 --google-crms 5   # a quick run
+    python benchmarks/nightly_bench.py --crms 0 --google-crms 0 --memory 10,50,250   # peak memory per size
+    python benchmarks/nightly_bench.py --crms 0 --google-crms 0 --memory 1000        # the big size alone
 
-Local nights run the real CLI in a child process, so the peak resident memory measured is the
-run's own (ru_maxrss of the child). "One CRM in memory at a time" shows as a peak that hardly
-grows with the number of CRMs: compared as a ratio with a register of a fifth as many CRMs.
+Local nights run the real CLI in a child process, so the CPU time and the peak resident memory
+measured are the run's own (the child's rusage, from os.wait4). The first night's CPU is put
+beside an openpyxl load + save of the same workbooks (each CRM loaded whole and saved, in a
+child process of its own), as a ratio; and beside the floor of any write through openpyxl: each
+original loaded plus the workbook the night left saved (the first night fills every ID and logs
+each change in `Ändringslogg`, so it saves about three times the cells it loaded).
+`--memory` measures the peak of a first and a quiet night per number of CRMs: flat memory is a
+peak that does not grow with the number of CRMs.
 The emulator part runs on a manual clock with Google's 60-per-minute quota: the pacer's waits
 pass instantly, and any 429 would show as a retry wait.
 """
@@ -16,8 +23,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -79,33 +87,91 @@ def build_local(folder: Path, crms: int, low: int, high: int) -> tuple[Path, int
     return folder / "register.xlsx", leads
 
 
-def night(register: Path) -> tuple[float, float, dict]:
-    """Seconds, peak MB of the child process, and its JSON."""
+def child(code: str, *args: str) -> tuple[float, float, str]:
+    """Run `code` in a child Python: its CPU seconds (user + system), its peak resident MB and
+    its standard output. os.wait4 gives this child's own rusage, not the maximum of all children."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(err.read().decode())
+        return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode()
+
+
+def night(register: Path) -> tuple[float, float, float, dict]:
+    """Wall seconds, CPU seconds and peak MB of the child process, and its JSON."""
     code = "import sys; from chas_sheets.cli import main; sys.argv[0] = 'chas-sheets'; main()"
     started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run([sys.executable, "-c", code, "--today", TODAY.isoformat(), "nightly", str(register),
-                           "--apply", "--json"], capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if done.returncode not in (0, 1):
-        raise SystemExit(done.stderr)
-    return seconds, max(peak, before) / 1024, json.loads(done.stdout)
+    cpu, peak, out = child(code, "--today", TODAY.isoformat(), "nightly", str(register), "--apply", "--json")
+    return time.perf_counter() - started, cpu, peak, json.loads(out)
+
+
+LOAD_SAVE = """
+import sys, openpyxl
+for path in sys.argv[1:]:
+    openpyxl.load_workbook(path).save(path + ".copy")
+"""
+# The floor of a write through openpyxl: the original loaded, the workbook as written saved
+# (it prints the CPU spent loading the written ones, which is no part of the floor).
+LOAD_ORIGINAL_SAVE_WRITTEN = """
+import sys, time, openpyxl
+aside = 0.0
+for original, written in zip(sys.argv[1::2], sys.argv[2::2]):
+    openpyxl.load_workbook(original)
+    started = time.process_time()
+    wb = openpyxl.load_workbook(written)
+    aside += time.process_time() - started
+    wb.save(written + ".copy")
+print(aside)
+"""
+
+
+def crm_files(folder: Path) -> list[str]:
+    return sorted(str(p) for p in (folder / "studerande").glob("*.xlsx"))
 
 
 def local_part(crms: int, low: int, high: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         small, _ = build_local(Path(tmp) / "small", max(crms // 5, 1), low, high)
         big, leads = build_local(Path(tmp) / "big", crms, low, high)
+        originals = Path(tmp) / "originals"
+        shutil.copytree(big.parent / "studerande", originals / "studerande")
         print(f"local: {crms} individual CRMs, {leads} leads ({leads / crms:.0f} per CRM)")
-        _, small_peak, _ = night(small)
+        load_save, _, _ = child(LOAD_SAVE, *crm_files(originals))  # whole process, as the nightly's
+        night(small)  # its first night: the peaks compared are of quiet nights (the big one's last)
+        small_peak = night(small)[2]
+        first_cpu = peak = 0.0
         for label in ("first night (writes every CRM)", "second night (re-reads them)", "quiet night"):
-            seconds, peak, data = night(big)
+            seconds, cpu, peak, data = night(big)
+            first_cpu = first_cpu or cpu
             read = sum(o["read"] for o in data["crms"].values())
-            print(f"  {label:32} {seconds:7.1f} s  {seconds / crms * 1000:6.0f} ms/CRM  peak {peak:6.0f} MB  "
+            print(f"  {label:32} {seconds:7.1f} s  CPU {cpu:7.1f} s  {cpu / crms * 1000:6.0f} ms/CRM  peak {peak:6.0f} MB  "
                   f"read {read}  written changes {sum(o['written'] for o in data['crms'].values())}")
+        pairs = [p for pair in zip(crm_files(originals), crm_files(big.parent)) for p in pair]
+        spent, _, aside = child(LOAD_ORIGINAL_SAVE_WRITTEN, *pairs)
+        floor = spent - float(aside)
+        print(f"  openpyxl load + save of the same {crms} workbooks: CPU {load_save:.1f} s; first night "
+              f"{first_cpu / load_save:.2f}x that (goal: 1.5x)")
+        print(f"  floor of a write through openpyxl (original loaded, workbook as written saved): CPU {floor:.1f} s = "
+              f"{floor / load_save:.2f}x the load + save; first night {first_cpu / floor:.2f}x the floor")
         print(f"  peak memory, {crms} CRMs vs {max(crms // 5, 1)}: {peak / small_peak:.2f}x "
-              f"(goal: under 500 MB; ~1x = one CRM in memory at a time)")
+              f"(~1x = one CRM in memory at a time)")
+
+
+def memory_part(sizes: list[int], leads: int) -> None:
+    """Peak memory of a first and a quiet night per number of CRMs (CRMs of `leads` leads)."""
+    print(f"peak memory of the nightly (resident, child process), CRMs of {leads} leads (goal: flat, under 250 MB)")
+    for crms in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            register, total = build_local(Path(tmp) / "w", crms, leads, leads)
+            figures = []
+            for label in ("first night", "quiet night"):
+                seconds, _, peak, _ = night(register)
+                figures.append(f"{label} {peak:5.0f} MB ({seconds:5.0f} s)")
+            print(f"  {crms:5} CRMs, {total:7} leads: {'  '.join(figures)}", flush=True)
 
 
 def google_part(crms: int, low: int, high: int) -> None:
@@ -140,12 +206,17 @@ def google_part(crms: int, low: int, high: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--crms", type=int, default=250)
+    parser.add_argument("--crms", type=int, default=250, help="0 to skip the local time part")
     parser.add_argument("--min-leads", type=int, default=100)
     parser.add_argument("--max-leads", type=int, default=300)
     parser.add_argument("--google-crms", type=int, default=20, help="0 to skip the emulator part")
+    parser.add_argument("--memory", default="", metavar="SIZES",
+                        help="peak memory per number of CRMs, e.g. 10,50,250,1000 (CRMs of 200 leads)")
     args = parser.parse_args()
-    local_part(args.crms, args.min_leads, args.max_leads)
+    if args.crms:
+        local_part(args.crms, args.min_leads, args.max_leads)
+    if args.memory:
+        memory_part([int(n) for n in args.memory.split(",")], 200)
     if args.google_crms:
         google_part(args.google_crms, args.min_leads, args.max_leads)
 

@@ -171,10 +171,14 @@ def _set_cell(ws, row: int, col: int, value: Any) -> None:
                                 "cell holds ({most:,}); nothing was written").format(
                                     tab=ws.title, row=row, column=get_column_letter(col + 1), n=len(value),
                                     most=XLSX_CELL_CHARS))
+        # What openpyxl's setter stores for a text it accepts (checked just above), without its
+        # second pass over the text (a first night writes ~10,000 cells per CRM); and always as
+        # text: the setter would store '=...' as a formula and '#N/A' as an error.
+        cell._value = value
+        cell.data_type = "s"
+        return
     cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # openpyxl would store '=...' as a formula otherwise
-    elif hasattr(value, "isoformat") and not cell.is_date:
+    if hasattr(value, "isoformat") and not cell.is_date:
         cell.number_format = "yyyy-mm-dd"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from stdnum.se import orgnr as se_orgnr
@@ -93,13 +94,15 @@ def guess_kind(titles: list[str]) -> str:
 
 def check_workbook(raw: RawWorkbook, today: dt.date, kind: str | None = None, *,
                    big_bang_day: dt.date | None = None, delmal: object = None,
-                   cohort: int | None = None) -> CheckReport:
-    """`big_bang_day`, `delmal`, `cohort`: the register's for this CRM (None: the defaults)."""
+                   cohort: int | None = None, loaded: Mapping[str, Table] | None = None) -> CheckReport:
+    """`big_bang_day`, `delmal`, `cohort`: the register's for this CRM (None: the defaults).
+    `loaded`: tables already built from this very read (the nightly's plan), used as they are
+    rather than built again."""
     kind = kind or guess_kind(raw.titles)
     report = CheckReport(raw.source, kind, today)
     tables: dict[str, Table] = {}
     for name in contract().kinds[kind].tabs:
-        table = _check_tab(raw, name, kind, report)
+        table = _check_tab(raw, name, kind, report, (loaded or {}).get(name))
         if table is not None:
             tables[name] = table
     if kind != "register":
@@ -116,7 +119,7 @@ def check_workbook(raw: RawWorkbook, today: dt.date, kind: str | None = None, *,
     return report
 
 
-def _check_tab(raw: RawWorkbook, name: str, kind: str, report: CheckReport) -> Table | None:
+def _check_tab(raw: RawWorkbook, name: str, kind: str, report: CheckReport, loaded: Table | None = None) -> Table | None:
     spec = contract().tab(name)
     title = contract().find_tab_title(name, raw.titles)
     structure = TabStructure(name, title)
@@ -130,7 +133,7 @@ def _check_tab(raw: RawWorkbook, name: str, kind: str, report: CheckReport) -> T
             report.findings.append(Finding("error" if essential else "warning", _("tab missing"), name))
         return None
     try:
-        table = load_table(raw, name)
+        table = loaded if loaded is not None else load_table(raw, name)
     except ChasSheetsError as exc:
         report.findings.append(Finding("error" if essential else "warning", str(exc), name))
         return None

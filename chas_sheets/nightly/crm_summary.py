@@ -139,6 +139,7 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date, *, lia_registered: dt.
     `Att göra` is rewritten when what it should say differs from what it holds (`lia_registered`,
     `cohort`: the student's, from the register)."""
     tables = load_tables(raw, ["Leads"], CRM_TABS[1:])
+    read = tables.tables  # as read: `check` shares them rather than build them again
     changes, report = plan_mark_processed(tables, today)  # writes: the full tables
     tables, hidden = tables_as_of(tables, today)  # figures: the CRM as it stood on `today`
     status = status_report(tables, today, kind, cohort=cohort, lia_registered=lia_registered, ids_written=True)
@@ -147,7 +148,8 @@ def plan_crm(raw: RawWorkbook, kind: str, today: dt.date, *, lia_registered: dt.
     summary = CrmSummary(
         kind=kind, leads=status.leads, companies=status.companies, processed=status.processed,
         dialogues=status.by_status.get(DIALOG, 0), long_recruitment=_long_recruitment(leads),
-        quality_warnings=check_workbook(raw, today, "group" if kind == "group" else "student").count("warning"),
+        quality_warnings=check_workbook(raw, today, "group" if kind == "group" else "student",
+                                        loaded=read).count("warning"),
         unmatched_log_rows=status.unmatched_log_rows,
         lead_rows=_lead_rows(leads, links),
         attempts=_attempt_rows(log, links),
@@ -188,7 +190,7 @@ def _lead_rows(leads: Table, links: LogLinks) -> list[list[str]]:
 def _date_text(table: Table, row_id: str, column: str) -> str:
     if not table.has(column):
         return ""
-    day = parse_date(table.df.at[row_id, column])
+    day = parse_date(table.value(row_id, column))
     return day.isoformat() if day else ""
 
 
@@ -204,7 +206,7 @@ def _event_dates(events: Table | None, today: dt.date) -> list[str]:
         return []
     out = []
     for row_id in events.df.index:
-        day = parse_date(events.df.at[row_id, "Datum"], today) if events.has("Datum") else None
+        day = parse_date(events.value(row_id, "Datum"), today) if events.has("Datum") else None
         out.append(day.isoformat() if day else "")
     return out
 
@@ -249,9 +251,7 @@ def _members(members: Table | None) -> list[str]:
 def _long_recruitment(leads: Table) -> int:
     keys = set()
     for lead_id in leads.df.index:
-        typ = leads.df.at[lead_id, "Typ"] if leads.has("Typ") else None
-        size = leads.df.at[lead_id, "Storlek"] if leads.has("Storlek") else None
-        if is_long_recruitment(typ, size):
+        if is_long_recruitment(leads.value(lead_id, "Typ"), leads.value(lead_id, "Storlek")):
             keys.add(company_key(leads.text(lead_id, "Företag")))
     return len(keys - {""})
 

@@ -93,7 +93,7 @@ class LogLinks:
         fills = []
         for row in self.rows:
             if row.how in (BY_PERSON, BY_COMPANY) and len(row.lead_ids) == 1:
-                old = log.df.at[row.row_id, "Lead-ID"] if log.has("Lead-ID") else None
+                old = log.value(row.row_id, "Lead-ID")
                 if is_blank(old):
                     fills.append(LeadIdFill(row.row_id, row.sheet_row, old, row.lead_ids[0]))
         return fills
@@ -134,8 +134,8 @@ def _link_log(leads: Table, log: Table, today: dt.date) -> LogLinks:
     links = LogLinks()
     for row_id in log.df.index:
         sheet_row = log.sheet_rows[row_id]
-        cell = lambda column: log.df.at[row_id, column] if log.has(column) else None  # noqa: E731
-        attempt, warnings = parse_attempt(cell("Datum"), cell("Kanal"), cell("Utfall"), sheet_row, today)
+        attempt, warnings = parse_attempt(log.value(row_id, "Datum"), log.value(row_id, "Kanal"),
+                                          log.value(row_id, "Utfall"), sheet_row, today)
         links.warnings.extend(_("Kontaktlogg {warning}").format(warning=warning) for warning in warnings)
         company, contact = log.text(row_id, "Företag"), log.text(row_id, "Kontaktperson")
         if attempt is None and not company:

@@ -67,13 +67,13 @@ def lead_states(leads: Table, links: LogLinks, today: dt.date | None = None) -> 
     states = []
     for lead_id in leads.df.index:
         attempts = [a for a in by_lead.get(lead_id, []) if today is None or a.date <= today]
-        cell_status = leads.df.at[lead_id, "Status"] if leads.has("Status") else None
+        cell_status = leads.value(lead_id, "Status")
         decision = decide(attempts, cell_status)
         hand = parse_status(cell_status)
         kept = decision.from_log and hand in _ANSWERS and decision.status not in _ANSWERS
         states.append(LeadState(
             lead_id, leads.sheet_rows[lead_id], leads.text(lead_id, "Företag"), leads.text(lead_id, "Kontaktperson"),
-            cell_status, leads.df.at[lead_id, "Bearbetad"] if leads.has("Bearbetad") else None,
+            cell_status, leads.value(lead_id, "Bearbetad"),
             tuple(attempts), decision, hand if kept else decision.status, kept))
     return states
 

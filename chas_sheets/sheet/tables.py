@@ -55,6 +55,7 @@ class Table:
     # init=False: a table made from another (dataclasses.replace, a replay's filtered copy) starts
     # with empty caches, never the other's.
     _texts: dict[str, dict[str, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _values: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
     # What pure functions derive from this table and others, kept for the next caller of the
     # same question (`memo`): the nightly asks one CRM the same thing for several jobs.
     _memo: dict[tuple, tuple[Any, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -82,11 +83,24 @@ class Table:
         if texts is None:
             if column not in self.df.columns:
                 return ""
-            values = self.df[column]
-            if isinstance(values, pd.DataFrame):  # two unknown headers typed alike: read the first
-                values = values.iloc[:, 0]
+            values = self._column(column)
             texts = self._texts[column] = dict(zip(self.df.index, map(as_text, values), strict=True))
         return texts[row_id]
+
+    def value(self, row_id: str, column: str) -> Any:
+        """The cell as read (`df.at`), None when there is no such column; from a per-column dict, as `text`."""
+        values = self._values.get(column)
+        if values is None:
+            if column not in self.df.columns:
+                return None
+            values = self._values[column] = dict(zip(self.df.index, self._column(column), strict=True))
+        return values[row_id]
+
+    def _column(self, column: str) -> pd.Series:
+        values = self.df[column]
+        if isinstance(values, pd.DataFrame):  # two unknown headers typed alike: read the first
+            values = values.iloc[:, 0]
+        return values
 
 
 def fingerprint(cells: Iterable[Any]) -> str:

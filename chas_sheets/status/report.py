@@ -286,7 +286,7 @@ def _first_contacts(states: list[LeadState], leads: Table, focus: str, today: dt
     for state in states:
         if (state.status or NY) != NY or state.attempts or not state.company:
             continue
-        typ, size = (leads.df.at[state.lead_id, column] if leads.has(column) else None for column in ("Typ", "Storlek"))
+        typ, size = leads.value(state.lead_id, "Typ"), leads.value(state.lead_id, "Storlek")
         warm = leads.has("Temperatur") and leads.text(state.lead_id, "Temperatur").strip().lower() == "varm"
         rank, why = first_contact_rank(focus, warm, typ, size)
         ranked.append((rank, state.sheet_row, _item(state, today, unwritten, with_channel=True, reason=why)))
