@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from chas_sheets.backends.base import formula_text
 from chas_sheets.i18n import sheet_
-from chas_sheets.sheet.changelog import NumberFormat
+from chas_sheets.sheet.changelog import CellExtras, NumberFormat
 from chas_sheets.sheet.layout import (
     STATUS_FILLS,
     TEMPLATE_ROWS,
@@ -56,7 +56,7 @@ READ_FIELDS = (
     "spreadsheetId,properties(title,locale),"
     "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
     "data(startRow,startColumn,rowData.values(userEnteredValue,effectiveValue,"
-    "userEnteredFormat.numberFormat,effectiveFormat.numberFormat)))"
+    "userEnteredFormat.numberFormat,effectiveFormat.numberFormat,note)))"
 )
 
 
@@ -179,6 +179,33 @@ def number_format_lookup(spreadsheet: Mapping[str, Any]) -> Callable[[str, int, 
         return None
 
     return lookup
+
+
+def extras_lookup(spreadsheet: Mapping[str, Any]) -> Callable[[str, int], dict[int, CellExtras]]:
+    """(title, 1-based row) -> {0-based column: the note on it}, looked up in a read with grid
+    data; for the rows a run removes (logged, so undo puts the notes back)."""
+    sheets = {s.get("properties", {}).get("title"): s for s in spreadsheet.get("sheets") or ()}
+
+    def lookup(title: str, row: int) -> dict[int, CellExtras]:
+        found: dict[int, CellExtras] = {}
+        for block in (sheets.get(title) or {}).get("data") or ():
+            r, left = row - 1 - block.get("startRow", 0), block.get("startColumn", 0)
+            rows = block.get("rowData") or []
+            if 0 <= r < len(rows):
+                for c, cell in enumerate(rows[r].get("values") or []):
+                    if cell.get("note"):
+                        found[left + c] = CellExtras(note=str(cell["note"]))
+        return found
+
+    return lookup
+
+
+def extras_requests(sheet_id: int, extras: Mapping[tuple[int, int], CellExtras]) -> list[dict]:
+    """Notes undo puts back ((1-based row, 0-based column) -> extras) on the cells of a row it
+    re-inserts. Links and fills are not read from Google, so none is written."""
+    return [{"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col},
+                             "rows": [{"values": [{"note": found.note}]}], "fields": "note"}}
+            for (row, col), found in sorted(extras.items()) if found.note]
 
 
 def sheet_infos(spreadsheet: Mapping[str, Any]) -> list[SheetInfo]:
@@ -356,6 +383,7 @@ def tab_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[
     if writes.appends:
         requests += _update_block(sheet.sheet_id, writes.first_append_row - 1, 0, writes.appends)
     requests += format_requests(sheet.sheet_id, writes.formats)
+    requests += extras_requests(sheet.sheet_id, writes.extras)
     for row in sorted(set(writes.deletes), reverse=True):
         requests.append({"deleteDimension": {"range": {"sheetId": sheet.sheet_id, "dimension": "ROWS",
                                                        "startIndex": row - 1, "endIndex": row}}})

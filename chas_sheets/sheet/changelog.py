@@ -87,6 +87,8 @@ def log_entries(log_table: Table | None) -> list[LogEntry]:
 #   {"formula": "=LEN(B5)", "at": [5, 2], "value": 4}   a formula (only ever a cell that was one),
 #                                         with where it stood (1-based row, 0-based column) and its result
 #   {"value": 701234567, "format": {"pattern": "0000000000", "type": "NUMBER"}}   a number format
+#   {"value": "Ida", "note": "ring efter 15", "link": "https://...", "fill": "FFFFFF00"}   what a person put
+#                                         on the cell besides its value: a note, a link, a fill colour (ARGB)
 # A log written before formulas and formats were tagged holds plain values only: read the same way.
 
 
@@ -150,6 +152,29 @@ class NumberFormat:
         return cls(str(data.get("pattern") or ""), str(data.get("type") or ""))
 
 
+@dataclass(frozen=True)
+class CellExtras:
+    """What a person put on a cell besides its value and number format: a note, a link's
+    address, a solid fill colour (ARGB hex). Logged with a removed row so undo puts them back."""
+
+    note: str = ""
+    link: str = ""
+    fill: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.note or self.link or self.fill)
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in (("note", self.note), ("link", self.link), ("fill", self.fill)) if v}
+
+    @classmethod
+    def from_json(cls, data: Any) -> CellExtras | None:
+        if not isinstance(data, dict):
+            return None
+        extras = cls(*(str(data.get(k) or "") for k in ("note", "link", "fill")))
+        return extras or None
+
+
 _DEFAULT_PATTERNS = {dt.datetime: ("yyyy-mm-dd hh:mm:ss", "yyyy-mm-dd"), dt.date: ("yyyy-mm-dd",),
                      dt.time: ("hh:mm:ss",)}
 
@@ -176,7 +201,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def encode_cell(value: Any, number_format: NumberFormat | None = None) -> Any:
+def encode_cell(value: Any, number_format: NumberFormat | None = None, extras: CellExtras | None = None) -> Any:
+    if extras:
+        cell = encode_cell(value, number_format)
+        return {**(cell if isinstance(cell, dict) and ("formula" in cell or "format" in cell) else {"value": cell}),
+                **extras.to_json()}
     if isinstance(value, Formula):
         cell: Any = {"formula": str(value), "value": _plain(value.value)}
         if value.origin is not None:
@@ -213,11 +242,22 @@ def decode_cell(data: Any) -> tuple[Any, NumberFormat | None]:
     return data, None
 
 
-def encode_row(row: Mapping[str, Any], formats: Mapping[str, NumberFormat] | None = None) -> str:
-    """A whole row for the log (blank cells left out), formulas and number formats tagged."""
-    formats = formats or {}
-    return json.dumps({k: encode_cell(v, formats.get(k)) for k, v in row.items() if not is_blank(v)},
-                      ensure_ascii=False)
+def encode_row(row: Mapping[str, Any], formats: Mapping[str, NumberFormat] | None = None,
+               extras: Mapping[str, CellExtras] | None = None) -> str:
+    """A whole row for the log (blank cells left out, unless a note or link is on them),
+    formulas, number formats, notes, links and fills tagged."""
+    formats, extras = formats or {}, extras or {}
+    labels = [k for k, v in row.items() if not is_blank(v)] + [k for k in extras if extras[k] and is_blank(row.get(k))]
+    return json.dumps({k: encode_cell(row.get(k), formats.get(k), extras.get(k)) for k in labels}, ensure_ascii=False)
+
+
+def decode_extras(text: str) -> dict[str, CellExtras]:
+    """The notes, links and fills of a logged row's cells (a log from before they were logged: none)."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise TypeError("a logged row is a JSON object")
+    found = {label: CellExtras.from_json(cell) for label, cell in data.items()}
+    return {label: extras for label, extras in found.items() if extras}
 
 
 def decode_row(text: str) -> tuple[dict[str, Any], dict[str, NumberFormat]]:

@@ -43,13 +43,14 @@ class IdAssignment:
 @dataclass(frozen=True)
 class RowAppend:
     """Add a row. `values` by header; a label `(kolumn W)` (changelog.unheaded_label) that is no
-    header of the tab is a column without one, by its letter. `formats`: number formats by label
-    (a row undo puts back as it was)."""
+    header of the tab is a column without one, by its letter. `formats`: number formats by label,
+    `extras`: notes, links and fills by label (changelog.CellExtras) (a row undo puts back as it was)."""
 
     tab: str
     values: Mapping[str, Any]
     reason: str = ""
     formats: Mapping[str, Any] = field(default_factory=dict)
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from chas_sheets.sheet.changelog import (
     REMOVED_ROW,
     REPLACED_TAB,
     RUNS_TAB,
+    CellExtras,
     Formula,
     NumberFormat,
     encode_grid,
@@ -86,6 +87,8 @@ class TabWrites:
     # Number formats to set, (row, column) as above: cells undo puts back as they were. With
     # `replace`, row 1 is the header. Set after the values, before any deletion.
     formats: dict[tuple[int, int], NumberFormat] = field(default_factory=dict)
+    # Notes, links and fills to set, (row, column) as above: a removed row undo puts back. Set with the formats.
+    extras: dict[tuple[int, int], CellExtras] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.create_headers or self.header_cells or self.cells or self.appends or self.deletes or self.replace)
@@ -193,10 +196,15 @@ def column_letter(number: int) -> str:
 # column) -> its format, or None. Asked only for the cells a run logs whole (removed rows,
 # replaced tabs), so a backend can look them up lazily.
 NumberFormatLookup = Callable[[str, int, int], "NumberFormat | None"]
+# How a backend tells the notes, links and fills on one fresh-read row: (tab title, 1-based row)
+# -> {0-based column: its extras}, blank cells included (a note may sit on an empty cell).
+# Asked only for the rows a run removes.
+CellExtrasLookup = Callable[[str, int], "dict[int, CellExtras]"]
 
 
 def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo,
-            number_format: NumberFormatLookup | None = None) -> WritePlan:
+            number_format: NumberFormatLookup | None = None,
+            extras_of: CellExtrasLookup | None = None) -> WritePlan:
     plan = WritePlan(run)
     formats_of = _formats_of(number_format)
     states: dict[str, _TabState] = {}
@@ -236,7 +244,7 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo,
     for item in changes.cells:
         _resolve_cell(state(item.tab), item, plan, log, skip, dropped)
     for item in changes.removals:
-        _resolve_removal(state(item.tab), item, plan, log, skip, dropped, formats_of)
+        _resolve_removal(state(item.tab), item, plan, log, skip, dropped, formats_of, extras_of)
     for item in changes.appends:
         _resolve_append(state(item.tab), item, plan, log, skip, dropped)
     for item in changes.replacements:
@@ -464,7 +472,7 @@ def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip, d
 
 
 def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip, dropped: set[str],
-                     formats_of) -> None:
+                     formats_of, extras_of: CellExtrasLookup | None = None) -> None:
     if item.row_id in dropped:
         skip(_("{tab}: the row meant to get ID {id} did not get it; not removed").format(tab=st.name, id=item.row_id))
         return
@@ -497,10 +505,15 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
         number_format = formats_of(st.title, row, index, value)
         if number_format is not None:
             formats[label] = number_format
+    # A person's note, link or fill on the row's cells goes to the log with it (undo puts them back).
+    extras: dict[str, CellExtras] = {}
+    for index, found in sorted((extras_of(st.title, row) if extras_of and st.title else {}).items()):
+        if found and not isinstance(st.cell(row, index), Merged):
+            extras[labels.get(index) or unheaded_label(index)] = found
     st.writes.deletes.append(row)
     del st.rows_by_key[item.row_id]
     plan.applied.append(item)
-    log.append(_log_row(plan.run, item.tab, item.row_id, REMOVED_ROW, encode_row(whole, formats), ""))
+    log.append(_log_row(plan.run, item.tab, item.row_id, REMOVED_ROW, encode_row(whole, formats, extras), ""))
 
 
 def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, dropped: set[str]) -> None:
@@ -530,8 +543,8 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
     by_index: dict[int, Any] = {}
     at: dict[str, int] = {}
     unheaded = []
-    for label, value in item.values.items():
-        if is_blank(value):
+    for label, value in {**{k: None for k in item.extras}, **item.values}.items():
+        if is_blank(value) and not item.extras.get(label):
             continue
         position = unheaded_index(label) if label not in st.header.positions else None
         if position is not None:
@@ -548,12 +561,16 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
     for label, number_format in item.formats.items():
         if label in at:
             st.writes.formats[(st.next_row, at[label])] = number_format
+    for label, extras in item.extras.items():
+        if label in at and extras:
+            st.writes.extras[(st.next_row, at[label])] = extras
     if row_id:
         st.rows_by_key[row_id] = st.next_row
     st.next_row += 1
     plan.applied.append(item)
     if not is_note and item.tab != RUNS_TAB:  # a run's row in Körningar lists the run: not a change of it
-        log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", encode_row(item.values, item.formats)))
+        log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", encode_row(item.values, item.formats,
+                                                                                 item.extras)))
 
 
 def _formats_of(lookup: NumberFormatLookup | None):

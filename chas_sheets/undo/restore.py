@@ -9,9 +9,10 @@ Every change a run made is one log row (see `writeplan.resolve`); its `Kolumn` s
   as the run wrote it (a row people have worked on since is kept and reported).
 - `(rad borttagen)`, `Före` = the whole row as JSON: re-inserted whole, same ID, at the end of its
   tab (rows are found by ID, never by position): dates as dates, formulas as formulas (their
-  relative references moved to the new row), number formats as they were, a cell of a column
-  without a header back in that column (`changelog.decode_row`; a log from before formulas
-  and formats were tagged gives their values, as it always did).
+  relative references moved to the new row), number formats as they were, people's notes,
+  links and fills back on their cells, a cell of a column without a header back in that column
+  (`changelog.decode_row`; a log from before formulas, formats and notes were tagged gives
+  their values, as it always did).
   Cell changes the run made on a row it removed or appended are covered by that row's undo.
 - `ID`: a new ID given to a row without a usable one is KEPT. IDs are how every later run, the
   contact log's `Lead-ID` and undo itself find rows; a blank ID would only get a new one on the
@@ -69,6 +70,7 @@ from chas_sheets.sheet.changelog import (
     Formula,
     LogEntry,
     content_digest,
+    decode_extras,
     decode_grid,
     decode_row,
     log_entries,
@@ -319,10 +321,12 @@ def _undo_removal(changes: ChangeSet, report: UndoReport, table: Table, entry: L
     if entry.row_id in table.df.index:
         report.already += 1
         return
+    extras = decode_extras(as_text(entry.before))
+    row = {label: value for label, value in row.items() if not is_blank(value)}
     key = table.spec.key_column
     if key and entry.row_id and is_blank(row.get(key)):
         row[key] = entry.row_id  # a row given its ID by the same run: the log names it
-    changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}", formats))
+    changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}", formats, extras))
     report.reinserted += 1
     company = as_text(row.get("Företag"))
     report.planned.append(_("{row}: removed by the run; re-inserted whole").format(
