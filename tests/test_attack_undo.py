@@ -195,3 +195,46 @@ def test_on_google_comments_too_long_to_join_are_refused_in_one_line_not_a_raw_4
     execute(crm, changes, "dedupe", apply=True)  # nothing to merge; never a 400
     leads = read_tables(crm, ["Leads"])["Leads"]
     assert sorted(leads.text(i, "Kommentar") for i in leads.df.index) == sorted([first, second])
+
+
+def test_on_google_a_link_and_a_fill_on_a_removed_duplicate_come_back_with_undo():
+    from emulator_workspace import EmulatorWorkspace
+
+    from chas_sheets.backends.google_http import RetryPolicy
+    from chas_sheets.dedupe.plan import plan_dedupe
+    from chas_sheets.emulator import make_app
+    from chas_sheets.runner import execute, read_tables
+    from chas_sheets.undo.restore import undo_run
+
+    ws = EmulatorWorkspace(make_app(), RetryPolicy(total_seconds=60, sleep=lambda seconds: None))
+    crm = ws.fill("group", {"Leads": [
+        {"ID": "L-AAAAAA", "Företag": "Volvo Personvagnar AB", "Kontaktperson": "Ida Pettersson", "Status": "Ny",
+         "Tillagd": dt.date(2027, 3, 1)},
+        {"ID": "L-BBBBBB", "Företag": "VOLVO PERSONVAGNAR AB", "Kontaktperson": "Ida Pettersson", "Status": "Ny",
+         "Tillagd": dt.date(2027, 3, 2), "Källa": "Platsannons"}]})
+
+    def leads_sheet():
+        return next(s for s in ws.app.store.get_spreadsheet(crm.key).sheets if s.title == "Leads")
+
+    headers = read_tables(crm, ["Leads"])["Leads"].df.columns.tolist()
+    source, contact = headers.index("Källa"), headers.index("Kontaktperson")
+    person = [{"updateCells": {"start": {"sheetId": leads_sheet().sheet_id, "rowIndex": 2, "columnIndex": source},
+                               "rows": [{"values": [{"userEnteredFormat": {"textFormat": {"link": {"uri": AD}}}}]}],
+                               "fields": "userEnteredFormat.textFormat.link"}},
+              {"updateCells": {"start": {"sheetId": leads_sheet().sheet_id, "rowIndex": 2, "columnIndex": contact},
+                               "rows": [{"values": [{"userEnteredFormat": {"backgroundColor": {"red": 1, "green": 1}}}]}],
+                               "fields": "userEnteredFormat.backgroundColor"}}]
+    crm._client().post_json(f"https://sheets.googleapis.com/v4/spreadsheets/{crm.key}:batchUpdate",
+                            {"requests": person})
+    changes, _ = plan_dedupe(read_tables(crm, ["Leads"], ["Kontaktlogg"]), [], dt.date(2027, 5, 12))
+    assert execute(crm, changes, "dedupe", apply=True).written
+    assert AD in read_tables(crm, ["Ändringslogg"])["Ändringslogg"].df["Före"].str.cat()  # logged with the row
+    run_id = read_tables(crm, ["Ändringslogg"])["Ändringslogg"].df["Körning"].iloc[0]
+    undo_run(crm, run_id, True, ws.open)
+    sheet = leads_sheet()
+    row = next(r for (r, c), cell in sheet.cells.items()
+               if c == 0 and (cell.get("userEnteredValue") or {}).get("stringValue") == "L-BBBBBB")
+    entered = {c: cell.get("userEnteredFormat") or {} for (r, c), cell in sheet.cells.items() if r == row}
+    assert entered[source]["textFormat"]["link"]["uri"] == AD
+    colour = entered[contact]["backgroundColor"]
+    assert (colour.get("red"), colour.get("green"), colour.get("blue", 0)) == (1, 1, 0)

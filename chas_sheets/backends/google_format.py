@@ -56,7 +56,8 @@ READ_FIELDS = (
     "spreadsheetId,properties(title,locale),"
     "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
     "data(startRow,startColumn,rowData.values(userEnteredValue,effectiveValue,"
-    "userEnteredFormat.numberFormat,effectiveFormat.numberFormat,note)))"
+    "userEnteredFormat(numberFormat,backgroundColor,textFormat.link),effectiveFormat.numberFormat,note,"
+    "textFormatRuns.format.link)))"
 )
 
 
@@ -181,9 +182,26 @@ def number_format_lookup(spreadsheet: Mapping[str, Any]) -> Callable[[str, int, 
     return lookup
 
 
+def _hex(colour: Mapping[str, Any] | None) -> str:
+    """Google's colour (0-1 floats, a missing part is 0) as ARGB hex, as an .xlsx gives it."""
+    if not colour:
+        return ""
+    return "FF" + "".join(f"{round(float(colour.get(part) or 0) * 255):02X}" for part in ("red", "green", "blue"))
+
+
+def cell_extras(cell: Mapping[str, Any]) -> CellExtras:
+    """A read cell's note, link (the cell's, else the first of its text runs: the address is
+    what matters) and fill colour."""
+    entered = cell.get("userEnteredFormat") or {}
+    link = ((entered.get("textFormat") or {}).get("link") or {}).get("uri") or next(
+        (run["format"]["link"]["uri"] for run in cell.get("textFormatRuns") or ()
+         if ((run.get("format") or {}).get("link") or {}).get("uri")), "")
+    return CellExtras(str(cell.get("note") or ""), str(link), _hex(entered.get("backgroundColor")))
+
+
 def extras_lookup(spreadsheet: Mapping[str, Any]) -> Callable[[str, int], dict[int, CellExtras]]:
-    """(title, 1-based row) -> {0-based column: the note on it}, looked up in a read with grid
-    data; for the rows a run removes (logged, so undo puts the notes back)."""
+    """(title, 1-based row) -> {0-based column: the note, link and fill on it}, looked up in a
+    read with grid data; for the rows a run removes (logged, so undo puts them back)."""
     sheets = {s.get("properties", {}).get("title"): s for s in spreadsheet.get("sheets") or ()}
 
     def lookup(title: str, row: int) -> dict[int, CellExtras]:
@@ -193,19 +211,32 @@ def extras_lookup(spreadsheet: Mapping[str, Any]) -> Callable[[str, int], dict[i
             rows = block.get("rowData") or []
             if 0 <= r < len(rows):
                 for c, cell in enumerate(rows[r].get("values") or []):
-                    if cell.get("note"):
-                        found[left + c] = CellExtras(note=str(cell["note"]))
+                    if extras := cell_extras(cell):
+                        found[left + c] = extras
         return found
 
     return lookup
 
 
 def extras_requests(sheet_id: int, extras: Mapping[tuple[int, int], CellExtras]) -> list[dict]:
-    """Notes undo puts back ((1-based row, 0-based column) -> extras) on the cells of a row it
-    re-inserts. Links and fills are not read from Google, so none is written."""
-    return [{"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col},
-                             "rows": [{"values": [{"note": found.note}]}], "fields": "note"}}
-            for (row, col), found in sorted(extras.items()) if found.note]
+    """Notes, links and fills undo puts back ((1-based row, 0-based column) -> extras) on the
+    cells of a row it re-inserts; a link as the cell's own (Google's textFormat.link)."""
+    requests = []
+    for (row, col), found in sorted(extras.items()):
+        cell: dict = {}
+        fields = []
+        if found.note:
+            cell["note"], fields = found.note, [*fields, "note"]
+        if found.link:
+            cell.setdefault("userEnteredFormat", {})["textFormat"] = {"link": {"uri": found.link}}
+            fields.append("userEnteredFormat.textFormat.link")
+        if found.fill:
+            cell.setdefault("userEnteredFormat", {})["backgroundColor"] = rgb(found.fill[-6:])
+            fields.append("userEnteredFormat.backgroundColor")
+        if fields:
+            requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col},
+                                             "rows": [{"values": [cell]}], "fields": ",".join(fields)}})
+    return requests
 
 
 def sheet_infos(spreadsheet: Mapping[str, Any]) -> list[SheetInfo]:
