@@ -152,9 +152,16 @@ def test_on_google_a_note_on_a_removed_duplicate_survives_dedupe_and_undo():
     assert held()
     changes, _ = plan_dedupe(read_tables(crm, ["Leads"], ["Kontaktlogg"]), [], dt.date(2027, 5, 12))
     assert execute(crm, changes, "dedupe", apply=True).written
+    kept = next(s for s in ws.app.store.get_spreadsheet(crm.key).sheets if s.title == "Leads").cells
+    assert kept[(1, 8)].get("note") == NOTE  # carried onto the same cell of the row kept
     run_id = read_tables(crm, ["Ändringslogg"])["Ändringslogg"].df["Körning"].iloc[0]
     undo_run(crm, run_id, True, ws.open)
     assert held()
+    cells = next(s for s in ws.app.store.get_spreadsheet(crm.key).sheets if s.title == "Leads").cells
+    assert "note" not in cells.get((1, 8), {})  # taken back from the kept row by undo...
+    back = next(r for (r, c), cell in cells.items()
+                if c == 0 and (cell.get("userEnteredValue") or {}).get("stringValue") == "L-BBBBBB")
+    assert cells[(back, 8)].get("note") == NOTE  # ...and on the row put back
 
 
 # ---------------------------------------------------------------- 9: comments too long to join
@@ -197,6 +204,9 @@ def test_on_google_comments_too_long_to_join_are_refused_in_one_line_not_a_raw_4
     assert sorted(leads.text(i, "Kommentar") for i in leads.df.index) == sorted([first, second])
 
 
+YELLOW = {"red": 1, "green": 1}
+
+
 def test_on_google_a_link_and_a_fill_on_a_removed_duplicate_come_back_with_undo():
     from emulator_workspace import EmulatorWorkspace
 
@@ -222,7 +232,7 @@ def test_on_google_a_link_and_a_fill_on_a_removed_duplicate_come_back_with_undo(
                                "rows": [{"values": [{"userEnteredFormat": {"textFormat": {"link": {"uri": AD}}}}]}],
                                "fields": "userEnteredFormat.textFormat.link"}},
               {"updateCells": {"start": {"sheetId": leads_sheet().sheet_id, "rowIndex": 2, "columnIndex": contact},
-                               "rows": [{"values": [{"userEnteredFormat": {"backgroundColor": {"red": 1, "green": 1}}}]}],
+                               "rows": [{"values": [{"userEnteredFormat": {"backgroundColor": YELLOW}}]}],
                                "fields": "userEnteredFormat.backgroundColor"}}]
     crm._client().post_json(f"https://sheets.googleapis.com/v4/spreadsheets/{crm.key}:batchUpdate",
                             {"requests": person})
@@ -238,3 +248,27 @@ def test_on_google_a_link_and_a_fill_on_a_removed_duplicate_come_back_with_undo(
     assert entered[source]["textFormat"]["link"]["uri"] == AD
     colour = entered[contact]["backgroundColor"]
     assert (colour.get("red"), colour.get("green"), colour.get("blue", 0)) == (1, 1, 0)
+
+
+def test_a_removed_duplicates_note_and_link_go_onto_the_kept_row_and_undo_takes_them_back(make_crm):
+    path = _duplicate_with_a_note_and_a_link(make_crm)
+    wb = openpyxl.load_workbook(path)
+    headers = [c.value for c in wb["Leads"][1]]
+    contact, source = headers.index("Kontaktperson") + 1, headers.index("Källa") + 1
+    wb["Leads"].cell(2, contact).comment = openpyxl.comments.Comment("Hennes eget nummer finns i CRM:et", "Ali")
+    wb.save(path)
+    runner = CliRunner()
+    done = runner.invoke(cli, ["--today", TODAY, "dedupe", str(path), "--apply"])
+    assert done.exit_code == 0, done.output
+    ws = openpyxl.load_workbook(path)["Leads"]
+    assert ws.cell(2, 1).value == "L-AAAAAA" and ws.cell(3, 1).value is None
+    assert ws.cell(2, contact).comment.text == "Hennes eget nummer finns i CRM:et\n\n" + NOTE  # both notes
+    assert ws.cell(2, source).hyperlink.target == AD  # the kept row had no link there
+    assert ws.cell(2, source).value == "Platsannons"  # filled from the removed row, as a value
+    undone = runner.invoke(cli, ["--today", TODAY, "undo", str(path), _run_id(done.output), "--apply"])
+    assert undone.exit_code == 0, undone.output
+    ws = openpyxl.load_workbook(path)["Leads"]
+    assert ws.cell(2, contact).comment.text == "Hennes eget nummer finns i CRM:et"  # as before the run
+    assert ws.cell(2, source).hyperlink is None
+    back = next(row for row in ws.iter_rows(min_row=2) if row[0].value == "L-BBBBBB")
+    assert back[contact - 1].comment.text == NOTE and back[source - 1].hyperlink.target == AD

@@ -239,6 +239,20 @@ def extras_requests(sheet_id: int, extras: Mapping[tuple[int, int], CellExtras])
     return requests
 
 
+def extras_set_requests(sheet_id: int, extras: Mapping[tuple[int, int], CellExtras]) -> list[dict]:
+    """Notes and links set exactly (a blank one cleared, the fill left): a removed duplicate's
+    carried onto the row kept, or taken back by undo."""
+    requests = []
+    for (row, col), found in sorted(extras.items()):
+        cell: dict = {"note": found.note} if found.note else {}
+        if found.link:
+            cell["userEnteredFormat"] = {"textFormat": {"link": {"uri": found.link}}}
+        requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col},
+                                         "rows": [{"values": [cell]}],
+                                         "fields": "note,userEnteredFormat.textFormat.link"}})
+    return requests
+
+
 def sheet_infos(spreadsheet: Mapping[str, Any]) -> list[SheetInfo]:
     infos = []
     for sheet in spreadsheet.get("sheets") or ():
@@ -415,6 +429,7 @@ def tab_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[
         requests += _update_block(sheet.sheet_id, writes.first_append_row - 1, 0, writes.appends)
     requests += format_requests(sheet.sheet_id, writes.formats)
     requests += extras_requests(sheet.sheet_id, writes.extras)
+    requests += extras_set_requests(sheet.sheet_id, writes.extras_set)
     for row in sorted(set(writes.deletes), reverse=True):
         requests.append({"deleteDimension": {"range": {"sheetId": sheet.sheet_id, "dimension": "ROWS",
                                                        "startIndex": row - 1, "endIndex": row}}})

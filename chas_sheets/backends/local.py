@@ -416,6 +416,14 @@ def _set_formats(ws, writes: TabWrites) -> None:
                 cell.style = "Hyperlink"  # openpyxl writes a link only with a cell it writes
         if extras.fill:
             cell.fill = PatternFill(fill_type="solid", fgColor=extras.fill)
+    for (row, col), extras in writes.extras_set.items():  # exactly these: a blank one is cleared
+        cell = ws.cell(row=row, column=col + 1)
+        cell.comment = Comment(extras.note, "chas-sheets") if extras.note else None
+        value = cell.value
+        cell.hyperlink = extras.link or None
+        cell.value = value
+        if extras.link and value is None and not cell.has_style:
+            cell.style = "Hyperlink"
 
 
 def _execute(wb, writes: TabWrites) -> None:

@@ -438,7 +438,10 @@ def plan_dedupe(tables: Tables, confirmed_pairs: Iterable[tuple[str, str]] = (),
             values = dict(by_id[removed].values)
             if removed in new_ids:  # the sheet has no ID there yet: compare what it holds
                 values["ID"] = new_ids[removed]
-            changes.removals.append(RowRemoval("Leads", removed, values, f"duplicate of {merge.survivor}"))
+            # its cells' notes and links go onto the same cells of the row kept (when writing: the
+            # plan reads values only), and with the row into Ändringslogg
+            changes.removals.append(RowRemoval("Leads", removed, values, f"duplicate of {merge.survivor}",
+                                               keep_on=merge.survivor))
     for rename in decision.renames:
         changes.set_cell("Leads", rename.lead_id, "Företag", by_id[rename.lead_id].values.get("Företag"),
                          rename.new, rename.reason)

@@ -29,9 +29,12 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 NEW_ROW = "(ny rad)"  # Efter = the appended row as JSON
 REMOVED_ROW = "(rad borttagen)"  # Före = the whole removed row as JSON
 REPLACED_TAB = "(flik ersatt)"  # a tool-owned tab rewritten whole; Före = its old content (typed JSON)
+# A cell's note and link set (a removed duplicate's carried onto the row kept); Före/Efter =
+# {"column": label, "note": ..., "link": ...} before and after
+CELL_EXTRAS = "(anteckning)"
 NEW_COLUMN = "(ny kolumn)"  # a column the contract needs, added to a tab
 NEW_ID = "ID"  # a new ID given to a row without a usable one
-CHANGES = (NEW_ROW, REMOVED_ROW, REPLACED_TAB)
+CHANGES = (NEW_ROW, REMOVED_ROW, REPLACED_TAB, CELL_EXTRAS)
 
 # Notes: what a run says about itself.
 UNDOES = "(ångrar)"  # Efter = the id of the run this one undid
@@ -249,6 +252,28 @@ def encode_row(row: Mapping[str, Any], formats: Mapping[str, NumberFormat] | Non
     formats, extras = formats or {}, extras or {}
     labels = [k for k, v in row.items() if not is_blank(v)] + [k for k in extras if extras[k] and is_blank(row.get(k))]
     return json.dumps({k: encode_cell(row.get(k), formats.get(k), extras.get(k)) for k in labels}, ensure_ascii=False)
+
+
+def carried(target: CellExtras, found: CellExtras) -> CellExtras:
+    """A cell's note and link once a removed duplicate's same cell (`found`) is carried onto it:
+    a note added below its own unless it holds it already, a link where it has none (a
+    different link of its own stays; the removed one is in the log). Its fill stays its own."""
+    note = target.note
+    if found.note and found.note.strip() not in note:
+        note = f"{note}\n\n{found.note}" if note else found.note
+    return CellExtras(note, target.link or found.link, target.fill)
+
+
+def encode_extras(label: str, extras: CellExtras) -> str:
+    """A cell's note and link for a `(anteckning)` log row (its fill is never set by one)."""
+    return json.dumps({"column": label, "note": extras.note, "link": extras.link}, ensure_ascii=False)
+
+
+def decode_cell_extras(text: str) -> tuple[str, CellExtras]:
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("column"), str):
+        raise TypeError("a logged note is a JSON object naming its column")
+    return data["column"], CellExtras(str(data.get("note") or ""), str(data.get("link") or ""))
 
 
 def decode_extras(text: str) -> dict[str, CellExtras]:

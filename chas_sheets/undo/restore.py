@@ -59,6 +59,7 @@ from chas_sheets.privacy import mask_text, shown
 from chas_sheets.runner import listed, summary_line
 from chas_sheets.sharing import access_log
 from chas_sheets.sheet.changelog import (
+    CELL_EXTRAS,
     LOG_TAB,
     NEW_ID,
     NEW_ROW,
@@ -70,6 +71,7 @@ from chas_sheets.sheet.changelog import (
     Formula,
     LogEntry,
     content_digest,
+    decode_cell_extras,
     decode_extras,
     decode_grid,
     decode_row,
@@ -77,7 +79,7 @@ from chas_sheets.sheet.changelog import (
     logged_chart,
     unheaded_index,
 )
-from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend, RowRemoval, TabReplacement
+from chas_sheets.sheet.changes import CellChange, ChangeSet, ExtrasChange, RowAppend, RowRemoval, TabReplacement
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, Tables, load_table, load_tables
 from chas_sheets.sheet.values import as_text, is_blank, values_equal
@@ -233,6 +235,7 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
     appended = {(e.tab, e.row_id) for e in changes_rows if e.column == NEW_ROW}
     removed = {(e.tab, e.row_id) for e in changes_rows if e.column == REMOVED_ROW}
     cells: dict[tuple[str, str, str], list[LogEntry]] = {}
+    extras: dict[tuple[str, str, str], list[tuple]] = {}
     replaced_done: set[str] = set()
 
     for entry in reversed(changes_rows):  # the inverse runs backwards
@@ -251,12 +254,26 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
             _undo_append(changes, report, table, entry)
         elif entry.column == REMOVED_ROW:
             _undo_removal(changes, report, table, entry)
+        elif entry.column == CELL_EXTRAS:
+            try:
+                (label, before), (_label, after) = (decode_cell_extras(as_text(entry.before)),
+                                                    decode_cell_extras(as_text(entry.after)))
+            except (ValueError, TypeError):
+                report.not_undone.append(_("Ändringslogg row {log_row}: the note of {tab} {id} is not readable "
+                                           "JSON").format(log_row=entry.log_row, tab=entry.tab, id=entry.row_id))
+                continue
+            extras.setdefault((entry.tab, entry.row_id, label), []).insert(0, (before, after))
         elif (entry.tab, entry.row_id) in appended or (entry.tab, entry.row_id) in removed:
             continue  # the row's own undo covers it
         else:
             cells.setdefault((entry.tab, entry.row_id, entry.column), []).insert(0, entry)
     for (tab, row_id, column), history in cells.items():
         _undo_cell(changes, report, tables[tab], row_id, column, history[0].before, history[-1].after)
+    for (tab, row_id, column), steps in extras.items():  # checked against the cell when writing
+        changes.extras.append(ExtrasChange(tab, row_id, column, steps[-1][1], steps[0][0],
+                                           f"undo of run {report.run_id}"))
+        report.planned.append(_("{tab} {id}, {column}: note or link put back as before the run").format(
+            tab=tab, id=row_id, column=column))
     if changes:
         changes.appends.append(run_note(UNDOES, run_id))
     return changes, report
