@@ -272,3 +272,26 @@ def test_a_removed_duplicates_note_and_link_go_onto_the_kept_row_and_undo_takes_
     assert ws.cell(2, source).hyperlink is None
     back = next(row for row in ws.iter_rows(min_row=2) if row[0].value == "L-BBBBBB")
     assert back[contact - 1].comment.text == NOTE and back[source - 1].hyperlink.target == AD
+
+
+def test_the_dry_run_says_where_a_removed_rows_notes_and_links_go_in_swedish_and_english(make_crm):
+    from chas_sheets import i18n
+
+    path = _duplicate_with_a_note_and_a_link(make_crm)
+    english = CliRunner().invoke(cli, ["--today", TODAY, "dedupe", str(path)])
+    assert english.exit_code == 0 and "notes and links on a removed row's cells go onto the same cells" in english.output
+    i18n.set_language("sv")
+    swedish = CliRunner().invoke(cli, ["--today", TODAY, "--lang", "sv", "dedupe", str(path)])
+    assert swedish.exit_code == 0, swedish.output
+    assert "anteckningar och länkar på en borttagen rads celler flyttas till samma celler" in swedish.output
+
+
+def test_comments_too_long_to_join_are_named_in_swedish(make_crm):
+    from chas_sheets import i18n
+
+    rows, _first, _second = _two_long_comments()
+    path = make_crm("group", Leads=rows)
+    i18n.set_language("sv")
+    done = CliRunner().invoke(cli, ["--today", TODAY, "--lang", "sv", "dedupe", str(path)])
+    assert done.exit_code == 0, done.output
+    assert "Leads rad 2, 3: en och samma lead" in done.output and "inte sammanslagna" in done.output

@@ -166,6 +166,9 @@ class DedupeReport:
                     for removed_id in merge.removed:  # the comment's note (sheet text) names a removed row
                         text = text.replace(duplicate_note(removed_id), duplicate_note(name(removed_id)))
                     lines.append(f"    {column}: {' / '.join(text.splitlines())}")
+        if self.merges:  # the plan reads values only: the notes themselves are seen when writing
+            lines.append(_("notes and links on a removed row's cells go onto the same cells of the row kept (a note "
+                           "below its own note, a link where it has none) and, with the whole row, into Ändringslogg"))
         for rename in self.renames:
             lines.append(_("Leads {id}: Företag {old} -> {new} ({reason})").format(
                 id=name(rename.lead_id), old=repr(rename.old), new=repr(rename.new), reason=rename.reason))
