@@ -272,6 +272,7 @@ def test_a_removed_duplicates_note_and_link_go_onto_the_kept_row_and_undo_takes_
     assert ws.cell(2, source).hyperlink is None
     back = next(row for row in ws.iter_rows(min_row=2) if row[0].value == "L-BBBBBB")
     assert back[contact - 1].comment.text == NOTE and back[source - 1].hyperlink.target == AD
+    assert back[contact - 1].comment.author == "Nora" and ws.cell(2, contact).comment.author == "Ali"  # who wrote it
 
 
 def test_the_dry_run_says_where_a_removed_rows_notes_and_links_go_in_swedish_and_english(make_crm):

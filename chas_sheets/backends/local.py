@@ -391,8 +391,9 @@ def _row_extras(ws, row: int) -> dict[int, CellExtras]:
             continue
         link = cell.hyperlink.target or "" if cell.hyperlink is not None else ""
         fill = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else ""
-        extras = CellExtras(cell.comment.text if cell.comment is not None else "", link,
-                            fill if isinstance(fill, str) else "")  # a theme colour is no rgb string
+        note = cell.comment
+        extras = CellExtras(note.text if note is not None else "", link, fill if isinstance(fill, str) else "",
+                            (note.author or "") if note is not None else "")  # a theme colour is no rgb string
         if extras:
             found[col - 1] = extras
     return found
@@ -407,7 +408,7 @@ def _set_formats(ws, writes: TabWrites) -> None:
     for (row, col), extras in writes.extras.items():
         cell = ws.cell(row=row, column=col + 1)
         if extras.note:
-            cell.comment = Comment(extras.note, "chas-sheets")
+            cell.comment = Comment(extras.note, extras.author or "chas-sheets")
         if extras.link:
             value = cell.value
             cell.hyperlink = extras.link
@@ -418,7 +419,7 @@ def _set_formats(ws, writes: TabWrites) -> None:
             cell.fill = PatternFill(fill_type="solid", fgColor=extras.fill)
     for (row, col), extras in writes.extras_set.items():  # exactly these: a blank one is cleared
         cell = ws.cell(row=row, column=col + 1)
-        cell.comment = Comment(extras.note, "chas-sheets") if extras.note else None
+        cell.comment = Comment(extras.note, extras.author or "chas-sheets") if extras.note else None
         value = cell.value
         cell.hyperlink = extras.link or None
         cell.value = value

@@ -158,23 +158,27 @@ class NumberFormat:
 @dataclass(frozen=True)
 class CellExtras:
     """What a person put on a cell besides its value and number format: a note, a link's
-    address, a solid fill colour (ARGB hex). Logged with a removed row so undo puts them back."""
+    address, a solid fill colour (ARGB hex), and who wrote the note (an .xlsx keeps an author;
+    Google none). Logged with a removed row so undo puts them back."""
 
     note: str = ""
     link: str = ""
     fill: str = ""
+    author: str = ""
+
+    _KEYS = ("note", "link", "fill", "author")
 
     def __bool__(self) -> bool:
         return bool(self.note or self.link or self.fill)
 
     def to_json(self) -> dict:
-        return {k: v for k, v in (("note", self.note), ("link", self.link), ("fill", self.fill)) if v}
+        return {k: getattr(self, k) for k in self._KEYS if getattr(self, k) and (k != "author" or self.note)}
 
     @classmethod
     def from_json(cls, data: Any) -> CellExtras | None:
         if not isinstance(data, dict):
             return None
-        extras = cls(*(str(data.get(k) or "") for k in ("note", "link", "fill")))
+        extras = cls(*(str(data.get(k) or "") for k in cls._KEYS))
         return extras or None
 
 
@@ -258,22 +262,24 @@ def carried(target: CellExtras, found: CellExtras) -> CellExtras:
     """A cell's note and link once a removed duplicate's same cell (`found`) is carried onto it:
     a note added below its own unless it holds it already, a link where it has none (a
     different link of its own stays; the removed one is in the log). Its fill stays its own."""
-    note = target.note
+    note, author = target.note, target.author
     if found.note and found.note.strip() not in note:
-        note = f"{note}\n\n{found.note}" if note else found.note
-    return CellExtras(note, target.link or found.link, target.fill)
+        note, author = (f"{note}\n\n{found.note}", author) if note else (found.note, found.author)
+    return CellExtras(note, target.link or found.link, target.fill, author)
 
 
 def encode_extras(label: str, extras: CellExtras) -> str:
     """A cell's note and link for a `(anteckning)` log row (its fill is never set by one)."""
-    return json.dumps({"column": label, "note": extras.note, "link": extras.link}, ensure_ascii=False)
+    return json.dumps({"column": label, "note": extras.note, "link": extras.link,
+                       **({"author": extras.author} if extras.note and extras.author else {})}, ensure_ascii=False)
 
 
 def decode_cell_extras(text: str) -> tuple[str, CellExtras]:
     data = json.loads(text)
     if not isinstance(data, dict) or not isinstance(data.get("column"), str):
         raise TypeError("a logged note is a JSON object naming its column")
-    return data["column"], CellExtras(str(data.get("note") or ""), str(data.get("link") or ""))
+    return data["column"], CellExtras(str(data.get("note") or ""), str(data.get("link") or ""),
+                                      author=str(data.get("author") or ""))
 
 
 def decode_extras(text: str) -> dict[str, CellExtras]:

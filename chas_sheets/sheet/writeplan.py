@@ -568,7 +568,7 @@ def _resolve_extras(st: _TabState, item: ExtrasChange, plan: WritePlan, log, ski
         skip(_("{tab} row {row} ({id}), {column}: its note or link was changed since the run; left as it is").format(
             tab=st.name, row=row, id=item.row_id, column=item.column))
         return
-    st.writes.extras_set[(row, index)] = CellExtras(item.new.note, item.new.link, current.fill)
+    st.writes.extras_set[(row, index)] = CellExtras(item.new.note, item.new.link, current.fill, item.new.author)
     plan.applied.append(item)
     log.append(_log_row(plan.run, item.tab, item.row_id, CELL_EXTRAS, encode_extras(item.column, current),
                         encode_extras(item.column, item.new)))

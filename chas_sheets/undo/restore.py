@@ -14,6 +14,9 @@ Every change a run made is one log row (see `writeplan.resolve`); its `Kolumn` s
   (`changelog.decode_row`; a log from before formulas, formats and notes were tagged gives
   their values, as it always did).
   Cell changes the run made on a row it removed or appended are covered by that row's undo.
+- `(anteckning)`: a cell's note and link set (a removed duplicate's carried onto the row kept),
+  `Före`/`Efter` = the cell's note and link as JSON. Set back to `Före` when writing, only while
+  the cell still holds `Efter` (compare-and-set: a note a person changed since is left, reported).
 - `ID`: a new ID given to a row without a usable one is KEPT. IDs are how every later run, the
   contact log's `Lead-ID` and undo itself find rows; a blank ID would only get a new one on the
   next run, and clearing it would make this undo impossible to undo. An ID is never reused.
