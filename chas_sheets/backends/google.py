@@ -343,7 +343,7 @@ class GoogleSpreadsheet(Backend):
                 self._sheets = None
                 self._old_scratch += sent.scratch_ids()
                 return ApplyResult(sent.plan, written=True, notes=notes)
-            plan = resolve(changes, fresh, run, fmt.number_format_lookup(book))
+            plan = resolve(changes, fresh, run, fmt.number_format_lookup(book), fmt.extras_lookup(book))
             if not plan:
                 if lock:
                     lock.release([row_guard.remove(g) for g in placed]

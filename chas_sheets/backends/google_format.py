@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from chas_sheets.backends.base import formula_text
 from chas_sheets.i18n import sheet_
-from chas_sheets.sheet.changelog import NumberFormat
+from chas_sheets.sheet.changelog import CellExtras, NumberFormat
 from chas_sheets.sheet.layout import (
     STATUS_FILLS,
     TEMPLATE_ROWS,
@@ -56,7 +56,8 @@ READ_FIELDS = (
     "spreadsheetId,properties(title,locale),"
     "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
     "data(startRow,startColumn,rowData.values(userEnteredValue,effectiveValue,"
-    "userEnteredFormat.numberFormat,effectiveFormat.numberFormat)))"
+    "userEnteredFormat(numberFormat,backgroundColor,textFormat.link),effectiveFormat.numberFormat,note,"
+    "textFormatRuns.format.link)))"
 )
 
 
@@ -179,6 +180,77 @@ def number_format_lookup(spreadsheet: Mapping[str, Any]) -> Callable[[str, int, 
         return None
 
     return lookup
+
+
+def _hex(colour: Mapping[str, Any] | None) -> str:
+    """Google's colour (0-1 floats, a missing part is 0) as ARGB hex, as an .xlsx gives it."""
+    if not colour:
+        return ""
+    return "FF" + "".join(f"{round(float(colour.get(part) or 0) * 255):02X}" for part in ("red", "green", "blue"))
+
+
+def cell_extras(cell: Mapping[str, Any]) -> CellExtras:
+    """A read cell's note, link (the cell's, else the first of its text runs: the address is
+    what matters) and fill colour."""
+    entered = cell.get("userEnteredFormat") or {}
+    link = ((entered.get("textFormat") or {}).get("link") or {}).get("uri") or next(
+        (run["format"]["link"]["uri"] for run in cell.get("textFormatRuns") or ()
+         if ((run.get("format") or {}).get("link") or {}).get("uri")), "")
+    return CellExtras(str(cell.get("note") or ""), str(link), _hex(entered.get("backgroundColor")))
+
+
+def extras_lookup(spreadsheet: Mapping[str, Any]) -> Callable[[str, int], dict[int, CellExtras]]:
+    """(title, 1-based row) -> {0-based column: the note, link and fill on it}, looked up in a
+    read with grid data; for the rows a run removes (logged, so undo puts them back)."""
+    sheets = {s.get("properties", {}).get("title"): s for s in spreadsheet.get("sheets") or ()}
+
+    def lookup(title: str, row: int) -> dict[int, CellExtras]:
+        found: dict[int, CellExtras] = {}
+        for block in (sheets.get(title) or {}).get("data") or ():
+            r, left = row - 1 - block.get("startRow", 0), block.get("startColumn", 0)
+            rows = block.get("rowData") or []
+            if 0 <= r < len(rows):
+                for c, cell in enumerate(rows[r].get("values") or []):
+                    if extras := cell_extras(cell):
+                        found[left + c] = extras
+        return found
+
+    return lookup
+
+
+def extras_requests(sheet_id: int, extras: Mapping[tuple[int, int], CellExtras]) -> list[dict]:
+    """Notes, links and fills undo puts back ((1-based row, 0-based column) -> extras) on the
+    cells of a row it re-inserts; a link as the cell's own (Google's textFormat.link)."""
+    requests = []
+    for (row, col), found in sorted(extras.items()):
+        cell: dict = {}
+        fields = []
+        if found.note:
+            cell["note"], fields = found.note, [*fields, "note"]
+        if found.link:
+            cell.setdefault("userEnteredFormat", {})["textFormat"] = {"link": {"uri": found.link}}
+            fields.append("userEnteredFormat.textFormat.link")
+        if found.fill:
+            cell.setdefault("userEnteredFormat", {})["backgroundColor"] = rgb(found.fill[-6:])
+            fields.append("userEnteredFormat.backgroundColor")
+        if fields:
+            requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col},
+                                             "rows": [{"values": [cell]}], "fields": ",".join(fields)}})
+    return requests
+
+
+def extras_set_requests(sheet_id: int, extras: Mapping[tuple[int, int], CellExtras]) -> list[dict]:
+    """Notes and links set exactly (a blank one cleared, the fill left): a removed duplicate's
+    carried onto the row kept, or taken back by undo."""
+    requests = []
+    for (row, col), found in sorted(extras.items()):
+        cell: dict = {"note": found.note} if found.note else {}
+        if found.link:
+            cell["userEnteredFormat"] = {"textFormat": {"link": {"uri": found.link}}}
+        requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col},
+                                         "rows": [{"values": [cell]}],
+                                         "fields": "note,userEnteredFormat.textFormat.link"}})
+    return requests
 
 
 def sheet_infos(spreadsheet: Mapping[str, Any]) -> list[SheetInfo]:
@@ -356,6 +428,8 @@ def tab_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[
     if writes.appends:
         requests += _update_block(sheet.sheet_id, writes.first_append_row - 1, 0, writes.appends)
     requests += format_requests(sheet.sheet_id, writes.formats)
+    requests += extras_requests(sheet.sheet_id, writes.extras)
+    requests += extras_set_requests(sheet.sheet_id, writes.extras_set)
     for row in sorted(set(writes.deletes), reverse=True):
         requests.append({"deleteDimension": {"range": {"sheetId": sheet.sheet_id, "dimension": "ROWS",
                                                        "startIndex": row - 1, "endIndex": row}}})

@@ -23,6 +23,7 @@ import filelock
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.cell.rich_text import CellRichText
+from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -53,7 +54,7 @@ from chas_sheets.errors import (
     UnsafeWrite,
 )
 from chas_sheets.i18n import _
-from chas_sheets.sheet.changelog import LOG_TAB, NumberFormat
+from chas_sheets.sheet.changelog import LOG_TAB, CellExtras, NumberFormat
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.layout import (
     STATUS_FILLS,
@@ -304,7 +305,8 @@ class LocalWorkbook(Backend):
         touched = wanted_titles(titles, [*sorted(changes.tabs), LOG_TAB])
         fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
         _add_formula_results(snapshot, fresh.grids)
-        plan = resolve(changes, fresh, run, lambda title, row, col: _number_format(wb[title], row, col))
+        plan = resolve(changes, fresh, run, lambda title, row, col: _number_format(wb[title], row, col),
+                       lambda title, row: _row_extras(wb[title], row))
         if not plan:
             return ApplyResult(plan, written=False)
         replaced = {w.title for w in plan.tabs.values() if w.replace is not None}
@@ -383,11 +385,50 @@ def _number_format(ws, row: int, col: int) -> NumberFormat | None:
     return NumberFormat(pattern) if pattern and pattern != "General" else None
 
 
+def _row_extras(ws, row: int) -> dict[int, CellExtras]:
+    """The notes, links and solid fills on a fresh-read row's cells, empty cells included
+    (0-based column -> extras); a removed row logs them."""
+    found = {}
+    for col in range(1, ws.max_column + 1):
+        cell = ws._cells.get((row, col))  # looked up, not created
+        if cell is None or isinstance(cell, MergedCell):
+            continue
+        link = cell.hyperlink.target or "" if cell.hyperlink is not None else ""
+        fill = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else ""
+        note = cell.comment
+        extras = CellExtras(note.text if note is not None else "", link, fill if isinstance(fill, str) else "",
+                            (note.author or "") if note is not None else "")  # a theme colour is no rgb string
+        if extras:
+            found[col - 1] = extras
+    return found
+
+
 def _set_formats(ws, writes: TabWrites) -> None:
-    """Number formats undo puts back (a phone's `0000000000`), after the values they go with."""
+    """Number formats undo puts back (a phone's `0000000000`), after the values they go with;
+    then the notes, links and fills of a row undo puts back."""
     for (row, col), number_format in writes.formats.items():
         pattern = number_format.pattern or ("@" if number_format.kind == "TEXT" else "General")
         ws.cell(row=row, column=col + 1).number_format = pattern
+    for (row, col), extras in writes.extras.items():
+        cell = ws.cell(row=row, column=col + 1)
+        if extras.note:
+            cell.comment = Comment(extras.note, extras.author or "chas-sheets")
+        if extras.link:
+            value = cell.value
+            cell.hyperlink = extras.link
+            cell.value = value  # openpyxl puts the address into an empty cell: it stays empty
+            if value is None and not cell.has_style:
+                cell.style = "Hyperlink"  # openpyxl writes a link only with a cell it writes
+        if extras.fill:
+            cell.fill = PatternFill(fill_type="solid", fgColor=extras.fill)
+    for (row, col), extras in writes.extras_set.items():  # exactly these: a blank one is cleared
+        cell = ws.cell(row=row, column=col + 1)
+        cell.comment = Comment(extras.note, extras.author or "chas-sheets") if extras.note else None
+        value = cell.value
+        cell.hyperlink = extras.link or None
+        cell.value = value
+        if extras.link and value is None and not cell.has_style:
+            cell.style = "Hyperlink"
 
 
 def _execute(wb, writes: TabWrites) -> None:

@@ -13,6 +13,8 @@ over Företag, Org.nr, Webbplats and the E-post domain) and their contact person
 - `Kontaktlogg` rows pointing at a removed lead are re-pointed to its survivor, and rows that
   found a changed lead by company name get its `Lead-ID`, so renaming never unlinks them.
 Weaker (fuzzy) matches are only listed for review and merged when the user confirms a pair.
+A lead whose joined comment would be longer than a cell holds is not merged (reported): its
+rows stay as they are, nothing cut.
 
 A second run must change nothing. Renaming a row can change the evidence its company was
 found by (a name shared by two conflicting companies), so the plan is checked by planning
@@ -48,6 +50,9 @@ TEMPERATURE, WARM = "Temperatur", "Varm"
 # Columns not merged cell by cell: the name is unified, the survivor is the oldest row, and
 # comments are joined.
 _NOT_MERGED = frozenset({"ID", "Företag", "Tillagd", COMMENT})
+# An .xlsx cell holds 32,767 characters, a Google cell 50,000 (longer is refused whole): a lead
+# whose joined comment would not fit either is not merged; cutting it would lose a person's text.
+MOST_CELL_CHARACTERS = 32_767
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,9 @@ class DedupeReport:
                     for removed_id in merge.removed:  # the comment's note (sheet text) names a removed row
                         text = text.replace(duplicate_note(removed_id), duplicate_note(name(removed_id)))
                     lines.append(f"    {column}: {' / '.join(text.splitlines())}")
+        if self.merges:  # the plan reads values only: the notes themselves are seen when writing
+            lines.append(_("notes and links on a removed row's cells go onto the same cells of the row kept (a note "
+                           "below its own note, a link where it has none) and, with the whole row, into Ändringslogg"))
         for rename in self.renames:
             lines.append(_("Leads {id}: Företag {old} -> {new} ({reason})").format(
                 id=name(rename.lead_id), old=repr(rename.old), new=repr(rename.new), reason=rename.reason))
@@ -300,6 +308,7 @@ class _Decision:
     survivor_of: dict[str, str]  # removed lead ID -> survivor
     key_of: dict[str, str]  # lead ID -> its company's cluster key
     names: dict[str, str] = field(default_factory=dict)  # cluster key -> display name
+    too_long: list[tuple[tuple[str, ...], int]] = field(default_factory=list)  # (lead IDs, joined comment length)
 
 
 def _decide(rows: list[_Lead], confirmed: list[tuple[str, str]], kept: set[str]) -> _Decision:
@@ -317,6 +326,9 @@ def _decide(rows: list[_Lead], confirmed: list[tuple[str, str]], kept: set[str])
         for lead in leads:
             if len(lead) > 1 and cluster.key not in kept:
                 merged, filled = merge_rows(lead)
+                if len(as_text(merged.get(COMMENT))) > MOST_CELL_CHARACTERS:
+                    decision.too_long.append((tuple(r.lead_id for r in lead), len(as_text(merged.get(COMMENT)))))
+                    continue
                 if rename:
                     merged["Företag"] = cluster.name
                 decision.merges.append(LeadMerge(cluster.name, cluster.key, cluster.evidence, lead[0].lead_id,
@@ -411,6 +423,11 @@ def plan_dedupe(tables: Tables, confirmed_pairs: Iterable[tuple[str, str]] = (),
     report.left_alone = sorted({decision.names[key] for key in kept if key in decision.names})
     report.companies, report.merges, report.renames = decision.companies, decision.merges, decision.renames
     report.review = decision.review
+    for ids, length in decision.too_long:
+        report.warnings.append(_("Leads rows {rows}: one lead, but its comments joined would be {n} characters, more "
+                                 "than a cell holds ({most}); not merged: shorten a Kommentar or merge the rows by "
+                                 "hand").format(rows=", ".join(str(leads.sheet_rows[i]) for i in ids), n=length,
+                                                most=MOST_CELL_CHARACTERS))
     by_id = {r.lead_id: r for r in rows}
     new_ids = {a.new: a.old for a in leads.id_assignments}
     report.unnamed = {a.new: a.sheet_row for a in leads.id_assignments}
@@ -424,7 +441,10 @@ def plan_dedupe(tables: Tables, confirmed_pairs: Iterable[tuple[str, str]] = (),
             values = dict(by_id[removed].values)
             if removed in new_ids:  # the sheet has no ID there yet: compare what it holds
                 values["ID"] = new_ids[removed]
-            changes.removals.append(RowRemoval("Leads", removed, values, f"duplicate of {merge.survivor}"))
+            # its cells' notes and links go onto the same cells of the row kept (when writing: the
+            # plan reads values only), and with the row into Ändringslogg
+            changes.removals.append(RowRemoval("Leads", removed, values, f"duplicate of {merge.survivor}",
+                                               keep_on=merge.survivor))
     for rename in decision.renames:
         changes.set_cell("Leads", rename.lead_id, "Företag", by_id[rename.lead_id].values.get("Företag"),
                          rename.new, rename.reason)

@@ -29,9 +29,12 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 NEW_ROW = "(ny rad)"  # Efter = the appended row as JSON
 REMOVED_ROW = "(rad borttagen)"  # Före = the whole removed row as JSON
 REPLACED_TAB = "(flik ersatt)"  # a tool-owned tab rewritten whole; Före = its old content (typed JSON)
+# A cell's note and link set (a removed duplicate's carried onto the row kept); Före/Efter =
+# {"column": label, "note": ..., "link": ...} before and after
+CELL_EXTRAS = "(anteckning)"
 NEW_COLUMN = "(ny kolumn)"  # a column the contract needs, added to a tab
 NEW_ID = "ID"  # a new ID given to a row without a usable one
-CHANGES = (NEW_ROW, REMOVED_ROW, REPLACED_TAB)
+CHANGES = (NEW_ROW, REMOVED_ROW, REPLACED_TAB, CELL_EXTRAS)
 
 # Notes: what a run says about itself.
 UNDOES = "(ångrar)"  # Efter = the id of the run this one undid
@@ -87,6 +90,8 @@ def log_entries(log_table: Table | None) -> list[LogEntry]:
 #   {"formula": "=LEN(B5)", "at": [5, 2], "value": 4}   a formula (only ever a cell that was one),
 #                                         with where it stood (1-based row, 0-based column) and its result
 #   {"value": 701234567, "format": {"pattern": "0000000000", "type": "NUMBER"}}   a number format
+#   {"value": "Ida", "note": "ring efter 15", "link": "https://...", "fill": "FFFFFF00"}   what a person put
+#                                         on the cell besides its value: a note, a link, a fill colour (ARGB)
 # A log written before formulas and formats were tagged holds plain values only: read the same way.
 
 
@@ -150,6 +155,33 @@ class NumberFormat:
         return cls(str(data.get("pattern") or ""), str(data.get("type") or ""))
 
 
+@dataclass(frozen=True)
+class CellExtras:
+    """What a person put on a cell besides its value and number format: a note, a link's
+    address, a solid fill colour (ARGB hex), and who wrote the note (an .xlsx keeps an author;
+    Google none). Logged with a removed row so undo puts them back."""
+
+    note: str = ""
+    link: str = ""
+    fill: str = ""
+    author: str = ""
+
+    _KEYS = ("note", "link", "fill", "author")
+
+    def __bool__(self) -> bool:
+        return bool(self.note or self.link or self.fill)
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k in self._KEYS if getattr(self, k) and (k != "author" or self.note)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> CellExtras | None:
+        if not isinstance(data, dict):
+            return None
+        extras = cls(*(str(data.get(k) or "") for k in cls._KEYS))
+        return extras or None
+
+
 _DEFAULT_PATTERNS = {dt.datetime: ("yyyy-mm-dd hh:mm:ss", "yyyy-mm-dd"), dt.date: ("yyyy-mm-dd",),
                      dt.time: ("hh:mm:ss",)}
 
@@ -176,7 +208,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def encode_cell(value: Any, number_format: NumberFormat | None = None) -> Any:
+def encode_cell(value: Any, number_format: NumberFormat | None = None, extras: CellExtras | None = None) -> Any:
+    if extras:
+        cell = encode_cell(value, number_format)
+        return {**(cell if isinstance(cell, dict) and ("formula" in cell or "format" in cell) else {"value": cell}),
+                **extras.to_json()}
     if isinstance(value, Formula):
         cell: Any = {"formula": str(value), "value": _plain(value.value)}
         if value.origin is not None:
@@ -213,11 +249,46 @@ def decode_cell(data: Any) -> tuple[Any, NumberFormat | None]:
     return data, None
 
 
-def encode_row(row: Mapping[str, Any], formats: Mapping[str, NumberFormat] | None = None) -> str:
-    """A whole row for the log (blank cells left out), formulas and number formats tagged."""
-    formats = formats or {}
-    return json.dumps({k: encode_cell(v, formats.get(k)) for k, v in row.items() if not is_blank(v)},
-                      ensure_ascii=False)
+def encode_row(row: Mapping[str, Any], formats: Mapping[str, NumberFormat] | None = None,
+               extras: Mapping[str, CellExtras] | None = None) -> str:
+    """A whole row for the log (blank cells left out, unless a note or link is on them),
+    formulas, number formats, notes, links and fills tagged."""
+    formats, extras = formats or {}, extras or {}
+    labels = [k for k, v in row.items() if not is_blank(v)] + [k for k in extras if extras[k] and is_blank(row.get(k))]
+    return json.dumps({k: encode_cell(row.get(k), formats.get(k), extras.get(k)) for k in labels}, ensure_ascii=False)
+
+
+def carried(target: CellExtras, found: CellExtras) -> CellExtras:
+    """A cell's note and link once a removed duplicate's same cell (`found`) is carried onto it:
+    a note added below its own unless it holds it already, a link where it has none (a
+    different link of its own stays; the removed one is in the log). Its fill stays its own."""
+    note, author = target.note, target.author
+    if found.note and found.note.strip() not in note:
+        note, author = (f"{note}\n\n{found.note}", author) if note else (found.note, found.author)
+    return CellExtras(note, target.link or found.link, target.fill, author)
+
+
+def encode_extras(label: str, extras: CellExtras) -> str:
+    """A cell's note and link for a `(anteckning)` log row (its fill is never set by one)."""
+    return json.dumps({"column": label, "note": extras.note, "link": extras.link,
+                       **({"author": extras.author} if extras.note and extras.author else {})}, ensure_ascii=False)
+
+
+def decode_cell_extras(text: str) -> tuple[str, CellExtras]:
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("column"), str):
+        raise TypeError("a logged note is a JSON object naming its column")
+    return data["column"], CellExtras(str(data.get("note") or ""), str(data.get("link") or ""),
+                                      author=str(data.get("author") or ""))
+
+
+def decode_extras(text: str) -> dict[str, CellExtras]:
+    """The notes, links and fills of a logged row's cells (a log from before they were logged: none)."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise TypeError("a logged row is a JSON object")
+    found = {label: CellExtras.from_json(cell) for label, cell in data.items()}
+    return {label: extras for label, extras in found.items() if extras}
 
 
 def decode_row(text: str) -> tuple[dict[str, Any], dict[str, NumberFormat]]:

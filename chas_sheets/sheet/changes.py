@@ -43,22 +43,38 @@ class IdAssignment:
 @dataclass(frozen=True)
 class RowAppend:
     """Add a row. `values` by header; a label `(kolumn W)` (changelog.unheaded_label) that is no
-    header of the tab is a column without one, by its letter. `formats`: number formats by label
-    (a row undo puts back as it was)."""
+    header of the tab is a column without one, by its letter. `formats`: number formats by label,
+    `extras`: notes, links and fills by label (changelog.CellExtras) (a row undo puts back as it was)."""
 
     tab: str
     values: Mapping[str, Any]
     reason: str = ""
     formats: Mapping[str, Any] = field(default_factory=dict)
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class RowRemoval:
-    """Remove a row; `values` is the whole row as read, logged so nothing is lost."""
+    """Remove a row; `values` is the whole row as read, logged so nothing is lost. `keep_on`:
+    the ID of a row its cells' notes and links are carried onto (a duplicate's survivor)."""
 
     tab: str
     row_id: str
     values: Mapping[str, Any]
+    reason: str = ""
+    keep_on: str = ""
+
+
+@dataclass(frozen=True)
+class ExtrasChange:
+    """Set a cell's note and link (changelog.CellExtras; its fill is left), compare-and-set
+    against the cell's as read when writing: how undo takes back a carried note."""
+
+    tab: str
+    row_id: str
+    column: str
+    old: Any
+    new: Any
     reason: str = ""
 
 
@@ -87,12 +103,14 @@ class ChangeSet:
     appends: list[RowAppend] = field(default_factory=list)
     removals: list[RowRemoval] = field(default_factory=list)
     replacements: list[TabReplacement] = field(default_factory=list)
+    extras: list[ExtrasChange] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.ids or self.cells or self.appends or self.removals or self.replacements)
+        return bool(self.ids or self.cells or self.appends or self.removals or self.replacements or self.extras)
 
     def __len__(self) -> int:
-        return len(self.ids) + len(self.cells) + len(self.appends) + len(self.removals) + len(self.replacements)
+        return (len(self.ids) + len(self.cells) + len(self.appends) + len(self.removals) + len(self.replacements)
+                + len(self.extras))
 
     def extend(self, other: "ChangeSet") -> "ChangeSet":
         self.ids.extend(other.ids)
@@ -100,6 +118,7 @@ class ChangeSet:
         self.appends.extend(other.appends)
         self.removals.extend(other.removals)
         self.replacements.extend(other.replacements)
+        self.extras.extend(other.extras)
         return self
 
     def set_cell(self, tab: str, row_id: str, column: str, old: Any, new: Any, reason: str = "") -> None:
@@ -107,14 +126,15 @@ class ChangeSet:
 
     @property
     def tabs(self) -> set[str]:
-        items: Iterable = (*self.ids, *self.cells, *self.appends, *self.removals, *self.replacements)
+        items: Iterable = (*self.ids, *self.cells, *self.appends, *self.removals, *self.replacements, *self.extras)
         return {item.tab for item in items}
 
     def summary(self) -> str:
         """What the set does, counted ('3 new IDs, 1 cell'), in the language people read."""
+        cells = len(self.cells) + len(self.extras)  # a note or link set is a change of its cell
         counts = (
             (len(self.ids), ngettext("{n} new ID", "{n} new IDs", len(self.ids))),
-            (len(self.cells), ngettext("{n} cell", "{n} cells", len(self.cells))),
+            (cells, ngettext("{n} cell", "{n} cells", cells)),
             (len(self.appends), ngettext("{n} new row", "{n} new rows", len(self.appends))),
             (len(self.removals), ngettext("{n} removed row", "{n} removed rows", len(self.removals))),
             (len(self.replacements), ngettext("{n} rewritten tab", "{n} rewritten tabs", len(self.replacements))),

@@ -19,6 +19,7 @@ from typing import Any, Callable
 from chas_sheets.errors import ChasSheetsError
 from chas_sheets.i18n import _, ngettext, sheet_ngettext
 from chas_sheets.sheet.changelog import (
+    CELL_EXTRAS,
     LOG_TAB,
     NEW_COLUMN,
     NEW_ID,
@@ -26,8 +27,11 @@ from chas_sheets.sheet.changelog import (
     REMOVED_ROW,
     REPLACED_TAB,
     RUNS_TAB,
+    CellExtras,
     Formula,
     NumberFormat,
+    carried,
+    encode_extras,
     encode_grid,
     encode_row,
     log_row,
@@ -35,7 +39,15 @@ from chas_sheets.sheet.changelog import (
     unheaded_label,
     worth_keeping,
 )
-from chas_sheets.sheet.changes import CellChange, ChangeSet, IdAssignment, RowAppend, RowRemoval, TabReplacement
+from chas_sheets.sheet.changes import (
+    CellChange,
+    ChangeSet,
+    ExtrasChange,
+    IdAssignment,
+    RowAppend,
+    RowRemoval,
+    TabReplacement,
+)
 from chas_sheets.sheet.schema import HeaderMatch, contract, find_header
 from chas_sheets.sheet.tables import RawWorkbook, id_seed, logged_row_ids, new_id_factory, row_texts
 from chas_sheets.sheet.values import as_text, is_blank, values_equal
@@ -86,9 +98,15 @@ class TabWrites:
     # Number formats to set, (row, column) as above: cells undo puts back as they were. With
     # `replace`, row 1 is the header. Set after the values, before any deletion.
     formats: dict[tuple[int, int], NumberFormat] = field(default_factory=dict)
+    # Notes, links and fills to set, (row, column) as above: a removed row undo puts back. Set with the formats.
+    extras: dict[tuple[int, int], CellExtras] = field(default_factory=dict)
+    # Notes and links set exactly (a blank one cleared; fills left), (row, column) as above: a
+    # removed duplicate's carried onto the row kept, or taken back by undo. Set with the formats.
+    extras_set: dict[tuple[int, int], CellExtras] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.create_headers or self.header_cells or self.cells or self.appends or self.deletes or self.replace)
+        return bool(self.create_headers or self.header_cells or self.cells or self.appends or self.deletes
+                    or self.replace or self.extras_set)
 
 
 @dataclass
@@ -193,10 +211,15 @@ def column_letter(number: int) -> str:
 # column) -> its format, or None. Asked only for the cells a run logs whole (removed rows,
 # replaced tabs), so a backend can look them up lazily.
 NumberFormatLookup = Callable[[str, int, int], "NumberFormat | None"]
+# How a backend tells the notes, links and fills on one fresh-read row: (tab title, 1-based row)
+# -> {0-based column: its extras}, blank cells included (a note may sit on an empty cell).
+# Asked only for the rows a run removes.
+CellExtrasLookup = Callable[[str, int], "dict[int, CellExtras]"]
 
 
 def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo,
-            number_format: NumberFormatLookup | None = None) -> WritePlan:
+            number_format: NumberFormatLookup | None = None,
+            extras_of: CellExtrasLookup | None = None) -> WritePlan:
     plan = WritePlan(run)
     formats_of = _formats_of(number_format)
     states: dict[str, _TabState] = {}
@@ -235,8 +258,10 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo,
     dropped = _resolve_ids([item for item in changes.ids if item.new not in reused], state, plan, log, skip) | reused
     for item in changes.cells:
         _resolve_cell(state(item.tab), item, plan, log, skip, dropped)
+    for item in changes.extras:
+        _resolve_extras(state(item.tab), item, plan, log, skip, extras_of)
     for item in changes.removals:
-        _resolve_removal(state(item.tab), item, plan, log, skip, dropped, formats_of)
+        _resolve_removal(state(item.tab), item, plan, log, skip, dropped, formats_of, extras_of)
     for item in changes.appends:
         _resolve_append(state(item.tab), item, plan, log, skip, dropped)
     for item in changes.replacements:
@@ -464,7 +489,7 @@ def _resolve_cell(st: _TabState, item: CellChange, plan: WritePlan, log, skip, d
 
 
 def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip, dropped: set[str],
-                     formats_of) -> None:
+                     formats_of, extras_of: CellExtrasLookup | None = None) -> None:
     if item.row_id in dropped:
         skip(_("{tab}: the row meant to get ID {id} did not get it; not removed").format(tab=st.name, id=item.row_id))
         return
@@ -497,10 +522,56 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
         number_format = formats_of(st.title, row, index, value)
         if number_format is not None:
             formats[label] = number_format
+    # A person's note, link or fill on the row's cells goes to the log with it (undo puts them back).
+    extras: dict[str, CellExtras] = {}
+    for index, found in sorted((extras_of(st.title, row) if extras_of and st.title else {}).items()):
+        if found and not isinstance(st.cell(row, index), Merged):
+            extras[labels.get(index) or unheaded_label(index)] = found
+            _carry(st, item, index, found, plan, log, extras_of)
     st.writes.deletes.append(row)
     del st.rows_by_key[item.row_id]
     plan.applied.append(item)
-    log.append(_log_row(plan.run, item.tab, item.row_id, REMOVED_ROW, encode_row(whole, formats), ""))
+    log.append(_log_row(plan.run, item.tab, item.row_id, REMOVED_ROW, encode_row(whole, formats, extras), ""))
+
+
+def _carry(st: _TabState, item: RowRemoval, index: int, found: CellExtras, plan: WritePlan, log,
+           extras_of: CellExtrasLookup) -> None:
+    """A removed duplicate's note and link onto the same cell of the row kept (`keep_on`),
+    logged so undo takes them back; its fill is the removed row's own (kept in its log)."""
+    keep = st.rows_by_key.get(item.keep_on) if item.keep_on else None
+    if keep is None or isinstance(st.cell(keep, index), Merged):
+        return
+    before = st.writes.extras_set.get((keep, index)) or extras_of(st.title, keep).get(index) or CellExtras()
+    after = carried(before, found)
+    if (after.note, after.link) == (before.note, before.link):
+        return
+    label = {i: label for label, i in st.header.positions.items()}.get(index) or unheaded_label(index)
+    st.writes.extras_set[(keep, index)] = after
+    log.append(_log_row(plan.run, item.tab, item.keep_on, CELL_EXTRAS, encode_extras(label, before),
+                        encode_extras(label, after)))
+
+
+def _resolve_extras(st: _TabState, item: ExtrasChange, plan: WritePlan, log, skip,
+                    extras_of: CellExtrasLookup | None) -> None:
+    if _missing_tab(st, _("note of {id} not written").format(id=item.row_id), skip):
+        return
+    row = st.rows_by_key.get(item.row_id)
+    index = st.header.positions.get(item.column, unheaded_index(item.column))
+    if row is None or index is None or extras_of is None or st.title is None:
+        skip(_("{tab}: row {id} or its column {column} not found; its note not written").format(
+            tab=st.name, id=item.row_id, column=item.column))
+        return
+    current = st.writes.extras_set.get((row, index)) or extras_of(st.title, row).get(index) or CellExtras()
+    if (current.note, current.link) == (item.new.note, item.new.link):
+        return
+    if (current.note, current.link) != (item.old.note, item.old.link):
+        skip(_("{tab} row {row} ({id}), {column}: its note or link was changed since the run; left as it is").format(
+            tab=st.name, row=row, id=item.row_id, column=item.column))
+        return
+    st.writes.extras_set[(row, index)] = CellExtras(item.new.note, item.new.link, current.fill, item.new.author)
+    plan.applied.append(item)
+    log.append(_log_row(plan.run, item.tab, item.row_id, CELL_EXTRAS, encode_extras(item.column, current),
+                        encode_extras(item.column, item.new)))
 
 
 def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, dropped: set[str]) -> None:
@@ -530,8 +601,8 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
     by_index: dict[int, Any] = {}
     at: dict[str, int] = {}
     unheaded = []
-    for label, value in item.values.items():
-        if is_blank(value):
+    for label, value in {**{k: None for k in item.extras}, **item.values}.items():
+        if is_blank(value) and not item.extras.get(label):
             continue
         position = unheaded_index(label) if label not in st.header.positions else None
         if position is not None:
@@ -548,12 +619,16 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
     for label, number_format in item.formats.items():
         if label in at:
             st.writes.formats[(st.next_row, at[label])] = number_format
+    for label, extras in item.extras.items():
+        if label in at and extras:
+            st.writes.extras[(st.next_row, at[label])] = extras
     if row_id:
         st.rows_by_key[row_id] = st.next_row
     st.next_row += 1
     plan.applied.append(item)
     if not is_note and item.tab != RUNS_TAB:  # a run's row in Körningar lists the run: not a change of it
-        log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", encode_row(item.values, item.formats)))
+        log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", encode_row(item.values, item.formats,
+                                                                                 item.extras)))
 
 
 def _formats_of(lookup: NumberFormatLookup | None):

@@ -9,10 +9,14 @@ Every change a run made is one log row (see `writeplan.resolve`); its `Kolumn` s
   as the run wrote it (a row people have worked on since is kept and reported).
 - `(rad borttagen)`, `Före` = the whole row as JSON: re-inserted whole, same ID, at the end of its
   tab (rows are found by ID, never by position): dates as dates, formulas as formulas (their
-  relative references moved to the new row), number formats as they were, a cell of a column
-  without a header back in that column (`changelog.decode_row`; a log from before formulas
-  and formats were tagged gives their values, as it always did).
+  relative references moved to the new row), number formats as they were, people's notes,
+  links and fills back on their cells, a cell of a column without a header back in that column
+  (`changelog.decode_row`; a log from before formulas, formats and notes were tagged gives
+  their values, as it always did).
   Cell changes the run made on a row it removed or appended are covered by that row's undo.
+- `(anteckning)`: a cell's note and link set (a removed duplicate's carried onto the row kept),
+  `Före`/`Efter` = the cell's note and link as JSON. Set back to `Före` when writing, only while
+  the cell still holds `Efter` (compare-and-set: a note a person changed since is left, reported).
 - `ID`: a new ID given to a row without a usable one is KEPT. IDs are how every later run, the
   contact log's `Lead-ID` and undo itself find rows; a blank ID would only get a new one on the
   next run, and clearing it would make this undo impossible to undo. An ID is never reused.
@@ -58,6 +62,7 @@ from chas_sheets.privacy import mask_text, shown
 from chas_sheets.runner import listed, summary_line
 from chas_sheets.sharing import access_log
 from chas_sheets.sheet.changelog import (
+    CELL_EXTRAS,
     LOG_TAB,
     NEW_ID,
     NEW_ROW,
@@ -69,13 +74,15 @@ from chas_sheets.sheet.changelog import (
     Formula,
     LogEntry,
     content_digest,
+    decode_cell_extras,
+    decode_extras,
     decode_grid,
     decode_row,
     log_entries,
     logged_chart,
     unheaded_index,
 )
-from chas_sheets.sheet.changes import CellChange, ChangeSet, RowAppend, RowRemoval, TabReplacement
+from chas_sheets.sheet.changes import CellChange, ChangeSet, ExtrasChange, RowAppend, RowRemoval, TabReplacement
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, Tables, load_table, load_tables
 from chas_sheets.sheet.values import as_text, is_blank, values_equal
@@ -231,6 +238,7 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
     appended = {(e.tab, e.row_id) for e in changes_rows if e.column == NEW_ROW}
     removed = {(e.tab, e.row_id) for e in changes_rows if e.column == REMOVED_ROW}
     cells: dict[tuple[str, str, str], list[LogEntry]] = {}
+    extras: dict[tuple[str, str, str], list[tuple]] = {}
     replaced_done: set[str] = set()
 
     for entry in reversed(changes_rows):  # the inverse runs backwards
@@ -249,12 +257,26 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
             _undo_append(changes, report, table, entry)
         elif entry.column == REMOVED_ROW:
             _undo_removal(changes, report, table, entry)
+        elif entry.column == CELL_EXTRAS:
+            try:
+                (label, before), (_label, after) = (decode_cell_extras(as_text(entry.before)),
+                                                    decode_cell_extras(as_text(entry.after)))
+            except (ValueError, TypeError):
+                report.not_undone.append(_("Ändringslogg row {log_row}: the note of {tab} {id} is not readable "
+                                           "JSON").format(log_row=entry.log_row, tab=entry.tab, id=entry.row_id))
+                continue
+            extras.setdefault((entry.tab, entry.row_id, label), []).insert(0, (before, after))
         elif (entry.tab, entry.row_id) in appended or (entry.tab, entry.row_id) in removed:
             continue  # the row's own undo covers it
         else:
             cells.setdefault((entry.tab, entry.row_id, entry.column), []).insert(0, entry)
     for (tab, row_id, column), history in cells.items():
         _undo_cell(changes, report, tables[tab], row_id, column, history[0].before, history[-1].after)
+    for (tab, row_id, column), steps in extras.items():  # checked against the cell when writing
+        changes.extras.append(ExtrasChange(tab, row_id, column, steps[-1][1], steps[0][0],
+                                           f"undo of run {report.run_id}"))
+        report.planned.append(_("{tab} {id}, {column}: note or link put back as before the run").format(
+            tab=tab, id=row_id, column=column))
     if changes:
         changes.appends.append(run_note(UNDOES, run_id))
     return changes, report
@@ -319,10 +341,12 @@ def _undo_removal(changes: ChangeSet, report: UndoReport, table: Table, entry: L
     if entry.row_id in table.df.index:
         report.already += 1
         return
+    extras = decode_extras(as_text(entry.before))
+    row = {label: value for label, value in row.items() if not is_blank(value)}
     key = table.spec.key_column
     if key and entry.row_id and is_blank(row.get(key)):
         row[key] = entry.row_id  # a row given its ID by the same run: the log names it
-    changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}", formats))
+    changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}", formats, extras))
     report.reinserted += 1
     company = as_text(row.get("Företag"))
     report.planned.append(_("{row}: removed by the run; re-inserted whole").format(
