@@ -31,8 +31,8 @@ _PHONE_SEPARATORS = r"[\s.\-\u2010-\u2015/()\ue000]"  # \ue000: where a colour c
 # spreadsheet stored it as a number ('701234567': nine digits, 70/72/73/76/79, no separators).
 _PHONE_WORD = r"(?:(?<=(?i:tel))|(?<=(?i:tfn))|(?<=(?i:mob))|(?<=(?i:nr))|(?<=(?i:mobil))|(?<=(?i:telefon)))"
 _PHONE = re.compile(rf"(?:{_PHONE_WORD}|(?<![\w@+*]))(?:\+\s?\d|\(?0)(?:{_PHONE_SEPARATORS}{{0,4}}\d){{6,14}}(?![\w@])"
-                    rf"|(?<![\w@+*.,/\-])46(?:{_PHONE_SEPARATORS}{{0,4}}\d){{8,10}}(?![\w@])"
-                    rf"|(?<![\w@+*.,/\-])7[02369]\d{{7}}(?![\w@]|[.,/\-]\d)")
+                    rf"|(?<![\w@+*.,/=#\-])46(?:{_PHONE_SEPARATORS}{{0,4}}\d){{8,10}}(?![\w@])"
+                    rf"|(?<![\w@+*.,/=#\-])7[02369]\d{{7}}(?![\w@]|[.,/\-]\d)")  # not a link's gid=...
 # A profile address names a person: linkedin.com/in/NAME, /pub/NAME, /profile/view?id=ID, and
 # LinkedIn's short links lnkd.in/CODE.
 _LINKEDIN_PROFILE = re.compile(r"((?:linkedin\.com/(?:in|pub)/|linkedin\.com/profile/view\?id=|lnkd\.in/))"

@@ -60,7 +60,8 @@ def test_free_text_masks_more_spellings(typed, gone):
 
 @pytest.mark.parametrize("kept", ["556677-8899", "Org.nr 556677-8899", "2027-05-12", "12/5 2027", "12.05.2027",
                                   "46 anställda", "4600 kr", "run 20270512-101530-ab12", "7 000 000 kr",
-                                  "Telefon 2027-05-12", "rad 701"])
+                                  "Telefon 2027-05-12", "rad 701", "?gid=461234567890",
+                                  "https://docs.google.com/spreadsheets/d/k/edit#gid=723456789"])
 def test_org_numbers_dates_and_amounts_stay(kept):
     assert mask_text(kept) == kept
     assert shown("Org.nr", kept) == kept
@@ -86,7 +87,8 @@ def test_the_merged_comment_names_the_column_not_the_number(make_crm):
     row = {h: c.value for h, c in zip(header, leads[2])}
     comment = row["Kommentar"]
     # the sheet is Swedish whatever the command line's language; the other number is not copied
-    assert comment.splitlines() == ["Ring i maj", "Dubblett L-BBBBBB: Telefon skiljer sig (se Ändringslogg); Status Dialog"]
+    assert comment.splitlines() == ["Ring i maj",
+                                    "Dubblett L-BBBBBB: Telefon skiljer sig (se Ändringslogg); Status Dialog"]
     assert "709876543" not in comment
     assert row["Telefon"] == 701234567  # the survivor's own value is left as it is
     log = openpyxl.load_workbook(path)["Ändringslogg"]
