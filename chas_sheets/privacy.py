@@ -25,8 +25,18 @@ _DATE = re.compile(r"(?<!\d)((?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d
 # so org numbers 556036-0793 and run ids 20270512-... are not phones), 7 to 15 digits apart
 # by up to four of space, dot, dash, en or em dash, slash and parentheses (and colour codes).
 _PHONE_SEPARATORS = r"[\s.\-\u2010-\u2015/()\ue000]"  # \ue000: where a colour code stood
-_PHONE = re.compile(rf"(?<![\w@+*])(?:\+\s?\d|\(?0)(?:{_PHONE_SEPARATORS}{{0,4}}\d){{6,14}}(?![\w@])")
-_LINKEDIN_PROFILE = re.compile(r"(linkedin\.com/(?:in|pub)/)([^\s/?#]+)", re.IGNORECASE)
+# Also: glued to a word that says it is a phone number ('Tel0701234567', 'mobil:070...'); a
+# Swedish number written with its country code but no plus ('46 70 123 45 67', '46701234567':
+# 46 and eight to ten more digits); and a mobile number that lost its leading zero when a
+# spreadsheet stored it as a number ('701234567': nine digits, 70/72/73/76/79, no separators).
+_PHONE_WORD = r"(?:(?<=(?i:tel))|(?<=(?i:tfn))|(?<=(?i:mob))|(?<=(?i:nr))|(?<=(?i:mobil))|(?<=(?i:telefon)))"
+_PHONE = re.compile(rf"(?:{_PHONE_WORD}|(?<![\w@+*]))(?:\+\s?\d|\(?0)(?:{_PHONE_SEPARATORS}{{0,4}}\d){{6,14}}(?![\w@])"
+                    rf"|(?<![\w@+*.,/=#\-])46(?:{_PHONE_SEPARATORS}{{0,4}}\d){{8,10}}(?![\w@])"
+                    rf"|(?<![\w@+*.,/=#\-])7[02369]\d{{7}}(?![\w@]|[.,/\-]\d)")  # not a link's gid=...
+# A profile address names a person: linkedin.com/in/NAME, /pub/NAME, /profile/view?id=ID, and
+# LinkedIn's short links lnkd.in/CODE.
+_LINKEDIN_PROFILE = re.compile(r"((?:linkedin\.com/(?:in|pub)/|linkedin\.com/profile/view\?id=|lnkd\.in/))"
+                               r"([^\s/?#&\"',;)]+)", re.IGNORECASE)
 
 
 # A service account is a machine, not a person, and people must copy its address to share a
@@ -108,5 +118,20 @@ def shown(column: str, value: object) -> str:
     if is_blank(value):
         return ""
     if column in PRIVATE_COLUMNS:
-        return mask_text(value)
+        return mask_contact(column, value)
     return as_text(value)
+
+
+def mask_contact(column: str, value: object) -> str:
+    """A value of a contact column masked whatever its shape: the column says it is personal,
+    so a phone number stored as a number (701234567: the spreadsheet dropped the 0) or typed
+    with a word ('Tel 0701234567') is masked although free text would not read it as one.
+    A checkbox (the register's LinkedIn column) is not personal and is shown."""
+    if isinstance(value, bool):
+        return as_text(value)
+    text = mask_text(value)
+    if column == "Telefon" or (text == as_text(value) and sum(ch.isdigit() for ch in text) >= 5):
+        return _hide_digits(text)
+    if text == as_text(value) and column in ("E-post", "LinkedIn") and len(text) > 1 and "***" not in text:
+        return text[:1] + "***"  # not an address free text knows: still the person's
+    return text

@@ -31,8 +31,6 @@ def _duplicates(make_crm):
     )
 
 
-@pytest.mark.xfail(strict=True, reason="privacy: a phone number stored as a number (Excel/Google drop the "
-                                       "leading 0 or +) is printed whole by dedupe (privacy._PHONE needs 0/+)")
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 def test_dedupe_masks_a_phone_number_stored_as_a_number(make_crm, as_json):
     path = _duplicates(make_crm)

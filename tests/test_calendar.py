@@ -277,3 +277,49 @@ def test_parse_date(value, expected):
 )
 def test_parse_date_yearless_takes_the_most_recent_year(text, today, expected):
     assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("måndag 12/5", D(2027, 5, 12)),
+        ("Mån 12/5", D(2027, 5, 12)),
+        ("onsdag, 12/5", D(2027, 5, 12)),
+        ("12/5 kl 10", D(2027, 5, 12)),
+        ("12/5 kl. 10.30", D(2027, 5, 12)),
+        ("12/5, klockan 9", D(2027, 5, 12)),
+        ("12/5 10:30", D(2027, 5, 12)),
+        ("den 12 maj", D(2027, 5, 12)),
+        ("12:e maj", D(2027, 5, 12)),
+        ("1:a maj", D(2027, 5, 1)),
+        ("Tisdag den 11:e maj kl 14", D(2027, 5, 11)),
+        ("12-05-2027", D(2027, 5, 12)),
+        ("3-5-2026", D(2026, 5, 3)),  # day first, as Swedes write it
+        ("fredag 3 maj 2026", D(2026, 5, 3)),
+        ("2027-05-12 kl 10", D(2027, 5, 12)),
+    ],
+)
+def test_common_swedish_spellings_around_a_date_are_read(text, expected):
+    assert parse_date(text, D(2027, 5, 12)) == expected
+
+
+@pytest.mark.parametrize("text", ["måndag", "kl 10", "den 12", "12:e", "12-05", "31-04-2027", "12/5 kl 25x",
+                                  "ring 12/5", "12/5 eller 13/5"])
+def test_what_is_still_not_a_date(text):
+    assert parse_date(text, D(2027, 5, 12)) is None
+
+
+def test_29_february_is_never_moved_to_a_year_that_has_one_further_back():
+    assert parse_date("29/2", D(2027, 5, 12)) is None  # not 2024-02-29: a call three years old
+    assert parse_date("29 feb", D(2026, 3, 1)) is None
+    assert parse_date("29/2", D(2028, 3, 1)) == D(2028, 2, 29)
+    assert parse_date("29/2 2027", D(2027, 5, 12)) is None
+
+
+def test_the_spellings_listed_are_read():
+    from chas_sheets.programme.calendar import DATE_SPELLINGS
+
+    listed = DATE_SPELLINGS.split(" (")[0].replace(" or ", ", ").split(", ")
+    assert len(listed) == 7
+    for spelling in listed + ["måndag 12/5 kl 10"]:
+        assert parse_date(spelling, D(2027, 5, 12)) == D(2027, 5, 12), spelling

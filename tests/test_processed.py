@@ -156,8 +156,23 @@ def test_unknown_channel_is_a_warning_but_counts():
 def test_unparseable_date_is_a_warning_and_not_counted():
     attempt, warnings = parse_attempt("i tisdags", "Telefon", "Nej", 5, TODAY)
     assert attempt is None
-    assert warnings == ["row 5: Datum 'i tisdags' is not a date (write 2027-05-12, 12/5, 12/5 2027, 12.05.2027 "
-                        "or 12 maj); the row is not counted"]
+    assert warnings == ["row 5: Datum 'i tisdags' is not a date (write 2027-05-12, 12/5, 12/5 2027, 12.05.2027, "
+                        "12-05-2027, 12 maj or den 12:e maj (a weekday or kl 10 may stand beside it)); the row is not "
+                        "counted"]
+
+
+def test_29_february_in_a_year_without_one_is_refused_naming_the_row_not_moved_to_another_year():
+    attempt, warnings = parse_attempt("29/2", "Telefon", "Nej", 7, D(2027, 5, 12))
+    assert attempt is None
+    assert len(warnings) == 1 and warnings[0].startswith("row 7: Datum '29/2' is not a date")
+
+
+def test_the_spellings_are_listed_in_swedish_too():
+    from chas_sheets import i18n
+
+    i18n.set_language("sv")
+    _, warnings = parse_attempt("i tisdags", "Telefon", "Nej", 5, TODAY)
+    assert "12-05-2027, 12 maj eller den 12:e maj (en veckodag eller kl 10 får stå bredvid)" in warnings[0]
 
 
 def test_empty_outcome_is_not_counted_and_blank_rows_are_silent():

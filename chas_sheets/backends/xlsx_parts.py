@@ -70,6 +70,16 @@ def _notes_only(vml: bytes) -> bool:
             and len(_VML_SHAPE.findall(vml)) == len(kinds) and b"imagedata" not in vml)
 
 
+# What a drawing part places on its sheet: each chart, image or shape sits in one anchor.
+_ANCHOR = re.compile(rb"<(?:\w+:)?(?:twoCellAnchor|oneCellAnchor|absoluteAnchor)[\s>/]")
+
+
+def _empty_drawing(xml: bytes) -> bool:
+    """A drawing part that places nothing (no anchor): LibreOffice writes `<xdr:wsDr/>` for every
+    sheet with an autofilter. Refusing it would lock a filtered CRM out of every write."""
+    return _ANCHOR.search(xml) is None
+
+
 def drawings_by_sheet(source) -> dict[str, list[str]]:
     """Sheet title -> drawing parts (charts, images, shapes, threaded comments) openpyxl would drop
     on save. A sheet's notes are not among them."""
@@ -78,7 +88,7 @@ def drawings_by_sheet(source) -> dict[str, list[str]]:
         names = set(archive.namelist())
         if not any(n.startswith(_DRAWING_PARTS) for n in names):
             return found
-        notes: set[str] = set()
+        harmless: set[str] = set()
         for title, part in _sheets(archive):
             if _rels_of(part) not in names:
                 continue
@@ -88,10 +98,13 @@ def drawings_by_sheet(source) -> dict[str, list[str]]:
                     continue
                 target = _part(part, rel.get("Target", ""))
                 if kind == "vmlDrawing" and target in names and _notes_only(archive.read(target)):
-                    notes.add(target)
+                    harmless.add(target)
+                    continue
+                if kind == "drawing" and target in names and _empty_drawing(archive.read(target)):
+                    harmless.update({target, _rels_of(target)})  # nothing drawn: nothing to lose
                     continue
                 found.setdefault(title, []).append(kind)
-        if not found and any(n.startswith(_DRAWING_PARTS) and n not in notes for n in names):
+        if not found and any(n.startswith(_DRAWING_PARTS) and n not in harmless for n in names):
             found["(workbook)"] = ["drawing"]  # drawing parts not tied to a sheet we can name: still refuse
     return found
 

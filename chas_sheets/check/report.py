@@ -238,6 +238,12 @@ def _check_leads(leads: Table | None, report: CheckReport) -> None:
         mail = row.get("E-post") if "E-post" in df.columns else None
         if not is_blank(mail) and not _EMAIL.match(as_text(mail)):
             report.findings.append(Finding("warning", _("malformed e-mail address"), "Leads", sheet_row, "E-post"))
+        phone = row.get("Telefon") if "Telefon" in df.columns else None
+        if isinstance(phone, (int, float)) and not isinstance(phone, bool) and not is_blank(phone):
+            # Never the number itself: the row and column are enough to find it.
+            report.findings.append(Finding("warning", _(
+                "phone number stored as a number (its leading 0 or + is gone): format the column as text "
+                "(Format > Number > Plain text) and type the number again"), "Leads", sheet_row, "Telefon"))
         if all(is_blank(row.get(c)) for c in CONTACT_WAYS if c in df.columns):
             report.findings.append(Finding("warning", _("no way to contact this lead (no phone, e-mail or LinkedIn)"),
                                            "Leads", sheet_row))

@@ -38,7 +38,7 @@ from chas_sheets.company.matching import (
     registrable_domain,
 )
 from chas_sheets.i18n import _, ngettext, sheet_
-from chas_sheets.privacy import mask_text, shown
+from chas_sheets.privacy import PRIVATE_COLUMNS, mask_text, shown
 from chas_sheets.processed.contactlog import link_log, same_person
 from chas_sheets.programme.calendar import parse_date
 from chas_sheets.sheet.changes import ChangeSet, RowRemoval
@@ -196,6 +196,15 @@ def duplicate_note(lead_id: str) -> str:
     return sheet_("Duplicate {id}:").format(id=lead_id)
 
 
+def _noted(column: str, value: str) -> str:
+    """A differing value as the merged comment notes it. A contact detail is not copied into
+    free text (that would spread it where no column says it is personal): the note names the
+    column, and the removed row, whole in Ändringslogg, still holds the value."""
+    if column in PRIVATE_COLUMNS:
+        return sheet_("{column} differs (see Ändringslogg)").format(column=column)
+    return f"{column} {value}"
+
+
 def shown_cell(column: str, value: object) -> str:
     """A cell as output may show it: contact columns masked, and comments too (people type
     phone numbers and e-mail addresses into them)."""
@@ -286,7 +295,7 @@ def merge_rows(rows: list[_Lead]) -> tuple[dict[str, object], tuple[str, ...]]:
     if COMMENT in merged:
         noted: dict[str, list[str]] = {}
         for lead_id, column, value in notes:
-            noted.setdefault(lead_id, []).append(f"{column} {value}")
+            noted.setdefault(lead_id, []).append(_noted(column, value))
         texts = [r.text(COMMENT) for r in rows] + [f"{duplicate_note(lead_id)} {'; '.join(parts)}"
                                                   for lead_id, parts in noted.items()]
         joined = _join_comments(texts)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from chas_sheets.i18n import _, sheet_
-from chas_sheets.programme.calendar import DATE_SPELLINGS, format_day, parse_date
+from chas_sheets.programme.calendar import date_spellings, format_day, parse_date
 from chas_sheets.sheet.values import is_blank
 from chas_sheets.text import fold
 
@@ -129,7 +129,7 @@ def parse_attempt(
     date = parse_log_date(date_value, today)
     if date is None:
         warnings.append(_("row {row}: Datum {value} is not a date (write {spellings}); the row is not counted").format(
-            row=source_row, value=repr(date_value), spellings=DATE_SPELLINGS))
+            row=source_row, value=repr(date_value), spellings=date_spellings()))
     outcome = parse_outcome(outcome_value)
     if outcome is None:
         if is_blank(outcome_value):

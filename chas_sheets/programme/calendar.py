@@ -30,7 +30,7 @@ from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
 from chas_sheets.errors import InvalidInput
 from chas_sheets.i18n import N_, _, language, ngettext
 from chas_sheets.sheet.values import SERIAL_EPOCH, as_text, is_blank
-from chas_sheets.text import fold, fold_words
+from chas_sheets.text import fold, fold_words, strip_diacritics
 
 DEFAULT_BIG_BANG = (12, 1)  # (month, day) in the autumn of Y-1
 INDIVIDUAL_GOAL = 50  # distinct companies in an individual CRM by 30 April
@@ -75,6 +75,16 @@ _DAY_MONTH = re.compile(r"(\d{1,2})/(\d{1,2})(?:\s*[/ -]\s*(\d{2}|\d{4}))?")
 # 12.05.2027, a common Swedish spelling; only with a four-digit year ('12.5' is a number)
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _DAY_MONTHNAME = re.compile(r"(\d{1,2})\s+([a-z]+)(?:\s+(\d{2}|\d{4}))?")
+# 12-05-2027: day first, as Swedes write it (only with a four-digit year: '12-05' is not a date)
+_DASHED = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
+# What people write around a date in a contact log, taken away before reading it again:
+# a weekday ('måndag 12/5', 'mån 12/5'), 'den' ('den 12 maj'), an ordinal ('12:e maj', '1:a
+# maj') and a time ('12/5 kl 10', '12/5 kl. 10.30', '12/5 10:30'). Matched on text without
+# diacritics, lower case.
+_WEEKDAY = r"(?:mandag|tisdag|onsdag|torsdag|fredag|lordag|sondag|man|tis|ons|tors|tor|fre|lor|son)\.?"
+_AROUND_PREFIX = re.compile(rf"^(?:{_WEEKDAY}\s*,?\s*)?(?:den\s+)?")
+_AROUND_TIME = re.compile(r"(?:\s*,?\s*(?:kl\.?|klockan)\s*\d{1,2}(?:[:.]\d{2})?|\s+\d{1,2}[:.]\d{2})$")
+_ORDINAL = re.compile(r"^(\d{1,2}):?[ae](?=\s)")
 # Spreadsheet serial days taken as dates: 2000-01-01 .. 2099.
 _SERIAL_RANGE = (36526, 73050)
 
@@ -84,8 +94,11 @@ def parse_date(value: object, today: dt.date | None = None) -> dt.date | None:
 
     Accepts date/datetime objects, spreadsheet serial numbers (an unformatted Google read),
     ISO text ('2025-05-03', with or without a time), Swedish 'd/m/yyyy', 'd/m-yy', 'dd.mm.yyyy',
-    'd maj 2025' and, only when `today` is given, yearless 'd/m' / 'd maj': the most recent
-    such date not after today + YEARLESS_MARGIN_DAYS.
+    'dd-mm-yyyy', 'd maj 2025' and, only when `today` is given, yearless 'd/m' / 'd maj': the
+    most recent such date not after today + YEARLESS_MARGIN_DAYS, within a year (29/2 in a year
+    with no 29 February and none the year before is no date: guessing a year further back
+    would count a call years old). A weekday, 'den', an ordinal ('12:e') or a time ('kl 10')
+    around the date are read past.
     """
     if is_blank(value):  # also NaN / NaT from pandas
         return None
@@ -100,11 +113,27 @@ def parse_date(value: object, today: dt.date | None = None) -> dt.date | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
+    parsed = _parse_text(text, today)
+    if parsed is None:
+        bare = _bare_date(text)
+        if bare != text:
+            parsed = _parse_text(bare, today)
+    return parsed
+
+
+def _bare_date(text: str) -> str:
+    """'Måndag den 12:e maj kl 10' -> '12 maj': the words around a date taken away."""
+    bare = strip_diacritics(text).lower().strip()
+    bare = _AROUND_TIME.sub("", _AROUND_PREFIX.sub("", bare, count=1), count=1).strip()
+    return _ORDINAL.sub(r"\1", bare, count=1)
+
+
+def _parse_text(text: str, today: dt.date | None) -> dt.date | None:
     if match := _ISO.fullmatch(text):
         return _checked(int(match[1]), int(match[2]), int(match[3]))
     if match := _DAY_MONTH.fullmatch(text):
         return _day_month(int(match[1]), int(match[2]), match[3], today)
-    if match := _DOTTED.fullmatch(text):
+    if match := _DOTTED.fullmatch(text) or _DASHED.fullmatch(text):
         return _checked(int(match[3]), int(match[2]), int(match[1]))
     if (match := _DAY_MONTHNAME.fullmatch(fold_words(text))) and match[2] in _MONTHS:
         return _day_month(int(match[1]), _MONTHS[match[2]], match[3], today)
@@ -125,7 +154,7 @@ def _day_month(day: int, month: int, year_text: str | None, today: dt.date | Non
     if today is None:
         return None
     latest = today + dt.timedelta(days=YEARLESS_MARGIN_DAYS)
-    for year in range(latest.year, latest.year - 8, -1):  # 29/2 may need a few years back
+    for year in (latest.year, latest.year - 1):  # within a year: 29/2 typed in 2027 is no date
         candidate = _checked(year, month, day)
         if candidate is not None and candidate <= latest:
             return candidate
@@ -488,9 +517,10 @@ def _delmal(value: object) -> int | None:
 # What a person is told when a date cell is not understood: the spellings that work.
 # DATE_SPELLINGS is the English wording, kept for callers that format it into an English line;
 # `date_spellings()` says it in the reader's language.
-DATE_SPELLINGS = N_("2027-05-12, 12/5, 12/5 2027, 12.05.2027 or 12 maj")
+DATE_SPELLINGS = N_("2027-05-12, 12/5, 12/5 2027, 12.05.2027, 12-05-2027, 12 maj or den 12:e maj (a weekday "
+                    "or kl 10 may stand beside it)")
 
 
 def date_spellings() -> str:
     """The date spellings that work, in the reader's language."""
-    return _("2027-05-12, 12/5, 12/5 2027, 12.05.2027 or 12 maj")
+    return _(DATE_SPELLINGS)
