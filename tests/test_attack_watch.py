@@ -132,6 +132,7 @@ def test_completing_a_harvest_does_not_bring_back_a_lead_a_member_deleted(worksp
     again = cli_run("harvest", group, "--seed", SEED, "--apply")  # e.g. Bo's CRM had failed the first time
     assert again.exit_code == 0, again.output
     assert len(_harvested(anna)) == len(copied) - 1
+    assert "1 lead copied before and deleted since, not copied again" in again.output, again.output
 
 
 def _delete_first_harvested(path):
