@@ -4,7 +4,8 @@ Order matters for crash safety. The group CRM is written first (`Tilldelad` and 
 the seed), then each member's CRM. If the run stops half-way, running `harvest --apply` again
 finds the logged seed of the same wishes, makes the same split and copies only what is still
 missing: what this split never wrote into a member's CRM (its `Ändringslogg` says what it
-wrote), so a lead the member has deleted since stays deleted. A member CRM that cannot be reached is reported and the others are still written.
+wrote), so a lead the member has deleted since stays deleted. A member CRM that cannot be
+reached is reported and the others are still written.
 
 Links in `Medlemmar`: a relative path is relative to a local group CRM's folder; inside a
 Google group CRM it means nothing (there is no folder), so that member is reported as not
