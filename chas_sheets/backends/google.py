@@ -319,7 +319,7 @@ class GoogleSpreadsheet(Backend):
         tabs = [*sorted(changes.tabs), LOG_TAB]
         sent: _Sent | None = None
         notes: list[str] = []
-        moved = undone = 0
+        moved = undone = reshaped = 0
         scratch: list[int] = []  # scratch tabs of this apply's undone writes: the next write deletes them
         gone: set[int] = set()  # recorded scratch tabs a person deleted by hand (found by a refused write)
         for attempt in range(1, MAX_LOST_WRITES + MAX_WINDOW_UNDOS + 2 + MAX_GONE_SCRATCH):
@@ -395,6 +395,15 @@ class GoogleSpreadsheet(Backend):
                     raise SpreadsheetLocked(_("{target}: another chas-sheets run took over the lock of this run (it "
                                               "held it past its lease); nothing was written, run again").format(
                                                   target=self.target)) from None
+                if _reshaped(exc):  # refused whole (atomic): read again and write once more, like after a sort
+                    if reshaped:
+                        raise BackendError(_("{target}: the sheet changed while this run wrote (a column or tab was "
+                                             "removed or renamed); nothing was written, run again").format(
+                                                 target=self.target)) from None
+                    reshaped += 1
+                    notes.append(_("a column or tab was removed or renamed while this run wrote; nothing was written "
+                                   "then, the sheet was read again and the write made on it"))
+                    continue  # `book` is None: the next try reads again
                 raise self._failed(exc) from exc
             after = answer.get("updatedSpreadsheet") or {}
             if window.moved_rows(this.captures, window.grids_of(after), this.expected()):
@@ -770,6 +779,13 @@ def find_created(key: str, value: str, *, credentials: str | None = None, **conn
         if not page.get("nextPageToken"):
             return sorted(found, key=lambda f: f.get("createdTime") or "")
         params["pageToken"] = page["nextPageToken"]
+
+
+def _reshaped(exc: GoogleApiError) -> bool:
+    """A write refused because the grid it was planned on changed after the verify read: a
+    column deleted (a range beyond the grid) or a tab renamed or deleted (a range naming it)."""
+    return exc.status == 400 and any(sign in exc.message for sign in (
+        "exceeds grid limits", "Unable to parse range", "No grid with id"))
 
 
 @dataclass

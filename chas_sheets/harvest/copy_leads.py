@@ -4,7 +4,10 @@ Only appends: the member's own rows are never touched (not even given IDs). A le
 the member's CRM (the same company by `company.cluster_companies` and the same contact person,
 or both without one) is not added again, and neither is a log row already there (same date,
 company, contact person, channel and outcome), so re-running after a crash completes the copy
-without duplicates. What a copied lead gets:
+without duplicates. Nor is a row this same split already added to the member's CRM once
+(`copied_before`: the member's `Ändringslogg`), even if the member has deleted it since:
+completing a split copies what it never wrote, it does not undo the member's deletions.
+What a copied lead gets:
 - a new `ID` (never one the member's CRM has used, its `Ändringslogg` included);
 - `Temperatur` `Varm`; `Källa` `Skörd <group>` with the original source in brackets;
 - `Kommentar` cleaned to facts (`clean.clean_comment`), as is each log row's `Anteckning`;
@@ -23,13 +26,47 @@ from chas_sheets.clean.rules import CleanRules, clean_comment
 from chas_sheets.company.matching import CompanyRef, cluster_companies, company_key
 from chas_sheets.i18n import sheet_
 from chas_sheets.processed.contactlog import same_person
-from chas_sheets.sheet.changelog import LOG_TAB
+from chas_sheets.sheet.changelog import HARVEST_AUDIT, LOG_TAB, NEW_ROW, UNDOES, decode_row, log_entries
 from chas_sheets.sheet.changes import ChangeSet, RowAppend
 from chas_sheets.sheet.tables import Tables, new_id_factory
 from chas_sheets.sheet.values import as_text, is_blank
 from chas_sheets.text import fold_words
 
 WARM = "Varm"
+COMMITMENT = "åtagande"  # the note's word, as in the group's audit: `åtagande: <SHA-256 of the wishes>`
+
+
+def split_note(commitment: str) -> RowAppend:
+    """The note that says in the member's `Ändringslogg` which split a copy belongs to, so a
+    later run completing the same split (another run id) knows what it already wrote."""
+    return RowAppend(LOG_TAB, {"Kolumn": HARVEST_AUDIT, "Efter": f"{COMMITMENT}: {commitment}"},
+                     "harvest: the split this copy belongs to")
+
+
+def copied_before(member_tables: Tables, commitment: str, first_run: str = "") -> dict[str, list[dict]]:
+    """Tab -> the rows (as logged) that this split already added to the member's CRM: under its
+    first run id (`first_run`, the group's audit) or any run whose note names the same
+    commitment; a run undone since (and not redone) does not count, its rows are gone."""
+    entries = log_entries(member_tables.get(LOG_TAB))
+    undoers: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.column == UNDOES:
+            undoers.setdefault(as_text(entry.after), []).append(entry.run_id)
+
+    def undone(run_id: str, depth: int = 0) -> bool:
+        return depth < 20 and any(not undone(u, depth + 1) for u in undoers.get(run_id, ()))
+
+    note = f"{COMMITMENT}: {commitment}"
+    runs = {e.run_id for e in entries if e.column == HARVEST_AUDIT and as_text(e.after) == note}
+    runs |= {first_run} if first_run else set()
+    rows: dict[str, list[dict]] = {}
+    for entry in entries:
+        if entry.column == NEW_ROW and entry.run_id in runs and not undone(entry.run_id):
+            try:
+                rows.setdefault(entry.tab, []).append(decode_row(as_text(entry.after))[0])
+            except (ValueError, TypeError):
+                continue  # a damaged log cell: that row counts as never copied
+    return rows
 
 
 def _clean(value: object, rules: CleanRules | None) -> object:
@@ -58,8 +95,11 @@ def _log_fingerprint(row: Mapping[str, object]) -> tuple[str, ...]:
 
 def plan_copy(member_tables: Tables, company_leads: Mapping[str, Sequence[Mapping]],
               log_rows: Mapping[str, Sequence[Mapping]], group_name: str, today: dt.date, *,
-              member: str = "", rules: CleanRules | None = None) -> ChangeSet:
-    """RowAppends to the member's `Leads` and `Kontaktlogg` (module doc)."""
+              member: str = "", rules: CleanRules | None = None,
+              copied: Mapping[str, Sequence[Mapping]] | None = None) -> ChangeSet:
+    """RowAppends to the member's `Leads` and `Kontaktlogg` (module doc); `copied`: what this
+    split already added to them (`copied_before`), not added again."""
+    copied = copied or {}
     changes = ChangeSet()
     leads = member_tables["Leads"]
     log = member_tables.get("Kontaktlogg")
@@ -72,10 +112,16 @@ def plan_copy(member_tables: Tables, company_leads: Mapping[str, Sequence[Mappin
                        leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post")) for lead_id in own]
     refs += [CompanyRef(("new", key, n), as_text(lead.get("Företag")), as_text(lead.get("Org.nr")),
                         as_text(lead.get("Webbplats")), as_text(lead.get("E-post"))) for key, n, lead in incoming]
+    earlier = list(copied.get("Leads", ()))
+    refs += [CompanyRef(("copied", n), as_text(lead.get("Företag")), as_text(lead.get("Org.nr")),
+                        as_text(lead.get("Webbplats")), as_text(lead.get("E-post"))) for n, lead in enumerate(earlier)]
     clusters = cluster_companies(refs)
     own_by_cluster: dict[str, list[str]] = {}
     for lead_id in own:
         own_by_cluster.setdefault(clusters.key_of(("own", lead_id)), []).append(lead_id)
+    copied_by_cluster: dict[str, list[Mapping]] = {}
+    for n, lead in enumerate(earlier):
+        copied_by_cluster.setdefault(clusters.key_of(("copied", n)), []).append(lead)
 
     member_lead: dict[str, str] = {}  # group lead ID -> the member's lead ID
     for key, n, lead in incoming:
@@ -84,6 +130,11 @@ def plan_copy(member_tables: Tables, company_leads: Mapping[str, Sequence[Mappin
                 if _same_contact(leads.text(lead_id, "Kontaktperson"), lead.get("Kontaktperson"))]
         if same:
             member_lead[as_text(lead.get("ID"))] = same[0]
+            continue
+        gone = [row for row in copied_by_cluster.get(cluster, [])
+                if _same_contact(row.get("Kontaktperson"), lead.get("Kontaktperson"))]
+        if gone:  # copied by this split once, deleted by the member since: theirs to delete
+            member_lead[as_text(lead.get("ID"))] = as_text(gone[0].get("ID"))
             continue
         new_id = make_lead_id()
         member_lead[as_text(lead.get("ID"))] = new_id
@@ -102,6 +153,7 @@ def plan_copy(member_tables: Tables, company_leads: Mapping[str, Sequence[Mappin
     present = set()
     if log is not None:
         present = {_log_fingerprint({c: log.df.at[r, c] for c in log.df.columns}) for r in log.df.index}
+    present |= {_log_fingerprint(row) for row in copied.get("Kontaktlogg", ())}
     for key, rows in log_rows.items():
         for row in rows:
             fingerprint = _log_fingerprint(row)

@@ -3,7 +3,9 @@
 Order matters for crash safety. The group CRM is written first (`Tilldelad` and the audit with
 the seed), then each member's CRM. If the run stops half-way, running `harvest --apply` again
 finds the logged seed of the same wishes, makes the same split and copies only what is still
-missing. A member CRM that cannot be reached is reported and the others are still written.
+missing: what this split never wrote into a member's CRM (its `Ändringslogg` says what it
+wrote), so a lead the member has deleted since stays deleted. A member CRM that cannot be
+reached is reported and the others are still written.
 
 Links in `Medlemmar`: a relative path is relative to a local group CRM's folder; inside a
 Google group CRM it means nothing (there is no folder), so that member is reported as not
@@ -22,7 +24,7 @@ from typing import Callable
 from chas_sheets.backends import Backend, is_google_reference, not_openable
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.errors import ChasSheetsError, InvalidInput
-from chas_sheets.harvest.copy_leads import plan_copy
+from chas_sheets.harvest.copy_leads import copied_before, plan_copy, split_note
 from chas_sheets.harvest.lottery import commitment, new_seed
 from chas_sheets.harvest.prepare import SKORD, group_companies, member_names, read_wishes, skord_rows
 from chas_sheets.harvest.seed_source import check_seed, fixed_source
@@ -51,6 +53,7 @@ class MemberCopy:
     leads: int = 0  # leads added
     log_rows: int = 0  # log rows added
     leads_present: int = 0  # leads already there (not added again)
+    leads_deleted: int = 0  # leads this split copied before and the member deleted since (not added again)
     created: bool = False
     written: bool = False
     problem: str = ""  # why nothing was written: no CRM, unreachable, ...
@@ -76,6 +79,10 @@ class MemberCopy:
         if self.leads_present:
             line += ngettext("; {n} lead already there", "; {n} leads already there",
                              self.leads_present).format(n=self.leads_present)
+        if self.leads_deleted:
+            line += ngettext("; {n} lead copied before and deleted since, not copied again",
+                             "; {n} leads copied before and deleted since, not copied again",
+                             self.leads_deleted).format(n=self.leads_deleted)
         return line
 
     def to_dict(self) -> dict:
@@ -142,6 +149,15 @@ class HarvestRun:
                 "failed": [m.member for m in self.failed]}
 
 
+class AlreadySplit(InvalidInput):
+    """Another seed for wishes already split: `seed` and `run` name the logged split (so the
+    watch can give the advice in the sheet's own terms)."""
+
+    def __init__(self, message: str, seed: str, run: str):
+        super().__init__(message)
+        self.seed, self.run = seed, run
+
+
 def read_group(group: Backend) -> tuple[Tables, str]:
     """The group's tables and its human name (file name or spreadsheet title), in one read."""
     tables = read_tables(group, *GROUP_TABS)
@@ -169,9 +185,9 @@ def choose_seed(tables: Tables, given: str | None, apply: bool, today: dt.date) 
         check_seed(fixed, given)
     if given is not None:
         if apply and previous and previous[0] != given:
-            raise InvalidInput(_("these wishes were already split with seed {seed} (run {run}); run with --seed "
+            raise AlreadySplit(_("these wishes were already split with seed {seed} (run {run}); run with --seed "
                                  "{seed} to complete that split, or change the wishes first").format(
-                seed=previous[0], run=previous[1]))
+                seed=previous[0], run=previous[1]), previous[0], previous[1])
         return given, "given"
     if previous:
         return previous[0], f"{LOGGED_IN}{previous[1]}"
@@ -186,8 +202,10 @@ def _template_tables(source: str) -> Tables:
 
 
 def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, run: RunInfo | None,
-                   open_backend: Callable[[str], Backend]) -> MemberCopy:
-    """Plan and (with a run) write one member's copy; library errors become a reported failure."""
+                   open_backend: Callable[[str], Backend], commitment: str = "", first_run: str = "") -> MemberCopy:
+    """Plan and (with a run) write one member's copy; library errors become a reported failure.
+    `commitment` and `first_run`: the split (its wishes' SHA-256, the run that logged it), to
+    find what it already wrote into this member's CRM."""
     result = MemberCopy(plan.member, companies=len(plan.companies))
     problem = link_problem(group, plan.reference) if plan.companies and plan.reference else None
     if problem:
@@ -215,11 +233,18 @@ def copy_to_member(group: Backend, plan: CopyPlan, name: str, today: dt.date, ru
                 tables = _template_tables(result.target)
         else:
             tables = read_tables(backend, *MEMBER_TABS)
-        changes: ChangeSet = plan_copy(tables, plan.company_leads, plan.log_rows, name, today, member=plan.member)
+        copied = copied_before(tables, commitment, first_run) if commitment else {}
+        changes: ChangeSet = plan_copy(tables, plan.company_leads, plan.log_rows, name, today, member=plan.member,
+                                       copied=copied)
         result.leads = sum(a.tab == "Leads" for a in changes.appends)
         result.log_rows = sum(a.tab == "Kontaktlogg" for a in changes.appends)
-        result.leads_present = sum(map(len, plan.company_leads.values())) - result.leads
+        if copied.get("Leads"):  # how many of those not added are gone from the member's rows
+            anyway = plan_copy(tables, plan.company_leads, plan.log_rows, name, today, member=plan.member)
+            result.leads_deleted = sum(a.tab == "Leads" for a in anyway.appends) - result.leads
+        result.leads_present = sum(map(len, plan.company_leads.values())) - result.leads - result.leads_deleted
         if run is not None and changes:
+            if commitment:  # which split wrote these rows, for a later run that completes it
+                changes.appends.append(split_note(commitment))
             backend.apply(changes, run)
             result.written = True
     except ChasSheetsError as exc:
@@ -242,5 +267,6 @@ def run_split(group: Backend, seed: str | None, today: dt.date, apply: bool,
         result.group_written, result.group_skipped = written(applied), list(applied.skipped)
     result.group_planned = len(changes)
     for plan in plans:
-        result.members.append(copy_to_member(group, plan, name, today, run, open_backend))
+        result.members.append(copy_to_member(group, plan, name, today, run, open_backend,
+                                             report.allocation.commitment, report.already_logged))
     return result

@@ -200,6 +200,19 @@ def audit_notes(allocation: Allocation, names: dict[str, str], members: list[str
     return notes
 
 
+class NoWishes(InvalidInput):
+    """A split with no wish to split: `companies` in Skörd (0: the tab was never prepared),
+    `members`, and `problem`, why the marks there cannot count, if that is why."""
+
+    def __init__(self, message: str, companies: int = 0, members: int = 0, problem: str = ""):
+        super().__init__(message)
+        self.companies, self.members, self.problem = companies, members, problem
+
+
+class SkordMissing(MissingTab):
+    "The group CRM has no Skörd tab: the split was ordered before the tab was prepared."
+
+
 def require_wishes(wishes: dict[str, dict], companies: int, left_out: list[str] = ()) -> None:
     """Refuse a split with no wish at all: it would hand out nothing, yet give IDs, log an
     audit and report success, and the group would not learn what it forgot. `left_out`: the
@@ -207,14 +220,17 @@ def require_wishes(wishes: dict[str, dict], companies: int, left_out: list[str] 
     if any(wishes.values()):
         return
     if left_out:
-        raise InvalidInput(_("no wish in Skörd can be split: {problem}").format(problem=left_out[0]))
+        raise NoWishes(_("no wish in Skörd can be split: {problem}").format(problem=left_out[0]), companies,
+                       len(wishes), left_out[0])
     if not companies:
-        raise InvalidInput(_("nobody has entered wishes in Skörd: it lists no companies yet; run `chas-sheets harvest "
-                             "--prepare` to list the group's warm companies there, then each member marks the ones "
-                             "they want in their own column (x, or 1, 2, 3 … most wanted first) before the split"))
-    raise InvalidInput(_("nobody has entered wishes in Skörd ({companies} companies, {members} members): each member "
-                         "marks the companies they want in their own column (x, or 1, 2, 3 … most wanted first), "
-                         "then run the split again").format(companies=companies, members=len(wishes)))
+        raise NoWishes(_("nobody has entered wishes in Skörd: it lists no companies yet; run `chas-sheets harvest "
+                         "--prepare` to list the group's warm companies there, then each member marks the ones "
+                         "they want in their own column (x, or 1, 2, 3 … most wanted first) before the split"),
+                       0, len(wishes))
+    raise NoWishes(_("nobody has entered wishes in Skörd ({companies} companies, {members} members): each member "
+                     "marks the companies they want in their own column (x, or 1, 2, 3 … most wanted first), "
+                     "then run the split again").format(companies=companies, members=len(wishes)),
+                   companies, len(wishes))
 
 
 def plan_split(group_tables: Tables, seed: str, today: dt.date,
@@ -226,7 +242,7 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date,
     """
     skord = group_tables.get(SKORD)
     if skord is None:
-        raise MissingTab(_("{target} has no tab '{tab}': run `chas-sheets harvest --prepare` first").format(
+        raise SkordMissing(_("{target} has no tab '{tab}': run `chas-sheets harvest --prepare` first").format(
             target=group_tables.source, tab=SKORD))
     members = member_names(group_tables)
     companies = group_companies(group_tables, today)
@@ -291,5 +307,5 @@ def plan_split(group_tables: Tables, seed: str, today: dt.date,
     return changes, plans, report
 
 
-__all__ = ["ALGORITHM_VERSION", "AUDIT_COLUMN", "CopyPlan", "SplitReport", "audit_notes", "plan_split",
-           "previous_splits"]
+__all__ = ["ALGORITHM_VERSION", "AUDIT_COLUMN", "CopyPlan", "NoWishes", "SkordMissing", "SplitReport", "audit_notes",
+           "plan_split", "previous_splits"]

@@ -130,13 +130,22 @@ def list_note(target: str, runs: list[RunSummary], listed: bool) -> str:
                     "{target}: {n} runs logged; give a RUN_ID to undo one", len(runs)).format(target=target, n=len(runs))
 
 
-def unknown_run(run_id: str, source: str, runs: list[RunSummary], shown: int = 5) -> InvalidInput:
+class UnknownRun(InvalidInput):
+    """No such run in the log: `run_id` as given and the `runs` logged (so the watch can answer
+    in the sheet's own terms)."""
+
+    def __init__(self, message: str, run_id: str, runs: list[RunSummary]):
+        super().__init__(message)
+        self.run_id, self.runs = run_id, runs
+
+
+def unknown_run(run_id: str, source: str, runs: list[RunSummary], shown: int = 5) -> UnknownRun:
     latest = "; ".join(f"{r.id} ({r.command}, {r.time})" for r in reversed(runs[-shown:]))
     if runs:
-        return InvalidInput(_("no run {run_id!r} in Ändringslogg of {source}; latest runs: {latest}").format(
-            run_id=run_id, source=source, latest=latest))
-    return InvalidInput(_("no run {run_id!r} in Ändringslogg of {source}; it logs no runs yet").format(
-        run_id=run_id, source=source))
+        return UnknownRun(_("no run {run_id!r} in Ändringslogg of {source}; latest runs: {latest}").format(
+            run_id=run_id, source=source, latest=latest), run_id, runs)
+    return UnknownRun(_("no run {run_id!r} in Ändringslogg of {source}; it logs no runs yet").format(
+        run_id=run_id, source=source), run_id, runs)
 
 
 def linked_references(log_table: Table | None, run_id: str) -> list[str]:
@@ -531,5 +540,5 @@ def summaries_json(runs: Iterable[RunSummary]) -> list[dict]:
     return [dict(vars(r), undone_by=list(r.undone_by)) for r in runs]
 
 
-__all__ = ["LogEntry", "RunSummary", "UndoReport", "UndoRun", "list_note", "list_runs", "plan_undo", "undo_run",
+__all__ = ["LogEntry", "RunSummary", "UndoReport", "UnknownRun", "UndoRun", "list_note", "list_runs", "plan_undo", "undo_run",
            "linked_references", "member_references", "log_entries"]

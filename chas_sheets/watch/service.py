@@ -40,8 +40,9 @@ from chas_sheets.backends import Backend, google_key
 from chas_sheets.clean.plan import DEFAULT_COLUMN, plan_clean_comments
 from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.harvest.run import HarvestRun, run_split
-from chas_sheets.i18n import _, sheet_, sheet_ngettext
+from chas_sheets.harvest.run import AlreadySplit, HarvestRun, run_split
+from chas_sheets.harvest.split import NoWishes, SkordMissing
+from chas_sheets.i18n import SHEET_LANGUAGE, _, in_language, sheet_, sheet_ngettext
 from chas_sheets.nightly.state import ChangeDetector, NightState, StateEntry, encode_summary, file_version
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.programme.register import crm_jobs, read_register
@@ -52,9 +53,10 @@ from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import load_table
 from chas_sheets.sheet.writeplan import RunInfo
 from chas_sheets.text import one_line
-from chas_sheets.undo.restore import UndoRun, read_log, undo_run
+from chas_sheets.undo.restore import MULTI_SPREADSHEET_COMMANDS, UndoRun, UnknownRun, read_log, undo_run
 from chas_sheets.watch.requests import (
     CLEAN,
+    COMMAND_JOBS,
     COMMANDS,
     DEDUPE,
     DONE,
@@ -286,7 +288,7 @@ class Watch:
                                step.run_id)
             return self._answer(backend, request, DONE, text, pending, RunInfo.new(COMMAND), target, result)
         if request.job == PREVIEW:  # a dry run writes nothing but its answer: no claim needed
-            status, text, _rest = self._guarded(lambda: self._preview(backend, request))
+            status, text, _rest = self._guarded(lambda: self._preview(backend, request), request)
             return self._answer(backend, request, status, text, pending, RunInfo.new(COMMAND), target, result)
         run = RunInfo(step.run_id, command, now) if step.run_id else RunInfo.new(command, now)
         if request.status != RUNNING:
@@ -295,7 +297,7 @@ class Watch:
             if not any(item in claimed for item in marks.cells if item.column == "Status"):
                 return ChangeSet()  # someone changed the row meanwhile (or another watch took it): theirs
             request = after(request, marks)
-        status, text, answered = self._guarded(lambda: self._job(backend, kind, request, run))
+        status, text, answered = self._guarded(lambda: self._job(backend, kind, request, run), request)
         if answered:  # written with the job's own changes
             result.answers.append(Answer(target, request.sheet_row, request.job, status, text))
             return ChangeSet()
@@ -308,12 +310,14 @@ class Watch:
         return ChangeSet()
 
     @staticmethod
-    def _guarded(job: Callable[[], tuple]) -> tuple:
-        """A job's answer; a failure is the request's `Fel` with one line, never the watch's end."""
+    def _guarded(job: Callable[[], tuple], request: Request) -> tuple:
+        """A job's answer; a failure is the request's `Fel` with one line, never the watch's end.
+        The job runs in the sheet's language: an error it raises is read in Resultat."""
         try:
-            return job()
+            with in_language(SHEET_LANGUAGE):
+                return job()
         except ChasSheetsError as exc:
-            return FAILED, one_line(exc), False
+            return FAILED, sheet_reason(exc, request.job), False
         except Exception as exc:  # noqa: BLE001 — one broken request must not stop the others
             traceback.print_exc()
             return FAILED, sheet_("internal error ({kind}); see the watch service's log").format(
@@ -329,6 +333,8 @@ class Watch:
                                 listing=ChangeSet())
             return (FAILED if harvest.failed else DONE), harvest_result(harvest, run.run_id), False
         if request.job == UNDO:
+            if kind != "group":
+                _refuse_elsewhere(backend, request.argument)
             undone = undo_run(backend, request.argument, True, self.open_backend, run=run, listing=ChangeSet())
             return (FAILED if undone.failed else DONE), undo_result(undone), False
         if request.job == PROCESSED:
@@ -356,6 +362,49 @@ class Watch:
             text = sheet_("preview with seed {seed}: {shares}; nothing written (order Skörd with {seed} in Argument "
                           "for exactly this split)").format(seed=seed, shares=who_gets_what(harvest))
         return DONE, text, False
+
+
+def _refuse_elsewhere(backend: Backend, run_id: str) -> None:
+    """A run that wrote several spreadsheets is undone where it started (README): a harvest from
+    the group's CRM, whose undo takes back every member's copy and the group's Skörd with it.
+    Undone from one member's CRM, it would take back that copy alone while Skörd still says the
+    companies are theirs. (One more read, only for an Ångra in an individual CRM.)"""
+    log = read_log(backend.read([LOG_TAB]))
+    commands = {e.command for e in log_entries(log) if e.run_id == run_id}
+    if commands & set(MULTI_SPREADSHEET_COMMANDS):
+        raise ChasSheetsError(sheet_("run {run_id} is the group's harvest: a harvest is undone from the group's CRM "
+                                     "(order Ångra with this id in Körningar there), which also takes back every "
+                                     "member's copy").format(run_id=run_id))
+
+
+def sheet_reason(exc: ChasSheetsError, job: str, shown: int = 5) -> str:
+    """Why a request failed, for a person at the sheet (one line, the sheet's language): what
+    to do in the sheet, not the command line's advice the library's own message gives."""
+    if isinstance(exc, AlreadySplit):
+        return sheet_("the wishes in Skörd were already split with seed {seed} (run {run}); to complete that split, "
+                      "order Skörd again with {seed} in Argument; for a new split, change the wishes first").format(
+            seed=exc.seed, run=exc.run)
+    if isinstance(exc, SkordMissing) or (isinstance(exc, NoWishes) and not exc.companies and not exc.problem):
+        return sheet_("Skörd lists no companies yet: the tab is prepared for the harvest meeting by backoffice "
+                      "(ask them); then each member marks their wishes in their own column and you order {job} "
+                      "again").format(job=job)
+    if isinstance(exc, NoWishes) and exc.problem:
+        return sheet_("no wish in Skörd can be split: {problem}").format(problem=one_line(exc.problem))
+    if isinstance(exc, NoWishes):
+        return sheet_("nobody has marked a wish in Skörd yet ({companies} companies, {members} members): each member "
+                      "marks the companies they want in their own column (x, or 1, 2, 3 … most wanted first), then "
+                      "order {job} again").format(companies=exc.companies, members=exc.members, job=job)
+    if isinstance(exc, UnknownRun):
+        # the watch's own bookkeeping (claims, answers) is no run a person ordered or can undo
+        runs = [r for r in exc.runs if r.command != COMMAND]
+        latest = "; ".join(sheet_("{id} ({job}, {time})").format(id=r.id, job=COMMAND_JOBS.get(r.command, r.command),
+                                                                  time=r.time) for r in reversed(runs[-shown:]))
+        if not latest:
+            return sheet_("no run {run_id} in this spreadsheet's Ändringslogg, and it has no run to undo yet").format(
+                run_id=one_line(exc.run_id, 40))
+        return sheet_("no run {run_id} in this spreadsheet's Ändringslogg; copy the id from Resultat of the run to "
+                      "undo (the latest here: {latest})").format(run_id=one_line(exc.run_id, 40), latest=latest)
+    return one_line(exc)
 
 
 def who_gets_what(harvest: HarvestRun) -> str:
