@@ -43,7 +43,7 @@ def test_a_column_deleted_after_the_verify_read_is_read_again_and_the_write_made
     assert sorted(load_table(crm.read(["Leads"]), "Leads").df.index) == KEPT
     assert [e[2] for e in log_of(crm) if e[3] == "(rad borttagen)"] == ["L-DDDDDD"]  # once
     assert any("column or tab" in note for note in outcome.result.notes), outcome.result.notes
-    assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []  # no lock or guard left
+    assert _locks_and_guards(ws, crm) == []  # no lock or guard left
 
 
 def test_a_sheet_reshaped_twice_in_a_row_is_one_line_and_nothing_written(ws, crm):
@@ -57,7 +57,7 @@ def test_a_sheet_reshaped_twice_in_a_row_is_one_line_and_nothing_written(ws, crm
     assert "\n" not in message and "Google API error" not in message and "exceeds grid limits" not in message
     assert "nothing was written" in message and "run again" in message
     assert sorted(load_table(crm.read(["Leads"]), "Leads").df.index) == sorted(r["ID"] for r in LEADS)
-    assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []
+    assert _locks_and_guards(ws, crm) == []
 
 
 def test_a_tab_renamed_after_the_verify_read_is_no_raw_api_error(ws, crm):
@@ -73,4 +73,13 @@ def test_a_tab_renamed_after_the_verify_read_is_no_raw_api_error(ws, crm):
     grid = crm.read(["Leads gamla"]).grids["Leads gamla"]
     assert sorted(row[0] for row in grid[1:] if row and row[0]) == sorted(r["ID"] for r in LEADS)  # untouched
     assert not [e for e in log_of(crm) if e[1] == "Leads"]  # the log holds only what was done
-    assert ws.app.store.get_spreadsheet(crm.key).developer_metadata == []
+    assert _locks_and_guards(ws, crm) == []
+
+
+def _locks_and_guards(ws, crm) -> list:
+    """Developer metadata left behind, less the records of the write's hidden scratch tabs
+    (kept on purpose: a later write deletes them)."""
+    from chas_sheets.backends import google_window as window
+
+    return [m for m in ws.app.store.get_spreadsheet(crm.key).developer_metadata
+            if m["metadataKey"] not in (window.SCRATCH_KEY, window.REGISTERED_KEY)]

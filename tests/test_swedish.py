@@ -29,6 +29,7 @@ from click.testing import CliRunner
 
 from chas_sheets import i18n
 from chas_sheets.cli import COMMANDS, cli
+from chas_sheets.programme import calendar
 
 babel_pofile = pytest.importorskip("babel.messages.pofile")
 
@@ -91,7 +92,12 @@ def pseudo_swedish(monkeypatch):
     singles, plurals, _words = _catalog_ids()
     monkeypatch.setitem(i18n._translations, PSEUDO, PseudoTranslations(set(singles), set(plurals)))
     monkeypatch.setattr(i18n, "language", lambda: PSEUDO)
+    # The default calendar is worded once per language and cached under the language a module
+    # imported by name: built earlier in this process in plain English, it would come back
+    # unmarked. Start and end with it empty.
+    calendar._default_calendar.cache_clear()
     yield
+    calendar._default_calendar.cache_clear()
 
 
 # --------------------------------------------------------------------------- the vocabularies
@@ -130,7 +136,6 @@ def register_words() -> frozenset[str]:
     names its rules by."""
     from chas_sheets.clean import rules
     from chas_sheets.nightly import report
-    from chas_sheets.programme import calendar
 
     texts = [*report.OWNED_TABS, *report.STATUS_WORDS.values(), report.RISK, report.LIVE, rules.NO_SPECULATION]
     texts += [period.name for period in calendar.default_calendar(TODAY.year)]
