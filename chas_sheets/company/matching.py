@@ -45,7 +45,7 @@ import functools
 import itertools
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -74,7 +74,7 @@ from chas_sheets.sheet.values import as_text
 __all__ = [
     "CompanyRef", "Cluster", "ReviewPair", "CompanyClusters", "cluster_companies",
     "parse_orgnr", "registrable_domain", "normalise_name", "name_fingerprint",
-    "ngram_fingerprint", "company_key",
+    "ngram_fingerprint", "company_key", "display_name", "row_name",
 ]
 
 # Names with at most this many letters (after normalising) never match fuzzily: Bravo/Brava.
@@ -293,6 +293,11 @@ def _cluster(refs: Iterable[CompanyRef],
     return _result(forest, rows, roots)
 
 
+def row_name(name: object) -> str:
+    """A row's company name as clusters show it."""
+    return name.strip() if name.__class__ is str else as_text(name)  # as_text, quicker
+
+
 @functools.lru_cache(maxsize=1 << 17)
 def _fingerprint(tokens: tuple[str, ...]) -> str:
     """OpenRefine's fingerprint of normalised words: sorted, unique (cached: rows repeat names)."""
@@ -306,7 +311,7 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
         if ref.ref in seen:
             raise InvalidInput(_("the same row was given twice: {row}").format(row=repr(ref.ref)))
         seen.add(ref.ref)
-        name = ref.name.strip() if ref.name.__class__ is str else as_text(ref.name)  # as_text, quicker
+        name = row_name(ref.name)
         site, mail = registrable_domain(ref.website), registrable_domain(ref.email)
         domains = tuple(sorted({site, mail})) if site and mail else (site,) if site else (mail,) if mail else ()
         tokens = name_tokens(name)
@@ -785,7 +790,15 @@ def _display_name(names: list[str]) -> str:
     often typed, with diacritics, longer."""
     if names.count(names[0]) == len(names):  # most clusters: nothing to choose
         return names[0]
-    counts = Counter(name for name in names if name)
+    return display_name(Counter(names))
+
+
+def display_name(counts: Mapping[str, int]) -> str:
+    """A cluster's display name from how often each spelling was typed (the name of rows
+    counted rather than listed: `_display_name` of the list holding each name `counts[name]` times)."""
+    if len(counts) == 1:
+        return next(iter(counts))
+    counts = {name: n for name, n in counts.items() if name}
     if not counts:
         return ""
 

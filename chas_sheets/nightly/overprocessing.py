@@ -6,18 +6,29 @@ listed when it stands in more than 3 individual CRMs, or when more than 3 studen
 it within 14 days (any 14 consecutive days: the first contact's day and the 13 after it).
 What is one company is decided by `company.cluster_companies` (organisation number, domain,
 name), over every CRM at once. Reused by `nightly` and by `dedupe --across`.
+
+The night gives it one CRM at a time (`CompanyTally`), and what it keeps of a lead is a few
+machine integers: which distinct company spelling (name, org.nr, domains) it names, whose
+individual CRM holds it, and per contact the day and who. Students hold the same companies, so
+the distinct spellings are far fewer than the leads, and only they are clustered (each with
+up to two of its leads: see `CompanyTally.result`). The answer is the one clustering every
+lead at once would give.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import defaultdict
+from array import array
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from typing import Hashable, Iterable
+from typing import Callable, Hashable, Iterable
 
-from chas_sheets.company.matching import CompanyRef, cluster_companies
-from chas_sheets.i18n import ngettext
+import numpy as np
+
+from chas_sheets.company.matching import CompanyClusters, CompanyRef, cluster_companies, display_name, row_name
+from chas_sheets.errors import InvalidInput
+from chas_sheets.i18n import _, ngettext
 
 MOST_CRMS = 3  # more individual CRMs than this holding one company is over-processing
 MOST_STUDENTS = 3  # more students than this contacting one company within WINDOW_DAYS is too
@@ -110,23 +121,158 @@ def find_overprocessing(holdings: Iterable[Holding], contacts: Iterable[Contact]
 
     Contacts dated after `today` (typos) and contacts at leads not among `holdings` are left out.
     """
-    holdings = list(holdings)
-    clusters = cluster_companies(CompanyRef(h.ref, h.company, h.orgnr, h.website, h.email) for h in holdings)
-    holders: dict[str, set[str]] = defaultdict(set)
-    for holding in holdings:
-        if holding.individual:
-            holders[clusters.key_of(holding.ref)].add(holding.student)
-    known = {holding.ref for holding in holdings}
-    contacted: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
-    for contact in contacts:
-        if contact.ref in known and (today is None or contact.date <= today):
-            contacted[clusters.key_of(contact.ref)].append((contact.date, contact.student))
-    found = []
-    for key in sorted(set(holders) | set(contacted)):
-        crms = holders.get(key, set())
-        people, window = busiest_window(contacted.get(key, ()), window_days)
-        said = reasons(len(crms), len(people), window, most_crms, most_students, window_days)
-        if said:
-            found.append(OverprocessedCompany(key, clusters[key].name, tuple(sorted(crms)), tuple(sorted(people)),
-                                              window, said))
-    return sorted(found, key=lambda c: (-(c.last_contact or dt.date.min).toordinal(), c.name.lower(), c.key))
+    tally = CompanyTally()
+    tally.add(holdings, contacts)
+    return tally.result(today, most_crms, most_students, window_days)
+
+
+class CompanyTally:
+    """Över­bearbetning gathered batch by batch (the night: one CRM at a time), then judged once.
+
+    Kept per lead: its ref, its distinct company spelling and the individual CRM's holder (machine
+    integers in arrays); per contact its lead, day and who; per distinct spelling its count.
+    Names of people are interned (a student's name once, however many leads)."""
+
+    def __init__(self) -> None:
+        self._spellings: dict[tuple, int] = {}  # (company, orgnr, website, email) -> spelling id
+        self._count = array("q")  # leads per spelling
+        self._refs: list[Hashable] = []  # per lead
+        self._spelling_of = array("i")  # per lead
+        self._holder = array("i")  # per lead: the student of an individual CRM, -1 for a group CRM
+        self._people: dict[str, int] = {}
+        self._contact_lead, self._contact_day, self._contact_who = array("i"), array("i"), array("i")
+
+    def _person(self, name: str) -> int:
+        return self._people.setdefault(name, len(self._people))
+
+    def add(self, holdings: Iterable[Holding], contacts: Iterable[Contact]) -> None:
+        """One batch of leads and the contacts at them (a contact at a lead of another batch, or at
+        no lead, is left out)."""
+        lead_of: dict[Hashable, int] = {}
+        for holding in holdings:
+            if holding.ref in lead_of:
+                raise InvalidInput(_("the same row was given twice: {row}").format(row=repr(holding.ref)))
+            lead_of[holding.ref] = len(self._refs)
+            key = (holding.company, holding.orgnr, holding.website, holding.email)
+            spelling = self._spellings.get(key)
+            if spelling is None:
+                spelling = self._spellings[key] = len(self._count)
+                self._count.append(0)
+            self._count[spelling] += 1
+            self._refs.append(holding.ref)
+            self._spelling_of.append(spelling)
+            self._holder.append(self._person(holding.student) if holding.individual else -1)
+        for contact in contacts:
+            lead = lead_of.get(contact.ref)
+            if lead is not None:
+                self._contact_lead.append(lead)
+                self._contact_day.append(contact.date.toordinal())
+                self._contact_who.append(self._person(contact.student))
+
+    def result(self, today: dt.date | None = None, most_crms: int = MOST_CRMS, most_students: int = MOST_STUDENTS,
+               window_days: int = WINDOW_DAYS) -> list[OverprocessedCompany]:
+        """Every over-processed company, as `find_overprocessing` of every batch's leads at once."""
+        clusters, keys, of_spelling, apart = self._clusters()
+        people = list(self._people)
+        holders: dict[int, set[str]] = defaultdict(set)
+        holder = np.frombuffer(self._holder, dtype=np.int32) if self._holder else np.empty(0, np.int32)
+        held = holder >= 0
+        for code in np.unique(keys[held] * max(len(people), 1) + holder[held]).tolist():
+            holders[code // max(len(people), 1)].add(people[code % max(len(people), 1)])
+        days = np.frombuffer(self._contact_day, dtype=np.int32) if self._contact_day else np.empty(0, np.int32)
+        leads = np.frombuffer(self._contact_lead, dtype=np.int32) if self._contact_lead else np.empty(0, np.int32)
+        who = np.frombuffer(self._contact_who, dtype=np.int32) if self._contact_who else np.empty(0, np.int32)
+        if today is not None:
+            days, leads, who = (part[days <= today.toordinal()] for part in (days, leads, who))
+        contact_key = keys[leads] if len(leads) else np.empty(0, np.int64)
+        order = np.argsort(contact_key, kind="stable")
+        contact_key, days, who = contact_key[order], days[order], who[order]
+        starts = np.searchsorted(contact_key, np.arange(len(clusters) + 1))
+        found = []
+        for n in sorted(set(holders) | set(np.unique(contact_key).tolist())):  # clusters are in key order
+            crms = holders.get(n, set())
+            start, end = starts[n], starts[n + 1]
+            window_contacts = [(dt.date.fromordinal(day), people[person])
+                               for day, person in zip(days[start:end].tolist(), who[start:end].tolist())]
+            contacted, window = busiest_window(window_contacts, window_days)
+            said = reasons(len(crms), len(contacted), window, most_crms, most_students, window_days)
+            if said:
+                found.append((n, crms, contacted, window, said))
+        names = self._names(keys, of_spelling, apart, {n for n, *_ in found})
+        companies = [OverprocessedCompany(clusters.clusters[n].key, names[n], tuple(sorted(crms)),
+                                          tuple(sorted(contacted)), window, said)
+                     for n, crms, contacted, window, said in found]
+        return sorted(companies, key=lambda c: (-(c.last_contact or dt.date.min).toordinal(), c.name.lower(), c.key))
+
+    def _clusters(self) -> tuple[CompanyClusters, np.ndarray, np.ndarray, set[int]]:
+        """The clustering of every lead, each lead's and each spelling's cluster (its index in key
+        order), and the spellings whose leads are each a company of their own.
+
+        Leads of one spelling are alike in every piece of evidence, so the clustering treats two of
+        them as it treats any number: both join their company, or (when all their evidence points
+        at conflicting companies, or there is none: no name) each stays a company of its own. So
+        each spelling is clustered as its first lead in ref order (the clustering's canonical
+        order, which names a cluster's key) and, when it has more, its second; when those two
+        stay apart, every lead of the spelling is clustered on its own, as the whole would be."""
+        firsts, seconds = self._first_two()
+        spellings = list(self._spellings)
+        refs = [CompanyRef(ref, *spellings[s]) for s, ref in enumerate(firsts)]
+        refs += [CompanyRef(ref, *spellings[s]) for s, ref in enumerate(seconds) if ref is not _NONE]
+        clusters = cluster_companies(refs)
+        apart = {s for s, ref in enumerate(seconds)
+                 if ref is not _NONE and clusters.key_of(ref) != clusters.key_of(firsts[s])}
+        if apart:
+            taken = {id(firsts[s]) for s in apart} | {id(seconds[s]) for s in apart}
+            refs += [CompanyRef(ref, *spellings[s]) for ref, s in zip(self._refs, self._spelling_of)
+                     if s in apart and id(ref) not in taken]
+            clusters = cluster_companies(refs)
+        index = {cluster.key: n for n, cluster in enumerate(clusters.clusters)}
+        of_spelling = np.array([index[clusters.key_of(ref)] for ref in firsts], dtype=np.int64)
+        lead_key = of_spelling[np.frombuffer(self._spelling_of, dtype=np.int32)] if self._refs else of_spelling
+        for lead in self._leads_of(apart):
+            lead_key[lead] = index[clusters.key_of(self._refs[lead])]
+        return clusters, lead_key, of_spelling, apart
+
+    def _leads_of(self, spellings: set[int]) -> list[int]:
+        if not spellings:
+            return []
+        of = np.frombuffer(self._spelling_of, dtype=np.int32)
+        return np.flatnonzero(np.isin(of, np.fromiter(spellings, dtype=np.int32, count=len(spellings)))).tolist()
+
+    def _first_two(self) -> tuple[list[Hashable], list[Hashable]]:
+        """Each spelling's first and second lead's ref in the clustering's canonical order
+        (`_NONE`: no second lead)."""
+        try:
+            return self._first_two_by(lambda ref: ref)
+        except TypeError:  # refs of mixed types: ordered by their text, as the clustering does
+            return self._first_two_by(lambda ref: (type(ref).__name__, repr(ref)))
+
+    def _first_two_by(self, order: Callable[[Hashable], object]) -> tuple[list[Hashable], list[Hashable]]:
+        firsts: list = [_NONE] * len(self._count)
+        seconds: list = [_NONE] * len(self._count)
+        for ref, s in zip(self._refs, self._spelling_of):
+            first = firsts[s]
+            if first is _NONE:
+                firsts[s] = ref
+            elif order(ref) < order(first):
+                firsts[s], seconds[s] = ref, first
+            elif seconds[s] is _NONE or order(ref) < order(seconds[s]):
+                seconds[s] = ref
+        return firsts, seconds
+
+    def _names(self, keys: np.ndarray, of_spelling: np.ndarray, apart: set[int], wanted: set[int]) -> dict[int, str]:
+        """The display names of the clusters `wanted`, from how many leads typed each spelling (a
+        spelling whose leads are apart names each of their clusters alone)."""
+        counts: dict[int, Counter] = {n: Counter() for n in wanted}
+        spellings = list(self._spellings)
+        for s, n in enumerate(of_spelling.tolist()):
+            if s not in apart and n in counts:
+                counts[n][row_name(spellings[s][0])] += self._count[s]
+        for lead in self._leads_of(apart):
+            n = int(keys[lead])
+            if n in counts:
+                counts[n][row_name(spellings[self._spelling_of[lead]][0])] += 1
+        return {n: display_name(c) for n, c in counts.items()}
+
+
+_NONE = object()  # no lead

@@ -58,7 +58,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from chas_sheets.errors import InvalidInput
 from chas_sheets.i18n import SHEET_LANGUAGE, _, in_language, language, ngettext, sheet_
 from chas_sheets.nightly.crm_summary import CrmSummary
-from chas_sheets.nightly.overprocessing import Contact, Holding, OverprocessedCompany, find_overprocessing
+from chas_sheets.nightly.overprocessing import CompanyTally, Contact, Holding, OverprocessedCompany
 from chas_sheets.privacy import mask_output
 from chas_sheets.processed.contactlog import same_person
 from chas_sheets.programme import calendar
@@ -507,21 +507,25 @@ def contacted_by(owner: str, by: str) -> str:
 
 def overprocessing(owners: Iterable[CrmOwner], summaries: Mapping[str, CrmSummary],
                    today: dt.date) -> list[OverprocessedCompany]:
-    """Companies over-processed across every CRM read (group CRMs count for contacts, by `Av`)."""
-    holdings, contacts = [], []
+    """Companies over-processed across every CRM read (group CRMs count for contacts, by `Av`).
+    One CRM's summary at a time: what is kept of it is `CompanyTally`'s few integers per lead."""
+    tally = CompanyTally()
     seen = set()
+    lead_ids: dict[str, str] = {}  # one string per lead ID, however many CRMs use it (L-1, L-2, ...)
     for crm in owners:
         summary = summaries.get(crm.target)
         if summary is None or crm.target in seen:
             continue
         seen.add(crm.target)
         individual = crm.kind == "individual"
-        for lead_id, company, orgnr, web, mail, *_rest in summary.lead_rows:
-            holdings.append(Holding((crm.target, lead_id), crm.owner, individual, company, orgnr, web, mail))
-        for day, by, lead_ids in summary.attempts:
-            who = contacted_by(crm.owner, by) if individual else (by or _("{group} (group)").format(group=crm.owner))
-            contacts += [Contact((crm.target, lead_id), who, dt.date.fromisoformat(day)) for lead_id in lead_ids]
-    return find_overprocessing(holdings, contacts, today)
+        group = _("{group} (group)").format(group=crm.owner)
+        holdings = (Holding((crm.target, lead_ids.setdefault(lead_id, lead_id)), crm.owner, individual, company,
+                            orgnr, web, mail) for lead_id, company, orgnr, web, mail, *_rest in summary.lead_rows)
+        contacts = (Contact((crm.target, lead_id), contacted_by(crm.owner, by) if individual else (by or group),
+                            dt.date.fromisoformat(day))
+                    for day, by, ids in summary.attempts for lead_id in ids)
+        tally.add(holdings, contacts)
+    return tally.result(today)
 
 
 # --------------------------------------------------------------------------- placement
