@@ -12,8 +12,8 @@ beside an openpyxl load + save of the same workbooks (each CRM loaded whole and 
 child process of its own), as a ratio; and beside the floor of any write through openpyxl: each
 original loaded plus the workbook the night left saved (the first night fills every ID and logs
 each change in `Ändringslogg`, so it saves about three times the cells it loaded).
-`--memory` measures the peak of a first and a quiet night per number of CRMs: flat memory is a
-peak that does not grow with the number of CRMs.
+`--memory` measures the peak (and the CPU) of a first and a quiet night per number of CRMs: flat
+memory is a peak that does not grow with the number of CRMs.
 The emulator part runs on a manual clock with Google's 60-per-minute quota: the pacer's waits
 pass instantly, and any 429 would show as a retry wait.
 """
@@ -169,8 +169,8 @@ def memory_part(sizes: list[int], leads: int) -> None:
             register, total = build_local(Path(tmp) / "w", crms, leads, leads)
             figures = []
             for label in ("first night", "quiet night"):
-                seconds, _, peak, _ = night(register)
-                figures.append(f"{label} {peak:5.0f} MB ({seconds:5.0f} s)")
+                seconds, cpu, peak, _ = night(register)
+                figures.append(f"{label} {peak:5.0f} MB (CPU {cpu:6.1f} s, {seconds:5.0f} s)")
             print(f"  {crms:5} CRMs, {total:7} leads: {'  '.join(figures)}", flush=True)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import random
+import tracemalloc
 
 import openpyxl
 import pytest
@@ -18,6 +20,7 @@ from chas_sheets.nightly import report as report_module
 from chas_sheets.nightly import run as run_module
 from chas_sheets.nightly import state
 from chas_sheets.nightly.crm_summary import CrmSummary
+from chas_sheets.nightly.report import CrmOwner
 from chas_sheets.nightly.run import run_nightly
 from chas_sheets.nightly.state import DECODED_KEPT, Everything, PackedSummary
 from chas_sheets.sheet.tables import Table
@@ -101,3 +104,35 @@ def test_a_packed_summary_answers_as_the_summary_it_encodes():
     assert packed.live_offers == 3  # a property of CrmSummary
     assert packed.attempt_dates() == [(dt.date(2027, 5, 3), "Anna")]  # a method
     assert PackedSummary.from_text("") is None and PackedSummary.from_text("z1:damaged") is None
+
+
+def _aggregation_peak(crms: int, aggregate=None) -> int:
+    """Traced peak bytes of `Överbearbetning`'s aggregation over `crms` CRMs of 100 leads kept as
+    the night keeps them (encoded), above what was allocated before it."""
+    rng = random.Random("aggregation")
+    companies = [f"Företag {n} AB" for n in range(400)]
+    owners, summaries = [], {}
+    for n in range(crms):
+        rows = [[f"L-{i}", rng.choice(companies), "", "", "", "2027-05-01", "", ""] for i in range(100)]
+        attempts = [[f"2027-05-{rng.randrange(1, 12):02}", "", [f"L-{rng.randrange(100)}"]] for _ in range(100)]
+        summary = CrmSummary("individual", leads=100, lead_rows=rows, attempts=attempts)
+        summaries[f"studerande/s{n}.xlsx"] = PackedSummary.of(summary)
+        owners.append(CrmOwner(f"studerande/s{n}.xlsx", "individual", f"Studerande {n}"))
+    state._unpacked.cache_clear()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        found = (aggregate or report_module.overprocessing)(owners, summaries, TODAY)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert found  # 100 leads a CRM from 400 companies: many are in more than 3 CRMs
+    return peak
+
+
+def test_the_cross_crm_aggregation_does_not_hold_every_lead_at_once():
+    """Twice the CRMs, hardly more memory: what grows is a few integers per lead (as the old
+    aggregation, holding every lead of every CRM at once, did: x1.9 here)."""
+    small, big = _aggregation_peak(40), _aggregation_peak(80)
+    assert big / small < 1.3, (small, big)

@@ -129,14 +129,17 @@ def find_overprocessing(holdings: Iterable[Holding], contacts: Iterable[Contact]
 class CompanyTally:
     """Över­bearbetning gathered batch by batch (the night: one CRM at a time), then judged once.
 
-    Kept per lead: its ref, its distinct company spelling and the individual CRM's holder (machine
-    integers in arrays); per contact its lead, day and who; per distinct spelling its count.
-    Names of people are interned (a student's name once, however many leads)."""
+    Kept per lead: its ref, its distinct company spelling and the individual CRM's holder, as
+    machine integers in arrays (a ref of two parts, as the night's (CRM, lead ID), is kept as the
+    numbers of its interned parts: a CRM's name once, `L-1` once however many CRMs use it); per
+    contact its lead, day and who; per distinct spelling its count. People's names are interned."""
 
     def __init__(self) -> None:
         self._spellings: dict[tuple, int] = {}  # (company, orgnr, website, email) -> spelling id
         self._count = array("q")  # leads per spelling
-        self._refs: list[Hashable] = []  # per lead
+        self._parts: dict[Hashable, int] = {}  # interned parts of two-part refs
+        self._ref_first, self._ref_second = array("i"), array("i")  # per lead: its ref's parts (-1: see _odd_refs)
+        self._odd_refs: dict[int, Hashable] = {}  # lead -> a ref that is not a pair
         self._spelling_of = array("i")  # per lead
         self._holder = array("i")  # per lead: the student of an individual CRM, -1 for a group CRM
         self._people: dict[str, int] = {}
@@ -145,6 +148,19 @@ class CompanyTally:
     def _person(self, name: str) -> int:
         return self._people.setdefault(name, len(self._people))
 
+    def _keep_ref(self, ref: Hashable) -> None:
+        if ref.__class__ is tuple and len(ref) == 2:
+            self._ref_first.append(self._parts.setdefault(ref[0], len(self._parts)))
+            self._ref_second.append(self._parts.setdefault(ref[1], len(self._parts)))
+        else:
+            self._odd_refs[len(self._ref_first)] = ref
+            self._ref_first.append(-1)
+            self._ref_second.append(-1)
+
+    def _ref(self, lead: int, parts: list[Hashable]) -> Hashable:
+        a = self._ref_first[lead]
+        return (parts[a], parts[self._ref_second[lead]]) if a >= 0 else self._odd_refs[lead]
+
     def add(self, holdings: Iterable[Holding], contacts: Iterable[Contact]) -> None:
         """One batch of leads and the contacts at them (a contact at a lead of another batch, or at
         no lead, is left out)."""
@@ -152,14 +168,14 @@ class CompanyTally:
         for holding in holdings:
             if holding.ref in lead_of:
                 raise InvalidInput(_("the same row was given twice: {row}").format(row=repr(holding.ref)))
-            lead_of[holding.ref] = len(self._refs)
+            lead_of[holding.ref] = len(self._spelling_of)
             key = (holding.company, holding.orgnr, holding.website, holding.email)
             spelling = self._spellings.get(key)
             if spelling is None:
                 spelling = self._spellings[key] = len(self._count)
                 self._count.append(0)
             self._count[spelling] += 1
-            self._refs.append(holding.ref)
+            self._keep_ref(holding.ref)
             self._spelling_of.append(spelling)
             self._holder.append(self._person(holding.student) if holding.individual else -1)
         for contact in contacts:
@@ -214,23 +230,25 @@ class CompanyTally:
         each spelling is clustered as its first lead in ref order (the clustering's canonical
         order, which names a cluster's key) and, when it has more, its second; when those two
         stay apart, every lead of the spelling is clustered on its own, as the whole would be."""
-        firsts, seconds = self._first_two()
+        parts = list(self._parts)
+        firsts, seconds = self._first_two(parts)
         spellings = list(self._spellings)
-        refs = [CompanyRef(ref, *spellings[s]) for s, ref in enumerate(firsts)]
-        refs += [CompanyRef(ref, *spellings[s]) for s, ref in enumerate(seconds) if ref is not _NONE]
-        clusters = cluster_companies(refs)
-        apart = {s for s, ref in enumerate(seconds)
-                 if ref is not _NONE and clusters.key_of(ref) != clusters.key_of(firsts[s])}
+        rows = [CompanyRef(self._ref(lead, parts), *spellings[s]) for s, lead in enumerate(firsts)]
+        rows += [CompanyRef(self._ref(lead, parts), *spellings[s]) for s, lead in enumerate(seconds) if lead >= 0]
+        clusters = cluster_companies(rows)
+        apart = {s for s, lead in enumerate(seconds) if lead >= 0 and clusters.key_of(
+            self._ref(lead, parts)) != clusters.key_of(self._ref(firsts[s], parts))}
         if apart:
-            taken = {id(firsts[s]) for s in apart} | {id(seconds[s]) for s in apart}
-            refs += [CompanyRef(ref, *spellings[s]) for ref, s in zip(self._refs, self._spelling_of)
-                     if s in apart and id(ref) not in taken]
-            clusters = cluster_companies(refs)
+            taken = {firsts[s] for s in apart} | {seconds[s] for s in apart}
+            rows += [CompanyRef(self._ref(lead, parts), *spellings[self._spelling_of[lead]])
+                     for lead in self._leads_of(apart) if lead not in taken]
+            clusters = cluster_companies(rows)
+        del rows
         index = {cluster.key: n for n, cluster in enumerate(clusters.clusters)}
-        of_spelling = np.array([index[clusters.key_of(ref)] for ref in firsts], dtype=np.int64)
-        lead_key = of_spelling[np.frombuffer(self._spelling_of, dtype=np.int32)] if self._refs else of_spelling
+        of_spelling = np.array([index[clusters.key_of(self._ref(lead, parts))] for lead in firsts], dtype=np.int64)
+        lead_key = of_spelling[np.frombuffer(self._spelling_of, dtype=np.int32)] if self._spelling_of else of_spelling
         for lead in self._leads_of(apart):
-            lead_key[lead] = index[clusters.key_of(self._refs[lead])]
+            lead_key[lead] = index[clusters.key_of(self._ref(lead, parts))]
         return clusters, lead_key, of_spelling, apart
 
     def _leads_of(self, spellings: set[int]) -> list[int]:
@@ -239,26 +257,43 @@ class CompanyTally:
         of = np.frombuffer(self._spelling_of, dtype=np.int32)
         return np.flatnonzero(np.isin(of, np.fromiter(spellings, dtype=np.int32, count=len(spellings)))).tolist()
 
-    def _first_two(self) -> tuple[list[Hashable], list[Hashable]]:
-        """Each spelling's first and second lead's ref in the clustering's canonical order
-        (`_NONE`: no second lead)."""
+    def _first_two(self, parts: list[Hashable]) -> tuple[list[int], list[int]]:
+        """Each spelling's first and second lead in the clustering's canonical order of their refs
+        (-1: no second lead)."""
+        if not self._spelling_of:
+            return [], []
         try:
-            return self._first_two_by(lambda ref: ref)
+            rank = self._ref_ranks(parts)
         except TypeError:  # refs of mixed types: ordered by their text, as the clustering does
-            return self._first_two_by(lambda ref: (type(ref).__name__, repr(ref)))
-
-    def _first_two_by(self, order: Callable[[Hashable], object]) -> tuple[list[Hashable], list[Hashable]]:
-        firsts: list = [_NONE] * len(self._count)
-        seconds: list = [_NONE] * len(self._count)
-        for ref, s in zip(self._refs, self._spelling_of):
-            first = firsts[s]
-            if first is _NONE:
-                firsts[s] = ref
-            elif order(ref) < order(first):
-                firsts[s], seconds[s] = ref, first
-            elif seconds[s] is _NONE or order(ref) < order(seconds[s]):
-                seconds[s] = ref
+            rank = self._ref_ranks(parts, lambda ref: (type(ref).__name__, repr(ref)))
+        spelling = np.frombuffer(self._spelling_of, dtype=np.int32)
+        order = np.lexsort((rank, spelling))  # by spelling, then by ref
+        ordered = spelling[order]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        firsts = [-1] * len(self._count)
+        seconds = [-1] * len(self._count)
+        for s, at in zip(ordered[starts].tolist(), starts.tolist()):
+            firsts[s] = int(order[at])
+            if at + 1 < len(order) and ordered[at + 1] == s:
+                seconds[s] = int(order[at + 1])
         return firsts, seconds
+
+    def _ref_ranks(self, parts: list[Hashable], text: Callable[[Hashable], object] | None = None) -> np.ndarray:
+        """Each lead's place in the order of the refs (pairs by their parts' places, no pair made)."""
+        if text is None and not self._odd_refs:
+            places = []
+            for column in (self._ref_first, self._ref_second):  # each part's place among the parts of its column
+                ids = np.frombuffer(column, dtype=np.int32)
+                used = np.unique(ids)
+                place = np.empty(len(parts), dtype=np.int64)
+                place[used] = np.argsort(np.argsort(np.array([parts[p] for p in used.tolist()], dtype=object)))
+                places.append(place[ids])
+            return places[0] * len(parts) + places[1]
+        refs = [self._ref(lead, parts) for lead in range(len(self._spelling_of))]  # odd refs: rare, not the night's
+        order = sorted(range(len(refs)), key=lambda lead: refs[lead] if text is None else text(refs[lead]))
+        rank = np.empty(len(refs), dtype=np.int64)
+        rank[order] = np.arange(len(refs))
+        return rank
 
     def _names(self, keys: np.ndarray, of_spelling: np.ndarray, apart: set[int], wanted: set[int]) -> dict[int, str]:
         """The display names of the clusters `wanted`, from how many leads typed each spelling (a
@@ -274,5 +309,3 @@ class CompanyTally:
                 counts[n][row_name(spellings[self._spelling_of[lead]][0])] += 1
         return {n: display_name(c) for n, c in counts.items()}
 
-
-_NONE = object()  # no lead
