@@ -133,6 +133,6 @@ def _aggregation_peak(crms: int, aggregate=None) -> int:
 
 def test_the_cross_crm_aggregation_does_not_hold_every_lead_at_once():
     """Twice the CRMs, hardly more memory: what grows is a few integers per lead (as the old
-    aggregation, holding every lead of every CRM at once, did: x1.9 here)."""
+    aggregation, holding every lead of every CRM at once, did: x1.5 here)."""
     small, big = _aggregation_peak(40), _aggregation_peak(80)
     assert big / small < 1.3, (small, big)

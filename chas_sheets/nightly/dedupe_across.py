@@ -20,7 +20,7 @@ from chas_sheets.i18n import _, ngettext
 from chas_sheets.nightly.crm_summary import CrmSummary, plan_crm
 from chas_sheets.nightly.overprocessing import MOST_CRMS, MOST_STUDENTS, WINDOW_DAYS, OverprocessedCompany
 from chas_sheets.nightly.report import CrmOwner, overprocessing
-from chas_sheets.nightly.state import STATE_TAB, ChangeDetector, NightState, decode_summary, parse_state
+from chas_sheets.nightly.state import STATE_TAB, ChangeDetector, NightState, PackedSummary, parse_state
 from chas_sheets.programme.register import crm_jobs, read_register
 from chas_sheets.text import one_line
 
@@ -74,7 +74,7 @@ def report_across(register_backend: Backend, open_backend: Callable[[str], Backe
     report = AcrossReport(register_backend.display_name, warnings=list(register.warnings))
     owners = [*(CrmOwner(g.crm, "group", g.name) for g in register.groups if g.crm),
               *(CrmOwner(s.crm, "individual", s.name) for s in register.students if s.crm)]
-    summaries: dict[str, CrmSummary] = {}
+    summaries: dict[str, CrmSummary | PackedSummary] = {}  # kept encoded: one decoded at a time
     jobs = crm_jobs(register)
     unchanged = _unchanged(detector, [job.target for job in jobs], parse_state(raw.grids.get(STATE_TAB)), report)
     for job in jobs:
@@ -88,7 +88,7 @@ def report_across(register_backend: Backend, open_backend: Callable[[str], Backe
         except ChasSheetsError as exc:
             report.errors.append((job.owner, one_line(str(exc), most=300)))
             continue
-        summaries[job.target] = summary
+        summaries[job.target] = PackedSummary.of(summary)
         report.crms_read += 1
         report.leads += summary.leads
     report.companies = overprocessing(owners, summaries, today)
@@ -96,7 +96,7 @@ def report_across(register_backend: Backend, open_backend: Callable[[str], Backe
 
 
 def _unchanged(detector: ChangeDetector | None, targets: list[str], state: NightState,
-               report: AcrossReport) -> dict[str, CrmSummary]:
+               report: AcrossReport) -> dict[str, PackedSummary]:
     """The kept summaries of the CRMs nobody changed since they were summarised."""
     if detector is None or not state.entries:
         return {}
@@ -108,7 +108,7 @@ def _unchanged(detector: ChangeDetector | None, targets: list[str], state: Night
         return {}
     kept = {}
     for target in detection.unchanged:
-        data = decode_summary(state.entries[target].summary)
-        if data is not None:
-            kept[target] = CrmSummary.from_dict(data)
+        summary = PackedSummary.from_text(state.entries[target].summary)
+        if summary is not None:
+            kept[target] = summary
     return kept
