@@ -74,7 +74,7 @@ from chas_sheets.sheet.values import as_text
 __all__ = [
     "CompanyRef", "Cluster", "ReviewPair", "CompanyClusters", "cluster_companies",
     "parse_orgnr", "registrable_domain", "normalise_name", "name_fingerprint",
-    "ngram_fingerprint", "company_key", "display_name", "row_name",
+    "ngram_fingerprint", "company_key", "display_name", "row_name", "repeated_row",
 ]
 
 # Names with at most this many letters (after normalising) never match fuzzily: Bravo/Brava.
@@ -293,6 +293,11 @@ def _cluster(refs: Iterable[CompanyRef],
     return _result(forest, rows, roots)
 
 
+def repeated_row(ref: Hashable) -> InvalidInput:
+    """The error of a row given twice (also raised by those who gather rows for a clustering)."""
+    return InvalidInput(_("the same row was given twice: {row}").format(row=repr(ref)))
+
+
 def row_name(name: object) -> str:
     """A row's company name as clusters show it."""
     return name.strip() if name.__class__ is str else as_text(name)  # as_text, quicker
@@ -309,7 +314,7 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
     keys_of: dict[tuple[str, ...], tuple[str, str]] = {(): ("", "")}  # tokens -> fingerprint, compact
     for ref in refs:
         if ref.ref in seen:
-            raise InvalidInput(_("the same row was given twice: {row}").format(row=repr(ref.ref)))
+            raise repeated_row(ref.ref)
         seen.add(ref.ref)
         name = row_name(ref.name)
         site, mail = registrable_domain(ref.website), registrable_domain(ref.email)

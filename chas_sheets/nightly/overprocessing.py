@@ -26,9 +26,15 @@ from typing import Callable, Hashable, Iterable
 
 import numpy as np
 
-from chas_sheets.company.matching import CompanyClusters, CompanyRef, cluster_companies, display_name, row_name
-from chas_sheets.errors import InvalidInput
-from chas_sheets.i18n import _, ngettext
+from chas_sheets.company.matching import (
+    CompanyClusters,
+    CompanyRef,
+    cluster_companies,
+    display_name,
+    repeated_row,
+    row_name,
+)
+from chas_sheets.i18n import ngettext
 
 MOST_CRMS = 3  # more individual CRMs than this holding one company is over-processing
 MOST_STUDENTS = 3  # more students than this contacting one company within WINDOW_DAYS is too
@@ -167,7 +173,7 @@ class CompanyTally:
         lead_of: dict[Hashable, int] = {}
         for holding in holdings:
             if holding.ref in lead_of:
-                raise InvalidInput(_("the same row was given twice: {row}").format(row=repr(holding.ref)))
+                raise repeated_row(holding.ref)
             lead_of[holding.ref] = len(self._spelling_of)
             key = (holding.company, holding.orgnr, holding.website, holding.email)
             spelling = self._spellings.get(key)
