@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable, Hashable, Iterable
 
@@ -196,11 +196,13 @@ class CompanyTally:
         """Every over-processed company, as `find_overprocessing` of every batch's leads at once."""
         clusters, keys, of_spelling, apart = self._clusters()
         people = list(self._people)
-        holders: dict[int, set[str]] = defaultdict(set)
+        # Each cluster's holders as sorted codes (cluster * people + person), not a set of names
+        # per cluster: a company every student holds would hold every name.
+        width = max(len(people), 1)
         holder = np.frombuffer(self._holder, dtype=np.int32) if self._holder else np.empty(0, np.int32)
         held = holder >= 0
-        for code in np.unique(keys[held] * max(len(people), 1) + holder[held]).tolist():
-            holders[code // max(len(people), 1)].add(people[code % max(len(people), 1)])
+        codes = np.unique(keys[held] * width + holder[held])
+        holder_starts = np.searchsorted(codes, np.arange(len(clusters) + 1) * width)
         days = np.frombuffer(self._contact_day, dtype=np.int32) if self._contact_day else np.empty(0, np.int32)
         leads = np.frombuffer(self._contact_lead, dtype=np.int32) if self._contact_lead else np.empty(0, np.int32)
         who = np.frombuffer(self._contact_who, dtype=np.int32) if self._contact_who else np.empty(0, np.int32)
@@ -209,20 +211,20 @@ class CompanyTally:
         contact_key = keys[leads] if len(leads) else np.empty(0, np.int64)
         order = np.argsort(contact_key, kind="stable")
         contact_key, days, who = contact_key[order], days[order], who[order]
+        del order
         starts = np.searchsorted(contact_key, np.arange(len(clusters) + 1))
         found = []
-        for n in sorted(set(holders) | set(np.unique(contact_key).tolist())):  # clusters are in key order
-            crms = holders.get(n, set())
+        for n in np.unique(np.concatenate((codes // width, contact_key))).tolist():  # clusters are in key order
+            crms = [people[code % width] for code in codes[holder_starts[n]:holder_starts[n + 1]].tolist()]
             start, end = starts[n], starts[n + 1]
             window_contacts = [(dt.date.fromordinal(day), people[person])
                                for day, person in zip(days[start:end].tolist(), who[start:end].tolist())]
             contacted, window = busiest_window(window_contacts, window_days)
             said = reasons(len(crms), len(contacted), window, most_crms, most_students, window_days)
             if said:
-                found.append((n, crms, contacted, window, said))
+                found.append((n, tuple(sorted(crms)), tuple(sorted(contacted)), window, said))
         names = self._names(keys, of_spelling, apart, {n for n, *_ in found})
-        companies = [OverprocessedCompany(clusters.clusters[n].key, names[n], tuple(sorted(crms)),
-                                          tuple(sorted(contacted)), window, said)
+        companies = [OverprocessedCompany(clusters.clusters[n].key, names[n], crms, contacted, window, said)
                      for n, crms, contacted, window, said in found]
         return sorted(companies, key=lambda c: (-(c.last_contact or dt.date.min).toordinal(), c.name.lower(), c.key))
 
