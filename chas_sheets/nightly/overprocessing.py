@@ -11,7 +11,7 @@ The night gives it one CRM at a time (`CompanyTally`), and what it keeps of a le
 machine integers: which distinct company spelling (name, org.nr, domains) it names, whose
 individual CRM holds it, and per contact the day and who. Students hold the same companies, so
 the distinct spellings are far fewer than the leads, and only they are clustered (each with
-up to two of its leads: see `CompanyTally.result`). The answer is the one clustering every
+up to two of its leads: see `CompanyTally._clusters`). The answer is the one clustering every
 lead at once would give.
 """
 
