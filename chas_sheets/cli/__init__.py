@@ -16,11 +16,11 @@ import sys
 import click
 
 from chas_sheets import i18n
-from chas_sheets.cli.click_i18n import click_speaks_our_language
+from chas_sheets.cli.click_i18n import HelpCommand, HelpGroup, HelpOption, click_speaks_our_language, group, option
 from chas_sheets.cli.common import AppContext, Date, info
 from chas_sheets.cli.output import masked_output
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.i18n import LANG_ENV, LANGUAGES, _, set_language
+from chas_sheets.i18n import LANGUAGES, N_, _, set_language
 from chas_sheets.text import one_line
 
 # Each command: its module, the command in it, and the first paragraph of its help (what
@@ -28,35 +28,35 @@ from chas_sheets.text import one_line
 # all cost every command ~1 s of pandas, openpyxl, requests... before it did anything.
 # tests/test_startup.py holds each summary to the command's own help.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": ("chas_sheets.cli.init_cmd", "init", "Create a spreadsheet from its template."),
+    "init": ("chas_sheets.cli.init_cmd", "init", N_("Create a spreadsheet from its template.")),
     "check": ("chas_sheets.cli.check_cmd", "check",
-              "Report a CRM's structure, data quality and volume against the calendar's goal."),
+              N_("Report a CRM's structure, data quality and volume against the calendar's goal.")),
     "demo": ("chas_sheets.cli.demo_cmd", "demo",
-             "Build a realistic local workspace in FOLDER to try every command on."),
+             N_("Build a realistic local workspace in FOLDER to try every command on.")),
     "mark-processed": ("chas_sheets.cli.processed_cmd", "processed",
-                       "Apply the processed rule: set Status and Bearbetad of every lead from Kontaktlogg."),
-    "status": ("chas_sheets.cli.status_cmd", "status", "Where you stand and what to do next, for --today."),
+                       N_("Apply the processed rule: set Status and Bearbetad of every lead from Kontaktlogg.")),
+    "status": ("chas_sheets.cli.status_cmd", "status", N_("Where you stand and what to do next, for --today.")),
     "dedupe": ("chas_sheets.cli.dedupe_cmd", "dedupe",
-               "Merge duplicate leads in one CRM, or (--across) list over-processed companies."),
+               N_("Merge duplicate leads in one CRM, or (--across) list over-processed companies.")),
     "clean-comments": ("chas_sheets.cli.clean_cmd", "clean",
-                       "Clean comments down to facts: keep what happened, drop guesses and chatter."),
+                       N_("Clean comments down to facts: keep what happened, drop guesses and chatter.")),
     "harvest": ("chas_sheets.cli.harvest_cmd", "harvest",
-                "Split the group's warm leads fairly between the members' individual CRMs."),
-    "nightly": ("chas_sheets.cli.nightly_cmd", "nightly", "Backoffice's nightly run over every CRM in the REGISTER."),
-    "undo": ("chas_sheets.cli.undo_cmd", "undo", "Invert one run logged in Ändringslogg."),
+                N_("Split the group's warm leads fairly between the members' individual CRMs.")),
+    "nightly": ("chas_sheets.cli.nightly_cmd", "nightly", N_("Backoffice's nightly run over every CRM in the REGISTER.")),
+    "undo": ("chas_sheets.cli.undo_cmd", "undo", N_("Invert one run logged in Ändringslogg.")),
     "audit-sharing": ("chas_sheets.cli.audit_cmd", "audit",
-                      "List every CRM in the REGISTER shared wider than its members and backoffice."),
+                      N_("List every CRM in the REGISTER shared wider than its members and backoffice.")),
     "emulator": ("chas_sheets.cli.emulator_cmd", "emulator",
-                 "Serve a Google Sheets API emulator on your machine, for trying things offline."),
+                 N_("Serve a Google Sheets API emulator on your machine, for trying things offline.")),
     "cohort": ("chas_sheets.cli.cohort_cmd", "cohort",
-               "Start a cohort from its class list, open the individual CRMs, regroup students."),
-    "watch": ("chas_sheets.cli.watch_cmd", "watch", "Run the jobs people order in Körningar of the REGISTER's CRMs."),
+               N_("Start a cohort from its class list, open the individual CRMs, regroup students.")),
+    "watch": ("chas_sheets.cli.watch_cmd", "watch", N_("Run the jobs people order in Körningar of the REGISTER's CRMs.")),
     "selftest": ("chas_sheets.cli.selftest_cmd", "selftest",
-                 "Check, once, what chas-sheets assumes about a service before trusting it with CRMs."),
+                 N_("Check, once, what chas-sheets assumes about a service before trusting it with CRMs.")),
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(HelpGroup):
     """A group whose commands are imported on first use (Click's documented LazyGroup pattern);
     its `--help` lists them from COMMANDS without importing any."""
 
@@ -73,7 +73,7 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Click's own listing, fed stand-ins that carry only the summary: the same text, no import
-        commands = [(name, self.commands.get(name) or click.Command(name, help=COMMANDS[name][2]))
+        commands = [(name, self.commands.get(name) or HelpCommand(name, help=COMMANDS[name][2]))
                     for name in self.list_commands(ctx)]
         commands = [(name, command) for name, command in commands if not command.hidden]
         if not commands:
@@ -167,17 +167,18 @@ def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: c
     return f"{name} {option.make_metavar(ctx)}"
 
 
-@click.group(cls=ChasGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="chas-sheets")
-@click.option("--today", type=Date(), default=None,
-              help="The date every calendar rule uses (default: today). Replay any day: --today 2027-04-15.")
-@click.option("--credentials", type=click.Path(dir_okay=False), envvar="GOOGLE_APPLICATION_CREDENTIALS",
-              help="Google service-account key file (or GOOGLE_APPLICATION_CREDENTIALS). "
-                   "Without it, Google targets use your own login.")
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks instead of one-line errors.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default=None, is_eager=True, expose_value=False,
-              callback=lambda _ctx, _param, value: value and set_language(value),  # none given: as it was
-              help=f"Language of messages (default: {LANG_ENV}, else the locale; Swedish unless it says English).")
+@group(cls=ChasGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chas-sheets", cls=HelpOption)  # Click's help text, translated when shown
+@option("--today", type=Date(), default=None,
+        help=N_("The date every calendar rule uses (default: today). Replay any day: --today 2027-04-15."))
+@option("--credentials", type=click.Path(dir_okay=False), envvar="GOOGLE_APPLICATION_CREDENTIALS",
+        help=N_("Google service-account key file (or GOOGLE_APPLICATION_CREDENTIALS). "
+                "Without it, Google targets use your own login."))
+@option("-v", "--verbose", is_flag=True, help=N_("Show tracebacks instead of one-line errors."))
+@option("--lang", type=click.Choice(LANGUAGES), default=None, is_eager=True, expose_value=False,
+        callback=lambda _ctx, _param, value: value and set_language(value),  # none given: as it was
+        help=N_("Language of messages and help (default: CHAS_SHEETS_LANG, else the locale; Swedish unless it "
+                "says English)."))
 @click.pass_context
 def cli(ctx: click.Context, today, credentials, verbose):
     """Chas Career's Google Sheets as a working CRM.
