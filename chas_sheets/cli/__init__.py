@@ -26,7 +26,8 @@ from chas_sheets.text import one_line
 # Each command: its module, the command in it, and the first paragraph of its help (what
 # `--help` lists). A command's module is imported only when that command runs: importing them
 # all cost every command ~1 s of pandas, openpyxl, requests... before it did anything.
-# tests/test_startup.py holds each summary to the command's own help.
+# tests/test_startup.py holds each summary to the command's own help, in English and in Swedish
+# (each is a msgid of its own: shown in the run's language like every help text).
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("chas_sheets.cli.init_cmd", "init", N_("Create a spreadsheet from its template.")),
     "check": ("chas_sheets.cli.check_cmd", "check",
@@ -72,7 +73,8 @@ class LazyGroup(HelpGroup):
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Click's own listing, fed stand-ins that carry only the summary: the same text, no import
+        # Click's own listing, fed stand-ins that carry only the summary: the same text (in the
+        # run's language, as HelpCommand shows it), no import
         commands = [(name, self.commands.get(name) or HelpCommand(name, help=COMMANDS[name][2]))
                     for name in self.list_commands(ctx)]
         commands = [(name, command) for name, command in commands if not command.hidden]
@@ -123,13 +125,21 @@ class ChasGroup(LazyGroup):
             own = self._own_option(ctx, exc.option_name)
             if own is None or exc.ctx is None:
                 raise
-            hint = _global_option_hint(own, exc.option_name, ctx.meta.get("chas_sheets.command_args", []), ctx)
+            args = ctx.meta.get("chas_sheets.command_args", [])
+            hint = _global_option_hint(own, exc.option_name, args, ctx)
+            if own.name == "lang":
+                # `check --help --lang en`: --lang is the group's, as Click wants every group option
+                # before the command; the answer that says so is at least in the language asked for
+                # (main puts the run's language back when it ends)
+                asked = _value_after(exc.option_name, args)
+                if asked in LANGUAGES:
+                    set_language(asked)
             raise click.NoSuchOption(
                 exc.option_name,
                 _("No such option {option} for {command}: {name} belongs to {program} itself and goes "
                   "before the command: {usage}").format(
                     option=repr(exc.option_name), command=exc.ctx.info_name, name=exc.option_name,
-                    program=ctx.info_name, usage=f"{ctx.command_path} {hint} {exc.ctx.info_name} ..."),
+                    program=ctx.info_name, usage=f"{ctx.command_path} {hint} {_below(ctx, exc.ctx)} ..."),
                 ctx=exc.ctx,
             ) from exc
 
@@ -152,6 +162,21 @@ def given_language(args: list[str]) -> str | None:
             args[i + 1] if token == "--lang" and i + 1 < len(args) else None
         if value in LANGUAGES:
             return value
+    return None
+
+
+def _below(ctx: click.Context, sub: click.Context) -> str:
+    """The command line from the group to `sub`'s command: 'check', 'cohort move'."""
+    return sub.command_path.removeprefix(ctx.command_path).strip() or str(sub.info_name)
+
+
+def _value_after(name: str, args: list[str]) -> str | None:
+    """The value given to option `name` in `args` (`--lang en` or `--lang=en`), None without one."""
+    for i, token in enumerate(args):
+        if token.startswith(name + "="):
+            return token[len(name) + 1:]
+        if token == name and i + 1 < len(args):
+            return args[i + 1]
     return None
 
 
