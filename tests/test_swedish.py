@@ -367,7 +367,8 @@ def test_the_help_check_finds_a_help_text_that_skips_the_catalogs(pseudo_swedish
     docstring as written: the check above names it."""
     import click
 
-    plain = click.Command("plain", help="Merge duplicate leads in one CRM, or (--across) list over-processed companies.",
+    catalogued = "Merge duplicate leads in one CRM, or (--across) list over-processed companies."
+    plain = click.Command("plain", help=catalogued,
                           params=[click.Option(["--fast"], is_flag=True, help="Skip the slow part.")])
     monkeypatch.setitem(cli.commands, "plain", plain)
     left = english_in_help(_help_page(("plain",)), set(contract_words()) | help_words())
