@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 import click
 from click.core import ParameterSource
 
-from chas_sheets.i18n import _
+from chas_sheets.cli.click_i18n import option
+from chas_sheets.i18n import N_, _
 
 if TYPE_CHECKING:  # the backends and the runner bring pandas and openpyxl: imported where used
     from chas_sheets.backends import Backend
@@ -52,10 +53,10 @@ def _credentials_as_given(path: str) -> str:
     return f"--credentials {path}"
 
 
-apply_option = click.option(
-    "--apply", "apply_", is_flag=True, help="Write the changes (default: a dry run that only shows them)."
+apply_option = option(
+    "--apply", "apply_", is_flag=True, help=N_("Write the changes (default: a dry run that only shows them).")
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+json_option = option("--json", "as_json", is_flag=True, help=N_("Print machine-readable JSON on stdout."))
 
 
 def _default(value: Any) -> Any:
@@ -122,10 +123,10 @@ def finish_json(backend: Backend, changes: ChangeSet, command: str, apply_: bool
 def kind_option(*kinds: str, individual: str, help: str):  # noqa: A002 - Click's own name
     """--kind taking `kinds`, where 'student' and 'individual' both mean `individual` (one person's CRM).
 
-    `check` has always said student, `status` individual; each accepts both now.
+    `check` has always said student, `status` individual; each accepts both now (`help`, one
+    msgid, says so).
     """
-    return click.option("--kind", type=_KindChoice(kinds, individual),
-                        help=f"{help} 'student' and 'individual' are the same.")
+    return option("--kind", type=_KindChoice(kinds, individual), help=help)
 
 
 class _KindChoice(click.Choice):
@@ -164,10 +165,10 @@ class Date(click.ParamType):
         return day
 
 
-register_option = click.option(
+register_option = option(
     "--register", "register", metavar="REGISTER",
-    help="The backoffice register naming this CRM: its group's Big Bang Day, Delmål and Kull set the goal "
-         "(the same goal nightly's Dashboard shows). Without it: the cohort's defaults.")
+    help=N_("The backoffice register naming this CRM: its group's Big Bang Day, Delmål and Kull set the goal "
+            "(the same goal nightly's Dashboard shows). Without it: the cohort's defaults."))
 
 
 def register_settings(app: AppContext, register: str | None, target: str):

@@ -2,21 +2,22 @@
 
 import click
 
+from chas_sheets.cli.click_i18n import group, option
 from chas_sheets.cli.common import AppContext, echo_json, echo_lines, info, json_option, pass_app
-from chas_sheets.i18n import _
+from chas_sheets.i18n import N_, _
 
 
-@click.group()
+@group()
 def selftest():
     """Check, once, what chas-sheets assumes about a service before trusting it with CRMs."""
 
 
 @selftest.command()
-@click.option("--shared", metavar="URL",
-              help="A spreadsheet shared with the account (the register, say): also check that the changes feed "
-                   "lists an edit to it. Only invisible developer metadata is added and removed; no cell changes.")
-@click.option("--wait", "wait_seconds", type=click.FloatRange(0, 600), default=60.0, show_default=True,
-              metavar="SECONDS", help="How long the changes feed may take to list an edit.")
+@option("--shared", metavar="URL",
+        help=N_("A spreadsheet shared with the account (the register, say): also check that the changes feed "
+                "lists an edit to it. Only invisible developer metadata is added and removed; no cell changes."))
+@option("--wait", "wait_seconds", type=click.FloatRange(0, 600), default=60.0, show_default=True,
+        metavar="SECONDS", help=N_("How long the changes feed may take to list an edit."))
 @json_option
 @pass_app
 def google(app: AppContext, shared: str | None, wait_seconds: float, as_json: bool):
