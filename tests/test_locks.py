@@ -64,7 +64,6 @@ def left(app, key) -> list[dict]:
     tabs (google_window), kept until a later write deletes the tabs, and the log's ID index
     (google_ids) are not locks."""
     from chas_sheets.backends import google_window as window
-
     from chas_sheets.backends.google_ids import INDEX_KEY
 
     kept = metadata(app, key)
