@@ -236,3 +236,42 @@ def test_the_index_holds_about_7000_tool_ids_within_its_share_of_googles_metadat
 
     assert text(7000) is not None and len(text(7000)) <= id_index.MAX_CHARS
     assert text(20_000) is None  # 20,000 distinct IDs: about 60,000 characters, not kept
+
+
+class RefusesTheIndex:
+    """The emulator as a Google whose metadata limit is lower than the index: a batch creating
+    the index is refused whole (400), as Google refuses a batch with one bad request."""
+
+    def __init__(self, app):
+        self.app, self.refused = app, 0
+
+    def __call__(self, environ, start_response):
+        import io
+
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if b"createDeveloperMetadata" in body and google_ids.INDEX_KEY.encode() in body and any(
+                (r.get("createDeveloperMetadata") or {}).get("developerMetadata", {}).get("metadataKey")
+                == google_ids.INDEX_KEY for r in json.loads(body).get("requests") or ()):
+            self.refused += 1
+            start_response("400 Bad Request", [("Content-Type", "application/json")])
+            return [json.dumps({"error": {"code": 400, "status": "INVALID_ARGUMENT",
+                                          "message": "Invalid requests[9].createDeveloperMetadata: too large"}}).encode()]
+        environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+        return self.app(environ, start_response)
+
+
+def test_a_write_refused_for_its_index_is_made_without_it_and_no_stale_index_stays(app):
+    backend = long_crm(app, 40)
+    add_lead(app, backend.key, "Scania")
+    new_id_run(app, backend.key)
+    assert index_of(app, backend.key) is not None
+    wrapped = RefusesTheIndex(app)
+    log_rows(app, backend.key, ["L-ZZZZZZ"])
+    add_lead(app, backend.key, "Volvo")
+    writer = GoogleSpreadsheet(backend.key, session=emulator_session(wrapped))
+    tables = read_tables(writer, ["Leads"])
+    outcome = execute(writer, tables.id_changes(), "clean", True)
+    assert outcome.written == 1 and wrapped.refused == 1
+    assert written_ids(app, backend.key)[-1].startswith("L-")
+    assert not any(m["metadataKey"] == google_ids.INDEX_KEY  # the old one would miss the new rows
+                   for m in app.store.get_spreadsheet(backend.key).developer_metadata)

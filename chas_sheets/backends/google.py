@@ -328,7 +328,8 @@ class GoogleSpreadsheet(Backend):
         moved = undone = reshaped = 0
         scratch: list[int] = []  # scratch tabs of this apply's undone writes: the next write deletes them
         gone: set[int] = set()  # recorded scratch tabs a person deleted by hand (found by a refused write)
-        for attempt in range(1, MAX_LOST_WRITES + MAX_WINDOW_UNDOS + 2 + MAX_GONE_SCRATCH):
+        index_refused = False  # a write refused with the log's ID index in it went again without it
+        for attempt in range(1, MAX_LOST_WRITES + MAX_WINDOW_UNDOS + 3 + MAX_GONE_SCRATCH):
             # The lock's answer is the first verify read; everything is read when there is none
             # (a lost answer), or when the log's last rows it names are all blank (its end is above them).
             whole = book is None or not (lock and lock.last_ranged)
@@ -370,7 +371,7 @@ class GoogleSpreadsheet(Backend):
                 requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
             index = google_ids.after_write(known, plan, fresh) if known is not None else None
             if index is not None:  # atomic with the log rows it covers
-                requests_ += google_ids.replace_requests(index)
+                requests_ += google_ids.replace_requests(None if index_refused else index)
             this = self._copy_of(plan, fresh, infos, requests_, taken, lock)
             drops = self._drop_scratch(book, scratch, self._now(lock), whole, gone)
             requests_ = drops + window.capture_requests(this.captures) + requests_
@@ -421,6 +422,13 @@ class GoogleSpreadsheet(Backend):
                     notes.append(_("a column or tab was removed or renamed while this run wrote; nothing was written "
                                    "then, the sheet was read again and the write made on it"))
                     continue  # `book` is None: the next try reads again
+                if index is not None and not index_refused:
+                    # Refused for no reason above: perhaps the index (past Google's metadata
+                    # limit). Nothing was written (atomic); once more without it, the old one
+                    # deleted, so runs read the whole log to check new IDs, as without one.
+                    index_refused = True
+                    book = planned_on
+                    continue
                 raise self._failed(exc) from exc
             after = answer.get("updatedSpreadsheet") or {}
             if window.moved_rows(this.captures, window.grids_of(after), this.expected()):
@@ -432,7 +440,7 @@ class GoogleSpreadsheet(Backend):
             self._forget([g for g in placed if g not in guards])
             self._sheets = None  # our write changed row counts: the next apply asks again
             if index is not None:
-                self._indexed = google_ids.id_index.encode(index) is not None
+                self._indexed = not index_refused and google_ids.id_index.encode(index) is not None
             self._old_scratch += this.scratch_ids()  # this backend's next write deletes them
             return ApplyResult(plan, written=True, notes=notes)
         if moved:
