@@ -63,7 +63,11 @@ def left_behind(ws, key: str) -> list[dict]:
     recorded = {int(m["metadataValue"].split(" ")[0]) for m in records}
     scratch = {s.sheet_id for s in book.sheets if window.is_scratch(s.title)}
     assert scratch == recorded, "a scratch tab no later write would find, or a record of none"
-    return [m for m in book.developer_metadata if m["metadataKey"] not in (window.SCRATCH_KEY, window.REGISTERED_KEY)]
+    from chas_sheets.backends.google_ids import INDEX_KEY
+
+    assert sum(m["metadataKey"] == INDEX_KEY for m in book.developer_metadata) <= 1  # the log's ID index, once
+    return [m for m in book.developer_metadata
+            if m["metadataKey"] not in (window.SCRATCH_KEY, window.REGISTERED_KEY, INDEX_KEY)]
 
 
 def no_sleep() -> RetryPolicy:

@@ -105,6 +105,26 @@ def large_bodies_refused(method, path, body):
     return None
 
 
+def metadata_limit_lower(method, path, body):
+    """A Google keeping less developer metadata than the ID index takes."""
+    sent = json.loads(body) if body else {}
+    for request in (sent.get("requests") or []) if isinstance(sent, dict) else []:
+        meta = (request.get("createDeveloperMetadata") or {}).get("developerMetadata") or {}
+        if len(meta.get("metadataValue") or "") > 10_000:
+            return "400 Bad Request", {"error": {"code": 400, "message": "metadata too large",
+                                                 "status": "INVALID_ARGUMENT"}}
+    return None
+
+
+def metadata_cut(method, path, body):
+    """A Google keeping only the first 1,000 characters of a metadata value."""
+    for request in (body.get("requests") or []) if isinstance(body, dict) else []:
+        meta = (request.get("createDeveloperMetadata") or {}).get("developerMetadata") or {}
+        if meta.get("metadataValue"):
+            meta["metadataValue"] = meta["metadataValue"][:1000]
+    return body
+
+
 def results(app, **options) -> dict[str, bool]:
     return {check.name: check.passed for check in run_selftest(probe_for(app, **options))}
 
@@ -113,7 +133,7 @@ def test_every_assumption_holds_on_the_emulator():
     app = make_app()
     found = results(app)
     assert found and all(found.values()), [name for name, ok in found.items() if not ok]
-    assert len(found) == 8
+    assert len(found) == 9
     assert not app.store.files  # the scratch spreadsheet was deleted
 
 
@@ -126,6 +146,7 @@ BROKEN = {
     "the changes feed lists an edit to a spreadsheet the account made": {"response": feed_blind},
     "a write and a read of 300 log rows": {"response": large_bodies_refused},
     "the tool's scopes suffice": {"response": feed_scope_refused},
+    "the log's ID index fits in the spreadsheet's metadata": {"response": metadata_limit_lower},
 }
 
 
@@ -140,6 +161,11 @@ def test_a_misbehaving_google_fails_the_right_line(line):
         "the tool's scopes suffice": {"the changes feed"},
     }.get(line, set())
     assert failed - {line} == expected_along
+
+
+def test_an_index_google_cuts_fails_its_line():
+    found = results(Misbehaving(make_app(), request=metadata_cut))
+    assert {name for name, ok in found.items() if not ok} == {"the log's ID index fits in the spreadsheet's metadata"}
 
 
 def test_the_shared_spreadsheet_is_checked_and_left_as_it_was():
@@ -188,8 +214,8 @@ def test_the_command_prints_a_line_per_assumption_and_exits_0_when_all_pass(serv
     result = CliRunner().invoke(cli, ["--today", TODAY.isoformat(), "selftest", "google", "--wait", "0"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if line.startswith(("PASS", "FAIL"))]
-    assert len(lines) == 8 and all(line.startswith("PASS") for line in lines)
-    assert "8 passed, 0 failed" in result.stderr
+    assert len(lines) == 9 and all(line.startswith("PASS") for line in lines)
+    assert "9 passed, 0 failed" in result.stderr
 
 
 def test_the_command_exits_1_and_says_what_a_fail_means(served):

@@ -13,7 +13,9 @@ tool's own creation path) and deletes again:
 - Drive's changes feed lists an edit to the scratch spreadsheet (and, with `--shared`, to a
   spreadsheet only shared with the account), so the nightly run may skip quiet CRMs;
 - the scopes the tool asks for suffice, each request made with exactly those;
-- a large write and a large read (a CRM with a long `Ändringslogg`) go through in one request.
+- a large write and a large read (a CRM with a long `Ändringslogg`) go through in one request;
+- the index of the IDs Ändringslogg names (google_ids), at its largest, is kept as
+  spreadsheet-level developer metadata and comes back whole with a read naming one tab.
 
 Each check is a function of a `Probe` (the clients and the scratch spreadsheet) returning
 `Check`s; `run_selftest` runs them in order, always deletes the scratch spreadsheet, and never
@@ -258,6 +260,42 @@ def check_size(probe: Probe) -> Iterator[Check]:
                                                                                           seconds=seconds), "")
 
 
+def check_id_index(probe: Probe) -> Iterator[Check]:
+    """The log's ID index at the most the tool keeps (id_index.MAX_CHARS) is accepted as
+    spreadsheet-level metadata, and a read naming one tab gives it back whole."""
+    from chas_sheets.sheet import id_index
+
+    assert probe.scratch is not None
+    key, name = probe.scratch.key, _("the log's ID index fits in the spreadsheet's metadata")
+    rng = secrets.SystemRandom()
+    ids: set[str] = set()
+    text = ""
+    while True:  # an index as long as the tool keeps one
+        ids |= {"L-" + "".join(rng.choice(id_index.ALPHABET) for _ in range(6)) for _ in range(500)}
+        longer = id_index.encode(id_index.IdIndex(frozenset(ids), 1, "0" * 16))
+        if longer is None:
+            break
+        text = longer
+    meta_key = "chas-sheets.selftest-index"
+    try:
+        probe.batch(key, [{"createDeveloperMetadata": {"developerMetadata": {
+            "metadataKey": meta_key, "metadataValue": text, "location": {"spreadsheet": True},
+            "visibility": "DOCUMENT"}}}])
+        found = probe.sheets.get_json(f"{SHEETS_URL}/{key}", {
+            "ranges": f"'{SCRATCH_TAB}'!A1:A1", "fields": "developerMetadata(metadataKey,metadataValue)"})
+    except (GoogleApiError, BackendError) as exc:
+        yield Check(name, False, _reason(exc),
+                    _("every write that keeps the index would be refused, then made again without it: runs that "
+                      "hand out new IDs read the whole Ändringslogg (slower, never wrong)"))
+        return
+    back = [m.get("metadataValue") for m in found.get("developerMetadata") or () if m.get("metadataKey") == meta_key]
+    ok = back == [text]
+    found_text = (_("{n:,} characters kept and read back whole") if ok else
+                  _("{n:,} characters kept, but not read back as written")).format(n=len(text))
+    yield Check(name, ok, found_text,
+                "" if ok else _("new IDs would be checked on a cut index: do not use this version with Google"))
+
+
 def check_scopes(probe: Probe) -> Iterator[Check]:
     """Every request above was made with only the tool's scopes; say which, so a school can
     grant exactly these (an OAuth consent screen or a domain-wide delegation)."""
@@ -267,6 +305,7 @@ def check_scopes(probe: Probe) -> Iterator[Check]:
 
 CHECKS: tuple[Callable[[Probe], Iterator[Check]], ...] = (
     check_creation, check_lock, check_typed_input, check_text_stays_text, check_changes_feed, check_size,
+    check_id_index,
 )
 
 
