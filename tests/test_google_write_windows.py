@@ -536,3 +536,37 @@ def test_without_the_lock_a_run_that_writes_over_anothers_new_rows_sees_it_and_p
     assert errors == []
     assert lead_ids(backend) == ["L-A00000", "L-A00001", "L-B00000", "L-B00001"]  # nobody's rows written over
     assert len(set(log_runs(backend))) == 2 and len(log_runs(backend)) == 4
+
+
+def test_a_person_who_sorts_while_undo_puts_a_row_back_gets_it_at_the_end_not_between_other_rows(ws, crm):
+    """undo inserts a removed row below its logged neighbour, by position (a batchUpdate has no
+    other way): a sort right after the verify read moves other rows there. The write's copy
+    holds the neighbours' rows too, so it sees that: the write is put back (the row it inserted
+    deleted first) and made again on the rows as they are, where the neighbours no longer stand
+    next to each other, so the row goes at the end of the tab, and the undo says so."""
+    run_id = dedupe(crm).run.run_id  # L-DDDDDD stood between Ericsson (L-BBBBBB) and Spotify (L-CCCCCC)
+    ws.app.faults.person_sorts(crm.key, "Leads", column=1, descending=True, method=WRITE)  # Volvo, Spotify, Ericsson
+    result = undo_run(crm, run_id, True, ws.open)
+    assert result.failed == [] and ws.app.faults.pending() == []
+    table = read_tables(crm, ["Leads"])["Leads"]
+    assert sorted(table.df.index, key=table.sheet_rows.get) == ["L-AAAAAA", "L-CCCCCC", "L-BBBBBB", "L-DDDDDD"]
+    assert table.text("L-DDDDDD", "Företag") == "VOLVO PERSONVAGNAR AB"
+    assert table.text("L-DDDDDD", "Kommentar") == "Dubblett?"
+    assert any("L-DDDDDD put back at the end of the tab" in line and "no longer next to each other" in line
+               for line in result.sheets[0].skipped)
+    assert left_behind(ws, crm.key) == []
+
+
+def test_a_sort_in_the_window_of_a_spreadsheet_written_before_is_put_back_and_written_again(ws, crm):
+    """A spreadsheet written once names its tabs in the lock's take (its scratch tabs are
+    recorded). The take that puts a write back must still bring back the put-back's own copy:
+    without it every copied row looked moved, and the run stopped as if sorted a second time."""
+    earlier = ChangeSet()
+    earlier.set_cell("Leads", "L-CCCCCC", "Temperatur", "Varm", "Kall")
+    assert execute(crm, earlier, "test", apply=True).written
+    ws.app.faults.person_sorts(crm.key, "Leads", column=1, descending=True, method=WRITE)
+    outcome = dedupe(crm)
+    assert ws.app.faults.pending() == [] and outcome.written
+    assert sorted(leads(crm)) == KEPT
+    assert any("sorted or edited" in note for note in outcome.result.notes)
+    assert left_behind(ws, crm.key) == []
