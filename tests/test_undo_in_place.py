@@ -229,3 +229,17 @@ def test_slots_put_rows_back_between_their_neighbours_and_number_them_after_the_
     assert slots.put("L-E", RowPlace("L-GONE", "L-D")) is not None  # one gone: the other places it
     assert final_rows([first, second, top], deleted=[]) == [2, 4, 5]  # L-0 on 2, L-A on 3, L-B on 4, L-X on 5
     assert final_rows([first, second], deleted=[2]) == [2, 3]  # L-A deleted by the same write
+
+
+def test_why_a_row_goes_at_the_end_is_said_in_swedish_and_in_english():
+    from chas_sheets import i18n
+    from chas_sheets.sheet.writeplan import not_placed
+
+    slots = RowSlots({"L-A": 3, "L-C": 2}, header_row=1)  # sorted: C now above A
+    place = RowPlace("L-A", "L-C")
+    assert slots.put("L-B", place) is None
+    assert "no longer next to each other" in not_placed(place, slots)
+    i18n.set_language("sv")
+    assert not_placed(place, slots) == ("raderna den stod mellan (L-A, L-C) står inte längre intill varandra (fliken "
+                                        "har sorterats, eller rader har flyttats eller lagts till mellan dem)")
+    assert not_placed(RowPlace("L-X", ""), slots) == "raden som stod intill den (L-X) finns inte längre"

@@ -125,7 +125,7 @@ class InsertMap:
     before: tuple[int, ...]
 
     @classmethod
-    def at(cls, rows: Iterable[int]) -> "InsertMap":
+    def at(cls, rows: Iterable[int]) -> InsertMap:
         """From the rows the inserted rows stand on once inserted (1-based, new numbering)."""
         return cls(tuple(r - i for i, r in enumerate(sorted(rows))))
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 import bisect
 import json
 import math
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Container, Iterable, Mapping, Sequence
+from typing import Any
 
 
 @dataclass(frozen=True)
