@@ -349,7 +349,7 @@ class LocalWorkbook(Backend):
 
         A spreadsheet program (and Google's deleteDimension) would write #REF! into a formula that
         points at the removed row itself. That formula is a person's work: #REF! loses, for good,
-        which cell it read (undo brings the row back at the end of the tab, not the reference),
+        which cell it read (undo brings the row back where it stood, but not the reference),
         and its result silently changes for everyone reading the tab. A refusal loses nothing and
         names the cell, so the person can point it elsewhere and run again; the duplicate row
         waiting one more run is the smaller harm. (Formulas in tabs this write replaces whole are
