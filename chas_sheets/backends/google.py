@@ -528,7 +528,7 @@ class GoogleSpreadsheet(Backend):
         keep = sent.scratch_ids() + [cap.scratch_id for cap in checks]
         kept = [(cap.scratch_id, cap.scratch_title) for cap in [*sent.captures, *checks]]
         try:
-            book = self._read_after_undo(lock, requests_)
+            book = self._read_after_undo(lock, requests_, checks)
         except (BackendError, GoogleApiError) as exc:
             self._keep(kept)
             raise BackendError(_("{target}: rows were sorted or edited while this run wrote, and putting back what "
@@ -554,10 +554,18 @@ class GoogleSpreadsheet(Backend):
                                      target=self.target))
         return book, guards, keep
 
-    def _read_after_undo(self, lock: SheetLock | None, requests_: list[dict]) -> dict:
-        """The undo with the lock's take (its answer is the next verify read)."""
+    def _read_after_undo(self, lock: SheetLock | None, requests_: list[dict], checks: Sequence[window.Capture] = ()
+                         ) -> dict:
+        """The undo with the lock's take (its answer is the next verify read, with the undo's own
+        copies: a take that names its tabs would leave them out, and every row then looks moved)."""
         if lock is not None:
-            book = lock.acquire(lambda: list(requests_))
+            named = lock.response_ranges
+            if named:
+                lock.response_ranges = [*named, *window.response_ranges(checks, [])]
+            try:
+                book = lock.acquire(lambda: list(requests_))
+            finally:
+                lock.response_ranges = named
             return book if book is not None else self._fetch()
         answer = self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate", {
             "requests": requests_, "includeSpreadsheetInResponse": True, "responseIncludeGridData": True},

@@ -10,6 +10,7 @@ openpyxl save would drop is found by xlsx_parts and refused.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 import stat
@@ -45,7 +46,7 @@ from chas_sheets.backends.xlsx_parts import (
     macro_signature,
     note_cells_by_sheet,
 )
-from chas_sheets.backends.xlsx_rows import broken_references, remove_rows
+from chas_sheets.backends.xlsx_rows import broken_references, insert_rows, remove_rows
 from chas_sheets.errors import (
     CorruptSpreadsheet,
     SpreadsheetChanged,
@@ -348,7 +349,7 @@ class LocalWorkbook(Backend):
 
         A spreadsheet program (and Google's deleteDimension) would write #REF! into a formula that
         points at the removed row itself. That formula is a person's work: #REF! loses, for good,
-        which cell it read (undo brings the row back at the end of the tab, not the reference),
+        which cell it read (undo brings the row back where it stood, but not the reference),
         and its result silently changes for everyone reading the tab. A refusal loses nothing and
         names the cell, so the person can point it elsewhere and run again; the duplicate row
         waiting one more run is the smaller harm. (Formulas in tabs this write replaces whole are
@@ -409,7 +410,20 @@ def _set_formats(ws, writes: TabWrites) -> None:
     for (row, col), number_format in writes.formats.items():
         pattern = number_format.pattern or ("@" if number_format.kind == "TEXT" else "General")
         ws.cell(row=row, column=col + 1).number_format = pattern
-    for (row, col), extras in writes.extras.items():
+    _set_extras(ws, writes.extras)
+    for (row, col), extras in writes.extras_set.items():  # exactly these: a blank one is cleared
+        cell = ws.cell(row=row, column=col + 1)
+        cell.comment = Comment(extras.note, extras.author or "chas-sheets") if extras.note else None
+        value = cell.value
+        cell.hyperlink = extras.link or None
+        cell.value = value
+        if extras.link and value is None and not cell.has_style:
+            cell.style = "Hyperlink"
+
+
+def _set_extras(ws, extras_by_cell: dict[tuple[int, int], CellExtras]) -> None:
+    """The notes, links and fills of a row undo puts back ((row, 0-based column) -> extras)."""
+    for (row, col), extras in extras_by_cell.items():
         cell = ws.cell(row=row, column=col + 1)
         if extras.note:
             cell.comment = Comment(extras.note, extras.author or "chas-sheets")
@@ -421,14 +435,6 @@ def _set_formats(ws, writes: TabWrites) -> None:
                 cell.style = "Hyperlink"  # openpyxl writes a link only with a cell it writes
         if extras.fill:
             cell.fill = PatternFill(fill_type="solid", fgColor=extras.fill)
-    for (row, col), extras in writes.extras_set.items():  # exactly these: a blank one is cleared
-        cell = ws.cell(row=row, column=col + 1)
-        cell.comment = Comment(extras.note, extras.author or "chas-sheets") if extras.note else None
-        value = cell.value
-        cell.hyperlink = extras.link or None
-        cell.value = value
-        if extras.link and value is None and not cell.has_style:
-            cell.style = "Hyperlink"
 
 
 def _execute(wb, writes: TabWrites) -> None:
@@ -467,6 +473,29 @@ def _execute(wb, writes: TabWrites) -> None:
     _set_formats(ws, writes)  # before removals: the formats' cells are addressed as planned
     # every formula, link, note, merge, format and name that refers to the rows below moves with them
     remove_rows(wb, writes.title, writes.deletes)
+    _insert(ws, writes)
+
+
+def _insert(ws, writes: TabWrites) -> None:
+    """Rows undo puts back where they stood: inserted (everything below moves down, a range over
+    them grows), styled like the row above (below, under the header) as a program's own
+    insertion does, then their values, number formats, notes, links and fills."""
+    if not writes.inserts:
+        return
+    insert_rows(ws.parent, writes.title, [r.row for r in writes.inserts])
+    for insert in writes.inserts:
+        source = insert.row - 1 if insert.inherit_before else insert.row + 1
+        for col in range(1, ws.max_column + 1):
+            model = ws._cells.get((source, col))
+            if model is not None and model.has_style and not isinstance(model, MergedCell):
+                ws.cell(row=insert.row, column=col)._style = copy.copy(model._style)
+        for col, value in enumerate(insert.values):
+            if value is not None:
+                _set_cell(ws, insert.row, col, value)
+        for col, number_format in insert.formats.items():
+            pattern = number_format.pattern or ("@" if number_format.kind == "TEXT" else "General")
+            ws.cell(row=insert.row, column=col + 1).number_format = pattern
+        _set_extras(ws, {(insert.row, col): found for col, found in insert.extras.items()})
 
 
 def _format_owned_tab(wb, ws, fmt: OwnedTabFormat) -> None:

@@ -222,11 +222,20 @@ def _dimension_range(book, dim_range: dict) -> tuple[Sheet, str, int, int]:
 
 
 def insert_dimension(book, body):
+    """Rows or columns inserted before `startIndex`; everything at or past it moves (formulas in
+    every tab with it), and the new ones take the formats and size of the row (column) before
+    them with `inheritFromBefore`, else of the one after (InsertDimensionRequest)."""
+    if (body.get("range") or {}).get("endIndex") is None:
+        raise RequestError("range.endIndex must be set: both the start and end indexes must be bounded.")
     sheet, dimension, start, end = _dimension_range(book, body.get("range"))
     limit = sheet.row_count if dimension == grid.ROWS else sheet.col_count
     if start > limit:
         raise RequestError(f"Cannot insert at index {start}: the sheet has only {limit}.")
+    before = bool(body.get("inheritFromBefore"))
+    if before and start == 0:
+        raise RequestError("Cannot inherit from before when inserting at index 0.")
     grid.change_dimension(book, sheet, dimension, start, end, inserted=True)
+    grid.inherit_formats(sheet, dimension, start, end, start - 1 if before else end)
     return {}
 
 
