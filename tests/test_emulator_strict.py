@@ -314,11 +314,11 @@ def test_every_recorded_refusal_is_answered_exactly_as_google_did(cassette):
 @pytest.mark.skipif(not cassette_folder().is_dir(), reason="the recorded Google sessions are not here")
 def test_a_csv_import_through_drive_v2_leaves_the_spreadsheet_as_google_did():
     # gspread's import_csv: the tab, its values and the time zone Google's converter set all
-    # match; the v2 upload's own answer holds the recording account's ids (user, root folder).
+    # match, and so does the v2 upload's own answer, the recording account's ids (user, root
+    # folder, permission) learned where the emulator's account has its own of the same shape.
     outcomes = replay_cassette(cassette_folder() / "ClientTest.test_import_csv.json")
-    misses = {o.endpoint for o in outcomes if not o.matched}
-    assert misses == {"drive.files.update(v2 upload)"}, [o.difference for o in outcomes if not o.matched]
-    assert sum(o.matched for o in outcomes) == len(outcomes) - 2
+    assert all(o.matched for o in outcomes), [o.difference for o in outcomes if not o.matched]
+    assert {o.endpoint for o in outcomes} >= {"drive.files.update(v2 upload)"}
 
 
 # --- rows inserted and deleted: formulas in every tab follow (insertDimension, deleteDimension) ---

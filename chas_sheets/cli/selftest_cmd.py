@@ -26,9 +26,13 @@ def google(app: AppContext, shared: str | None, wait_seconds: float, as_json: bo
     Creates a scratch spreadsheet the way `init` does, checks each assumption the tool rests
     on (the write lock refuses a second take; new spreadsheets are Swedish and read 11/4 as
     11 April and 1,5 as a number; text stays text; Drive's changes feed lists edits; the
-    scopes suffice; a long Ändringslogg is written and read in one request), prints one
-    PASS/FAIL line each with what a FAIL means for the school, and deletes the scratch
-    spreadsheet. Exit 0 when everything passes, 1 on any FAIL.
+    scopes suffice; a long Ändringslogg is written and read in one request; the log's ID index
+    at its largest is kept as metadata; and the rules the write path takes from the API
+    reference alone: ranged answers keep the spreadsheet's metadata, deleting metadata that
+    matches nothing is no error, deleting a missing tab or naming one in a range refuses the
+    whole request, row metadata moves with its row), prints one PASS/FAIL line each with what
+    a FAIL means for the school, and deletes the scratch spreadsheet. Exit 0 when everything
+    passes, 1 on any FAIL.
     """
     from chas_sheets.backends import google_key
     from chas_sheets.backends.google import Connection

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 
 from chas_sheets.emulator import a1, fieldmask, grid
+from chas_sheets.emulator.control import rule_holds
 from chas_sheets.emulator.errors import ApiError, bad_request
 from chas_sheets.emulator.fieldmask import merge_masked
 from chas_sheets.emulator.formats import normalize_colors, stored_sheet_properties, without_nulls
@@ -140,7 +141,10 @@ def add_sheet(book, body):
 
 
 def delete_sheet(book, body):
-    sheet = book.sheet_by_id(body.get("sheetId"))
+    if not rule_holds("missing_sheet_delete_refused") and body.get("sheetId", 0) not in {
+            s.sheet_id for s in book.sheets}:
+        return {}  # the rule switched off: a lenient server that ignores it
+    sheet = book.sheet_by_id(body.get("sheetId"))  # "No grid with id: N": the whole batch refused
     if len(book.sheets) == 1:
         raise RequestError("You can't remove all the sheets in a document.")
     book.sheets.remove(sheet)

@@ -7,6 +7,7 @@ import copy
 
 from chas_sheets.emulator import a1
 from chas_sheets.emulator.cellvalues import render
+from chas_sheets.emulator.control import rule_holds
 from chas_sheets.emulator.formula import shift_references
 from chas_sheets.emulator.model import Sheet, Spreadsheet
 
@@ -202,10 +203,11 @@ def change_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int
     groups[:] = [g for g in groups if move_dimension_range(g["range"], sid, dimension, start, end, inserted)]
     book.named_ranges = [n for n in book.named_ranges if keep(n["range"])]
     kept = []
+    follows = axis == 1 or rule_holds("row_metadata_follows_rows")  # off: a server whose row metadata stays put
     for meta in book.developer_metadata:
         location = meta.get("location", {})
         dim_range = location.get("dimensionRange")
-        if dim_range is None or move_dimension_range(dim_range, sid, dimension, start, end, inserted):
+        if dim_range is None or not follows or move_dimension_range(dim_range, sid, dimension, start, end, inserted):
             kept.append(meta)
     book.developer_metadata = kept
 
