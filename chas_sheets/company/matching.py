@@ -44,7 +44,7 @@ from __future__ import annotations
 import functools
 import itertools
 from array import array
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -244,6 +244,9 @@ class _Forest:
         could belong to either company, so they join none (not even each other) and are
         offered for review against the companies and each other."""
         roots = sorted({self.find(i) for i in members})
+        if len(roots) == 1:  # joined already by stronger evidence: nothing can clash
+            self.evidence[roots[0]].add(evidence)
+            return
         anchored = [r for r in roots if self.orgnr[r] or (domains_too and self.labels[r])]
         clash = any(self.conflict(a, b, domains_too, weak) for a, b in itertools.combinations(
             _distinct_evidence(self, anchored), 2))
@@ -610,13 +613,20 @@ def _typo_names(names: list[str]):
             if len(word) >= TYPO_WORD_LETTERS - 1:
                 by_length[len(word)].add(word)
     alike: dict[str, set[str]] = defaultdict(set)  # word -> the words one slip from it
+    shorter: dict[str, set[str]] = {}  # the forms less one letter of the words one letter longer
     for length in sorted(by_length):  # words of one length and the next: memory stays small
         filed: dict[str, list[str]] = defaultdict(list)
         for word in by_length[length]:
-            for form in _deletions(word):
+            forms = shorter.pop(word, None)  # each word's forms made once, used at both lengths
+            if forms is None:
+                forms = _deletions(word) - {word}
+            filed[word].append(word)
+            for form in forms:
                 filed[form].append(word)
+        shorter.clear()
         for word in by_length.get(length + 1, ()):
-            for form in _deletions(word) - {word}:
+            forms = shorter[word] = _deletions(word) - {word}
+            for form in forms:
                 filed[form].append(word)
         for words in filed.values():
             if 1 < len(words) <= BLOCK_WINDOW:  # more is a generic stem, not a typo
@@ -699,20 +709,24 @@ def _candidate_codes(names: list[str]) -> np.ndarray:
     paired with the next BLOCK_WINDOW entries of the same block, so a block of up to that
     many names gives all its pairs and a larger one a sorted neighbourhood; a common word
     ('bygg') is no block at all: too many names share it to say anything."""
-    key_ids: dict[str, int] = {}
-    keys = array("q")  # machine integers, not an int object each (a few MB at 100,000 rows)
-    members = array("q")
-    for n, name in enumerate(names):
+    flat: list[str] = []  # every name's keys, one after another
+    counts = array("q")   # how many keys each name has
+    extend, count = flat.extend, counts.append
+    for name in names:
         compact = name.replace(" ", "")
-        for key in {"<" + compact[:4], ">" + compact[-4:], *(word for word in name.split() if len(word) >= 4)}:
-            keys.append(key_ids.setdefault(key, len(key_ids)))
-            members.append(n)
-    if not keys:
+        keys = {"<" + compact[:4], ">" + compact[-4:], *(word for word in name.split() if len(word) >= 4)}
+        extend(keys)
+        count(len(keys))
+    if not flat:
         return np.empty(0, dtype=np.int64)
-    key_array = np.frombuffer(keys, dtype=np.int64).astype(np.int32)
+    # A number per distinct key, in first-seen order, without a Python step per entry.
+    key_ids = dict(zip(dict.fromkeys(flat), itertools.count()))
+    key_array = np.fromiter(map(key_ids.__getitem__, flat), dtype=np.int32, count=len(flat))
+    del flat
+    member_array = np.repeat(np.arange(len(names), dtype=np.int64), np.frombuffer(counts, dtype=np.int64))
     order = np.argsort(key_array, kind="stable")  # a block's names stay in name order
-    key_array, member_array = key_array[order], np.frombuffer(members, dtype=np.int64)[order]
-    del keys, members, order
+    key_array, member_array = key_array[order], member_array[order]
+    del counts, order
     is_word = np.fromiter((key[0] not in "<>" for key in key_ids), dtype=bool, count=len(key_ids))
     keep = ~(is_word & (np.bincount(key_array, minlength=len(key_ids)) > BLOCK_WINDOW))[key_array]
     key_array, member_array = key_array[keep], member_array[keep]
@@ -735,38 +749,52 @@ def _candidate_codes(names: list[str]) -> np.ndarray:
 
 
 def _result(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> CompanyClusters:
+    # A root is the lowest row of its cluster (union keeps the lower index), so the clusters
+    # come out of this loop in root order already: the canonical order, no sort.
     members: dict[int, list[int]] = defaultdict(list)
     for i, root in enumerate(row_roots):
         members[root].append(i)
     keys: dict[int, str] = {}
-    taken: Counter = Counter()
-    for root in sorted(members):  # canonical order, so keys do not depend on input order
-        base = _base_key(forest, rows, members[root])
-        taken[base] += 1
-        keys[root] = base if taken[base] == 1 else f"{base} #{taken[base]}"
+    taken: dict[str, int] = {}
+    orgnrs = forest.orgnr
+    for root, group in members.items():  # canonical order, so keys do not depend on input order
+        if len(group) == 1:  # most clusters: one row (the same answer as _base_key's)
+            row = rows[root]
+            base = orgnrs[root] or (min(row.domains) if row.domains else row.fingerprint if row.tokens
+                                    else f"row {row.ref!r}")
+        else:
+            base = _base_key(forest, rows, group)
+        seen = taken.get(base, 0) + 1
+        taken[base] = seen
+        keys[root] = base if seen == 1 else f"{base} #{seen}"
     evidence = forest.evidence
     clusters = []
+    append = clusters.append
     for root in sorted(members, key=keys.__getitem__):  # clusters in key order (keys are unique)
         group = members[root]
+        found = tuple(sorted(evidence[root])) if root in evidence else ()
         if len(group) == 1:  # most clusters: one row, nothing to choose or gather
             row = rows[root]
-            clusters.append(Cluster(keys[root], row.name, (row.ref,), forest.orgnr[root], row.domains,
-                                    tuple(sorted(evidence[root])) if root in evidence else ()))
+            append(Cluster(keys[root], row.name, (row.ref,), orgnrs[root], row.domains, found))
             continue
-        clusters.append(Cluster(
-            keys[root], _display_name([rows[i].name for i in group]), tuple(rows[i].ref for i in group),
-            forest.orgnr[root], tuple(sorted({d for i in group for d in rows[i].domains})),
-            tuple(sorted(evidence[root])) if root in evidence else ()))
-    clusters = tuple(clusters)
+        members_rows = [rows[i] for i in group]
+        domains = {d for row in members_rows for d in row.domains}
+        append(Cluster(keys[root], _display_name([row.name for row in members_rows]),
+                       tuple([row.ref for row in members_rows]), orgnrs[root],
+                       tuple(sorted(domains)) if len(domains) > 1 else tuple(domains), found))
     best: dict[tuple[str, str], tuple[int, str]] = {}
     for (a, b), (score, reason) in sorted(forest.review.items()):
-        pair = tuple(sorted((keys[row_roots[a]], keys[row_roots[b]])))
-        if pair[0] != pair[1] and (pair not in best or best[pair][0] < score):
+        key_a, key_b = keys[row_roots[a]], keys[row_roots[b]]
+        if key_a == key_b:
+            continue
+        pair = (key_a, key_b) if key_a < key_b else (key_b, key_a)
+        known = best.get(pair)
+        if known is None or known[0] < score:
             best[pair] = (score, reason)
-    review = tuple(sorted((ReviewPair(a, b, score, reason)
-                           for (a, b), (score, reason) in best.items()),
-                          key=lambda p: (-p.score, p.a, p.b)))
-    return CompanyClusters(clusters, review)
+    # Sorted as (-score, a, b) (pairs are unique, so the reason never decides), then made.
+    order = sorted((-score, a, b, reason) for (a, b), (score, reason) in best.items())
+    review = tuple([ReviewPair(a, b, -score, reason) for score, a, b, reason in order])
+    return CompanyClusters(tuple(clusters), review)
 
 
 def _base_key(forest: _Forest, rows: list[_Row], group: list[int]) -> str:
@@ -785,7 +813,10 @@ def _display_name(names: list[str]) -> str:
     often typed, with diacritics, longer."""
     if names.count(names[0]) == len(names):  # most clusters: nothing to choose
         return names[0]
-    counts = Counter(name for name in names if name)
+    counts: dict[str, int] = {}  # a plain dict: Counter() costs more than counting a cluster's few names
+    for name in names:
+        if name:
+            counts[name] = counts.get(name, 0) + 1
     if not counts:
         return ""
 
