@@ -1,6 +1,7 @@
 """Company identity: evidence parsers, clustering rules and their invariants."""
 
 import socket
+from collections import Counter
 
 import pytest
 from hypothesis import assume, given, settings
@@ -203,6 +204,44 @@ def test_short_name_does_not_join_an_orgnr_to_an_unrelated_domain():
                        CompanyRef(2, "Volvo", website="volvocars.com"))
     assert not together(clusters, 1, 2)
     assert len(clusters.review) == 1
+
+
+def test_one_name_in_two_towns_with_nothing_else_shared_is_a_review_pair_not_a_merge():
+    # A handelsbolag's or a sole trader's name is protected only in its county: 'Anderssons
+    # Bygg HB' in Umeå and in Malmö may be two companies, so a person decides.
+    clusters = cluster(CompanyRef(1, "Anderssons Bygg HB", city="Umeå"),
+                       CompanyRef(2, "Anderssons Bygg HB", orgnr=AB_VOLVO, city="Malmö"),
+                       CompanyRef(3, "ANDERSSONS BYGG", website="anderssonsbygg.se", city="Malmö"),
+                       CompanyRef(4, "Anderssons Bygg HB"))
+    assert not together(clusters, 1, 2)
+    assert len(clusters) == 4  # the name points at two towns: the row without one joins neither
+    assert frozenset((clusters.key_of(1), clusters.key_of(2))) in {frozenset((p.a, p.b)) for p in clusters.review}
+    # The same name in the same town (typed any way), or with no town on one side, still joins.
+    same = cluster(CompanyRef(1, "Anderssons Bygg HB", city="Umeå"),
+                   CompanyRef(2, "anderssons bygg", orgnr=AB_VOLVO, city=" UMEA "),
+                   CompanyRef(3, "Anderssons Bygg HB", website="anderssonsbygg.se"))
+    assert len(same) == 1
+
+
+def test_one_company_with_offices_in_two_towns_is_joined_by_its_domain_or_orgnr():
+    clusters = cluster(CompanyRef(1, "Volvo Personvagnar AB", website="volvocars.com", city="Göteborg"),
+                       CompanyRef(2, "Volvo Personvagnar", email="anna@volvocars.se", city="Stockholm"),
+                       CompanyRef(3, "VCC", orgnr=VOLVO_CARS, city="Torslanda"),
+                       CompanyRef(4, "Volvo Personvagnar AB", orgnr=VOLVO_CARS, city="Stockholm/Solna"),
+                       CompanyRef(5, "Volvo Personvagnar AB", city="Stockholm"))
+    assert len(clusters) == 1
+    # A row with the name alone in a town none of the name's clusters names is reviewed.
+    clusters = cluster(CompanyRef(1, "Volvo Personvagnar AB", website="volvocars.com", city="Göteborg"),
+                       CompanyRef(2, "Volvo Personvagnar AB", city="Kiruna"))
+    assert not together(clusters, 1, 2) and len(clusters.review) == 1
+
+
+def test_the_words_of_a_town_are_its_matching_form():
+    from chas_sheets.company.evidence import city_words
+
+    assert city_words("Göteborg") == city_words(" GOTEBORG ") == {"goteborg"}
+    assert city_words("Stockholm/Solna") == {"stockholm", "solna"}
+    assert city_words("-") == city_words(None) == frozenset()
 
 
 def test_sigma_technology_is_not_sigma_it():
@@ -441,12 +480,14 @@ def test_the_benchmarks_labelled_set_has_every_kind_of_variant(monkeypatch):
     monkeypatch.setitem(sys.modules, "dedupe_bench", bench)  # its dataclass looks itself up there
     spec.loader.exec_module(bench)
     data = bench.make_rows(3000, 7)
-    name_kinds = {kind for kind, _ in data.kinds}
-    domain_kinds = {kind for _, kind in data.kinds}
+    name_kinds = {kind for kind, _, _ in data.kinds}
+    domain_kinds = {kind for _, kind, _ in data.kinds}
+    town_kinds = {kind for _, _, kind in data.kinds}
     assert name_kinds == set(bench.NAME_KINDS)
     assert domain_kinds == set(bench.DOMAIN_KINDS)
+    assert town_kinds == set(bench.TOWN_KINDS)
     companies_on = {}
-    for ref, company, (name_kind, domain_kind) in zip(data.refs, data.truth, data.kinds):
+    for ref, company, (name_kind, domain_kind, town_kind) in zip(data.refs, data.truth, data.kinds):
         domain = registrable_domain(ref.email) or registrable_domain(ref.website)
         if domain_kind == "group domain":  # several companies of one group on one domain
             companies_on.setdefault(domain, set()).add(company)
@@ -458,6 +499,13 @@ def test_the_benchmarks_labelled_set_has_every_kind_of_variant(monkeypatch):
             assert registrable_domain(ref.email) is None and not ref.website
         if domain_kind == "country domain":
             assert len(data.companies[company]["domains"]) > 1
+        if town_kind == "company's town":
+            assert ref.city.strip().lower() == data.companies[company]["towns"][0].lower()
+        if town_kind == "no town":
+            assert not ref.city
+    # Two aktiebolag are never registered under one name (see World.lookalike).
+    registered = Counter(c["name"] for c in data.companies if {"AB", "Aktiebolag"} & set(c["name"].split()))
+    assert registered and max(registered.values()) == 1
     assert any(len(companies) > 1 for companies in companies_on.values())
     assert "volvo.com" in {c["group_domain"] for c in data.companies}
 

@@ -349,6 +349,15 @@ def company_key(name: object) -> str:
     return "".join(name_tokens(as_text(name)))
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def city_words(value: object) -> frozenset[str]:
+    """The words of a town as typed, in matching form: `Göteborg` and `GOTEBORG` -> {"goteborg"},
+    `Stockholm/Solna` -> {"stockholm", "solna"}, `-` -> nothing. Two rows' towns agree when they
+    share a word."""
+    text = _folded(as_text(value))
+    return frozenset(word for word in _NOT_ALNUM.split(text) if word)
+
+
 def places_in(tokens: tuple[str, ...]) -> frozenset[str]:
     """The place names among a name's words (one- and two-word places)."""
     places = _words()["places"]

@@ -20,7 +20,11 @@ Clusters form automatically only on that evidence, strongest first, and never ac
 conflicting evidence: two different valid organisation numbers are two companies, whatever
 the names and domains say; two clusters whose domains have nothing in common (`volvo.com` /
 `volvocars.com`; `volvocars.se` and `volvocars.com` do share the name `volvocars`) are two
-companies whatever the names say. When one name or domain points at several conflicting
+companies whatever the names say. A name is no evidence among clusters whose towns (the `Ort`
+column) nothing ties together (no cluster names two of them, no domain name shared): a trading
+company's or a sole trader's name is protected only in its county, so 'Anderssons Bygg HB' in
+Umeå and in Malmö are two companies as often as one; a company's offices are tied by its
+organisation number or domain. When one name or domain points at several conflicting
 companies it is no evidence at all: the rows with nothing stronger could be either company, so
 they join nothing and become *review* pairs. Weaker matches are only ever review pairs: similar
 names (rapidfuzz ratio inside blocks, so cost stays near-linear), a name missing a word or two
@@ -55,6 +59,7 @@ from rapidfuzz.distance import DamerauLevenshtein, Postfix, Prefix
 from rapidfuzz.process import cpdist
 
 from chas_sheets.company.evidence import (
+    city_words,
     company_key,
     core_tokens,
     domain_label,
@@ -122,6 +127,7 @@ class CompanyRef:
     orgnr: object = ""
     website: object = ""
     email: object = ""
+    city: object = ""  # the town a row names (`Ort`), or ""
 
 
 @dataclass(frozen=True)
@@ -175,11 +181,13 @@ class _Row:
     domains: tuple[str, ...]
     fingerprint: str  # of the tokens ("" without any): computed once per distinct name
     compact: str      # the tokens without spaces
+    city: frozenset[str]  # the words of the town the row names ("Västra Frölunda": two)
 
 
 class _Forest:
     """Union-find whose roots carry the strong evidence, so a merge can be refused when it
-    would put two organisation numbers, or two unrelated domains, in one cluster."""
+    would put two organisation numbers, or two unrelated domains, in one cluster (or join
+    two towns by a name alone)."""
 
     def __init__(self, rows: list[_Row]):
         self.parent = list(range(len(rows)))
@@ -188,6 +196,7 @@ class _Forest:
         label_sets: dict[tuple[str, ...], frozenset[str]] = {(): none}  # rows share them: one each
         self.labels = [label_sets.get(row.domains) or label_sets.setdefault(
             row.domains, frozenset(map(domain_label, row.domains))) for row in rows]
+        self.cities = [row.city for row in rows]
         self.evidence: defaultdict[int, set[str]] = defaultdict(set)  # by root; most have none
         self.review: dict[tuple[int, int], tuple[int, str]] = {}
 
@@ -225,9 +234,36 @@ class _Forest:
         self.parent[b] = a
         self.orgnr[a] = self.orgnr[a] or self.orgnr[b]
         self.labels[a] |= self.labels[b]
+        if self.cities[b]:
+            self.cities[a] |= self.cities[b]
         if b in self.evidence:
             self.evidence[a] |= self.evidence.pop(b)
         return a
+
+    def towns_disagree(self, roots: list[int]) -> bool:
+        """The clusters a name would join name towns that nothing ties together: a name is
+        then no evidence (see the module docstring). Towns are tied when one cluster names
+        both (a company's offices) or clusters naming them share a domain name; so
+        'Göteborg' on volvocars.com and 'Stockholm' on volvocars.se are one family, and a
+        row naming either joins, while 'Umeå' and 'Malmö' with nothing else shared are two."""
+        placed = [r for r in roots if self.cities[r] or self.labels[r]]
+        if sum(1 for r in placed if self.cities[r]) < 2:  # most names: one town at most
+            return False
+        family = list(range(len(placed)))
+
+        def find(n: int) -> int:
+            while family[n] != n:
+                n = family[n]
+            return n
+
+        first: dict[tuple[str, str], int] = {}
+        for n, root in enumerate(placed):
+            for key in [("town", town) for town in self.cities[root]] + [("label", lb) for lb in self.labels[root]]:
+                other = find(first.setdefault(key, n))
+                mine = find(n)
+                if other != mine:
+                    family[max(other, mine)] = min(other, mine)
+        return len({find(n) for n, root in enumerate(placed) if self.cities[root]}) > 1
 
     def add_review(self, a: int, b: int, score: int, reason: str) -> None:
         a, b = self.find(a), self.find(b)
@@ -249,7 +285,7 @@ class _Forest:
             return
         anchored = [r for r in roots if self.orgnr[r] or (domains_too and self.labels[r])]
         clash = any(self.conflict(a, b, domains_too, weak) for a, b in itertools.combinations(
-            _distinct_evidence(self, anchored), 2))
+            _distinct_evidence(self, anchored), 2)) or (domains_too and self.towns_disagree(roots))
         if not clash:
             for root in roots[1:]:
                 self.union(roots[0], root)
@@ -302,6 +338,9 @@ def _fingerprint(tokens: tuple[str, ...]) -> str:
     return " ".join(sorted(set(tokens)))
 
 
+_NO_TOWN: frozenset[str] = frozenset()
+
+
 def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
     rows, seen = [], set()
     keys_of: dict[tuple[str, ...], tuple[str, str]] = {(): ("", "")}  # tokens -> fingerprint, compact
@@ -316,7 +355,8 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
         keys = keys_of.get(tokens)
         if keys is None:
             keys = keys_of[tokens] = (_fingerprint(tokens), "".join(tokens))
-        rows.append(_Row(ref.ref, name, tokens, parse_orgnr(ref.orgnr) or "", domains, *keys))
+        rows.append(_Row(ref.ref, name, tokens, parse_orgnr(ref.orgnr) or "", domains, *keys,
+                         city_words(ref.city) if ref.city else _NO_TOWN))
     # Canonical order makes the result independent of input order.
     try:
         rows.sort(key=attrgetter("ref"))
