@@ -359,13 +359,14 @@ class Labelled:
     truth: list
     kinds: list
     companies: list
+    towns: list  # each row's town as typed (also when the matcher measured takes no towns)
 
 
 def make_rows(count: int, seed: int) -> Labelled:
     """`count` rows and the true company of each, with its variant kinds."""
     rnd = random.Random(seed)
     world = World(rnd, max(len(REAL), int(count / 1.8)))
-    refs, truth, kinds = [], [], []
+    refs, truth, kinds, towns = [], [], [], []
     for company_id, company in enumerate(world.companies):
         if len(refs) >= count:
             break
@@ -375,14 +376,16 @@ def make_rows(count: int, seed: int) -> Labelled:
             website, email, domain_kind = row_domains(rnd, company, copy, kind == "renamed")
             orgnr = typed_orgnr(rnd, company["orgnr"]) if rnd.random() < 0.3 else ""
             town, town_kind = row_town(rnd, company)
-            refs.append(CompanyRef(len(refs), name, orgnr, website, email, town))
+            # A baseline matcher from before towns were evidence gets the same rows without them.
+            refs.append(CompanyRef(len(refs), name, orgnr, website, email, *([town] if TOWNS_ARE_EVIDENCE else [])))
+            towns.append(town)
             truth.append(company_id)
             kinds.append((kind, domain_kind, town_kind))
     order = list(range(len(refs)))
     rnd.shuffle(order)  # rows of one company are not next to each other in a sheet
     order = order[:count]
     return Labelled([refs[i] for i in order], [truth[i] for i in order], [kinds[i] for i in order],
-                    world.companies)
+                    world.companies, [towns[i] for i in order])
 
 
 def pairs_in(groups) -> int:
@@ -452,6 +455,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+TOWNS_ARE_EVIDENCE = "city" in CompanyRef.__dataclass_fields__
 NAME_KINDS = ["first row"] + [kind for kind, _ in VARIANTS] + ["renamed"]
 DOMAIN_KINDS = ["company domain", "country domain", "group domain", "free mail", "no domain"]
 KIND_COLUMNS = ((0, NAME_KINDS), (1, DOMAIN_KINDS), (2, TOWN_KINDS))
@@ -599,12 +603,13 @@ def one_size(size: int, seed: int, naive_max: int) -> dict:
     """Everything for one size, in a fresh process (so peak memory is this size's own)."""
     tune_garbage_collector()  # as the chas-sheets command does
     data = make_rows(size, seed)
-    fingerprint = hashlib.sha256(repr([(r.name, r.orgnr, r.website, r.email, r.city, t) for r, t
-                                       in zip(data.refs, data.truth)]).encode()).hexdigest()[:12]
+    fingerprint = hashlib.sha256(repr([(r.name, r.orgnr, r.website, r.email, town, t) for r, t, town
+                                       in zip(data.refs, data.truth, data.towns)]).encode()).hexdigest()[:12]
     cold_start()
     before = current_mb()
     print(f"\n== {len(data.refs):,} rows, {len(set(data.truth)):,} companies (labelled set {fingerprint}; "
-          f"code {os.path.dirname(os.path.dirname(company_module.__file__))}) ==")
+          f"code {os.path.dirname(os.path.dirname(company_module.__file__))}; towns "
+          f"{'are' if TOWNS_ARE_EVIDENCE else 'are not'} evidence) ==")
     started, cpu = time.perf_counter(), time.process_time()
     result = cluster_companies(data.refs)
     took, cpu = time.perf_counter() - started, time.process_time() - cpu
