@@ -82,6 +82,20 @@ def test_different_companies_stay_apart(a, b):
     assert report.companies == 2
 
 
+def test_one_name_in_two_towns_is_reviewed_and_in_one_town_merged():
+    def plan_with_towns(*towns):
+        headers = [*HEADERS, "Ort"]
+        grid = [headers, *[[{"ID": f"L-{n}", "Företag": "Anderssons Bygg HB", "Kontaktperson": "Anna",
+                             "Ort": town}.get(h) for h in headers] for n, town in enumerate(towns, start=1)]]
+        tables = load_tables(RawWorkbook(["Leads"], {"Leads": grid}, "crm.xlsx"), ["Leads"], [])
+        return plan_dedupe(tables, (), TODAY)
+
+    changes, report = plan_with_towns("Umeå", "Malmö")
+    assert not removed_ids(changes) and len(report.review) == 1
+    changes, report = plan_with_towns("Umeå", "UMEÅ")
+    assert removed_ids(changes) == {"L-2"}
+
+
 def test_different_valid_organisation_numbers_are_never_merged_even_by_the_same_name():
     changes, report = plan([lead("L-1", "Nordbygg AB", orgnr="556074-3089"),
                             lead("L-2", "Nordbygg AB", orgnr="556012-5790")])
