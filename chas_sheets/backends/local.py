@@ -18,10 +18,8 @@ import stat
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 from xml.etree import ElementTree
-
-import filelock
 
 from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 from chas_sheets.backends.local_file import Snapshot, WorkbookFile, save_new
@@ -45,9 +43,11 @@ from chas_sheets.errors import (
 from chas_sheets.i18n import _
 from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
-from chas_sheets.sheet.layout import layout_for
 from chas_sheets.sheet.tables import RawWorkbook
 from chas_sheets.sheet.writeplan import RunInfo, resolve
+
+if TYPE_CHECKING:  # imported by a write only (filelock brings asyncio: ~0.02 s a read-only run need not pay)
+    import filelock
 
 LOCK_TIMEOUT_SECONDS = 30
 # openpyxl warns, on every load, that it drops a sheet's Excel 2010+ extensions or a note inside a
@@ -154,6 +154,8 @@ class LocalWorkbook(Backend):
         return RawWorkbook(titles, grids, self.target)
 
     def _lock(self) -> filelock.FileLock:
+        import filelock
+
         # Beside the real file, so runs naming it through a symlink and directly share one lock.
         real = WorkbookFile(self.path).real
         return filelock.FileLock(str(real.with_name(f".{real.name}.lock")), timeout=LOCK_TIMEOUT_SECONDS)
@@ -161,6 +163,8 @@ class LocalWorkbook(Backend):
     def apply(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
         if self.reading_only:
             raise TypeError("a workbook opened for reading only is never written")
+        import filelock
+
         try:
             with self._lock():
                 return self._apply_locked(changes, run)
@@ -284,6 +288,7 @@ class LocalWorkbook(Backend):
             raise SpreadsheetNotFound(_("{path}: a local spreadsheet must end in .xlsx").format(path=self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         from chas_sheets.backends.local_xlsx import build_workbook
+        from chas_sheets.sheet.layout import layout_for
 
         wb = build_workbook(layout_for(kind))
         save_new(self.path, wb.save)
