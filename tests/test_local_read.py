@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from comparing_readers import differences
 from workbooks import book
 
+from chas_sheets.backends import local_read
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.backends.local_read import SAFE_FORMATS, read_values
 from chas_sheets.check.report import check_workbook, render
@@ -142,26 +143,31 @@ def test_a_read_only_backend_never_writes(tmp_path):
     assert path.read_bytes() == before
 
 
-def _modules_after_check(path: Path) -> dict:
+def _modules_after_check(path: Path, command: str = "check") -> dict:
     program = (
         "import json, sys\n"
         "from click.testing import CliRunner\n"
         "from chas_sheets.cli import cli\n"
-        f"result = CliRunner().invoke(cli, ['--today', '{TODAY}', 'check', {str(path)!r}])\n"
+        f"result = CliRunner().invoke(cli, ['--today', '{TODAY}', {command!r}, {str(path)!r}])\n"
         "print(json.dumps({'exit_code': result.exit_code, 'output': result.output,\n"
         "                  'modules': sorted({m.split('.')[0] for m in sys.modules})}))\n")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def test_check_on_a_demo_crm_never_imports_openpyxl(demo):
+def _output_through_openpyxl(monkeypatch, command: str, path: Path) -> str:
+    """The command's output in this process, every read made by openpyxl (as before local_read)."""
+    monkeypatch.setattr(local_read, "read_values", lambda *args: None)
+    return CliRunner().invoke(cli, ["--today", str(TODAY), command, str(path)]).output
+
+
+def test_check_on_a_demo_crm_never_imports_openpyxl(demo, monkeypatch):
     crm = next(path for path in demo if path.parent.name == "grupper")
     seen = _modules_after_check(crm)
     assert seen["exit_code"] == 0, seen["output"]
     assert "python_calamine" in seen["modules"]
     assert "openpyxl" not in seen["modules"]
-    # the same report as through openpyxl, in the same process
-    assert seen["output"] == CliRunner().invoke(cli, ["--today", str(TODAY), "check", str(crm)]).output
+    assert seen["output"] == _output_through_openpyxl(monkeypatch, "check", crm)  # the same report
 
 
 def test_check_on_a_workbook_calamine_cannot_read_exactly_reads_it_with_openpyxl(make_crm):
@@ -174,3 +180,11 @@ def test_check_on_a_workbook_calamine_cannot_read_exactly_reads_it_with_openpyxl
     assert seen["exit_code"] == 0, seen["output"]
     assert "openpyxl" in seen["modules"]
     assert seen["output"] == CliRunner().invoke(cli, ["--today", str(TODAY), "check", str(crm)]).output
+
+
+def test_status_reads_only_and_imports_no_openpyxl_either(demo, monkeypatch):
+    crm = next(path for path in demo if path.parent.name == "grupper")
+    seen = _modules_after_check(crm, "status")
+    assert seen["exit_code"] == 0, seen["output"]
+    assert "openpyxl" not in seen["modules"]
+    assert seen["output"] == _output_through_openpyxl(monkeypatch, "status", crm)
