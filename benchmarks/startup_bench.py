@@ -24,7 +24,7 @@ HELP_BAR, CHECK_BAR = 0.15, 0.5
 # An installed package has its .pyc files (pip compiles them); with PYTHONDONTWRITEBYTECODE set,
 # every run would compile chas_sheets' own modules from source again (~0.1 s), which no user pays.
 ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-# check as it was before it read through python-calamine: every read falls back to openpyxl
+# check reading through openpyxl as it did before local_read (every read falls back to it)
 CHECK_WITH_OPENPYXL = ("import sys, runpy\n"
                        "from chas_sheets.backends import local_read\n"
                        "local_read.read_values = lambda *args: None\n"
@@ -82,7 +82,7 @@ def main() -> None:
             ("import all check imports (no run)", [py, "-c", CHECK_IMPORTS]),
             ("chas-sheets --help", [*cli, "--help"]),
             (f"check grupper/{crm.name} (calamine)", [*cli, *check_args]),
-            (f"check grupper/{crm.name} (openpyxl, before)", [py, "-c", CHECK_WITH_OPENPYXL, *check_args]),
+            (f"check grupper/{crm.name} (read through openpyxl)", [py, "-c", CHECK_WITH_OPENPYXL, *check_args]),
         ]
         result = medians(cases, args.runs)
     bare = result["python -c pass"] or 1e-9
@@ -90,11 +90,11 @@ def main() -> None:
           + (" (PYTHONDONTWRITEBYTECODE unset for the runs: .pyc files used, as installed)"
              if "PYTHONDONTWRITEBYTECODE" in os.environ else ""))
     for label, seconds in result.items():
-        print(f"  {label:<50} {seconds:6.3f} s  {seconds / bare:5.1f}x bare Python")
+        print(f"  {label:<54} {seconds:6.3f} s  {seconds / bare:5.1f}x bare Python")
     check_now, check_before = result[cases[5][0]], result[cases[6][0]]
     pandas, imports = result["python -c 'import pandas'"], result["import all check imports (no run)"]
     print(f"--help: {result['chas-sheets --help']:.3f} s against a bar of {HELP_BAR} s")
-    print(f"check: {check_now:.3f} s (before: {check_before:.3f} s) against a bar of {CHECK_BAR} s; "
+    print(f"check: {check_now:.3f} s (reading through openpyxl: {check_before:.3f} s) against a bar of {CHECK_BAR} s; "
           f"importing pandas alone takes {pandas:.3f} s ({pandas / CHECK_BAR:.0%} of the bar), "
           f"everything check imports {imports:.3f} s, reading and checking the CRM {check_now - imports:.3f} s")
 
