@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -131,6 +132,24 @@ def test_a_damaged_file_is_the_same_one_line_through_a_read_only_backend(tmp_pat
         LocalWorkbook(path).read()
     with pytest.raises(CorruptSpreadsheet) as reading_only:
         LocalWorkbook(path, reading_only=True).read()
+    assert str(reading_only.value) == str(ordinary.value)
+
+
+def test_xml_openpyxl_refuses_is_damaged_through_a_read_only_backend_too(tmp_path):
+    """calamine reads a character XML cannot hold (`&#7;`); openpyxl calls the file damaged."""
+    path = book(tmp_path / "crm.xlsx", {"Leads": [["Företag"], ["Volvo"]]})
+    patched = tmp_path / "patched.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(patched, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.startswith("xl/"):
+                data = data.replace(b">Volvo<", b">Vol&#7;vo<")
+            dst.writestr(item, data)
+    assert read_values(patched, None, str(patched)) is None
+    with pytest.raises(CorruptSpreadsheet) as ordinary:
+        LocalWorkbook(patched).read()
+    with pytest.raises(CorruptSpreadsheet) as reading_only:
+        LocalWorkbook(patched, reading_only=True).read()
     assert str(reading_only.value) == str(ordinary.value)
 
 

@@ -15,8 +15,9 @@ with openpyxl as before:
     SAFE_BUILTIN_FORMATS, SAFE_FORMATS; tests/test_local_read.py holds both to it);
   - a workbook counting dates from 1904; a time of day, a duration or a date before March 1900
     (where the two readers' conversions differ); a whole number too large for a float to be exact;
-  - a sheet that is not a worksheet (a chart sheet), a file calamine refuses, or no
-    python-calamine at all.
+  - a sheet that is not a worksheet (a chart sheet), XML that openpyxl's parser refuses (calamine
+    reads some damaged XML: the file is damaged, openpyxl's read says so in one line), a file
+    calamine refuses, or no python-calamine at all.
 A read-only command never writes, so nothing it reads is compared with an openpyxl re-read.
 Formulas, notes, links and formats are never read here: a write reads them through openpyxl.
 """
@@ -30,6 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from chas_sheets.backends.base import wanted_titles
 from chas_sheets.sheet.tables import RawWorkbook
@@ -95,11 +97,23 @@ def _refuse_what_calamine_reads_otherwise(archive: zipfile.ZipFile) -> None:
         _refuse_unsafe_formats(ElementTree.fromstring(archive.read("xl/styles.xml")))
     for name in names:
         if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-            data = archive.read(name)
+            data = _well_formed(archive.read(name))
             if _ERROR_OR_ISO_DATE_CELL.search(data) or _ESCAPE_OR_PHONETIC.search(data):
                 raise _NotExact("an error or ISO date cell, or an escaped character")
-        elif name == "xl/sharedStrings.xml" and _ESCAPE_OR_PHONETIC.search(archive.read(name)):
+        elif name == "xl/sharedStrings.xml" and _ESCAPE_OR_PHONETIC.search(_well_formed(archive.read(name))):
             raise _NotExact("an escaped character or a phonetic guide in a text")
+
+
+def _well_formed(data: bytes) -> bytes:
+    """`data` when it is well-formed XML as openpyxl's parser (expat) sees it. calamine reads
+    some damaged XML (a control character, `&#7;`) that openpyxl refuses: such a file is damaged,
+    and openpyxl's read says so in one line."""
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise _NotExact("damaged XML") from exc
+    return data
 
 
 def _refuse_unsafe_formats(styles: ElementTree.Element) -> None:
