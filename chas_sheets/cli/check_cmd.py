@@ -40,7 +40,7 @@ def check(app: AppContext, target: str, kind: str | None, register: str | None, 
     Reads only; never writes.
     """
     settings = register_settings(app, register, target)
-    backend = app.open(target)
+    backend = app.open(target, reading_only=True)
     goals = {"big_bang_day": settings.big_bang_day, "delmal": settings.delmal, "cohort": settings.cohort} \
         if settings else {}
     report = check_workbook(backend.read(), app.today, kind, **goals)

@@ -34,10 +34,19 @@ class AppContext:
             if note:
                 info(note)
 
-    def open(self, target: str) -> Backend:
+    def open(self, target: str, *, reading_only: bool = False) -> Backend:
+        """The spreadsheet `target` names; `reading_only` for a command that never writes it: a
+        local workbook is then read without importing openpyxl where that reads it exactly
+        (backends.local_read)."""
         from chas_sheets.backends import open_spreadsheet
 
-        return open_spreadsheet(target, credentials=self.credentials)
+        backend = open_spreadsheet(target, credentials=self.credentials)
+        if reading_only:
+            from chas_sheets.backends.local import LocalWorkbook
+
+            if type(backend) is LocalWorkbook:
+                return LocalWorkbook(backend.target, reading_only=True)
+        return backend
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -188,7 +197,7 @@ def register_settings(app: AppContext, register: str | None, target: str):
 
         return Path(reference).expanduser().resolve() == Path(target).expanduser().resolve()
 
-    reg, _read = read_register(app.open(register), app.today)
+    reg, _read = read_register(app.open(register, reading_only=True), app.today)
     found = settings_for(reg, same, app.today)
     if found is None:
         raise InvalidInput(_("register {register}: no row in Grupper or Studerande names {target} as its CRM").format(

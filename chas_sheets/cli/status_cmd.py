@@ -39,7 +39,7 @@ def status(app: AppContext, target: str, kind: str | None, register: str | None,
     for (the first 10), and companies where nobody replied (find a new contact person there).
     Statuses are the ones mark-processed would set. Reads only.
     """
-    backend = app.open(target)
+    backend = app.open(target, reading_only=True)
     tables = read_tables(backend, ["Leads"], ["Kontaktlogg", "Medlemmar"])
     settings = register_settings(app, register, target)
     if settings is None:
