@@ -7,6 +7,13 @@ Two identical student CRMs (N leads) get the same job: mark M leads `Kontaktad` 
   per changed cell and one `append_row` per log row.
 Counts come from the emulator's /_emulator/stats, per spreadsheet. Run:
     python benchmarks/api_calls.py [--leads 200] [--changed 30] [--students 20 --group-size 7]
+                                   [--log-rows 20000] [--only new-ids --only edge-cases ...]
+
+A CRM with a long Ändringslogg (`--log-rows`): what a changing run downloads (requests, MB
+received); a run handing out a new ID, checked on the log's ID index instead of the whole log
+(a log naming the CRM's leads over and over, and one naming as many IDs as it has rows, too
+many for the index: then the log is read whole, as before the index); and the edge cases: a
+CRM's first write under this version, a scratch tab and the Körningar tab deleted by hand.
 
 The cohort commands (`cohort start`, a second `start`, `individual --all`, `move` and its
 `undo`), through the CLI against the emulator served on loopback: creating is per spreadsheet
@@ -25,7 +32,7 @@ import gspread
 
 from chas_sheets.backends.google import GoogleSpreadsheet
 from chas_sheets.emulator import emulator_session, make_app
-from chas_sheets.runner import read_tables
+from chas_sheets.runner import execute, read_tables
 from chas_sheets.sheet.changes import ChangeSet
 from chas_sheets.sheet.writeplan import RunInfo
 
@@ -71,8 +78,9 @@ def naive(app, key: str, changed: int, day: dt.date) -> None:
             log.append_row(["benchmark", "", "naive", "Leads", row[0], column, before, after])
 
 
-def with_log(app, leads: int, log_rows: int) -> str:
-    """A student CRM whose Ändringslogg carries `log_rows` rows (a busy CRM after a term)."""
+def with_log(app, leads: int, log_rows: int, distinct: bool = False) -> str:
+    """A student CRM whose Ändringslogg carries `log_rows` rows (a busy CRM after a term),
+    naming its leads over and over, or (`distinct`) each row another ID."""
     key = seed(app, leads)
     backend = GoogleSpreadsheet(key, session=emulator_session(app))
     client = backend._client()
@@ -81,8 +89,13 @@ def with_log(app, leads: int, log_rows: int) -> str:
     if log_rows + 1 > 1000:
         client.post_json(f"{url}:batchUpdate", {"requests": [{"appendDimension": {
             "sheetId": log_id, "dimension": "ROWS", "length": log_rows + 1 - 1000}}]})
+    def row_id(n: int) -> str:  # distinct: shaped as the tool's IDs (L- and six letters of its alphabet)
+        if not distinct:
+            return f"L-{n % leads:06d}"
+        return "L-" + "".join("23456789ABCDEFGHJKLMNPQRSTUVWXYZ"[(n * 7919 + 12345) * 2654435761 >> (5 * i) & 31] for i in range(6))
+
     rows = [[f"20270{n % 9 + 1}01-020000-ab{n % 97:02d}", "2027-05-01 02:00:00", "nightly", "Leads",
-             f"L-{n % leads:06d}", "Status", "Ny", "Kontaktad"] for n in range(log_rows)]
+             row_id(n), "Status", "Ny", "Kontaktad"] for n in range(log_rows)]
     client.post_json(f"{url}/values:batchUpdate", {"valueInputOption": "RAW",
                                                    "data": [{"range": "'Ändringslogg'!A2", "values": rows}]})
     return key
@@ -102,6 +115,72 @@ def bytes_and_requests(app, key: str, changed: int, day: dt.date) -> tuple[int, 
     if changes:
         backend.apply(changes, RunInfo.new("benchmark"))
     return backend.requests_sent, received[0]
+
+
+def counted(app, key: str, *, clock: float | None = None):
+    """A backend on `key` counting the bytes it receives (`backend.received[0]`)."""
+    session = emulator_session(app)
+    backend = GoogleSpreadsheet(key, session=session)
+    backend.received = [0]
+    session.hooks["response"].append(lambda r, *a, **k: backend.received.__setitem__(0, backend.received[0]
+                                                                                      + len(r.content)))
+    if clock is not None:
+        backend.lock_options = {"clock": lambda: clock}
+    return backend
+
+
+def add_lead(app, key: str, company: str) -> None:
+    """A lead a person typed without an ID: the next run gives it one."""
+    leads = gspread.Client(auth=None, session=emulator_session(app)).open_by_key(key).worksheet("Leads")
+    headers = leads.row_values(1)
+    leads.append_row([{"Företag": company, "Status": "Ny"}.get(h, "") for h in headers], value_input_option="RAW")
+
+
+def new_id_run(app, key: str, company: str) -> tuple[int, int]:
+    """Requests and bytes of a run handing out one new ID (the new lead `company`)."""
+    add_lead(app, key, company)
+    backend = counted(app, key)
+    tables = read_tables(backend, ["Leads"])
+    execute(backend, tables.id_changes(), "clean", True)  # listed in Körningar, as every --apply run
+    return backend.requests_sent, backend.received[0]
+
+
+def status_run(app, key: str, day: dt.date, clock: float | None = None) -> tuple[int, int]:
+    """Requests and bytes of a run changing one lead's status (no new ID)."""
+    backend = counted(app, key, clock=clock)
+    df = read_tables(backend, ["Leads"])["Leads"].df
+    changes = ChangeSet()
+    row_id = next(iter(df.index))
+    changes.set_cell("Leads", row_id, "Status", df.loc[row_id, "Status"], "Kontaktad" if day.day % 2 else "Ny")
+    changes.set_cell("Leads", row_id, "Bearbetad", df.loc[row_id, "Bearbetad"], day)
+    execute(backend, changes, "mark-processed", True)
+    return backend.requests_sent, backend.received[0]
+
+
+def index_chars(app, key: str) -> str:
+    try:
+        from chas_sheets.backends.google_ids import INDEX_KEY
+    except ImportError:  # a version without the index
+        return "-"
+    total = sum(len(m.get("metadataValue") or "") for m in app.store.get_spreadsheet(key).developer_metadata
+                if m["metadataKey"] == INDEX_KEY)
+    return f"{total:,}"
+
+
+def edge_cases(app, leads: int, log_rows: int, day: dt.date) -> list[tuple[str, tuple[int, int]]]:
+    """A CRM's first write under this version, a scratch tab a person deleted by hand, a
+    Körningar tab a person deleted by hand: requests and bytes of the run that meets each."""
+    key = with_log(app, leads, log_rows)
+    found = [("first write (scratch tabs not yet recorded)", status_run(app, key, day))]
+    book = gspread.Client(auth=None, session=emulator_session(app)).open_by_key(key)
+    for ws in book.worksheets():
+        if ws.title.startswith("chas-sheets kontroll "):
+            book.del_worksheet(ws)
+    later = time.time() + 3600  # the scratch records are past the lock's lease: the write deletes them
+    found.append(("a scratch tab deleted by hand", status_run(app, key, day + dt.timedelta(days=1), later)))
+    book.del_worksheet(book.worksheet("Körningar"))
+    found.append(("Körningar deleted by hand", status_run(app, key, day + dt.timedelta(days=2), later + 3600)))
+    return found
 
 
 def measure(app, key: str, job, *args) -> tuple[int, float]:
@@ -127,6 +206,7 @@ def cohort_counts(students: int, group_size: int) -> list[tuple[str, dict]]:
     server = make_emulator_server(app)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     os.environ["CHAS_SHEETS_API_URL"] = f"http://127.0.0.1:{server.server_port}"
+    os.environ["CHAS_SHEETS_LANG"] = "en"  # the output below is read in English
     counts = []
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -156,6 +236,7 @@ def cohort_counts(students: int, group_size: int) -> list[tuple[str, dict]]:
         server.shutdown()
         server.server_close()
         os.environ.pop("CHAS_SHEETS_API_URL", None)
+        os.environ.pop("CHAS_SHEETS_LANG", None)
     return counts
 
 
@@ -166,9 +247,30 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--group-size", type=int, default=7)
     parser.add_argument("--log-rows", type=int, default=20_000, help="Ändringslogg rows of the long-log CRM")
+    parser.add_argument("--only", choices=("ours-naive", "long-log", "new-ids", "edge-cases", "cohort"),
+                        action="append", help="these parts only (repeat it); all of them by default")
     args = parser.parse_args()
-    app = make_app()
     day = dt.date(2027, 5, 12)
+    wanted = set(args.only or ("ours-naive", "long-log", "new-ids", "edge-cases", "cohort"))
+    if "ours-naive" in wanted:
+        ours_and_naive(args, day)
+    if "long-log" in wanted:
+        long_log(args, day)
+    if "new-ids" in wanted:
+        new_ids(args, day)
+    if "edge-cases" in wanted:
+        print(f"\nedge cases on a CRM with {args.log_rows:,} log rows: requests, MB received")
+        for label, (calls, size) in edge_cases(make_app(), args.leads, args.log_rows, day):
+            print(f"{label:45}{calls:>4}{size / 1e6:>9.2f} MB")
+    if "cohort" in wanted:
+        groups = -(-args.students // args.group_size)
+        print(f"\ncohort: {args.students} students in {groups} groups (requests: total = reads + writes)")
+        for label, count in cohort_counts(args.students, args.group_size):
+            print(f"{label:18}{count['total']:>6} = {count['reads']:>4} + {count['writes']:>4}")
+
+
+def ours_and_naive(args, day: dt.date) -> None:
+    app = make_app()
     keys = {name: seed(app, args.leads) for name in ("ours", "naive", "quiet-ours", "quiet-naive")}
     rows = [
         ("changed CRM", measure(app, keys["ours"], ours, args.changed, day),
@@ -182,6 +284,8 @@ def main() -> None:
         print(f"{label:15}{our_calls:>10}{naive_calls:>10}{naive_calls / our_calls:>8.1f}x"
               f"   {our_time:.2f}s / {naive_time:.2f}s")
 
+
+def long_log(args, day: dt.date) -> None:
     long_app = make_app()
     print(f"\na CRM carrying {args.log_rows:,} Ändringslogg rows ({args.leads} leads): requests, MB received")
     # A CRM's first write under the scratch records reads every tab once (to find unrecorded
@@ -193,10 +297,20 @@ def main() -> None:
         calls, size = bytes_and_requests(long_app, crm, changed, when)
         print(f"{label:30}{calls:>10}{size / 1e6:>9.2f} MB")
 
-    groups = -(-args.students // args.group_size)
-    print(f"\ncohort: {args.students} students in {groups} groups (requests: total = reads + writes)")
-    for label, count in cohort_counts(args.students, args.group_size):
-        print(f"{label:18}{count['total']:>6} = {count['reads']:>4} + {count['writes']:>4}")
+
+def new_ids(args, day: dt.date) -> None:
+    """A run giving one new lead its ID: checked on the log's ID index (google_ids), read in
+    its tail; the index holds the log's IDs while they fit Google's metadata limit."""
+    print(f"\na run handing out a new ID on a CRM with {args.log_rows:,} log rows, after its first write: "
+          "requests, MB received")
+    ids_app = make_app()
+    for label, distinct in ((f"the log names its {args.leads} leads", False),
+                            (f"the log names {args.log_rows:,} IDs", True)):
+        key = with_log(ids_app, args.leads, args.log_rows, distinct=distinct)
+        status_run(ids_app, key, day)  # the CRM's first write (its scratch tabs recorded from then on)
+        for run, company in (("", "Nytt AB"), (", next run", "Nyare AB")):
+            calls, size = new_id_run(ids_app, key, company)
+            print(f"{label + run:38}{calls:>4}{size / 1e6:>9.2f} MB   index {index_chars(ids_app, key)} characters")
 
 
 if __name__ == "__main__":

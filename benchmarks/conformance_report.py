@@ -34,6 +34,15 @@ ACCOUNT_DEPENDENT = {
 }
 
 
+# Why a class of misses of self-contained recordings stays: measured, not modelled.
+KNOWN_CAUSES = {
+    "sheets.spreadsheets.get .sheets[].data[].columnMetadata[].pixelSize":
+        "autoResizeDimensions measures text as Google renders it: the one recording (twice) is 1024 'A' -> 8691 px; "
+        "Arial's metrics (Liberation Sans, the same advance widths: 'A' 1366/2048 em) give 9107 px at 10 pt before "
+        "any padding, so no width table follows from it but the answer itself",
+}
+
+
 def miss_class(outcome) -> str:
     """What kind of difference a miss is: its endpoint and where the answers first differ,
     without list indices (`.sheets[0].data[0].columnMetadata[0].pixelSize` -> one class)."""
@@ -106,6 +115,8 @@ def main() -> int:
     print(f"\nSelf-contained recordings: {sum(classes.values())} answers still differ from Google's, by class:")
     for name, count in classes.most_common():
         print(f"  {count:4d}  {name}")
+        if name in KNOWN_CAUSES:
+            print(f"        {KNOWN_CAUSES[name]}")
     print(f"Account-dependent recordings (not reproducible from an empty emulator): {sum(account.values())}")
     for name, count in account.most_common():
         print(f"  {count:4d}  {name}")

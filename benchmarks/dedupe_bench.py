@@ -8,7 +8,9 @@ another ending (.se/.com/.nu), the domain its group shares (AB Volvo and Volvo L
 on volvo.com; a parent's subsidiaries writing from its domain), only a free-mail address, or
 none), org numbers in several forms and mistyped, plus look-alike different companies (AB
 Volvo / Volvo Personvagnar, Sigma Technology / Sigma IT, Region Stockholm / Region Skåne,
-one-letter, other-trade and place-name siblings, the same name under another org number).
+one-letter, other-trade and place-name siblings, the same name under another org number in
+another town, never for two aktiebolag), and the town (`Ort`) a row names: the company's, one
+of its other offices', now and then another town, or none.
 
 Prints pairwise precision and recall of the automatic merges, the candidate recall (automatic
 merges and review pairs: what a person is shown), why the false merges happened, and per name
@@ -199,6 +201,7 @@ class World:
             return False
         self.seen.update((key, words))
         self.orgnrs.add(orgnr)
+        towns = self.towns(name, origin)
         if domains is None:
             tld = self.rnd.choice((".se", ".se", ".com", ".nu"))
             other = self.rnd.choice((".com", ".nu", ".se"))
@@ -206,8 +209,17 @@ class World:
         if former and slug(former) in self.seen:
             former = None
         self.companies.append({"name": name, "domains": domains, "orgnr": orgnr, "origin": origin,
-                               "former": former, "group_domain": group_domain})
+                               "former": former, "group_domain": group_domain, "towns": towns})
         return True
+
+    def towns(self, name: str, origin: str) -> list[str]:
+        """Where the company is (the first town) and its other offices: a place in its name
+        is its town; the real (large) organisations have two to four offices, one small
+        company in ten a second one."""
+        rnd = self.rnd
+        home = next((word for word in name.split() if word in PLACES), None) or rnd.choice(PLACES)
+        offices = rnd.randint(1, 3) if origin == "real" else int(rnd.random() < 0.1)
+        return [home] + [town for town in rnd.sample(PLACES, offices) if town != home]
 
     def group(self) -> None:
         """A parent ("Novare Group AB" on novare.se) and one to three subsidiaries: some bear
@@ -225,7 +237,14 @@ class World:
 
     def lookalike(self, base: dict) -> None:
         rnd, words = self.rnd, base["name"].split()
-        how = rnd.randrange(4)
+        # Two companies registered under one name exist (a handelsbolag or a sole trader's
+        # firm is protected only in its county), but never two aktiebolag: an aktiebolag's name
+        # is registered for the whole country, and Bolagsverket refuses a name identical to an
+        # older one for the same kind of business (lag (2018:1653) om företagsnamn 2 kap. 3 §),
+        # which a twin here is (its name carries the trade). Nor do the real organisations
+        # above have a namesake. So a twin is made only of another company.
+        twin_allowed = base["origin"] != "real" and not {"AB", "Aktiebolag"} & set(words)
+        how = rnd.randrange(4 if twin_allowed else 3)
         if how == 0:  # one letter off: Bravo / Brava
             i = rnd.randrange(len(words[0]))
             words[0] = words[0][:i] + rnd.choice("aeiouy") + words[0][i + 1:]
@@ -233,11 +252,12 @@ class World:
             words = [words[0], rnd.choice(TRADES)] + [w for w in words[2:] if w in LEGAL]
         elif how == 2:  # another place: Region Stockholm / Region Skåne
             words = [w for w in words if w not in PLACES] + [rnd.choice(PLACES)]
-        else:  # the same name, another company (another org number, no shared domain)
+        else:  # the same name, another company (another org number, no shared domain) elsewhere
+            town = rnd.choice([place for place in PLACES if place not in base["towns"]])
             self.companies.append({"name": base["name"], "orgnr": self.new_orgnr(),
-                                   "domains": [slug(base["name"]) + "-" + rnd.choice(PLACES).lower()
-                                               + ".se"], "origin": "same name twin",
-                                   "former": None, "group_domain": None})
+                                   "domains": [slug(base["name"]) + "-" + town.lower() + ".se"],
+                                   "origin": "same name twin", "former": None, "group_domain": None,
+                                   "towns": [town]})
             return
         self.add(" ".join(words), None, self.new_orgnr(), "look-alike")
 
@@ -302,6 +322,27 @@ def row_domains(rnd: random.Random, company: dict, copy: int, renamed: bool) -> 
     return typed_site, (f"kontakt{copy}@{email}" if email else ""), kind
 
 
+TOWN_KINDS = ["company's town", "another office", "another town", "no town"]
+
+
+def row_town(rnd: random.Random, company: dict) -> tuple[str, str]:
+    """The town (`Ort`) a student typed for the company, and its kind: blank half the time;
+    else where the company is, or one of its other offices (the contact's), or now and then
+    another town altogether (the student's own, a contact's home, a neighbouring town), in any
+    case as typed."""
+    if rnd.random() < 0.5:
+        return "", "no town"
+    towns = company["towns"]
+    roll = rnd.random()
+    if roll < 0.04:
+        town, kind = rnd.choice([place for place in PLACES if place not in towns]), "another town"
+    elif len(towns) > 1 and roll < 0.34:
+        town, kind = rnd.choice(towns[1:]), "another office"
+    else:
+        town, kind = towns[0], "company's town"
+    return rnd.choice((town, town, town.lower(), town.upper(), f" {town} ")), kind
+
+
 def typed_orgnr(rnd: random.Random, orgnr: str) -> str:
     roll = rnd.random()
     if roll < 0.03:  # a slip of one digit: fails the Luhn check, so it is no evidence
@@ -312,19 +353,20 @@ def typed_orgnr(rnd: random.Random, orgnr: str) -> str:
 
 @dataclass
 class Labelled:
-    """The rows, each row's true company, its kinds of variant (name kind, domain kind), and
+    """The rows, each row's true company, its kinds of variant (name, domain, town), and
     the true companies."""
     refs: list
     truth: list
     kinds: list
     companies: list
+    towns: list  # each row's town as typed (also when the matcher measured takes no towns)
 
 
 def make_rows(count: int, seed: int) -> Labelled:
     """`count` rows and the true company of each, with its variant kinds."""
     rnd = random.Random(seed)
     world = World(rnd, max(len(REAL), int(count / 1.8)))
-    refs, truth, kinds = [], [], []
+    refs, truth, kinds, towns = [], [], [], []
     for company_id, company in enumerate(world.companies):
         if len(refs) >= count:
             break
@@ -333,14 +375,17 @@ def make_rows(count: int, seed: int) -> Labelled:
                 variant(rnd, company["name"], company["former"])
             website, email, domain_kind = row_domains(rnd, company, copy, kind == "renamed")
             orgnr = typed_orgnr(rnd, company["orgnr"]) if rnd.random() < 0.3 else ""
-            refs.append(CompanyRef(len(refs), name, orgnr, website, email))
+            town, town_kind = row_town(rnd, company)
+            # A baseline matcher from before towns were evidence gets the same rows without them.
+            refs.append(CompanyRef(len(refs), name, orgnr, website, email, *([town] if TOWNS_ARE_EVIDENCE else [])))
+            towns.append(town)
             truth.append(company_id)
-            kinds.append((kind, domain_kind))
+            kinds.append((kind, domain_kind, town_kind))
     order = list(range(len(refs)))
     rnd.shuffle(order)  # rows of one company are not next to each other in a sheet
     order = order[:count]
     return Labelled([refs[i] for i in order], [truth[i] for i in order], [kinds[i] for i in order],
-                    world.companies)
+                    world.companies, [towns[i] for i in order])
 
 
 def pairs_in(groups) -> int:
@@ -410,8 +455,10 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+TOWNS_ARE_EVIDENCE = "city" in CompanyRef.__dataclass_fields__
 NAME_KINDS = ["first row"] + [kind for kind, _ in VARIANTS] + ["renamed"]
 DOMAIN_KINDS = ["company domain", "country domain", "group domain", "free mail", "no domain"]
+KIND_COLUMNS = ((0, NAME_KINDS), (1, DOMAIN_KINDS), (2, TOWN_KINDS))
 
 
 def quality(data: Labelled, result) -> dict:
@@ -425,7 +472,7 @@ def quality(data: Labelled, result) -> dict:
     _, bound, _, _ = pairwise(strong_evidence_bound(refs, truth), truth)
     print(f"  recall bound for automatic merges (strong evidence only, by an oracle): {bound:.4f}; "
           f"the matcher reaches {recall / bound:.1%} of it")
-    name_of = {company: normalise_name(ref.name) for ref, company, (kind, _) in zip(refs, truth, kinds)
+    name_of = {company: normalise_name(ref.name) for ref, company, (kind, *_) in zip(refs, truth, kinds)
                if kind == "first row"}
     group_of = {i: c["group_domain"] for i, c in enumerate(data.companies) if c["group_domain"]}
     twins = same_typed = one_group = 0
@@ -448,8 +495,8 @@ def quality(data: Labelled, result) -> dict:
     limited = [c for c in shared if {"AB", "Aktiebolag"} & set(data.companies[c]["name"].split())]
     without_twins = tp / (made - twins) if made > twins else 1.0
     print(f"  {len(shared)} companies ({len(shared) / len(set(truth)):.1%}) are registered under a name another "
-          f"company in the set bears too, {len(limited)} of them aktiebolag (whose names the register keeps "
-          f"unique); precision without the pairs of companies registered under one name: {without_twins:.4f}")
+          f"company in the set bears too, {len(limited)} of them aktiebolag (none should be: an aktiebolag's "
+          f"name is registered for the whole country); precision without the pairs of companies registered under one name: {without_twins:.4f}")
     members = defaultdict(Counter)
     for key, company in zip(predicted, truth):
         members[key][company] += 1
@@ -465,7 +512,7 @@ def quality(data: Labelled, result) -> dict:
     per_kind = _per_kind(data, predicted, {(p.a, p.b) for p in result.review})
     print("rows of companies with two or more rows, in their company's main cluster (automatic) or in a "
           "review pair with it (candidate):")
-    for label, order, column in (("name", NAME_KINDS, 0), ("domain", DOMAIN_KINDS, 1)):
+    for label, order, column in (("name", NAME_KINDS, 0), ("domain", DOMAIN_KINDS, 1), ("town", TOWN_KINDS, 2)):
         print(f"  by {label}: " + "; ".join(
             f"{kind} {per_kind[column][kind][1] / per_kind[column][kind][0]:.1%} automatic, "
             f"{per_kind[column][kind][2] / per_kind[column][kind][0]:.1%} candidate "
@@ -474,22 +521,22 @@ def quality(data: Labelled, result) -> dict:
             "true_pairs": real, "group_false_pairs": one_group, "precision_without_twins": without_twins,
             "false_by_evidence": dict(by_evidence),
             "kinds": {kind: per_kind[column][kind][2] / per_kind[column][kind][0]
-                      for column, order in ((0, NAME_KINDS), (1, DOMAIN_KINDS)) for kind in order
+                      for column, order in KIND_COLUMNS for kind in order
                       if per_kind[column][kind][0]},
             "automatic_kinds": {kind: per_kind[column][kind][1] / per_kind[column][kind][0]
-                                for column, order in ((0, NAME_KINDS), (1, DOMAIN_KINDS)) for kind in order
+                                for column, order in KIND_COLUMNS for kind in order
                                 if per_kind[column][kind][0]}}
 
 
-def _per_kind(data: Labelled, predicted: list, reviewed: set) -> tuple[dict, dict]:
-    """Per name kind and per domain kind: [rows, in the main cluster, in it or reviewed with it].
+def _per_kind(data: Labelled, predicted: list, reviewed: set) -> tuple[dict, dict, dict]:
+    """Per name kind, per domain kind and per town kind: [rows, in the main cluster, in it or reviewed with it].
     A company's main cluster holds most of its rows (ties: the one with its first row)."""
     counts = _by_company(predicted, data.truth)
-    first = {company: key for key, company, (kind, _) in zip(predicted, data.truth, data.kinds)
+    first = {company: key for key, company, (kind, *_) in zip(predicted, data.truth, data.kinds)
              if kind == "first row"}
     main = {company: max(keys, key=lambda k: (keys[k], k == first.get(company), k))
             for company, keys in counts.items()}
-    tallies = (defaultdict(lambda: [0, 0, 0]), defaultdict(lambda: [0, 0, 0]))
+    tallies = (defaultdict(lambda: [0, 0, 0]), defaultdict(lambda: [0, 0, 0]), defaultdict(lambda: [0, 0, 0]))
     for key, company, kinds in zip(predicted, data.truth, data.kinds):
         if sum(counts[company].values()) < 2:
             continue
@@ -556,12 +603,13 @@ def one_size(size: int, seed: int, naive_max: int) -> dict:
     """Everything for one size, in a fresh process (so peak memory is this size's own)."""
     tune_garbage_collector()  # as the chas-sheets command does
     data = make_rows(size, seed)
-    fingerprint = hashlib.sha256(repr([(r.name, r.orgnr, r.website, r.email, t) for r, t
-                                       in zip(data.refs, data.truth)]).encode()).hexdigest()[:12]
+    fingerprint = hashlib.sha256(repr([(r.name, r.orgnr, r.website, r.email, town, t) for r, t, town
+                                       in zip(data.refs, data.truth, data.towns)]).encode()).hexdigest()[:12]
     cold_start()
     before = current_mb()
     print(f"\n== {len(data.refs):,} rows, {len(set(data.truth)):,} companies (labelled set {fingerprint}; "
-          f"code {os.path.dirname(os.path.dirname(company_module.__file__))}) ==")
+          f"code {os.path.dirname(os.path.dirname(company_module.__file__))}; towns "
+          f"{'are' if TOWNS_ARE_EVIDENCE else 'are not'} evidence) ==")
     started, cpu = time.perf_counter(), time.process_time()
     result = cluster_companies(data.refs)
     took, cpu = time.perf_counter() - started, time.process_time() - cpu

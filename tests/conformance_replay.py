@@ -2,8 +2,10 @@
 compare every answer with Google's, structurally.
 
 Ids Google generated (spreadsheet and file ids, sheetId, protectedRangeId, named range ids,
-chart and metadata ids) are learned from each pair of answers and mapped in later requests;
-volatile fields (timestamps, themes, default formats, urls) are ignored. Used by
+chart and metadata ids) and the recording account's own (its permission id, its My Drive
+folder, its user id in a link, learned only where the emulator's has the same shape) are
+learned from each pair of answers and mapped in later requests; volatile fields (timestamps,
+themes, default formats, urls) are ignored, and Drive's `version` is compared as a count. Used by
 tests/test_conformance.py and benchmarks/conformance_report.py.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,7 +23,15 @@ from chas_sheets.emulator import routes
 from chas_sheets.emulator.app import Emulator
 from chas_sheets.emulator.control import ManualClock
 
-STRING_ID_KEYS = {"spreadsheetId", "id", "namedRangeId", "fileId", "users", "emailAddress"}
+# The account's own ids (its permission id, its My Drive folder's id under "id") are learned
+# like generated ones: the emulator's account cannot have the recording account's.
+STRING_ID_KEYS = {"spreadsheetId", "id", "namedRangeId", "fileId", "users", "emailAddress", "permissionId"}
+# Ids inside a link, learned by their shape when both answers have one of the same shape: the
+# account's user id (`ouid`, Google's 21 digits) in Drive v2's embedLink.
+LINK_IDS = re.compile(r"[?&]ouid=(\d{21})\b")
+# Values compared by shape: Drive's `version` counts every change "even those not visible to the
+# user" (Google's internal writes included), so only its being a decimal count is comparable.
+SHAPED = {"version": re.compile(r"^\d+$")}
 INT_ID_KEYS = {"sheetId", "protectedRangeId", "chartId", "metadataId", "sourceSheetId", "newSheetId"}
 VOLATILE_KEYS = {
     "spreadsheetTheme", "defaultFormat", "createdTime", "modifiedTime", "etag", "spreadsheetUrl",
@@ -56,6 +67,10 @@ class IdMap:
         elif key in STRING_ID_KEYS and isinstance(google, str) and isinstance(emulator, str):
             if google != emulator and len(google) > 6:
                 self.strings.setdefault(google, emulator)
+        elif isinstance(google, str) and isinstance(emulator, str):
+            theirs, ours = LINK_IDS.search(google), LINK_IDS.search(emulator)
+            if theirs and ours and theirs.group(1) != ours.group(1):
+                self.strings.setdefault(theirs.group(1), ours.group(1))
         elif key in INT_ID_KEYS and isinstance(google, int) and isinstance(emulator, int):
             self.ints.setdefault(google, emulator)
 
@@ -80,12 +95,18 @@ class IdMap:
 
 def strip_volatile(value):
     if isinstance(value, dict):
-        return {k: strip_volatile(v) for k, v in value.items() if k not in VOLATILE_KEYS}
+        return {k: _shape(k, strip_volatile(v)) for k, v in value.items() if k not in VOLATILE_KEYS}
     if isinstance(value, list):
         return [strip_volatile(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _shape(key: str, value):
+    "A value compared by its shape stands for its shape when it has it (else it differs as it is)."
+    pattern = SHAPED.get(key)
+    return f"<{key}>" if pattern and isinstance(value, str) and pattern.match(value) else value
 
 
 def first_difference(google, emulator, path: str = "") -> str:

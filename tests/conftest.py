@@ -43,3 +43,33 @@ def make_crm(tmp_path):
 @pytest.fixture
 def today() -> dt.date:
     return dt.date(2027, 5, 12)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def calamine_reads_what_openpyxl_reads():
+    """Every local workbook a test reads through openpyxl is read through python-calamine as
+    well (backends.local_read, what `check` uses), and the grids must be the same: so every
+    workbook the suite builds, in every state a test leaves it in, holds the calamine read to
+    openpyxl's. A workbook local_read hands back to openpyxl (None) is not compared;
+    tests/test_local_read.py shows it is compared often."""
+    from comparing_readers import compare_reads
+
+    real = LocalWorkbook.read
+
+    def read(self, tabs=None):
+        raw = real(self, tabs)
+        if not self.reading_only:
+            compare_reads(self.path, tabs, raw)
+        return raw
+
+    LocalWorkbook.read = read
+    yield
+    LocalWorkbook.read = real
+
+
+def pytest_terminal_summary(terminalreporter):
+    from comparing_readers import COUNTS
+
+    if COUNTS["compared"] or COUNTS["openpyxl only"]:
+        terminalreporter.write_line(f"local reads compared with python-calamine's: {COUNTS['compared']}; "
+                                    f"left to openpyxl alone: {COUNTS['openpyxl only']}")

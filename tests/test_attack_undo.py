@@ -1,10 +1,10 @@
 """Attack: does `undo RUN --apply` give back exactly what was there?
 
 A dedupe removes a row; Excel-like, every formula over the rows shrinks with it
-(`=COUNTA(Leads!B2:B4)` becomes `B2:B3`). Undo puts the removed row back at the END of the tab
-(undo/restore.py: "re-inserted whole, same ID, at the end of its tab"), outside the shrunk range,
-so the person's own summary formula silently counts one lead fewer than before the run, for
-good. Excel's own Ctrl+Z would give back the row where it stood and the range with it.
+(`=COUNTA(Leads!B2:B4)` becomes `B2:B3`). Undo used to put the removed row back at the END of the
+tab, outside the shrunk range, so the person's own summary formula silently counted one lead
+fewer than before the run, for good. Now it goes back where it stood (between the neighbours the
+log names), and the range grows back over it, as after Excel's own Ctrl+Z.
 """
 
 from __future__ import annotations
@@ -45,8 +45,6 @@ def _run_id(text: str) -> str:
     return re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", text).group(1)
 
 
-@pytest.mark.xfail(strict=True, reason="undo re-inserts a removed row at the end of Leads, outside the range "
-                                       "the removal shrank: a person's =COUNTA(Leads!B2:B4) stays B2:B3")
 def test_undo_of_a_dedupe_gives_a_summary_formula_its_rows_back(make_crm):
     path = _crm_with_a_summary(make_crm)
     runner = CliRunner()

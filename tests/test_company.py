@@ -1,6 +1,7 @@
 """Company identity: evidence parsers, clustering rules and their invariants."""
 
 import socket
+from collections import Counter
 
 import pytest
 from hypothesis import assume, given, settings
@@ -205,6 +206,44 @@ def test_short_name_does_not_join_an_orgnr_to_an_unrelated_domain():
     assert len(clusters.review) == 1
 
 
+def test_one_name_in_two_towns_with_nothing_else_shared_is_a_review_pair_not_a_merge():
+    # A handelsbolag's or a sole trader's name is protected only in its county: 'Anderssons
+    # Bygg HB' in Umeå and in Malmö may be two companies, so a person decides.
+    clusters = cluster(CompanyRef(1, "Anderssons Bygg HB", city="Umeå"),
+                       CompanyRef(2, "Anderssons Bygg HB", orgnr=AB_VOLVO, city="Malmö"),
+                       CompanyRef(3, "ANDERSSONS BYGG", website="anderssonsbygg.se", city="Malmö"),
+                       CompanyRef(4, "Anderssons Bygg HB"))
+    assert not together(clusters, 1, 2)
+    assert len(clusters) == 4  # the name points at two towns: the row without one joins neither
+    assert frozenset((clusters.key_of(1), clusters.key_of(2))) in {frozenset((p.a, p.b)) for p in clusters.review}
+    # The same name in the same town (typed any way), or with no town on one side, still joins.
+    same = cluster(CompanyRef(1, "Anderssons Bygg HB", city="Umeå"),
+                   CompanyRef(2, "anderssons bygg", orgnr=AB_VOLVO, city=" UMEA "),
+                   CompanyRef(3, "Anderssons Bygg HB", website="anderssonsbygg.se"))
+    assert len(same) == 1
+
+
+def test_one_company_with_offices_in_two_towns_is_joined_by_its_domain_or_orgnr():
+    clusters = cluster(CompanyRef(1, "Volvo Personvagnar AB", website="volvocars.com", city="Göteborg"),
+                       CompanyRef(2, "Volvo Personvagnar", email="anna@volvocars.se", city="Stockholm"),
+                       CompanyRef(3, "VCC", orgnr=VOLVO_CARS, city="Torslanda"),
+                       CompanyRef(4, "Volvo Personvagnar AB", orgnr=VOLVO_CARS, city="Stockholm/Solna"),
+                       CompanyRef(5, "Volvo Personvagnar AB", city="Stockholm"))
+    assert len(clusters) == 1
+    # A row with the name alone in a town none of the name's clusters names is reviewed.
+    clusters = cluster(CompanyRef(1, "Volvo Personvagnar AB", website="volvocars.com", city="Göteborg"),
+                       CompanyRef(2, "Volvo Personvagnar AB", city="Kiruna"))
+    assert not together(clusters, 1, 2) and len(clusters.review) == 1
+
+
+def test_the_words_of_a_town_are_its_matching_form():
+    from chas_sheets.company.evidence import city_words
+
+    assert city_words("Göteborg") == city_words(" GOTEBORG ") == {"goteborg"}
+    assert city_words("Stockholm/Solna") == {"stockholm", "solna"}
+    assert city_words("-") == city_words(None) == frozenset()
+
+
 def test_sigma_technology_is_not_sigma_it():
     clusters = cluster(CompanyRef(1, "Sigma Technology"), CompanyRef(2, "Sigma IT AB"),
                        CompanyRef(3, "Sigma IT Consulting"))
@@ -251,12 +290,21 @@ def test_a_name_missing_a_word_is_a_review_pair():
 
 
 def test_a_generic_name_within_many_is_not_reviewed():
-    # "Anderssons" alone says nothing about which of four Anderssons firms was meant.
-    trades = ["Bygg", "Måleri", "Städ", "Elektriska"]
+    # "Anderssons" alone says nothing about which of six Anderssons firms was meant.
+    trades = ["Bygg", "Måleri", "Städ", "Elektriska", "Åkeri", "Plåt"]
     refs = [CompanyRef(0, "Anderssons")] + [CompanyRef(i + 1, f"Anderssons {trade} AB")
                                             for i, trade in enumerate(trades)]
     assert not cluster(*refs).review
-    assert len(cluster(*refs[:4]).review) == 3  # within three: each is a review pair
+    assert len(cluster(*refs[:6]).review) == 5  # within five: each is a review pair
+
+
+def test_a_name_within_the_same_company_typed_with_several_extra_words_is_reviewed():
+    # One company, each row with its own extra word: the bare name is still offered with each.
+    refs = [CompanyRef(0, "Saloqu AB", orgnr="556074-3089")] + [
+        CompanyRef(i + 1, f"Saloqu AB {word}") for i, word in enumerate(["Hälsa", "Bygg", "Media", "Mark"])]
+    reviewed = {frozenset((p.a, p.b)) for p in cluster(*refs).review}
+    clusters = cluster(*refs)
+    assert all(frozenset(("556074-3089", clusters.key_of(i))) in reviewed for i in range(1, 5))
 
 
 def test_one_slip_in_one_word_is_a_review_pair():
@@ -441,12 +489,14 @@ def test_the_benchmarks_labelled_set_has_every_kind_of_variant(monkeypatch):
     monkeypatch.setitem(sys.modules, "dedupe_bench", bench)  # its dataclass looks itself up there
     spec.loader.exec_module(bench)
     data = bench.make_rows(3000, 7)
-    name_kinds = {kind for kind, _ in data.kinds}
-    domain_kinds = {kind for _, kind in data.kinds}
+    name_kinds = {kind for kind, _, _ in data.kinds}
+    domain_kinds = {kind for _, kind, _ in data.kinds}
+    town_kinds = {kind for _, _, kind in data.kinds}
     assert name_kinds == set(bench.NAME_KINDS)
     assert domain_kinds == set(bench.DOMAIN_KINDS)
+    assert town_kinds == set(bench.TOWN_KINDS)
     companies_on = {}
-    for ref, company, (name_kind, domain_kind) in zip(data.refs, data.truth, data.kinds):
+    for ref, company, (name_kind, domain_kind, town_kind) in zip(data.refs, data.truth, data.kinds):
         domain = registrable_domain(ref.email) or registrable_domain(ref.website)
         if domain_kind == "group domain":  # several companies of one group on one domain
             companies_on.setdefault(domain, set()).add(company)
@@ -458,6 +508,13 @@ def test_the_benchmarks_labelled_set_has_every_kind_of_variant(monkeypatch):
             assert registrable_domain(ref.email) is None and not ref.website
         if domain_kind == "country domain":
             assert len(data.companies[company]["domains"]) > 1
+        if town_kind == "company's town":
+            assert ref.city.strip().lower() == data.companies[company]["towns"][0].lower()
+        if town_kind == "no town":
+            assert not ref.city
+    # Two aktiebolag are never registered under one name (see World.lookalike).
+    registered = Counter(c["name"] for c in data.companies if {"AB", "Aktiebolag"} & set(c["name"].split()))
+    assert registered and max(registered.values()) == 1
     assert any(len(companies) > 1 for companies in companies_on.values())
     assert "volvo.com" in {c["group_domain"] for c in data.companies}
 
@@ -622,7 +679,7 @@ def test_what_joined_a_company_and_why_a_pair_is_reviewed_read_in_swedish_or_eng
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="abcXYZ09 _-/,;:!?()[]+*#@$%=<>|\\~^\"\t\n\x1c", max_size=30))
+@given(st.text(alphabet="abcXYZ09 _-/,;:!?()[]+*#@$%=<>|\\~^\"\t\n\x1c&'`", max_size=30))
 def test_ascii_names_split_by_the_byte_table_give_the_words_the_unicode_pattern_gives(typed):
     from chas_sheets.company.evidence import name_tokens
 
@@ -638,3 +695,27 @@ def test_names_whose_lengths_just_allow_the_review_score_are_still_scored():
     assert 200 * len(shorter) == REVIEW_SCORE * (len(shorter) + len(longer))
     assert _similar_names([shorter, longer]) == [(shorter, longer, REVIEW_SCORE)]
     assert _similar_names([shorter, longer + "x"]) == []  # one letter more: it cannot reach the score
+
+
+# What cluster_companies answers on 3,000 rows of the benchmark's labelled set (seed 7, as the
+# generator made them before the aktiebolag twins were dropped), every cluster and review pair
+# hashed. A change made for speed must leave it as it is; a change of the rules updates it in
+# the same commit and says so. (353 review pairs until a name within up to five longer names,
+# not three, became a review pair with each: 11 more here, the clusters the same.)
+PINNED_RESULT = (1618, 364, "567c5fd439908baf41f2b637e8a432625003bebe79302a65217a4aa49033c8ee")
+
+
+def test_the_clusters_and_review_pairs_of_a_fixed_set_of_rows_stay_as_pinned():
+    import hashlib
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "company_rows.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    result = cluster_companies([CompanyRef(i, *row) for i, row in enumerate(rows)])
+    digest = hashlib.sha256()
+    for c in result.clusters:
+        digest.update(repr((c.key, c.name, c.members, c.orgnr, c.domains, c.evidence)).encode())
+    for p in result.review:
+        digest.update(repr((p.a, p.b, p.score, p.reason)).encode())
+    assert (len(result.clusters), len(result.review), digest.hexdigest()) == PINNED_RESULT

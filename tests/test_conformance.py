@@ -46,9 +46,10 @@ def test_no_interaction_that_matched_google_regresses(outcomes, baseline):
 
 def test_the_endpoints_the_project_uses_match_google_everywhere(outcomes):
     # Drive file listing and opening *other* people's files depend on what was in the
-    # recording account's Drive, and the v2 CSV upload is outside the emulator's scope.
+    # recording account's Drive; an auto-resized width on Google's own text measurement
+    # (benchmarks/conformance_report.py says why it is not modelled).
     unreproducible = {"ClientTest.test_openall.json", "ClientTest.test_open_all_has_metadata.json",
-                      "ClientTest.test_import_csv.json", "ClientTest.test_access_private_spreadsheet.json",
+                      "ClientTest.test_access_private_spreadsheet.json",
                       "WorksheetTest.test_auto_resize_columns.json"}
     misses = [
         f"{o.cassette}#{o.index} {o.endpoint}: {o.difference}"
@@ -63,3 +64,18 @@ def test_the_baseline_counts_what_matches_now(outcomes, baseline):
     assert matched >= baseline["matched"], UPDATE_HINT
     if matched > baseline["matched"]:
         pytest.skip(f"{matched - baseline['matched']} more interactions match than the baseline records. {UPDATE_HINT}")
+
+
+def test_the_only_self_contained_misses_are_the_auto_resized_widths(outcomes):
+    """What benchmarks/conformance_report.py counts apart: the recording account's Drive, and
+    Google's own text measurement (1024 'A' -> 8691 px, one recording made twice), which the
+    emulator does not pretend to know: it leaves the width where it was."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from conformance_report import ACCOUNT_DEPENDENT
+
+    misses = [o for found in outcomes.values() for o in found if not o.matched and o.cassette not in ACCOUNT_DEPENDENT]
+    assert [(o.cassette, o.index) for o in misses] == [("WorksheetTest.test_auto_resize_columns.json", 8),
+                                                       ("WorksheetTest.test_auto_resize_columns.json", 17)]
+    assert all(o.difference.endswith("pixelSize: 100 != Google 8691") for o in misses)

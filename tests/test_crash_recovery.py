@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from emulator_workspace import EmulatorWorkspace
 
-from chas_sheets.backends import local
+from chas_sheets.backends import local, local_xlsx
 from chas_sheets.backends.google_http import RetryPolicy
 from chas_sheets.backends.local import LocalWorkbook
 from chas_sheets.cli import cli
@@ -94,13 +94,13 @@ class Crash(Exception):
 
 
 def crash_while_writing_cells(monkeypatch):
-    real = local._execute
+    real = local_xlsx.execute
 
     def half(wb, writes):
         real(wb, writes)
         raise Crash("after the first tab's cells, in memory")
 
-    monkeypatch.setattr(local, "_execute", half)
+    monkeypatch.setattr(local_xlsx, "execute", half)
 
 
 def crash_during_save(monkeypatch):

@@ -82,6 +82,20 @@ def test_different_companies_stay_apart(a, b):
     assert report.companies == 2
 
 
+def test_one_name_in_two_towns_is_reviewed_and_in_one_town_merged():
+    def plan_with_towns(*towns):
+        headers = [*HEADERS, "Ort"]
+        grid = [headers, *[[{"ID": f"L-{n}", "Företag": "Anderssons Bygg HB", "Kontaktperson": "Anna",
+                             "Ort": town}.get(h) for h in headers] for n, town in enumerate(towns, start=1)]]
+        tables = load_tables(RawWorkbook(["Leads"], {"Leads": grid}, "crm.xlsx"), ["Leads"], [])
+        return plan_dedupe(tables, (), TODAY)
+
+    changes, report = plan_with_towns("Umeå", "Malmö")
+    assert not removed_ids(changes) and len(report.review) == 1
+    changes, report = plan_with_towns("Umeå", "UMEÅ")
+    assert removed_ids(changes) == {"L-2"}
+
+
 def test_different_valid_organisation_numbers_are_never_merged_even_by_the_same_name():
     changes, report = plan([lead("L-1", "Nordbygg AB", orgnr="556074-3089"),
                             lead("L-2", "Nordbygg AB", orgnr="556012-5790")])
@@ -285,3 +299,25 @@ def test_the_report_is_swedish_or_english_and_the_note_in_the_sheet_is_always_sw
     assert en[2] == "  keep L-1 (oldest), remove L-2, L-3, filling Kommentar"
     assert "Att granska (slås ihop först när du bekräftar med --merge ID,ID):" in sv
     assert "To review (merged only when you confirm with --merge ID,ID):" in en
+
+
+def test_check_and_harvest_tell_one_name_in_two_towns_apart_as_dedupe_does():
+    # check's duplicate warning and the harvest's "the member has it already" decide what one
+    # company is the way dedupe does, towns included: a warning dedupe would not act on, or a
+    # lead the harvest withholds because a namesake in another town is in the member's CRM, is wrong.
+    from chas_sheets.harvest.copy_leads import plan_copy
+    from chas_sheets.nightly.crm_summary import find_duplicate_leads
+
+    def crm_with(*towns):
+        headers = [*HEADERS, "Ort"]
+        grid = [headers, *[[{"ID": f"L-{n}", "Företag": "Anderssons Bygg HB", "Kontaktperson": "Anna",
+                             "Ort": town}.get(h) for h in headers] for n, town in enumerate(towns, start=1)]]
+        return load_tables(RawWorkbook(["Leads"], {"Leads": grid}, "crm.xlsx"), ["Leads"], [])
+
+    assert find_duplicate_leads(crm_with("Umeå", "Malmö")["Leads"]) == []
+    assert [pair[:2] for pair in find_duplicate_leads(crm_with("Umeå", "UMEÅ")["Leads"])] == [["L-1", "L-2"]]
+    member = crm_with("Malmö")
+    incoming = {"G-1": [{"ID": "G-1", "Företag": "Anderssons Bygg HB", "Kontaktperson": "Anna", "Ort": "Umeå"}]}
+    assert [a.values["Ort"] for a in plan_copy(member, incoming, {}, "Grupp 1", TODAY).appends] == ["Umeå"]
+    incoming["G-1"][0]["Ort"] = "Malmö"
+    assert plan_copy(member, incoming, {}, "Grupp 1", TODAY).appends == []

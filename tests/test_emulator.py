@@ -428,3 +428,18 @@ def test_a_damaged_state_file_is_one_line(content, tmp_path):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: --state {state} is not an emulator state file")
     assert state.read_bytes() == content.encode("latin-1")  # never overwritten
+
+
+def test_the_reference_rules_are_on_until_switched_off_and_on_again_after_a_reset():
+    from chas_sheets.emulator.control import RULES, rule_holds
+
+    app = make_app()
+    assert all(rule_holds(name) for name in RULES)  # outside any request too
+    with pytest.raises(ValueError, match="unknown rule"):
+        app.rules.switch_off("no_such_rule")
+    app.rules.switch_off("unmatched_metadata_delete_allowed")
+    with app.rules.in_force():
+        assert not rule_holds("unmatched_metadata_delete_allowed") and rule_holds("row_metadata_follows_rows")
+    assert rule_holds("unmatched_metadata_delete_allowed")  # only while a request is handled
+    app.reset()
+    assert app.rules.off == set()

@@ -81,5 +81,8 @@ def _locks_and_guards(ws, crm) -> list:
     (kept on purpose: a later write deletes them)."""
     from chas_sheets.backends import google_window as window
 
-    return [m for m in ws.app.store.get_spreadsheet(crm.key).developer_metadata
-            if m["metadataKey"] not in (window.SCRATCH_KEY, window.REGISTERED_KEY)]
+    from chas_sheets.backends.google_ids import INDEX_KEY
+
+    kept = ws.app.store.get_spreadsheet(crm.key).developer_metadata
+    assert sum(m["metadataKey"] == INDEX_KEY for m in kept) <= 1  # the log's ID index, once
+    return [m for m in kept if m["metadataKey"] not in (window.SCRATCH_KEY, window.REGISTERED_KEY, INDEX_KEY)]

@@ -5,6 +5,7 @@ test runs unless it asks: tests/conftest.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import zipfile
 
@@ -130,8 +131,41 @@ def test_an_error_worded_by_another_package_is_swedish_in_the_register(workspace
     assert note.endswith("läses igen nästa natt")
     assert any(w.startswith(f"{NEXT.isoformat()}: 3 CRMs could not be read") and w.endswith("read again next night")
                for w in result.warnings)
-    # the report's own words stay the reader's
-    assert any("Anna Berg" in line and line.split()[0] == "Error" for line in render(result.report))
+    # the report's own words stay the reader's, and so does the error itself: worded once in
+    # Swedish where it was raised, it reads in English on the terminal
+    [line] = [line for line in render(result.report) if "Anna Berg" in line]
+    assert line.split()[0] == "Error"
+    assert line.endswith("Kull 'nästa år' is not a year (write the year whose April starts the LIA search, "
+                         f"e.g. 2027) (last read {TODAY.isoformat()})")
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_a_failed_crms_error_is_the_readers_on_the_terminal_and_swedish_in_the_dashboard(
+        workspace, language):  # noqa: F811 - the fixture
+    """Cia's CRM is missing, Dan's is no workbook: the Dashboard says so in Swedish, the terminal
+    in the language of whoever runs the night."""
+    register = workspace / "register.xlsx"
+    result = CliRunner().invoke(cli, ["--lang", language, "--today", TODAY.isoformat(), "nightly", str(register),
+                                      "--apply"])
+    assert result.exit_code == 1, result.output
+    dashboard = {r["Namn"]: r for r in records(register, "Dashboard")}
+    assert dashboard["Cia Holm"]["Status"] == dashboard["Dan Ek"]["Status"] == "Fel"
+    assert "finns-inte.xlsx: filen finns inte (skapa en med `chas-sheets init`)" in dashboard["Cia Holm"]["Orsak"]
+    assert "trasig.xlsx: ingen läsbar arbetsbok i .xlsx" in dashboard["Dan Ek"]["Orsak"]
+    cia = next(line for line in result.stdout.splitlines() if "Cia Holm" in line)
+    dan = next(line for line in result.stdout.splitlines() if " Dan Ek " in line)
+    if language == "en":
+        assert "finns-inte.xlsx: no such file (create one with `chas-sheets init`)" in cia
+        assert "trasig.xlsx: not a readable .xlsx workbook" in dan
+        assert "filen finns inte" not in result.stdout and "arbetsbok" not in result.stdout
+    else:
+        assert "filen finns inte (skapa en med `chas-sheets init`)" in cia
+        assert "ingen läsbar arbetsbok" in dan
+    # --json gives the error as the Dashboard holds it
+    as_json = CliRunner().invoke(cli, ["--lang", language, "--today", TODAY.isoformat(), "nightly", str(register),
+                                       "--json"])
+    crms = json.loads(as_json.stdout)["crms"]
+    assert "filen finns inte" in next(c["error"] for t, c in crms.items() if t.endswith("finns-inte.xlsx"))
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])

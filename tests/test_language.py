@@ -88,7 +88,7 @@ def test_clicks_own_words_stay_english_with_lang_en(monkeypatch):
     ]
 
 
-def test_help_chrome_is_swedish_and_help_texts_stay_english():
+def test_help_chrome_and_help_texts_are_swedish():
     # a real process: Click keeps a command's --help option once made, so in this process an
     # earlier test may have made it in English
     done = subprocess.run([sys.executable, "-m", "chas_sheets.cli", "--lang", "sv", "--help"], capture_output=True,
@@ -96,7 +96,7 @@ def test_help_chrome_is_swedish_and_help_texts_stay_english():
     assert done.returncode == 0
     assert "Användning:" in done.stdout and "Alternativ:" in done.stdout and "Kommandon:" in done.stdout
     assert "Visa det här meddelandet och avsluta." in done.stdout
-    assert "Chas Career's Google Sheets as a working CRM." in done.stdout  # our help: English (for now)
+    assert "Chas Careers Google Sheets som ett fungerande CRM." in done.stdout  # our help too (test_help_language.py)
 
 
 def test_lang_applies_to_an_error_click_finds_before_reading_lang():

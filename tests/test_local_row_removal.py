@@ -6,6 +6,7 @@ empty cell never becomes the cell's value."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -160,8 +161,31 @@ def test_undo_after_the_removal_brings_the_row_back(make_crm):
     assert set(rows) == {i for i, _, _ in LEADS}
     ws = openpyxl.load_workbook(path)["Leads"]
     assert ws[f"B{rows['L-4']}"].value == "GAMMA AB"
-    # what moved up stays with its lead: the re-inserted row goes to the end, not between them
+    # back where it stood (row 5, between Gamma and Epsilon): what moved up moves down again with its lead
+    assert rows["L-4"] == REMOVED_ROW and rows["L-5"] == REMOVED_ROW + 1
     assert openpyxl.load_workbook(path)["Översikt"]["B1"].value == f"=Leads!B{rows['L-5']}"
+
+
+def test_dedupe_then_undo_gives_back_every_formula_link_note_merge_and_format_as_it_was(make_crm):
+    def more(wb):  # a hidden row, a print area, a name on a range, a sum over a person's column
+        ws = wb["Leads"]
+        ws.row_dimensions[8].hidden = True
+        ws.print_area = "A1:X10"
+        wb.defined_names["Alla"] = DefinedName("Alla", attr_text="Leads!$A$2:$A$10")
+        wb["Översikt"]["C1"] = f"=SUM(Leads!{LENGTH}2:{LENGTH}10)"
+
+    path = _crm(make_crm, more)
+    before = _facts(path)
+    assert _dedupe(path, "--apply").exit_code == 0
+    assert _facts(path) != before
+    run_id = list(openpyxl.load_workbook(path)["Ändringslogg"].iter_rows(values_only=True))[1][0]
+    result = CliRunner().invoke(cli, [*TODAY, "undo", str(path), run_id, "--apply"])
+    assert result.exit_code == 0, result.output
+    after = _facts(path)
+    # every range the removal shrank grew back over the row (COUNTA(Leads!A2:A10), the name, the
+    # template's dropdowns), every reference below it moved back down, the row's own formula reads it
+    assert len(after) > 100
+    assert after == before
 
 
 def test_a_link_left_on_an_empty_cell_never_becomes_its_value(make_crm):
@@ -388,3 +412,38 @@ def test_an_array_formula_and_its_range_move_with_their_rows():
     ws["C8"] = ArrayFormula("C8:C9", "=B8:B9*2")
     remove_rows(wb, ws.title, [5])
     assert ws["C7"].value.ref == "C7:C8" and ws["C7"].value.text == "=B7:B8*2"
+
+
+@pytest.mark.skipif(UNO_PYTHON is None, reason="LibreOffice with its Python bridge (uno) is not installed")
+def test_the_undo_insertion_equals_libreoffices_own_row_insertion(make_crm, tmp_path):
+    """undo puts the removed row back with xlsx_rows.insert_rows: LibreOffice inserting an empty
+    row at the same place in the same deduped workbook moves every formula, link, note, merge,
+    validation, format, hidden row, print area and name the same way (the inserted row's own
+    cells aside: undo fills them, LibreOffice leaves them empty)."""
+    def more(wb):
+        ws = wb["Leads"]
+        ws.row_dimensions[8].hidden = True
+        ws.print_area = "A1:X10"
+        wb.defined_names["Alla"] = DefinedName("Alla", attr_text="Leads!$A$2:$A$10")
+        wb["Översikt"]["C1"] = f"=SUM(Leads!{LENGTH}2:{LENGTH}10)"
+
+    path = _crm(make_crm, more)
+    assert _dedupe(path, "--apply").exit_code == 0
+    deduped = tmp_path / "deduped.xlsx"
+    shutil.copy(path, deduped)
+    theirs = tmp_path / "libreoffice.xlsx"
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    script = tmp_path / "insert_rows.py"
+    script.write_text(LO_DELETE_ROWS.replace("sorted(map(int, rows), reverse=True)", "sorted(map(int, rows))")
+                      .replace("removeByIndex", "insertByIndex"), encoding="utf-8")
+    subprocess.run([UNO_PYTHON, str(script), SOFFICE, (tmp_path / "lo-profile").as_uri(), str(port), str(deduped),
+                    str(theirs), "Leads", str(REMOVED_ROW)], check=True, capture_output=True, timeout=240)
+    run_id = list(openpyxl.load_workbook(path)["Ändringslogg"].iter_rows(values_only=True))[1][0]
+    assert CliRunner().invoke(cli, [*TODAY, "undo", str(path), run_id, "--apply"]).exit_code == 0
+    inserted = re.compile(rf"^(value|link|note) Leads![A-Z]+{REMOVED_ROW}$")
+    ours = {k: v for k, v in _facts(path).items() if not inserted.match(k)}
+    expected = {k: v for k, v in _facts(theirs).items() if not inserted.match(k)}
+    assert len(ours) > 100
+    assert ours == expected

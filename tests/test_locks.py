@@ -61,10 +61,14 @@ def metadata(app, key) -> list[dict]:
 
 def left(app, key) -> list[dict]:
     """The developer metadata of locks (and row guards) left: the records of hidden scratch
-    tabs (google_window), kept until a later write deletes the tabs, are not locks."""
+    tabs (google_window), kept until a later write deletes the tabs, and the log's ID index
+    (google_ids) are not locks."""
     from chas_sheets.backends import google_window as window
+    from chas_sheets.backends.google_ids import INDEX_KEY
 
-    return [m for m in metadata(app, key) if m["metadataKey"] not in (window.SCRATCH_KEY, window.REGISTERED_KEY)]
+    kept = metadata(app, key)
+    assert sum(m["metadataKey"] == INDEX_KEY for m in kept) <= 1  # the log's ID index, once
+    return [m for m in kept if m["metadataKey"] not in (window.SCRATCH_KEY, window.REGISTERED_KEY, INDEX_KEY)]
 
 
 def plant_lock(app, key, run_id: str, expires: float) -> None:

@@ -43,7 +43,9 @@ _INNERMOST = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
 
 
 # --------------------------------------------------------------------------- the pseudo-catalog
-_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([^)]*\)[sd]")
+# a format field ({name}, {n:,}, {value!r}, {}), not braces a text shows as they are (the
+# emulator's help quotes a JSON body: {"kind": "error", ...})
+_PLACEHOLDER = re.compile(r"\{\w*(?:[!:][^{}]*)?\}|%\([^)]*\)[sd]")
 
 
 def bracketed(message: str) -> str:
@@ -296,3 +298,78 @@ def test_the_check_finds_english_and_lets_translated_text_pass():
     assert english_left("⟦a ⟦nested⟧ message⟧ Volvo crm/x.xlsx --apply TARGET 12", allowed) == []
     filled = bracketed("{target}: would make {planned}").format(target="crm.xlsx", planned="3 cells")
     assert english_left(filled, allowed) == [f"cells: {filled}"]
+
+
+# --------------------------------------------------------------------------- --help
+def help_paths() -> list[tuple[str, ...]]:
+    """Every command line `--help` can follow: the group, each command, each subcommand (walked)."""
+    import click
+
+    found = []
+
+    def walk(path: tuple[str, ...], command) -> None:
+        found.append(path)
+        if isinstance(command, click.Group):
+            ctx = click.Context(command, info_name=path[-1] if path else "chas-sheets")
+            for name in command.list_commands(ctx):
+                walk((*path, name), command.get_command(ctx, name))
+
+    walk((), cli)
+    return found
+
+
+def help_words() -> set[str]:
+    """What a --help page shows outside its texts: command, option and choice names, the program's."""
+    import click
+
+    words = set(command_line_words())
+    for path in help_paths():
+        words.update(w.lower() for name in path for w in _WORD.findall(name))
+        command = cli
+        for name in path:
+            command = command.get_command(None, name)
+        for param in command.params:
+            for opt in (*param.opts, *param.secondary_opts):
+                words.update(w.lower() for w in _WORD.findall(opt))
+            if isinstance(param.type, click.Choice):
+                words.update(w.lower() for choice in param.type.choices for w in _WORD.findall(str(choice)))
+    return words
+
+
+_CUT_SHORT = re.compile(f"{OPEN}[^{CLOSE}\n]*$", re.MULTILINE)
+
+
+def english_in_help(output: str, allowed: set[str]) -> list[str]:
+    """`english_left` for a help page: a help text is bracketed whole but wrapped over several
+    lines, so the brackets are taken out of the whole page first; a command's short help in a
+    group's list is its help cut after the first sentence, so what follows an opening bracket
+    to the end of its line is translated text too."""
+    return english_left(_CUT_SHORT.sub(" ", _outside_catalogs(output)), allowed)
+
+
+def _help_page(path: tuple[str, ...]) -> str:
+    # wide: a short help in the list is not cut mid-sentence and no text wraps inside a word
+    result = CliRunner().invoke(cli, [*path, "--help"], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("path", [" ".join(path) or "(the group)" for path in help_paths()])
+def test_help_has_no_english_outside_the_catalogs(path, pseudo_swedish):
+    output = _help_page(tuple(path.split()) if path != "(the group)" else ())
+    assert OPEN in output, "nothing of the page went through the catalogs"
+    left = english_in_help(output, set(contract_words()) | help_words())
+    assert left == [], f"{path} --help: {len(left)} lines with English outside the catalogs:\n" + "\n".join(left)
+
+
+def test_the_help_check_finds_a_help_text_that_skips_the_catalogs(pseudo_swedish, monkeypatch):
+    """A command made as a plain Click command (not through chas_sheets.cli.click_i18n) shows its
+    docstring as written: the check above names it."""
+    import click
+
+    catalogued = "Merge duplicate leads in one CRM, or (--across) list over-processed companies."
+    plain = click.Command("plain", help=catalogued,
+                          params=[click.Option(["--fast"], is_flag=True, help="Skip the slow part.")])
+    monkeypatch.setitem(cli.commands, "plain", plain)
+    left = english_in_help(_help_page(("plain",)), set(contract_words()) | help_words())
+    assert any("merge" in line.lower() for line in left) and any("Skip" in line for line in left), left

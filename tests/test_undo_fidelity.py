@@ -115,9 +115,10 @@ def test_a_removed_row_comes_back_with_its_formula_number_format_and_header_less
     result = undo(harness, run_id)
     assert result.sheets[0].report.reinserted == 1 and result.sheets[0].skipped == []
 
-    # back on the last row (5), its formula a formula again, its reference moved with it
-    assert _position(harness, "Leads", "L-CCCCCC", 1)[0] == 5
-    assert stored(harness, "Leads", "L-CCCCCC", "Kommentar")["formula"] == "=LEN(B5)"
+    # back where it stood (row 4, between the same neighbours), its formula a formula again, reading its own row
+    assert _position(harness, "Leads", "L-CCCCCC", 1)[0] == 4
+    assert list(leads(backend).index) == [r["ID"] for r in LEADS]
+    assert stored(harness, "Leads", "L-CCCCCC", "Kommentar")["formula"] == "=LEN(B4)"
     phone = stored(harness, "Leads", "L-CCCCCC", "Telefon")
     assert phone == {"value": 701234567, "format": "0000000000"}  # shown 0701234567 again
     assert stored(harness, "Leads", "L-CCCCCC", free)["value"] == "ring efter lunch"
@@ -135,8 +136,9 @@ def test_undoing_the_undo_removes_the_restored_row_and_a_third_undo_restores_it_
     first = undo(harness, run_id)
     second = undo(harness, first.run.run_id)  # the redo: the re-inserted row goes again
     assert second.sheets[0].report.removed == 1 and "L-CCCCCC" not in leads(backend).index
-    undo(harness, second.run.run_id)
-    assert stored(harness, "Leads", "L-CCCCCC", "Kommentar")["formula"] == "=LEN(B5)"
+    undo(harness, second.run.run_id)  # the redo logged where the row stood too: back on row 4 again
+    assert stored(harness, "Leads", "L-CCCCCC", "Kommentar")["formula"] == "=LEN(B4)"
+    assert list(leads(backend).index) == [r["ID"] for r in LEADS]
 
 
 def test_a_log_written_by_the_previous_version_still_undoes(tmp_path):

@@ -8,9 +8,12 @@
   "Unable to parse range"): then everything is read, one request more, and the titles are
   remembered for the rest of the process. The verify read (below) names its tabs too: the
   tabs the run writes, Ändringslogg's header and its last LOG_TAIL_ROWS rows (where the run's
-  log rows go; the whole log only when the run hands out new IDs, which must not be in it),
-  and the spreadsheet-level metadata, where the hidden scratch tabs of earlier writes are
-  recorded (google_window) so the write deletes the stale ones without reading every tab.
+  log rows go), and the spreadsheet-level metadata, where the hidden scratch tabs of earlier
+  writes are recorded (google_window) so the write deletes the stale ones without reading
+  every tab, and where the index of the IDs the log names is kept (google_ids): a run
+  handing out new IDs, which must not be in the log, checks them on it. The whole log is
+  read only when there is no index yet or the log's rows moved under it (then once more:
+  4 requests), and the write keeps a new one.
 - apply: ONE re-read (the same request) for compare-and-set through `writeplan.resolve`, then
   ONE `spreadsheets.batchUpdate`. A lock (google_lock) is held from before the re-read until
   the write, riding on those two requests: the re-read is the answer to the batchUpdate that
@@ -55,6 +58,7 @@ import requests
 
 from chas_sheets.backends import google_format as fmt
 from chas_sheets.backends import google_guard as row_guard
+from chas_sheets.backends import google_ids
 from chas_sheets.backends import google_window as window
 from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 from chas_sheets.backends.google_auth import (
@@ -201,6 +205,7 @@ class GoogleSpreadsheet(Backend):
         self._sheets = fmt.sheet_infos(book)  # where row guards go if this read is planned on
         self._sheets_complete = not ranges  # every tab, or only those asked for
         self._registered = window.registered(book)  # its scratch tabs are recorded: the verify read may name tabs
+        self._indexed = google_ids.has_index(book)  # the log's IDs are indexed: a verify read needs its tail only
         if not ranges:  # every tab's title: remembered for the ranged reads to come
             _remember_titles(self.key, [info.title for info in self._sheets])
         return book
@@ -271,7 +276,8 @@ class GoogleSpreadsheet(Backend):
                 infos, complete = self._sheet_list(), True
             guards = self._guards(infos, tabs, seed, -tries)
             if lock:  # the verify read riding on the take: the tabs it needs, as they are in `infos`
-                lock.response_ranges = (verify_ranges(changes.tabs, bool(changes.ids), infos,
+                new_ids = bool(changes.ids) and not getattr(self, "_indexed", False)
+                lock.response_ranges = (verify_ranges(changes.tabs, new_ids, infos,
                                                       _KNOWN_TITLES.get(self.key, {}), complete)
                                         if getattr(self, "_registered", False) else None)
             return row_guard.place(guards, run.run_id)
@@ -322,13 +328,22 @@ class GoogleSpreadsheet(Backend):
         moved = undone = reshaped = 0
         scratch: list[int] = []  # scratch tabs of this apply's undone writes: the next write deletes them
         gone: set[int] = set()  # recorded scratch tabs a person deleted by hand (found by a refused write)
-        for attempt in range(1, MAX_LOST_WRITES + MAX_WINDOW_UNDOS + 2 + MAX_GONE_SCRATCH):
+        index_refused = False  # a write refused with the log's ID index in it went again without it
+        for attempt in range(1, MAX_LOST_WRITES + MAX_WINDOW_UNDOS + 3 + MAX_GONE_SCRATCH):
             # The lock's answer is the first verify read; everything is read when there is none
             # (a lost answer), or when the log's last rows it names are all blank (its end is above them).
             whole = book is None or not (lock and lock.last_ranged)
             if book is None or (not whole and not log_end_seen(book, lock.response_ranges if lock else None)):
                 book, whole = self._fetch(fields=VERIFY_FIELDS), True
             fresh = self._workbook(book, tabs, formulas=True, source=self.target)
+            known = self._logged_ids(book, fresh, None if whole or lock is None else lock.response_ranges)
+            if known is None and changes.ids:
+                # New IDs, and no index to check them on (none, or the log's rows moved under
+                # it): the log whole, once (a ranged read of the same tabs); the write keeps a new index.
+                book = self._fetch(tabs, fields=VERIFY_FIELDS)
+                whole = self._sheets_complete
+                fresh = self._workbook(book, tabs, formulas=True, source=self.target)
+                known = self._logged_ids(book, fresh, None)
             if sent is not None and run_logged(fresh, run.run_id):
                 notes.append(_("the answer to the write was lost, but its rows are in Ändringslogg: it was applied"))
                 # Its copy is in the spreadsheet too (a scratch tab outlives the batch): check it.
@@ -354,6 +369,9 @@ class GoogleSpreadsheet(Backend):
             requests_ = []
             for title, writes in plan.tabs.items():
                 requests_ += fmt.tab_requests(writes, infos.get(title), lambda: _claim_id(taken))
+            index = google_ids.after_write(known, plan, fresh) if known is not None else None
+            if index is not None:  # atomic with the log rows it covers
+                requests_ += google_ids.replace_requests(None if index_refused else index)
             this = self._copy_of(plan, fresh, infos, requests_, taken, lock)
             drops = self._drop_scratch(book, scratch, self._now(lock), whole, gone)
             requests_ = drops + window.capture_requests(this.captures) + requests_
@@ -404,6 +422,13 @@ class GoogleSpreadsheet(Backend):
                     notes.append(_("a column or tab was removed or renamed while this run wrote; nothing was written "
                                    "then, the sheet was read again and the write made on it"))
                     continue  # `book` is None: the next try reads again
+                if index is not None and not index_refused:
+                    # Refused for no reason above: perhaps the index (past Google's metadata
+                    # limit). Nothing was written (atomic); once more without it, the old one
+                    # deleted, so runs read the whole log to check new IDs, as without one.
+                    index_refused = True
+                    book = planned_on
+                    continue
                 raise self._failed(exc) from exc
             after = answer.get("updatedSpreadsheet") or {}
             if window.moved_rows(this.captures, window.grids_of(after), this.expected()):
@@ -414,6 +439,8 @@ class GoogleSpreadsheet(Backend):
                 continue
             self._forget([g for g in placed if g not in guards])
             self._sheets = None  # our write changed row counts: the next apply asks again
+            if index is not None:
+                self._indexed = not index_refused and google_ids.id_index.encode(index) is not None
             self._old_scratch += this.scratch_ids()  # this backend's next write deletes them
             return ApplyResult(plan, written=True, notes=notes)
         if moved:
@@ -421,6 +448,18 @@ class GoogleSpreadsheet(Backend):
                                  "written, run again").format(target=self.target))
         raise BackendError(_("{target}: the write's answer was lost {n} times and it is not in Ändringslogg; nothing "
                              "was written, try again later").format(target=self.target, n=MAX_LOST_WRITES + 1))
+
+    @staticmethod
+    def _logged_ids(book: dict, fresh: RawWorkbook, ranges: Sequence[str] | None) -> set[str] | None:
+        """The IDs Ändringslogg names, as a verify read read with `ranges` shows them: from
+        its grid when it took the log whole, else from the index checked against the log's
+        last rows (then kept in `fresh` for the plan); None when not known without reading
+        the whole log."""
+        if google_ids.first_read_row(ranges) <= 2:
+            return google_ids.whole_log_ids(fresh)
+        known = google_ids.logged(book, fresh, ranges)
+        fresh.logged_ids = known
+        return known
 
     # The window between the verify read and the write (google_window) -----------------------
     def _now(self, lock: SheetLock | None) -> dt.datetime:
@@ -489,7 +528,7 @@ class GoogleSpreadsheet(Backend):
         keep = sent.scratch_ids() + [cap.scratch_id for cap in checks]
         kept = [(cap.scratch_id, cap.scratch_title) for cap in [*sent.captures, *checks]]
         try:
-            book = self._read_after_undo(lock, requests_)
+            book = self._read_after_undo(lock, requests_, checks)
         except (BackendError, GoogleApiError) as exc:
             self._keep(kept)
             raise BackendError(_("{target}: rows were sorted or edited while this run wrote, and putting back what "
@@ -515,10 +554,18 @@ class GoogleSpreadsheet(Backend):
                                      target=self.target))
         return book, guards, keep
 
-    def _read_after_undo(self, lock: SheetLock | None, requests_: list[dict]) -> dict:
-        """The undo with the lock's take (its answer is the next verify read)."""
+    def _read_after_undo(self, lock: SheetLock | None, requests_: list[dict], checks: Sequence[window.Capture] = ()
+                         ) -> dict:
+        """The undo with the lock's take (its answer is the next verify read, with the undo's own
+        copies: a take that names its tabs would leave them out, and every row then looks moved)."""
         if lock is not None:
-            book = lock.acquire(lambda: list(requests_))
+            named = lock.response_ranges
+            if named:
+                lock.response_ranges = [*named, *window.response_ranges(checks, [])]
+            try:
+                book = lock.acquire(lambda: list(requests_))
+            finally:
+                lock.response_ranges = named
             return book if book is not None else self._fetch()
         answer = self._client().post_json(f"{SHEETS_URL}/{self.key}:batchUpdate", {
             "requests": requests_, "includeSpreadsheetInResponse": True, "responseIncludeGridData": True},
@@ -868,7 +915,8 @@ def verify_ranges(tabs: Iterable[str], new_ids: bool, infos: Sequence[fmt.SheetI
     titles), given the tabs as the run last saw them (`infos`): each of them whole, and
     Ändringslogg's header row and its last LOG_TAIL_ROWS rows (an open range to the grid's
     end, so rows another run added since are in it); the log whole when the run hands out
-    new IDs (`new_ids`: they must not be named in it). A tab it writes that the run did not
+    new IDs with no index of the log's IDs to check them on (`new_ids`: they must not be
+    named in it). A tab it writes that the run did not
     read (Körningar, where every run is listed) is named as `ranged_read` would, or left out
     when `infos` lists every tab (`complete`: it is not there, the write creates it); None
     (every tab) when it may well not be there, or the log is not in `infos`. A tab named that

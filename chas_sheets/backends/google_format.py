@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from openpyxl.utils import get_column_letter
 
@@ -34,7 +34,7 @@ from chas_sheets.sheet.layout import (
     owned_tab_format,
 )
 from chas_sheets.sheet.values import SERIAL_EPOCH, is_blank
-from chas_sheets.sheet.writeplan import Formula, TabWrites
+from chas_sheets.sheet.writeplan import Formula, RowInsert, TabWrites
 
 EPOCH = SERIAL_EPOCH  # day 0 of Google's serial dates
 DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
@@ -420,7 +420,7 @@ def tab_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[
                     *(r for r, _ in writes.cells),
                     writes.first_append_row + len(writes.appends) - 1 if writes.appends else 0])
     last_col = max([*(c + 1 for c in writes.header_cells), *(c + 1 for _, c in writes.cells),
-                    *(len(line) for line in writes.appends)], default=0)
+                    *(len(line) for line in writes.appends), *(len(i.values) for i in writes.inserts)], default=0)
     requests += _grow(sheet, last_row, last_col)
     requests += _header_requests(sheet.sheet_id, writes.header_row - 1, writes.header_cells)
     for (row, col), value in sorted(writes.cells.items()):
@@ -433,6 +433,23 @@ def tab_requests(writes: TabWrites, sheet: SheetInfo | None, make_id: Callable[[
     for row in sorted(set(writes.deletes), reverse=True):
         requests.append({"deleteDimension": {"range": {"sheetId": sheet.sheet_id, "dimension": "ROWS",
                                                        "startIndex": row - 1, "endIndex": row}}})
+    return requests + insert_requests(sheet.sheet_id, writes.inserts)
+
+
+def insert_requests(sheet_id: int, inserts: Sequence[RowInsert]) -> list[dict]:
+    """Rows undo puts back where they stood, last in the tab's batch (writeplan.RowInsert): each
+    inserted top to bottom, formatted like the row above (below, under the header), so the
+    formulas over the rows grow to cover it (Google moves every reference at or past an
+    inserted row); then its values, number formats and notes, links and fills."""
+    requests: list[dict] = []
+    for insert in inserts:
+        requests.append({"insertDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
+                                                       "startIndex": insert.row - 1, "endIndex": insert.row},
+                                             "inheritFromBefore": insert.inherit_before}})
+    for insert in inserts:
+        requests += _update_block(sheet_id, insert.row - 1, 0, [insert.values])
+        requests += format_requests(sheet_id, {(insert.row, col): f for col, f in insert.formats.items()})
+        requests += extras_requests(sheet_id, {(insert.row, col): e for col, e in insert.extras.items()})
     return requests
 
 

@@ -145,6 +145,7 @@ class SheetLock:
         deadline = self.clock() + self.wait_seconds
         lost_since, lost_waited = self.clock(), 0.0  # the retry budget for lost answers
         attempt = refused_unlocked = 0
+        range_refused = False
         while True:
             self.value = LockValue(self.run_id, self.clock() + self.lease_seconds).text()
             extra = also() if also else []
@@ -158,6 +159,13 @@ class SheetLock:
                 if exc.status != 400:
                     raise
                 refusal = exc
+                if "Unable to parse range" in exc.message and not range_refused:
+                    # A tab the read riding on the take names is not there (a person deleted
+                    # it): refused whole, so nothing was taken. The next try names the tabs as
+                    # they are now (`also` reads the tab list), at once: whether another run
+                    # holds the lock, that take says (one request less than asking first).
+                    range_refused = True
+                    continue
             current = self.current()
             holder = LockValue.parse(current) if current is not None else None
             if holder is not None and holder.run_id == self.run_id:

@@ -84,6 +84,11 @@ class Written:
     cells: dict[tuple[int, int], Any] = field(default_factory=dict)  # 0-based (row, col) -> value
     deleted: list[int] = field(default_factory=list)  # 0-based rows
     created: bool = False  # the batch added this tab
+    # Rows put back where they stood (writeplan.RowInsert), inserted after the deletions: 0-based
+    # rows as they stand after the write; and the rows (as planned on) of the neighbours that
+    # placed them, copied with the rest so a sort that moved them is seen.
+    inserted: list[int] = field(default_factory=list)
+    anchors: list[int] = field(default_factory=list)
 
 
 SCRATCH_KEY = "chas-sheets-kontroll"  # the spreadsheet-level developer metadata recording a scratch tab
@@ -186,7 +191,9 @@ def written(plan_tabs: Mapping[str, TabWrites], infos: Mapping[str, SheetInfo]) 
         for i, line in enumerate(writes.appends):
             for col, value in enumerate(line):
                 cells[(writes.first_append_row - 1 + i, col)] = value
-        found.append(Written(title, info.sheet_id, cells, sorted({r - 1 for r in writes.deletes})))
+        found.append(Written(title, info.sheet_id, cells, sorted({r - 1 for r in writes.deletes}),
+                             inserted=[i.row - 1 for i in writes.inserts],
+                             anchors=sorted({n - 1 for i in writes.inserts for n in i.neighbours})))
     return found
 
 
@@ -227,8 +234,9 @@ def plan_captures(rows_by_tab: Mapping[str, Iterable[int]], infos: Mapping[str, 
 
 
 def write_rows(done: Iterable[Written]) -> dict[str, list[int]]:
-    """The rows a write touches: where it writes cells, and the rows it deletes."""
-    return {w.title: sorted({r for r, _ in w.cells} | set(w.deleted)) for w in done if not w.created}
+    """The rows a write touches: where it writes cells, the rows it deletes, and the neighbours
+    of the rows it puts back (where they go is where those stand)."""
+    return {w.title: sorted({r for r, _ in w.cells} | set(w.deleted) | set(w.anchors)) for w in done if not w.created}
 
 
 def capture_requests(captures: Sequence[Capture]) -> list[dict]:
@@ -325,7 +333,8 @@ def after_write(capture_grid: Sequence[Sequence[Any]], done: Written) -> Callabl
 # The undo -------------------------------------------------------------------------------
 def undo_requests(done: Sequence[Written], captures: Sequence[Capture], created_ids: Mapping[str, int]
                   ) -> tuple[list[dict], list[dict], dict[str, list[int]]]:
-    """Put back what a write overwrote or removed, from its copy. First the deleted rows are
+    """Put back what a write overwrote or removed, from its copy. First the rows it inserted (rows
+    undo put back where they stood) are deleted, bottom up; then the deleted rows are
     inserted again where they were (ascending, so every row is back at the index it had);
     then each written cell, and each deleted row whole, is pasted back from the copy; a cell
     the copy does not hold (beyond the grid then) is cleared; a tab the write added goes.
@@ -342,6 +351,9 @@ def undo_requests(done: Sequence[Written], captures: Sequence[Capture], created_
             continue
         cap = by_title.get(w.title)
         captured = set(cap.rows) if cap else set()
+        for row in sorted(w.inserted, reverse=True):  # the rows it put back go first: the rest is as after its deletions
+            inserts.append({"deleteDimension": {"range": {"sheetId": w.sheet_id, "dimension": "ROWS",
+                                                          "startIndex": row, "endIndex": row + 1}}})
         for row in w.deleted:
             inserts.append({"insertDimension": {"range": {"sheetId": w.sheet_id, "dimension": "ROWS",
                                                           "startIndex": row, "endIndex": row + 1}}})
@@ -362,5 +374,5 @@ def undo_requests(done: Sequence[Written], captures: Sequence[Capture], created_
 
 
 def inserted_counts(done: Sequence[Written]) -> dict[str, int]:
-    return {w.title: len(w.deleted) for w in done if not w.created}
+    return {w.title: len(w.deleted) - len(w.inserted) for w in done if not w.created}
 

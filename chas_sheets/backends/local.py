@@ -1,10 +1,12 @@
-"""The local backend: an .xlsx workbook through openpyxl.
+"""The local backend: an .xlsx workbook.
 
 Reads every needed tab in one load; applies a change set under a lock file, re-reading the
 workbook first (compare-and-set), and saves atomically (temporary file in the same folder,
 then rename), so a crash never leaves a half-written workbook. The file-level safety (open in
 Excel or LibreOffice, read-only, a person saving meanwhile, symlinks) is local_file's; what an
-openpyxl save would drop is found by xlsx_parts and refused.
+openpyxl save would drop is found by xlsx_parts and refused. Everything openpyxl does is in
+local_xlsx, imported only when it is needed: a read-only command reads through local_read
+(python-calamine) and never pays for importing openpyxl.
 """
 
 from __future__ import annotations
@@ -16,24 +18,10 @@ import stat
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 from xml.etree import ElementTree
 
-import filelock
-import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
-from openpyxl.cell.rich_text import CellRichText
-from openpyxl.comments import Comment
-from openpyxl.formatting.formatting import ConditionalFormattingList
-from openpyxl.formatting.rule import CellIsRule, FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.dimensions import DimensionHolder
-from openpyxl.worksheet.pagebreak import Break, RowBreak
-from openpyxl.worksheet.properties import PageSetupProperties
-
-from chas_sheets.backends.base import ApplyResult, Backend, formula_text, wanted_titles
+from chas_sheets.backends.base import ApplyResult, Backend, wanted_titles
 from chas_sheets.backends.local_file import Snapshot, WorkbookFile, save_new
 from chas_sheets.backends.references import unsupported_file
 from chas_sheets.backends.xlsx_parts import (
@@ -45,7 +33,6 @@ from chas_sheets.backends.xlsx_parts import (
     macro_signature,
     note_cells_by_sheet,
 )
-from chas_sheets.backends.xlsx_rows import broken_references, remove_rows
 from chas_sheets.errors import (
     CorruptSpreadsheet,
     SpreadsheetChanged,
@@ -54,133 +41,20 @@ from chas_sheets.errors import (
     UnsafeWrite,
 )
 from chas_sheets.i18n import _
-from chas_sheets.sheet.changelog import LOG_TAB, CellExtras, NumberFormat
+from chas_sheets.sheet.changelog import LOG_TAB
 from chas_sheets.sheet.changes import ChangeSet
-from chas_sheets.sheet.layout import (
-    STATUS_FILLS,
-    TEMPLATE_ROWS,
-    Layout,
-    OwnedTabFormat,
-    TabLayout,
-    created_tab_layout,
-    layout_for,
-    owned_tab_format,
-)
 from chas_sheets.sheet.tables import RawWorkbook
-from chas_sheets.sheet.writeplan import Formula, Merged, RunInfo, TabWrites, resolve
+from chas_sheets.sheet.writeplan import RunInfo, resolve
+
+if TYPE_CHECKING:  # imported by a write only (filelock brings asyncio: ~0.02 s a read-only run need not pay)
+    import filelock
 
 LOCK_TIMEOUT_SECONDS = 30
-XLSX_CELL_CHARS = 32_767  # Excel's limit per cell
 # openpyxl warns, on every load, that it drops a sheet's Excel 2010+ extensions or a note inside a
 # merged range: a write is refused over them (in one line, naming them), so the warnings are noise.
 warnings.filterwarnings("ignore", message=r".* extension is not supported and will be removed", category=UserWarning)
 warnings.filterwarnings("ignore", message=r".* is part of a merged range but has a comment", category=UserWarning)
-ROW_POINTS = 15  # a row of one line of 11-point text
 WRITE_ATTEMPTS = 2  # a person saving during a run: re-read and re-plan once, then give up
-
-
-def _grid(ws, formulas: bool) -> list[list[Any]]:
-    rows = []
-    for row in ws.iter_rows(values_only=not formulas):
-        if formulas:
-            rows.append([_for_writing(c) for c in row])
-        else:
-            rows.append(list(row))
-    return rows
-
-
-def _for_writing(cell) -> Any:
-    if isinstance(cell, MergedCell):
-        return Merged()
-    if isinstance(cell.value, CellRichText):  # its text, as the plan's read saw it; the cell keeps its runs
-        return str(cell.value)
-    return Formula(cell.value) if cell.data_type == "f" else cell.value
-
-
-def _links_stay_links(wb, data: bytes) -> None:
-    """A hyperlink on an empty cell stays a link, never becomes the cell's value.
-
-    openpyxl's Cell.hyperlink setter, run while loading, puts the link's address into an empty
-    cell: saved, a link left on a row by an older removal (or one a person put on an empty cell)
-    would become text in that cell that no one typed and no log shows, and the next dedupe would
-    read it as the lead's website. The plan's own read (read-only) never sees it, so it is undone
-    here, before anything is compared. openpyxl writes a link only with its cell, and skips an
-    empty cell without a style: such a cell gets the Hyperlink style (what Excel gives a linked
-    cell) so the link is kept."""
-    suspects: dict[str, list] = {}
-    for ws in wb.worksheets:
-        for cell in ws._cells.values():
-            link = cell.hyperlink
-            if link is not None and isinstance(cell.value, str) and cell.value == (link.target or link.location):
-                suspects.setdefault(ws.title, []).append(cell)
-    if not suspects:
-        return
-    raw = openpyxl.load_workbook(io.BytesIO(data), read_only=True)  # no links bound: the cells as stored
-    try:
-        for title, cells in suspects.items():
-            low, high = min(c.row for c in cells), max(c.row for c in cells)
-            stored = {(r, c): value
-                      for r, values in enumerate(raw[title].iter_rows(min_row=low, max_row=high, values_only=True), low)
-                      for c, value in enumerate(values, 1)}
-            for cell in cells:
-                if stored.get((cell.row, cell.column)) is None:
-                    cell.value = None
-                    if not cell.has_style:
-                        cell.style = "Hyperlink"
-    finally:
-        raw.close()
-
-
-def _add_formula_results(source: Snapshot, grids: dict[str, list[list[Any]]]) -> None:
-    """Give each Formula the result a plain read sees (a second, read-only load; only when
-    there are formulas), so rows holding formulas are recognised by their fingerprint."""
-    wanted = {t: g for t, g in grids.items() if any(isinstance(c, Formula) for r in g for c in r)}
-    if not wanted:
-        return
-    wb = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
-    try:
-        for title, grid in wanted.items():
-            for cells, values in zip(grid, wb[title].iter_rows(values_only=True)):
-                for index, cell in enumerate(cells):
-                    if isinstance(cell, Formula) and index < len(values):
-                        cell.value = values[index]
-    finally:
-        wb.close()
-
-
-def _storable(text: str) -> str:
-    """Control characters .xlsx cannot store (openpyxl refuses them) written as Excel's own
-    `_xHHHH_` escapes, which Excel reads back as the character: nothing else is touched."""
-    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-
-
-def _set_cell(ws, row: int, col: int, value: Any) -> None:
-    """Write one value; text is always stored as text, never as a formula."""
-    cell = ws.cell(row=row, column=col + 1)
-    if isinstance(cell, MergedCell):
-        # Only a merged range's top-left cell holds a value, so unmerging loses nothing;
-        # cells people merged are skipped by the write plan, this is the fallback.
-        ws.unmerge_cells(next(str(r) for r in ws.merged_cells.ranges if cell.coordinate in r))
-        cell = ws.cell(row=row, column=col + 1)
-    if isinstance(value, Formula):  # only a cell that was a formula (undo restoring it), never text
-        cell.value = formula_text(value, row, col)
-        return
-    if isinstance(value, str):
-        value = _storable(value)
-        if len(value) > XLSX_CELL_CHARS:  # openpyxl would silently cut it (a whole logged row, say)
-            raise UnsafeWrite(_("{tab} row {row}, column {column}: a text of {n:,} characters, more than an .xlsx "
-                                "cell holds ({most:,}); nothing was written").format(
-                                    tab=ws.title, row=row, column=get_column_letter(col + 1), n=len(value),
-                                    most=XLSX_CELL_CHARS))
-        # What openpyxl's setter stores for a text it accepts (checked just above), without its
-        # second pass over the text (a first night writes ~10,000 cells per CRM); and always as
-        # text: the setter would store '=...' as a formula and '#N/A' as an error.
-        cell._value = value
-        cell.data_type = "s"
-        return
-    cell.value = value
-    if hasattr(value, "isoformat") and not cell.is_date:
-        cell.number_format = "yyyy-mm-dd"
 
 
 def _shown(path: Path, most: int = 120) -> str:
@@ -190,9 +64,13 @@ def _shown(path: Path, most: int = 120) -> str:
 
 
 class LocalWorkbook(Backend):
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, *, reading_only: bool = False):
         self.path = Path(path)
         self.target = str(path)
+        # A command that only reads (check) reads through python-calamine when it gives exactly
+        # what openpyxl would (local_read), and never imports openpyxl then; such a backend
+        # never writes: a plan's read and its write's re-read come from one reader.
+        self.reading_only = reading_only
 
     def exists(self) -> bool:
         return self.path.is_file()
@@ -220,21 +98,27 @@ class LocalWorkbook(Backend):
             raise SpreadsheetNotFound(_("{path}: cannot be opened ({reason}); check the name and the path").format(
                 path=_shown(self.path), reason=exc.strerror or type(exc).__name__)) from None
 
+    def _refuse_unreadable_path(self) -> None:
+        """A path that is not a regular file, in one line naming why."""
+        if problem := unsupported_file(str(self.path)):  # a .csv: not openpyxl's list of formats
+            raise SpreadsheetNotFound(problem)
+        status = self._status()
+        if status is None:
+            raise SpreadsheetNotFound(_("{path}: no such file (create one with `chas-sheets init`)").format(
+                path=self.path))
+        if stat.S_ISDIR(status.st_mode):
+            raise SpreadsheetNotFound(_("{path} is a folder, not a workbook (.xlsx)").format(path=self.path))
+        if not stat.S_ISREG(status.st_mode):  # a pipe would block the read forever
+            raise SpreadsheetNotFound(_("{path} is not a file (a pipe, socket or device): give an .xlsx "
+                                    "workbook").format(path=self.path))
+
     def _load(self, source=None, **kwargs):
         if source is None:
-            if problem := unsupported_file(str(self.path)):  # a .csv: not openpyxl's list of formats
-                raise SpreadsheetNotFound(problem)
-            status = self._status()
-            if status is None:
-                raise SpreadsheetNotFound(_("{path}: no such file (create one with `chas-sheets init`)").format(
-                    path=self.path))
-            if stat.S_ISDIR(status.st_mode):
-                raise SpreadsheetNotFound(_("{path} is a folder, not a workbook (.xlsx)").format(path=self.path))
-            if not stat.S_ISREG(status.st_mode):  # a pipe would block the read forever
-                raise SpreadsheetNotFound(_("{path} is not a file (a pipe, socket or device): give an .xlsx "
-                                            "workbook").format(path=self.path))
+            self._refuse_unreadable_path()
+        from chas_sheets.backends.local_xlsx import load_workbook
+
         with self._damage_is_corrupt():
-            return openpyxl.load_workbook(self.path if source is None else source, **kwargs)
+            return load_workbook(self.path if source is None else source, **kwargs)
 
     @contextlib.contextmanager
     def _damage_is_corrupt(self):
@@ -250,22 +134,37 @@ class LocalWorkbook(Backend):
                 path=self.path, reason=exc)) from exc
 
     def read(self, tabs: Sequence[str] | None = None) -> RawWorkbook:
+        if self.reading_only:
+            self._refuse_unreadable_path()
+            from chas_sheets.backends.local_read import read_values
+
+            read = read_values(self.path, tabs, self.target)  # None: only openpyxl reads it exactly
+            if read is not None:
+                return read
         wb = self._load(read_only=True, data_only=True)
+        from chas_sheets.backends.local_xlsx import grid
+
         try:
             titles = list(wb.sheetnames)
             # read_only parses each sheet lazily: damage inside one shows up only here
             with self._damage_is_corrupt():
-                grids = {t: _grid(wb[t], formulas=False) for t in wanted_titles(titles, tabs)}
+                grids = {t: grid(wb[t], formulas=False) for t in wanted_titles(titles, tabs)}
         finally:
             wb.close()
         return RawWorkbook(titles, grids, self.target)
 
     def _lock(self) -> filelock.FileLock:
+        import filelock
+
         # Beside the real file, so runs naming it through a symlink and directly share one lock.
         real = WorkbookFile(self.path).real
         return filelock.FileLock(str(real.with_name(f".{real.name}.lock")), timeout=LOCK_TIMEOUT_SECONDS)
 
     def apply(self, changes: ChangeSet, run: RunInfo) -> ApplyResult:
+        if self.reading_only:
+            raise TypeError("a workbook opened for reading only is never written")
+        import filelock
+
         try:
             with self._lock():
                 return self._apply_locked(changes, run)
@@ -295,31 +194,42 @@ class LocalWorkbook(Backend):
         raise AssertionError("unreachable")
 
     def _apply_once(self, file: WorkbookFile, changes: ChangeSet, run: RunInfo) -> ApplyResult:
+        from chas_sheets.backends.local_xlsx import (
+            add_formula_results,
+            execute,
+            grid,
+            links_stay_links,
+            number_format,
+            row_extras,
+        )
+
         snapshot = file.snapshot()  # the plan is made from exactly these bytes
         with self._damage_is_corrupt():
             names = set(zipfile.ZipFile(io.BytesIO(snapshot.data)).namelist())
         # rich_text: bold or red words inside untouched cells are written back as they were
         wb = self._load(io.BytesIO(snapshot.data), keep_vba=has_macros(names), rich_text=True)
-        _links_stay_links(wb, snapshot.data)
+        links_stay_links(wb, snapshot.data)
         titles = list(wb.sheetnames)
         touched = wanted_titles(titles, [*sorted(changes.tabs), LOG_TAB])
-        fresh = RawWorkbook(titles, {t: _grid(wb[t], formulas=True) for t in touched}, self.target)
-        _add_formula_results(snapshot, fresh.grids)
-        plan = resolve(changes, fresh, run, lambda title, row, col: _number_format(wb[title], row, col),
-                       lambda title, row: _row_extras(wb[title], row))
+        fresh = RawWorkbook(titles, {t: grid(wb[t], formulas=True) for t in touched}, self.target)
+        add_formula_results(snapshot, fresh.grids)
+        plan = resolve(changes, fresh, run, lambda title, row, col: number_format(wb[title], row, col),
+                       lambda title, row: row_extras(wb[title], row))
         if not plan:
             return ApplyResult(plan, written=False)
         replaced = {w.title for w in plan.tabs.values() if w.replace is not None}
         self._refuse_losses(snapshot, names, replaced, wb)
         self._refuse_broken_references(plan, replaced, wb)
         for writes in plan.tabs.values():
-            _execute(wb, writes)
+            execute(wb, writes)
         written = file.replace(snapshot, wb.save)
         return ApplyResult(plan, written=True, digests=(snapshot.digest, written))
 
     def _refuse_losses(self, snapshot: Snapshot, names: set[str], replaced: set[str], wb) -> None:
         """Refuse, naming it, anything a save through openpyxl would drop (tabs the tool replaces
         whole are its own: their old drawings go by design)."""
+        from openpyxl.cell.cell import MergedCell
+
         lost = {s: kinds for s, kinds in drawings_by_sheet(io.BytesIO(snapshot.data)).items() if s not in replaced}
         if lost:
             raise UnsafeWrite(_("{path} has {what} that saving with chas-sheets would lose; nothing was written. "
@@ -348,11 +258,13 @@ class LocalWorkbook(Backend):
 
         A spreadsheet program (and Google's deleteDimension) would write #REF! into a formula that
         points at the removed row itself. That formula is a person's work: #REF! loses, for good,
-        which cell it read (undo brings the row back at the end of the tab, not the reference),
+        which cell it read (undo brings the row back where it stood, but not the reference),
         and its result silently changes for everyone reading the tab. A refusal loses nothing and
         names the cell, so the person can point it elsewhere and run again; the duplicate row
         waiting one more run is the smaller harm. (Formulas in tabs this write replaces whole are
         the tool's own and do not count.)"""
+        from chas_sheets.backends.xlsx_rows import broken_references
+
         for writes in plan.tabs.values():
             if not writes.deletes or writes.replace is not None or writes.title not in wb.sheetnames:
                 continue
@@ -375,198 +287,17 @@ class LocalWorkbook(Backend):
         if self.path.suffix.lower() != ".xlsx":
             raise SpreadsheetNotFound(_("{path}: a local spreadsheet must end in .xlsx").format(path=self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        from chas_sheets.backends.local_xlsx import build_workbook
+        from chas_sheets.sheet.layout import layout_for
+
         wb = build_workbook(layout_for(kind))
         save_new(self.path, wb.save)
 
 
-def _number_format(ws, row: int, col: int) -> NumberFormat | None:
-    """A fresh-read cell's number format (asked for cells that hold a value: none is created)."""
-    pattern = ws.cell(row=row, column=col + 1).number_format
-    return NumberFormat(pattern) if pattern and pattern != "General" else None
+def __getattr__(name: str):
+    """`build_workbook` (and the rest of local_xlsx) still reachable here, imported on first use."""
+    if name == "build_workbook":
+        from chas_sheets.backends.local_xlsx import build_workbook
 
-
-def _row_extras(ws, row: int) -> dict[int, CellExtras]:
-    """The notes, links and solid fills on a fresh-read row's cells, empty cells included
-    (0-based column -> extras); a removed row logs them."""
-    found = {}
-    for col in range(1, ws.max_column + 1):
-        cell = ws._cells.get((row, col))  # looked up, not created
-        if cell is None or isinstance(cell, MergedCell):
-            continue
-        link = cell.hyperlink.target or "" if cell.hyperlink is not None else ""
-        fill = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else ""
-        note = cell.comment
-        extras = CellExtras(note.text if note is not None else "", link, fill if isinstance(fill, str) else "",
-                            (note.author or "") if note is not None else "")  # a theme colour is no rgb string
-        if extras:
-            found[col - 1] = extras
-    return found
-
-
-def _set_formats(ws, writes: TabWrites) -> None:
-    """Number formats undo puts back (a phone's `0000000000`), after the values they go with;
-    then the notes, links and fills of a row undo puts back."""
-    for (row, col), number_format in writes.formats.items():
-        pattern = number_format.pattern or ("@" if number_format.kind == "TEXT" else "General")
-        ws.cell(row=row, column=col + 1).number_format = pattern
-    for (row, col), extras in writes.extras.items():
-        cell = ws.cell(row=row, column=col + 1)
-        if extras.note:
-            cell.comment = Comment(extras.note, extras.author or "chas-sheets")
-        if extras.link:
-            value = cell.value
-            cell.hyperlink = extras.link
-            cell.value = value  # openpyxl puts the address into an empty cell: it stays empty
-            if value is None and not cell.has_style:
-                cell.style = "Hyperlink"  # openpyxl writes a link only with a cell it writes
-        if extras.fill:
-            cell.fill = PatternFill(fill_type="solid", fgColor=extras.fill)
-    for (row, col), extras in writes.extras_set.items():  # exactly these: a blank one is cleared
-        cell = ws.cell(row=row, column=col + 1)
-        cell.comment = Comment(extras.note, extras.author or "chas-sheets") if extras.note else None
-        value = cell.value
-        cell.hyperlink = extras.link or None
-        cell.value = value
-        if extras.link and value is None and not cell.has_style:
-            cell.style = "Hyperlink"
-
-
-def _execute(wb, writes: TabWrites) -> None:
-    if writes.replace is not None:
-        headers, rows = writes.replace
-        if writes.title in wb.sheetnames:
-            ws = wb[writes.title]
-            ws.delete_rows(1, ws.max_row)
-            ws._charts = []
-        else:
-            ws = wb.create_sheet(writes.title)
-        _header(ws, headers)
-        for r, values in enumerate(rows, start=2):
-            for c, value in enumerate(values):
-                if value is not None:
-                    _set_cell(ws, r, c, value)
-        _format_owned_tab(wb, ws, owned_tab_format(writes.title, headers, rows, writes.chart))
-        _set_formats(ws, writes)  # a restored tab's own number formats (undo) after the layout's
-        return
-    if writes.create_headers:
-        ws = wb.create_sheet(writes.title)
-        layout = created_tab_layout(writes.title, writes.create_headers)
-        if layout is not None:  # laid out as init lays it out (a Körningar made on the fly has its dropdown)
-            _format_tab(ws, layout)
-        _header(ws, writes.create_headers)
-    ws = wb[writes.title]
-    for col, text in writes.header_cells.items():
-        _set_cell(ws, writes.header_row, col, text)
-        ws.cell(row=writes.header_row, column=col + 1).font = Font(bold=True)
-    for (row, col), value in writes.cells.items():
-        _set_cell(ws, row, col, value)
-    for offset, values in enumerate(writes.appends):
-        for col, value in enumerate(values):
-            if value is not None:
-                _set_cell(ws, writes.first_append_row + offset, col, value)
-    _set_formats(ws, writes)  # before removals: the formats' cells are addressed as planned
-    # every formula, link, note, merge, format and name that refers to the rows below moves with them
-    remove_rows(wb, writes.title, writes.deletes)
-
-
-def _format_owned_tab(wb, ws, fmt: OwnedTabFormat) -> None:
-    """Lay out a tab the tool has just rewritten (see sheet.layout.owned_tab_format): whatever
-    the last night's layout left (widths, colours, breaks) is replaced, not added to."""
-    from chas_sheets.backends.xlsx_chart import add_chart
-
-    ws.column_dimensions = DimensionHolder(worksheet=ws, default_factory=ws._add_column)
-    ws.row_dimensions = DimensionHolder(worksheet=ws, default_factory=ws._add_row)  # delete_rows leaves heights
-    ws.conditional_formatting = ConditionalFormattingList()
-    ws.row_breaks = RowBreak()
-    last = fmt.rows + 1
-    for col, width in enumerate(fmt.widths):
-        ws.column_dimensions[get_column_letter(col + 1)].width = width
-    for col in range(len(fmt.widths)):  # a long header wraps at its spaces rather than widen its column
-        ws.cell(row=1, column=col + 1).alignment = Alignment(wrap_text=True, vertical="top")
-    for row, lines in enumerate(fmt.lines, start=1):
-        ws.row_dimensions[row].height = ROW_POINTS * lines if lines > 1 else None
-    for row, lines in enumerate(fmt.lines[1:], start=2):  # a row of several lines reads from its top
-        if lines > 1:
-            for col in range(len(fmt.widths)):
-                ws.cell(row=row, column=col + 1).alignment = Alignment(vertical="top")
-    for col in fmt.wrapped:
-        for row in range(2, last + 1):
-            ws.cell(row=row, column=col + 1).alignment = Alignment(wrap_text=True, vertical="top")
-    for col in fmt.date_columns:  # a date column shows dates even where a cell is typed later
-        for row in range(2, last + 1):
-            cell = ws.cell(row=row, column=col + 1)
-            if cell.value is not None and not cell.is_date:
-                cell.number_format = "yyyy-mm-dd"
-    if fmt.status_column is not None and fmt.rows:
-        letter = get_column_letter(fmt.status_column + 1)
-        for word, fill in STATUS_FILLS.items():
-            ws.conditional_formatting.add(f"{letter}2:{letter}{last}", CellIsRule(
-                operator="equal", formula=[f'"{word}"'], fill=PatternFill("solid", fgColor=fill, bgColor=fill)))
-    _print_setup(ws)
-    for chart in fmt.charts:
-        add_chart(ws, chart)
-    if fmt.charts_row:  # the charts start a page, so none is cut between two
-        ws.row_breaks.append(Break(id=fmt.rows + 1))  # after the table, a blank row above the charts
-    _set_hidden(wb, ws, fmt.hidden)
-
-
-def _print_setup(ws) -> None:
-    """Landscape A4, as wide as one page (as many pages down as it takes), header on each page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = "1:1"
-
-
-def _set_hidden(wb, ws, hidden: bool) -> None:
-    """A hidden tab is never printed nor shown; it must not be the one the workbook opens on."""
-    ws.sheet_state = "hidden" if hidden else "visible"
-    if hidden:
-        ws.sheet_view.tabSelected = False
-        if wb.active is ws:
-            visible = next(i for i, sheet in enumerate(wb.worksheets) if sheet.sheet_state == "visible")
-            wb.active = visible
-            wb.worksheets[visible].sheet_view.tabSelected = True
-
-
-def _header(ws, headers: list[str]) -> None:
-    for col, text in enumerate(headers):
-        _set_cell(ws, 1, col, text)
-        ws.cell(row=1, column=col + 1).font = Font(bold=True)
-    ws.freeze_panes = "A2"
-
-
-def build_workbook(layout: Layout):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    wb.properties.title = layout.title
-    for tab in layout.tabs:
-        _format_tab(wb.create_sheet(tab.title), tab)
-    return wb
-
-
-def _format_tab(ws, tab: TabLayout) -> None:
-    _header(ws, tab.headers)
-    _print_setup(ws)  # people's tabs print as the tool's do: landscape, one page wide
-    owned_fill = PatternFill("solid", fgColor="E0E0E0")
-    for index, (header, width) in enumerate(zip(tab.headers, tab.widths)):
-        letter = get_column_letter(index + 1)
-        ws.column_dimensions[letter].width = width
-        if header in tab.tool_owned:
-            ws.cell(row=1, column=index + 1).fill = owned_fill
-    last = TEMPLATE_ROWS + 1
-    for header, words in tab.dropdowns.items():
-        letter = get_column_letter(tab.index(header) + 1)
-        dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True,
-                            showErrorMessage=False)  # a warning, not a wall: odd values are reported
-        dv.add(f"{letter}2:{letter}{last}")
-        ws.add_data_validation(dv)
-    end = get_column_letter(len(tab.headers))
-    for colour in tab.colours:
-        letter = get_column_letter(tab.index(colour.column) + 1)
-        test = f'${letter}2<>""' if colour.equals is None else f'${letter}2="{colour.equals}"'
-        ws.conditional_formatting.add(
-            f"A2:{end}{last}", FormulaRule(formula=[test], fill=PatternFill("solid", fgColor=colour.fill, bgColor=colour.fill))
-        )
+        return build_workbook
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Removing rows from one tab of an openpyxl workbook the way a spreadsheet program does.
+"""Removing and inserting rows in one tab of an openpyxl workbook the way a spreadsheet program does.
 
 openpyxl's `ws.delete_rows` moves cell values and styles up and nothing else: formulas (in every
 tab) keep pointing at the old row numbers, and hyperlinks, merged ranges, data validations,
@@ -27,6 +27,14 @@ Where LibreOffice differs, this follows Google's deleteDimension (the emulator's
   any program, only approximate: one formula serves the whole range.
 A 3D reference (`Sheet1:Sheet3!A1`) and a reference glued to a function (`A2:INDEX(...)`) are not
 shifted; the latter is reported by `broken_references` as unreadable when it may name the tab.
+
+Inserting rows (`insert_rows`, how undo puts a removed row back where it stood) is the same walk
+the other way, by Excel's and Google's insertDimension rule: every reference at or below an
+inserted row moves down, so a range grows when a row is inserted inside it (below its first row:
+`=SUM(C2:C9)` with a row inserted at 5 becomes `=SUM(C2:C10)`), and moves whole when the row goes
+at or above its first row; a row inserted just below a range's last row is not in it. Links,
+notes, merges, validation and format ranges, the auto-filter, print ranges and row heights move
+with their rows in the same way. Nothing can break: no reference points at a row that is not there.
 
 Which references would break (`broken_references`) is separate from the removal, so the caller
 decides what to do about a `#REF!` before anything changes. Pure functions over a workbook in
@@ -75,6 +83,11 @@ class RowMap:
     def of(cls, rows: Iterable[int]) -> "RowMap":
         return cls(tuple(sorted(set(rows))))
 
+    @property
+    def first(self) -> int:
+        """The first row that moves or goes."""
+        return self.removed[0]
+
     def row(self, r: int) -> int | None:
         """The row's new number, None when it is removed."""
         at = bisect.bisect_left(self.removed, r)
@@ -100,6 +113,36 @@ class RowMap:
     def first_kept(self, lo: int, hi: int) -> int | None:
         """The first row in lo..hi (old numbers) that stays."""
         return next((r for r in range(lo, hi + 1) if self.row(r) is not None), None)
+
+
+@dataclass(frozen=True)
+class InsertMap:
+    """Where each row of a tab goes when rows are inserted: `before` holds, for each inserted row,
+    the row (old numbering) it is inserted above, ascending. A row at or below an inserted one
+    moves down by one per such row; a span's ends move each on their own, so a span grows by the
+    rows inserted below its first row and up to its last (Excel's and Google's rule)."""
+
+    before: tuple[int, ...]
+
+    @classmethod
+    def at(cls, rows: Iterable[int]) -> InsertMap:
+        """From the rows the inserted rows stand on once inserted (1-based, new numbering)."""
+        return cls(tuple(r - i for i, r in enumerate(sorted(rows))))
+
+    @property
+    def first(self) -> int:
+        return self.before[0]
+
+    def row(self, r: int) -> int:
+        return r + bisect.bisect_right(self.before, r)
+
+    def span(self, lo: int, hi: int) -> tuple[int, int]:
+        if lo > hi:
+            lo, hi = hi, lo
+        return self.row(lo), self.row(hi)
+
+    def first_kept(self, lo: int, hi: int) -> int:
+        return lo  # nothing goes
 
 
 @dataclass(frozen=True)
@@ -318,6 +361,30 @@ def remove_rows(wb, title: str, removed: Iterable[int]) -> None:
     _shift_row_dimensions(ws, rows)
 
 
+def insert_rows(wb, title: str, rows: Iterable[int]) -> None:
+    """Insert empty rows into tab `title` so that they stand on `rows` (1-based, as numbered once
+    all are in), shifting everything that refers to or sits on the rows below (`InsertMap`):
+    what `remove_rows` does, the other way. The new rows' cells are the caller's to fill."""
+    wanted = sorted(rows)
+    if not wanted:
+        return
+    moves = InsertMap.at(wanted)
+    ws = wb[title]
+    _shift_formulas(wb, title, moves)
+    _shift_names(wb, title, moves)
+    merged = _take_merged(ws, moves)
+    _move_cells(ws, moves)
+    _put_merged(ws, merged, moves)
+    for cell in ws._cells.values():
+        if cell.hyperlink is not None:
+            cell.hyperlink.ref = cell.coordinate
+    for other in wb.worksheets:
+        _shift_formats(other, title, moves)
+        _shift_validations(other, title, moves)
+    _shift_sheet_ranges(ws, moves)
+    _shift_row_dimensions(ws, moves)
+
+
 def _move_cells(ws, rows: RowMap) -> None:
     """Cells of removed rows go, the rest take their new row: one pass (openpyxl's delete_rows
     re-sorts every cell per call, about 0.3 s a row on a tab of 2,000 leads)."""
@@ -350,7 +417,7 @@ def _shift_names(wb, title: str, rows: RowMap) -> None:
 
 def _take_merged(ws, rows: RowMap) -> list[str]:
     """Merged ranges the removal touches (at or below its first row), taken out before cells move."""
-    first = rows.removed[0]
+    first = rows.first
     taken = [m for m in ws.merged_cells.ranges if m.max_row >= first]
     for m in taken:
         ws.merged_cells.remove(m)

@@ -16,47 +16,48 @@ import sys
 import click
 
 from chas_sheets import i18n
-from chas_sheets.cli.click_i18n import click_speaks_our_language
+from chas_sheets.cli.click_i18n import HelpCommand, HelpGroup, HelpOption, click_speaks_our_language, group, option
 from chas_sheets.cli.common import AppContext, Date, info
 from chas_sheets.cli.output import masked_output
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.i18n import LANG_ENV, LANGUAGES, _, set_language
+from chas_sheets.i18n import LANGUAGES, N_, _, set_language
 from chas_sheets.text import one_line
 
 # Each command: its module, the command in it, and the first paragraph of its help (what
 # `--help` lists). A command's module is imported only when that command runs: importing them
 # all cost every command ~1 s of pandas, openpyxl, requests... before it did anything.
-# tests/test_startup.py holds each summary to the command's own help.
+# tests/test_startup.py holds each summary to the command's own help, in English and in Swedish
+# (each is a msgid of its own: shown in the run's language like every help text).
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": ("chas_sheets.cli.init_cmd", "init", "Create a spreadsheet from its template."),
+    "init": ("chas_sheets.cli.init_cmd", "init", N_("Create a spreadsheet from its template.")),
     "check": ("chas_sheets.cli.check_cmd", "check",
-              "Report a CRM's structure, data quality and volume against the calendar's goal."),
+              N_("Report a CRM's structure, data quality and volume against the calendar's goal.")),
     "demo": ("chas_sheets.cli.demo_cmd", "demo",
-             "Build a realistic local workspace in FOLDER to try every command on."),
+             N_("Build a realistic local workspace in FOLDER to try every command on.")),
     "mark-processed": ("chas_sheets.cli.processed_cmd", "processed",
-                       "Apply the processed rule: set Status and Bearbetad of every lead from Kontaktlogg."),
-    "status": ("chas_sheets.cli.status_cmd", "status", "Where you stand and what to do next, for --today."),
+                       N_("Apply the processed rule: set Status and Bearbetad of every lead from Kontaktlogg.")),
+    "status": ("chas_sheets.cli.status_cmd", "status", N_("Where you stand and what to do next, for --today.")),
     "dedupe": ("chas_sheets.cli.dedupe_cmd", "dedupe",
-               "Merge duplicate leads in one CRM, or (--across) list over-processed companies."),
+               N_("Merge duplicate leads in one CRM, or (--across) list over-processed companies.")),
     "clean-comments": ("chas_sheets.cli.clean_cmd", "clean",
-                       "Clean comments down to facts: keep what happened, drop guesses and chatter."),
+                       N_("Clean comments down to facts: keep what happened, drop guesses and chatter.")),
     "harvest": ("chas_sheets.cli.harvest_cmd", "harvest",
-                "Split the group's warm leads fairly between the members' individual CRMs."),
-    "nightly": ("chas_sheets.cli.nightly_cmd", "nightly", "Backoffice's nightly run over every CRM in the REGISTER."),
-    "undo": ("chas_sheets.cli.undo_cmd", "undo", "Invert one run logged in Ändringslogg."),
+                N_("Split the group's warm leads fairly between the members' individual CRMs.")),
+    "nightly": ("chas_sheets.cli.nightly_cmd", "nightly", N_("Backoffice's nightly run over every CRM in the REGISTER.")),
+    "undo": ("chas_sheets.cli.undo_cmd", "undo", N_("Invert one run logged in Ändringslogg.")),
     "audit-sharing": ("chas_sheets.cli.audit_cmd", "audit",
-                      "List every CRM in the REGISTER shared wider than its members and backoffice."),
+                      N_("List every CRM in the REGISTER shared wider than its members and backoffice.")),
     "emulator": ("chas_sheets.cli.emulator_cmd", "emulator",
-                 "Serve a Google Sheets API emulator on your machine, for trying things offline."),
+                 N_("Serve a Google Sheets API emulator on your machine, for trying things offline.")),
     "cohort": ("chas_sheets.cli.cohort_cmd", "cohort",
-               "Start a cohort from its class list, open the individual CRMs, regroup students."),
-    "watch": ("chas_sheets.cli.watch_cmd", "watch", "Run the jobs people order in Körningar of the REGISTER's CRMs."),
+               N_("Start a cohort from its class list, open the individual CRMs, regroup students.")),
+    "watch": ("chas_sheets.cli.watch_cmd", "watch", N_("Run the jobs people order in Körningar of the REGISTER's CRMs.")),
     "selftest": ("chas_sheets.cli.selftest_cmd", "selftest",
-                 "Check, once, what chas-sheets assumes about a service before trusting it with CRMs."),
+                 N_("Check, once, what chas-sheets assumes about a service before trusting it with CRMs.")),
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(HelpGroup):
     """A group whose commands are imported on first use (Click's documented LazyGroup pattern);
     its `--help` lists them from COMMANDS without importing any."""
 
@@ -72,8 +73,9 @@ class LazyGroup(click.Group):
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Click's own listing, fed stand-ins that carry only the summary: the same text, no import
-        commands = [(name, self.commands.get(name) or click.Command(name, help=COMMANDS[name][2]))
+        # Click's own listing, fed stand-ins that carry only the summary: the same text (in the
+        # run's language, as HelpCommand shows it), no import
+        commands = [(name, self.commands.get(name) or HelpCommand(name, help=COMMANDS[name][2]))
                     for name in self.list_commands(ctx)]
         commands = [(name, command) for name, command in commands if not command.hidden]
         if not commands:
@@ -123,13 +125,21 @@ class ChasGroup(LazyGroup):
             own = self._own_option(ctx, exc.option_name)
             if own is None or exc.ctx is None:
                 raise
-            hint = _global_option_hint(own, exc.option_name, ctx.meta.get("chas_sheets.command_args", []), ctx)
+            args = ctx.meta.get("chas_sheets.command_args", [])
+            hint = _global_option_hint(own, exc.option_name, args, ctx)
+            if own.name == "lang":
+                # `check --help --lang en`: --lang is the group's, as Click wants every group option
+                # before the command; the answer that says so is at least in the language asked for
+                # (main puts the run's language back when it ends)
+                asked = _value_after(exc.option_name, args)
+                if asked in LANGUAGES:
+                    set_language(asked)
             raise click.NoSuchOption(
                 exc.option_name,
                 _("No such option {option} for {command}: {name} belongs to {program} itself and goes "
                   "before the command: {usage}").format(
                     option=repr(exc.option_name), command=exc.ctx.info_name, name=exc.option_name,
-                    program=ctx.info_name, usage=f"{ctx.command_path} {hint} {exc.ctx.info_name} ..."),
+                    program=ctx.info_name, usage=f"{ctx.command_path} {hint} {_below(ctx, exc.ctx)} ..."),
                 ctx=exc.ctx,
             ) from exc
 
@@ -155,6 +165,21 @@ def given_language(args: list[str]) -> str | None:
     return None
 
 
+def _below(ctx: click.Context, sub: click.Context) -> str:
+    """The command line from the group to `sub`'s command: 'check', 'cohort move'."""
+    return sub.command_path.removeprefix(ctx.command_path).strip() or str(sub.info_name)
+
+
+def _value_after(name: str, args: list[str]) -> str | None:
+    """The value given to option `name` in `args` (`--lang en` or `--lang=en`), None without one."""
+    for i, token in enumerate(args):
+        if token.startswith(name + "="):
+            return token[len(name) + 1:]
+        if token == name and i + 1 < len(args):
+            return args[i + 1]
+    return None
+
+
 def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: click.Context) -> str:
     """`name` with the value the user gave it after the command (its metavar when none), quoted for a shell."""
     if option.is_flag or option.count:
@@ -167,17 +192,18 @@ def _global_option_hint(option: click.Option, name: str, args: list[str], ctx: c
     return f"{name} {option.make_metavar(ctx)}"
 
 
-@click.group(cls=ChasGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="chas-sheets")
-@click.option("--today", type=Date(), default=None,
-              help="The date every calendar rule uses (default: today). Replay any day: --today 2027-04-15.")
-@click.option("--credentials", type=click.Path(dir_okay=False), envvar="GOOGLE_APPLICATION_CREDENTIALS",
-              help="Google service-account key file (or GOOGLE_APPLICATION_CREDENTIALS). "
-                   "Without it, Google targets use your own login.")
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks instead of one-line errors.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default=None, is_eager=True, expose_value=False,
-              callback=lambda _ctx, _param, value: value and set_language(value),  # none given: as it was
-              help=f"Language of messages (default: {LANG_ENV}, else the locale; Swedish unless it says English).")
+@group(cls=ChasGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chas-sheets", cls=HelpOption)  # Click's help text, translated when shown
+@option("--today", type=Date(), default=None,
+        help=N_("The date every calendar rule uses (default: today). Replay any day: --today 2027-04-15."))
+@option("--credentials", type=click.Path(dir_okay=False), envvar="GOOGLE_APPLICATION_CREDENTIALS",
+        help=N_("Google service-account key file (or GOOGLE_APPLICATION_CREDENTIALS). "
+                "Without it, Google targets use your own login."))
+@option("-v", "--verbose", is_flag=True, help=N_("Show tracebacks instead of one-line errors."))
+@option("--lang", type=click.Choice(LANGUAGES), default=None, is_eager=True, expose_value=False,
+        callback=lambda _ctx, _param, value: value and set_language(value),  # none given: as it was
+        help=N_("Language of messages and help (default: CHAS_SHEETS_LANG, else the locale; Swedish unless it "
+                "says English)."))
 @click.pass_context
 def cli(ctx: click.Context, today, credentials, verbose):
     """Chas Career's Google Sheets as a working CRM.

@@ -2,17 +2,18 @@
 
 import click
 
+from chas_sheets.cli.click_i18n import command, option
 from chas_sheets.cli.common import AppContext, echo_json, echo_lines, info, json_option, pass_app
-from chas_sheets.i18n import _
+from chas_sheets.i18n import N_, _
 from chas_sheets.programme.register import read_register
 from chas_sheets.sharing.audit import audit_register, with_running_account
 
 
-@click.command()
+@command()
 @click.argument("register")
-@click.option("--domain", metavar="DOMAIN", help="The school's domain: accounts outside it are flagged (e.g. school.se).")
-@click.option("--allow", "allowed", multiple=True, metavar="ACCOUNT",
-              help="An account or domain outside --domain that may have access (backoffice's service account). Repeatable.")
+@option("--domain", metavar="DOMAIN", help=N_("The school's domain: accounts outside it are flagged (e.g. school.se)."))
+@option("--allow", "allowed", multiple=True, metavar="ACCOUNT",
+        help=N_("An account or domain outside --domain that may have access (backoffice's service account). Repeatable."))
 @json_option
 @pass_app
 def audit(app: AppContext, register: str, domain: str | None, allowed: tuple, as_json: bool):

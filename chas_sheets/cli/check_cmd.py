@@ -3,6 +3,7 @@
 import click
 
 from chas_sheets.check.report import check_workbook, render, summary_line
+from chas_sheets.cli.click_i18n import command
 from chas_sheets.cli.common import (
     AppContext,
     echo_json,
@@ -14,12 +15,14 @@ from chas_sheets.cli.common import (
     register_option,
     register_settings,
 )
+from chas_sheets.i18n import N_
 
 
-@click.command()
+@command()
 @click.argument("target")
 @kind_option("group", "student", "individual", "register", individual="student",
-             help="What the spreadsheet is (default: guessed from its tabs).")
+             help=N_("What the spreadsheet is (default: guessed from its tabs). "
+                     "'student' and 'individual' are the same."))
 @register_option
 @json_option
 @pass_app
@@ -37,7 +40,7 @@ def check(app: AppContext, target: str, kind: str | None, register: str | None, 
     Reads only; never writes.
     """
     settings = register_settings(app, register, target)
-    backend = app.open(target)
+    backend = app.open(target, reading_only=True)
     goals = {"big_bang_day": settings.big_bang_day, "delmal": settings.delmal, "cohort": settings.cohort} \
         if settings else {}
     report = check_workbook(backend.read(), app.today, kind, **goals)

@@ -8,8 +8,9 @@ import click
 
 from chas_sheets.clean.plan import CLEANABLE_TABS, DEFAULT_COLUMN, plan_clean_comments
 from chas_sheets.clean.rules import load_rules
+from chas_sheets.cli.click_i18n import command, option
 from chas_sheets.cli.common import AppContext, apply_option, echo_lines, finish, finish_json, json_option, pass_app
-from chas_sheets.i18n import _
+from chas_sheets.i18n import N_, _
 from chas_sheets.runner import read_tables
 from chas_sheets.sheet.schema import contract
 from chas_sheets.text import fold
@@ -24,17 +25,17 @@ def _tab(ctx: click.Context, param: click.Parameter, value: str) -> str:
                                                                    tabs=", ".join(CLEANABLE_TABS)))
 
 
-@click.command()
+@command()
 @click.argument("target")
 @apply_option
-@click.option("--column", default=DEFAULT_COLUMN, show_default=True,
-              help="The column to clean: a contract column by name or alias, or a header as typed.")
-@click.option("--tab", default="Leads", show_default=True, metavar="|".join(CLEANABLE_TABS), callback=_tab,
-              help="The tab whose column is cleaned.")
-@click.option("--explain", is_flag=True, help="Show every clause with keep/drop and the rule that decided.")
-@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Use the rules in FILE instead of the packaged templates/clean_rules.toml. Nothing is "
-                   "merged: FILE replaces them entirely, so start from a copy of the packaged file.")
+@option("--column", default=DEFAULT_COLUMN, show_default=True,
+        help=N_("The column to clean: a contract column by name or alias, or a header as typed."))
+@option("--tab", default="Leads", show_default=True, metavar="|".join(CLEANABLE_TABS), callback=_tab,
+        help=N_("The tab whose column is cleaned."))
+@option("--explain", is_flag=True, help=N_("Show every clause with keep/drop and the rule that decided."))
+@option("--rules", "rules_path", type=click.Path(dir_okay=False), metavar="FILE",
+        help=N_("Use the rules in FILE instead of the packaged templates/clean_rules.toml. Nothing is "
+                "merged: FILE replaces them entirely, so start from a copy of the packaged file."))
 @json_option
 @pass_app
 def clean(app: AppContext, target: str, apply_: bool, column: str, tab: str, explain: bool,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
+from chas_sheets.cli.click_i18n import group, option
 from chas_sheets.cli.common import AppContext, Date, apply_option, echo_json, info, json_option, pass_app
 from chas_sheets.errors import InvalidInput
-from chas_sheets.i18n import _, ngettext
+from chas_sheets.i18n import N_, _, ngettext
 
 
-@click.group()
+@group()
 def cohort():
     """Start a cohort from its class list, open the individual CRMs, regroup students."""
 
@@ -41,25 +42,25 @@ def _show(report, as_json: bool, target: str) -> None:
 
 
 folder_options = [
-    click.option("--folder", type=click.Path(file_okay=False), default=None,
-                 help="Local: the folder for new CRMs (default: grupper/ or studerande/ beside the register)."),
-    click.option("--drive-folder", default=None, metavar="ID",
-                 help="Google: the Drive folder for new CRMs (default: the register's folder)."),
+    option("--folder", type=click.Path(file_okay=False), default=None,
+           help=N_("Local: the folder for new CRMs (default: grupper/ or studerande/ beside the register).")),
+    option("--drive-folder", default=None, metavar="ID",
+           help=N_("Google: the Drive folder for new CRMs (default: the register's folder).")),
 ]
 
 
 def _with_folders(f):
-    for option in reversed(folder_options):
-        f = option(f)
+    for folder_option in reversed(folder_options):
+        f = folder_option(f)
     return f
 
 
 @cohort.command()
 @click.argument("roster", type=click.Path(dir_okay=False))
-@click.option("--register", "register_target", required=True,
-              help="The backoffice register (.xlsx path or Google URL; google:TITLE creates one on Google).")
+@option("--register", "register_target", required=True,
+        help=N_("The backoffice register (.xlsx path or Google URL; google:TITLE creates one on Google)."))
 @_with_folders
-@click.option("--big-bang-day", type=Date(), default=None, help="The cohort's Big Bang Day (default: the calendar's).")
+@option("--big-bang-day", type=Date(), default=None, help=N_("The cohort's Big Bang Day (default: the calendar's)."))
 @apply_option
 @json_option
 @pass_app
@@ -98,8 +99,8 @@ def start(app: AppContext, roster, register_target, folder, drive_folder, big_ba
 
 @cohort.command()
 @click.argument("register_target", metavar="REGISTER")
-@click.option("--group", default=None, help="Only this group's students.")
-@click.option("--all", "all_", is_flag=True, help="Every student in Studerande.")
+@option("--group", default=None, help=N_("Only this group's students."))
+@option("--all", "all_", is_flag=True, help=N_("Every student in Studerande."))
 @_with_folders
 @apply_option
 @json_option
@@ -119,9 +120,9 @@ def individual(app: AppContext, register_target, group, all_, folder, drive_fold
 @cohort.command()
 @click.argument("register_target", metavar="REGISTER")
 @click.argument("student")
-@click.option("--to", "to_group", required=True, help="The group the student moves to.")
-@click.option("--old-access", type=click.Choice(["removed", "read-only"]), default="removed", show_default=True,
-              help="Google: the student's access to the old group's CRM.")
+@option("--to", "to_group", required=True, help=N_("The group the student moves to."))
+@option("--old-access", type=click.Choice(["removed", "read-only"]), default="removed", show_default=True,
+        help=N_("Google: the student's access to the old group's CRM."))
 @apply_option
 @json_option
 @pass_app

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 import click
 from click.core import ParameterSource
 
-from chas_sheets.i18n import _
+from chas_sheets.cli.click_i18n import option
+from chas_sheets.i18n import N_, _
 
 if TYPE_CHECKING:  # the backends and the runner bring pandas and openpyxl: imported where used
     from chas_sheets.backends import Backend
@@ -33,10 +34,19 @@ class AppContext:
             if note:
                 info(note)
 
-    def open(self, target: str) -> Backend:
+    def open(self, target: str, *, reading_only: bool = False) -> Backend:
+        """The spreadsheet `target` names; `reading_only` for a command that never writes it: a
+        local workbook is then read without importing openpyxl where that reads it exactly
+        (backends.local_read)."""
         from chas_sheets.backends import open_spreadsheet
 
-        return open_spreadsheet(target, credentials=self.credentials)
+        backend = open_spreadsheet(target, credentials=self.credentials)
+        if reading_only:
+            from chas_sheets.backends.local import LocalWorkbook
+
+            if type(backend) is LocalWorkbook:
+                return LocalWorkbook(backend.target, reading_only=True)
+        return backend
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -52,10 +62,10 @@ def _credentials_as_given(path: str) -> str:
     return f"--credentials {path}"
 
 
-apply_option = click.option(
-    "--apply", "apply_", is_flag=True, help="Write the changes (default: a dry run that only shows them)."
+apply_option = option(
+    "--apply", "apply_", is_flag=True, help=N_("Write the changes (default: a dry run that only shows them).")
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+json_option = option("--json", "as_json", is_flag=True, help=N_("Print machine-readable JSON on stdout."))
 
 
 def _default(value: Any) -> Any:
@@ -122,10 +132,10 @@ def finish_json(backend: Backend, changes: ChangeSet, command: str, apply_: bool
 def kind_option(*kinds: str, individual: str, help: str):  # noqa: A002 - Click's own name
     """--kind taking `kinds`, where 'student' and 'individual' both mean `individual` (one person's CRM).
 
-    `check` has always said student, `status` individual; each accepts both now.
+    `check` has always said student, `status` individual; each accepts both now (`help`, one
+    msgid, says so).
     """
-    return click.option("--kind", type=_KindChoice(kinds, individual),
-                        help=f"{help} 'student' and 'individual' are the same.")
+    return option("--kind", type=_KindChoice(kinds, individual), help=help)
 
 
 class _KindChoice(click.Choice):
@@ -164,10 +174,10 @@ class Date(click.ParamType):
         return day
 
 
-register_option = click.option(
+register_option = option(
     "--register", "register", metavar="REGISTER",
-    help="The backoffice register naming this CRM: its group's Big Bang Day, Delmål and Kull set the goal "
-         "(the same goal nightly's Dashboard shows). Without it: the cohort's defaults.")
+    help=N_("The backoffice register naming this CRM: its group's Big Bang Day, Delmål and Kull set the goal "
+            "(the same goal nightly's Dashboard shows). Without it: the cohort's defaults."))
 
 
 def register_settings(app: AppContext, register: str | None, target: str):
@@ -187,7 +197,7 @@ def register_settings(app: AppContext, register: str | None, target: str):
 
         return Path(reference).expanduser().resolve() == Path(target).expanduser().resolve()
 
-    reg, _read = read_register(app.open(register), app.today)
+    reg, _read = read_register(app.open(register, reading_only=True), app.today)
     found = settings_for(reg, same, app.today)
     if found is None:
         raise InvalidInput(_("register {register}: no row in Grupper or Studerande names {target} as its CRM").format(

@@ -2,6 +2,7 @@
 
 import click
 
+from chas_sheets.cli.click_i18n import command, option
 from chas_sheets.cli.common import (
     AppContext,
     apply_option,
@@ -15,7 +16,7 @@ from chas_sheets.cli.common import (
 )
 from chas_sheets.dedupe.plan import plan_dedupe
 from chas_sheets.errors import InvalidInput
-from chas_sheets.i18n import _, ngettext
+from chas_sheets.i18n import N_, _, ngettext
 from chas_sheets.runner import read_tables
 
 
@@ -38,14 +39,14 @@ def _across_summary(report) -> str:
                     found).format(register=report.register, n=found, crms=crms)
 
 
-@click.command()
+@command()
 @click.argument("target")
-@click.option("--across", is_flag=True,
-              help="TARGET is the register: report companies over-processed across every CRM it names.")
-@click.option("--merge", "merges", multiple=True, metavar="ID,ID",
-              help="Confirm that two leads' companies are one (a review pair); repeatable.")
-@click.option("--full", is_flag=True,
-              help="With --across: read every CRM, not only those changed since the nightly run summarised them.")
+@option("--across", is_flag=True,
+        help=N_("TARGET is the register: report companies over-processed across every CRM it names."))
+@option("--merge", "merges", multiple=True, metavar="ID,ID",
+        help=N_("Confirm that two leads' companies are one (a review pair); repeatable."))
+@option("--full", is_flag=True,
+        help=N_("With --across: read every CRM, not only those changed since the nightly run summarised them."))
 @apply_option
 @json_option
 @pass_app

@@ -4,12 +4,13 @@ from pathlib import Path
 
 import click
 
+from chas_sheets.cli.click_i18n import command
 from chas_sheets.cli.common import AppContext, info, pass_app
 from chas_sheets.demo.workspace import build_demo
 from chas_sheets.i18n import _
 
 
-@click.command()
+@command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @pass_app
 def demo(app: AppContext, folder: Path):

@@ -4,6 +4,7 @@ import errno
 
 import click
 
+from chas_sheets.cli.click_i18n import command, option
 from chas_sheets.i18n import N_, _
 
 # Why the server could not listen, said as what to do about it (errno from bind()).
@@ -14,23 +15,24 @@ _CANNOT_LISTEN = {
 }
 
 
-@click.command("emulator")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Keep loopback unless you know why not.")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0 picks a free one).")
-@click.option("--state", "state_file", type=click.Path(dir_okay=False),
-              help="JSON file keeping the spreadsheets across restarts (created on first write).")
-@click.option("--read-quota", type=click.IntRange(1), default=None,
-              help="Read requests allowed per minute before answering 429, like Google (default: no limit; Google's is 60 per user).")
-@click.option("--write-quota", type=click.IntRange(1), default=None,
-              help="Write requests allowed per minute before answering 429 (default: no limit).")
+@command("emulator")
+@option("--host", default="127.0.0.1", show_default=True,
+        help=N_("Address to listen on. Keep loopback unless you know why not."))
+@option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+        help=N_("Port to listen on (0 picks a free one)."))
+@option("--state", "state_file", type=click.Path(dir_okay=False),
+        help=N_("JSON file keeping the spreadsheets across restarts (created on first write)."))
+@option("--read-quota", type=click.IntRange(1), default=None,
+        help=N_("Read requests allowed per minute before answering 429, like Google (default: no limit; Google's is 60 per user)."))
+@option("--write-quota", type=click.IntRange(1), default=None,
+        help=N_("Write requests allowed per minute before answering 429 (default: no limit)."))
 def emulator(host: str, port: int, state_file: str | None, read_quota: int | None, write_quota: int | None):
     """Serve a Google Sheets API emulator on your machine, for trying things offline.
 
     It answers Google's own paths (/v4/spreadsheets/..., /drive/v3/files...) with Google's
     JSON, keeping spreadsheets in memory (or in --state FILE). Point chas-sheets at it with
 
+    \b
         CHAS_SHEETS_API_URL=http://127.0.0.1:8765 chas-sheets check SPREADSHEET_KEY
 
     Request counts: GET /_emulator/stats. Faults for tests: POST /_emulator/faults with

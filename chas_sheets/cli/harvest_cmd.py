@@ -2,6 +2,7 @@
 
 import click
 
+from chas_sheets.cli.click_i18n import command, option
 from chas_sheets.cli.common import (
     AppContext,
     apply_option,
@@ -16,19 +17,19 @@ from chas_sheets.cli.common import (
 from chas_sheets.harvest.prepare import plan_prepare
 from chas_sheets.harvest.run import COMMAND, GROUP_TABS, run_split
 from chas_sheets.harvest.seed_source import source_note
-from chas_sheets.i18n import _
+from chas_sheets.i18n import N_, _
 from chas_sheets.runner import read_tables
 
 
-@click.command()
+@command()
 @click.argument("group_crm")
-@click.option("--prepare", is_flag=True,
-              help="Write or extend the Skörd tab (warm companies x members) for the members to mark.")
-@click.option("--seed", default=None, metavar="TEXT",
-              help="The lottery seed agreed at the meeting (default: the seed logged for these wishes, else a new one).")
-@click.option("--seed-source", default=None, metavar="TEXT",
-              help="With --prepare: fix where the seed will come from (e.g. 'Lotto 2027-04-05') while members "
-                   "still mark; every split then takes only a seed starting with it. Cannot be changed once fixed.")
+@option("--prepare", is_flag=True,
+        help=N_("Write or extend the Skörd tab (warm companies x members) for the members to mark."))
+@option("--seed", default=None, metavar="TEXT",
+        help=N_("The lottery seed agreed at the meeting (default: the seed logged for these wishes, else a new one)."))
+@option("--seed-source", default=None, metavar="TEXT",
+        help=N_("With --prepare: fix where the seed will come from (e.g. 'Lotto 2027-04-05') while members "
+                "still mark; every split then takes only a seed starting with it. Cannot be changed once fixed."))
 @apply_option
 @json_option
 @pass_app

@@ -2,15 +2,16 @@
 
 import click
 
+from chas_sheets.cli.click_i18n import command, option
 from chas_sheets.cli.common import AppContext, info, pass_app
-from chas_sheets.i18n import _
+from chas_sheets.i18n import N_, _
 
 
-@click.command()
+@command()
 @click.argument("kind", type=click.Choice(["group", "student", "register"]), metavar="KIND")
 @click.argument("target")
-@click.option("--share", "share", multiple=True, metavar="EMAIL",
-              help="Google only: share the new spreadsheet with this person (repeatable). Never 'anyone with the link'.")
+@option("--share", "share", multiple=True, metavar="EMAIL",
+        help=N_("Google only: share the new spreadsheet with this person (repeatable). Never 'anyone with the link'."))
 @pass_app
 def init(app: AppContext, kind: str, target: str, share: tuple[str, ...]):
     """Create a spreadsheet from its template.

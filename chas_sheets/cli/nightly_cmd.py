@@ -4,8 +4,9 @@
 import click
 
 from chas_sheets.backends.request_log import RememberingPacer, request_log
+from chas_sheets.cli.click_i18n import command, option
 from chas_sheets.cli.common import AppContext, apply_option, echo_json, info, json_option, pass_app, progress
-from chas_sheets.i18n import _
+from chas_sheets.i18n import N_, _
 from chas_sheets.nightly.render import render
 from chas_sheets.nightly.run import NightlyResult, RequestPacer, run_nightly
 from chas_sheets.nightly.sharing import SharingOptions, sharing_lines, summary_line
@@ -13,16 +14,16 @@ from chas_sheets.nightly.state import Everything, detector_for
 from chas_sheets.sharing.audit import with_running_account
 
 
-@click.command()
+@command()
 @click.argument("register")
 @apply_option
 @json_option
-@click.option("--full", is_flag=True, help="Read every CRM, even those unchanged since the last night.")
-@click.option("--domain", metavar="DOMAIN",
-              help="Sharing audit: the school's domain; accounts outside it are flagged (as audit-sharing).")
-@click.option("--allow", "allowed", multiple=True, metavar="ACCOUNT",
-              help="Sharing audit: an account or domain outside --domain that may have access. Repeatable.")
-@click.option("--no-audit", is_flag=True, help="Skip the sharing audit (Delning is then left as it was).")
+@option("--full", is_flag=True, help=N_("Read every CRM, even those unchanged since the last night."))
+@option("--domain", metavar="DOMAIN",
+        help=N_("Sharing audit: the school's domain; accounts outside it are flagged (as audit-sharing)."))
+@option("--allow", "allowed", multiple=True, metavar="ACCOUNT",
+        help=N_("Sharing audit: an account or domain outside --domain that may have access. Repeatable."))
+@option("--no-audit", is_flag=True, help=N_("Skip the sharing audit (Delning is then left as it was)."))
 @pass_app
 def nightly(app: AppContext, register: str, apply_: bool, as_json: bool, full: bool, domain: str | None,
             allowed: tuple, no_audit: bool):

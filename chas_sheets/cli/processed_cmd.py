@@ -2,12 +2,13 @@
 
 import click
 
+from chas_sheets.cli.click_i18n import command
 from chas_sheets.cli.common import AppContext, apply_option, finish, finish_json, json_option, pass_app
 from chas_sheets.processed.plan import plan_mark_processed
 from chas_sheets.runner import read_tables
 
 
-@click.command()
+@command()
 @click.argument("target")
 @apply_option
 @json_option

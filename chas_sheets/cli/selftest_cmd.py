@@ -2,21 +2,22 @@
 
 import click
 
+from chas_sheets.cli.click_i18n import group, option
 from chas_sheets.cli.common import AppContext, echo_json, echo_lines, info, json_option, pass_app
-from chas_sheets.i18n import _
+from chas_sheets.i18n import N_, _
 
 
-@click.group()
+@group()
 def selftest():
     """Check, once, what chas-sheets assumes about a service before trusting it with CRMs."""
 
 
 @selftest.command()
-@click.option("--shared", metavar="URL",
-              help="A spreadsheet shared with the account (the register, say): also check that the changes feed "
-                   "lists an edit to it. Only invisible developer metadata is added and removed; no cell changes.")
-@click.option("--wait", "wait_seconds", type=click.FloatRange(0, 600), default=60.0, show_default=True,
-              metavar="SECONDS", help="How long the changes feed may take to list an edit.")
+@option("--shared", metavar="URL",
+        help=N_("A spreadsheet shared with the account (the register, say): also check that the changes feed "
+                "lists an edit to it. Only invisible developer metadata is added and removed; no cell changes."))
+@option("--wait", "wait_seconds", type=click.FloatRange(0, 600), default=60.0, show_default=True,
+        metavar="SECONDS", help=N_("How long the changes feed may take to list an edit."))
 @json_option
 @pass_app
 def google(app: AppContext, shared: str | None, wait_seconds: float, as_json: bool):
@@ -25,9 +26,13 @@ def google(app: AppContext, shared: str | None, wait_seconds: float, as_json: bo
     Creates a scratch spreadsheet the way `init` does, checks each assumption the tool rests
     on (the write lock refuses a second take; new spreadsheets are Swedish and read 11/4 as
     11 April and 1,5 as a number; text stays text; Drive's changes feed lists edits; the
-    scopes suffice; a long Ändringslogg is written and read in one request), prints one
-    PASS/FAIL line each with what a FAIL means for the school, and deletes the scratch
-    spreadsheet. Exit 0 when everything passes, 1 on any FAIL.
+    scopes suffice; a long Ändringslogg is written and read in one request; the log's ID index
+    at its largest is kept as metadata; and the rules the write path takes from the API
+    reference alone: ranged answers keep the spreadsheet's metadata, deleting metadata that
+    matches nothing is no error, deleting a missing tab or naming one in a range refuses the
+    whole request, row metadata moves with its row), prints one PASS/FAIL line each with what
+    a FAIL means for the school, and deletes the scratch spreadsheet. Exit 0 when everything
+    passes, 1 on any FAIL.
     """
     from chas_sheets.backends import google_key
     from chas_sheets.backends.google import Connection

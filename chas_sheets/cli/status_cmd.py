@@ -2,6 +2,7 @@
 
 import click
 
+from chas_sheets.cli.click_i18n import command
 from chas_sheets.cli.common import (
     AppContext,
     echo_json,
@@ -13,14 +14,16 @@ from chas_sheets.cli.common import (
     register_option,
     register_settings,
 )
+from chas_sheets.i18n import N_
 from chas_sheets.runner import read_tables
 from chas_sheets.status.report import render, status_report, summary_line
 
 
-@click.command()
+@command()
 @click.argument("target")
 @kind_option("individual", "student", "group", individual="individual",
-             help="Whose goals to use (default: a CRM with a Medlemmar tab is a group's).")
+             help=N_("Whose goals to use (default: a CRM with a Medlemmar tab is a group's). "
+                     "'student' and 'individual' are the same."))
 @register_option
 @json_option
 @pass_app
@@ -36,7 +39,7 @@ def status(app: AppContext, target: str, kind: str | None, register: str | None,
     for (the first 10), and companies where nobody replied (find a new contact person there).
     Statuses are the ones mark-processed would set. Reads only.
     """
-    backend = app.open(target)
+    backend = app.open(target, reading_only=True)
     tables = read_tables(backend, ["Leads"], ["Kontaktlogg", "Medlemmar"])
     settings = register_settings(app, register, target)
     if settings is None:

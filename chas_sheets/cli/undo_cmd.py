@@ -2,15 +2,16 @@
 
 import click
 
+from chas_sheets.cli.click_i18n import command, option
 from chas_sheets.cli.common import AppContext, apply_option, echo_json, echo_lines, info, json_option, pass_app
-from chas_sheets.i18n import _, ngettext
+from chas_sheets.i18n import N_, _, ngettext
 from chas_sheets.undo.restore import list_note, list_runs, read_log, summaries_json, undo_run
 
 
-@click.command()
+@command()
 @click.argument("target")
 @click.argument("run_id", required=False)
-@click.option("--list", "list_", is_flag=True, help="List the runs logged in Ändringslogg (id, time, command, changes).")
+@option("--list", "list_", is_flag=True, help=N_("List the runs logged in Ändringslogg (id, time, command, changes)."))
 @apply_option
 @json_option
 @pass_app

@@ -5,19 +5,21 @@ from pathlib import Path
 
 import click
 
+from chas_sheets.cli.click_i18n import command, option
 from chas_sheets.cli.common import AppContext, info, pass_app
+from chas_sheets.i18n import N_
 from chas_sheets.nightly.state import detector_for
 from chas_sheets.watch.service import Watch, default_state_path
 
 
-@click.command()
+@command()
 @click.argument("register")
-@click.option("--interval", type=click.IntRange(min=10), default=120, show_default=True, metavar="SECONDS",
-              help="Seconds between polls.")
-@click.option("--once", is_flag=True, help="Poll once, run what is asked for, and exit (cron, tests).")
-@click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Where the watch remembers what it has seen (default: a file per register under "
-                   "~/.cache/chas-sheets). Losing it costs one poll that reads every CRM.")
+@option("--interval", type=click.IntRange(min=10), default=120, show_default=True, metavar="SECONDS",
+        help=N_("Seconds between polls."))
+@option("--once", is_flag=True, help=N_("Poll once, run what is asked for, and exit (cron, tests)."))
+@option("--state", "state_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+        help=N_("Where the watch remembers what it has seen (default: a file per register under "
+                "~/.cache/chas-sheets). Losing it costs one poll that reads every CRM."))
 @pass_app
 @click.pass_context
 def watch(ctx: click.Context, app: AppContext, register: str, interval: int, once: bool, state_file: str | None):

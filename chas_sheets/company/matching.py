@@ -20,7 +20,11 @@ Clusters form automatically only on that evidence, strongest first, and never ac
 conflicting evidence: two different valid organisation numbers are two companies, whatever
 the names and domains say; two clusters whose domains have nothing in common (`volvo.com` /
 `volvocars.com`; `volvocars.se` and `volvocars.com` do share the name `volvocars`) are two
-companies whatever the names say. When one name or domain points at several conflicting
+companies whatever the names say. A name is no evidence among clusters whose towns (the `Ort`
+column) nothing ties together (no cluster names two of them, no domain name shared): a trading
+company's or a sole trader's name is protected only in its county, so 'Anderssons Bygg HB' in
+Umeå and in Malmö are two companies as often as one; a company's offices are tied by its
+organisation number or domain. When one name or domain points at several conflicting
 companies it is no evidence at all: the rows with nothing stronger could be either company, so
 they join nothing and become *review* pairs. Weaker matches are only ever review pairs: similar
 names (rapidfuzz ratio inside blocks, so cost stays near-linear), a name missing a word or two
@@ -44,7 +48,7 @@ from __future__ import annotations
 import functools
 import itertools
 from array import array
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
@@ -55,6 +59,7 @@ from rapidfuzz.distance import DamerauLevenshtein, Postfix, Prefix
 from rapidfuzz.process import cpdist
 
 from chas_sheets.company.evidence import (
+    city_words,
     company_key,
     core_tokens,
     domain_label,
@@ -90,7 +95,11 @@ MOST_WORDS_MISSING = 2
 CONTAINED_EXTRA_LETTERS = 3
 # A name within more longer names than this is generic ('anderssons' in 'anderssons bygg',
 # 'anderssons maleri', ...): it says nothing about which one was meant, so none is reviewed.
-MOST_CONTAINING = 3
+# Up to this many, each is a review pair: one company typed with a different extra word on
+# several rows ('saloqu halsa', 'saloqu bygg', ...) or a parent with a few subsidiaries reaches
+# four or five longer names by itself (at three, 1 in 20 of the rows missing or adding a word
+# lost its company).
+MOST_CONTAINING = 5
 # A word this long or longer with one slip (a letter missing, extra, wrong or two swapped) is
 # a typo of the other: 'saonre' / 'saonru', 'andstrom' / 'sandstrom' (ratio misses both).
 TYPO_WORD_LETTERS = 4
@@ -122,6 +131,7 @@ class CompanyRef:
     orgnr: object = ""
     website: object = ""
     email: object = ""
+    city: object = ""  # the town a row names (`Ort`), or ""
 
 
 @dataclass(frozen=True)
@@ -175,11 +185,13 @@ class _Row:
     domains: tuple[str, ...]
     fingerprint: str  # of the tokens ("" without any): computed once per distinct name
     compact: str      # the tokens without spaces
+    city: frozenset[str]  # the words of the town the row names ("Västra Frölunda": two)
 
 
 class _Forest:
     """Union-find whose roots carry the strong evidence, so a merge can be refused when it
-    would put two organisation numbers, or two unrelated domains, in one cluster."""
+    would put two organisation numbers, or two unrelated domains, in one cluster (or join
+    two towns by a name alone)."""
 
     def __init__(self, rows: list[_Row]):
         self.parent = list(range(len(rows)))
@@ -188,6 +200,7 @@ class _Forest:
         label_sets: dict[tuple[str, ...], frozenset[str]] = {(): none}  # rows share them: one each
         self.labels = [label_sets.get(row.domains) or label_sets.setdefault(
             row.domains, frozenset(map(domain_label, row.domains))) for row in rows]
+        self.cities = [row.city for row in rows]
         self.evidence: defaultdict[int, set[str]] = defaultdict(set)  # by root; most have none
         self.review: dict[tuple[int, int], tuple[int, str]] = {}
 
@@ -225,9 +238,36 @@ class _Forest:
         self.parent[b] = a
         self.orgnr[a] = self.orgnr[a] or self.orgnr[b]
         self.labels[a] |= self.labels[b]
+        if self.cities[b]:
+            self.cities[a] |= self.cities[b]
         if b in self.evidence:
             self.evidence[a] |= self.evidence.pop(b)
         return a
+
+    def towns_disagree(self, roots: list[int]) -> bool:
+        """The clusters a name would join name towns that nothing ties together: a name is
+        then no evidence (see the module docstring). Towns are tied when one cluster names
+        both (a company's offices) or clusters naming them share a domain name; so
+        'Göteborg' on volvocars.com and 'Stockholm' on volvocars.se are one family, and a
+        row naming either joins, while 'Umeå' and 'Malmö' with nothing else shared are two."""
+        placed = [r for r in roots if self.cities[r] or self.labels[r]]
+        if sum(1 for r in placed if self.cities[r]) < 2:  # most names: one town at most
+            return False
+        family = list(range(len(placed)))
+
+        def find(n: int) -> int:
+            while family[n] != n:
+                n = family[n]
+            return n
+
+        first: dict[tuple[str, str], int] = {}
+        for n, root in enumerate(placed):
+            for key in [("town", town) for town in self.cities[root]] + [("label", lb) for lb in self.labels[root]]:
+                other = find(first.setdefault(key, n))
+                mine = find(n)
+                if other != mine:
+                    family[max(other, mine)] = min(other, mine)
+        return len({find(n) for n, root in enumerate(placed) if self.cities[root]}) > 1
 
     def add_review(self, a: int, b: int, score: int, reason: str) -> None:
         a, b = self.find(a), self.find(b)
@@ -244,9 +284,12 @@ class _Forest:
         could belong to either company, so they join none (not even each other) and are
         offered for review against the companies and each other."""
         roots = sorted({self.find(i) for i in members})
+        if len(roots) == 1:  # joined already by stronger evidence: nothing can clash
+            self.evidence[roots[0]].add(evidence)
+            return
         anchored = [r for r in roots if self.orgnr[r] or (domains_too and self.labels[r])]
         clash = any(self.conflict(a, b, domains_too, weak) for a, b in itertools.combinations(
-            _distinct_evidence(self, anchored), 2))
+            _distinct_evidence(self, anchored), 2)) or (domains_too and self.towns_disagree(roots))
         if not clash:
             for root in roots[1:]:
                 self.union(roots[0], root)
@@ -309,6 +352,9 @@ def _fingerprint(tokens: tuple[str, ...]) -> str:
     return " ".join(sorted(set(tokens)))
 
 
+_NO_TOWN: frozenset[str] = frozenset()
+
+
 def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
     rows, seen = [], set()
     keys_of: dict[tuple[str, ...], tuple[str, str]] = {(): ("", "")}  # tokens -> fingerprint, compact
@@ -323,7 +369,8 @@ def _canonical_rows(refs: Iterable[CompanyRef]) -> list[_Row]:
         keys = keys_of.get(tokens)
         if keys is None:
             keys = keys_of[tokens] = (_fingerprint(tokens), "".join(tokens))
-        rows.append(_Row(ref.ref, name, tokens, parse_orgnr(ref.orgnr) or "", domains, *keys))
+        rows.append(_Row(ref.ref, name, tokens, parse_orgnr(ref.orgnr) or "", domains, *keys,
+                         city_words(ref.city) if ref.city else _NO_TOWN))
     # Canonical order makes the result independent of input order.
     try:
         rows.sort(key=attrgetter("ref"))
@@ -620,13 +667,20 @@ def _typo_names(names: list[str]):
             if len(word) >= TYPO_WORD_LETTERS - 1:
                 by_length[len(word)].add(word)
     alike: dict[str, set[str]] = defaultdict(set)  # word -> the words one slip from it
+    shorter: dict[str, set[str]] = {}  # the forms less one letter of the words one letter longer
     for length in sorted(by_length):  # words of one length and the next: memory stays small
         filed: dict[str, list[str]] = defaultdict(list)
         for word in by_length[length]:
-            for form in _deletions(word):
+            forms = shorter.pop(word, None)  # each word's forms made once, used at both lengths
+            if forms is None:
+                forms = _deletions(word) - {word}
+            filed[word].append(word)
+            for form in forms:
                 filed[form].append(word)
+        shorter.clear()
         for word in by_length.get(length + 1, ()):
-            for form in _deletions(word) - {word}:
+            forms = shorter[word] = _deletions(word) - {word}
+            for form in forms:
                 filed[form].append(word)
         for words in filed.values():
             if 1 < len(words) <= BLOCK_WINDOW:  # more is a generic stem, not a typo
@@ -709,20 +763,24 @@ def _candidate_codes(names: list[str]) -> np.ndarray:
     paired with the next BLOCK_WINDOW entries of the same block, so a block of up to that
     many names gives all its pairs and a larger one a sorted neighbourhood; a common word
     ('bygg') is no block at all: too many names share it to say anything."""
-    key_ids: dict[str, int] = {}
-    keys = array("q")  # machine integers, not an int object each (a few MB at 100,000 rows)
-    members = array("q")
-    for n, name in enumerate(names):
+    flat: list[str] = []  # every name's keys, one after another
+    counts = array("q")   # how many keys each name has
+    extend, count = flat.extend, counts.append
+    for name in names:
         compact = name.replace(" ", "")
-        for key in {"<" + compact[:4], ">" + compact[-4:], *(word for word in name.split() if len(word) >= 4)}:
-            keys.append(key_ids.setdefault(key, len(key_ids)))
-            members.append(n)
-    if not keys:
+        keys = {"<" + compact[:4], ">" + compact[-4:], *(word for word in name.split() if len(word) >= 4)}
+        extend(keys)
+        count(len(keys))
+    if not flat:
         return np.empty(0, dtype=np.int64)
-    key_array = np.frombuffer(keys, dtype=np.int64).astype(np.int32)
+    # A number per distinct key, in first-seen order, without a Python step per entry.
+    key_ids = dict(zip(dict.fromkeys(flat), itertools.count()))
+    key_array = np.fromiter(map(key_ids.__getitem__, flat), dtype=np.int32, count=len(flat))
+    del flat
+    member_array = np.repeat(np.arange(len(names), dtype=np.int64), np.frombuffer(counts, dtype=np.int64))
     order = np.argsort(key_array, kind="stable")  # a block's names stay in name order
-    key_array, member_array = key_array[order], np.frombuffer(members, dtype=np.int64)[order]
-    del keys, members, order
+    key_array, member_array = key_array[order], member_array[order]
+    del counts, order
     is_word = np.fromiter((key[0] not in "<>" for key in key_ids), dtype=bool, count=len(key_ids))
     keep = ~(is_word & (np.bincount(key_array, minlength=len(key_ids)) > BLOCK_WINDOW))[key_array]
     key_array, member_array = key_array[keep], member_array[keep]
@@ -745,38 +803,52 @@ def _candidate_codes(names: list[str]) -> np.ndarray:
 
 
 def _result(forest: _Forest, rows: list[_Row], row_roots: list[int]) -> CompanyClusters:
+    # A root is the lowest row of its cluster (union keeps the lower index), so the clusters
+    # come out of this loop in root order already: the canonical order, no sort.
     members: dict[int, list[int]] = defaultdict(list)
     for i, root in enumerate(row_roots):
         members[root].append(i)
     keys: dict[int, str] = {}
-    taken: Counter = Counter()
-    for root in sorted(members):  # canonical order, so keys do not depend on input order
-        base = _base_key(forest, rows, members[root])
-        taken[base] += 1
-        keys[root] = base if taken[base] == 1 else f"{base} #{taken[base]}"
+    taken: dict[str, int] = {}
+    orgnrs = forest.orgnr
+    for root, group in members.items():  # canonical order, so keys do not depend on input order
+        if len(group) == 1:  # most clusters: one row (the same answer as _base_key's)
+            row = rows[root]
+            base = orgnrs[root] or (min(row.domains) if row.domains else row.fingerprint if row.tokens
+                                    else f"row {row.ref!r}")
+        else:
+            base = _base_key(forest, rows, group)
+        seen = taken.get(base, 0) + 1
+        taken[base] = seen
+        keys[root] = base if seen == 1 else f"{base} #{seen}"
     evidence = forest.evidence
     clusters = []
+    append = clusters.append
     for root in sorted(members, key=keys.__getitem__):  # clusters in key order (keys are unique)
         group = members[root]
+        found = tuple(sorted(evidence[root])) if root in evidence else ()
         if len(group) == 1:  # most clusters: one row, nothing to choose or gather
             row = rows[root]
-            clusters.append(Cluster(keys[root], row.name, (row.ref,), forest.orgnr[root], row.domains,
-                                    tuple(sorted(evidence[root])) if root in evidence else ()))
+            append(Cluster(keys[root], row.name, (row.ref,), orgnrs[root], row.domains, found))
             continue
-        clusters.append(Cluster(
-            keys[root], _display_name([rows[i].name for i in group]), tuple(rows[i].ref for i in group),
-            forest.orgnr[root], tuple(sorted({d for i in group for d in rows[i].domains})),
-            tuple(sorted(evidence[root])) if root in evidence else ()))
-    clusters = tuple(clusters)
+        members_rows = [rows[i] for i in group]
+        domains = {d for row in members_rows for d in row.domains}
+        append(Cluster(keys[root], _display_name([row.name for row in members_rows]),
+                       tuple([row.ref for row in members_rows]), orgnrs[root],
+                       tuple(sorted(domains)) if len(domains) > 1 else tuple(domains), found))
     best: dict[tuple[str, str], tuple[int, str]] = {}
     for (a, b), (score, reason) in sorted(forest.review.items()):
-        pair = tuple(sorted((keys[row_roots[a]], keys[row_roots[b]])))
-        if pair[0] != pair[1] and (pair not in best or best[pair][0] < score):
+        key_a, key_b = keys[row_roots[a]], keys[row_roots[b]]
+        if key_a == key_b:
+            continue
+        pair = (key_a, key_b) if key_a < key_b else (key_b, key_a)
+        known = best.get(pair)
+        if known is None or known[0] < score:
             best[pair] = (score, reason)
-    review = tuple(sorted((ReviewPair(a, b, score, reason)
-                           for (a, b), (score, reason) in best.items()),
-                          key=lambda p: (-p.score, p.a, p.b)))
-    return CompanyClusters(clusters, review)
+    # Sorted as (-score, a, b) (pairs are unique, so the reason never decides), then made.
+    order = sorted((-score, a, b, reason) for (a, b), (score, reason) in best.items())
+    review = tuple([ReviewPair(a, b, -score, reason) for score, a, b, reason in order])
+    return CompanyClusters(tuple(clusters), review)
 
 
 def _base_key(forest: _Forest, rows: list[_Row], group: list[int]) -> str:
@@ -795,7 +867,10 @@ def _display_name(names: list[str]) -> str:
     often typed, with diacritics, longer."""
     if names.count(names[0]) == len(names):  # most clusters: nothing to choose
         return names[0]
-    return display_name(Counter(names))
+    counts: dict[str, int] = {}  # a plain dict: Counter() costs more than counting a cluster's few names
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return display_name(counts)
 
 
 def display_name(counts: Mapping[str, int]) -> str:

@@ -322,7 +322,7 @@ class _Decision:
 
 def _decide(rows: list[_Lead], confirmed: list[tuple[str, str]], kept: set[str]) -> _Decision:
     refs = [CompanyRef(r.lead_id, r.values.get("Företag"), r.values.get("Org.nr"), r.values.get("Webbplats"),
-                       r.values.get("E-post")) for r in rows if r.text("Företag")]
+                       r.values.get("E-post"), r.values.get("Ort") or "") for r in rows if r.text("Företag")]
     clusters = cluster_companies(refs, confirmed)
     by_id = {r.lead_id: r for r in rows}
     decision = _Decision([], [], [], len(clusters), {}, {})

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from chas_sheets.emulator import auth, discovery, guard, routes
-from chas_sheets.emulator.control import Faults, Quota, Stats, SystemClock
+from chas_sheets.emulator.control import Faults, Quota, Rules, Stats, SystemClock
 from chas_sheets.emulator.errors import ApiError, DroppedConnection, bad_request, permission_denied
 from chas_sheets.emulator.model import Spreadsheet, Store
 from chas_sheets.errors import InvalidInput
@@ -53,8 +53,8 @@ def decode_path(environ: dict) -> str:
 class Emulator:
     """The Sheets v4 + Drive v3 emulator as a WSGI app.
 
-    `stats()`, `reset()`, `faults` (fail/drop/slow/concurrent_edit/person), `quota`, `clock` and
-    `store` are the in-process controls; `/_emulator/...` offers the same over HTTP."""
+    `stats()`, `reset()`, `faults` (fail/drop/slow/concurrent_edit/person), `rules` (Google's
+    reference-only rules, switchable off), `quota`, `clock` and `store` are the in-process controls; `/_emulator/...` offers the same over HTTP."""
 
     def __init__(self, state_file: str | os.PathLike | None = None, read_quota_per_minute: int | None = None,
                  write_quota_per_minute: int | None = None, clock=None, seed: int | None = None,
@@ -64,6 +64,7 @@ class Emulator:
         self.stats_counter = Stats()
         self.quota = Quota(self.clock, read_quota_per_minute, write_quota_per_minute)
         self.faults = Faults()
+        self.rules = Rules()  # Google's reference-only rules, each switchable off by tests
         self.state_file = Path(state_file) if state_file else None
         self.forbidden: set[str] = set()  # ids answered with 403, as files shared with someone else
         self._lock = threading.RLock()
@@ -88,13 +89,14 @@ class Emulator:
         self.forbidden.add(file_id)
 
     def reset(self) -> None:
-        "Forget all files, counts, quota use and armed faults."
+        "Forget all files, counts, quota use and armed faults; every rule on again."
         with self._lock:
             self.store.files.clear()
             self.store.changes.clear()
             self.stats_counter.reset()
             self.quota.reset()
             self.faults.reset()
+            self.rules.reset()
 
     def save(self) -> None:
         "Write the state file atomically (a crash never leaves half a file)."
@@ -153,7 +155,7 @@ class Emulator:
         target = route.spreadsheet_id or _file_of(route)
         if target in self.forbidden:
             raise permission_denied()
-        with self._lock:
+        with self._lock, self.rules.in_force():
             self._person(*fault_args, before=True)
             result = self._run(route, call)
             if not route.is_write and route.spreadsheet_id:
@@ -232,6 +234,17 @@ class Emulator:
         if name == "faults" and method == "DELETE":
             self.faults.reset()
             return 200, {"faults": []}
+        if name == "rules" and method == "GET":
+            return 200, {"rules": self.rules.listing()}
+        if name == "rules" and method == "POST":
+            try:
+                self.rules.switch_off(*(body or {}).get("off", []))
+            except (ValueError, TypeError) as error:
+                raise bad_request(f"Bad rules: {error}")
+            return 200, {"rules": self.rules.listing()}
+        if name == "rules" and method == "DELETE":
+            self.rules.reset()
+            return 200, {"rules": self.rules.listing()}
         if name == "clock/advance" and method == "POST" and hasattr(self.clock, "advance"):
             self.clock.advance(float((body or {}).get("seconds", 60)))
             return 200, {"now": self.clock.now()}

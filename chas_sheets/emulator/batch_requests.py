@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 
 from chas_sheets.emulator import a1, fieldmask, grid
+from chas_sheets.emulator.control import rule_holds
 from chas_sheets.emulator.errors import ApiError, bad_request
 from chas_sheets.emulator.fieldmask import merge_masked
 from chas_sheets.emulator.formats import normalize_colors, stored_sheet_properties, without_nulls
@@ -140,7 +141,10 @@ def add_sheet(book, body):
 
 
 def delete_sheet(book, body):
-    sheet = book.sheet_by_id(body.get("sheetId"))
+    if not rule_holds("missing_sheet_delete_refused") and body.get("sheetId", 0) not in {
+            s.sheet_id for s in book.sheets}:
+        return {}  # the rule switched off: a lenient server that ignores it
+    sheet = book.sheet_by_id(body.get("sheetId"))  # "No grid with id: N": the whole batch refused
     if len(book.sheets) == 1:
         raise RequestError("You can't remove all the sheets in a document.")
     book.sheets.remove(sheet)
@@ -222,11 +226,20 @@ def _dimension_range(book, dim_range: dict) -> tuple[Sheet, str, int, int]:
 
 
 def insert_dimension(book, body):
+    """Rows or columns inserted before `startIndex`; everything at or past it moves (formulas in
+    every tab with it), and the new ones take the formats and size of the row (column) before
+    them with `inheritFromBefore`, else of the one after (InsertDimensionRequest)."""
+    if (body.get("range") or {}).get("endIndex") is None:
+        raise RequestError("range.endIndex must be set: both the start and end indexes must be bounded.")
     sheet, dimension, start, end = _dimension_range(book, body.get("range"))
     limit = sheet.row_count if dimension == grid.ROWS else sheet.col_count
     if start > limit:
         raise RequestError(f"Cannot insert at index {start}: the sheet has only {limit}.")
+    before = bool(body.get("inheritFromBefore"))
+    if before and start == 0:
+        raise RequestError("Cannot inherit from before when inserting at index 0.")
     grid.change_dimension(book, sheet, dimension, start, end, inserted=True)
+    grid.inherit_formats(sheet, dimension, start, end, start - 1 if before else end)
     return {}
 
 

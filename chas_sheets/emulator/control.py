@@ -1,10 +1,14 @@
-"""What tests control: the clock, request counts, the per-minute quota and injected faults."""
+"""What tests control: the clock, request counts, the per-minute quota, injected faults, and
+Google's rules that rest on the API reference alone, each of which a test may switch off."""
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import contextvars
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from chas_sheets.emulator.errors import ApiError
@@ -269,3 +273,59 @@ class Faults:
     def pending(self) -> list[dict]:
         with self._lock:
             return [dict(f.__dict__) for f in self.armed]
+
+
+# Google's rules that no recorded session shows (the recordings hold no developer metadata and
+# no refused range): the emulator follows the API reference. Each can be switched off, so a
+# test shows that `selftest google` (which asks the real Google) notices a server without it.
+RULES = {
+    "ranged_get_keeps_spreadsheet_metadata":
+        "spreadsheets.get with `ranges` still answers the spreadsheet-level developerMetadata",
+    "ranged_batch_answer_keeps_spreadsheet_metadata":
+        "a batchUpdate answer cut by `responseRanges` still has the spreadsheet-level developerMetadata",
+    "missing_sheet_delete_refused":
+        "deleteSheet of a sheet id that is not there refuses the whole batch ('No grid with id: N')",
+    "unmatched_metadata_delete_allowed":
+        "deleteDeveloperMetadata whose data filter matches nothing is no error",
+    "missing_tab_range_refused":
+        "`ranges` of a get, or `responseRanges` of a batchUpdate, naming a tab that is not there "
+        "refuse the whole request ('Unable to parse range')",
+    "row_metadata_follows_rows":
+        "row developer metadata moves with rows inserted above it, and goes with its row",
+}
+_RULES_OFF: contextvars.ContextVar = contextvars.ContextVar("rules_off", default=frozenset())
+
+
+def rule_holds(name: str) -> bool:
+    "Whether the request now handled follows this rule (every rule holds unless switched off)."
+    assert name in RULES, name
+    return name not in _RULES_OFF.get()
+
+
+class Rules:
+    """The emulator's switches for RULES: all on, as Google; `switch_off` makes it wrong in one
+    way (in process, or `POST /_emulator/rules {"off": [...]}`)."""
+
+    def __init__(self):
+        self.off: set[str] = set()
+
+    def switch_off(self, *names: str) -> None:
+        unknown = [name for name in names if name not in RULES]
+        if unknown:
+            raise ValueError(f"unknown rule(s): {', '.join(unknown)}; known: {', '.join(RULES)}")
+        self.off.update(names)
+
+    def reset(self) -> None:
+        self.off.clear()
+
+    def listing(self) -> dict:
+        return {name: {"holds": name not in self.off, "rule": text} for name, text in RULES.items()}
+
+    @contextlib.contextmanager
+    def in_force(self) -> Iterator[None]:
+        "The rules as switched now, for the request handled inside."
+        token = _RULES_OFF.set(frozenset(self.off))
+        try:
+            yield
+        finally:
+            _RULES_OFF.reset(token)

@@ -14,6 +14,13 @@ from chas_sheets.emulator.errors import ApiError, bad_request, not_found
 from chas_sheets.emulator.model import SPREADSHEET_MIME, DriveFile, rfc3339
 
 OWNER_EMAIL = EMULATOR_ACCOUNT  # the account every request acts as (whatever its token)
+# The account's own ids, in the shapes Google gives them: its user id (the `ouid` of a link) and
+# its My Drive folder ("0A...", ending in base64 "ROOT"). No client can know them in advance.
+ACCOUNT_USER_ID = "100000000000000000001"
+ROOT_FOLDER_ID = "0AAAAAAAAAAAAUk9PVA"
+# A native spreadsheet's size as Drive v2 reports it, whatever it holds: both recorded imports
+# (a 294-byte CSV) answer fileSize and quotaBytesUsed "1024" (ClientTest.test_import_csv).
+NATIVE_FILE_BYTES = "1024"
 DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"
 DEFAULT_PERMISSION_FIELDS = "kind,id,type,role"
 ROLES = ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader")
@@ -127,6 +134,11 @@ def _v2_resource(drive_file: DriveFile) -> dict:
             ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
             ("application/vnd.oasis.opendocument.spreadsheet", "ods"))},
         "createdDate": rfc3339(drive_file.created), "modifiedDate": rfc3339(drive_file.modified),
+        "embedLink": f"https://docs.google.com/spreadsheets/d/{fid}/htmlembed?ouid={ACCOUNT_USER_ID}",
+        "parents": [{"kind": "drive#parentReference", "id": ROOT_FOLDER_ID, "isRoot": True,
+                     "selfLink": f"https://www.googleapis.com/drive/v2/files/{fid}/parents/{ROOT_FOLDER_ID}",
+                     "parentLink": f"https://www.googleapis.com/drive/v2/files/{ROOT_FOLDER_ID}"}],
+        "version": str(drive_file.version), "fileSize": NATIVE_FILE_BYTES, "quotaBytesUsed": NATIVE_FILE_BYTES,
     }
 
 

@@ -360,3 +360,107 @@ ERROR_TEXT = {
     "REF": "#REF!",
     "N_A": "#N/A",
 }
+
+
+# --- references moved by inserted or deleted rows and columns ---------------------------------
+
+_SHEET_PREFIX = re.compile(r"^(?P<sheet>'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_.]*)!")
+_CELL_PARTS = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
+REF_ERROR = "#REF!"
+
+
+def _letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _moved(i: int, start: int, end: int, inserted: bool) -> int | None:
+    """A 0-based index after [start, end) is inserted or deleted; None when deleted."""
+    if inserted:
+        return i + (end - start) if i >= start else i
+    if start <= i < end:
+        return None
+    return i - (end - start) if i >= end else i
+
+
+def _moved_span(lo: int, hi: int, start: int, end: int, inserted: bool) -> tuple[int, int] | None:
+    """An inclusive 0-based span after the change: each end moves on its own (a span grows when
+    rows are inserted below its first row and up to its last, shrinks by the deleted rows inside
+    it); None when all of it is deleted."""
+    if inserted:
+        return _moved(lo, start, end, True), _moved(hi, start, end, True)  # type: ignore[return-value]
+    if lo >= start and hi < end:
+        return None
+    n = end - start
+    new_lo = lo if lo < start else (start if lo < end else lo - n)
+    new_hi = hi if hi < start else (start - 1 if hi < end else hi - n)
+    return (new_lo, new_hi) if new_lo <= new_hi else None
+
+
+def shift_references(formula: str, host: str, title: str, rows: bool, start: int, end: int, inserted: bool) -> str:
+    """A formula ('=...') in tab `host` with its references to tab `title` moved as Google moves
+    them when [start, end) rows (`rows`) or columns of `title` are inserted or deleted: a
+    reference at or past the change moves, a range over it grows or shrinks, a reference to a
+    deleted cell becomes #REF!. Text that does not tokenize is left as it is."""
+    if not formula.startswith("="):
+        return formula
+    out, i, text = [], 1, formula
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        if not m:
+            return formula
+        token, kind = m.group(), m.lastgroup
+        i = m.end()
+        if kind in ("ref", "lines", "columns"):
+            token = _shift_token(token, kind, host, title, rows, start, end, inserted)
+        out.append(token)
+    return "=" + "".join(out)
+
+
+def _sheet_of(token: str) -> tuple[str | None, str]:
+    m = _SHEET_PREFIX.match(token)
+    if not m:
+        return None, token
+    name = m.group("sheet")
+    return (name[1:-1].replace("''", "'") if name.startswith("'") else name), token[m.end():]
+
+
+def _shift_token(token: str, kind: str, host: str, title: str, rows: bool, start: int, end: int,
+                 inserted: bool) -> str:
+    sheet, ref = _sheet_of(token)
+    if (sheet if sheet is not None else host).casefold() != title.casefold():  # titles match case-insensitively
+        return token
+    prefix = token[: len(token) - len(ref)]
+    if kind == "lines" or kind == "columns":
+        if (kind == "lines") != rows:
+            return token
+        ends = ref.split(":")
+        dollars = ["$" if e.startswith("$") else "" for e in ends]
+        values = [int(e.lstrip("$")) - 1 if rows else _column(e.lstrip("$")) for e in ends]
+        span = _moved_span(min(values), max(values), start, end, inserted)
+        if span is None:
+            return REF_ERROR
+        shown = [str(v + 1) if rows else _letters(v) for v in span]
+        return f"{prefix}{dollars[0]}{shown[0]}:{dollars[1]}{shown[1]}"
+    parts = [_CELL_PARTS.match(p) for p in ref.split(":")]
+    if not all(parts):
+        return token
+    axis = [int(p.group(4)) - 1 if rows else _column(p.group(2)) for p in parts]  # type: ignore[union-attr]
+
+    def written(p, value: int) -> str:
+        if rows:
+            return f"{p.group(1)}{p.group(2)}{p.group(3)}{value + 1}"
+        return f"{p.group(1)}{_letters(value)}{p.group(3)}{p.group(4)}"
+
+    if len(parts) == 1:
+        moved = _moved(axis[0], start, end, inserted)
+        return REF_ERROR if moved is None else prefix + written(parts[0], moved)
+    span = _moved_span(min(axis), max(axis), start, end, inserted)
+    if span is None:
+        return REF_ERROR
+    new = (span[0], span[1]) if axis[0] <= axis[1] else (span[1], span[0])
+    return f"{prefix}{written(parts[0], new[0])}:{written(parts[1], new[1])}"

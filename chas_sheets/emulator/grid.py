@@ -3,8 +3,12 @@ rows or columns (moving everything anchored to them), and find the "table" for a
 
 from __future__ import annotations
 
+import copy
+
 from chas_sheets.emulator import a1
 from chas_sheets.emulator.cellvalues import render
+from chas_sheets.emulator.control import rule_holds
+from chas_sheets.emulator.formula import shift_references
 from chas_sheets.emulator.model import Sheet, Spreadsheet
 
 ROWS, COLUMNS = "ROWS", "COLUMNS"
@@ -163,8 +167,10 @@ def move_dimension_range(dim_range: dict, sheet_id: int, dimension: str, start: 
 
 def change_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int, end: int, inserted: bool) -> None:
     """insertDimension / deleteDimension: cells, sizes, merges, protections, named ranges,
-    validations and developer metadata move with their rows or columns."""
+    validations and developer metadata move with their rows or columns, and every formula's
+    references to them, in every tab (`_shift_formulas`)."""
     axis = 0 if dimension == ROWS else 1
+    _shift_formulas(book, sheet.title, axis == 0, start, end, inserted)
     cells = {}
     for key, cell in sheet.cells.items():
         moved = _moved_index(key[axis], start, end, inserted)
@@ -197,12 +203,41 @@ def change_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int
     groups[:] = [g for g in groups if move_dimension_range(g["range"], sid, dimension, start, end, inserted)]
     book.named_ranges = [n for n in book.named_ranges if keep(n["range"])]
     kept = []
+    follows = axis == 1 or rule_holds("row_metadata_follows_rows")  # off: a server whose row metadata stays put
     for meta in book.developer_metadata:
         location = meta.get("location", {})
         dim_range = location.get("dimensionRange")
-        if dim_range is None or move_dimension_range(dim_range, sid, dimension, start, end, inserted):
+        if dim_range is None or not follows or move_dimension_range(dim_range, sid, dimension, start, end, inserted):
             kept.append(meta)
     book.developer_metadata = kept
+
+
+def inherit_formats(sheet: Sheet, dimension: str, start: int, end: int, source: int) -> None:
+    """New rows (columns) [start, end) formatted like row (column) `source`: its cells' formats
+    and its size, as Google's insertDimension gives them (values are not copied)."""
+    axis = 0 if dimension == ROWS else 1
+    formats = {key[1 - axis]: cell["userEnteredFormat"] for key, cell in sheet.cells.items()
+               if key[axis] == source and cell.get("userEnteredFormat")}
+    for index in range(start, end):
+        for other, found in formats.items():
+            key = (index, other) if axis == 0 else (other, index)
+            sheet.cells.setdefault(key, {})["userEnteredFormat"] = copy.deepcopy(found)
+    props = sheet.row_props if axis == 0 else sheet.col_props
+    if source in props:
+        for index in range(start, end):
+            props[index] = copy.deepcopy(props[source])
+
+
+def _shift_formulas(book: Spreadsheet, title: str, rows: bool, start: int, end: int, inserted: bool) -> None:
+    """What Google does to formulas when rows or columns of tab `title` are inserted or deleted:
+    a reference at or past them moves, a range over them grows (`=SUM(C2:C9)` with a row inserted
+    at 5 reads C2:C10) or shrinks, a reference to a deleted cell becomes #REF!."""
+    for other in book.sheets:
+        for cell in other.cells.values():
+            entered = cell.get("userEnteredValue") or {}
+            text = entered.get("formulaValue")
+            if isinstance(text, str):
+                entered["formulaValue"] = shift_references(text, other.title, title, rows, start, end, inserted)
 
 
 def sort_rows(sheet: Sheet, span: a1.Span, specs: list) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 
+from chas_sheets.emulator.control import rule_holds
 from chas_sheets.emulator.errors import bad_request, not_found
 from chas_sheets.emulator.fieldmask import merge_masked
 from chas_sheets.emulator.ids import book_random
@@ -120,7 +121,11 @@ def update(book: Spreadsheet, body: dict) -> list[dict]:
 
 
 def delete(book: Spreadsheet, data_filter: dict) -> list[dict]:
+    """The metadata the filter matches, deleted; matching nothing is no error (the answer's
+    `deletedDeveloperMetadata` is then empty)."""
     doomed = matching(book, data_filter)
+    if not doomed and not rule_holds("unmatched_metadata_delete_allowed"):
+        raise bad_request("No developer metadata matches the data filter.")  # the rule switched off
     book.developer_metadata = [m for m in book.developer_metadata if m not in doomed]
     return copy.deepcopy(doomed)
 

@@ -204,6 +204,7 @@ class DriveFile:
     permissions: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # description, properties ...
     spreadsheet: Spreadsheet | None = None
+    version: int = 1  # Drive's `version`: "monotonically increasing", up by one with every change here
 
     def resource(self) -> dict:
         "Drive's File resource (all fields; `fields` narrows it)."
@@ -307,6 +308,7 @@ class Store:
         found = self.files.get(file_id)
         if found is not None:
             found.modified = max(self.clock.now(), found.modified + 0.001)
+            found.version += 1
             self.record_change(file_id)
 
     def record_change(self, file_id: str, removed: bool = False) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 
 from chas_sheets.emulator import batch_requests, discovery, fieldmask, metadata, views
+from chas_sheets.emulator.control import rule_holds
 from chas_sheets.emulator.drive_api import _owner_permission
-from chas_sheets.emulator.errors import bad_request
+from chas_sheets.emulator.errors import ApiError, bad_request
 from chas_sheets.emulator.model import SPREADSHEET_MIME, DriveFile, Sheet
 
 
@@ -38,9 +39,25 @@ def create(call):
 def get(call, book):
     mask = fieldmask.parse(call.param("fields")) if call.param("fields") else None
     include_grid = call.flag("includeGridData") or (mask is not None and _asks_grid(mask))
-    ranges = [book.resolve(text) for text in call.query.get("ranges", [])]
-    body = views.spreadsheet_view(book, include_grid, ranges or None)
+    ranges = _resolved(book, call.query.get("ranges", []))
+    body = views.spreadsheet_view(book, include_grid, ranges or None,
+                                  rule_holds("ranged_get_keeps_spreadsheet_metadata"))
     return 200, fieldmask.apply(mask, body) if mask else body
+
+
+def _resolved(book, texts: list[str]) -> list:
+    """A1 ranges -> (sheet, span); one naming a tab that is not there refuses the request
+    whole ("Unable to parse range"; a batchUpdate is then not applied either)."""
+    if rule_holds("missing_tab_range_refused"):
+        return [book.resolve(text) for text in texts]
+    found = []
+    for text in texts:  # the rule switched off: a lenient server that skips such a range
+        try:
+            found.append(book.resolve(text))
+        except ApiError as error:
+            if "Unable to parse range" not in error.message:
+                raise
+    return found
 
 
 def _asks_grid(mask: dict) -> bool:
@@ -58,13 +75,13 @@ def batch_update(call, book):
     response = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
     mask = fieldmask.parse(call.param("fields")) if call.param("fields") else None
     if body.get("includeSpreadsheetInResponse"):
-        ranges = [book.resolve(text) for text in body.get("responseRanges") or []]
+        ranges = _resolved(book, body.get("responseRanges") or [])
         # As in spreadsheets.get: a field mask that names grid data asks for it ("ignored if a
         # field mask was set"), and the answer is cut to the mask.
         asked = mask is not None and _asks_grid(mask.get("updatedSpreadsheet") or {})
         response["updatedSpreadsheet"] = views.spreadsheet_view(
-            book, bool(body.get("responseIncludeGridData")) or asked, ranges or None
-        )
+            book, bool(body.get("responseIncludeGridData")) or asked, ranges or None,
+            rule_holds("ranged_batch_answer_keeps_spreadsheet_metadata"))
     return 200, fieldmask.apply(mask, response) if mask else response
 
 

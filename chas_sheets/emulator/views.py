@@ -125,8 +125,11 @@ def _located_on_sheet(meta: dict, sheet_id: int) -> bool:
     return dim_range is not None and dim_range.get("sheetId", 0) == sheet_id
 
 
-def spreadsheet_view(book: Spreadsheet, include_grid: bool, ranges: list[tuple[Sheet, a1.Span]] | None) -> dict:
-    """The whole resource; with `ranges`, only the sheets they touch (and their spans)."""
+def spreadsheet_view(book: Spreadsheet, include_grid: bool, ranges: list[tuple[Sheet, a1.Span]] | None,
+                     ranged_keeps_metadata: bool = True) -> dict:
+    """The whole resource; with `ranges`, only the sheets they touch (and their spans), and the
+    spreadsheet-level developerMetadata all the same: it is part of the resource itself, not
+    of a sheet (`ranged_keeps_metadata` False: a server that drops it, for tests)."""
     sheets = []
     for sheet in book.sheets:
         if ranges:
@@ -144,7 +147,7 @@ def spreadsheet_view(book: Spreadsheet, include_grid: bool, ranges: list[tuple[S
     if book.named_ranges:
         body["namedRanges"] = copy.deepcopy(book.named_ranges)
     spreadsheet_meta = [m for m in book.developer_metadata if m.get("location", {}).get("locationType") == "SPREADSHEET"]
-    if spreadsheet_meta:
+    if spreadsheet_meta and (ranged_keeps_metadata or not ranges):
         body["developerMetadata"] = copy.deepcopy(spreadsheet_meta)
     body["spreadsheetUrl"] = spreadsheet_url(book.spreadsheet_id)
     return body

@@ -109,12 +109,15 @@ def plan_copy(member_tables: Tables, company_leads: Mapping[str, Sequence[Mappin
     incoming = [(key, n, lead) for key, rows in company_leads.items() for n, lead in enumerate(rows)]
     own = [lead_id for lead_id in leads.df.index if leads.text(lead_id, "Företag")]
     refs = [CompanyRef(("own", lead_id), leads.text(lead_id, "Företag"), leads.text(lead_id, "Org.nr"),
-                       leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post")) for lead_id in own]
+                       leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post"), leads.text(lead_id, "Ort"))
+            for lead_id in own]
     refs += [CompanyRef(("new", key, n), as_text(lead.get("Företag")), as_text(lead.get("Org.nr")),
-                        as_text(lead.get("Webbplats")), as_text(lead.get("E-post"))) for key, n, lead in incoming]
+                        as_text(lead.get("Webbplats")), as_text(lead.get("E-post")), as_text(lead.get("Ort")))
+             for key, n, lead in incoming]
     earlier = list(copied.get("Leads", ()))
     refs += [CompanyRef(("copied", n), as_text(lead.get("Företag")), as_text(lead.get("Org.nr")),
-                        as_text(lead.get("Webbplats")), as_text(lead.get("E-post"))) for n, lead in enumerate(earlier)]
+                        as_text(lead.get("Webbplats")), as_text(lead.get("E-post")), as_text(lead.get("Ort")))
+             for n, lead in enumerate(earlier)]
     clusters = cluster_companies(refs)
     own_by_cluster: dict[str, list[str]] = {}
     for lead_id in own:

@@ -97,7 +97,7 @@ def group_companies(tables: Tables, today: dt.date) -> GroupCompanies:
 def _group_companies(tables: Tables, today: dt.date) -> GroupCompanies:
     leads, log = tables["Leads"], tables.get("Kontaktlogg")
     refs = [CompanyRef(lead_id, leads.text(lead_id, "Företag"), leads.text(lead_id, "Org.nr"),
-                       leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post"))
+                       leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post"), leads.text(lead_id, "Ort"))
             for lead_id in leads.df.index if leads.text(lead_id, "Företag")]
     clusters = cluster_companies(refs)
     links = link_log(leads, log, today) if log is not None else LogLinks()

@@ -24,6 +24,7 @@ that language; `in_language(SHEET_LANGUAGE)` around such a block makes it sheet 
 from __future__ import annotations
 
 import gettext as _gettext
+import inspect
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -133,3 +134,10 @@ def sheet_ngettext(one: str, many: str, number: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 - gettext's own name for "mark only"
     """Mark `message` for the catalogs without translating it now (module constants)."""
     return message
+
+
+def help_msgid(text: str) -> str:
+    """The msgid of a command's docstring or an option's `help=`: the text as Click shows it
+    (cleaned like a docstring, cut at the form feed that ends what Click shows). The catalogs
+    tool extracts docstrings the same way."""
+    return inspect.cleandoc(text).partition("\f")[0].rstrip()

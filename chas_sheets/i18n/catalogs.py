@@ -13,13 +13,16 @@ import io
 import sys
 from pathlib import Path
 
-from chas_sheets.i18n import LOCALE_DIR
+from chas_sheets.i18n import LOCALE_DIR, help_msgid
 
 PACKAGE_DIR = LOCALE_DIR.parent
 TRANSLATED = ("sv",)  # English is the msgids themselves
 # Not for people: the emulator answers as Google does (in English), whatever our language.
 NOT_TRANSLATED = {"emulator", "i18n", "locale", "__pycache__"}
 KEYWORDS = {"_": None, "ngettext": (1, 2), "sheet_": None, "sheet_ngettext": (1, 2), "N_": None}
+# A function decorated with one of these (`@command()`, `@click.group()`, `@cohort.command()`) is a
+# Click command: its docstring is its --help, a message (option help is marked `N_()` where written).
+COMMAND_DECORATORS = {"command", "group"}
 HEADER = {
     "sv": "Plural-Forms: nplurals=2; plural=(n != 1);",
 }
@@ -44,7 +47,35 @@ def template(files: list[Path]):
                 "python", str(path), keywords=KEYWORDS, comment_tags=("Translators:",)):
             where = [(str(path.relative_to(PACKAGE_DIR.parent)).replace("\\", "/"), lineno)]
             catalog.add(message, locations=where, auto_comments=comments, context=context)
+        for lineno, message in command_docstrings(path):
+            where = [(str(path.relative_to(PACKAGE_DIR.parent)).replace("\\", "/"), lineno)]
+            catalog.add(message, locations=where)
     return catalog
+
+
+def command_docstrings(path: Path) -> list[tuple[int, str]]:
+    """(line, msgid) of each Click command's docstring in `path`: the text its --help shows
+    (`help_msgid`, as the command looks it up when it is shown)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                _decorator_name(d) in COMMAND_DECORATORS for d in node.decorator_list):
+            docstring = ast.get_docstring(node, clean=False)
+            if docstring and help_msgid(docstring):
+                found.append((node.body[0].lineno, help_msgid(docstring)))
+    return found
+
+
+def _decorator_name(node) -> str | None:
+    import ast
+
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def po_path(lang: str, domain: str) -> Path:

@@ -260,7 +260,7 @@ def find_duplicate_leads(leads: Table) -> list[list[str]]:
     """Pairs of leads that are the same lead: the same company (company module) and contact
     persons that do not differ (the same person, or both blank). Reported, never merged here."""
     refs = [CompanyRef(lead_id, leads.text(lead_id, "Företag"), leads.text(lead_id, "Org.nr"),
-                       leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post"))
+                       leads.text(lead_id, "Webbplats"), leads.text(lead_id, "E-post"), leads.text(lead_id, "Ort"))
             for lead_id in leads.df.index if leads.text(lead_id, "Företag")]
     if not refs:
         return []

@@ -731,7 +731,8 @@ class CrmOutcome:
 
     target: str
     summary: CrmSummary | None = None
-    error: str | None = None
+    error: str | None = None  # in the sheet language: the Dashboard's reason (and --json's)
+    reader_error: str | None = None  # the same, as the reader's language words it (when not the sheet's)
     skipped: bool = False  # unchanged since it was last read: figures from the kept summary
     stand_in: CrmSummary | None = None  # could not be read: its last summary, for cross-CRM tabs
     last_read: str = ""  # ISO date of the night the stand-in was read
@@ -739,6 +740,10 @@ class CrmOutcome:
     written: int = 0
     warnings: list[str] = field(default_factory=list)
     digests: tuple[str, str] | None = None  # a local write: the bytes it was verified against, and left
+
+    def error_in(self, lang: str) -> str | None:
+        """The error worded in `lang`: the reader's wording when one was kept, else the sheet's."""
+        return self.reader_error if lang != SHEET_LANGUAGE and self.reader_error else self.error
 
 
 @dataclass
@@ -886,9 +891,10 @@ def _outcomes(outcomes: Mapping[str, CrmOutcome]) -> Callable[[str], tuple[CrmSu
         found = outcomes.get(target) if target else None
         if not found:
             return None, None
-        if found.error and found.stand_in is not None:
-            return found.summary, _("{error} (last read {day})").format(error=found.error, day=found.last_read)
-        return found.summary, found.error
+        error = found.error_in(language())  # the Dashboard's in the sheet language, the terminal's in the reader's
+        if error and found.stand_in is not None:
+            return found.summary, _("{error} (last read {day})").format(error=error, day=found.last_read)
+        return found.summary, error
     return outcome
 
 

@@ -31,7 +31,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from chas_sheets.backends import Backend, is_google_reference
 from chas_sheets.errors import ChasSheetsError
-from chas_sheets.i18n import SHEET_LANGUAGE, _, in_language, ngettext
+from chas_sheets.i18n import SHEET_LANGUAGE, _, in_language, language, ngettext
+from chas_sheets.i18n.rephrase import rephrased
 from chas_sheets.nightly.crm_summary import plan_crm, reusable_on, todo_current
 from chas_sheets.nightly.report import (
     DASHBOARD,
@@ -137,6 +138,15 @@ class NightlyResult:
 
 def _error_line(text: str) -> str:
     return one_line(text, most=300)
+
+
+def for_the_reader(outcome: CrmOutcome) -> CrmOutcome:
+    """`outcome` with its error (made in the sheet language, for the Dashboard) also worded in
+    the language of whoever runs the night, for the terminal."""
+    reader = language()
+    if outcome.error and reader != SHEET_LANGUAGE:
+        outcome.reader_error = rephrased(outcome.error, reader, SHEET_LANGUAGE)
+    return outcome
 
 
 def _execute(backend: Backend, changes: ChangeSet, apply: bool, run: RunInfo | None) -> Outcome:
@@ -278,12 +288,13 @@ class _Night:
             with in_language(SHEET_LANGUAGE):  # its error is read in the Dashboard
                 backend = self.open_backend(job.target)
         except ChasSheetsError as exc:
-            self.outcomes[job.target] = CrmOutcome(job.target, error=_error_line(str(exc)))
+            self.outcomes[job.target] = for_the_reader(CrmOutcome(job.target, error=_error_line(str(exc))))
             return
         student = self._student(job)
         cohort = self.register.cohort_of_student(student, self.today) if student else None
         with in_language(SHEET_LANGUAGE):  # what it writes, and its error (the Dashboard's), are sheet text
             outcome = process_crm(job, backend, self.today, self.apply, self.run, student, cohort)
+        for_the_reader(outcome)
         if outcome.written:
             self.written.append(job.target)
         sent = _requests(backend)

@@ -13,7 +13,12 @@ tool's own creation path) and deletes again:
 - Drive's changes feed lists an edit to the scratch spreadsheet (and, with `--shared`, to a
   spreadsheet only shared with the account), so the nightly run may skip quiet CRMs;
 - the scopes the tool asks for suffice, each request made with exactly those;
-- a large write and a large read (a CRM with a long `Ändringslogg`) go through in one request.
+- a large write and a large read (a CRM with a long `Ändringslogg`) go through in one request;
+- the index of the IDs Ändringslogg names (google_ids), at its largest, is kept as
+  spreadsheet-level developer metadata and comes back whole with a read naming one tab;
+- the rules the write path rests on that only the API reference states (google_rules): ranged
+  answers keep the spreadsheet's metadata, deleting what is gone, missing tabs and ranges
+  refused whole, row metadata following its row.
 
 Each check is a function of a `Probe` (the clients and the scratch spreadsheet) returning
 `Check`s; `run_selftest` runs them in order, always deletes the scratch spreadsheet, and never
@@ -27,72 +32,21 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
-from chas_sheets.backends.google import SHEETS_WEB_URL, Connection, GoogleSpreadsheet
+from chas_sheets.backends.google import SHEETS_WEB_URL, GoogleSpreadsheet
 from chas_sheets.backends.google_auth import DRIVE_FILE, DRIVE_METADATA, SPREADSHEETS
 from chas_sheets.backends.google_http import DRIVE_URL, SHEETS_URL, GoogleApiError
 from chas_sheets.errors import BackendError
 from chas_sheets.i18n import _
+from chas_sheets.selftest import google_rules
+from chas_sheets.selftest.probe import BIG_ROWS, SCRATCH_TAB, Check, Probe
+
+__all__ = ["BIG_ROWS", "CHECKS", "SCRATCH_TAB", "Check", "Probe", "run_selftest"]
 
 SWEDISH_LOCALE = "sv_SE"
 SWEDISH_TIME_ZONE = "Europe/Stockholm"
 SHEETS_EPOCH = dt.date(1899, 12, 30)  # serial 0 of a Sheets date
-BIG_ROWS = 5_000  # log rows in the large read/write: a busy CRM after a term of nightly runs
 BIG_COLUMNS = 8  # Ändringslogg's width
-SCRATCH_TAB = "Selftest"  # a tab of its own, so every write stays inside its grid
-
-
-@dataclass
-class Check:
-    name: str
-    passed: bool
-    found: str  # what Google answered, in a few words
-    meaning: str  # what it means for the school, on a FAIL (or a note on a PASS)
-
-    def line(self) -> str:
-        # PASS/FAIL stay as they are: the words a script greps for
-        head = f"{'PASS' if self.passed else 'FAIL'}  {self.name}: {self.found}"
-        return head if self.passed and not self.meaning else f"{head}\n      {self.meaning}"
-
-    def to_dict(self) -> dict:
-        return {"check": self.name, "passed": self.passed, "found": self.found, "meaning": self.meaning}
-
-
-@dataclass
-class Probe:
-    """What the checks share: clients with exactly the tool's scopes, and the scratch spreadsheet."""
-
-    connection: Connection
-    today: dt.date
-    shared: str | None = None  # key of a spreadsheet shared with the account (--shared)
-    wait_seconds: float = 60.0  # how long the changes feed may take to list an edit
-    big_rows: int = BIG_ROWS  # log rows in the large write and read
-    sleep: Callable[[float], None] = time.sleep
-    scratch: GoogleSpreadsheet | None = None
-    tab_id: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    def client(self, *scopes: str):
-        return self.connection.client(scopes)[0]
-
-    @property
-    def sheets(self):
-        return self.client(SPREADSHEETS)
-
-    def batch(self, key: str, requests_: list[dict], **extra) -> dict:
-        return self.sheets.post_json(f"{SHEETS_URL}/{key}:batchUpdate", {"requests": requests_, **extra})
-
-    def cells(self, a1: str) -> list[dict]:
-        """The first row of `a1` in the scratch spreadsheet, as CellData."""
-        assert self.scratch is not None
-        found = self.sheets.get_json(f"{SHEETS_URL}/{self.scratch.key}", {
-            "ranges": a1, "includeGridData": "true",
-            "fields": "sheets.data.rowData.values(userEnteredValue,effectiveValue,userEnteredFormat.numberFormat,"
-                      "effectiveFormat.numberFormat)"})
-        data = found["sheets"][0].get("data") or [{}]
-        rows = data[0].get("rowData") or [{}]
-        return rows[0].get("values") or []
 
 
 def _cell_text(value: str) -> dict:
@@ -258,6 +212,42 @@ def check_size(probe: Probe) -> Iterator[Check]:
                                                                                           seconds=seconds), "")
 
 
+def check_id_index(probe: Probe) -> Iterator[Check]:
+    """The log's ID index at the most the tool keeps (id_index.MAX_CHARS) is accepted as
+    spreadsheet-level metadata, and a read naming one tab gives it back whole."""
+    from chas_sheets.sheet import id_index
+
+    assert probe.scratch is not None
+    key, name = probe.scratch.key, _("the log's ID index fits in the spreadsheet's metadata")
+    rng = secrets.SystemRandom()
+    ids: set[str] = set()
+    text = ""
+    while True:  # an index as long as the tool keeps one
+        ids |= {"L-" + "".join(rng.choice(id_index.ALPHABET) for _ in range(6)) for _ in range(500)}
+        longer = id_index.encode(id_index.IdIndex(frozenset(ids), 1, "0" * 16))
+        if longer is None:
+            break
+        text = longer
+    meta_key = "chas-sheets.selftest-index"
+    try:
+        probe.batch(key, [{"createDeveloperMetadata": {"developerMetadata": {
+            "metadataKey": meta_key, "metadataValue": text, "location": {"spreadsheet": True},
+            "visibility": "DOCUMENT"}}}])
+        found = probe.sheets.get_json(f"{SHEETS_URL}/{key}", {
+            "ranges": f"'{SCRATCH_TAB}'!A1:A1", "fields": "developerMetadata(metadataKey,metadataValue)"})
+    except (GoogleApiError, BackendError) as exc:
+        yield Check(name, False, _reason(exc),
+                    _("every write that keeps the index would be refused, then made again without it: runs that "
+                      "hand out new IDs read the whole Ändringslogg (slower, never wrong)"))
+        return
+    back = [m.get("metadataValue") for m in found.get("developerMetadata") or () if m.get("metadataKey") == meta_key]
+    ok = back == [text]
+    found_text = (_("{n:,} characters kept and read back whole") if ok else
+                  _("{n:,} characters kept, but not read back as written")).format(n=len(text))
+    yield Check(name, ok, found_text,
+                "" if ok else _("new IDs would be checked on a cut index: do not use this version with Google"))
+
+
 def check_scopes(probe: Probe) -> Iterator[Check]:
     """Every request above was made with only the tool's scopes; say which, so a school can
     grant exactly these (an OAuth consent screen or a domain-wide delegation)."""
@@ -266,7 +256,8 @@ def check_scopes(probe: Probe) -> Iterator[Check]:
 
 
 CHECKS: tuple[Callable[[Probe], Iterator[Check]], ...] = (
-    check_creation, check_lock, check_typed_input, check_text_stays_text, check_changes_feed, check_size,
+    check_creation, check_lock, check_typed_input, check_text_stays_text, *google_rules.CHECKS,
+    check_changes_feed, check_size, check_id_index,
 )
 
 
@@ -310,7 +301,8 @@ def _delete_scratch(probe: Probe) -> None:
 def _title_of(check: Callable) -> str:
     return {check_creation: _("a new spreadsheet"), check_lock: _("the write lock holds"),
             check_typed_input: _("typed input"), check_text_stays_text: _("text stays text"),
-            check_changes_feed: _("the changes feed"), check_size: _("large requests")}.get(check, check.__name__)
+            check_changes_feed: _("the changes feed"), check_size: _("large requests"),
+            **{rule: _(title) for rule, title in google_rules.TITLES.items()}}.get(check, check.__name__)
 
 
 def _shown(cell: dict) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from chas_sheets.i18n import _, ngettext
+from chas_sheets.sheet.rowplace import RowPlace
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,17 @@ class IdAssignment:
 class RowAppend:
     """Add a row. `values` by header; a label `(kolumn W)` (changelog.unheaded_label) that is no
     header of the tab is a column without one, by its letter. `formats`: number formats by label,
-    `extras`: notes, links and fills by label (changelog.CellExtras) (a row undo puts back as it was)."""
+    `extras`: notes, links and fills by label (changelog.CellExtras) (a row undo puts back as it was).
+    `place`: where a row undo puts back stood (rowplace.RowPlace): inserted there, between the
+    same neighbours, when they are still next to each other; otherwise (or without one) added
+    at the end of the tab."""
 
     tab: str
     values: Mapping[str, Any]
     reason: str = ""
     formats: Mapping[str, Any] = field(default_factory=dict)
     extras: Mapping[str, Any] = field(default_factory=dict)
+    place: RowPlace | None = None
 
 
 @dataclass(frozen=True)

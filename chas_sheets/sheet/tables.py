@@ -36,6 +36,9 @@ class RawWorkbook:
     # "day_first" or "locale" (the locale's default). ISO dates are not among them.
     locale: str | None = None
     locale_dates: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
+    # Row IDs Ändringslogg names, known without its whole grid (the Google backend's index of
+    # them, checked against the log's last rows read: sheet.id_index); None: from the grid.
+    logged_ids: set[str] | None = None
 
 
 @dataclass
@@ -249,6 +252,8 @@ class Tables:
 
 def logged_row_ids(raw: RawWorkbook) -> set[str]:
     """Row IDs named in Ändringslogg (removed rows included), so a new ID never reuses one."""
+    if raw.logged_ids is not None:
+        return set(raw.logged_ids)
     title = contract().find_tab_title(LOG_TAB, raw.grids.keys())
     if title is None:
         return set()

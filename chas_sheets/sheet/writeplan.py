@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any, Callable
 
 from chas_sheets.errors import ChasSheetsError
@@ -48,6 +49,7 @@ from chas_sheets.sheet.changes import (
     RowRemoval,
     TabReplacement,
 )
+from chas_sheets.sheet.rowplace import RowPlace, RowSlots, final_rows, place_of
 from chas_sheets.sheet.schema import HeaderMatch, contract, find_header
 from chas_sheets.sheet.tables import RawWorkbook, id_seed, logged_row_ids, new_id_factory, row_texts
 from chas_sheets.sheet.values import as_text, is_blank, values_equal
@@ -82,6 +84,23 @@ class RunInfo:
 
 
 @dataclass
+class RowInsert:
+    """A row undo puts back where it stood: inserted at 1-based sheet `row`, numbered as the tab
+    stands once everything else in the write is done (its deletions included) and the rows
+    inserted above it are in: inserted in list order, each lands on its `row`. Its values,
+    number formats and notes/links/fills by 0-based column; `inherit_before`: formatted like the
+    row above (False when that is the header). `neighbours`: the sheet rows as read of the
+    neighbours that placed it, so a write can check they had not moved."""
+
+    row: int
+    values: list[Any]
+    formats: dict[int, NumberFormat] = field(default_factory=dict)
+    extras: dict[int, CellExtras] = field(default_factory=dict)
+    inherit_before: bool = True
+    neighbours: tuple[int, ...] = ()
+
+
+@dataclass
 class TabWrites:
     """Positional writes to one tab (rows 1-based, columns 0-based)."""
 
@@ -103,10 +122,12 @@ class TabWrites:
     # Notes and links set exactly (a blank one cleared; fills left), (row, column) as above: a
     # removed duplicate's carried onto the row kept, or taken back by undo. Set with the formats.
     extras_set: dict[tuple[int, int], CellExtras] = field(default_factory=dict)
+    # Rows put back where they stood (undo of a removal), inserted after everything above is written.
+    inserts: list[RowInsert] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.create_headers or self.header_cells or self.cells or self.appends or self.deletes
-                    or self.replace or self.extras_set)
+                    or self.replace or self.extras_set or self.inserts)
 
 
 @dataclass
@@ -140,6 +161,10 @@ class _TabState:
         self.rows_by_key: dict[str, int] = {}
         self.added_columns: list[str] = []  # headers this write adds (logged like any change)
         self._rows_by_texts: dict[tuple[str, ...], list[int]] | None = None
+        self._ordered: tuple[list[int], dict[int, str]] | None = None  # data rows with an ID, as read
+        self._slots: RowSlots | None = None  # rows put back between the rows as read
+        self.pending: list[tuple[Fraction, dict[int, Any], dict[int, NumberFormat], dict[int, CellExtras],
+                                 tuple[int, ...]]] = []
         self.next_row = _last_used_row(grid) + 1
         if self.spec is not None and title is not None and grid:
             self.header = find_header(self.spec, grid, title)
@@ -188,6 +213,20 @@ class _TabState:
                 key = row_texts(_row_as_read(self.grid[row - 1]), self.key_index())
                 self._rows_by_texts.setdefault(key, []).append(row)
         return self._rows_by_texts.get(texts, [])
+
+    def place(self, row: int) -> RowPlace:
+        """Where sheet row `row` stands: its nearest neighbours with an ID, rows this write
+        removes left out (rowplace.place_of). The rows are ordered once, on the first removal."""
+        if self._ordered is None:
+            ids = {number: row_id for row_id, number in self.rows_by_key.items()}
+            self._ordered = sorted(ids), ids
+        ordered, ids = self._ordered
+        return place_of(row, ordered, ids, set(self.writes.deletes))
+
+    def slots(self) -> RowSlots:
+        if self._slots is None:
+            self._slots = RowSlots(self.rows_by_key, self.header.row if self.header else 1)
+        return self._slots
 
     def key_index(self) -> int | None:
         key = self.spec.key_column if self.spec else None
@@ -267,6 +306,8 @@ def resolve(changes: ChangeSet, fresh: RawWorkbook, run: RunInfo,
     for item in changes.replacements:
         _resolve_replacement(state(item.tab), item, plan, log, skip, formats_of)
 
+    for st in states.values():
+        _finish_inserts(st)
     for name, st in states.items():
         if name == LOG_TAB:
             continue
@@ -528,10 +569,13 @@ def _resolve_removal(st: _TabState, item: RowRemoval, plan: WritePlan, log, skip
         if found and not isinstance(st.cell(row, index), Merged):
             extras[labels.get(index) or unheaded_label(index)] = found
             _carry(st, item, index, found, plan, log, extras_of)
+    # Where it stood, by its neighbours' IDs (`Efter`): undo puts it back there, not at the end.
+    place = st.place(row)
     st.writes.deletes.append(row)
     del st.rows_by_key[item.row_id]
     plan.applied.append(item)
-    log.append(_log_row(plan.run, item.tab, item.row_id, REMOVED_ROW, encode_row(whole, formats, extras), ""))
+    log.append(_log_row(plan.run, item.tab, item.row_id, REMOVED_ROW, encode_row(whole, formats, extras),
+                        place.to_json()))
 
 
 def _carry(st: _TabState, item: RowRemoval, index: int, found: CellExtras, plan: WritePlan, log,
@@ -595,9 +639,13 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
         st.writes.first_append_row = st.next_row = 2
     key = spec.key_column if spec else None
     row_id = as_text(item.values.get(key)) if key else ""
-    if row_id and row_id in st.rows_by_key:
+    if row_id and (row_id in st.rows_by_key or (st._slots is not None and row_id in st._slots.put_back)):
         skip(_("{tab}: row {id} is already there; not added again").format(tab=st.name, id=row_id))
         return
+    slot = st.slots().put(row_id, item.place) if item.place is not None and not is_note else None
+    if item.place is not None and slot is None and not is_note:
+        skip(_("{tab}: {id} put back at the end of the tab, not where it stood: {why}").format(
+            tab=st.name, id=row_id or _("a row"), why=not_placed(item.place, st.slots())))
     by_index: dict[int, Any] = {}
     at: dict[str, int] = {}
     unheaded = []
@@ -614,21 +662,49 @@ def _resolve_append(st: _TabState, item: RowAppend, plan: WritePlan, log, skip, 
         if position not in by_index:
             at[label] = position
             by_index[position] = value
-    width = max(by_index, default=-1) + 1
-    st.writes.appends.append(_place(by_index, width))
-    for label, number_format in item.formats.items():
-        if label in at:
-            st.writes.formats[(st.next_row, at[label])] = number_format
-    for label, extras in item.extras.items():
-        if label in at and extras:
-            st.writes.extras[(st.next_row, at[label])] = extras
-    if row_id:
-        st.rows_by_key[row_id] = st.next_row
-    st.next_row += 1
+    formats = {at[label]: f for label, f in item.formats.items() if label in at}
+    extras = {at[label]: e for label, e in item.extras.items() if label in at and e}
+    if slot is not None:  # inserted where it stood, once the rest is written (_finish_inserts)
+        neighbours = tuple(st.rows_by_key[n] for n in (item.place.above, item.place.below) if n in st.rows_by_key)
+        st.pending.append((slot, by_index, formats, extras, neighbours))
+    else:
+        width = max(by_index, default=-1) + 1
+        st.writes.appends.append(_place(by_index, width))
+        for col, number_format in formats.items():
+            st.writes.formats[(st.next_row, col)] = number_format
+        for col, found in extras.items():
+            st.writes.extras[(st.next_row, col)] = found
+        if row_id:
+            st.rows_by_key[row_id] = st.next_row
+        st.next_row += 1
     plan.applied.append(item)
     if not is_note and item.tab != RUNS_TAB:  # a run's row in Körningar lists the run: not a change of it
         log.append(_log_row(plan.run, item.tab, row_id, NEW_ROW, "", encode_row(item.values, item.formats,
                                                                                  item.extras)))
+
+
+def not_placed(place: RowPlace, slots: RowSlots) -> str:
+    """Why a row cannot go back where it stood (rowplace.RowSlots.where said None), in one clause."""
+    named = [n for n in (place.above, place.below) if n]
+    if not any(slots.has(n) for n in named):
+        return ngettext("the row that stood next to it ({ids}) is gone", "the rows that stood next to it ({ids}) are "
+                        "gone", len(named)).format(ids=", ".join(named)) if named else _("its place is not known")
+    return _("the rows it stood between ({above}, {below}) are no longer next to each other (the tab was sorted, "
+             "or rows were moved or added between them)").format(above=place.above or _("the header"),
+                                                                  below=place.below)
+
+
+def _finish_inserts(st: _TabState) -> None:
+    """The rows put back where they stood, on their sheet rows once the write's deletions are done."""
+    if not st.pending:
+        return
+    pending = sorted(st.pending, key=lambda p: p[0])
+    header = st.header.row if st.header else 1
+    for row, (_slot, by_index, formats, extras, neighbours) in zip(
+            final_rows([p[0] for p in pending], st.writes.deletes), pending):
+        st.writes.inserts.append(RowInsert(row, _place(by_index, max(by_index, default=-1) + 1), formats, extras,
+                                           inherit_before=row - 1 > header, neighbours=neighbours))
+    st.pending = []
 
 
 def _formats_of(lookup: NumberFormatLookup | None):

@@ -7,12 +7,17 @@ Every change a run made is one log row (see `writeplan.resolve`); its `Kolumn` s
   Several changes of one cell in a run collapse to first `Före` -> last `Efter`.
 - `(ny rad)`, `Efter` = the row as JSON: the row is removed, but only while it is still exactly
   as the run wrote it (a row people have worked on since is kept and reported).
-- `(rad borttagen)`, `Före` = the whole row as JSON: re-inserted whole, same ID, at the end of its
-  tab (rows are found by ID, never by position): dates as dates, formulas as formulas (their
-  relative references moved to the new row), number formats as they were, people's notes,
-  links and fills back on their cells, a cell of a column without a header back in that column
-  (`changelog.decode_row`; a log from before formulas, formats and notes were tagged gives
-  their values, as it always did).
+- `(rad borttagen)`, `Före` = the whole row as JSON, `Efter` = where it stood (rowplace.RowPlace:
+  the IDs of its neighbours above and below): re-inserted whole, same ID, where it stood, between
+  the same neighbours, so a person's `=SUM(C2:C9)` over the rows grows back to cover it, as after
+  Excel's or Google's own row insertion. Rows are found by ID, never by position: a neighbour a
+  person deleted since leaves the other to place it; when both are gone, or they are no longer
+  next to each other (the tab was sorted), it goes at the end of its tab, and the undo says so
+  (as for a log from before the place was logged). Dates as dates, formulas as formulas (their
+  relative references moved to the row it lands on), number formats as they were, people's
+  notes, links and fills back on their cells, a cell of a column without a header back in that
+  column (`changelog.decode_row`; a log from before formulas, formats and notes were tagged
+  gives their values, as it always did).
   Cell changes the run made on a row it removed or appended are covered by that row's undo.
 - `(anteckning)`: a cell's note and link set (a removed duplicate's carried onto the row kept),
   `Före`/`Efter` = the cell's note and link as JSON. Set back to `Före` when writing, only while
@@ -83,10 +88,11 @@ from chas_sheets.sheet.changelog import (
     unheaded_index,
 )
 from chas_sheets.sheet.changes import CellChange, ChangeSet, ExtrasChange, RowAppend, RowRemoval, TabReplacement
+from chas_sheets.sheet.rowplace import RowPlace, RowSlots
 from chas_sheets.sheet.schema import contract
 from chas_sheets.sheet.tables import RawWorkbook, Table, Tables, load_table, load_tables
 from chas_sheets.sheet.values import as_text, is_blank, values_equal
-from chas_sheets.sheet.writeplan import RunInfo
+from chas_sheets.sheet.writeplan import RunInfo, not_placed
 
 COMMAND = "undo"
 MULTI_SPREADSHEET_COMMANDS = ("harvest",)  # runs that may have written members' CRMs too
@@ -249,6 +255,7 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
     cells: dict[tuple[str, str, str], list[LogEntry]] = {}
     extras: dict[tuple[str, str, str], list[tuple]] = {}
     replaced_done: set[str] = set()
+    slots: dict[str, RowSlots] = {}  # per tab: the rows as read, and those this undo puts back between them
 
     for entry in reversed(changes_rows):  # the inverse runs backwards
         table = tables.get(entry.tab)
@@ -265,7 +272,9 @@ def plan_undo(tables: Tables, log_table: Table | None, run_id: str,
         elif entry.column == NEW_ROW:
             _undo_append(changes, report, table, entry)
         elif entry.column == REMOVED_ROW:
-            _undo_removal(changes, report, table, entry)
+            if table.name not in slots:
+                slots[table.name] = RowSlots(table.sheet_rows, table.header.row)
+            _undo_removal(changes, report, table, entry, slots[table.name])
         elif entry.column == CELL_EXTRAS:
             try:
                 (label, before), (_label, after) = (decode_cell_extras(as_text(entry.before)),
@@ -342,7 +351,7 @@ def _undo_append(changes: ChangeSet, report: UndoReport, table: Table, entry: Lo
         report.planned.append(_("{row}: added by the run; removed").format(row=_row_label(table, entry.row_id)))
 
 
-def _undo_removal(changes: ChangeSet, report: UndoReport, table: Table, entry: LogEntry) -> None:
+def _undo_removal(changes: ChangeSet, report: UndoReport, table: Table, entry: LogEntry, slots: RowSlots) -> None:
     logged = _logged_row(report, entry, entry.before)
     if logged is None:
         return
@@ -355,11 +364,22 @@ def _undo_removal(changes: ChangeSet, report: UndoReport, table: Table, entry: L
     key = table.spec.key_column
     if key and entry.row_id and is_blank(row.get(key)):
         row[key] = entry.row_id  # a row given its ID by the same run: the log names it
-    changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}", formats, extras))
+    place = RowPlace.from_log(entry.after)
+    placed = slots.put(entry.row_id, place)
+    # Where it stood when its neighbours are still there (checked again when writing); else at the end.
+    changes.appends.append(RowAppend(table.name, row, f"undo of run {report.run_id}", formats, extras,
+                                     place if placed is not None else None))
     report.reinserted += 1
     company = as_text(row.get("Företag"))
-    report.planned.append(_("{row}: removed by the run; re-inserted whole").format(
-        row=f"{table.name} {entry.row_id}" + (f" {company}" if company else "")))
+    label = f"{table.name} {entry.row_id}" + (f" {company}" if company else "")
+    if placed is not None:
+        report.planned.append(_("{row}: removed by the run; re-inserted whole where it stood").format(row=label))
+    elif place is None:
+        report.planned.append(_("{row}: removed by the run; re-inserted whole at the end of the tab (the log does not "
+                                "say where it stood)").format(row=label))
+    else:
+        report.planned.append(_("{row}: removed by the run; re-inserted whole at the end of the tab: {why}").format(
+            row=label, why=not_placed(place, slots)))
 
 
 def _undo_replacement(changes: ChangeSet, report: UndoReport, raw: RawWorkbook | None, tab: str,
