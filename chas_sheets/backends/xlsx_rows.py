@@ -343,22 +343,8 @@ def remove_rows(wb, title: str, removed: Iterable[int]) -> None:
     refers to or sits on the rows below. A reference to a removed row becomes #REF!, as in any
     spreadsheet program: call `broken_references` first to decide whether that may happen."""
     rows = RowMap.of(removed)
-    if not rows.removed:
-        return
-    ws = wb[title]
-    _shift_formulas(wb, title, rows)
-    _shift_names(wb, title, rows)
-    merged = _take_merged(ws, rows)
-    _move_cells(ws, rows)
-    _put_merged(ws, merged, rows)
-    for cell in ws._cells.values():
-        if cell.hyperlink is not None:
-            cell.hyperlink.ref = cell.coordinate  # openpyxl writes the link where its ref says
-    for other in wb.worksheets:
-        _shift_formats(other, title, rows)
-        _shift_validations(other, title, rows)
-    _shift_sheet_ranges(ws, rows)
-    _shift_row_dimensions(ws, rows)
+    if rows.removed:
+        _move_rows(wb, title, rows)
 
 
 def insert_rows(wb, title: str, rows: Iterable[int]) -> None:
@@ -368,7 +354,13 @@ def insert_rows(wb, title: str, rows: Iterable[int]) -> None:
     wanted = sorted(rows)
     if not wanted:
         return
-    moves = InsertMap.at(wanted)
+    _move_rows(wb, title, InsertMap.at(wanted))
+
+
+def _move_rows(wb, title: str, moves: RowMap | InsertMap) -> None:
+    """Everything that refers to or sits on tab `title`'s rows takes its new row under `moves`
+    (rows removed or inserted): formulas and names in every tab, merges, cells, links, formats and
+    validations in every tab, the tab's own ranges and row heights."""
     ws = wb[title]
     _shift_formulas(wb, title, moves)
     _shift_names(wb, title, moves)
@@ -377,7 +369,7 @@ def insert_rows(wb, title: str, rows: Iterable[int]) -> None:
     _put_merged(ws, merged, moves)
     for cell in ws._cells.values():
         if cell.hyperlink is not None:
-            cell.hyperlink.ref = cell.coordinate
+            cell.hyperlink.ref = cell.coordinate  # openpyxl writes the link where its ref says
     for other in wb.worksheets:
         _shift_formats(other, title, moves)
         _shift_validations(other, title, moves)
